@@ -1,0 +1,47 @@
+import Foundation
+
+/// Repeated timings of one thing, summarised by median and range.
+struct Measurement {
+  private(set) var seconds: [Double] = []
+
+  mutating func record(_ body: () throws -> Void) rethrows {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+  }
+
+  var median: Double {
+    let sorted = seconds.sorted()
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+  }
+
+  var range: ClosedRange<Double> { seconds.min()!...seconds.max()! }
+
+  /// `12.3 ms (11.9–13.0)`.
+  var text: String {
+    "\(Self.format(median)) (\(Self.format(range.lowerBound))–\(Self.format(range.upperBound)))"
+  }
+
+  static func format(_ s: Double) -> String {
+    s >= 1 ? String(format: "%.2f s", s) : s >= 1e-3 ? String(format: "%.1f ms", s * 1e3) : String(format: "%.0f µs", s * 1e6)
+  }
+}
+
+/// Runs a shell command line and waits, discarding its output.
+func shell(_ command: String) throws {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: "/bin/sh")
+  process.arguments = ["-c", command]
+  process.standardOutput = FileHandle.nullDevice
+  try process.run()
+  process.waitUntilExit()
+  guard process.terminationStatus == 0 else { throw BenchError("'\(command)' exited with \(process.terminationStatus)") }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
+}
+
+/// `1.23 GB/s` (decimal gigabytes, as disk and memory bandwidth are quoted).
+func throughput(_ bytes: Int, _ seconds: Double) -> String { String(format: "%.2f GB/s", Double(bytes) / seconds / 1e9) }

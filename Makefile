@@ -1,0 +1,52 @@
+# mixer-convert — build, test, demo and benchmarks.
+#
+#   make demo    synthesise a base-size model and inspect it
+#   make test    unit, end-to-end and CLI tests (plus numpy cross-checks when available)
+#   make bench   benchmarks (inspect and streaming against cat, …)
+
+SWIFT      ?= swift
+CONFIG     ?= release
+BUILD_DIR  := .build/$(CONFIG)
+BIN        := $(BUILD_DIR)/mixer-convert
+DEMO_DIR   ?= demo-out
+APT_PACKAGES := libzip-dev libhdf5-dev pkg-config
+
+.PHONY: all deps build test test-swift test-python demo bench clean
+
+all: build
+
+# Installs the system libraries with apt-get when pkg-config cannot find them (quiet and
+# idempotent: nothing happens when they are there).
+deps:
+	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists libzip hdf5 zlib; then \
+	  echo "make: installing $(APT_PACKAGES) with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build -c $(CONFIG) --product mixer-convert
+
+test: test-swift test-python
+
+test-swift: deps
+	$(SWIFT) build -c $(CONFIG) --product mixer-convert
+	$(SWIFT) test -c $(CONFIG)
+
+test-python: build
+	@if python3 -c "import numpy" >/dev/null 2>&1; then \
+	  python3 Tests/python/check_synth.py $(BIN); \
+	else \
+	  echo "test-python: SKIPPED (python3 with numpy not found): synth outputs not cross-checked with numpy"; \
+	fi
+
+demo: build
+	@mkdir -p $(DEMO_DIR)
+	$(BIN) synth Mixer-B_16 $(DEMO_DIR)/Mixer-B_16.npz --force
+	$(BIN) inspect $(DEMO_DIR)/Mixer-B_16.npz --depth 1
+
+bench: build
+	$(SWIFT) build -c $(CONFIG) --product mixer-bench
+	$(BUILD_DIR)/mixer-bench checkpoint --binary $(BIN)
+
+clean:
+	rm -rf .build $(DEMO_DIR)

@@ -1,0 +1,116 @@
+/// Converts tensor elements between the stored type and the types we compute or export in.
+///
+/// Sources may be any ``DType`` in either byte order; targets are the little-endian floating
+/// types (`float16`, `bfloat16`, `float32`, `float64`). Narrowing rounds to nearest even;
+/// bfloat16 keeps NaN a NaN. Work goes through a small float32 (or float64) block so that each
+/// inner loop handles one type only.
+public enum ElementConversion {
+  private static let blockSize = 4096
+
+  /// Converts `count` elements.
+  ///
+  /// - Parameters:
+  ///   - source: the stored elements.
+  ///   - sourceType: their type.
+  ///   - order: their byte order.
+  ///   - destination: room for `count` elements of `targetType`.
+  ///   - targetType: a floating-point type.
+  public static func convert(
+    _ source: UnsafeRawPointer, from sourceType: DType, order: ByteOrder,
+    to destination: UnsafeMutableRawPointer, as targetType: DType, count: Int
+  ) {
+    precondition(targetType.isFloatingPoint, "conversion target must be a floating-point type")
+    if sourceType == targetType, !order.needsSwap {
+      destination.copyMemory(from: source, byteCount: count * sourceType.itemSize)
+      return
+    }
+    if targetType == .float64 {
+      for i in 0..<count { destination.storeBytes(of: double(source, sourceType, order, i), toByteOffset: 8 * i, as: Double.self) }
+      return
+    }
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: blockSize) { block in
+      var start = 0
+      while start < count {
+        let n = min(blockSize, count - start)
+        decode(source, sourceType, order, from: start, count: n, into: block.baseAddress!)
+        encode(block.baseAddress!, count: n, as: targetType, into: destination + start * targetType.itemSize)
+        start += n
+      }
+    }
+  }
+
+  /// Decodes elements to `Float`.
+  public static func floats(_ raw: UnsafeRawBufferPointer, type: DType, order: ByteOrder) -> [Float] {
+    let count = raw.count / type.itemSize
+    return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+      if count > 0 { convert(raw.baseAddress!, from: type, order: order, to: buffer.baseAddress!, as: .float32, count: count) }
+      initialized = count
+    }
+  }
+
+  /// Encodes `Float` values as `type` (a floating-point type), little-endian.
+  public static func encode(_ values: UnsafePointer<Float>, count: Int, as type: DType, into destination: UnsafeMutableRawPointer) {
+    switch type {
+    case .float32:
+      destination.copyMemory(from: values, byteCount: 4 * count)
+    case .float16:
+      let out = destination.assumingMemoryBound(to: UInt16.self)
+      for i in 0..<count { out[i] = Float16(values[i]).bitPattern }
+    case .bfloat16:
+      let out = destination.assumingMemoryBound(to: UInt16.self)
+      for i in 0..<count { out[i] = bfloat16Bits(values[i]) }
+    case .float64:
+      let out = destination.assumingMemoryBound(to: Double.self)
+      for i in 0..<count { out[i] = Double(values[i]) }
+    default:
+      preconditionFailure("cannot encode as \(type)")
+    }
+  }
+
+  /// The bfloat16 nearest to `value` (ties to even), as its bit pattern.
+  public static func bfloat16Bits(_ value: Float) -> UInt16 {
+    let bits = value.bitPattern
+    if value.isNaN { return UInt16(truncatingIfNeeded: bits >> 16) | 0x0040 }
+    let rounded = bits &+ 0x7FFF &+ ((bits >> 16) & 1)
+    return UInt16(truncatingIfNeeded: rounded >> 16)
+  }
+
+  /// The value of a bfloat16 bit pattern.
+  public static func bfloat16Value(_ bits: UInt16) -> Float { Float(bitPattern: UInt32(bits) << 16) }
+
+  private static func decode(
+    _ source: UnsafeRawPointer, _ type: DType, _ order: ByteOrder, from start: Int, count: Int,
+    into out: UnsafeMutablePointer<Float>
+  ) {
+    let swap = order.needsSwap
+    @inline(__always) func load<T: FixedWidthInteger>(_: T.Type, _ i: Int) -> T {
+      let v = source.loadUnaligned(fromByteOffset: (start + i) * MemoryLayout<T>.size, as: T.self)
+      return swap ? v.byteSwapped : v
+    }
+    switch type {
+    case .float32: for i in 0..<count { out[i] = Float(bitPattern: load(UInt32.self, i)) }
+    case .float16: for i in 0..<count { out[i] = Float(Float16(bitPattern: load(UInt16.self, i))) }
+    case .bfloat16: for i in 0..<count { out[i] = bfloat16Value(load(UInt16.self, i)) }
+    case .float64: for i in 0..<count { out[i] = Float(Double(bitPattern: load(UInt64.self, i))) }
+    case .bool: for i in 0..<count { out[i] = load(UInt8.self, i) != 0 ? 1 : 0 }
+    case .int8: for i in 0..<count { out[i] = Float(Int8(bitPattern: load(UInt8.self, i))) }
+    case .uint8: for i in 0..<count { out[i] = Float(load(UInt8.self, i)) }
+    case .int16: for i in 0..<count { out[i] = Float(Int16(bitPattern: load(UInt16.self, i))) }
+    case .uint16: for i in 0..<count { out[i] = Float(load(UInt16.self, i)) }
+    case .int32: for i in 0..<count { out[i] = Float(Int32(bitPattern: load(UInt32.self, i))) }
+    case .uint32: for i in 0..<count { out[i] = Float(load(UInt32.self, i)) }
+    case .int64: for i in 0..<count { out[i] = Float(Int64(bitPattern: load(UInt64.self, i))) }
+    case .uint64: for i in 0..<count { out[i] = Float(load(UInt64.self, i)) }
+    }
+  }
+
+  private static func double(_ source: UnsafeRawPointer, _ type: DType, _ order: ByteOrder, _ i: Int) -> Double {
+    if type == .float64 {
+      let v = source.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)
+      return Double(bitPattern: order.needsSwap ? v.byteSwapped : v)
+    }
+    var value: Float = 0
+    decode(source, type, order, from: i, count: 1, into: &value)
+    return Double(value)
+  }
+}

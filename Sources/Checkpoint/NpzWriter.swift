@@ -1,0 +1,44 @@
+import FileIO
+
+/// Writes an `.npz` checkpoint: one npy member per tensor, in a zip numpy can open.
+///
+/// Output goes to a temporary sibling that is renamed into place by ``finish()``; if the
+/// writer is dropped before that, nothing is left behind and an existing file is untouched.
+public final class NpzWriter {
+  private let output: AtomicOutput
+  private let file: FileWriter
+  private let zip: ZipWriter
+  private let compression: ZipCompression
+  private var keys: Set<String> = []
+
+  /// Starts a new checkpoint at `path`.
+  ///
+  /// - Parameters:
+  ///   - compression: `.stored` as `np.savez` writes, `.deflate` as `np.savez_compressed`.
+  ///   - replacing: allow an existing file to be replaced.
+  public init(path: String, compression: ZipCompression, replacing: Bool) throws {
+    output = try AtomicOutput(finalPath: path, isDirectory: false, replacing: replacing)
+    file = try FileWriter(creating: output.temporaryPath)
+    zip = ZipWriter(file: file)
+    self.compression = compression
+  }
+
+  /// Adds a tensor whose elements (little-endian `dtype`, C order) are in `data`.
+  public func add(key: String, dtype: DType, shape: [Int], data: UnsafeRawBufferPointer) throws {
+    let count = shape.reduce(1, *)
+    precondition(data.count == count * dtype.itemSize, "\(key): data size does not match the shape")
+    precondition(keys.insert(key).inserted, "\(key) added twice")
+    let header = NpyHeader.encode(dtype: dtype, shape: shape)
+    try zip.addMember(name: key + ".npy", size: header.count + data.count, compression: compression) { sink in
+      try header.withUnsafeBytes { try sink($0) }
+      try sink(data)
+    }
+  }
+
+  /// Completes the archive and moves it into place.
+  public func finish() throws {
+    try zip.finish()
+    try file.synchronize()
+    try output.commit()
+  }
+}

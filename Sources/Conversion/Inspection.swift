@@ -1,0 +1,139 @@
+import Checkpoint
+import Foundation
+import Models
+
+/// What `inspect` should show.
+public struct InspectOptions: Sendable {
+  /// Deepest tree level to list (1 = top-level folders only); nil lists everything.
+  public var depth: Int?
+  /// A glob (`*`, `?`, `[…]`; `*` also matches `/`) that tensor paths must match.
+  public var filter: String?
+  /// Read every tensor and compute its statistics.
+  public var statistics: Bool
+
+  public init(depth: Int? = nil, filter: String? = nil, statistics: Bool = false) {
+    self.depth = depth
+    self.filter = filter
+    self.statistics = statistics
+  }
+}
+
+/// Everything `inspect` reports about a checkpoint; also the `--json` document
+/// (schema: formats/inspect-json.md).
+public struct InspectionReport: Encodable, Sendable {
+  /// A folder or tensor line of the tree.
+  public struct Node: Encodable, Sendable {
+    public enum Kind: String, Encodable, Sendable { case folder, tensor }
+    public let path: String
+    public let name: String
+    public let depth: Int
+    public let kind: Kind
+    public let parameters: Int
+    public let bytes: Int
+    public let tensors: Int
+    public let dtype: DType?
+    public let shape: [Int]?
+    public var statistics: TensorStatistics?
+  }
+
+  /// The recognised model, or why there is none.
+  public struct Model: Encodable, Sendable {
+    public let recognized: Bool
+    public let reason: String?
+    public let family: ModelFamily?
+    public let name: String?
+    public let upstreamName: String?
+    public let variant: ModelVariant?
+    public let classes: Int?
+    public let imageSize: Int?
+    public let summary: String?
+    public let mixer: MixerConfig?
+    public let vit: ViTConfig?
+    public let report: LayoutReport?
+  }
+
+  public let format = "mixer-convert.inspect"
+  public let version = 1
+  public let path: String
+  public let fileBytes: Int
+  public let compression: String
+  public let prefix: String
+  public let keysOutsidePrefix: [String]
+  public let parameters: Int
+  public let bytes: Int
+  public let tensors: Int
+  public let nodes: [Node]
+  public let model: Model
+}
+
+/// Builds ``InspectionReport``s.
+public enum Inspector {
+  /// Inspects the checkpoint at `path`. Without statistics only the zip directory and the npy
+  /// headers are read.
+  public static func inspect(path: String, options: InspectOptions = InspectOptions()) throws -> InspectionReport {
+    let file = try NpzFile(path: path)
+    let tree = ParamTree(arrays: file.arrays)
+    var nodes: [InspectionReport.Node] = []
+    collect(tree.root, depth: 0, options: options, into: &nodes)
+    if options.statistics {
+      for i in nodes.indices where nodes[i].kind == .tensor {
+        if let array = tree[nodes[i].path] { nodes[i].statistics = try file.statistics(of: array) }
+      }
+    }
+    let compressions = Set(file.arrays.map(\.compression.rawValue))
+    return InspectionReport(
+      path: path, fileBytes: file.fileSize,
+      compression: compressions.count == 1 ? compressions.first! : (compressions.isEmpty ? "none" : "mixed"),
+      prefix: tree.prefix, keysOutsidePrefix: tree.keysOutsidePrefix, parameters: tree.parameterCount,
+      bytes: tree.byteCount, tensors: tree.leaves.count, nodes: nodes,
+      model: model(tree))
+  }
+
+  private static func model(_ tree: ParamTree) -> InspectionReport.Model {
+    switch ModelRecognizer.recognize(tree) {
+    case .failure(let error):
+      return .init(recognized: false, reason: error.reason, family: nil, name: nil, upstreamName: nil, variant: nil,
+                   classes: nil, imageSize: nil, summary: nil, mixer: nil, vit: nil, report: nil)
+    case .success(let recognition):
+      let architecture = recognition.architecture
+      var mixer: MixerConfig?
+      var vit: ViTConfig?
+      switch architecture {
+      case .mixer(let config): mixer = config
+      case .vit(let config): vit = config
+      }
+      return .init(recognized: true, reason: nil, family: architecture.family, name: recognition.displayName,
+                   upstreamName: recognition.catalogEntry?.name, variant: architecture.variant,
+                   classes: architecture.classes, imageSize: architecture.imageSize,
+                   summary: recognition.summary(parameterCount: tree.parameterCount), mixer: mixer, vit: vit,
+                   report: recognition.report)
+    }
+  }
+
+  /// Adds the visible nodes of `node`'s subtree; returns totals over the matching tensors.
+  @discardableResult
+  private static func collect(_ node: ParamNode, depth: Int, options: InspectOptions,
+                              into nodes: inout [InspectionReport.Node]) -> (parameters: Int, bytes: Int, tensors: Int) {
+    if let array = node.array {
+      guard options.filter.map({ fnmatch($0, node.path, 0) == 0 }) ?? true else { return (0, 0, 0) }
+      if depth <= (options.depth ?? .max) {
+        nodes.append(.init(path: node.path, name: node.name, depth: depth, kind: .tensor,
+                           parameters: array.elementCount, bytes: array.byteCount, tensors: 1,
+                           dtype: array.dtype, shape: array.shape, statistics: nil))
+      }
+      return (array.elementCount, array.byteCount, 1)
+    }
+    let slot = nodes.count
+    var totals = (parameters: 0, bytes: 0, tensors: 0)
+    for child in node.children {
+      let sub = collect(child, depth: depth + 1, options: options, into: &nodes)
+      totals = (totals.parameters + sub.parameters, totals.bytes + sub.bytes, totals.tensors + sub.tensors)
+    }
+    if depth > 0, totals.tensors > 0, depth <= (options.depth ?? .max) {
+      nodes.insert(.init(path: node.path, name: node.name, depth: depth, kind: .folder,
+                         parameters: totals.parameters, bytes: totals.bytes, tensors: totals.tensors,
+                         dtype: nil, shape: nil, statistics: nil), at: slot)
+    }
+    return totals
+  }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+#if canImport(Glibc)
+private let systemWrite = Glibc.write
+#elseif canImport(Darwin)
+private let systemWrite = Darwin.write
+#endif
+
+/// A buffered, append-only writer to a new file, which can also patch bytes it already wrote
+/// (zip local headers carry a CRC that is known only after the data).
+public final class FileWriter {
+  /// The file being written.
+  public let path: String
+  private let fd: Int32
+  private var buffer: [UInt8] = []
+  private let bufferLimit = 1 << 20
+  /// Bytes written so far, including those still buffered.
+  public private(set) var offset: Int = 0
+
+  /// Creates `path`, which must not exist yet.
+  public init(creating path: String) throws {
+    self.path = path
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw FileIOError.system(path, "cannot create file") }
+    buffer.reserveCapacity(bufferLimit)
+  }
+
+  deinit { close(fd) }
+
+  /// Appends bytes.
+  public func write(_ bytes: UnsafeRawBufferPointer) throws {
+    guard bytes.count > 0 else { return }
+    offset += bytes.count
+    if buffer.count + bytes.count <= bufferLimit {
+      buffer.append(contentsOf: bytes)
+      return
+    }
+    try flush()
+    if bytes.count >= bufferLimit {
+      try writeAll(bytes)
+    } else {
+      buffer.append(contentsOf: bytes)
+    }
+  }
+
+  /// Appends bytes.
+  public func write(_ bytes: [UInt8]) throws {
+    try bytes.withUnsafeBytes { (raw) in try write(raw) }
+  }
+
+  /// Overwrites bytes at an earlier offset (which must already be flushed or buffered).
+  public func patch(_ bytes: [UInt8], at position: Int) throws {
+    try flush()
+    let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(position)) }
+    guard written == bytes.count else { throw FileIOError.system(path, "cannot write") }
+  }
+
+  /// Writes out buffered bytes.
+  public func flush() throws {
+    guard !buffer.isEmpty else { return }
+    try buffer.withUnsafeBytes { (raw) in try writeAll(raw) }
+    buffer.removeAll(keepingCapacity: true)
+  }
+
+  /// Flushes and asks the kernel to put the data on disk.
+  public func synchronize() throws {
+    try flush()
+    guard fsync(fd) == 0 else { throw FileIOError.system(path, "cannot sync") }
+  }
+
+  private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+    var done = 0
+    while done < bytes.count {
+      let n = systemWrite(fd, bytes.baseAddress! + done, bytes.count - done)
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw FileIOError.system(path, "cannot write")
+      }
+      done += n
+    }
+  }
+}

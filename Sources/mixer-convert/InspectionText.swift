@@ -1,0 +1,82 @@
+import Conversion
+import Foundation
+import Models
+
+/// Renders an ``InspectionReport`` as aligned text.
+enum InspectionText {
+  static func lines(_ report: InspectionReport, statistics: Bool) -> [String] {
+    var rows: [[String]] = []
+    for node in report.nodes {
+      let name = String(repeating: "  ", count: node.depth - 1) + node.name + (node.kind == .folder ? "/" : "")
+      var row = [name, node.shape.map(shapeText) ?? "", node.dtype?.rawValue ?? "",
+                 groupedDigits(node.parameters), Formatting.bytes(node.bytes)]
+      if node.kind == .folder { row[1] = "\(node.tensors) tensor" + (node.tensors == 1 ? "" : "s") }
+      if statistics {
+        if let s = node.statistics {
+          row += [s.min, s.max, s.mean, s.std].map(Formatting.number) + ["\(s.nanCount)", "\(s.infCount)"]
+        } else {
+          row += Array(repeating: "", count: 6)
+        }
+      }
+      rows.append(row)
+    }
+    var header = ["name", "shape", "dtype", "params", "bytes"]
+    if statistics { header += ["min", "max", "mean", "std", "nan", "inf"] }
+    var lines = table([header] + rows, rightAligned: [3, 4, 5, 6, 7, 8, 9, 10])
+    lines.append("")
+    var totals = "total: \(groupedDigits(report.parameters)) parameters in \(report.tensors) tensors, "
+    totals += "\(Formatting.bytes(report.bytes)) of data; file \(Formatting.bytes(report.fileBytes)) (\(report.compression))"
+    lines.append(totals)
+    if !report.prefix.isEmpty { lines.append("key prefix: '\(report.prefix)' (removed from the paths above)") }
+    if !report.keysOutsidePrefix.isEmpty {
+      lines.append("ignored: \(report.keysOutsidePrefix.count) keys outside the prefix, e.g. \(report.keysOutsidePrefix[0])")
+    }
+    let model = report.model
+    guard model.recognized, let summary = model.summary else {
+      lines.append("model: unrecognised: \(model.reason ?? "unknown layout")")
+      return lines
+    }
+    lines.append("model: \(summary)")
+    lines.append("config: " + configText(model))
+    if let problems = model.report?.lines, !problems.isEmpty {
+      lines.append("layout: \(problems.count) problem" + (problems.count == 1 ? "" : "s") + ":")
+      lines += problems.prefix(20).map { "  " + $0 }
+      if problems.count > 20 { lines.append("  … and \(problems.count - 20) more (see --json)") }
+    } else {
+      lines.append("layout: every expected tensor present with the expected shape; nothing unused")
+    }
+    return lines
+  }
+
+  private static func configText(_ model: InspectionReport.Model) -> String {
+    var parts: [String] = []
+    if let c = model.mixer {
+      parts = ["patch \(c.patchSize)", "hidden \(c.hiddenDim)", "\(c.blocks) blocks", "token MLP \(c.tokensMLPDim)",
+               "channel MLP \(c.channelsMLPDim)", "\(c.tokens) tokens"]
+    }
+    if let c = model.vit {
+      if let r = c.resnet {
+        let units = r.stageUnits.isEmpty ? "root only" : "units \(r.stageUnits.map(String.init).joined(separator: "/"))"
+        parts.append("ResNet \(units), width \(r.rootWidth)")
+      }
+      parts += ["patch \(c.patchSize)", "hidden \(c.hiddenSize)", "\(c.layers) layers", "MLP \(c.mlpDim)",
+                "\(c.heads) heads", "classifier \(c.classifier.rawValue)", "\(c.tokens) tokens",
+                "\(c.naming.rawValue) block names"]
+    }
+    if let size = model.imageSize { parts.append("\(size)×\(size) input") }
+    return parts.joined(separator: " · ")
+  }
+
+  /// Pads columns to equal width.
+  static func table(_ rows: [[String]], rightAligned: Set<Int>) -> [String] {
+    let columns = rows.map(\.count).max() ?? 0
+    var widths = [Int](repeating: 0, count: columns)
+    for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+    return rows.map { row in
+      row.enumerated().map { i, cell in
+        let pad = String(repeating: " ", count: widths[i] - cell.count)
+        return rightAligned.contains(i) ? pad + cell : cell + pad
+      }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+    }
+  }
+}

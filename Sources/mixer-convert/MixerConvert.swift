@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+
+/// The `mixer-convert` command.
+///
+/// Exit status: 0 on success, 1 when `verify` finds drift beyond tolerance, 2 for bad input
+/// (a broken or hostile file, a wrong option, an output that exists without `--force`).
+@main
+struct MixerConvert: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "mixer-convert",
+    abstract: "Convert MLP-Mixer and ViT checkpoints (.npz) to portable bundles, and prove parity.",
+    discussion: """
+      Reads the .npz checkpoints of google-research/vision_transformer (MLP-Mixer, ViT and \
+      the ResNet hybrids). Exit status: 0 success, 1 verification drift, 2 bad input or usage.
+      """,
+    version: "0.1.0",
+    subcommands: [Inspect.self, Synth.self])
+
+  static func main() {
+    var command: ParsableCommand
+    do {
+      command = try parseAsRoot()
+    } catch {
+      // Help and version requests exit 0; every usage error exits 2.
+      let message = fullMessage(for: error)
+      if exitCode(for: error) == .success {
+        print(message)
+        Foundation.exit(0)
+      }
+      Console.standardError(message)
+      Foundation.exit(2)
+    }
+    do {
+      try command.run()
+    } catch let failure as CommandFailure {
+      Console.error(failure.message)
+      Foundation.exit(failure.status)
+    } catch let exit as ExitCode {
+      Foundation.exit(exit.rawValue)
+    } catch where exitCode(for: error) == .success {
+      // `--help` parses into a help command whose run() "fails" successfully.
+      print(fullMessage(for: error))
+      Foundation.exit(0)
+    } catch let invalid as ValidationError {
+      Console.error(invalid.message)
+      Foundation.exit(2)
+    } catch {
+      Console.error("\(error)")
+      Foundation.exit(2)
+    }
+  }
+}
+
+/// A failure that carries its own exit status (drift is 1, everything else 2).
+struct CommandFailure: Error {
+  let message: String
+  let status: Int32
+}

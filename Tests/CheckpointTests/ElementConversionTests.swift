@@ -1,0 +1,84 @@
+import Testing
+@testable import Checkpoint
+
+@Suite struct ElementConversionTests {
+  private func convert(_ bytes: [UInt8], from: DType, order: ByteOrder = .little, to: DType) -> [UInt8] {
+    let count = bytes.count / from.itemSize
+    var out = [UInt8](repeating: 0, count: count * to.itemSize)
+    bytes.withUnsafeBytes { src in
+      out.withUnsafeMutableBytes { dst in
+        ElementConversion.convert(src.baseAddress!, from: from, order: order, to: dst.baseAddress!, as: to, count: count)
+      }
+    }
+    return out
+  }
+
+  @Test func float16IncludingSubnormalsWidensExactly() {
+    // Every finite float16 bit pattern, including subnormals and both zeros.
+    let patterns = (0..<UInt16.max).filter { Float16(bitPattern: $0).isFinite }
+    let floats = ElementConversion.floats(
+      UnsafeRawBufferPointer(start: patterns, count: patterns.count * 2), type: .float16, order: .little)
+    for (bits, value) in zip(patterns, floats) {
+      #expect(value == Float(Float16(bitPattern: bits)))
+    }
+    // Smallest subnormal: 2^-24.
+    #expect(floats[1] == 0x1p-24)
+  }
+
+  @Test func bfloat16RoundsToNearestEvenAndKeepsNaN() {
+    #expect(ElementConversion.bfloat16Bits(1.0) == 0x3F80)
+    // 1 + 2^-8 is exactly half-way between two bfloat16 values: ties go to even (1.0).
+    #expect(ElementConversion.bfloat16Bits(1 + 0x1p-8) == 0x3F80)
+    // 1 + 3·2^-8 is half-way too: ties go to the even neighbour above.
+    #expect(ElementConversion.bfloat16Bits(1 + 3 * 0x1p-8) == 0x3F82)
+    #expect(ElementConversion.bfloat16Bits(1 + 0x1p-8 + 0x1p-20) == 0x3F81)
+    #expect(ElementConversion.bfloat16Value(ElementConversion.bfloat16Bits(.nan)).isNaN)
+    #expect(ElementConversion.bfloat16Value(ElementConversion.bfloat16Bits(-.infinity)) == -.infinity)
+    #expect(ElementConversion.bfloat16Value(ElementConversion.bfloat16Bits(.greatestFiniteMagnitude)) == .infinity)
+    // Every bfloat16 value survives float32 and back unchanged.
+    for bits in stride(from: UInt16(0), to: 0x7F80, by: 7) {
+      #expect(ElementConversion.bfloat16Bits(ElementConversion.bfloat16Value(bits)) == bits)
+    }
+  }
+
+  @Test func bigEndianSourcesAreSwapped() {
+    let big: [UInt8] = [0x3F, 0x80, 0x00, 0x00, 0xC0, 0x00, 0x00, 0x00]  // 1.0, -2.0
+    let out = convert(big, from: .float32, order: .big, to: .float32)
+    #expect(out == [0, 0, 0x80, 0x3F, 0, 0, 0, 0xC0])
+    let double: [UInt8] = [0x40, 0x09, 0x21, 0xFB, 0x54, 0x44, 0x2D, 0x18]  // pi
+    let floats = ElementConversion.floats(UnsafeRawBufferPointer(start: double, count: 8), type: .float64, order: .big)
+    #expect(floats == [Float(Double.pi)])
+  }
+
+  @Test func integersAndBoolsBecomeFloats() {
+    let ints: [Int32] = [-3, 0, 7, Int32.max]
+    let floats = ints.withUnsafeBytes { ElementConversion.floats($0, type: .int32, order: .little) }
+    #expect(floats == [-3, 0, 7, Float(Int32.max)])
+    let bools: [UInt8] = [0, 1, 2, 0]
+    #expect(bools.withUnsafeBytes { ElementConversion.floats($0, type: .bool, order: .notApplicable) } == [0, 1, 1, 0])
+  }
+
+  @Test func narrowingToFloat16AndBFloat16RoundTrips() {
+    let values: [Float] = [0, -0.0, 1, -1.5, 65504, 1e-7, 3.14159]
+    let half = values.withUnsafeBytes { Array($0) }
+    let f16 = convert(half, from: .float32, to: .float16)
+    let back = f16.withUnsafeBytes { ElementConversion.floats($0, type: .float16, order: .little) }
+    for (a, b) in zip(values, back) { #expect(b == Float(Float16(a))) }
+    let bf16 = convert(half, from: .float32, to: .bfloat16)
+    let backB = bf16.withUnsafeBytes { ElementConversion.floats($0, type: .bfloat16, order: .little) }
+    for (a, b) in zip(values, backB) { #expect(b == ElementConversion.bfloat16Value(ElementConversion.bfloat16Bits(a))) }
+  }
+
+  @Test func fortranOrderBecomesCOrder() {
+    // A 2×3×4 array: C-order value at (i, j, k) = 100i + 10j + k.
+    let shape = [2, 3, 4]
+    var fortran = [Float](repeating: 0, count: 24)
+    for i in 0..<2 { for j in 0..<3 { for k in 0..<4 { fortran[i + 2 * j + 6 * k] = Float(100 * i + 10 * j + k) } } }
+    let bytes = fortran.withUnsafeBytes { Array($0) }
+    let c = AxisOrder.fortranToC(bytes, shape: shape, itemSize: 4)
+    let values = c.withUnsafeBytes { ElementConversion.floats($0, type: .float32, order: .little) }
+    var expected: [Float] = []
+    for i in 0..<2 { for j in 0..<3 { for k in 0..<4 { expected.append(Float(100 * i + 10 * j + k)) } } }
+    #expect(values == expected)
+  }
+}

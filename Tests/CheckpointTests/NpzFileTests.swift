@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Checkpoint
+
+@Suite struct NpzFileTests {
+  @Test(arguments: Fixtures.cases)
+  func fixtureKeysAndShapesMatchTheirConfig(name: String) throws {
+    let file = try NpzFile(path: Fixtures.path(name))
+    let expected = try Fixtures.parameterShapes(name)
+    #expect(Dictionary(uniqueKeysWithValues: file.arrays.map { ($0.key, $0.shape) }) == expected)
+    #expect(file.arrays.allSatisfy { $0.dtype == .float32 && $0.header.dataOffset == 128 })
+  }
+
+  @Test func storedAndDeflatedFixturesHoldTheSameArrays() throws {
+    let stored = try NpzFile(path: Fixtures.path("mixer_tiny"))
+    let deflated = try NpzFile(path: Fixtures.path("mixer_tiny_compressed"))
+    #expect(stored.arrays.allSatisfy { $0.compression == .stored })
+    #expect(deflated.arrays.allSatisfy { $0.compression == .deflate })
+    for array in stored.arrays {
+      let other = try #require(deflated.array(array.key))
+      #expect(try stored.readData(array) == deflated.readData(other))
+    }
+  }
+
+  @Test func chunkedStreamingEqualsWholeRead() throws {
+    let file = try NpzFile(path: Fixtures.path("mixer_tiny_compressed"))
+    let array = try #require(file.array("stem/kernel"))
+    var streamed: [UInt8] = []
+    var chunks = 0
+    try file.forEachChunk(of: array, chunkSize: 1000) { chunk in
+      #expect(chunk.count % 4 == 0)
+      streamed += chunk
+      chunks += 1
+    }
+    #expect(chunks == (array.byteCount + 999) / 1000 || chunks == (array.byteCount + 995) / 996)
+    #expect(streamed == (try file.readData(array)))
+  }
+
+  @Test(arguments: [ZipCompression.stored, .deflate])
+  func writerRoundTripsEveryDType(compression: ZipCompression) throws {
+    let dir = TemporaryDirectory()
+    let path = dir.file("round.npz")
+    let writer = try NpzWriter(path: path, compression: compression, replacing: false)
+    let values: [Float] = (0..<1000).map { Float($0) * 0.37 - 100 }
+    var expected: [String: ([Int], [Float])] = [:]
+    for dtype in [DType.float32, .float16, .bfloat16, .float64] {
+      var bytes = [UInt8](repeating: 0, count: values.count * dtype.itemSize)
+      bytes.withUnsafeMutableBytes { out in
+        values.withUnsafeBufferPointer { ElementConversion.encode($0.baseAddress!, count: 1000, as: dtype, into: out.baseAddress!) }
+      }
+      let key = "group/\(dtype.rawValue)/kernel"
+      try bytes.withUnsafeBytes { try writer.add(key: key, dtype: dtype, shape: [10, 100], data: $0) }
+      expected[key] = ([10, 100], bytes.withUnsafeBytes { ElementConversion.floats($0, type: dtype, order: .little) })
+    }
+    try writer.finish()
+    let file = try NpzFile(path: path)
+    #expect(file.arrays.count == expected.count)
+    for array in file.arrays {
+      let (shape, floats) = try #require(expected[array.key])
+      #expect(array.shape == shape)
+      #expect(array.compression == compression)
+      #expect(try file.readFloats(array) == floats)
+    }
+  }
+
+  @Test func writerIsDeterministic() throws {
+    let dir = TemporaryDirectory()
+    var outputs: [Data] = []
+    for name in ["a.npz", "b.npz"] {
+      let writer = try NpzWriter(path: dir.file(name), compression: .deflate, replacing: false)
+      let data: [Float] = [1, 2, 3]
+      try data.withUnsafeBytes { try writer.add(key: "x", dtype: .float32, shape: [3], data: $0) }
+      try writer.finish()
+      outputs.append(try Data(contentsOf: URL(fileURLWithPath: dir.file(name))))
+    }
+    #expect(outputs[0] == outputs[1])
+  }
+
+  @Test func writerLeavesNothingWhenAbandonedAndRefusesToOverwrite() throws {
+    let dir = TemporaryDirectory()
+    do {
+      let writer = try NpzWriter(path: dir.file("x.npz"), compression: .stored, replacing: false)
+      let data: [Float] = [1]
+      try data.withUnsafeBytes { try writer.add(key: "x", dtype: .float32, shape: [1], data: $0) }
+      // Dropped without finish().
+    }
+    #expect(dir.contents().isEmpty)
+    dir.write("x.npz", [1, 2, 3])
+    #expect(throws: (any Error).self) { try NpzWriter(path: dir.file("x.npz"), compression: .stored, replacing: false) }
+    #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("x.npz"))) == Data([1, 2, 3]))
+  }
+
+  @Test func fortranOrderArraysReadInCOrder() throws {
+    // A 2×3 float32 array stored column-major: C-order values 0…5.
+    let fortran: [Float] = [0, 3, 1, 4, 2, 5]
+    let npy = RawZip.npy(header: "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", data: RawZip.floats(fortran))
+    let dir = TemporaryDirectory()
+    let path = dir.write("f.npz", RawZip([.init("f.npy", npy)]).bytes())
+    let file = try NpzFile(path: path)
+    #expect(try file.readFloats(file.arrays[0]) == [0, 1, 2, 3, 4, 5])
+    var streamed: [UInt8] = []
+    try file.forEachChunk(of: file.arrays[0]) { streamed += $0 }
+    #expect(streamed == RawZip.floats([0, 1, 2, 3, 4, 5]))
+  }
+
+  @Test func statisticsMatchANaiveComputation() throws {
+    let values: [Float] = [1, 2, .nan, 4, .infinity, -3, 0.5]
+    let npy = RawZip.npy(header: "{'descr': '<f4', 'fortran_order': False, 'shape': (7,), }", data: RawZip.floats(values))
+    let dir = TemporaryDirectory()
+    let file = try NpzFile(path: dir.write("s.npz", RawZip([.init("s.npy", npy)]).bytes()))
+    let stats = try file.statistics(of: file.arrays[0])
+    let finite = values.filter(\.isFinite).map(Double.init)
+    let mean = finite.reduce(0, +) / Double(finite.count)
+    let std = (finite.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(finite.count)).squareRoot()
+    #expect(stats.min == -3 && stats.max == 4)
+    #expect(abs(stats.mean - mean) < 1e-12 && abs(stats.std - std) < 1e-12)
+    #expect(stats.nanCount == 1 && stats.infCount == 1)
+  }
+
+  @Test func standaloneNpyRoundTrips() throws {
+    let dir = TemporaryDirectory()
+    let path = dir.file("x.npy")
+    try NpyFile.write([1, 2, 3, 4, 5, 6], shape: [2, 3], to: path, replacing: false)
+    let (shape, values) = try NpyFile.readFloats(path: path)
+    #expect(shape == [2, 3] && values == [1, 2, 3, 4, 5, 6])
+    let (inputShape, input) = try NpyFile.readFloats(path: Fixtures.path("mixer_tiny", "input.npy"))
+    #expect(inputShape == [2, 64, 64, 3] && input.count == 2 * 64 * 64 * 3)
+  }
+}
