@@ -9,16 +9,20 @@ CONFIG     ?= release
 BUILD_DIR  := .build/$(CONFIG)
 BIN        := $(BUILD_DIR)/mixer-convert
 DEMO_DIR   ?= demo-out
-APT_PACKAGES := libzip-dev libhdf5-dev pkg-config
+APT_PACKAGES := libzip-dev libhdf5-dev pkg-config libopenblas-dev qemu-user
+# OpenBLAS 0.3.21 in Debian does not recognise recent Intel CPUs and falls back to a generic
+# kernel; name the core explicitly for a fair comparison.
+OPENBLAS_CORETYPE ?= $(shell grep -q avx512f /proc/cpuinfo 2>/dev/null && echo SkylakeX || echo Haswell)
 
-.PHONY: all deps build test test-swift test-python demo bench clean
+.PHONY: all deps build test test-swift test-python demo bench bench-checkpoint bench-matmul clean
 
 all: build
 
 # Installs the system libraries with apt-get when pkg-config cannot find them (quiet and
 # idempotent: nothing happens when they are there).
 deps:
-	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists libzip hdf5 zlib; then \
+	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists libzip hdf5 zlib openblas \
+	    || ! command -v qemu-x86_64 >/dev/null 2>&1; then \
 	  echo "make: installing $(APT_PACKAGES) with apt-get"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
 	fi
@@ -31,6 +35,7 @@ test: test-swift test-python
 test-swift: deps
 	$(SWIFT) build -c $(CONFIG) --product mixer-convert
 	$(SWIFT) test -c $(CONFIG)
+	scripts/check-kernel-isolation.sh $(BUILD_DIR)
 
 test-python: build
 	@if python3 -c "import numpy" >/dev/null 2>&1; then \
@@ -44,9 +49,15 @@ demo: build
 	$(BIN) synth Mixer-B_16 $(DEMO_DIR)/Mixer-B_16.npz --force
 	$(BIN) inspect $(DEMO_DIR)/Mixer-B_16.npz --depth 1
 
-bench: build
+bench: bench-checkpoint bench-matmul
+
+bench-checkpoint: build
 	$(SWIFT) build -c $(CONFIG) --product mixer-bench
 	$(BUILD_DIR)/mixer-bench checkpoint --binary $(BIN)
+
+bench-matmul: deps
+	$(SWIFT) build -c $(CONFIG) --product mixer-bench
+	OPENBLAS_CORETYPE=$(OPENBLAS_CORETYPE) $(BUILD_DIR)/mixer-bench matmul
 
 clean:
 	rm -rf .build $(DEMO_DIR)

@@ -15,7 +15,7 @@ struct MixerConvert: ParsableCommand {
       the ResNet hybrids). Exit status: 0 success, 1 verification drift, 2 bad input or usage.
       """,
     version: "0.1.0",
-    subcommands: [Inspect.self, Synth.self])
+    subcommands: [Inspect.self, Synth.self, Info.self])
 
   static func main() {
     var command: ParsableCommand

@@ -1,0 +1,2 @@
+// OpenBLAS, linked only into the benchmark executable, never into the product.
+#include <cblas.h>

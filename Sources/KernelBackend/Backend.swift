@@ -1,0 +1,82 @@
+// Shared backend source (see Gemm.swift). The entry points the `Kernels` module dispatches
+// to. They are not inlinable, so nothing compiled for one CPU level leaks into another.
+
+/// The kernels compiled for this module's CPU level.
+public enum Backend {
+  /// Rows and columns of the micro-kernel tile.
+  public static var tile: (rows: Int, columns: Int) { (Tile.mr, Tile.nr) }
+
+  /// Floats of workspace one ``gemm`` call needs.
+  public static var workspaceCount: Int { gemmWorkspaceCount }
+
+  /// `C[m×n] (+)= A[m×k] · B[k×n]` on one thread; see `blockedGemm`.
+  @inline(never)
+  public static func gemm(
+    _ m: Int, _ n: Int, _ k: Int,
+    _ a: UnsafePointer<Float>, _ aRow: Int, _ aCol: Int,
+    _ b: UnsafePointer<Float>, _ bRow: Int, _ bCol: Int,
+    _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+    _ accumulate: Bool, _ workspace: UnsafeMutablePointer<Float>
+  ) {
+    blockedGemm(m, n, k, a, aRow, aCol, b, bRow, bCol, c, ldc, accumulate, workspace)
+  }
+
+  /// LayerNorm over rows; see `layerNormRows`.
+  @inline(never)
+  public static func layerNorm(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ rows: Int,
+                               _ cols: Int, _ scale: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
+                               _ epsilon: Float) {
+    layerNormRows(input, output, rows, cols, scale, bias, epsilon)
+  }
+
+  /// Softmax of each row in place.
+  @inline(never)
+  public static func softmax(_ x: UnsafeMutablePointer<Float>, _ rows: Int, _ cols: Int) {
+    softmaxRows(x, rows, cols)
+  }
+
+  /// GELU, tanh approximation, in place.
+  @inline(never)
+  public static func geluTanh(_ x: UnsafeMutablePointer<Float>, _ count: Int) { mapInPlace(x, count, vgeluTanh) }
+
+  /// GELU with the exact error function, in place.
+  @inline(never)
+  public static func geluErf(_ x: UnsafeMutablePointer<Float>, _ count: Int) { mapInPlace(x, count, vgeluErf) }
+
+  /// tanh in place.
+  @inline(never)
+  public static func tanh(_ x: UnsafeMutablePointer<Float>, _ count: Int) { mapInPlace(x, count, vtanh) }
+
+  /// `e^x` in place.
+  @inline(never)
+  public static func exp(_ x: UnsafeMutablePointer<Float>, _ count: Int) { mapInPlace(x, count, vexp) }
+
+  /// Multiply-adds per call of ``fmaPeak(_:)`` per iteration.
+  public static var fmaPeakMultiplyAddsPerIteration: Int { 24 * Vec.scalarCount }
+
+  /// Runs `iterations` rounds of 24 independent vector fused multiply-adds (more chains than
+  /// FMA latency × ports, so the loop is bound by FMA throughput alone) and returns a value
+  /// that depends on all of them.
+  @inline(never)
+  public static func fmaPeak(_ iterations: Int) -> Float {
+    let x = Vec(repeating: 0.999_999)
+    let y = Vec(repeating: 1e-7)
+    var a0 = Vec(repeating: 0e-3), a1 = Vec(repeating: 1e-3), a2 = Vec(repeating: 2e-3), a3 = Vec(repeating: 3e-3)
+    var a4 = Vec(repeating: 4e-3), a5 = Vec(repeating: 5e-3), a6 = Vec(repeating: 6e-3), a7 = Vec(repeating: 7e-3)
+    var a8 = Vec(repeating: 8e-3), a9 = Vec(repeating: 9e-3), a10 = Vec(repeating: 10e-3), a11 = Vec(repeating: 11e-3)
+    var a12 = Vec(repeating: 12e-3), a13 = Vec(repeating: 13e-3), a14 = Vec(repeating: 14e-3), a15 = Vec(repeating: 15e-3)
+    var a16 = Vec(repeating: 16e-3), a17 = Vec(repeating: 17e-3), a18 = Vec(repeating: 18e-3), a19 = Vec(repeating: 19e-3)
+    var a20 = Vec(repeating: 20e-3), a21 = Vec(repeating: 21e-3), a22 = Vec(repeating: 22e-3), a23 = Vec(repeating: 23e-3)
+    for _ in 0..<iterations {
+      a0 = madd(a0, x, y); a1 = madd(a1, x, y); a2 = madd(a2, x, y); a3 = madd(a3, x, y)
+      a4 = madd(a4, x, y); a5 = madd(a5, x, y); a6 = madd(a6, x, y); a7 = madd(a7, x, y)
+      a8 = madd(a8, x, y); a9 = madd(a9, x, y); a10 = madd(a10, x, y); a11 = madd(a11, x, y)
+      a12 = madd(a12, x, y); a13 = madd(a13, x, y); a14 = madd(a14, x, y); a15 = madd(a15, x, y)
+      a16 = madd(a16, x, y); a17 = madd(a17, x, y); a18 = madd(a18, x, y); a19 = madd(a19, x, y)
+      a20 = madd(a20, x, y); a21 = madd(a21, x, y); a22 = madd(a22, x, y); a23 = madd(a23, x, y)
+    }
+    let s0 = (a0 + a1 + a2 + a3) + (a4 + a5 + a6 + a7) + (a8 + a9 + a10 + a11)
+    let s1 = (a12 + a13 + a14 + a15) + (a16 + a17 + a18 + a19) + (a20 + a21 + a22 + a23)
+    return horizontalSum(s0 + s1)
+  }
+}

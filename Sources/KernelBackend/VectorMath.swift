@@ -1,0 +1,103 @@
+// Shared backend source (see Gemm.swift). Vectorised transcendental functions on `Vec`,
+// accurate to a few float32 ulps, with no per-lane library calls.
+
+/// `e^x`, lane-wise. Range reduction `x = n·ln2 + r` with `|r| ≤ ln2/2` (two-part ln2), a
+/// degree-6 polynomial for `e^r`, and `2^n` built in the exponent field. Inputs are clamped to
+/// [-87.3, 88.3], so the result is finite and positive (underflow flushes toward 0).
+@inline(__always)
+func vexp(_ x: Vec) -> Vec {
+  // Mask selects rather than `clamped`, whose generic specialisation would be emitted as a weak
+  // symbol that another CPU level's module could bind to.
+  let low = Vec(repeating: -87.3)
+  let high = Vec(repeating: 88.3)
+  let clamped = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
+  // Adding 1.5·2^23 rounds to an integer held in the low mantissa bits.
+  let magic = Vec(repeating: 12_582_912)
+  let shifted = madd(clamped, Vec(repeating: 1.442_695_04), magic)
+  let n = shifted - magic
+  var r = madd(n, Vec(repeating: -0.693_145_751_953_125), clamped)
+  r = madd(n, Vec(repeating: -1.428_606_765_330_187e-06), r)
+  var p = Vec(repeating: 1.987_569_150e-4)
+  p = madd(p, r, Vec(repeating: 1.398_199_950e-3))
+  p = madd(p, r, Vec(repeating: 8.333_451_907e-3))
+  p = madd(p, r, Vec(repeating: 4.166_579_589e-2))
+  p = madd(p, r, Vec(repeating: 1.666_666_546e-1))
+  p = madd(p, r, Vec(repeating: 5.000_000_120e-1))
+  p = madd(p * r, r, r) + Vec(repeating: 1)
+  let bits = unsafeBitCast(shifted, to: VecBits.self) &- unsafeBitCast(magic, to: VecBits.self)
+  let scale = unsafeBitCast((bits &+ VecBits(repeating: 127)) &<< VecBits(repeating: 23), to: Vec.self)
+  return p * scale
+}
+
+/// `tanh(x)`, lane-wise: an odd Taylor polynomial below |x| = 0.3 (no cancellation), else
+/// `1 − 2/(e^{2|x|} + 1)` with the sign restored.
+@inline(__always)
+func vtanh(_ x: Vec) -> Vec {
+  let ax = x.replacing(with: -x, where: x .< Vec(repeating: 0))
+  let large = Vec(repeating: 1) - Vec(repeating: 2) / (vexp(ax + ax) + Vec(repeating: 1))
+  let signedLarge = large.replacing(with: -large, where: x .< Vec(repeating: 0))
+  let x2 = x * x
+  var p = Vec(repeating: -0.008_863_235_529_902_197)  // -1382/155925
+  p = madd(p, x2, Vec(repeating: 0.021_869_488_536_155_2))  // 62/2835
+  p = madd(p, x2, Vec(repeating: -0.053_968_253_968_254))  // -17/315
+  p = madd(p, x2, Vec(repeating: 0.133_333_333_333_333))  // 2/15
+  p = madd(p, x2, Vec(repeating: -0.333_333_333_333_333))
+  let small = madd(p * x2, x, x)
+  return small.replacing(with: signedLarge, where: ax .>= Vec(repeating: 0.3))
+}
+
+/// GELU with the tanh approximation (Flax's default):
+/// `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`, computed as the algebraically equal
+/// `x / (1 + e^{−2u})`, which has no cancellation for negative x.
+@inline(__always)
+func vgeluTanh(_ x: Vec) -> Vec {
+  let u = Vec(repeating: 0.797_884_560_802_865_4) * madd(Vec(repeating: 0.044_715) * x * x, x, x)
+  return x / (Vec(repeating: 1) + vexp(Vec(repeating: -2) * u))
+}
+
+/// `erf(x)`, lane-wise, by Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7).
+@inline(__always)
+func verf(_ x: Vec) -> Vec {
+  let ax = x.replacing(with: -x, where: x .< Vec(repeating: 0))
+  let t = Vec(repeating: 1) / madd(Vec(repeating: 0.327_591_1), ax, Vec(repeating: 1))
+  var p = Vec(repeating: 1.061_405_429)
+  p = madd(p, t, Vec(repeating: -1.453_152_027))
+  p = madd(p, t, Vec(repeating: 1.421_413_741))
+  p = madd(p, t, Vec(repeating: -0.284_496_736))
+  p = madd(p, t, Vec(repeating: 0.254_829_592))
+  let y = Vec(repeating: 1) - p * t * vexp(-(ax * ax))
+  return y.replacing(with: -y, where: x .< Vec(repeating: 0))
+}
+
+/// GELU with the exact error function: `0.5·x·(1 + erf(x/√2))`.
+@inline(__always)
+func vgeluErf(_ x: Vec) -> Vec {
+  Vec(repeating: 0.5) * x * (Vec(repeating: 1) + verf(x * Vec(repeating: 0.707_106_781_186_547_5)))
+}
+
+/// Applies a lane-wise function to `count` floats in place; the tail goes through a
+/// zero-padded vector so every element uses the same code.
+@inline(__always)
+func mapInPlace(_ x: UnsafeMutablePointer<Float>, _ count: Int, _ f: (Vec) -> Vec) {
+  let raw = UnsafeMutableRawPointer(x)
+  var i = 0
+  while i + Vec.scalarCount <= count {
+    raw.storeBytes(of: f(raw.loadUnaligned(fromByteOffset: 4 * i, as: Vec.self)), toByteOffset: 4 * i, as: Vec.self)
+    i += Vec.scalarCount
+  }
+  if i < count {
+    var tail = Vec(repeating: 0)
+    for l in 0..<(count - i) { tail[l] = x[i + l] }
+    let y = f(tail)
+    for l in 0..<(count - i) { x[i + l] = y[l] }
+  }
+}
+
+/// The sum of a vector's lanes. Written out rather than `SIMD.sum()`, whose generic
+/// specialisation would be emitted as a weak symbol shared with other CPU levels' modules.
+@inline(__always)
+func horizontalSum(_ v: Vec) -> Float {
+  var total: Float = 0
+  for lane in 0..<Vec.scalarCount { total += v[lane] }
+  return total
+}

@@ -1,0 +1,79 @@
+import Dispatch
+import Foundation
+
+/// Where and how kernels run: which compiled path, and how many threads may share the work.
+///
+/// Every operation is a method on `Compute`. Work is split over threads only when it is big
+/// enough that a second thread pays for its start-up, so small products never get slower
+/// with more threads.
+public struct Compute: Sendable {
+  /// The kernel build in use.
+  public let path: KernelPath
+  /// The most threads one operation may use.
+  public let threads: Int
+  let table: KernelTable
+
+  /// - Parameters:
+  ///   - path: kernel build (default: the fastest this CPU supports).
+  ///   - threads: threads per operation (default: all cores).
+  public init(path: KernelPath = .selected, threads: Int? = nil) {
+    self.path = path
+    self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    table = path.table
+  }
+
+  /// Runs `body(part)` for `part` in `0..<parts`, on up to ``threads`` threads.
+  func parallel(_ parts: Int, _ body: @Sendable (Int) -> Void) {
+    if parts <= 1 || threads == 1 {
+      for part in 0..<parts { body(part) }
+      return
+    }
+    DispatchQueue.concurrentPerform(iterations: parts, execute: body)
+  }
+
+  /// Splits `count` items into at most ``threads`` contiguous ranges of at least
+  /// `minimumPerPart` items (aligned to `alignment`), and runs `body` on each range.
+  func parallelRanges(_ count: Int, minimumPerPart: Int, alignment: Int = 1,
+                      _ body: @Sendable (Range<Int>) -> Void) {
+    let parts = max(1, min(threads, count / max(minimumPerPart, 1)))
+    if parts == 1 {
+      body(0..<count)
+      return
+    }
+    let units = (count + alignment - 1) / alignment
+    parallel(parts) { part in
+      let start = min(count, units * part / parts * alignment)
+      let end = min(count, units * (part + 1) / parts * alignment)
+      if start < end { body(start..<end) }
+    }
+  }
+}
+
+/// A pointer shared with worker threads that touch disjoint parts of its memory.
+struct SharedPointer<T>: @unchecked Sendable {
+  let pointer: UnsafeMutablePointer<T>
+  init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
+}
+
+/// Reusable packing buffers for GEMM, so small products do not pay for allocation and page
+/// faults on every call.
+final class WorkspacePool: @unchecked Sendable {
+  static let shared = WorkspacePool()
+  private let lock = NSLock()
+  private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
+
+  /// Runs `body` with a buffer of at least `count` floats, aligned to 64 bytes.
+  func with<R>(_ count: Int, _ body: (UnsafeMutablePointer<Float>) -> R) -> R {
+    lock.lock()
+    let buffer = free[count]?.popLast()
+    lock.unlock()
+    let workspace = buffer ?? UnsafeMutableRawPointer.allocate(byteCount: 4 * count, alignment: 64)
+      .bindMemory(to: Float.self, capacity: count)
+    defer {
+      lock.lock()
+      free[count, default: []].append(workspace)
+      lock.unlock()
+    }
+    return body(workspace)
+  }
+}

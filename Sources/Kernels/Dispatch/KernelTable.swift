@@ -1,0 +1,53 @@
+import KernelsAVX2
+import KernelsAVX512
+import KernelsPortable
+
+/// The entry points of one kernel build, called through function values so that only the
+/// selected build ever runs.
+struct KernelTable: Sendable {
+  typealias Gemm = @Sendable (
+    Int, Int, Int, UnsafePointer<Float>, Int, Int, UnsafePointer<Float>, Int, Int,
+    UnsafeMutablePointer<Float>, Int, Bool, UnsafeMutablePointer<Float>
+  ) -> Void
+  typealias LayerNorm = @Sendable (
+    UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int, UnsafePointer<Float>, UnsafePointer<Float>, Float
+  ) -> Void
+  typealias InPlace = @Sendable (UnsafeMutablePointer<Float>, Int) -> Void
+
+  let tile: (rows: Int, columns: Int)
+  let workspaceCount: Int
+  let gemm: Gemm
+  let layerNorm: LayerNorm
+  let softmax: @Sendable (UnsafeMutablePointer<Float>, Int, Int) -> Void
+  let geluTanh: InPlace
+  let geluErf: InPlace
+  let tanh: InPlace
+  let exp: InPlace
+  let fmaPeak: @Sendable (Int) -> Float
+  let fmaPeakMultiplyAddsPerIteration: Int
+
+  // Each table is built on first use, which happens only after its path's CPU check.
+  static let avx512 = KernelTable(
+    tile: KernelsAVX512.Backend.tile, workspaceCount: KernelsAVX512.Backend.workspaceCount,
+    gemm: KernelsAVX512.Backend.gemm, layerNorm: KernelsAVX512.Backend.layerNorm,
+    softmax: KernelsAVX512.Backend.softmax, geluTanh: KernelsAVX512.Backend.geluTanh,
+    geluErf: KernelsAVX512.Backend.geluErf, tanh: KernelsAVX512.Backend.tanh, exp: KernelsAVX512.Backend.exp,
+    fmaPeak: KernelsAVX512.Backend.fmaPeak,
+    fmaPeakMultiplyAddsPerIteration: KernelsAVX512.Backend.fmaPeakMultiplyAddsPerIteration)
+
+  static let avx2 = KernelTable(
+    tile: KernelsAVX2.Backend.tile, workspaceCount: KernelsAVX2.Backend.workspaceCount,
+    gemm: KernelsAVX2.Backend.gemm, layerNorm: KernelsAVX2.Backend.layerNorm,
+    softmax: KernelsAVX2.Backend.softmax, geluTanh: KernelsAVX2.Backend.geluTanh,
+    geluErf: KernelsAVX2.Backend.geluErf, tanh: KernelsAVX2.Backend.tanh, exp: KernelsAVX2.Backend.exp,
+    fmaPeak: KernelsAVX2.Backend.fmaPeak,
+    fmaPeakMultiplyAddsPerIteration: KernelsAVX2.Backend.fmaPeakMultiplyAddsPerIteration)
+
+  static let portable = KernelTable(
+    tile: KernelsPortable.Backend.tile, workspaceCount: KernelsPortable.Backend.workspaceCount,
+    gemm: KernelsPortable.Backend.gemm, layerNorm: KernelsPortable.Backend.layerNorm,
+    softmax: KernelsPortable.Backend.softmax, geluTanh: KernelsPortable.Backend.geluTanh,
+    geluErf: KernelsPortable.Backend.geluErf, tanh: KernelsPortable.Backend.tanh, exp: KernelsPortable.Backend.exp,
+    fmaPeak: KernelsPortable.Backend.fmaPeak,
+    fmaPeakMultiplyAddsPerIteration: KernelsPortable.Backend.fmaPeakMultiplyAddsPerIteration)
+}

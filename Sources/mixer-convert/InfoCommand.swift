@@ -1,0 +1,64 @@
+import ArgumentParser
+import CLibzip
+import CZlib
+import Foundation
+import Kernels
+
+/// `mixer-convert info`: the build, its libraries, and the compute kernels this CPU runs.
+struct Info: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Show the version, libraries and compute-kernel path; --check tests the kernels.",
+    discussion: """
+      The kernels are compiled three times: for AVX-512, for AVX2 with FMA, and for any \
+      x86-64 (or other CPU) with no extensions. The fastest one the CPU supports is chosen at \
+      start-up; set \(KernelPath.environmentVariable)=avx2 or portable to force a slower one \
+      (an unsupported choice is ignored). --check runs every supported path on small problems \
+      against a double-precision reference and exits 1 if any is wrong.
+      """)
+
+  @Flag(help: "Run each supported kernel path against a reference.")
+  var check = false
+
+  @Flag(help: "Print JSON.")
+  var json = false
+
+  struct Report: Encodable {
+    struct Path: Encodable {
+      let name: KernelPath
+      let supported: Bool
+      let selected: Bool
+    }
+    let version: String
+    let libzip: String
+    let zlib: String
+    let kernels: [Path]
+    let threads: Int
+    let checks: [KernelCheck]?
+  }
+
+  func run() throws {
+    let checks = check ? KernelPath.allCases.filter(\.isSupported).map(KernelCheck.run) : nil
+    let report = Report(
+      version: MixerConvert.configuration.version, libzip: String(cString: zip_libzip_version()),
+      zlib: String(cString: zlibVersion()),
+      kernels: KernelPath.allCases.map { .init(name: $0, supported: $0.isSupported, selected: $0 == .selected) },
+      threads: ProcessInfo.processInfo.activeProcessorCount, checks: checks)
+    if json {
+      try Console.printJSON(report)
+    } else {
+      print("mixer-convert \(report.version) · libzip \(report.libzip) · zlib \(report.zlib)")
+      let forced = ProcessInfo.processInfo.environment[KernelPath.environmentVariable].map { " (\(KernelPath.environmentVariable)=\($0))" } ?? ""
+      print("kernels: \(KernelPath.selected.rawValue)\(forced); threads: \(report.threads)")
+      for path in report.kernels {
+        let check = checks?.first { $0.path == path.name }
+        let status = check.map { c in
+          (c.passed ? "check ok" : "CHECK FAILED") + " (max errors: "
+            + c.maxErrors.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.1e", $0.value))" }.joined(separator: ", ") + ")"
+        } ?? ""
+        print("  \(path.name.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))"
+              + (path.supported ? "supported" : "not supported") + (path.selected ? ", selected" : "") + "  \(status)")
+      }
+    }
+    if let checks, checks.contains(where: { !$0.passed }) { throw ExitCode(1) }
+  }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite struct InfoCommandTests {
+  private func report(_ arguments: [String], prefix: [String] = [], environment: [String: String] = [:]) throws
+    -> [String: Any]
+  {
+    let process = Process()
+    if prefix.isEmpty {
+      process.executableURL = URL(fileURLWithPath: CommandRunner.executable)
+      process.arguments = arguments + ["--json"]
+    } else {
+      process.executableURL = URL(fileURLWithPath: prefix[0])
+      process.arguments = Array(prefix.dropFirst()) + [CommandRunner.executable] + arguments + ["--json"]
+    }
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0, "\(prefix) \(arguments) exited with \(process.terminationStatus)")
+    return try JSONSerialization.jsonObject(with: data) as! [String: Any]
+  }
+
+  private func selected(_ report: [String: Any]) -> String? {
+    (report["kernels"] as! [[String: Any]]).first { $0["selected"] as? Bool == true }?["name"] as? String
+  }
+
+  private func checksPassed(_ report: [String: Any]) -> [String] {
+    (report["checks"] as! [[String: Any]]).filter { $0["passed"] as? Bool == true }.map { $0["path"] as! String }
+  }
+
+  @Test func everySupportedPathPassesItsCheck() throws {
+    let info = try report(["info", "--check"])
+    let supported = (info["kernels"] as! [[String: Any]]).filter { $0["supported"] as? Bool == true }.map { $0["name"] as! String }
+    #expect(checksPassed(info) == supported)
+    #expect(supported.contains("portable"))
+  }
+
+  @Test func environmentForcesASlowerPathButNotAnUnsupportedOne() throws {
+    #expect(selected(try report(["info"], environment: ["MIXER_CONVERT_KERNELS": "portable"])) == "portable")
+    #expect(selected(try report(["info"], environment: ["MIXER_CONVERT_KERNELS": "bogus"])) == selected(try report(["info"])))
+  }
+
+  #if arch(x86_64)
+  /// On an emulated CPU without AVX the binary must pick the portable kernels and run them
+  /// (no illegal instruction); on an AVX2-only CPU it must pick AVX2. `make test` installs qemu-user.
+  @Test(arguments: [("Nehalem", "portable"), ("Haswell", "avx2")])
+  func olderCPUsGetTheirOwnPath(cpu: String, path: String) throws {
+    let qemu = try #require(["/usr/bin/qemu-x86_64", "/usr/local/bin/qemu-x86_64"].first {
+      FileManager.default.isExecutableFile(atPath: $0)
+    }, "qemu-x86_64 not found: install qemu-user (make test does)")
+    // Even when the environment asks for AVX-512, an unsupported path is never used.
+    let info = try report(["info", "--check"], prefix: [qemu, "-cpu", cpu], environment: ["MIXER_CONVERT_KERNELS": "avx512"])
+    #expect(selected(info) == path)
+    #expect(checksPassed(info).contains(path))
+    #expect(!checksPassed(info).contains("avx512"))
+  }
+  #endif
+}

@@ -1,0 +1,88 @@
+import Testing
+@testable import Kernels
+
+@Suite struct GemmTests {
+  /// Sizes that are multiples of no tile, cross the K, M and N blocks, and degenerate ones.
+  static let shapes: [(Int, Int, Int)] = [
+    (1, 1, 1), (1, 7, 1), (7, 1, 3), (2, 3, 1), (13, 17, 19), (14, 32, 256), (15, 33, 257), (97, 101, 103),
+    (170, 40, 300), (5, 3100, 9), (196, 64, 768), (3, 5, 600),
+  ]
+
+  @Test(arguments: computes)
+  func matchesNaiveDoubleProductForEveryShapeAndOrientation(compute: Compute) {
+    var random = Random(1)
+    for (m, n, k) in Self.shapes {
+      let a = random.tensor([m, k])
+      let b = random.tensor([k, n])
+      let expected = naiveMatmul(a.scalars, b.scalars, m: m, n: n, k: k)
+      let tolerance = 2e-7 * Double(k) + 1e-6
+      #expect(maxDifference(compute.matmul(a, b).scalars, expected) < tolerance, "\(compute.path) \(m)×\(n)×\(k)")
+      // The same product with each operand given as a transposed view of its transpose.
+      let at = compute.transpose(a, 0, 1)
+      let bt = compute.transpose(b, 0, 1)
+      #expect(maxDifference(compute.matmul(at, b, transposeA: true).scalars, expected) < tolerance)
+      #expect(maxDifference(compute.matmul(a, bt, transposeB: true).scalars, expected) < tolerance)
+      #expect(maxDifference(compute.matmul(at, bt, transposeA: true, transposeB: true).scalars, expected) < tolerance)
+    }
+  }
+
+  @Test(arguments: computes)
+  func accumulatesIntoASubBlockWithoutTouchingTheRest(compute: Compute) {
+    var random = Random(2)
+    let (m, n, k, ldc) = (29, 45, 70, 53)
+    let a = random.tensor([m, k])
+    let b = random.tensor([k, n])
+    var c = random.tensor([m + 1, ldc])
+    let before = c.scalars
+    c.scalars.withUnsafeMutableBufferPointer { pc in
+      a.scalars.withUnsafeBufferPointer { pa in
+        b.scalars.withUnsafeBufferPointer { pb in
+          compute.gemm(MatrixView(rowMajor: pa.baseAddress!, rows: m, columns: k),
+                       MatrixView(rowMajor: pb.baseAddress!, rows: k, columns: n),
+                       into: MutableMatrixView(pc.baseAddress! + 3, rows: m, columns: n, rowStride: ldc), accumulate: true)
+        }
+      }
+    }
+    let product = naiveMatmul(a.scalars, b.scalars, m: m, n: n, k: k)
+    for i in 0..<(m + 1) {
+      for j in 0..<ldc {
+        let inBlock = i < m && j >= 3 && j < 3 + n
+        let expected = Double(before[i * ldc + j]) + (inBlock ? product[i * n + j - 3] : 0)
+        #expect(abs(Double(c.scalars[i * ldc + j]) - expected) < 3e-5, "(\(i), \(j))")
+      }
+    }
+  }
+
+  @Test(arguments: computes)
+  func zeroDepthProductClearsOrKeeps(compute: Compute) {
+    let a = Tensor(shape: [3, 0], scalars: [])
+    let b = Tensor(shape: [0, 4], scalars: [])
+    #expect(compute.matmul(a, b).scalars == [Float](repeating: 0, count: 12))
+  }
+
+  @Test(arguments: computes)
+  func denseAddsTheBias(compute: Compute) {
+    var random = Random(3)
+    let x = random.tensor([2, 5, 7])
+    let kernel = random.tensor([7, 11])
+    let bias = random.tensor([11])
+    let y = compute.dense(x, kernel: kernel, bias: bias)
+    #expect(y.shape == [2, 5, 11])
+    var expected = naiveMatmul(x.scalars, kernel.scalars, m: 10, n: 11, k: 7)
+    for i in expected.indices { expected[i] += Double(bias.scalars[i % 11]) }
+    #expect(maxDifference(y.scalars, expected) < 1e-5)
+  }
+
+  @Test func fmaPeakLoopRuns() {
+    for compute in computes {
+      let (madds, value) = compute.measureFMAPeak(iterations: 1000)
+      #expect(madds == 1000 * 24 * (compute.path == .avx512 ? 16 : compute.path == .avx2 ? 8 : 4))
+      #expect(value.isFinite)
+    }
+  }
+
+  @Test func selectedPathIsTheFastestSupported() {
+    #expect(KernelPath.selected.isSupported)
+    if KernelPath.avx512.isSupported { #expect(KernelPath.selected == .avx512) }
+  }
+}
