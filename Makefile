@@ -1,6 +1,6 @@
 # mixer-convert — build, test, demo and benchmarks.
 #
-#   make demo    synthesise a base-size model and inspect it
+#   make demo    synthesise a Mixer-B/16, inspect it, convert it and verify the export
 #   make test    unit, end-to-end and CLI tests (plus numpy cross-checks when available)
 #   make bench   benchmarks (inspect and streaming against cat, …)
 
@@ -14,7 +14,7 @@ APT_PACKAGES := libzip-dev libhdf5-dev pkg-config libopenblas-dev qemu-user
 # kernel; name the core explicitly for a fair comparison.
 OPENBLAS_CORETYPE ?= $(shell grep -q avx512f /proc/cpuinfo 2>/dev/null && echo SkylakeX || echo Haswell)
 
-.PHONY: all deps build test test-swift test-python demo bench bench-checkpoint bench-matmul clean
+.PHONY: all deps build test test-swift test-python demo bench bench-checkpoint bench-matmul bench-kernels bench-convert bench-forward clean
 
 all: build
 
@@ -39,21 +39,36 @@ test-swift: deps
 
 test-python: build
 	@if python3 -c "import numpy" >/dev/null 2>&1; then \
-	  python3 Tests/python/check_synth.py $(BIN); \
+	  python3 Tests/python/check_synth.py $(BIN) && python3 Tests/python/check_bundles.py $(BIN) \
+	    && MIXER_CONVERT=$(BIN) examples/ci/parity-gate.sh "" $(BUILD_DIR)/parity-gate >/dev/null; \
 	else \
-	  echo "test-python: SKIPPED (python3 with numpy not found): synth outputs not cross-checked with numpy"; \
+	  echo "test-python: SKIPPED (python3 with numpy not found): synth outputs and bundles not cross-checked with numpy"; \
 	fi
 
 demo: build
 	@mkdir -p $(DEMO_DIR)
 	$(BIN) synth Mixer-B_16 $(DEMO_DIR)/Mixer-B_16.npz --force
 	$(BIN) inspect $(DEMO_DIR)/Mixer-B_16.npz --depth 1
+	$(BIN) convert $(DEMO_DIR)/Mixer-B_16.npz $(DEMO_DIR)/mixer-b16 --force
+	$(BIN) verify $(DEMO_DIR)/Mixer-B_16.npz $(DEMO_DIR)/mixer-b16
 
-bench: bench-checkpoint bench-matmul
+bench: bench-checkpoint bench-matmul bench-kernels bench-convert bench-forward
 
 bench-checkpoint: build
 	$(SWIFT) build -c $(CONFIG) --product mixer-bench
 	$(BUILD_DIR)/mixer-bench checkpoint --binary $(BIN)
+
+bench-kernels: build
+	$(SWIFT) build -c $(CONFIG) --product mixer-bench
+	$(BUILD_DIR)/mixer-bench kernels
+
+bench-convert: build
+	$(SWIFT) build -c $(CONFIG) --product mixer-bench
+	$(BUILD_DIR)/mixer-bench convert --binary $(BIN)
+
+bench-forward: build
+	$(SWIFT) build -c $(CONFIG) --product mixer-bench
+	$(BUILD_DIR)/mixer-bench forward
 
 bench-matmul: deps
 	$(SWIFT) build -c $(CONFIG) --product mixer-bench

@@ -8,12 +8,13 @@ let package = Package(
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
   ],
   targets: [
     .systemLibrary(name: "CLibzip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .target(name: "CSupport"),
-    .target(name: "FileIO"),
+    .target(name: "FileIO", dependencies: ["CSupport", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "Checkpoint", dependencies: ["CLibzip", "CZlib", "FileIO"]),
     // The compute kernels: one shared source (Sources/KernelBackend, linked into each build as
     // `Shared`) compiled for three CPU levels, and a front module that picks one at run time.
@@ -21,20 +22,29 @@ let package = Package(
     .target(name: "KernelsAVX2", swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])]),
     .target(name: "KernelsPortable"),
     .target(name: "Kernels", dependencies: ["CSupport", "KernelsAVX512", "KernelsAVX2", "KernelsPortable"]),
-    .target(name: "Models", dependencies: ["Checkpoint"]),
-    .target(name: "Conversion", dependencies: ["Checkpoint", "Models"]),
+    .target(name: "Graph", dependencies: ["Kernels"]),
+    .target(name: "Models", dependencies: ["Checkpoint", "Graph", "Kernels"]),
+    .target(name: "Bundle", dependencies: ["Checkpoint", "Graph", "Kernels", "FileIO"]),
+    .target(name: "Parity", dependencies: ["Checkpoint", "Kernels"]),
+    .target(name: "Conversion", dependencies: ["Checkpoint", "Models", "Graph", "Kernels", "Bundle", "Parity", "FileIO"]),
     .executableTarget(name: "mixer-convert", dependencies: [
-      "Conversion", "Checkpoint", "Models", "Kernels", "CLibzip", "CZlib",
+      "Conversion", "Checkpoint", "Models", "Kernels", "Bundle", "Parity", "CLibzip", "CZlib",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
     .target(name: "TestSupport", dependencies: ["CZlib"], path: "Tests/TestSupport"),
     .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TestSupport"]),
+    .executableTarget(name: "run-bundle-example", dependencies: ["Bundle", "Checkpoint", "Graph", "Kernels"],
+                      path: "examples/RunBundle"),
     .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     .executableTarget(name: "mixer-bench", dependencies: [
-      "Checkpoint", "Models", "Conversion", "Kernels", "COpenBLAS",
+      "Checkpoint", "Models", "Conversion", "Kernels", "COpenBLAS", "Bundle", "Graph", "FileIO",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], path: "Benchmarks/mixer-bench"),
     .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+    .testTarget(name: "BundleTests", dependencies: ["Bundle", "Checkpoint", "FileIO", "TestSupport"]),
+    .testTarget(name: "ConversionTests", dependencies: [
+      "Conversion", "Bundle", "Checkpoint", "Models", "Parity", "Kernels", "Graph", "FileIO", "TestSupport",
+    ]),
     .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     .testTarget(name: "ModelsTests", dependencies: ["Models", "Checkpoint", "TestSupport"]),
   ]

@@ -9,16 +9,41 @@ public enum Backend {
   /// Floats of workspace one ``gemm`` call needs.
   public static var workspaceCount: Int { gemmWorkspaceCount }
 
-  /// `C[m×n] (+)= A[m×k] · B[k×n]` on one thread; see `blockedGemm`.
+  /// `C[m×n] (+)= A[m×k] · B[k×n]` on one thread, then `+ bias` and GELU if given; see
+  /// `blockedGemm`.
   @inline(never)
   public static func gemm(
     _ m: Int, _ n: Int, _ k: Int,
     _ a: UnsafePointer<Float>, _ aRow: Int, _ aCol: Int,
     _ b: UnsafePointer<Float>, _ bRow: Int, _ bCol: Int,
     _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
-    _ accumulate: Bool, _ workspace: UnsafeMutablePointer<Float>
+    _ accumulate: Bool, _ bias: UnsafePointer<Float>?, _ gelu: Bool, _ workspace: UnsafeMutablePointer<Float>
   ) {
-    blockedGemm(m, n, k, a, aRow, aCol, b, bRow, bCol, c, ldc, accumulate, workspace)
+    blockedGemm(m, n, k, a, aRow, aCol, b, bRow, bCol, c, ldc, accumulate, bias, gelu, workspace)
+  }
+
+  /// The same with B packed by ``packB(_:_:_:_:_:_:)`` (`totalColumns` wide), over its columns
+  /// `columnStart ..< columnStart + n` (`columnStart` a multiple of the tile width); see
+  /// `prepackedGemm`.
+  @inline(never)
+  public static func gemmPrepacked(
+    _ m: Int, _ n: Int, _ k: Int,
+    _ a: UnsafePointer<Float>, _ aRow: Int, _ aCol: Int,
+    _ b: UnsafePointer<Float>, _ columnStart: Int, _ totalColumns: Int,
+    _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+    _ accumulate: Bool, _ bias: UnsafePointer<Float>?, _ gelu: Bool, _ workspace: UnsafeMutablePointer<Float>
+  ) {
+    prepackedGemm(m, n, k, a, aRow, aCol, b, columnStart, totalColumns, c, ldc, accumulate, bias, gelu, workspace)
+  }
+
+  /// Floats a `k × n` matrix occupies once packed.
+  public static func packedCount(_ k: Int, _ n: Int) -> Int { packedWholeBCount(k, n) }
+
+  /// Packs a whole `k × n` B operand for ``gemmPrepacked(_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:)``.
+  @inline(never)
+  public static func packB(_ k: Int, _ n: Int, _ b: UnsafePointer<Float>, _ bRow: Int, _ bCol: Int,
+                           _ out: UnsafeMutablePointer<Float>) {
+    packWholeB(k, n, b, bRow, bCol, out)
   }
 
   /// LayerNorm over rows; see `layerNormRows`.

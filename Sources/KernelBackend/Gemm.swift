@@ -2,78 +2,202 @@
 // `Shared` and compiles it with its own target CPU). `Vec`, `Tile` and `microKernel` come
 // from the including module.
 
-/// Blocked single-threaded GEMM: `C[m×n] (+)= A[m×k] · B[k×n]`.
+/// Blocked single-threaded GEMM: `C[m×n] (+)= A[m×k] · B[k×n]`, then an optional epilogue.
 ///
 /// A and B are strided views (element (i, p) of A at `a[i·aRow + p·aCol]`), so either operand
-/// may be a transpose without being materialised. C is row-major with leading dimension `ldc`.
-/// Loop order: for each `nc`-wide panel of B and `kc`-deep slice, pack the slice of B into
-/// `NR`-wide micro-panels (kept in L2), then for each `mc`-tall block of A pack it into `MR`-tall
-/// micro-panels and, for each A micro-panel (kept in L1), sweep the B micro-panels. (Measured
-/// here against the BLIS order, which keeps the B micro-panel in L1 instead: with the
-/// 12×32 AVX-512 tile the B micro-panel of a deep slice fills L1, and this order was faster.)
-/// Edge tiles run the micro-kernel on zero-padded panels into a scratch tile (the narrow one
-/// when at most half the columns are real).
+/// may be a transpose without being materialised (a constant B is better pre-packed: see
+/// `prepackedGemm`). C is row-major with leading dimension `ldc`. Loop order: for each
+/// `nc`-wide panel of B and `kc`-deep slice, pack the slice of B into `NR`-wide micro-panels
+/// (kept in L2), then for each `mc`-tall block of A pack it into `MR`-tall micro-panels and,
+/// for each A micro-panel (kept in L1), sweep the B micro-panels. (Measured here against the
+/// BLIS order, which keeps the B micro-panel in L1 instead: with the 12×32 AVX-512 tile the B
+/// micro-panel of a deep slice fills L1, and this order was faster.) Edge tiles run the
+/// micro-kernel on zero-padded panels into a scratch tile (the narrow one when at most half
+/// the columns are real). After the last `kc` slice each finished tile gets the epilogue
+/// while it is still in L1: `+ bias[column]`, then GELU (tanh form) if asked.
 @inline(__always)
 func blockedGemm(
   _ m: Int, _ n: Int, _ k: Int,
   _ a: UnsafePointer<Float>, _ aRow: Int, _ aCol: Int,
   _ b: UnsafePointer<Float>, _ bRow: Int, _ bCol: Int,
   _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
-  _ accumulate: Bool, _ workspace: UnsafeMutablePointer<Float>
+  _ accumulate: Bool, _ bias: UnsafePointer<Float>?, _ gelu: Bool,
+  _ workspace: UnsafeMutablePointer<Float>
 ) {
   guard m > 0, n > 0 else { return }
   if k == 0 {
-    if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
+    for i in 0..<m {
+      if !accumulate { (c + i * ldc).update(repeating: 0, count: n) }
+      epilogue(c + i * ldc, n, bias, gelu)
+    }
     return
   }
   let packedA = workspace
-  let packedB = workspace + Tile.mc * Tile.kc
-  let scratch = packedB + Tile.kc * Tile.nc
+  let ownPackedB = workspace + Tile.mc * Tile.kc
+  let scratch = ownPackedB + Tile.kc * Tile.nc
   var jc = 0
   while jc < n {
     let nc = min(Tile.nc, n - jc)
     var pc = 0
     while pc < k {
       let kc = min(Tile.kc, k - pc)
-      let add = accumulate || pc > 0
-      packB(kc, nc, b + pc * bRow + jc * bCol, bRow, bCol, packedB)
+      packB(kc, nc, b + pc * bRow + jc * bCol, bRow, bCol, ownPackedB)
       var ic = 0
       while ic < m {
         let mc = min(Tile.mc, m - ic)
         packA(mc, kc, a + ic * aRow + pc * aCol, aRow, aCol, packedA)
-        var ir = 0
-        while ir < mc {
-          let mr = min(Tile.mr, mc - ir)
-          let aPanel = UnsafePointer(packedA + ir * kc)
-          var jr = 0
-          while jr < nc {
-            let nr = min(Tile.nr, nc - jr)
-            let bPanel = UnsafePointer(packedB + jr * kc)
-            let target = c + (ic + ir) * ldc + jc + jr
-            if mr == Tile.mr, nr == Tile.nr {
-              microKernel(kc, aPanel, bPanel, target, ldc, add)
-            } else {
-              if nr <= Tile.nr / 2 {
-                narrowMicroKernel(kc, aPanel, bPanel, scratch, Tile.nr, false)
-              } else {
-                microKernel(kc, aPanel, bPanel, scratch, Tile.nr, false)
-              }
-              for i in 0..<mr {
-                let row = target + i * ldc
-                let tile = scratch + i * Tile.nr
-                if add {
-                  for j in 0..<nr { row[j] += tile[j] }
-                } else {
-                  for j in 0..<nr { row[j] = tile[j] }
-                }
-              }
-            }
-            jr += Tile.nr
-          }
-          ir += Tile.mr
-        }
+        sweep(mc, nc, kc, packedA, ownPackedB, c + ic * ldc + jc, ldc, accumulate || pc > 0,
+              pc + kc == k ? bias.map { $0 + jc } : nil, pc + kc == k && gelu, scratch)
         ic += mc
       }
+      pc += kc
+    }
+    jc += nc
+  }
+}
+
+/// `C[m × n] (+)= A[m×k] · B[k × columns]`, then the epilogue, where B (`totalColumns` wide) was
+/// packed whole by `packWholeB` and the product covers its columns
+/// `columnStart ..< columnStart + n` (`columnStart` a multiple of `NR`, so threads can share
+/// one packed matrix at micro-panel granularity). B needs no packing here, so each block of A
+/// is packed once and swept across every column block of the range.
+@inline(__always)
+func prepackedGemm(
+  _ m: Int, _ n: Int, _ k: Int,
+  _ a: UnsafePointer<Float>, _ aRow: Int, _ aCol: Int,
+  _ b: UnsafePointer<Float>, _ columnStart: Int, _ totalColumns: Int,
+  _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+  _ accumulate: Bool, _ bias: UnsafePointer<Float>?, _ gelu: Bool,
+  _ workspace: UnsafeMutablePointer<Float>
+) {
+  guard m > 0, n > 0 else { return }
+  if k == 0 {
+    for i in 0..<m {
+      if !accumulate { (c + i * ldc).update(repeating: 0, count: n) }
+      epilogue(c + i * ldc, n, bias, gelu)
+    }
+    return
+  }
+  let packedA = workspace
+  let scratch = workspace + Tile.mc * Tile.kc + Tile.kc * Tile.nc
+  let end = columnStart + n
+  var pc = 0
+  while pc < k {
+    let kc = min(Tile.kc, k - pc)
+    let last = pc + kc == k
+    var ic = 0
+    while ic < m {
+      let mc = min(Tile.mc, m - ic)
+      packA(mc, kc, a + ic * aRow + pc * aCol, aRow, aCol, packedA)
+      var blockStart = columnStart / Tile.nc * Tile.nc
+      while blockStart < end {
+        let blockWidth = min(Tile.nc, totalColumns - blockStart)
+        let low = max(columnStart, blockStart)
+        let high = min(end, blockStart + blockWidth)
+        let slice = b + blockStart * k + pc * roundUp(blockWidth, Tile.nr)
+        sweep(mc, high - low, kc, packedA, slice + (low - blockStart) * kc, c + ic * ldc + (low - columnStart), ldc,
+              accumulate || pc > 0, last ? bias.map { $0 + low - columnStart } : nil, last && gelu, scratch)
+        blockStart += Tile.nc
+      }
+      ic += mc
+    }
+    pc += kc
+  }
+}
+
+/// Multiplies a packed `mc × kc` block of A by a packed `kc × nc` block of B into C: for each
+/// A micro-panel (kept in L1), every B micro-panel; edge tiles through `scratch`. With
+/// `finalBias`/`finalGELU` (the last `kc` slice) each finished tile gets the epilogue.
+@inline(__always)
+func sweep(_ mc: Int, _ nc: Int, _ kc: Int, _ packedA: UnsafeMutablePointer<Float>, _ packedB: UnsafePointer<Float>,
+           _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ add: Bool, _ finalBias: UnsafePointer<Float>?,
+           _ finalGELU: Bool, _ scratch: UnsafeMutablePointer<Float>) {
+  var ir = 0
+  while ir < mc {
+    let mr = min(Tile.mr, mc - ir)
+    let aPanel = UnsafePointer(packedA + ir * kc)
+    var jr = 0
+    while jr < nc {
+      let nr = min(Tile.nr, nc - jr)
+      let bPanel = packedB + jr * kc
+      let target = c + ir * ldc + jr
+      if mr == Tile.mr, nr == Tile.nr {
+        microKernel(kc, aPanel, bPanel, target, ldc, add)
+      } else {
+        if nr <= Tile.nr / 2 {
+          narrowMicroKernel(kc, aPanel, bPanel, scratch, Tile.nr, false)
+        } else {
+          microKernel(kc, aPanel, bPanel, scratch, Tile.nr, false)
+        }
+        for i in 0..<mr {
+          let row = target + i * ldc
+          let tile = scratch + i * Tile.nr
+          if add {
+            for j in 0..<nr { row[j] += tile[j] }
+          } else {
+            for j in 0..<nr { row[j] = tile[j] }
+          }
+        }
+      }
+      if finalBias != nil || finalGELU {
+        for i in 0..<mr { epilogue(target + i * ldc, nr, finalBias.map { $0 + jr }, finalGELU) }
+      }
+      jr += Tile.nr
+    }
+    ir += Tile.mr
+  }
+}
+
+/// `row[j] = gelu?(row[j] + bias[j])` for `count` values.
+@inline(__always)
+func epilogue(_ row: UnsafeMutablePointer<Float>, _ count: Int, _ bias: UnsafePointer<Float>?, _ gelu: Bool) {
+  if let bias {
+    let raw = UnsafeMutableRawPointer(row)
+    let rawBias = UnsafeRawPointer(bias)
+    var j = 0
+    while j + Vec.scalarCount <= count {
+      let sum = raw.loadUnaligned(fromByteOffset: 4 * j, as: Vec.self) + rawBias.loadUnaligned(fromByteOffset: 4 * j, as: Vec.self)
+      raw.storeBytes(of: sum, toByteOffset: 4 * j, as: Vec.self)
+      j += Vec.scalarCount
+    }
+    while j < count {
+      row[j] += bias[j]
+      j += 1
+    }
+  }
+  if gelu { mapInPlace(row, count, vgeluTanh) }
+}
+
+@inline(__always)
+func roundUp(_ n: Int, _ multiple: Int) -> Int { (n + multiple - 1) / multiple * multiple }
+
+/// Floats a whole `k × n` matrix occupies once packed by `packWholeB`.
+@inline(__always)
+func packedWholeBCount(_ k: Int, _ n: Int) -> Int {
+  var total = 0
+  var jc = 0
+  while jc < n {
+    total += k * roundUp(min(Tile.nc, n - jc), Tile.nr)
+    jc += Tile.nc
+  }
+  return total
+}
+
+/// Packs a whole `k × n` matrix in the order `blockedGemm` reads it, so a constant operand
+/// (a weight matrix) is packed once instead of on every product: for each `nc`-wide block,
+/// for each `kc`-deep slice, the slice's `NR`-wide micro-panels.
+@inline(__always)
+func packWholeB(_ k: Int, _ n: Int, _ b: UnsafePointer<Float>, _ bRow: Int, _ bCol: Int,
+                _ out: UnsafeMutablePointer<Float>) {
+  var offset = 0
+  var jc = 0
+  while jc < n {
+    let nc = min(Tile.nc, n - jc)
+    var pc = 0
+    while pc < k {
+      let kc = min(Tile.kc, k - pc)
+      packB(kc, nc, b + pc * bRow + jc * bCol, bRow, bCol, out + offset)
+      offset += kc * roundUp(nc, Tile.nr)
       pc += kc
     }
     jc += nc

@@ -54,7 +54,7 @@ func layerNormRows(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer
     i = 0
     while i + Vec.scalarCount <= cols {
       let d = (rawX.loadUnaligned(fromByteOffset: 4 * i, as: Vec.self) - shiftVec) - offsetVec
-      acc = madd(d, d, acc)
+      acc = mulAdd(d, d, acc)
       i += Vec.scalarCount
     }
     var squares = horizontalSum(acc)
@@ -73,7 +73,7 @@ func layerNormRows(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer
       let d = ((rawX.loadUnaligned(fromByteOffset: 4 * i, as: Vec.self) - shiftVec) - offsetVec) * invVec
       let s = rawScale.loadUnaligned(fromByteOffset: 4 * i, as: Vec.self)
       let b = rawBias.loadUnaligned(fromByteOffset: 4 * i, as: Vec.self)
-      rawY.storeBytes(of: madd(d, s, b), toByteOffset: 4 * i, as: Vec.self)
+      rawY.storeBytes(of: mulAdd(d, s, b), toByteOffset: 4 * i, as: Vec.self)
       i += Vec.scalarCount
     }
     while i < cols {

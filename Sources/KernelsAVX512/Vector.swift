@@ -17,9 +17,9 @@ enum Tile {
   /// Columns of the micro-kernel tile.
   static var nr: Int { 32 }
   /// Depth of a packed slice (the B micro-panel, `kc × nr`, stays in L1).
-  static var kc: Int { 384 }
+  static var kc: Int { 256 }
   /// Rows of a packed block of A (kept in L2).
-  static var mc: Int { 96 }
+  static var mc: Int { 192 }
   /// Columns of a packed panel of B.
-  static var nc: Int { 768 }
+  static var nc: Int { 1536 }
 }

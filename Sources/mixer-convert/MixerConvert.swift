@@ -15,7 +15,8 @@ struct MixerConvert: ParsableCommand {
       the ResNet hybrids). Exit status: 0 success, 1 verification drift, 2 bad input or usage.
       """,
     version: "0.1.0",
-    subcommands: [Inspect.self, Synth.self, Info.self])
+    subcommands: [Convert.self, Verify.self, Run.self, Inspect.self, Synth.self, Info.self],
+    defaultSubcommand: Convert.self)
 
   static func main() {
     var command: ParsableCommand

@@ -47,7 +47,7 @@ struct Synth: ParsableCommand {
   @Flag(help: "Replace the output if it exists.")
   var force = false
 
-  @Flag(help: "Print no progress.")
+  @Flag(help: "Print nothing but errors.")
   var quiet = false
 
   @Flag(help: "Print a JSON summary (or, with --list, the model list) on standard output.")
@@ -76,6 +76,7 @@ struct Synth: ParsableCommand {
     let summary = try Synthesizer.write(request, to: output!) { progress.update(done: $0, total: $1) }
     progress.finish()
     if json { return try Console.printJSON(summary) }
+    if quiet { return }
     print("\(summary.path): \(ModelCatalog.displayName(summary.model)) · \(groupedDigits(summary.parameters)) params · "
           + "\(summary.tensors) tensors · \(Formatting.bytes(summary.fileBytes)) · \(Formatting.seconds(summary.seconds))")
   }

@@ -86,3 +86,66 @@ import Testing
     if KernelPath.avx512.isSupported { #expect(KernelPath.selected == .avx512) }
   }
 }
+
+@Suite struct PackedGemmTests {
+  static func gelu(_ x: Double) -> Double {
+    0.5 * x * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x)))
+  }
+
+  /// Shapes with one and several packed column blocks, edge tiles in M and N, and K beyond one slice.
+  static let shapes: [(Int, Int, Int)] = [(1, 1, 1), (13, 17, 19), (196, 3072, 768), (37, 1000, 400), (300, 65, 513),
+                                          (2, 1600, 3)]
+
+  @Test(arguments: computes)
+  func prepackedProductWithEpilogueMatchesNaive(compute: Compute) {
+    var random = Random(21)
+    for (m, n, k) in Self.shapes {
+      let a = random.tensor([m, k])
+      let b = random.tensor([k, n])
+      let bias = random.tensor([n])
+      let start = random.tensor([m, n])
+      let packed = compute.pack(b)
+      let product = naiveMatmul(a.scalars, b.scalars, m: m, n: n, k: k)
+      let tolerance = 2e-7 * Double(k) + 1e-6
+      for (accumulate, gelu) in [(false, false), (false, true), (true, false)] {
+        var c = start
+        c.scalars.withUnsafeMutableBufferPointer { pc in
+          a.scalars.withUnsafeBufferPointer { pa in
+            bias.scalars.withUnsafeBufferPointer { pb in
+              compute.gemm(MatrixView(rowMajor: pa.baseAddress!, rows: m, columns: k), packed,
+                           into: MutableMatrixView(pc.baseAddress!, rows: m, columns: n), accumulate: accumulate,
+                           bias: pb.baseAddress, gelu: gelu)
+            }
+          }
+        }
+        var expected = product
+        for i in 0..<(m * n) {
+          expected[i] += Double(bias.scalars[i % n]) + (accumulate ? Double(start.scalars[i]) : 0)
+          if gelu { expected[i] = Self.gelu(expected[i]) }
+        }
+        #expect(maxDifference(c.scalars, expected) < tolerance, "\(compute.path) \(m)×\(n)×\(k) acc \(accumulate) gelu \(gelu)")
+      }
+    }
+  }
+
+  @Test(arguments: computes)
+  func transposedActivationsTimesPackedWeights(compute: Compute) {
+    // The executor's token mixing: A is a transposed view of activations (row stride 1).
+    var random = Random(22)
+    let (s, d, hidden) = (49, 70, 30)
+    let x = random.tensor([s, d])
+    let w = random.tensor([s, hidden])
+    let packed = compute.pack(w)
+    var out = Tensor(shape: [d, hidden])
+    out.scalars.withUnsafeMutableBufferPointer { po in
+      x.scalars.withUnsafeBufferPointer { px in
+        compute.gemm(MatrixView(px.baseAddress!, rows: d, columns: s, rowStride: 1, columnStride: d), packed,
+                     into: MutableMatrixView(po.baseAddress!, rows: d, columns: hidden))
+      }
+    }
+    let expected = naiveMatmul(compute.transpose(x, 0, 1).scalars, w.scalars, m: d, n: hidden, k: s)
+    #expect(maxDifference(out.scalars, expected) < 1e-5)
+  }
+}
+
+import Foundation

@@ -5,10 +5,13 @@ import KernelsPortable
 /// The entry points of one kernel build, called through function values so that only the
 /// selected build ever runs.
 struct KernelTable: Sendable {
+  /// `(m, n, k, a, aRow, aCol, b, bRow, bCol, c, ldc, accumulate, bias, gelu, workspace)`; for
+  /// the pre-packed form `bRow, bCol` are the first column and the packed matrix's width.
   typealias Gemm = @Sendable (
     Int, Int, Int, UnsafePointer<Float>, Int, Int, UnsafePointer<Float>, Int, Int,
-    UnsafeMutablePointer<Float>, Int, Bool, UnsafeMutablePointer<Float>
+    UnsafeMutablePointer<Float>, Int, Bool, UnsafePointer<Float>?, Bool, UnsafeMutablePointer<Float>
   ) -> Void
+  typealias PackB = @Sendable (Int, Int, UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>) -> Void
   typealias LayerNorm = @Sendable (
     UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int, UnsafePointer<Float>, UnsafePointer<Float>, Float
   ) -> Void
@@ -17,6 +20,9 @@ struct KernelTable: Sendable {
   let tile: (rows: Int, columns: Int)
   let workspaceCount: Int
   let gemm: Gemm
+  let gemmPrepacked: Gemm
+  let packB: PackB
+  let packedCount: @Sendable (Int, Int) -> Int
   let layerNorm: LayerNorm
   let softmax: @Sendable (UnsafeMutablePointer<Float>, Int, Int) -> Void
   let geluTanh: InPlace
@@ -29,7 +35,8 @@ struct KernelTable: Sendable {
   // Each table is built on first use, which happens only after its path's CPU check.
   static let avx512 = KernelTable(
     tile: KernelsAVX512.Backend.tile, workspaceCount: KernelsAVX512.Backend.workspaceCount,
-    gemm: KernelsAVX512.Backend.gemm, layerNorm: KernelsAVX512.Backend.layerNorm,
+    gemm: KernelsAVX512.Backend.gemm, gemmPrepacked: KernelsAVX512.Backend.gemmPrepacked, packB: KernelsAVX512.Backend.packB,
+    packedCount: KernelsAVX512.Backend.packedCount, layerNorm: KernelsAVX512.Backend.layerNorm,
     softmax: KernelsAVX512.Backend.softmax, geluTanh: KernelsAVX512.Backend.geluTanh,
     geluErf: KernelsAVX512.Backend.geluErf, tanh: KernelsAVX512.Backend.tanh, exp: KernelsAVX512.Backend.exp,
     fmaPeak: KernelsAVX512.Backend.fmaPeak,
@@ -37,7 +44,8 @@ struct KernelTable: Sendable {
 
   static let avx2 = KernelTable(
     tile: KernelsAVX2.Backend.tile, workspaceCount: KernelsAVX2.Backend.workspaceCount,
-    gemm: KernelsAVX2.Backend.gemm, layerNorm: KernelsAVX2.Backend.layerNorm,
+    gemm: KernelsAVX2.Backend.gemm, gemmPrepacked: KernelsAVX2.Backend.gemmPrepacked, packB: KernelsAVX2.Backend.packB,
+    packedCount: KernelsAVX2.Backend.packedCount, layerNorm: KernelsAVX2.Backend.layerNorm,
     softmax: KernelsAVX2.Backend.softmax, geluTanh: KernelsAVX2.Backend.geluTanh,
     geluErf: KernelsAVX2.Backend.geluErf, tanh: KernelsAVX2.Backend.tanh, exp: KernelsAVX2.Backend.exp,
     fmaPeak: KernelsAVX2.Backend.fmaPeak,
@@ -45,7 +53,8 @@ struct KernelTable: Sendable {
 
   static let portable = KernelTable(
     tile: KernelsPortable.Backend.tile, workspaceCount: KernelsPortable.Backend.workspaceCount,
-    gemm: KernelsPortable.Backend.gemm, layerNorm: KernelsPortable.Backend.layerNorm,
+    gemm: KernelsPortable.Backend.gemm, gemmPrepacked: KernelsPortable.Backend.gemmPrepacked, packB: KernelsPortable.Backend.packB,
+    packedCount: KernelsPortable.Backend.packedCount, layerNorm: KernelsPortable.Backend.layerNorm,
     softmax: KernelsPortable.Backend.softmax, geluTanh: KernelsPortable.Backend.geluTanh,
     geluErf: KernelsPortable.Backend.geluErf, tanh: KernelsPortable.Backend.tanh, exp: KernelsPortable.Backend.exp,
     fmaPeak: KernelsPortable.Backend.fmaPeak,

@@ -27,11 +27,11 @@ extension Compute {
                 let logits = workspace + table.workspaceCount
                 // logits (T×T) = q_h (T×D, row stride `width`) · k_hᵀ (D×T).
                 table.gemm(t, t, headWidth, pq.pointer + offset, width, 1, pk.pointer + offset, 1, width,
-                           logits, t, false, workspace)
+                           logits, t, false, nil, false, workspace)
                 table.softmax(logits, t, t)
                 // out_h (T×D) = weights (T×T) · v_h (T×D), written into the head's columns.
                 table.gemm(t, headWidth, t, logits, t, 1, pv.pointer + offset, width, 1,
-                           po.pointer + offset, width, false, workspace)
+                           po.pointer + offset, width, false, nil, false, workspace)
               }
             }
           }

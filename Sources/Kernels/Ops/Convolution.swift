@@ -2,9 +2,9 @@
 public enum Padding: String, Sendable, Codable {
   /// `out = ceil(n / stride)`; the padding `max((out − 1)·stride + k − n, 0)` is split with the
   /// extra element at the end (bottom / right).
-  case same
+  case same = "SAME"
   /// No padding; `out = floor((n − k) / stride) + 1`.
-  case valid
+  case valid = "VALID"
 
   /// Output length and padding before and after, for one spatial dimension.
   public func window(input n: Int, kernel k: Int, stride: Int) -> (output: Int, before: Int, after: Int) {
@@ -29,19 +29,34 @@ extension Compute {
   ///   - stride: the same stride on both axes.
   ///   - padding: SAME (extra padding bottom/right) or VALID.
   public func conv2d(_ x: Tensor, kernel: Tensor, bias: Tensor?, stride: Int, padding: Padding) -> Tensor {
-    precondition(x.rank == 4 && kernel.rank == 4 && kernel.shape[2] == x.shape[3],
-                 "conv2d: input \(x.shape), kernel \(kernel.shape)")
+    precondition(kernel.rank == 4 && kernel.shape[2] == x.shape[3], "conv2d: input \(x.shape), kernel \(kernel.shape)")
+    let packed = pack(kernel.reshaped([kernel.shape[0] * kernel.shape[1] * kernel.shape[2], kernel.shape[3]]))
+    return conv2d(x, packedKernel: packed, kernelSize: (kernel.shape[0], kernel.shape[1]), bias: bias, stride: stride,
+                  padding: padding)
+  }
+
+  /// 2-D convolution with a kernel pre-packed as a `(KH·KW·Cin, Cout)` matrix.
+  public func conv2d(_ x: Tensor, packedKernel: PackedMatrix, kernelSize: (Int, Int), bias: Tensor?, stride: Int,
+                     padding: Padding) -> Tensor {
+    precondition(x.rank == 4 && packedKernel.rows == kernelSize.0 * kernelSize.1 * x.shape[3],
+                 "conv2d: input \(x.shape), kernel \(kernelSize) × \(packedKernel.rows / (kernelSize.0 * kernelSize.1))")
+    let (n, h, w) = (x.shape[0], x.shape[1], x.shape[2])
+    let rows = padding.window(input: h, kernel: kernelSize.0, stride: stride)
+    let cols = padding.window(input: w, kernel: kernelSize.1, stride: stride)
+    let inputs = kernelSize == (1, 1) && stride == 1 ? x : patches(x, kernelSize: kernelSize, stride: stride, padding: padding)
+    return dense(inputs, packed: packedKernel, bias: bias).reshaped([n, rows.output, cols.output, packedKernel.columns])
+  }
+
+  /// im2col: for every output position of a convolution window, the window's input values in
+  /// (KH, KW, Cin) order — one row of the GEMM that computes the convolution. Padding is zeros.
+  public func patches(_ x: Tensor, kernelSize: (Int, Int), stride: Int, padding: Padding) -> Tensor {
+    precondition(x.rank == 4, "patches takes NHWC tensors")
     let (n, h, w, cin) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-    let (kh, kw, cout) = (kernel.shape[0], kernel.shape[1], kernel.shape[3])
+    let (kh, kw) = kernelSize
     let rows = padding.window(input: h, kernel: kh, stride: stride)
     let cols = padding.window(input: w, kernel: kw, stride: stride)
-    let pixels = n * rows.output * cols.output
     let depth = kh * kw * cin
-    let flatKernel = kernel.reshaped([depth, cout])
-    if kh == 1, kw == 1, stride == 1 {
-      return dense(x, kernel: flatKernel, bias: bias)
-    }
-    let patches = Tensor(shape: [pixels, depth]) { out in
+    return Tensor(shape: [n, rows.output, cols.output, depth]) { out in
       x.scalars.withUnsafeBufferPointer { src in
         var row = out.baseAddress!
         for sample in 0..<n {
@@ -73,7 +88,6 @@ extension Compute {
         }
       }
     }
-    return dense(patches, kernel: flatKernel, bias: bias).reshaped([n, rows.output, cols.output, cout])
   }
 
   /// Weight standardisation of an HWIO kernel, per output channel over (KH, KW, Cin):

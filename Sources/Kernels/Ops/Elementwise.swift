@@ -9,6 +9,34 @@ extension Compute {
     return y
   }
 
+  /// `a += bᵀ` where `b`'s last two axes are swapped relative to `a`'s: `a` is (N, P, Q) and
+  /// `b` is (N, Q, P). Done in cache-sized blocks so both are read with short strides.
+  public func addTransposed(_ b: Tensor, into a: inout Tensor) {
+    precondition(a.rank == 3 && b.shape == [a.shape[0], a.shape[2], a.shape[1]],
+                 "addTransposed: \(a.shape) and \(b.shape) are not transposes")
+    let (n, p, q) = (a.shape[0], a.shape[1], a.shape[2])
+    let block = 32
+    a.scalars.withUnsafeMutableBufferPointer { pa in
+      b.scalars.withUnsafeBufferPointer { pb in
+        let (x, y) = (SharedPointer(pa.baseAddress!), SharedPointer(UnsafeMutablePointer(mutating: pb.baseAddress!)))
+        // Parts are (sample, block of rows) pairs, so even one sample splits over threads.
+        let rowBlocks = (p + block - 1) / block
+        parallelRanges(n * rowBlocks, minimumPerPart: max(1, Self.minimumElementsPerThread / (block * q))) { range in
+          for job in range {
+            let (sample, i0) = (job / rowBlocks, job % rowBlocks * block)
+            let xs = x.pointer + sample * p * q
+            let ys = y.pointer + sample * p * q
+            for j0 in stride(from: 0, to: q, by: block) {
+              for i in i0..<min(i0 + block, p) {
+                for j in j0..<min(j0 + block, q) { xs[i * q + j] += ys[j * p + i] }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
   /// `x + bias`, the bias broadcast along the last axis.
   public func addBias(_ x: Tensor, _ bias: Tensor) -> Tensor {
     let columns = x.shape.last!

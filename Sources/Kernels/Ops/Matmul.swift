@@ -8,21 +8,25 @@ extension Compute {
   /// part a complete blocked GEMM with its own packing buffers; parts are aligned to the
   /// micro-kernel tile.
   ///
-  /// - Parameter accumulate: add to `C` instead of overwriting it.
-  public func gemm(_ a: MatrixView, _ b: MatrixView, into c: MutableMatrixView, accumulate: Bool = false) {
+  /// - Parameters:
+  ///   - accumulate: add to `C` instead of overwriting it.
+  ///   - bias: added to every row of the product (`n` values), after accumulation.
+  ///   - gelu: apply GELU (tanh form) last.
+  public func gemm(_ a: MatrixView, _ b: MatrixView, into c: MutableMatrixView, accumulate: Bool = false,
+                   bias: UnsafePointer<Float>? = nil, gelu: Bool = false) {
     precondition(a.columns == b.rows && a.rows == c.rows && b.columns == c.columns,
                  "gemm shapes \(a.rows)×\(a.columns) · \(b.rows)×\(b.columns) → \(c.rows)×\(c.columns)")
     let (m, n, k) = (a.rows, b.columns, a.columns)
     guard m > 0, n > 0 else { return }
     let table = table
     let (mr, nr) = table.tile
-    let work = m * n * max(k, 1)
-    let parts = max(1, min(threads, work / Self.minimumMultiplyAddsPerThread))
+    let parts = partCount(m, n, k)
     let tilesM = (m + mr - 1) / mr
     let tilesN = (n + nr - 1) / nr
     let splitRows = tilesM > tilesN
     let units = splitRows ? tilesM : tilesN
     let count = min(parts, units)
+    let biasPointer = bias.map { SharedPointer(UnsafeMutablePointer(mutating: $0)) }
     parallel(count) { part in
       let first = units * part / count
       let last = units * (part + 1) / count
@@ -31,16 +35,77 @@ extension Compute {
           let i0 = first * mr
           let i1 = min(m, last * mr)
           table.gemm(i1 - i0, n, k, a.base + i0 * a.rowStride, a.rowStride, a.columnStride,
-                     b.base, b.rowStride, b.columnStride, c.base + i0 * c.rowStride, c.rowStride, accumulate, workspace)
+                     b.base, b.rowStride, b.columnStride, c.base + i0 * c.rowStride, c.rowStride, accumulate,
+                     biasPointer.map { UnsafePointer($0.pointer) }, gelu, workspace)
         } else {
           let j0 = first * nr
           let j1 = min(n, last * nr)
           table.gemm(m, j1 - j0, k, a.base, a.rowStride, a.columnStride,
-                     b.base + j0 * b.columnStride, b.rowStride, b.columnStride, c.base + j0, c.rowStride, accumulate,
-                     workspace)
+                     b.base + j0 * b.columnStride, b.rowStride, b.columnStride, c.base + j0, c.rowStride,
+                     accumulate, biasPointer.map { UnsafePointer($0.pointer + j0) }, gelu, workspace)
         }
       }
     }
+  }
+
+  /// Packs a `k × n` weight matrix once for this kernel path.
+  public func pack(_ b: MatrixView) -> PackedMatrix {
+    let packed = PackedMatrix(rows: b.rows, columns: b.columns, path: path,
+                              count: table.packedCount(b.rows, b.columns))
+    table.packB(b.rows, b.columns, b.base, b.rowStride, b.columnStride, packed.storage)
+    return packed
+  }
+
+  /// Packs a rank-2 weight tensor `(k, n)` once for this kernel path.
+  public func pack(_ b: Tensor) -> PackedMatrix {
+    precondition(b.rank == 2, "pack takes a matrix")
+    return b.scalars.withUnsafeBufferPointer { pack(MatrixView(rowMajor: $0.baseAddress!, rows: b.shape[0], columns: b.shape[1])) }
+  }
+
+  /// `C (+)= A · B` with a pre-packed `B`, then `+ bias` and GELU if given.
+  ///
+  /// Threads take contiguous ranges of B's micro-panels (all sharing the one packed matrix)
+  /// when there are enough of them, rows otherwise.
+  public func gemm(_ a: MatrixView, _ b: PackedMatrix, into c: MutableMatrixView, accumulate: Bool = false,
+                   bias: UnsafePointer<Float>? = nil, gelu: Bool = false) {
+    precondition(b.path == path, "matrix packed for \(b.path.rawValue), used on \(path.rawValue)")
+    precondition(a.columns == b.rows && a.rows == c.rows && b.columns == c.columns,
+                 "gemm shapes \(a.rows)×\(a.columns) · \(b.rows)×\(b.columns) → \(c.rows)×\(c.columns)")
+    let (m, n, k) = (a.rows, b.columns, a.columns)
+    guard m > 0, n > 0 else { return }
+    let table = table
+    let (mr, nr) = table.tile
+    let parts = partCount(m, n, k)
+    let panels = (n + nr - 1) / nr
+    let splitRows = panels < parts
+    let units = splitRows ? (m + mr - 1) / mr : panels
+    let count = min(parts, units)
+    let biasPointer = bias.map { SharedPointer(UnsafeMutablePointer(mutating: $0)) }
+    let packed = SharedPointer(b.storage)
+    parallel(count) { part in
+      let first = units * part / count
+      let last = units * (part + 1) / count
+      WorkspacePool.shared.with(table.workspaceCount) { workspace in
+        if splitRows {
+          let i0 = first * mr
+          let i1 = min(m, last * mr)
+          table.gemmPrepacked(i1 - i0, n, k, a.base + i0 * a.rowStride, a.rowStride, a.columnStride, packed.pointer, 0, n,
+                              c.base + i0 * c.rowStride, c.rowStride, accumulate,
+                              biasPointer.map { UnsafePointer($0.pointer) }, gelu, workspace)
+        } else {
+          let j0 = first * nr
+          let j1 = min(n, last * nr)
+          table.gemmPrepacked(m, j1 - j0, k, a.base, a.rowStride, a.columnStride, packed.pointer, j0, n,
+                              c.base + j0, c.rowStride, accumulate, biasPointer.map { UnsafePointer($0.pointer + j0) },
+                              gelu, workspace)
+        }
+      }
+    }
+  }
+
+  /// How many threads a product of this size deserves.
+  private func partCount(_ m: Int, _ n: Int, _ k: Int) -> Int {
+    max(1, min(threads, m * n * max(k, 1) / Self.minimumMultiplyAddsPerThread))
   }
 
   /// The product of two matrices (rank-2 tensors), optionally transposed first.
@@ -67,17 +132,31 @@ extension Compute {
     let inputs = kernel.shape[0]
     let outputs = kernel.shape[1]
     precondition(x.shape.last == inputs, "dense: input width \(x.shape.last ?? 0), kernel \(kernel.shape)")
+    precondition(bias.map { $0.count == outputs } ?? true, "dense: bias does not match \(outputs) outputs")
     let rows = x.count / inputs
     return Tensor(shape: x.shape.dropLast() + [outputs]) { out in
-      if let bias {
-        precondition(bias.count == outputs)
-        for r in 0..<rows { (out.baseAddress! + r * outputs).initialize(from: bias.scalars, count: outputs) }
-      }
       x.scalars.withUnsafeBufferPointer { px in
         kernel.scalars.withUnsafeBufferPointer { pk in
-          gemm(MatrixView(rowMajor: px.baseAddress!, rows: rows, columns: inputs),
-               MatrixView(rowMajor: pk.baseAddress!, rows: inputs, columns: outputs),
-               into: MutableMatrixView(out.baseAddress!, rows: rows, columns: outputs), accumulate: bias != nil)
+          withOptionalPointer(bias) { pb in
+            gemm(MatrixView(rowMajor: px.baseAddress!, rows: rows, columns: inputs),
+                 MatrixView(rowMajor: pk.baseAddress!, rows: inputs, columns: outputs),
+                 into: MutableMatrixView(out.baseAddress!, rows: rows, columns: outputs), bias: pb)
+          }
+        }
+      }
+    }
+  }
+
+  /// A Dense layer with a pre-packed kernel: `x · kernel + bias` over the last axis, then GELU
+  /// (tanh form) if asked.
+  public func dense(_ x: Tensor, packed kernel: PackedMatrix, bias: Tensor?, gelu: Bool = false) -> Tensor {
+    precondition(x.shape.last == kernel.rows, "dense: input width \(x.shape.last ?? 0), kernel \(kernel.rows)×\(kernel.columns)")
+    let rows = x.count / kernel.rows
+    return Tensor(shape: x.shape.dropLast() + [kernel.columns]) { out in
+      x.scalars.withUnsafeBufferPointer { px in
+        withOptionalPointer(bias) { pb in
+          gemm(MatrixView(rowMajor: px.baseAddress!, rows: rows, columns: kernel.rows), kernel,
+               into: MutableMatrixView(out.baseAddress!, rows: rows, columns: kernel.columns), bias: pb, gelu: gelu)
         }
       }
     }
@@ -88,4 +167,10 @@ extension Compute {
   public func measureFMAPeak(iterations: Int = 50_000_000) -> (multiplyAdds: Int, result: Float) {
     (iterations * table.fmaPeakMultiplyAddsPerIteration, table.fmaPeak(iterations))
   }
+}
+
+/// Calls `body` with a pointer to the tensor's values (valid during the call), or nil.
+public func withOptionalPointer<R>(_ tensor: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+  guard let tensor else { return body(nil) }
+  return tensor.scalars.withUnsafeBufferPointer { body($0.baseAddress) }
 }

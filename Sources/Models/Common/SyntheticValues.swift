@@ -62,7 +62,7 @@ public struct SyntheticValues: Sendable {
 
   /// The SplitMix64 finaliser: a bijective mix with full avalanche.
   @inline(__always)
-  private static func mix(_ x: UInt64) -> UInt64 {
+  static func mix(_ x: UInt64) -> UInt64 {
     var z = x
     z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
     z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
@@ -81,4 +81,16 @@ public struct SyntheticValues: Sendable {
 struct UnsafeSendablePointer: @unchecked Sendable {
   let pointer: UnsafeMutablePointer<Float>?
   init(_ pointer: UnsafeMutablePointer<Float>?) { self.pointer = pointer }
+}
+
+extension SyntheticValues {
+  /// Reproducible inputs uniform in [-1, 1) (the range of the original models' inputs), as
+  /// `verify` feeds them.
+  public func uniformInput(count: Int) -> [Float] {
+    let key = Self.mix(seed ^ 0x5EED_1A7E_D1A6_0000)
+    return (0..<count).map { i in
+      let bits = Self.mix(key &+ UInt64(i) &* 0x9E37_79B9_7F4A_7C15)
+      return Float(bits >> 40) * (2 / Float(1 << 24)) - 1
+    }
+  }
 }

@@ -13,6 +13,10 @@ enum MixerRecognizer {
     let channel = try ModelRecognizer.shape(tree, "MixerBlock_0/channel_mixing/Dense_0/kernel", rank: 2, expected: "(D, Dc)")
     let config = MixerConfig(patchSize: stem[0], hiddenDim: stem[3], blocks: blocks, tokensMLPDim: token[1],
                              channelsMLPDim: channel[1], tokens: token[0], classes: ModelRecognizer.classes(tree))
-    return (.mixer(config), [])
+    var problems: [String] = []
+    if exactSquareRoot(config.tokens) == nil {
+      problems.append("\(config.tokens) tokens do not form a square patch grid")
+    }
+    return (.mixer(config), problems)
   }
 }

@@ -1,0 +1,61 @@
+import Checkpoint
+
+/// File names and sharding of a bundle folder (formats/bundle-v1.md, "Layout").
+public enum BundleLayout {
+  /// The graph document.
+  public static let graphFile = "graph.json"
+  /// The Hugging Face style index.
+  public static let indexFile = "model.safetensors.index.json"
+  /// Default largest shard: 2 GiB (see formats/bundle-v1.md for why).
+  public static let defaultShardSize = 2 << 30
+
+  /// `model-00001-of-00003.safetensors`.
+  public static func shardName(_ index: Int, of count: Int) -> String {
+    "model-\(fiveDigits(index))-of-\(fiveDigits(count)).safetensors"
+  }
+
+  private static func fiveDigits(_ n: Int) -> String { String(repeating: "0", count: max(0, 5 - String(n).count)) + String(n) }
+
+  /// Splits tensors, in order, into shards of at most `limit` data bytes; a tensor larger
+  /// than the limit gets a shard of its own.
+  public static func shards(sizes: [Int], limit: Int) -> [Range<Int>] {
+    var shards: [Range<Int>] = []
+    var start = 0
+    var bytes = 0
+    for (i, size) in sizes.enumerated() {
+      if i > start, bytes + size > limit {
+        shards.append(start..<i)
+        start = i
+        bytes = 0
+      }
+      bytes += size
+    }
+    if start < sizes.count || sizes.isEmpty { shards.append(start..<sizes.count) }
+    return shards
+  }
+
+  /// Whether a file name listed in an index or manifest stays inside the bundle folder.
+  public static func isPlainFileName(_ name: String) -> Bool {
+    !name.isEmpty && name != "." && name != ".." && !name.contains("/") && !name.contains("\\")
+      && !name.unicodeScalars.contains { $0.value < 0x20 }
+  }
+}
+
+/// `model.safetensors.index.json`: `{"metadata": {"total_size": N}, "weight_map": {name: file}}`.
+public struct BundleIndex: Codable, Equatable, Sendable {
+  public struct Metadata: Codable, Equatable, Sendable {
+    /// Bytes of tensor data over all shards.
+    public var totalSize: Int
+    enum CodingKeys: String, CodingKey { case totalSize = "total_size" }
+  }
+
+  public var metadata: Metadata
+  public var weightMap: [String: String]
+
+  public init(totalSize: Int, weightMap: [String: String]) {
+    metadata = Metadata(totalSize: totalSize)
+    self.weightMap = weightMap
+  }
+
+  enum CodingKeys: String, CodingKey { case metadata, weightMap = "weight_map" }
+}

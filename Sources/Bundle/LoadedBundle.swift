@@ -1,0 +1,171 @@
+import Checkpoint
+import FileIO
+import Foundation
+import Graph
+import Kernels
+
+/// A bundle folder opened for running: graph, index and shards read and cross-checked.
+///
+/// Opening refuses, with one line naming the file and tensor, a bundle whose graph is invalid,
+/// whose index and graph disagree, whose files point outside the folder or are missing, whose
+/// safetensors headers are malformed, or (unless checksums are skipped) whose data does not
+/// match the recorded CRC-32C and SHA-256.
+public final class LoadedBundle {
+  /// The bundle folder.
+  public let path: String
+  /// The graph document.
+  public let graph: GraphDocument
+  private let shards: [String: SafetensorsFile]
+
+  /// The largest graph.json or index accepted.
+  static let maxDocumentBytes = 64 << 20
+
+  /// Opens and checks a bundle.
+  ///
+  /// - Parameter checksums: verify every tensor's CRC-32C and every shard's SHA-256.
+  public init(path: String, checksums: Bool = true) throws {
+    self.path = path
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+      throw BundleError(path: path, reason: "does not exist")
+    }
+    guard isDirectory.boolValue else {
+      throw BundleError(path: path, reason: "not a bundle folder (expected a folder holding \(BundleLayout.graphFile))")
+    }
+    graph = try Self.document(GraphDocument.self, at: path + "/" + BundleLayout.graphFile)
+    do { try graph.validate() } catch let error as GraphError {
+      throw BundleError(path: path + "/" + BundleLayout.graphFile, reason: error.message)
+    }
+    let index = try Self.document(BundleIndex.self, at: path + "/" + BundleLayout.indexFile)
+    try Self.crossCheck(graph, index, folder: path)
+    var shards: [String: SafetensorsFile] = [:]
+    for shard in graph.weights.shards {
+      let file = path + "/" + shard.file
+      guard FileManager.default.fileExists(atPath: file) else {
+        throw BundleError(path: file, reason: "shard listed in \(BundleLayout.graphFile) is missing")
+      }
+      shards[shard.file] = try SafetensorsFile(path: file)
+    }
+    self.shards = shards
+    try checkShards(checksums: checksums)
+  }
+
+  /// Reads a JSON document strictly (size cap, no duplicate keys) and decodes it.
+  static func document<T: Decodable>(_ type: T.Type, at file: String) throws -> T {
+    guard let handle = FileHandle(forReadingAtPath: file) else { throw BundleError(path: file, reason: "is missing") }
+    defer { try? handle.close() }
+    let data = try handle.read(upToCount: maxDocumentBytes + 1) ?? Data()
+    guard data.count <= maxDocumentBytes else { throw BundleError(path: file, reason: "is larger than 64 MiB") }
+    do {
+      _ = try StrictJSON.parse(Array(data))
+      return try JSONDecoder().decode(type, from: data)
+    } catch let violation as FormatViolation {
+      throw BundleError(path: file, reason: violation.reason)
+    } catch let error as DecodingError {
+      throw BundleError(path: file, reason: Self.describe(error))
+    }
+  }
+
+  private static func describe(_ error: DecodingError) -> String {
+    func path(_ context: DecodingError.Context) -> String {
+      context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined()
+    }
+    switch error {
+    case .keyNotFound(let key, let context): return "missing field '\(key.stringValue)' at \(path(context).isEmpty ? "top level" : path(context))"
+    case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+      return "invalid value at \(path(context)): \(context.debugDescription)"
+    @unknown default: return "cannot be decoded"
+    }
+  }
+
+  /// The index and the manifest must name the same tensors in the same shards, and every
+  /// file they name must be a plain name inside the folder.
+  private static func crossCheck(_ graph: GraphDocument, _ index: BundleIndex, folder: String) throws {
+    let indexPath = folder + "/" + BundleLayout.indexFile
+    let graphPath = folder + "/" + BundleLayout.graphFile
+    for file in Set(index.weightMap.values).union(graph.weights.shards.map(\.file)).sorted()
+    where !BundleLayout.isPlainFileName(file) {
+      throw BundleError(path: folder, reason: "names the file '\(file)', which is outside the bundle folder")
+    }
+    let manifest = graph.weights.tensors
+    if let name = index.weightMap.keys.sorted().first(where: { manifest[$0] == nil }) {
+      throw BundleError(path: indexPath, tensor: name, reason: "is not in \(BundleLayout.graphFile)")
+    }
+    if let name = manifest.keys.sorted().first(where: { index.weightMap[$0] == nil }) {
+      throw BundleError(path: indexPath, tensor: name, reason: "is missing from the index")
+    }
+    let shardNames = Set(graph.weights.shards.map(\.file))
+    for (name, entry) in manifest.sorted(by: { $0.key < $1.key }) {
+      guard index.weightMap[name] == entry.shard else {
+        throw BundleError(path: indexPath, tensor: name,
+                          reason: "is in '\(index.weightMap[name]!)' by the index but in '\(entry.shard)' by \(BundleLayout.graphFile)")
+      }
+      guard shardNames.contains(entry.shard) else {
+        throw BundleError(path: graphPath, tensor: name, reason: "is in shard '\(entry.shard)', which is not listed")
+      }
+    }
+    guard let dtype = DType(rawValue: graph.weights.dtype), [.float32, .float16, .bfloat16].contains(dtype) else {
+      throw BundleError(path: graphPath, reason: "weight dtype '\(graph.weights.dtype)' is not float32, float16 or bfloat16")
+    }
+    let total = manifest.values.reduce(0) { $0 + $1.shape.reduce(1, *) * dtype.itemSize }
+    guard index.metadata.totalSize == total else {
+      throw BundleError(path: indexPath, reason: "total_size is \(index.metadata.totalSize) but the tensors hold \(total) bytes")
+    }
+  }
+
+  private func checkShards(checksums: Bool) throws {
+    let dtype = DType(rawValue: graph.weights.dtype)!
+    for shard in graph.weights.shards {
+      let file = shards[shard.file]!
+      let tensors = graph.weights.tensors.filter { $0.value.shard == shard.file }
+      if let extra = file.entries.keys.sorted().first(where: { tensors[$0] == nil }) {
+        throw BundleError(path: file.path, tensor: extra, reason: "is not in \(BundleLayout.graphFile)")
+      }
+      for (name, entry) in tensors.sorted(by: { $0.key < $1.key }) {
+        guard let stored = file.entries[name] else {
+          throw BundleError(path: file.path, tensor: name, reason: "is missing from the shard")
+        }
+        guard stored.dtype == dtype, stored.shape == entry.shape else {
+          throw BundleError(path: file.path, tensor: name,
+                            reason: "is \(stored.dtype.rawValue) \(stored.shape) but \(BundleLayout.graphFile) says \(dtype.rawValue) \(entry.shape)")
+        }
+        if checksums {
+          let crc = CRC32C.hex(CRC32C.checksum(file.bytes(of: name)!))
+          guard crc == entry.crc32c else {
+            throw BundleError(path: file.path, tensor: name, reason: "CRC-32C is \(crc), expected \(entry.crc32c): the data is corrupt")
+          }
+        }
+      }
+      guard file.fileSize == shard.bytes else {
+        throw BundleError(path: file.path, reason: "has \(file.fileSize) bytes, \(BundleLayout.graphFile) says \(shard.bytes)")
+      }
+      if checksums {
+        var digest = SHA256Stream()
+        digest.update(file.fileBytes)
+        guard digest.hex() == shard.sha256 else {
+          throw BundleError(path: file.path, reason: "SHA-256 does not match \(BundleLayout.graphFile): the file is corrupt")
+        }
+      }
+    }
+  }
+
+  /// The stored bytes of a tensor (little-endian, the bundle's dtype), valid while the bundle lives.
+  public func storedBytes(of name: String) -> UnsafeRawBufferPointer? {
+    guard let entry = graph.weights.tensors[name] else { return nil }
+    return shards[entry.shard]?.bytes(of: name)
+  }
+
+  /// A tensor decoded to float32 in its canonical shape.
+  public func tensor(_ name: String) -> Tensor? {
+    guard let entry = graph.weights.tensors[name], let bytes = storedBytes(of: name) else { return nil }
+    let dtype = DType(rawValue: graph.weights.dtype)!
+    return Tensor(shape: entry.shape, scalars: ElementConversion.floats(bytes, type: dtype, order: .little))
+  }
+
+  /// Every weight, decoded to float32.
+  public func weights() -> [String: Tensor] {
+    var result: [String: Tensor] = [:]
+    for name in graph.weights.tensors.keys { result[name] = tensor(name) }
+    return result
+  }
+}

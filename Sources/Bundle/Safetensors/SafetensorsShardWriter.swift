@@ -1,0 +1,66 @@
+import Checkpoint
+import FileIO
+import Graph
+
+/// Writes one safetensors file whose tensors are known in advance, streaming their bytes.
+///
+/// The header (with every offset) is written first; tensors follow contiguously in the given
+/// order, each element-aligned because the header is padded to 8 bytes and each shard holds
+/// one dtype. The file's SHA-256 and each tensor's CRC-32C are computed while writing.
+final class SafetensorsShardWriter {
+  let fileName: String
+  private let file: FileWriter
+  private let entries: [SafetensorsEntry]
+  private var next = 0
+  private var written = 0
+  private var tensorCRC: UInt32 = 0
+  private var digest = SHA256Stream()
+  /// CRC-32C of every completed tensor.
+  private(set) var checksums: [String: UInt32] = [:]
+
+  init(path: String, fileName: String, tensors: [(name: String, dtype: DType, shape: [Int])]) throws {
+    self.fileName = fileName
+    var offset = 0
+    entries = tensors.map { tensor in
+      let bytes = tensor.shape.reduce(1, *) * tensor.dtype.itemSize
+      defer { offset += bytes }
+      return SafetensorsEntry(name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, begin: offset, end: offset + bytes)
+    }
+    file = try FileWriter(creating: path)
+    let header = SafetensorsHeader.encode(entries)
+    try header.withUnsafeBytes { raw in
+      digest.update(raw)
+      try file.write(raw)
+    }
+    completeFinishedTensors()
+  }
+
+  /// Whether every tensor has been written.
+  var isComplete: Bool { next == entries.count }
+
+  /// Appends bytes of the current tensor.
+  func write(_ bytes: UnsafeRawBufferPointer) throws {
+    precondition(next < entries.count && written + bytes.count <= entries[next].end,
+                 "\(fileName): more data than tensor '\(next < entries.count ? entries[next].name : "-")' holds")
+    tensorCRC = CRC32C.checksum(bytes, continuing: tensorCRC)
+    digest.update(bytes)
+    try file.write(bytes)
+    written += bytes.count
+    completeFinishedTensors()
+  }
+
+  private func completeFinishedTensors() {
+    while next < entries.count, written == entries[next].end {
+      checksums[entries[next].name] = tensorCRC
+      tensorCRC = 0
+      next += 1
+    }
+  }
+
+  /// Flushes, syncs and returns the shard's description.
+  func finish() throws -> Shard {
+    precondition(isComplete, "\(fileName): closed with tensors unwritten")
+    try file.synchronize()
+    return Shard(file: fileName, bytes: file.offset, sha256: digest.hex())
+  }
+}

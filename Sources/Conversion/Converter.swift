@@ -1,0 +1,150 @@
+import Bundle
+import Checkpoint
+import Dispatch
+import FileIO
+import Foundation
+import Graph
+import Models
+
+/// What `convert` should do.
+public struct ConversionRequest: Sendable {
+  public var checkpoint: String
+  public var output: String
+  /// nil: classification when the checkpoint has a head, features otherwise.
+  public var variant: ExportVariant?
+  /// Element type of the exported weights.
+  public var dtype: DType = .float32
+  /// Largest shard, in bytes of tensor data.
+  public var shardSize: Int = BundleLayout.defaultShardSize
+  /// Replace an existing output.
+  public var replacing = false
+  /// Convert even if the checkpoint holds tensors the architecture does not use.
+  public var allowUnused = false
+
+  public init(checkpoint: String, output: String) {
+    self.checkpoint = checkpoint
+    self.output = output
+  }
+}
+
+/// What `convert` wrote.
+public struct ConversionSummary: Encodable, Sendable {
+  public let output: String
+  public let model: String
+  public let upstreamName: String?
+  public let variant: ExportVariant
+  public let parameters: Int
+  public let tensors: Int
+  public let shards: Int
+  public let dtype: DType
+  public let bytesWritten: Int
+  public let seconds: Double
+
+  /// `Mixer-B/16 · 59,880,472 params · 228.4 MiB in 1 shard · 0.41 s → out/`.
+  public var line: String {
+    let size = String(format: "%.1f MiB", Double(bytesWritten) / 1_048_576)
+    return "\(model) · \(groupedDigits(parameters)) params · \(dtype.rawValue) · \(size) in \(shards) shard"
+      + (shards == 1 ? "" : "s") + " · " + String(format: "%.2f s", seconds) + " → \(output)"
+  }
+}
+
+/// Converts checkpoints to bundles, streaming one tensor at a time.
+public enum Converter {
+  /// The generator recorded in graph.json.
+  public static let generator = Generator(name: "mixer-convert", version: "0.1.0")
+
+  /// Converts `request.checkpoint` into a bundle at `request.output`.
+  ///
+  /// - Parameter progress: called with bytes written and total after every chunk.
+  public static func convert(_ request: ConversionRequest, progress: (Int, Int) -> Void = { _, _ in }) throws
+    -> ConversionSummary
+  {
+    let start = Date()
+    guard [.float32, .float16, .bfloat16].contains(request.dtype) else {
+      throw ConversionError(path: request.output, reason: "--dtype must be float32, float16 or bfloat16")
+    }
+    let checkpoint = try OpenedCheckpoint(path: request.checkpoint, allowUnused: request.allowUnused)
+    let recognition = checkpoint.recognition
+    let plan: ExportPlan
+    do { plan = try recognition.architecture.exportPlan(variant: request.variant) } catch let error as ExportError {
+      throw ConversionError(path: request.checkpoint, reason: error.reason)
+    }
+    // Hash the source on the other core while the shards are written.
+    let sourceHash = BackgroundResult { try SHA256Stream.file(request.checkpoint) }
+    let writer = try BundleWriter(
+      path: request.output, dtype: request.dtype,
+      tensors: plan.weights.map { BundleWriter.TensorSpec(name: $0.name, shape: $0.shape) },
+      shardSize: request.shardSize, replacing: request.replacing)
+    for weight in plan.weights {
+      let array = checkpoint.tree[weight.source]!
+      try writer.writeTensor(weight.name) { sink in
+        try stream(array, from: checkpoint.file, as: request.dtype, into: sink)
+        progress(writer.bytesWritten, writer.totalBytes)
+      }
+    }
+    let variant = plan.outputs[0].name == "features" ? ExportVariant.features : .classification
+    let parameters = plan.weights.reduce(0) { $0 + $1.shape.reduce(1, *) }
+    var shardCount = 0
+    try writer.finish { written in
+      shardCount = written.shards.count
+      var tensors: [String: TensorEntry] = [:]
+      for weight in plan.weights {
+        let array = checkpoint.tree[weight.source]!
+        tensors[weight.name] = TensorEntry(shape: weight.shape, shard: written.shardOf[weight.name]!,
+                                           crc32c: written.crc32c[weight.name]!, source: weight.source,
+                                           sourceDtype: array.dtype.rawValue, sourceShape: array.shape)
+      }
+      let model = ModelInfo(
+        family: recognition.architecture.family.rawValue, name: recognition.displayName,
+        upstreamName: recognition.catalogEntry?.name, variant: variant.rawValue, parameters: parameters,
+        config: plan.config,
+        source: SourceInfo(file: URL(fileURLWithPath: request.checkpoint).lastPathComponent,
+                           bytes: checkpoint.file.fileSize, sha256: try sourceHash.value(), keyPrefix: checkpoint.tree.prefix))
+      return GraphDocument(
+        generator: generator, model: model, input: .image(height: plan.imageSize, width: plan.imageSize),
+        outputs: plan.outputs, nodes: plan.nodes,
+        weights: WeightManifest(dtype: request.dtype.rawValue, index: BundleLayout.indexFile, shards: written.shards,
+                                tensors: tensors))
+    }
+    return ConversionSummary(
+      output: request.output, model: recognition.displayName, upstreamName: recognition.catalogEntry?.name,
+      variant: variant, parameters: parameters, tensors: plan.weights.count, shards: shardCount, dtype: request.dtype,
+      bytesWritten: writer.totalBytes, seconds: Date().timeIntervalSince(start))
+  }
+
+  /// Streams a checkpoint tensor in C order, converted to `dtype`, in chunks.
+  static func stream(_ array: NpyArrayInfo, from file: NpzFile, as dtype: DType,
+                     into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+    let verbatim = array.dtype == dtype && array.header.byteOrder != .big
+    var converted = [UInt8]()
+    try file.forEachChunk(of: array) { chunk in
+      if verbatim { return try sink(chunk) }
+      let count = chunk.count / array.dtype.itemSize
+      if converted.count < count * dtype.itemSize { converted = [UInt8](repeating: 0, count: count * dtype.itemSize) }
+      try converted.withUnsafeMutableBytes { out in
+        ElementConversion.convert(chunk.baseAddress!, from: array.dtype, order: array.header.byteOrder,
+                                  to: out.baseAddress!, as: dtype, count: count)
+        try sink(UnsafeRawBufferPointer(rebasing: out[0..<(count * dtype.itemSize)]))
+      }
+    }
+  }
+}
+
+/// A value computed on another thread; ``value()`` waits for it.
+final class BackgroundResult<T: Sendable>: @unchecked Sendable {
+  private let group = DispatchGroup()
+  private var result: Result<T, Error>?
+
+  init(_ work: @escaping @Sendable () throws -> T) {
+    group.enter()
+    DispatchQueue.global().async {
+      self.result = Result { try work() }
+      self.group.leave()
+    }
+  }
+
+  func value() throws -> T {
+    group.wait()
+    return try result!.get()
+  }
+}

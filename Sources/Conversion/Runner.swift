@@ -1,0 +1,37 @@
+import Bundle
+import Checkpoint
+import Foundation
+import Graph
+import Kernels
+
+/// What `run` produced.
+public struct RunResult: Sendable {
+  /// Every output of the graph.
+  public let outputs: [String: Tensor]
+  /// The graph's output names, primary first.
+  public let outputNames: [String]
+  /// Seconds per batch of each timed repetition (empty without repetitions).
+  public let timings: [Double]
+}
+
+/// Runs exports on inputs.
+public enum Runner {
+  /// Loads the export at `path` and runs it on `input`, then `repeats` more times for timing.
+  public static func run(export path: String, input: Tensor, threads: Int?, repeats: Int = 0, checksums: Bool = true)
+    throws -> RunResult
+  {
+    let bundle = try LoadedBundle(path: path, checksums: checksums)
+    let executor = try GraphExecutor(graph: bundle.graph, weights: bundle.weights(), compute: Compute(threads: threads))
+    let outputs: [String: Tensor]
+    do { outputs = try executor.run(input) } catch let error as GraphError {
+      throw ConversionError(path: path, reason: error.message)
+    }
+    var timings: [Double] = []
+    for _ in 0..<repeats {
+      let start = DispatchTime.now().uptimeNanoseconds
+      _ = try executor.run(input)
+      timings.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    return RunResult(outputs: outputs, outputNames: bundle.graph.outputs.map(\.name), timings: timings)
+  }
+}

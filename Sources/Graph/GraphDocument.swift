@@ -1,0 +1,151 @@
+import Kernels
+
+/// The content of a bundle's `graph.json`: the model, its input contract, the layer graph and
+/// the weight manifest. Specified in formats/bundle-v1.md; validated by formats/graph.schema.json.
+public struct GraphDocument: Codable, Equatable, Sendable {
+  /// Always ``formatName``.
+  public var format: String
+  /// `major.minor`; readers accept any minor version of the major they know.
+  public var formatVersion: String
+  /// What wrote the bundle.
+  public var generator: Generator
+  /// The model and where it came from.
+  public var model: ModelInfo
+  /// What the graph expects as input.
+  public var input: InputContract
+  /// Named outputs; the first is the primary one.
+  public var outputs: [GraphOutput]
+  /// The layers, in an order where every input is computed before it is read.
+  public var nodes: [Node]
+  /// The weights: dtype, shards and every tensor.
+  public var weights: WeightManifest
+
+  public static let formatName = "mixer-convert.bundle"
+  public static let formatVersion = "1.0"
+
+  public init(generator: Generator, model: ModelInfo, input: InputContract, outputs: [GraphOutput], nodes: [Node],
+              weights: WeightManifest) {
+    format = Self.formatName
+    formatVersion = Self.formatVersion
+    self.generator = generator
+    self.model = model
+    self.input = input
+    self.outputs = outputs
+    self.nodes = nodes
+    self.weights = weights
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case format, formatVersion = "format_version", generator, model, input, outputs, nodes, weights
+  }
+}
+
+/// The program that wrote a bundle.
+public struct Generator: Codable, Equatable, Sendable {
+  public var name: String
+  public var version: String
+  public init(name: String, version: String) {
+    self.name = name
+    self.version = version
+  }
+}
+
+/// The model a bundle holds.
+public struct ModelInfo: Codable, Equatable, Sendable {
+  /// `mixer`, `vit` or `hybrid`.
+  public var family: String
+  /// Display name (`Mixer-B/16`, or `custom Mixer`).
+  public var name: String
+  /// The upstream configuration name, when the model matches one.
+  public var upstreamName: String?
+  /// `classification` or `features`.
+  public var variant: String
+  /// Number of parameters exported.
+  public var parameters: Int
+  /// Family-specific hyper-parameters (`patch_size`, `hidden_dim`, `classifier`, …).
+  public var config: [String: ConfigValue]
+  /// The checkpoint the bundle was converted from.
+  public var source: SourceInfo
+
+  public init(family: String, name: String, upstreamName: String?, variant: String, parameters: Int,
+              config: [String: ConfigValue], source: SourceInfo) {
+    self.family = family
+    self.name = name
+    self.upstreamName = upstreamName
+    self.variant = variant
+    self.parameters = parameters
+    self.config = config
+    self.source = source
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case family, name, upstreamName = "upstream_name", variant, parameters, config, source
+  }
+}
+
+/// The source checkpoint.
+public struct SourceInfo: Codable, Equatable, Sendable {
+  /// File name (no folders, so the bundle does not depend on where it was made).
+  public var file: String
+  /// Size in bytes.
+  public var bytes: Int
+  /// SHA-256 of the whole file, lowercase hex.
+  public var sha256: String
+  /// Key prefix removed from every source name (`""`, `params/`, `opt/target/`).
+  public var keyPrefix: String
+
+  public init(file: String, bytes: Int, sha256: String, keyPrefix: String) {
+    self.file = file
+    self.bytes = bytes
+    self.sha256 = sha256
+    self.keyPrefix = keyPrefix
+  }
+
+  enum CodingKeys: String, CodingKey { case file, bytes, sha256, keyPrefix = "key_prefix" }
+}
+
+/// A named output of the graph.
+public struct GraphOutput: Codable, Equatable, Sendable {
+  /// `logits`, `pre_logits` or `features`.
+  public var name: String
+  /// The node whose value it is.
+  public var node: String
+  /// Shape with `-1` for the batch.
+  public var shape: [Int]
+  /// What the values mean.
+  public var description: String
+
+  public init(name: String, node: String, shape: [Int], description: String) {
+    self.name = name
+    self.node = node
+    self.shape = shape
+    self.description = description
+  }
+}
+
+/// A hyper-parameter value in ``ModelInfo/config``: a number, a string or a list of numbers.
+public enum ConfigValue: Codable, Equatable, Sendable {
+  case int(Int)
+  case string(String)
+  case ints([Int])
+
+  public init(from decoder: Decoder) throws {
+    let container = try decoder.singleValueContainer()
+    if let value = try? container.decode(Int.self) {
+      self = .int(value)
+    } else if let value = try? container.decode(String.self) {
+      self = .string(value)
+    } else {
+      self = .ints(try container.decode([Int].self))
+    }
+  }
+
+  public func encode(to encoder: Encoder) throws {
+    var container = encoder.singleValueContainer()
+    switch self {
+    case .int(let value): try container.encode(value)
+    case .string(let value): try container.encode(value)
+    case .ints(let value): try container.encode(value)
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import Kernels
+
+/// How one output of the export compares with the original model's.
+public struct OutputComparison: Encodable, Sendable {
+  /// Output name (`logits`, `pre_logits`, `features`).
+  public let name: String
+  public let shape: [Int]
+  /// Largest absolute difference.
+  public let maxAbsDiff: Double
+  /// Largest magnitude of the original output (the scale of `rtol`).
+  public let maxAbsReference: Double
+  /// `maxAbsDiff / maxAbsReference`.
+  public let relativeMaxDiff: Double
+  /// Smallest cosine similarity over the samples of the batch.
+  public let cosineSimilarity: Double
+  /// Fraction of samples whose top class agrees (class outputs only).
+  public let top1Agreement: Double?
+  /// Mean fraction of the original top-5 classes found in the export's top 5 (class outputs only).
+  public let top5Overlap: Double?
+  /// The largest difference allowed.
+  public let allowedMaxAbsDiff: Double
+  /// Whether the output is within tolerance.
+  public let passed: Bool
+
+  /// Compares `candidate` with `reference` (same shape, samples along the first axis).
+  public static func compare(name: String, reference: Tensor, candidate: Tensor, tolerance: Tolerance,
+                             classes: Bool) -> OutputComparison {
+    precondition(reference.shape == candidate.shape, "\(name): shapes \(reference.shape) and \(candidate.shape) differ")
+    let samples = reference.shape.first ?? 1
+    let width = reference.count / max(samples, 1)
+    var maxDiff = 0.0
+    var maxRef = 0.0
+    var worstCosine = 1.0
+    var agree = 0
+    var overlap = 0.0
+    for s in 0..<samples {
+      let r = reference.scalars[(s * width)..<((s + 1) * width)].map(Double.init)
+      let c = candidate.scalars[(s * width)..<((s + 1) * width)].map(Double.init)
+      var dot = 0.0, rr = 0.0, cc = 0.0
+      for i in 0..<width {
+        maxDiff = max(maxDiff, abs(r[i] - c[i]).isNaN ? .infinity : abs(r[i] - c[i]))
+        maxRef = max(maxRef, abs(r[i]))
+        dot += r[i] * c[i]
+        rr += r[i] * r[i]
+        cc += c[i] * c[i]
+      }
+      let cosine = rr == 0 && cc == 0 ? 1 : dot / (rr.squareRoot() * cc.squareRoot())
+      worstCosine = min(worstCosine, cosine.isNaN ? -1 : cosine)
+      if classes {
+        let k = min(5, width)
+        let topR = top(r, k)
+        let topC = top(c, k)
+        if topR.first == topC.first { agree += 1 }
+        overlap += Double(Set(topR).intersection(topC).count) / Double(k)
+      }
+    }
+    let allowed = tolerance.bound(scale: maxRef)
+    return OutputComparison(
+      name: name, shape: reference.shape, maxAbsDiff: maxDiff, maxAbsReference: maxRef,
+      relativeMaxDiff: maxRef > 0 ? maxDiff / maxRef : maxDiff, cosineSimilarity: worstCosine,
+      top1Agreement: classes ? Double(agree) / Double(samples) : nil,
+      top5Overlap: classes ? overlap / Double(samples) : nil,
+      allowedMaxAbsDiff: allowed, passed: maxDiff <= allowed)
+  }
+
+  /// Indices of the `k` largest values, largest first (ties by lower index).
+  private static func top(_ values: [Double], _ k: Int) -> [Int] {
+    Array(values.indices.sorted { values[$0] != values[$1] ? values[$0] > values[$1] : $0 < $1 }.prefix(k))
+  }
+}

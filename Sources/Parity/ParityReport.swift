@@ -1,0 +1,61 @@
+import Kernels
+
+/// The result of `verify`: outputs and weights of an export against the original checkpoint.
+public struct ParityReport: Encodable, Sendable {
+  public let checkpoint: String
+  public let export: String
+  /// Display name of the model.
+  public let model: String
+  /// Whether the export records the checkpoint's SHA-256 (converted from this very file).
+  public let sourceMatches: Bool
+  /// The inputs: `seed N` or the input file.
+  public let input: String
+  public let batch: Int
+  public let kernels: KernelPath
+  public let tolerance: Tolerance
+  public let outputs: [OutputComparison]
+  public let weights: WeightCheck
+  public let seconds: Double
+
+  public init(checkpoint: String, export: String, model: String, sourceMatches: Bool, input: String, batch: Int,
+              kernels: KernelPath, tolerance: Tolerance, outputs: [OutputComparison], weights: WeightCheck,
+              seconds: Double) {
+    self.checkpoint = checkpoint
+    self.export = export
+    self.model = model
+    self.sourceMatches = sourceMatches
+    self.input = input
+    self.batch = batch
+    self.kernels = kernels
+    self.tolerance = tolerance
+    self.outputs = outputs
+    self.weights = weights
+    self.seconds = seconds
+  }
+
+  /// Whether every output is within tolerance and every weight as expected.
+  public var passed: Bool { outputs.allSatisfy(\.passed) && weights.passed }
+
+  private enum CodingKeys: String, CodingKey {
+    case format, version, checkpoint, export, model, sourceMatches, input, batch, kernels, tolerance, outputs, weights
+    case seconds, passed
+  }
+
+  public func encode(to encoder: Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode("mixer-convert.verify", forKey: .format)
+    try container.encode(1, forKey: .version)
+    try container.encode(checkpoint, forKey: .checkpoint)
+    try container.encode(export, forKey: .export)
+    try container.encode(model, forKey: .model)
+    try container.encode(sourceMatches, forKey: .sourceMatches)
+    try container.encode(input, forKey: .input)
+    try container.encode(batch, forKey: .batch)
+    try container.encode(kernels, forKey: .kernels)
+    try container.encode(tolerance, forKey: .tolerance)
+    try container.encode(outputs, forKey: .outputs)
+    try container.encode(weights, forKey: .weights)
+    try container.encode(seconds, forKey: .seconds)
+    try container.encode(passed, forKey: .passed)
+  }
+}

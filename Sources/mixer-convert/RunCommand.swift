@@ -1,0 +1,89 @@
+import ArgumentParser
+import Checkpoint
+import Conversion
+import Foundation
+import Kernels
+
+/// `mixer-convert run`: an export on an input batch.
+struct Run: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Run an export on an NHWC float32 batch (.npy) and write its output (.npy).",
+    discussion: """
+      The export must stand on its own: nothing of the original checkpoint is read. The \
+      input is what the bundle's input contract describes (graph.json "input": NHWC, the \
+      model's size, values in [-1, 1]). --repeat N runs the batch N more times and reports \
+      the median and minimum latency, so the executor can be timed without process start-up.
+
+      Examples:
+        mixer-convert run mixer-b16/ --input batch.npy --output logits.npy
+        mixer-convert run mixer-b16/ --input one.npy --output out.npy --repeat 10 --threads 1
+      """)
+
+  @Argument(help: "The bundle folder.")
+  var export: String
+
+  @Option(help: "Input batch: float .npy of shape (N, H, W, 3).")
+  var input: String
+
+  @Option(help: "Where to write the output .npy.")
+  var output: String
+
+  @Option(help: "Which output to write (default: the primary one, e.g. logits).")
+  var outputName: String?
+
+  @Option(help: "Threads per operation (default: all cores).")
+  var threads: Int?
+
+  @Option(help: "Run the batch this many more times and report the latency.")
+  var `repeat` = 0
+
+  @Flag(help: "Skip the CRC-32C and SHA-256 checks of the weights.")
+  var noChecksum = false
+
+  @Flag(help: "Replace the output file if it exists.")
+  var force = false
+
+  @Flag(help: "Print a JSON summary on standard output.")
+  var json = false
+
+  func validate() throws {
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    if `repeat` < 0 { throw ValidationError("--repeat must be 0 or more") }
+  }
+
+  func run() throws {
+    let (shape, values) = try NpyFile.readFloats(path: input)
+    guard shape.count == 4 else {
+      throw ConversionError(path: input, reason: "input has shape \(shape); expected (batch, height, width, 3)")
+    }
+    let result = try Runner.run(export: export, input: Tensor(shape: shape, scalars: values), threads: threads,
+                                repeats: `repeat`, checksums: !noChecksum)
+    let name = outputName ?? result.outputNames[0]
+    guard let tensor = result.outputs[name] else {
+      throw ConversionError(path: export, reason: "no output named '\(name)' (outputs: \(result.outputNames.joined(separator: ", ")))")
+    }
+    try NpyFile.write(tensor.scalars, shape: tensor.shape, to: output, replacing: force)
+    let sorted = result.timings.sorted()
+    let median = sorted.isEmpty ? nil : sorted[sorted.count / 2]
+    if json {
+      struct Summary: Encodable {
+        let output: String
+        let name: String
+        let shape: [Int]
+        let kernels: KernelPath
+        let repeats: Int
+        let medianSeconds: Double?
+        let minimumSeconds: Double?
+      }
+      try Console.printJSON(Summary(output: output, name: name, shape: tensor.shape, kernels: .selected,
+                                    repeats: result.timings.count, medianSeconds: median, minimumSeconds: sorted.first))
+      return
+    }
+    print("\(output): \(name) \(tensor.shape)")
+    if let median, let minimum = sorted.first {
+      let threadsText = threads.map(String.init) ?? "all"
+      Console.standardError(String(format: "latency per batch of %d: median %.1f ms, min %.1f ms (%d runs, %@ threads, %@ kernels)",
+                                   shape[0], median * 1e3, minimum * 1e3, sorted.count, threadsText, KernelPath.selected.rawValue))
+    }
+  }
+}

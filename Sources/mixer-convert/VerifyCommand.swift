@@ -1,0 +1,101 @@
+import ArgumentParser
+import Conversion
+import Foundation
+import Parity
+
+/// `mixer-convert verify`: the export's outputs against the original's.
+struct Verify: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Compare an export's outputs with the original checkpoint's; exit 1 on drift.",
+    discussion: """
+      Runs the checkpoint through a reference forward that reads the original Flax names and \
+      follows the Flax semantics, and the export through the graph executor, on the same \
+      inputs (generated from --seed, or --input). Reports per output the max abs diff, the \
+      max diff relative to max |output|, cosine similarity, top-1 agreement and top-5 overlap, \
+      and checks every exported weight against its source tensor (bit-exact for float32). \
+      Exit status: 0 within tolerance, 1 beyond it, 2 bad input.
+
+      Default tolerance (pass when max|diff| <= atol + rtol * max|original|): float32 \
+      atol 1e-5, rtol 1e-5; float16 1e-4, 5e-3; bfloat16 1e-3, 4e-2 (formats/bundle-v1.md \
+      gives the measurements behind them).
+      """)
+
+  @Argument(help: "The original .npz checkpoint.")
+  var checkpoint: String
+
+  @Argument(help: "The export (bundle folder).")
+  var export: String
+
+  @Option(help: "Seed of the generated inputs (uniform in [-1, 1)).")
+  var seed: UInt64 = 0
+
+  @Option(help: "Batch size of the generated inputs.")
+  var batch = 2
+
+  @Option(help: "Use this NHWC float .npy as input instead.")
+  var input: String?
+
+  @Option(help: "Absolute tolerance.")
+  var atol: Double?
+
+  @Option(help: "Tolerance relative to the largest |output| of the original.")
+  var rtol: Double?
+
+  @Option(help: "Threads per operation (default: all cores).")
+  var threads: Int?
+
+  @Flag(help: "Skip the CRC-32C and SHA-256 checks of the export's weights.")
+  var noChecksum = false
+
+  @Flag(help: "Print the report as JSON.")
+  var json = false
+
+  func validate() throws {
+    guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+    if let atol, atol < 0 { throw ValidationError("--atol must not be negative") }
+    if let rtol, rtol < 0 { throw ValidationError("--rtol must not be negative") }
+  }
+
+  func run() throws {
+    var request = VerificationRequest(checkpoint: checkpoint, export: export)
+    request.seed = seed
+    request.batch = batch
+    request.input = input
+    request.threads = threads
+    request.checksums = !noChecksum
+    if atol != nil || rtol != nil {
+      request.tolerance = Tolerance(atol: atol ?? 0, rtol: rtol ?? 0)
+    }
+    let output = ParityReportOutput(try Verifier.verify(request))
+    if json { try Console.printJSON(output.report) } else { output.printText() }
+    if !output.report.passed { throw ExitCode(1) }
+  }
+}
+
+/// Text rendering of a ``ParityReport``.
+struct ParityReportOutput: Encodable {
+  let report: ParityReport
+  init(_ report: ParityReport) { self.report = report }
+
+  func encode(to encoder: Encoder) throws { try report.encode(to: encoder) }
+
+  func printText() {
+    let r = report
+    print("verify: \(r.model) · \(r.export) against \(r.checkpoint)")
+    print("  inputs: batch of \(r.batch), \(r.input); kernels \(r.kernels.rawValue); "
+          + String(format: "tolerance atol %.0e + rtol %.0e × max|output|", r.tolerance.atol, r.tolerance.rtol))
+    if !r.sourceMatches { print("  note: the export was converted from a different file (SHA-256 differs)") }
+    var rows = [["output", "max abs diff", "rel. to max", "cosine", "top-1", "top-5", "allowed", "result"]]
+    for o in r.outputs {
+      rows.append([o.name, String(format: "%.3g", o.maxAbsDiff), String(format: "%.3g", o.relativeMaxDiff),
+                   String(format: "%.9f", o.cosineSimilarity), o.top1Agreement.map { String(format: "%.0f%%", $0 * 100) } ?? "-",
+                   o.top5Overlap.map { String(format: "%.0f%%", $0 * 100) } ?? "-", String(format: "%.3g", o.allowedMaxAbsDiff),
+                   o.passed ? "ok" : "DRIFT"])
+    }
+    for line in InspectionText.table(rows, rightAligned: [1, 2, 3, 4, 5, 6]) { print("  " + line) }
+    let w = r.weights
+    print("  weights: \(w.exact)/\(w.tensors) \(w.rule)" + (w.passed ? "" : "; differ: \(w.mismatched.joined(separator: ", "))")
+          + (w.maxAbsDiff > 0 ? String(format: " (max rounding %.3g, relative %.3g)", w.maxAbsDiff, w.maxRelativeDiff) : ""))
+    print(r.passed ? String(format: "parity: ok (%.2f s)", r.seconds) : "parity: DRIFT beyond tolerance")
+  }
+}

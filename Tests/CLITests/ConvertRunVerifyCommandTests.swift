@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite struct ConvertRunVerifyCommandTests {
+  private func json(_ result: CommandResult) throws -> [String: Any] {
+    try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as! [String: Any]
+  }
+
+  private func npy(_ path: String) throws -> (shape: [Int], values: [Float]) {
+    // The header is numpy's format 1.0; values are little-endian float32 after it.
+    let data = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    let length = Int(data[8]) | Int(data[9]) << 8
+    let header = String(decoding: data[10..<(10 + length)], as: UTF8.self)
+    let dims = header.split(separator: "(")[1].split(separator: ")")[0].split(separator: ",")
+      .compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    let values = stride(from: 10 + length, to: data.count, by: 4).map {
+      Float(bitPattern: UInt32(data[$0]) | UInt32(data[$0 + 1]) << 8 | UInt32(data[$0 + 2]) << 16 | UInt32(data[$0 + 3]) << 24)
+    }
+    return (dims, values)
+  }
+
+  @Test func convertIsTheDefaultCommandAndPrintsOneLine() throws {
+    let dir = TemporaryDirectory()
+    let result = try CommandRunner.run([Fixtures.path("mixer_tiny"), dir.file("out")])
+    #expect(result.status == 0, "\(result.standardError)")
+    #expect(result.standardError.isEmpty, "no progress bar when standard error is not a terminal")
+    let lines = result.standardOutput.split(separator: "\n")
+    #expect(lines.count == 1)
+    #expect(lines[0].hasPrefix("custom Mixer · 34,730 params · float32 · 0.1 MiB in 1 shard · "))
+    #expect(lines[0].hasSuffix("→ \(dir.file("out"))"))
+    #expect(Set(dir.contents()) == ["out"])
+  }
+
+  @Test func convertJSONAndVerifyFlag() throws {
+    let dir = TemporaryDirectory()
+    let result = try CommandRunner.run(["convert", Fixtures.path("mixer_tiny"), dir.file("out"), "--json", "--verify",
+                                        "--dtype", "bfloat16", "--shard-size", "40KB"])
+    #expect(result.status == 0, "\(result.standardError)")
+    let report = try json(result)
+    let conversion = report["conversion"] as! [String: Any]
+    #expect(conversion["parameters"] as? Int == 34730 && conversion["dtype"] as? String == "bfloat16")
+    #expect((conversion["shards"] as! Int) > 1)
+    let verification = report["verification"] as! [String: Any]
+    #expect(verification["passed"] as? Bool == true && verification["format"] as? String == "mixer-convert.verify")
+  }
+
+  @Test func convertRefusesBadInputsWithExitTwo() throws {
+    let dir = TemporaryDirectory()
+    #expect(try CommandRunner.run([Fixtures.path("mixer_tiny"), dir.file("out"), "--quiet"]).status == 0)
+    let again = try CommandRunner.run([Fixtures.path("mixer_tiny"), dir.file("out")])
+    #expect(again.status == 2 && again.standardError.contains("already exists; pass --force to replace it"))
+    let html = dir.write("page.npz", Array("<html>nope</html>".utf8))
+    let refused = try CommandRunner.run([html, dir.file("other")])
+    #expect(refused.status == 2)
+    #expect(refused.standardError == "mixer-convert: error: \(html): not an npz file: it is not a zip archive (it looks like an HTML or XML page: was the download an error page?)\n")
+    #expect(try CommandRunner.run([Fixtures.path("mixer_tiny"), dir.file("x"), "--shard-size", "0"]).status == 2)
+    #expect(try CommandRunner.run([Fixtures.path("mixer_tiny_fe"), dir.file("x"), "--variant", "classification"]).status == 2)
+    #expect(Set(dir.contents()) == ["out", "page.npz"])
+  }
+
+  @Test func runWritesOutputsThatMatchFlax() throws {
+    let dir = TemporaryDirectory()
+    #expect(try CommandRunner.run([Fixtures.path("mixer_tiny"), dir.file("b"), "--quiet"]).status == 0)
+    let input = Fixtures.path("mixer_tiny", "input.npy")
+    let result = try CommandRunner.run(["run", dir.file("b"), "--input", input, "--output", dir.file("logits.npy")])
+    #expect(result.status == 0, "\(result.standardError)")
+    #expect(result.standardOutput == "\(dir.file("logits.npy")): logits [2, 10]\n")
+    let (shape, values) = try npy(dir.file("logits.npy"))
+    let (_, expected) = try npy(Fixtures.path("mixer_tiny", "logits.npy"))
+    #expect(shape == [2, 10])
+    #expect(zip(values, expected).allSatisfy { abs($0 - $1) <= 1e-5 })
+    let pre = try CommandRunner.run(["run", dir.file("b"), "--input", input, "--output", dir.file("pre.npy"),
+                                     "--output-name", "pre_logits", "--repeat", "3", "--json", "--threads", "1"])
+    let summary = try json(pre)
+    #expect(summary["shape"] as? [Int] == [2, 32] && summary["repeats"] as? Int == 3)
+    #expect((summary["median_seconds"] as! Double) > 0)
+  }
+
+  @Test func runRefusesWrongInputsAndExistingOutputs() throws {
+    let dir = TemporaryDirectory()
+    #expect(try CommandRunner.run([Fixtures.path("mixer_tiny"), dir.file("b"), "--quiet"]).status == 0)
+    let wrong = try CommandRunner.run(["run", dir.file("b"), "--input", Fixtures.path("mixer_tiny", "logits.npy"),
+                                       "--output", dir.file("o.npy")])
+    #expect(wrong.status == 2 && wrong.standardError.contains("expected (batch, height, width, 3)"))
+    let vit = try CommandRunner.run(["run", dir.file("b"), "--input", Fixtures.path("r50_vit_tiny", "input.npy"),
+                                     "--output", dir.file("o.npy")])
+    #expect(vit.status == 0, "64×64 inputs fit this model too")
+    let exists = try CommandRunner.run(["run", dir.file("b"), "--input", Fixtures.path("mixer_tiny", "input.npy"),
+                                        "--output", dir.file("o.npy")])
+    #expect(exists.status == 2 && exists.standardError.contains("already exists"))
+    let name = try CommandRunner.run(["run", dir.file("b"), "--input", Fixtures.path("mixer_tiny", "input.npy"),
+                                      "--output", dir.file("p.npy"), "--output-name", "nope"])
+    #expect(name.status == 2 && name.standardError.contains("outputs: logits, pre_logits"))
+  }
+
+  @Test func verifyPassesDriftsAndRefuses() throws {
+    let dir = TemporaryDirectory()
+    #expect(try CommandRunner.run([Fixtures.path("mixer_tiny"), dir.file("b"), "--quiet"]).status == 0)
+    let ok = try CommandRunner.run(["verify", Fixtures.path("mixer_tiny"), dir.file("b")])
+    #expect(ok.status == 0, "\(ok.standardOutput)")
+    #expect(ok.standardOutput.contains("weights: 30/30 bit-exact copies of the source values"))
+    #expect(ok.standardOutput.contains("parity: ok"))
+    // Another checkpoint with the same shapes: every weight and output differs.
+    let other = try CommandRunner.run(["verify", Fixtures.path("mixer_tiny_compressed"), dir.file("b"), "--json"])
+    #expect(other.status == 0, "the compressed fixture holds the same arrays")
+    #expect(try json(other)["source_matches"] as? Bool == false)
+    #expect(try CommandRunner.run(["synth", "Mixer-S_32", dir.file("a.npz"), "--classes", "7", "--quiet"]).status == 0)
+    #expect(try CommandRunner.run(["synth", "Mixer-S_32", dir.file("c.npz"), "--classes", "7", "--seed", "9", "--quiet"]).status == 0)
+    #expect(try CommandRunner.run([dir.file("a.npz"), dir.file("sa"), "--quiet"]).status == 0)
+    let drift = try CommandRunner.run(["verify", dir.file("c.npz"), dir.file("sa"), "--batch", "1"])
+    #expect(drift.status == 1, "\(drift.standardOutput)\(drift.standardError)")
+    #expect(drift.standardOutput.contains("DRIFT"))
+    // A damaged bundle is bad input (2) for both run and verify.
+    let shard = dir.file("b") + "/model-00001-of-00001.safetensors"
+    var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: shard)))
+    bytes[bytes.count - 10] ^= 0x40
+    try Data(bytes).write(to: URL(fileURLWithPath: shard))
+    for arguments in [["verify", Fixtures.path("mixer_tiny"), dir.file("b")],
+                      ["run", dir.file("b"), "--input", Fixtures.path("mixer_tiny", "input.npy"), "--output", dir.file("z.npy")]] {
+      let damaged = try CommandRunner.run(arguments)
+      #expect(damaged.status == 2)
+      #expect(damaged.standardError.hasPrefix("mixer-convert: error: \(shard): tensor 'head.bias': CRC-32C is "))
+      #expect(damaged.standardError.split(separator: "\n").count == 1)
+    }
+  }
+}

@@ -1,0 +1,157 @@
+import Bundle
+import Checkpoint
+import Conversion
+import FileIO
+import Foundation
+import Graph
+import Kernels
+import Models
+import Testing
+import TestSupport
+
+@Suite struct ConvertTests {
+  static let mixerFixtures = ["mixer_tiny", "mixer_tiny_compressed", "mixer_tiny_fe"]
+
+  @Test(arguments: mixerFixtures)
+  func bundleWeightsAreBitIdenticalAndOutputsMatchFlax(fixture: String) throws {
+    let dir = TemporaryDirectory()
+    let path = try convert(Fixtures.path(fixture), into: dir)
+    let bundle = try LoadedBundle(path: path)
+    let npz = try NpzFile(path: Fixtures.path(fixture))
+    for (name, entry) in bundle.graph.weights.tensors {
+      let source = try #require(npz.array(entry.source))
+      #expect(Array(bundle.storedBytes(of: name)!) == (try npz.readData(source)), "\(name)")
+    }
+    #expect(bundle.graph.weights.tensors.count == npz.arrays.count)
+    let outputs = try run(path, on: fixture)
+    if fixture == "mixer_tiny_fe" {
+      #expect(maxDifference(outputs["features"]!, try golden(fixture, "features.npy")) <= 1e-5)
+      #expect(bundle.graph.model.variant == "features")
+    } else {
+      #expect(maxDifference(outputs["logits"]!, try golden(fixture, "logits.npy")) <= 1e-5)
+      #expect(maxDifference(outputs["pre_logits"]!, try golden(fixture, "pre_logits.npy")) <= 1e-5)
+    }
+    #expect(bundle.graph.model.source.sha256 == (try SHA256Stream.file(Fixtures.path(fixture))))
+  }
+
+  @Test func featuresVariantDropsTheHeadAndOutputsThePreLogits() throws {
+    let dir = TemporaryDirectory()
+    let path = try convert(Fixtures.path("mixer_tiny"), into: dir) { $0.variant = .features }
+    let bundle = try LoadedBundle(path: path)
+    #expect(bundle.graph.weights.tensors["head.kernel"] == nil)
+    #expect(bundle.graph.outputs.map(\.name) == ["features"])
+    let outputs = try run(path, on: "mixer_tiny")
+    #expect(maxDifference(outputs["features"]!, try golden("mixer_tiny", "pre_logits.npy")) <= 1e-5)
+  }
+
+  @Test func headlessCheckpointsOnlyExportFeatures() throws {
+    let dir = TemporaryDirectory()
+    #expect { try convert(Fixtures.path("mixer_tiny_fe"), into: dir) { $0.variant = .classification } } throws: {
+      ($0 as? ConversionError)?.reason.contains("no head") == true
+    }
+    #expect(dir.contents().isEmpty)
+  }
+
+  @Test func conversionIsDeterministic() throws {
+    let dir = TemporaryDirectory()
+    let a = try convert(Fixtures.path("mixer_tiny"), into: dir, name: "a")
+    let b = try convert(Fixtures.path("mixer_tiny"), into: dir, name: "b")
+    #expect(try contents(of: a) == contents(of: b))
+  }
+
+  @Test func smallShardSizeSplitsTheWeights() throws {
+    let dir = TemporaryDirectory()
+    let limit = 40_000
+    let path = try convert(Fixtures.path("mixer_tiny"), into: dir) { $0.shardSize = limit }
+    let files = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".safetensors") }.sorted()
+    #expect(files.count > 2)
+    #expect(files == (1...files.count).map { BundleLayout.shardName($0, of: files.count) })
+    let bundle = try LoadedBundle(path: path)
+    #expect(bundle.graph.weights.shards.map(\.file) == files)
+    for file in files {
+      let tensors = bundle.graph.weights.tensors.values.filter { $0.shard == file }
+      let bytes = tensors.reduce(0) { $0 + 4 * $1.shape.reduce(1, *) }
+      #expect(tensors.count == 1 || bytes <= limit, "\(file) holds \(bytes) bytes in \(tensors.count) tensors")
+    }
+    // Tensor order is graph order, so the stem comes first and the head last.
+    #expect(bundle.graph.weights.tensors["stem.kernel"]?.shard == files.first)
+    #expect(bundle.graph.weights.tensors["head.bias"]?.shard == files.last)
+    #expect(maxDifference(try run(path, on: "mixer_tiny")["logits"]!, try golden("mixer_tiny", "logits.npy")) <= 1e-5)
+  }
+
+  @Test func existingOutputNeedsReplacingAndFailuresLeaveNothing() throws {
+    let dir = TemporaryDirectory()
+    let path = try convert(Fixtures.path("mixer_tiny"), into: dir)
+    let before = try contents(of: path)
+    #expect(throws: (any Error).self) { try convert(Fixtures.path("mixer_tiny_fe"), into: dir) }
+    // A checkpoint whose last member's data is corrupt fails after shards were written.
+    var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("mixer_tiny"))))
+    let npz = try NpzFile(path: Fixtures.path("mixer_tiny"))
+    let stem = try #require(npz.array("stem/kernel"))
+    let marker = try npz.readData(stem)
+    let offset = try #require(bytes.firstRange(of: marker[0..<64])).lowerBound
+    bytes[offset + 100] ^= 0x55
+    let broken = dir.write("broken.npz", bytes)
+    #expect { try convert(broken, into: dir) { $0.replacing = true } } throws: {
+      "\($0)".contains("CRC-32 mismatch")
+    }
+    #expect(try contents(of: path) == before, "the existing bundle must be untouched")
+    #expect(dir.contents() == ["broken.npz", "bundle"], "no temporary folder may be left behind")
+    try convert(Fixtures.path("mixer_tiny_fe"), into: dir) { $0.replacing = true }
+    #expect(try LoadedBundle(path: path).graph.model.variant == "features")
+    #expect(dir.contents() == ["broken.npz", "bundle"])
+  }
+
+  /// Rewrites a fixture with extra or renamed tensors.
+  private func rewrite(_ fixture: String, into dir: TemporaryDirectory, rename: (String) -> String = { $0 },
+                       extra: [(String, [Float])] = []) throws -> String {
+    let source = try NpzFile(path: Fixtures.path(fixture))
+    let path = dir.file("rewritten.npz")
+    let writer = try NpzWriter(path: path, compression: .stored, replacing: true)
+    for array in source.arrays {
+      try source.readData(array).withUnsafeBytes {
+        try writer.add(key: rename(array.key), dtype: array.dtype, shape: array.shape, data: $0)
+      }
+    }
+    for (key, values) in extra {
+      try values.withUnsafeBytes { try writer.add(key: key, dtype: .float32, shape: [values.count], data: $0) }
+    }
+    try writer.finish()
+    return path
+  }
+
+  @Test func unusedTensorsAreRefusedUnlessAllowed() throws {
+    let dir = TemporaryDirectory()
+    let path = try rewrite("mixer_tiny", into: dir, extra: [("MixerBlock_0/extra/scale", [1, 2, 3])])
+    #expect { try convert(path, into: dir) } throws: {
+      let text = "\($0)"
+      return text.contains("unused: MixerBlock_0/extra/scale") && text.contains("--allow-unused")
+    }
+    let bundle = try convert(path, into: dir) { $0.allowUnused = true }
+    #expect(maxDifference(try run(bundle, on: "mixer_tiny")["logits"]!, try golden("mixer_tiny", "logits.npy")) <= 1e-5)
+  }
+
+  @Test(arguments: ["params/", "opt/target/"])
+  func prefixedCheckpointsConvertAndRecordThePrefix(prefix: String) throws {
+    let dir = TemporaryDirectory()
+    let path = try rewrite("mixer_tiny", into: dir, rename: { prefix + $0 })
+    let bundle = try LoadedBundle(path: try convert(path, into: dir))
+    #expect(bundle.graph.model.source.keyPrefix == prefix)
+    #expect(bundle.graph.weights.tensors["stem.kernel"]?.source == "stem/kernel")
+  }
+
+  @Test func missingTensorsAreRefusedWithTheirNames() throws {
+    let dir = TemporaryDirectory()
+    let source = try NpzFile(path: Fixtures.path("mixer_tiny"))
+    let path = dir.file("partial.npz")
+    let writer = try NpzWriter(path: path, compression: .stored, replacing: false)
+    for array in source.arrays where array.key != "MixerBlock_1/LayerNorm_1/scale" {
+      try source.readData(array).withUnsafeBytes { try writer.add(key: array.key, dtype: .float32, shape: array.shape, data: $0) }
+    }
+    try writer.finish()
+    #expect { try convert(path, into: dir) } throws: {
+      "\($0)".contains("missing: MixerBlock_1/LayerNorm_1/scale")
+    }
+    #expect(dir.contents() == ["partial.npz"])
+  }
+}

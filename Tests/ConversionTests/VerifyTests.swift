@@ -1,0 +1,102 @@
+import Bundle
+import Checkpoint
+import Conversion
+import Foundation
+import Models
+import Parity
+import Testing
+import TestSupport
+
+@Suite struct VerifyTests {
+  @Test(arguments: ["mixer_tiny", "mixer_tiny_compressed", "mixer_tiny_fe"])
+  func fixtureBundlesVerify(fixture: String) throws {
+    let dir = TemporaryDirectory()
+    let path = try convert(Fixtures.path(fixture), into: dir)
+    let report = try Verifier.verify(VerificationRequest(checkpoint: Fixtures.path(fixture), export: path))
+    #expect(report.passed)
+    #expect(report.sourceMatches)
+    #expect(report.weights.exact == report.weights.tensors && report.weights.maxAbsDiff == 0)
+    for output in report.outputs {
+      #expect(output.maxAbsDiff <= 1e-6, "\(output.name)")
+      #expect(output.cosineSimilarity > 0.999_999)
+      if output.name == "logits" { #expect(output.top1Agreement == 1 && output.top5Overlap == 1) }
+    }
+  }
+
+  @Test func fixtureInputsCanBeGiven() throws {
+    let dir = TemporaryDirectory()
+    let path = try convert(Fixtures.path("mixer_tiny"), into: dir)
+    var request = VerificationRequest(checkpoint: Fixtures.path("mixer_tiny"), export: path)
+    request.input = Fixtures.path("mixer_tiny", "input.npy")
+    let report = try Verifier.verify(request)
+    #expect(report.batch == 2 && report.passed)
+    request.input = Fixtures.path("mixer_tiny", "logits.npy")
+    #expect { try Verifier.verify(request) } throws: { "\($0)".contains("the export takes [batch, 64, 64, 3]") }
+  }
+
+  @Test func aDifferentCheckpointOfTheSameShapeDrifts() throws {
+    let dir = TemporaryDirectory()
+    var first = SynthesisRequest(model: ModelCatalog.entry(named: "Mixer-S_32")!)
+    first.classes = 10
+    _ = try Synthesizer.write(first, to: dir.file("a.npz"))
+    first.seed = 1
+    _ = try Synthesizer.write(first, to: dir.file("b.npz"))
+    let bundle = try convert(dir.file("a.npz"), into: dir)
+    var request = VerificationRequest(checkpoint: dir.file("b.npz"), export: bundle)
+    request.batch = 1
+    let report = try Verifier.verify(request)
+    #expect(!report.passed)
+    #expect(!report.sourceMatches)
+    #expect(report.weights.exact == 0)
+    #expect(report.outputs.allSatisfy { !$0.passed })
+  }
+
+  /// Every MLP-Mixer size, synthesised with its released layout: convert, read back, verify.
+  @Test func everyReleasedMixerConvertsAndVerifies() throws {
+    for entry in ModelCatalog.entries where entry.architecture.family == .mixer {
+      let dir = TemporaryDirectory()
+      _ = try Synthesizer.write(SynthesisRequest(model: entry), to: dir.file("m.npz"))
+      let summary = try Converter.convert(ConversionRequest(checkpoint: dir.file("m.npz"), output: dir.file("b")))
+      #expect(summary.parameters == entry.architecture.layout.parameterCount, "\(entry.name)")
+      #expect(summary.upstreamName == entry.name)
+      var request = VerificationRequest(checkpoint: dir.file("m.npz"), export: dir.file("b"))
+      request.batch = 1
+      let report = try Verifier.verify(request)
+      #expect(report.passed, "\(entry.name): \(report.outputs.map { "\($0.name) \($0.maxAbsDiff)" })")
+      #expect(report.weights.exact == report.weights.tensors)
+    }
+  }
+
+  @Test(arguments: [DType.float16, .bfloat16])
+  func reducedPrecisionExportsVerifyWithinTheirTolerance(dtype: DType) throws {
+    let dir = TemporaryDirectory()
+    _ = try Synthesizer.write(SynthesisRequest(model: ModelCatalog.entry(named: "Mixer-B_32")!), to: dir.file("m.npz"))
+    let path = try convert(dir.file("m.npz"), into: dir) { $0.dtype = dtype }
+    let bundle = try LoadedBundle(path: path)
+    #expect(bundle.graph.weights.dtype == dtype.rawValue)
+    let size = (try FileManager.default.attributesOfItem(atPath: path + "/model-00001-of-00001.safetensors")[.size] as! Int)
+    #expect(size < 2 * bundle.graph.model.parameters + 100_000)
+    var request = VerificationRequest(checkpoint: dir.file("m.npz"), export: path)
+    request.batch = 4
+    let report = try Verifier.verify(request)
+    #expect(report.passed, "\(report.outputs.map { "\($0.name) \($0.relativeMaxDiff)" })")
+    #expect(report.weights.exact == report.weights.tensors, "every value must be the nearest \(dtype)")
+    #expect(report.weights.maxAbsDiff > 0)
+    // The same bundle fails float32's tolerance: the check is not vacuous.
+    request.tolerance = Verifier.defaultTolerance(for: .float32)
+    #expect(!(try Verifier.verify(request)).passed)
+  }
+
+  @Test func reducedPrecisionSourcesWidenLosslessly() throws {
+    let dir = TemporaryDirectory()
+    var synth = SynthesisRequest(model: ModelCatalog.entry(named: "Mixer-S_32")!)
+    synth.dtype = .bfloat16
+    _ = try Synthesizer.write(synth, to: dir.file("m.npz"))
+    let path = try convert(dir.file("m.npz"), into: dir)
+    var request = VerificationRequest(checkpoint: dir.file("m.npz"), export: path)
+    request.batch = 1
+    let report = try Verifier.verify(request)
+    #expect(report.passed && report.weights.maxAbsDiff == 0)
+    #expect(try LoadedBundle(path: path).graph.weights.tensors["stem.kernel"]?.sourceDtype == "bfloat16")
+  }
+}
