@@ -2,6 +2,7 @@
 #
 #   make demo    synthesise a Mixer-B/16, inspect it, convert it and verify the export
 #   make test    unit, end-to-end and CLI tests (plus numpy cross-checks when available)
+#   make test-full  the same, with every released ViT and hybrid in both namings (slower)
 #   make bench   benchmarks (inspect and streaming against cat, …)
 
 SWIFT      ?= swift
@@ -14,7 +15,7 @@ APT_PACKAGES := libzip-dev libhdf5-dev pkg-config libopenblas-dev qemu-user
 # kernel; name the core explicitly for a fair comparison.
 OPENBLAS_CORETYPE ?= $(shell grep -q avx512f /proc/cpuinfo 2>/dev/null && echo SkylakeX || echo Haswell)
 
-.PHONY: all deps build test test-swift test-python demo bench bench-checkpoint bench-matmul bench-kernels bench-convert bench-forward clean
+.PHONY: all deps build test test-full test-swift test-python demo bench bench-checkpoint bench-matmul bench-kernels bench-convert bench-forward clean
 
 all: build
 
@@ -31,6 +32,11 @@ build: deps
 	$(SWIFT) build -c $(CONFIG) --product mixer-convert
 
 test: test-swift test-python
+
+# The largest ViTs (over 150 M parameters) and the Linen naming of every configuration are
+# left out of `make test` to keep it near 5 minutes; this runs them too.
+test-full:
+	MIXER_CONVERT_TEST_FULL=1 $(MAKE) test
 
 test-swift: deps
 	$(SWIFT) build -c $(CONFIG) --product mixer-convert

@@ -31,7 +31,7 @@ let package = Package(
       "Conversion", "Checkpoint", "Models", "Kernels", "Bundle", "Parity", "CLibzip", "CZlib",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
-    .target(name: "TestSupport", dependencies: ["CZlib"], path: "Tests/TestSupport"),
+    .target(name: "TestSupport", dependencies: ["CZlib", "Checkpoint"], path: "Tests/TestSupport"),
     .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TestSupport"]),
     .executableTarget(name: "run-bundle-example", dependencies: ["Bundle", "Checkpoint", "Graph", "Kernels"],
                       path: "examples/RunBundle"),
@@ -45,7 +45,7 @@ let package = Package(
     .testTarget(name: "ConversionTests", dependencies: [
       "Conversion", "Bundle", "Checkpoint", "Models", "Parity", "Kernels", "Graph", "FileIO", "TestSupport",
     ]),
-    .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+    .testTarget(name: "CLITests", dependencies: ["Checkpoint", "TestSupport"]),
     .testTarget(name: "ModelsTests", dependencies: ["Models", "Checkpoint", "TestSupport"]),
   ]
 )

@@ -77,6 +77,24 @@ def expected(source, bundle_dtype):
     return ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype(np.uint16)
 
 
+def resize_position_embedding(source, transform):
+    """A resized position embedding from its source (formats/bundle-v1.md, "Weight transforms"):
+    the class-token row kept, the square grid resampled with aligned-corner linear interpolation
+    in float64 (along the width, then the height), the result rounded to float32."""
+    rows = source.reshape(source.shape[-2], source.shape[-1]).astype(np.float64)
+    keep = 1 if transform["class_token_row"] else 0
+    old, new = transform["from_grid"], transform["to_grid"]
+    grid = rows[keep:].reshape(old, old, -1)
+    position = np.arange(new) * (old - 1) / (new - 1) if new > 1 else np.zeros(1)
+    low = np.minimum(position.astype(np.int64), old - 1)
+    high = np.minimum(low + 1, old - 1)
+    weight = (position - low)[None, :, None]
+    across = lambda r: grid[r][:, low] * (1 - weight[0]) + grid[r][:, high] * weight[0]  # noqa: E731
+    top, bottom = across(low), across(high)
+    out = top * (1 - weight.transpose(1, 0, 2)) + bottom * weight.transpose(1, 0, 2)
+    return np.concatenate([rows[:keep], out.reshape(new * new, -1)]).astype(np.float32)[None]
+
+
 def main():
     bundle = sys.argv[1]
     graph, arrays = load(bundle)
@@ -92,6 +110,8 @@ def main():
             original = source[prefix + entry["source"]]
             if original.dtype.kind == "V":  # bfloat16 saved by JAX as a 2-byte void
                 original = (original.view(np.uint16).astype(np.uint32) << 16).view(np.float32)
+            if "transform" in entry:
+                original = resize_position_embedding(original, entry["transform"])
             want = expected(original.reshape(entry["shape"]), graph["weights"]["dtype"])
             same = np.array_equal(array.view(want.dtype), want)
             status += ", equals source" if same else ", DIFFERS FROM SOURCE"

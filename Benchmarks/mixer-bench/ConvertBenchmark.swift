@@ -8,13 +8,13 @@ import Models
 /// Conversion wall time and peak memory against `cp` of the same file, in the same run.
 struct ConvertBenchmark: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "convert", abstract: "Conversion time and peak RSS vs cp, on synthetic Mixer-B/16 and Mixer-L/16.")
+    commandName: "convert", abstract: "Conversion time and peak RSS vs cp, on synthetic Mixer-B/16, Mixer-L/16 and ViT-L/16.")
 
   @Option(help: "The mixer-convert executable.")
   var binary = ".build/release/mixer-convert"
 
   @Option(help: "Models to synthesise, comma-separated.")
-  var models = "Mixer-B_16,Mixer-L_16"
+  var models = "Mixer-B_16,Mixer-L_16,ViT-L_16"
 
   @Option(help: "Folder for the synthetic checkpoints and outputs.")
   var work = ".build/bench"
@@ -48,9 +48,9 @@ struct ConvertBenchmark: ParsableCommand {
       try? FileManager.default.removeItem(atPath: copy)
       let median = { (values: [Double]) in values.sorted()[values.count / 2] }
       let peak = rss.max()! * 1024
-      print(String(format: "  %-11@ %7.1f MB   convert %.3f s   cp %.3f s   ratio %.1f×   (SHA-256 of the file alone %.3f s)",
-                   model, Double(size) / 1e6, median(convert), median(cp), median(convert) / median(cp), median(hash)))
-      print(String(format: "  %-11@ peak RSS %.1f MiB; largest tensor %.1f MiB + 64 MiB = %.1f MiB: %@", "",
+      print(String(format: "  %@ %7.1f MB   convert %.3f s   cp %.3f s   ratio %.1f×   (SHA-256 of the file alone %.3f s)",
+                   padded(model, 11), Double(size) / 1e6, median(convert), median(cp), median(convert) / median(cp), median(hash)))
+      print(String(format: "  %@ peak RSS %.1f MiB; largest tensor %.1f MiB + 64 MiB = %.1f MiB: %@", padded("", 11),
                    Double(peak) / 1_048_576, Double(largest) / 1_048_576, Double(largest + (64 << 20)) / 1_048_576,
                    peak < largest + (64 << 20) ? "below" : "ABOVE"))
     }

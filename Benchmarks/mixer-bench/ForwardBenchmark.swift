@@ -12,8 +12,8 @@ struct ForwardBenchmark: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "forward", abstract: "Executor latency at batch 1 and 8, 1 and 2 threads, vs the FMA peak.")
 
-  @Option(help: "Model to synthesise and convert.")
-  var model = "Mixer-B_16"
+  @Option(help: "Models to synthesise and convert, comma-separated.")
+  var models = "Mixer-B_16,ViT-B_16"
 
   @Option(help: "Folder for the synthetic checkpoint and bundle.")
   var work = ".build/bench"
@@ -26,15 +26,21 @@ struct ForwardBenchmark: ParsableCommand {
 
   func run() throws {
     try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-    let entry = ModelCatalog.entry(named: model)!
-    let path = "\(work)/\(model).npz"
-    let bundlePath = "\(work)/\(model)-forward"
+    for model in models.split(separator: ",").map(String.init) {
+      guard let entry = ModelCatalog.entry(named: model) else { throw ValidationError("unknown model \(model)") }
+      try measure(entry)
+    }
+  }
+
+  private func measure(_ entry: CatalogEntry) throws {
+    let path = "\(work)/\(entry.name).npz"
+    let bundlePath = "\(work)/\(entry.name)-forward"
     if !FileManager.default.fileExists(atPath: path) { _ = try Synthesizer.write(SynthesisRequest(model: entry), to: path) }
     if !FileManager.default.fileExists(atPath: bundlePath) {
       _ = try Converter.convert(ConversionRequest(checkpoint: path, output: bundlePath))
     }
     let bundle = try LoadedBundle(path: bundlePath)
-    let flops = Self.flopsPerImage(entry.architecture)
+    let flops = Self.flopsPerImage(bundle.graph)
     let size = bundle.graph.input.shape[1]
     print(String(format: "forward: %@, %.2f GFLOP per image (multiply-add = 2), %@ kernels; ms per batch, median of %d (min)",
                  entry.displayName, flops / 1e9, KernelPath.selected.rawValue, runs))
@@ -63,16 +69,29 @@ struct ForwardBenchmark: ParsableCommand {
     }
   }
 
-  /// Multiply-adds × 2 of one image through the model.
-  static func flopsPerImage(_ architecture: ModelArchitecture) -> Double {
-    switch architecture {
-    case .mixer(let c):
-      let (s, d) = (Double(c.tokens), Double(c.hiddenDim))
-      let stem = 2 * s * Double(c.patchSize * c.patchSize * 3) * d
-      let block = 2 * (2 * d * s * Double(c.tokensMLPDim)) + 2 * (2 * s * d * Double(c.channelsMLPDim))
-      return stem + Double(c.blocks) * block + 2 * d * Double(c.classes ?? 0)
-    case .vit: return 0
+  /// Multiply-adds × 2 of one image through the graph: its convolutions, dense layers and
+  /// attention (projections, scores and the weighted sum); elementwise work is left out.
+  static func flopsPerImage(_ graph: GraphDocument) -> Double {
+    let shapes = graph.weights.tensors.mapValues(\.shape)
+    var multiplyAdds = 0
+    for node in graph.nodes {
+      let out = Array(node.outputShape.dropFirst())
+      switch node.operation {
+      case .conv2D:
+        let kernel = shapes[node.weights["kernel"]!]!
+        multiplyAdds += out.reduce(1, *) * kernel[0] * kernel[1] * kernel[2]
+      case .dense:
+        multiplyAdds += out.reduce(1, *) * shapes[node.weights["kernel"]!]![0]
+      case .multiHeadAttention:
+        let (tokens, width) = (out[0], out[1])
+        let query = shapes[node.weights["query_kernel"]!]!
+        let inner = query[1] * query[2]
+        multiplyAdds += 4 * tokens * width * inner + 2 * tokens * tokens * inner
+      default:
+        break
+      }
     }
+    return 2 * Double(multiplyAdds)
   }
 
   /// FLOPS of the FMA loop on `threads` threads at once.

@@ -44,9 +44,9 @@ struct KernelBenchmark: ParsableCommand {
       ("LayerNorm (rows of 3072)", median { sink = compute.layerNorm(x, scale: scale, bias: bias, epsilon: 1e-6) }),
     ]
     print("kernels: \(rows)×\(columns) floats (\(count * 4 / 1024) KiB), one thread, \(KernelPath.selected.rawValue) path, median of \(runs)")
-    print(String(format: "  %-26@ %8.3f ms  %6.2f ns/element  (reference)", "copy into a new buffer", copy * 1e3, copy * 1e9 / Double(count)))
+    print(String(format: "  %@ %8.3f ms  %6.2f ns/element  (reference)", padded("copy into a new buffer", 26), copy * 1e3, copy * 1e9 / Double(count)))
     for (name, seconds) in results {
-      print(String(format: "  %-26@ %8.3f ms  %6.2f ns/element  %5.1f× copy", name, seconds * 1e3,
+      print(String(format: "  %@ %8.3f ms  %6.2f ns/element  %5.1f× copy", padded(name, 26), seconds * 1e3,
                    seconds * 1e9 / Double(count), seconds / copy))
     }
     _ = sink

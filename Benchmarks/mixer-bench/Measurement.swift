@@ -45,3 +45,8 @@ struct BenchError: Error, CustomStringConvertible {
 
 /// `1.23 GB/s` (decimal gigabytes, as disk and memory bandwidth are quoted).
 func throughput(_ bytes: Int, _ seconds: Double) -> String { String(format: "%.2f GB/s", Double(bytes) / seconds / 1e9) }
+
+/// `text` left-aligned in a column of `width` characters (`%-N@` does not pad Swift strings).
+func padded(_ text: String, _ width: Int) -> String {
+  text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+}

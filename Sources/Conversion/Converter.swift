@@ -12,6 +12,11 @@ public struct ConversionRequest: Sendable {
   public var output: String
   /// nil: classification when the checkpoint has a head, features otherwise.
   public var variant: ExportVariant?
+  /// Input side in pixels; nil keeps the resolution the weights were trained at. ViTs are
+  /// exported at another one by resizing the position embedding.
+  public var imageSize: Int?
+  /// How a ViT pools its tokens, when not as recognised (`token_unpooled`, `unpooled`).
+  public var classifier: ViTClassifier?
   /// Element type of the exported weights.
   public var dtype: DType = .float32
   /// Largest shard, in bytes of tensor data.
@@ -66,7 +71,10 @@ public enum Converter {
     let checkpoint = try OpenedCheckpoint(path: request.checkpoint, allowUnused: request.allowUnused)
     let recognition = checkpoint.recognition
     let plan: ExportPlan
-    do { plan = try recognition.architecture.exportPlan(variant: request.variant) } catch let error as ExportError {
+    do {
+      let architecture = try request.classifier.map(recognition.architecture.withClassifier) ?? recognition.architecture
+      plan = try architecture.exportPlan(variant: request.variant, imageSize: request.imageSize)
+    } catch let error as ExportError {
       throw ConversionError(path: request.checkpoint, reason: error.reason)
     }
     // Hash the source on the other core while the shards are written.
@@ -78,11 +86,25 @@ public enum Converter {
     for weight in plan.weights {
       let array = checkpoint.tree[weight.source]!
       try writer.writeTensor(weight.name) { sink in
-        try stream(array, from: checkpoint.file, as: request.dtype, into: sink)
+        if weight.resize != nil {
+          let values = weight.transform(try checkpoint.parameters.tensor(weight.source)).scalars
+          var bytes = [UInt8](repeating: 0, count: values.count * request.dtype.itemSize)
+          bytes.withUnsafeMutableBytes { out in
+            values.withUnsafeBufferPointer {
+              ElementConversion.encode($0.baseAddress!, count: values.count, as: request.dtype, into: out.baseAddress!)
+            }
+          }
+          try bytes.withUnsafeBytes { try sink($0) }
+        } else {
+          try stream(array, from: checkpoint.file, as: request.dtype, into: sink)
+        }
         progress(writer.bytesWritten, writer.totalBytes)
       }
     }
     let variant = plan.outputs[0].name == "features" ? ExportVariant.features : .classification
+    // A model exported at another resolution says so in its name.
+    let resized = plan.imageSize != recognition.architecture.imageSize
+    let name = recognition.displayName + (resized ? " (\(plan.imageSize) px)" : "")
     let parameters = plan.weights.reduce(0) { $0 + $1.shape.reduce(1, *) }
     var shardCount = 0
     try writer.finish { written in
@@ -92,10 +114,11 @@ public enum Converter {
         let array = checkpoint.tree[weight.source]!
         tensors[weight.name] = TensorEntry(shape: weight.shape, shard: written.shardOf[weight.name]!,
                                            crc32c: written.crc32c[weight.name]!, source: weight.source,
-                                           sourceDtype: array.dtype.rawValue, sourceShape: array.shape)
+                                           sourceDtype: array.dtype.rawValue, sourceShape: array.shape,
+                                           transform: weight.resize?.record)
       }
       let model = ModelInfo(
-        family: recognition.architecture.family.rawValue, name: recognition.displayName,
+        family: recognition.architecture.family.rawValue, name: name,
         upstreamName: recognition.catalogEntry?.name, variant: variant.rawValue, parameters: parameters,
         config: plan.config,
         source: SourceInfo(file: URL(fileURLWithPath: request.checkpoint).lastPathComponent,
@@ -107,7 +130,7 @@ public enum Converter {
                                 tensors: tensors))
     }
     return ConversionSummary(
-      output: request.output, model: recognition.displayName, upstreamName: recognition.catalogEntry?.name,
+      output: request.output, model: name, upstreamName: recognition.catalogEntry?.name,
       variant: variant, parameters: parameters, tensors: plan.weights.count, shards: shardCount, dtype: request.dtype,
       bytesWritten: writer.totalBytes, seconds: Date().timeIntervalSince(start))
   }

@@ -17,7 +17,7 @@ public struct VerificationRequest: Sendable {
   public var batch = 2
   /// An NHWC float32 `.npy` to use instead of generated inputs.
   public var input: String?
-  /// nil: the default for the export's dtype (``Verifier/defaultTolerance(for:)``).
+  /// nil: ``Verifier/defaultTolerance``.
   public var tolerance: Tolerance?
   /// Check shard SHA-256 and tensor CRC-32C while loading.
   public var checksums = true
@@ -37,22 +37,19 @@ public struct VerificationRequest: Sendable {
 /// The checkpoint runs through the reference forward (Flax names, Flax semantics); the export
 /// runs through the graph executor (canonical names, the bundle's weights). Both see the same
 /// inputs; every output is compared, and every exported weight is checked against its source.
+/// For a float16 or bfloat16 export the reference uses the source values rounded as the export
+/// stores them (each checked to be the nearest), and runs once more with the full-precision
+/// values to report how much the narrower dtype moves the outputs.
 public enum Verifier {
-  /// Default tolerances (formats/bundle-v1.md, "Verification", gives the measurements).
+  /// The default tolerance (formats/bundle-v1.md, "Verification", gives the measurements).
   ///
-  /// Both paths compute in float32 on the same kernels and differ only in summation order and
-  /// fusion, which moved the outputs of synthetic Mixer-S/32, B/16 and L/16 by at most 4.7e-7
-  /// relative to their largest magnitude; float32 allows about 20 times that, tight enough
-  /// that a mis-mapped weight or the other GELU (about 1e-4 relative) fails. A float16 or
-  /// bfloat16 export carries the rounding of its weights (2^-11 and 2^-8 relative), which
-  /// moved the same outputs by at most 5.7e-4 and 4.1e-3; the defaults allow about ten times that.
-  public static func defaultTolerance(for dtype: DType) -> Tolerance {
-    switch dtype {
-    case .float16: Tolerance(atol: 1e-4, rtol: 5e-3)
-    case .bfloat16: Tolerance(atol: 1e-3, rtol: 4e-2)
-    default: Tolerance(atol: 1e-5, rtol: 1e-5)
-    }
-  }
+  /// The reference computes with exactly the values the export stores (a float16 or bfloat16
+  /// export's weights widened back to float32), so both paths compute in float32 from the same
+  /// numbers and differ only in summation order and fusion. That moved the outputs of every
+  /// released configuration, in every dtype, by at most 1.3e-6 relative to their largest
+  /// magnitude; the default allows about eight times that, tight enough that a mis-mapped
+  /// weight or the other GELU (about 1e-4 relative) fails.
+  public static let defaultTolerance = Tolerance(atol: 1e-5, rtol: 1e-5)
 
   public static func verify(_ request: VerificationRequest) throws -> ParityReport {
     let start = Date()
@@ -61,41 +58,62 @@ public enum Verifier {
     let bundle = try LoadedBundle(path: request.export, checksums: request.checksums)
     let graph = bundle.graph
     let dtype = DType(rawValue: graph.weights.dtype)!
-    let parameters = checkpoint.parameters
+    let stored = checkpoint.parameters
+    // The plan the bundle was made with: same variant and resolution, hence the same weight
+    // transforms (a resized position embedding), which the reference uses too.
+    let plan: ExportPlan
+    var architecture = checkpoint.recognition.architecture
+    do {
+      if case .string(let name) = graph.model.config["classifier"], let classifier = ViTClassifier(rawValue: name) {
+        architecture = try architecture.withClassifier(classifier)
+      }
+      plan = try architecture.exportPlan(
+        variant: graph.model.variant == "features" ? .features : .classification, imageSize: graph.input.shape[1])
+    } catch let error as ExportError {
+      throw ConversionError(path: request.export, reason: "does not fit \(request.checkpoint): \(error.reason)")
+    }
+    var transformed: [String: Tensor] = [:]
+    for weight in plan.weights where weight.resize != nil {
+      transformed[weight.source] = weight.transform(try stored.tensor(weight.source))
+    }
+    let parameters: ParameterSource = { path in try transformed[path] ?? stored.tensor(path) }
+    let rounded: ParameterSource = dtype == .float32 ? parameters : { path in
+      let tensor = try parameters(path)
+      return Tensor(shape: tensor.shape, scalars: ElementConversion.rounded(tensor.scalars, to: dtype))
+    }
 
     var weights = WeightCheck(dtype: dtype)
     for (name, entry) in graph.weights.tensors.sorted(by: { $0.key < $1.key }) {
       guard checkpoint.tree.contains(entry.source) else {
         throw ConversionError(path: request.export, reason: "weight '\(name)' comes from '\(entry.source)', which \(request.checkpoint) does not have")
       }
-      weights.add(name: name, source: try parameters.tensor(entry.source).scalars, stored: bundle.storedBytes(of: name)!,
-                  dtype: dtype)
+      weights.add(name: name, source: try parameters(entry.source).scalars, transformed: entry.transform != nil,
+                  stored: bundle.storedBytes(of: name)!, dtype: dtype)
     }
 
     let image = try inputs(request, contract: graph.input)
     let compute = Compute(threads: request.threads)
-    let reference = try checkpoint.recognition.architecture.referenceForward(image, parameters: parameters.source,
+    let reference = try architecture.referenceForward(image, parameters: rounded,
                                                                             compute: compute)
     let executor = try GraphExecutor(graph: graph, weights: bundle.weights(), compute: compute)
     let produced = try executor.run(image)
-    let tolerance = request.tolerance ?? defaultTolerance(for: dtype)
+    let fullPrecision = dtype == .float32
+      ? nil : try architecture.referenceForward(image, parameters: parameters, compute: compute)
+    let tolerance = request.tolerance ?? defaultTolerance
     var outputs: [OutputComparison] = []
     for output in graph.outputs {
-      let expected: Tensor?
-      switch output.name {
-      case "logits": expected = reference.logits
-      case "pre_logits", "features": expected = reference.preLogits
-      default: expected = nil
-      }
-      guard let expected, let candidate = produced[output.name], expected.shape == candidate.shape else {
+      guard let expected = reference.output(named: output.name), let candidate = produced[output.name],
+        expected.shape == candidate.shape
+      else {
         throw ConversionError(path: request.export, reason: "output '\(output.name)' has no counterpart in \(checkpoint.recognition.displayName)")
       }
       outputs.append(.compare(name: output.name, reference: expected, candidate: candidate, tolerance: tolerance,
-                              classes: output.name == "logits"))
+                              classes: output.name == "logits",
+                              fullPrecisionReference: fullPrecision?.output(named: output.name)))
     }
     let sourceMatches = try sourceHash.value() == graph.model.source.sha256
     return ParityReport(
-      checkpoint: request.checkpoint, export: request.export, model: checkpoint.recognition.displayName,
+      checkpoint: request.checkpoint, export: request.export, model: graph.model.name,
       sourceMatches: sourceMatches, input: request.input ?? "uniform [-1, 1), seed \(request.seed)",
       batch: image.shape[0], kernels: compute.path, tolerance: tolerance, outputs: outputs, weights: weights,
       seconds: Date().timeIntervalSince(start))

@@ -17,12 +17,26 @@ enum Step: @unchecked Sendable {
   /// `a + bᵀ` (last two axes of `b` swapped), computed in `a`'s buffer (a folded Transpose and Add).
   case addTransposed(output: String, a: String, b: String)
   case mean(output: String, input: String, axis: Int)
+  case classToken(output: String, input: String, token: Tensor)
+  case positionEmbedding(output: String, input: String, embedding: Tensor)
+  /// The query, key and value projections as one product with `qkv` (D, 3D), attention, and
+  /// the output projection, added into `accumulateOnto` when given (a folded residual Add).
+  case attention(output: String, input: String, qkv: PackedMatrix, qkvBias: Tensor, out: PackedMatrix, outBias: Tensor,
+                 heads: Int, accumulateOnto: String?)
+  case selectToken(output: String, input: String, index: Int)
+  case tanh(output: String, input: String)
+  case relu(output: String, input: String)
+  /// GroupNorm, followed by ReLU when `relu` (a folded ReLU node).
+  case groupNorm(output: String, input: String, scale: Tensor, bias: Tensor, groups: Int, epsilon: Float, relu: Bool)
+  case maxPool(output: String, input: String, window: Int, stride: Int, padding: Padding)
 
   var output: String {
     switch self {
     case .conv2D(let o, _, _, _, _, _, _), .reshape(let o, _, _), .layerNorm(let o, _, _, _, _), .transpose(let o, _, _),
       .dense(let o, _, _, _, _, _, _), .gelu(let o, _, _), .add(let o, _, _), .addTransposed(let o, _, _),
-      .mean(let o, _, _):
+      .mean(let o, _, _), .classToken(let o, _, _), .positionEmbedding(let o, _, _),
+      .attention(let o, _, _, _, _, _, _, _), .selectToken(let o, _, _), .tanh(let o, _), .relu(let o, _),
+      .groupNorm(let o, _, _, _, _, _, _), .maxPool(let o, _, _, _, _):
       o
     }
   }
@@ -30,9 +44,12 @@ enum Step: @unchecked Sendable {
   var inputs: [String] {
     switch self {
     case .conv2D(_, let i, _, _, _, _, _), .reshape(_, let i, _), .layerNorm(_, let i, _, _, _), .transpose(_, let i, _),
-      .gelu(_, let i, _), .mean(_, let i, _):
+      .gelu(_, let i, _), .mean(_, let i, _), .classToken(_, let i, _), .positionEmbedding(_, let i, _),
+      .selectToken(_, let i, _), .tanh(_, let i), .relu(_, let i), .groupNorm(_, let i, _, _, _, _, _),
+      .maxPool(_, let i, _, _, _):
       [i]
-    case .dense(_, let i, _, _, _, _, let onto): [i] + (onto.map { [$0] } ?? [])
+    case .dense(_, let i, _, _, _, _, let onto), .attention(_, let i, _, _, _, _, _, let onto):
+      [i] + (onto.map { [$0] } ?? [])
     case .add(_, let a, let b), .addTransposed(_, let a, let b): [a, b]
     }
   }
@@ -63,6 +80,13 @@ struct ExecutionPlan: Sendable {
     }
     func weight(_ node: Node, _ role: String) -> Tensor? { node.weights[role].map { weights[$0]! } }
     let swapLastTwo = [0, 2, 1]
+    /// The other input of the Add that solely consumes `name`, when its buffer may take the sum.
+    func residualTarget(of name: String) -> (add: Node, onto: String)? {
+      guard let consumer = soleConsumer(name), consumer.operation == .add else { return nil }
+      let other = consumer.inputs[0] == name ? consumer.inputs[1] : consumer.inputs[0]
+      guard other != name, lastReader(other, is: byName[consumer.name]!) else { return nil }
+      return (consumer, other)
+    }
 
     var steps: [Step] = []
     var fused: Set<String> = []
@@ -70,7 +94,10 @@ struct ExecutionPlan: Sendable {
       let input = node.inputs[0]
       switch node.operation {
       case .conv2D(let conv):
-        let kernel = weight(node, "kernel")!
+        var kernel = weight(node, "kernel")!
+        if let standardization = conv.weightStandardization {
+          kernel = compute.standardizeWeights(kernel, epsilon: Float(standardization.epsilon))
+        }
         let flat = kernel.reshaped([kernel.shape[0] * kernel.shape[1] * kernel.shape[2], kernel.shape[3]])
         steps.append(.conv2D(output: node.name, input: input, kernel: compute.pack(flat),
                              kernelSize: (kernel.shape[0], kernel.shape[1]), bias: weight(node, "bias"),
@@ -110,13 +137,10 @@ struct ExecutionPlan: Sendable {
           gelu = true
           output = consumer.name
           fused.insert(consumer.name)
-        } else if let consumer = soleConsumer(node.name), consumer.operation == .add {
-          let other = consumer.inputs[0] == node.name ? consumer.inputs[1] : consumer.inputs[0]
-          if other != node.name, lastReader(other, is: byName[consumer.name]!) {
-            onto = other
-            output = consumer.name
-            fused.insert(consumer.name)
-          }
+        } else if let (add, other) = residualTarget(of: node.name) {
+          onto = other
+          output = add.name
+          fused.insert(add.name)
         }
         let kernel = compute.pack(weight(node, "kernel")!)
         steps.append(.dense(output: output, input: source, transposedInput: transposed, kernel: kernel,
@@ -127,6 +151,42 @@ struct ExecutionPlan: Sendable {
         steps.append(.add(output: node.name, a: input, b: node.inputs[1]))
       case .mean(let axis):
         steps.append(.mean(output: node.name, input: input, axis: axis))
+      case .classToken:
+        steps.append(.classToken(output: node.name, input: input, token: weight(node, "token")!))
+      case .positionEmbedding:
+        steps.append(.positionEmbedding(output: node.name, input: input, embedding: weight(node, "embedding")!))
+      case .multiHeadAttention(let heads):
+        var output = node.name
+        var onto: String?
+        if let (add, other) = residualTarget(of: node.name) {
+          onto = other
+          output = add.name
+          fused.insert(add.name)
+        }
+        let (qkv, qkvBias) = Self.fusedProjection(node, weights)
+        let outKernel = weight(node, "out_kernel")!
+        let width = outKernel.shape[0] * outKernel.shape[1]
+        steps.append(.attention(output: output, input: input, qkv: compute.pack(qkv), qkvBias: qkvBias,
+                                out: compute.pack(outKernel.reshaped([width, outKernel.shape[2]])),
+                                outBias: weight(node, "out_bias")!, heads: heads, accumulateOnto: onto))
+      case .selectToken(let index):
+        steps.append(.selectToken(output: node.name, input: input, index: index))
+      case .tanh:
+        steps.append(.tanh(output: node.name, input: input))
+      case .relu:
+        steps.append(.relu(output: node.name, input: input))
+      case .groupNorm(let groups, let epsilon):
+        var output = node.name
+        var relu = false
+        if let consumer = soleConsumer(node.name), consumer.operation == .relu {
+          relu = true
+          output = consumer.name
+          fused.insert(consumer.name)
+        }
+        steps.append(.groupNorm(output: output, input: input, scale: weight(node, "scale")!, bias: weight(node, "bias")!,
+                                groups: groups, epsilon: Float(epsilon), relu: relu))
+      case .maxPool2D(let window, let strides, let padding):
+        steps.append(.maxPool(output: node.name, input: input, window: window[0], stride: strides[0], padding: padding))
       }
     }
     var lastUse: [String: Int] = [:]
@@ -134,5 +194,17 @@ struct ExecutionPlan: Sendable {
     for output in graph.outputs { lastUse[output.node] = steps.count }
     self.steps = steps
     self.lastUse = lastUse
+  }
+
+  /// The query, key and value kernels side by side as one (D, 3·h·d) matrix, and their biases.
+  private static func fusedProjection(_ node: Node, _ weights: [String: Tensor]) -> (Tensor, Tensor) {
+    let parts = ["query", "key", "value"].map { weights[node.weights[$0 + "_kernel"]!]! }
+    let biases = ["query", "key", "value"].map { weights[node.weights[$0 + "_bias"]!]! }
+    let d = parts[0].shape[0]
+    let width = parts[0].count / d
+    var fused = [Float]()
+    fused.reserveCapacity(3 * d * width)
+    for row in 0..<d { for part in parts { fused += part.scalars[(row * width)..<((row + 1) * width)] } }
+    return (Tensor(shape: [d, 3 * width], scalars: fused), Tensor(shape: [3 * width], scalars: biases.flatMap(\.scalars)))
   }
 }

@@ -74,6 +74,28 @@ public final class GraphExecutor: Sendable {
       return target
     case .mean(_, let input, let axis):
       return compute.mean(values[input]!, axis: axis)
+    case .classToken(_, let input, let token):
+      return compute.prependToken(values[input]!, token: token)
+    case .positionEmbedding(_, let input, let embedding):
+      return compute.addToEverySample(values[input]!, embedding)
+    case .attention(_, let input, let qkv, let qkvBias, let out, let outBias, let heads, let onto):
+      let x = values[input]!
+      var nothing: Tensor?
+      var projected = dense(x, transposed: false, kernel: qkv, bias: qkvBias, gelu: false, onto: &nothing)
+      let attended = compute.attention(fused: &projected, heads: heads)
+      var target = onto.map { values.removeValue(forKey: $0)! }
+      return dense(attended, transposed: false, kernel: out, bias: outBias, gelu: false, onto: &target)
+    case .selectToken(_, let input, let index):
+      return compute.selectToken(values[input]!, index: index)
+    case .tanh(_, let input):
+      return compute.tanh(values[input]!)
+    case .relu(_, let input):
+      return compute.relu(values[input]!)
+    case .groupNorm(_, let input, let scale, let bias, let groups, let epsilon, let relu):
+      let y = compute.groupNorm(values[input]!, groups: groups, scale: scale, bias: bias, epsilon: epsilon)
+      return relu ? compute.relu(y) : y
+    case .maxPool(_, let input, let window, let stride, let padding):
+      return compute.maxPool(values[input]!, window: window, stride: stride, padding: padding)
     }
   }
 

@@ -119,6 +119,41 @@ enum ShapeInference {
       var shape = x
       shape.remove(at: axis)
       return shape
+    case .classToken:
+      guard x.count == 3, weights["token"] == [1, 1, x[2]] else { throw fail("token must be [1, 1, \(x.last ?? 0)] for \(x)") }
+      return [x[0], x[1] + 1, x[2]]
+    case .positionEmbedding:
+      guard x.count == 3, weights["embedding"] == [1, x[1], x[2]] else {
+        throw fail("embedding \(weights["embedding"] ?? []) does not match the sequence \(x)")
+      }
+      return x
+    case .multiHeadAttention(let heads):
+      guard x.count == 3, heads > 0, x[2] % heads == 0 else { throw fail("\(heads) heads do not divide the width of \(x)") }
+      let (d, width) = (x[2], x[2] / heads)
+      let expected = ["query_kernel": [d, heads, width], "query_bias": [heads, width], "key_kernel": [d, heads, width],
+                      "key_bias": [heads, width], "value_kernel": [d, heads, width], "value_bias": [heads, width],
+                      "out_kernel": [heads, width, d], "out_bias": [d]]
+      for (role, shape) in expected where weights[role] != shape {
+        throw fail("\(role) is \(weights[role] ?? []), expected \(shape)")
+      }
+      return x
+    case .selectToken(let index):
+      guard x.count == 3, index >= 0, index < x[1] else { throw fail("index \(index) is outside the sequence \(x)") }
+      return [x[0], x[2]]
+    case .tanh, .relu:
+      return x
+    case .groupNorm(let groups, _):
+      guard x.count == 4, groups > 0, x[3] % groups == 0 else { throw fail("\(groups) groups do not divide the channels of \(x)") }
+      guard weights["scale"] == [x[3]], weights["bias"] == [x[3]] else { throw fail("scale and bias must have shape [\(x[3])]") }
+      return x
+    case .maxPool2D(let window, let strides, let padding):
+      guard x.count == 4, window.count == 2, window[0] == window[1], strides.count == 2, strides[0] == strides[1],
+        window[0] > 0, strides[0] > 0
+      else { throw fail("window and strides must be square and positive") }
+      let rows = padding.window(input: x[1], kernel: window[0], stride: strides[0]).output
+      let cols = padding.window(input: x[2], kernel: window[1], stride: strides[1]).output
+      guard rows > 0, cols > 0 else { throw fail("input \(x) is smaller than the window") }
+      return [x[0], rows, cols, x[3]]
     }
   }
 }

@@ -30,6 +30,7 @@ extension Node: Codable {
 
   private enum AttributeKeys: String, CodingKey {
     case shape, epsilon, permutation, approximation, axis, kernelSize = "kernel_size", strides, padding
+    case weightStandardization = "weight_standardization", heads, index, groups, windowSize = "window_size"
   }
 
   public init(from decoder: Decoder) throws {
@@ -49,9 +50,10 @@ extension Node: Codable {
     }
     switch op {
     case "Conv2D":
-      operation = .conv2D(Conv2DAttributes(kernelSize: try required([Int].self, .kernelSize),
-                                           strides: try required([Int].self, .strides),
-                                           padding: try required(Padding.self, .padding)))
+      operation = .conv2D(Conv2DAttributes(
+        kernelSize: try required([Int].self, .kernelSize), strides: try required([Int].self, .strides),
+        padding: try required(Padding.self, .padding),
+        weightStandardization: try attributes?.decodeIfPresent(WeightStandardization.self, forKey: .weightStandardization)))
     case "Reshape": operation = .reshape(shape: try required([Int].self, .shape))
     case "LayerNorm": operation = .layerNorm(epsilon: try required(Double.self, .epsilon))
     case "Transpose": operation = .transpose(permutation: try required([Int].self, .permutation))
@@ -59,6 +61,17 @@ extension Node: Codable {
     case "GELU": operation = .gelu(approximation: try required(GELUApproximation.self, .approximation))
     case "Add": operation = .add
     case "Mean": operation = .mean(axis: try required(Int.self, .axis))
+    case "ClassToken": operation = .classToken
+    case "PositionEmbedding": operation = .positionEmbedding
+    case "MultiHeadAttention": operation = .multiHeadAttention(heads: try required(Int.self, .heads))
+    case "SelectToken": operation = .selectToken(index: try required(Int.self, .index))
+    case "Tanh": operation = .tanh
+    case "ReLU": operation = .relu
+    case "GroupNorm":
+      operation = .groupNorm(groups: try required(Int.self, .groups), epsilon: try required(Double.self, .epsilon))
+    case "MaxPool2D":
+      operation = .maxPool2D(windowSize: try required([Int].self, .windowSize), strides: try required([Int].self, .strides),
+                             padding: try required(Padding.self, .padding))
     default:
       throw DecodingError.dataCorruptedError(forKey: .op, in: container, debugDescription: "unknown op '\(op)'")
     }
@@ -77,12 +90,22 @@ extension Node: Codable {
       try attributes.encode(conv.kernelSize, forKey: .kernelSize)
       try attributes.encode(conv.strides, forKey: .strides)
       try attributes.encode(conv.padding, forKey: .padding)
+      try attributes.encodeIfPresent(conv.weightStandardization, forKey: .weightStandardization)
     case .reshape(let shape): try attributes.encode(shape, forKey: .shape)
     case .layerNorm(let epsilon): try attributes.encode(epsilon, forKey: .epsilon)
     case .transpose(let permutation): try attributes.encode(permutation, forKey: .permutation)
     case .gelu(let approximation): try attributes.encode(approximation, forKey: .approximation)
     case .mean(let axis): try attributes.encode(axis, forKey: .axis)
-    case .dense, .add: break
+    case .multiHeadAttention(let heads): try attributes.encode(heads, forKey: .heads)
+    case .selectToken(let index): try attributes.encode(index, forKey: .index)
+    case .groupNorm(let groups, let epsilon):
+      try attributes.encode(groups, forKey: .groups)
+      try attributes.encode(epsilon, forKey: .epsilon)
+    case .maxPool2D(let window, let strides, let padding):
+      try attributes.encode(window, forKey: .windowSize)
+      try attributes.encode(strides, forKey: .strides)
+      try attributes.encode(padding, forKey: .padding)
+    case .dense, .add, .classToken, .positionEmbedding, .tanh, .relu: break
     }
   }
 }

@@ -45,19 +45,54 @@ public struct TensorEntry: Codable, Equatable, Sendable {
   public var source: String
   /// The element type it had in the checkpoint.
   public var sourceDtype: String
-  /// The shape it had in the checkpoint (differs only for squeezed GroupNorm parameters).
+  /// The shape it had in the checkpoint (differs for squeezed GroupNorm parameters and a
+  /// resized position embedding).
   public var sourceShape: [Int]
+  /// How the values were computed from the source when they are not a copy (a resized
+  /// position embedding).
+  public var transform: WeightTransform?
 
-  public init(shape: [Int], shard: String, crc32c: String, source: String, sourceDtype: String, sourceShape: [Int]) {
+  public init(shape: [Int], shard: String, crc32c: String, source: String, sourceDtype: String, sourceShape: [Int],
+              transform: WeightTransform? = nil) {
     self.shape = shape
     self.shard = shard
     self.crc32c = crc32c
     self.source = source
     self.sourceDtype = sourceDtype
     self.sourceShape = sourceShape
+    self.transform = transform
   }
 
   enum CodingKeys: String, CodingKey {
-    case shape, shard, crc32c, source, sourceDtype = "source_dtype", sourceShape = "source_shape"
+    case shape, shard, crc32c, source, sourceDtype = "source_dtype", sourceShape = "source_shape", transform
+  }
+}
+
+/// How an exported weight was computed from its source tensor when it is not a copy.
+public struct WeightTransform: Codable, Equatable, Sendable {
+  /// What was done. The one kind is `resize_position_embedding`.
+  public var kind: String
+  /// Side of the source's square patch grid.
+  public var fromGrid: Int
+  /// Side of the exported square patch grid.
+  public var toGrid: Int
+  /// Whether row 0, the class token's, was kept out of the resize and copied.
+  public var classTokenRow: Bool
+  /// The resampling: `linear_aligned_corners` (`scipy.ndimage.zoom` with `order=1`).
+  public var interpolation: String
+  /// The same in words.
+  public var description: String
+
+  public init(kind: String, fromGrid: Int, toGrid: Int, classTokenRow: Bool, interpolation: String, description: String) {
+    self.kind = kind
+    self.fromGrid = fromGrid
+    self.toGrid = toGrid
+    self.classTokenRow = classTokenRow
+    self.interpolation = interpolation
+    self.description = description
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case kind, fromGrid = "from_grid", toGrid = "to_grid", classTokenRow = "class_token_row", interpolation, description
   }
 }

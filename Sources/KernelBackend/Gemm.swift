@@ -106,7 +106,8 @@ func prepackedGemm(
 }
 
 /// Multiplies a packed `mc × kc` block of A by a packed `kc × nc` block of B into C: for each
-/// A micro-panel (kept in L1), every B micro-panel; edge tiles through `scratch`. With
+/// A micro-panel (kept in L1), every B micro-panel; edge tiles through `scratch`, with the
+/// narrow kernel when at most half the columns are real and the short one when few rows are. With
 /// `finalBias`/`finalGELU` (the last `kc` slice) each finished tile gets the epilogue.
 @inline(__always)
 func sweep(_ mc: Int, _ nc: Int, _ kc: Int, _ packedA: UnsafeMutablePointer<Float>, _ packedB: UnsafePointer<Float>,
@@ -124,7 +125,9 @@ func sweep(_ mc: Int, _ nc: Int, _ kc: Int, _ packedA: UnsafeMutablePointer<Floa
       if mr == Tile.mr, nr == Tile.nr {
         microKernel(kc, aPanel, bPanel, target, ldc, add)
       } else {
-        if nr <= Tile.nr / 2 {
+        if mr <= Tile.shortRows, nr > Tile.nr / 2 {
+          shortMicroKernel(kc, aPanel, bPanel, scratch, Tile.nr, false)
+        } else if nr <= Tile.nr / 2 {
           narrowMicroKernel(kc, aPanel, bPanel, scratch, Tile.nr, false)
         } else {
           microKernel(kc, aPanel, bPanel, scratch, Tile.nr, false)
@@ -251,6 +254,9 @@ func packA(_ mc: Int, _ kc: Int, _ a: UnsafePointer<Float>, _ aRow: Int, _ aCol:
         for p in 0..<kc { dst[p * Tile.mr + i] = src[p] }
         i += 1
       }
+    } else if aRow == 1 {
+      // Column-major A (a transposed view): each step's rows are contiguous already.
+      for p in 0..<kc { copyFloats(dst + p * Tile.mr, a + p * aCol + panel, rows) }
     } else {
       for p in 0..<kc {
         let src = a + p * aCol + panel * aRow
@@ -297,5 +303,28 @@ func packB(_ kc: Int, _ nc: Int, _ b: UnsafePointer<Float>, _ bRow: Int, _ bCol:
       }
     }
     panel += Tile.nr
+  }
+}
+
+/// Copies `count` floats with 8- and 4-lane vector moves (`memcpy` costs more than the copy
+/// at these sizes).
+@inline(__always)
+func copyFloats(_ destination: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, _ count: Int) {
+  let out = UnsafeMutableRawPointer(destination)
+  let from = UnsafeRawPointer(source)
+  var i = 0
+  while i + 8 <= count {
+    out.storeBytes(of: from.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self), toByteOffset: 4 * i,
+                   as: SIMD8<Float>.self)
+    i += 8
+  }
+  if i + 4 <= count {
+    out.storeBytes(of: from.loadUnaligned(fromByteOffset: 4 * i, as: SIMD4<Float>.self), toByteOffset: 4 * i,
+                   as: SIMD4<Float>.self)
+    i += 4
+  }
+  while i < count {
+    destination[i] = source[i]
+    i += 1
   }
 }

@@ -83,13 +83,32 @@ func layerNormRows(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer
   }
 }
 
+/// The largest of `count` floats (−∞ for none), with `Vec`-wide running maxima.
+@inline(__always)
+func vmaximum(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
+  let raw = UnsafeRawPointer(x)
+  var best = Vec(repeating: -.infinity)
+  var i = 0
+  while i + Vec.scalarCount <= count {
+    let v = raw.loadUnaligned(fromByteOffset: 4 * i, as: Vec.self)
+    best = best.replacing(with: v, where: v .> best)
+    i += Vec.scalarCount
+  }
+  var maximum = -Float.infinity
+  for lane in 0..<Vec.scalarCount { maximum = max(maximum, best[lane]) }
+  while i < count {
+    maximum = max(maximum, x[i])
+    i += 1
+  }
+  return maximum
+}
+
 /// Softmax of each row in place, with the row maximum subtracted first.
 @inline(__always)
 func softmaxRows(_ x: UnsafeMutablePointer<Float>, _ rows: Int, _ cols: Int) {
   for row in 0..<rows {
     let r = x + row * cols
-    var maximum = -Float.infinity
-    for i in 0..<cols { maximum = max(maximum, r[i]) }
+    let maximum = vmaximum(r, cols)
     let shift = Vec(repeating: maximum)
     mapInPlace(r, cols) { vexp($0 - shift) }
     let inverse = 1 / vsum(r, cols)

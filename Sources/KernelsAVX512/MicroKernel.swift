@@ -186,3 +186,66 @@ func narrowMicroKernel(
     out.storeBytes(of: c11_0, toByteOffset: 4 * (11 * ldc + 0), as: Vec.self)
   }
 }
+
+/// The top 6 rows of ``microKernel(_:_:_:_:_:_:)``, for the last panel of A when it holds
+/// 6 rows or fewer (196 or 197 tokens leave 4 or 5 after sixteen 12-row panels), reading the same packed panel.
+@inline(never)
+func shortMicroKernel(
+  _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
+) {
+  var c0_0 = Vec(), c0_1 = Vec()
+  var c1_0 = Vec(), c1_1 = Vec()
+  var c2_0 = Vec(), c2_1 = Vec()
+  var c3_0 = Vec(), c3_1 = Vec()
+  var c4_0 = Vec(), c4_1 = Vec()
+  var c5_0 = Vec(), c5_1 = Vec()
+  var pa = a
+  var pb = UnsafeRawPointer(b)
+  for _ in 0..<kc {
+    let b0 = pb.loadUnaligned(fromByteOffset: 0, as: Vec.self)
+    let b1 = pb.loadUnaligned(fromByteOffset: 64, as: Vec.self)
+    let a0 = Vec(repeating: pa[0])
+    c0_0 = madd(a0, b0, c0_0); c0_1 = madd(a0, b1, c0_1)
+    let a1 = Vec(repeating: pa[1])
+    c1_0 = madd(a1, b0, c1_0); c1_1 = madd(a1, b1, c1_1)
+    let a2 = Vec(repeating: pa[2])
+    c2_0 = madd(a2, b0, c2_0); c2_1 = madd(a2, b1, c2_1)
+    let a3 = Vec(repeating: pa[3])
+    c3_0 = madd(a3, b0, c3_0); c3_1 = madd(a3, b1, c3_1)
+    let a4 = Vec(repeating: pa[4])
+    c4_0 = madd(a4, b0, c4_0); c4_1 = madd(a4, b1, c4_1)
+    let a5 = Vec(repeating: pa[5])
+    c5_0 = madd(a5, b0, c5_0); c5_1 = madd(a5, b1, c5_1)
+    pa += 12
+    pb += 128
+  }
+  let out = UnsafeMutableRawPointer(c)
+  if accumulate {
+    out.storeBytes(of: c0_0 + out.loadUnaligned(fromByteOffset: 0, as: Vec.self), toByteOffset: 0, as: Vec.self)
+    out.storeBytes(of: c0_1 + out.loadUnaligned(fromByteOffset: 64, as: Vec.self), toByteOffset: 64, as: Vec.self)
+    out.storeBytes(of: c1_0 + out.loadUnaligned(fromByteOffset: 4 * (1 * ldc + 0), as: Vec.self), toByteOffset: 4 * (1 * ldc + 0), as: Vec.self)
+    out.storeBytes(of: c1_1 + out.loadUnaligned(fromByteOffset: 4 * (1 * ldc + 16), as: Vec.self), toByteOffset: 4 * (1 * ldc + 16), as: Vec.self)
+    out.storeBytes(of: c2_0 + out.loadUnaligned(fromByteOffset: 4 * (2 * ldc + 0), as: Vec.self), toByteOffset: 4 * (2 * ldc + 0), as: Vec.self)
+    out.storeBytes(of: c2_1 + out.loadUnaligned(fromByteOffset: 4 * (2 * ldc + 16), as: Vec.self), toByteOffset: 4 * (2 * ldc + 16), as: Vec.self)
+    out.storeBytes(of: c3_0 + out.loadUnaligned(fromByteOffset: 4 * (3 * ldc + 0), as: Vec.self), toByteOffset: 4 * (3 * ldc + 0), as: Vec.self)
+    out.storeBytes(of: c3_1 + out.loadUnaligned(fromByteOffset: 4 * (3 * ldc + 16), as: Vec.self), toByteOffset: 4 * (3 * ldc + 16), as: Vec.self)
+    out.storeBytes(of: c4_0 + out.loadUnaligned(fromByteOffset: 4 * (4 * ldc + 0), as: Vec.self), toByteOffset: 4 * (4 * ldc + 0), as: Vec.self)
+    out.storeBytes(of: c4_1 + out.loadUnaligned(fromByteOffset: 4 * (4 * ldc + 16), as: Vec.self), toByteOffset: 4 * (4 * ldc + 16), as: Vec.self)
+    out.storeBytes(of: c5_0 + out.loadUnaligned(fromByteOffset: 4 * (5 * ldc + 0), as: Vec.self), toByteOffset: 4 * (5 * ldc + 0), as: Vec.self)
+    out.storeBytes(of: c5_1 + out.loadUnaligned(fromByteOffset: 4 * (5 * ldc + 16), as: Vec.self), toByteOffset: 4 * (5 * ldc + 16), as: Vec.self)
+  } else {
+    out.storeBytes(of: c0_0, toByteOffset: 0, as: Vec.self)
+    out.storeBytes(of: c0_1, toByteOffset: 64, as: Vec.self)
+    out.storeBytes(of: c1_0, toByteOffset: 4 * (1 * ldc + 0), as: Vec.self)
+    out.storeBytes(of: c1_1, toByteOffset: 4 * (1 * ldc + 16), as: Vec.self)
+    out.storeBytes(of: c2_0, toByteOffset: 4 * (2 * ldc + 0), as: Vec.self)
+    out.storeBytes(of: c2_1, toByteOffset: 4 * (2 * ldc + 16), as: Vec.self)
+    out.storeBytes(of: c3_0, toByteOffset: 4 * (3 * ldc + 0), as: Vec.self)
+    out.storeBytes(of: c3_1, toByteOffset: 4 * (3 * ldc + 16), as: Vec.self)
+    out.storeBytes(of: c4_0, toByteOffset: 4 * (4 * ldc + 0), as: Vec.self)
+    out.storeBytes(of: c4_1, toByteOffset: 4 * (4 * ldc + 16), as: Vec.self)
+    out.storeBytes(of: c5_0, toByteOffset: 4 * (5 * ldc + 0), as: Vec.self)
+    out.storeBytes(of: c5_1, toByteOffset: 4 * (5 * ldc + 16), as: Vec.self)
+  }
+}

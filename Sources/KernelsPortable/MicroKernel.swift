@@ -90,3 +90,38 @@ func narrowMicroKernel(
     out.storeBytes(of: c3_0, toByteOffset: 4 * (3 * ldc + 0), as: Vec.self)
   }
 }
+
+/// The top 2 rows of ``microKernel(_:_:_:_:_:_:)``, for the last panel of A when it holds
+/// 2 rows or fewer (196 or 197 tokens leave 4 or 5 after sixteen 12-row panels), reading the same packed panel.
+@inline(never)
+func shortMicroKernel(
+  _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
+) {
+  var c0_0 = Vec(), c0_1 = Vec()
+  var c1_0 = Vec(), c1_1 = Vec()
+  var pa = a
+  var pb = UnsafeRawPointer(b)
+  for _ in 0..<kc {
+    let b0 = pb.loadUnaligned(fromByteOffset: 0, as: Vec.self)
+    let b1 = pb.loadUnaligned(fromByteOffset: 16, as: Vec.self)
+    let a0 = Vec(repeating: pa[0])
+    c0_0 = madd(a0, b0, c0_0); c0_1 = madd(a0, b1, c0_1)
+    let a1 = Vec(repeating: pa[1])
+    c1_0 = madd(a1, b0, c1_0); c1_1 = madd(a1, b1, c1_1)
+    pa += 4
+    pb += 32
+  }
+  let out = UnsafeMutableRawPointer(c)
+  if accumulate {
+    out.storeBytes(of: c0_0 + out.loadUnaligned(fromByteOffset: 0, as: Vec.self), toByteOffset: 0, as: Vec.self)
+    out.storeBytes(of: c0_1 + out.loadUnaligned(fromByteOffset: 16, as: Vec.self), toByteOffset: 16, as: Vec.self)
+    out.storeBytes(of: c1_0 + out.loadUnaligned(fromByteOffset: 4 * (1 * ldc + 0), as: Vec.self), toByteOffset: 4 * (1 * ldc + 0), as: Vec.self)
+    out.storeBytes(of: c1_1 + out.loadUnaligned(fromByteOffset: 4 * (1 * ldc + 4), as: Vec.self), toByteOffset: 4 * (1 * ldc + 4), as: Vec.self)
+  } else {
+    out.storeBytes(of: c0_0, toByteOffset: 0, as: Vec.self)
+    out.storeBytes(of: c0_1, toByteOffset: 16, as: Vec.self)
+    out.storeBytes(of: c1_0, toByteOffset: 4 * (1 * ldc + 0), as: Vec.self)
+    out.storeBytes(of: c1_1, toByteOffset: 4 * (1 * ldc + 4), as: Vec.self)
+  }
+}

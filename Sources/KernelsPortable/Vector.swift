@@ -14,6 +14,8 @@ func madd(_ a: Vec, _ b: Vec, _ c: Vec) -> Vec { a * b + c }
 enum Tile {
   /// Rows of the micro-kernel tile.
   static var mr: Int { 4 }
+  /// Rows of the short micro-kernel, for the last rows of A.
+  static var shortRows: Int { 2 }
   /// Columns of the micro-kernel tile.
   static var nr: Int { 8 }
   /// Depth of a packed slice (the B micro-panel, `kc × nr`, stays in L1).

@@ -17,17 +17,24 @@ public struct OutputComparison: Encodable, Sendable {
   public let top1Agreement: Double?
   /// Mean fraction of the original top-5 classes found in the export's top 5 (class outputs only).
   public let top5Overlap: Double?
+  /// For a float16 or bfloat16 export: how far its output is from the original computed with
+  /// the full-precision weights, relative to that output's largest magnitude (what the narrower
+  /// dtype costs; reported, not judged).
+  public let dtypeEffect: Double?
   /// The largest difference allowed.
   public let allowedMaxAbsDiff: Double
   /// Whether the output is within tolerance.
   public let passed: Bool
 
-  /// Compares `candidate` with `reference` (same shape, samples along the first axis).
+  /// Compares `candidate` with `reference` (same shape). Samples are along the first axis; for
+  /// class outputs each row of the last axis is one (one per token for an unpooled head).
+  /// `fullPrecisionReference` is the original's output with full-precision weights when the
+  /// export stores narrower ones.
   public static func compare(name: String, reference: Tensor, candidate: Tensor, tolerance: Tolerance,
-                             classes: Bool) -> OutputComparison {
+                             classes: Bool, fullPrecisionReference: Tensor? = nil) -> OutputComparison {
     precondition(reference.shape == candidate.shape, "\(name): shapes \(reference.shape) and \(candidate.shape) differ")
-    let samples = reference.shape.first ?? 1
-    let width = reference.count / max(samples, 1)
+    let width = classes ? reference.shape.last ?? 1 : reference.count / max(reference.shape.first ?? 1, 1)
+    let samples = reference.count / max(width, 1)
     var maxDiff = 0.0
     var maxRef = 0.0
     var worstCosine = 1.0
@@ -60,6 +67,11 @@ public struct OutputComparison: Encodable, Sendable {
       relativeMaxDiff: maxRef > 0 ? maxDiff / maxRef : maxDiff, cosineSimilarity: worstCosine,
       top1Agreement: classes ? Double(agree) / Double(samples) : nil,
       top5Overlap: classes ? overlap / Double(samples) : nil,
+      dtypeEffect: fullPrecisionReference.map { full in
+        let scale = full.scalars.reduce(0) { max($0, abs(Double($1))) }
+        let difference = zip(full.scalars, candidate.scalars).reduce(0) { max($0, abs(Double($1.0) - Double($1.1))) }
+        return scale > 0 ? difference / scale : difference
+      },
       allowedMaxAbsDiff: allowed, passed: maxDiff <= allowed)
   }
 

@@ -1,4 +1,5 @@
 import Checkpoint
+import Foundation
 
 /// Whether every exported weight holds its source tensor: bit for bit when exported as
 /// float32, or exactly the nearest value (ties to even) of a narrower dtype.
@@ -7,6 +8,9 @@ public struct WeightCheck: Encodable, Sendable {
   public private(set) var tensors = 0
   /// Tensors whose every element is as expected.
   public private(set) var exact = 0
+  /// Tensors compared with their source after the transform graph.json records for them (a
+  /// resized position embedding) rather than with the source itself.
+  public private(set) var transformed = 0
   /// Names of tensors that differ (at most 20).
   public private(set) var mismatched: [String] = []
   /// Largest absolute difference between exported and source values (the rounding, for
@@ -29,38 +33,51 @@ public struct WeightCheck: Encodable, Sendable {
   /// Compares one exported tensor with its source.
   ///
   /// - Parameters:
-  ///   - source: the source values decoded to float32.
+  ///   - source: the source values decoded to float32 (after the recorded transform, if any).
+  ///   - transformed: whether `source` went through a transform.
   ///   - stored: the exported bytes (little-endian `dtype`).
-  public mutating func add(name: String, source: [Float], stored: UnsafeRawBufferPointer, dtype: DType) {
+  public mutating func add(name: String, source: [Float], transformed: Bool = false, stored: UnsafeRawBufferPointer,
+                           dtype: DType) {
     tensors += 1
+    if transformed { self.transformed += 1 }
     var expected = [UInt8](repeating: 0, count: source.count * dtype.itemSize)
     if !source.isEmpty {
       expected.withUnsafeMutableBytes { out in
         source.withUnsafeBufferPointer { ElementConversion.encode($0.baseAddress!, count: source.count, as: dtype, into: out.baseAddress!) }
       }
     }
-    if stored.count == expected.count, expected.withUnsafeBytes({ $0.elementsEqual(stored) }) {
+    let sameSize = stored.count == expected.count
+    let equal = sameSize && expected.withUnsafeBytes { bytes in
+      bytes.isEmpty || memcmp(bytes.baseAddress!, stored.baseAddress!, bytes.count) == 0
+    }
+    if equal {
       exact += 1
     } else if mismatched.count < 20 {
       mismatched.append(name)
     }
-    guard stored.count == expected.count else { return }
+    // A bit-exact float32 copy differs by nothing; otherwise measure by how much.
+    guard sameSize, !(equal && dtype == .float32) else { return }
     let exported = ElementConversion.floats(stored, type: dtype, order: .little)
-    for (a, b) in zip(source, exported) where a.isFinite {
-      let diff = Double(abs(a - b))
-      maxAbsDiff = max(maxAbsDiff, diff)
-      if a != 0 { maxRelativeDiff = max(maxRelativeDiff, diff / Double(abs(a))) }
+    source.withUnsafeBufferPointer { a in
+      exported.withUnsafeBufferPointer { b in
+        for i in 0..<a.count where a[i].isFinite {
+          let diff = Double(abs(a[i] - b[i]))
+          maxAbsDiff = max(maxAbsDiff, diff)
+          if a[i] != 0 { maxRelativeDiff = max(maxRelativeDiff, diff / Double(abs(a[i]))) }
+        }
+      }
     }
   }
 
   private enum CodingKeys: String, CodingKey {
-    case tensors, exact, mismatched, maxAbsDiff, maxRelativeDiff, rule, passed
+    case tensors, exact, transformed, mismatched, maxAbsDiff, maxRelativeDiff, rule, passed
   }
 
   public func encode(to encoder: Encoder) throws {
     var container = encoder.container(keyedBy: CodingKeys.self)
     try container.encode(tensors, forKey: .tensors)
     try container.encode(exact, forKey: .exact)
+    try container.encode(transformed, forKey: .transformed)
     try container.encode(mismatched, forKey: .mismatched)
     try container.encode(maxAbsDiff, forKey: .maxAbsDiff)
     try container.encode(maxRelativeDiff, forKey: .maxRelativeDiff)

@@ -18,6 +18,7 @@ struct Convert: ParsableCommand {
       Examples:
         mixer-convert Mixer-B_16.npz mixer-b16/
         mixer-convert Mixer-B_16.npz mixer-b16-fe/ --variant features --dtype bfloat16
+        mixer-convert ViT-B_16.npz vit-b16-384/ --image-size 384
         mixer-convert Mixer-B_16.npz out/ --force --verify
       """)
 
@@ -29,6 +30,14 @@ struct Convert: ParsableCommand {
 
   @Option(help: "classification (logits; the default with a head) or features (the pooled pre-head representation).")
   var variant: ExportVariant?
+
+  @Option(help: "Input size in pixels (ViT only): resizes the position embedding as the original repository does.")
+  var imageSize: Int?
+
+  @Option(help: ArgumentHelp(
+    "ViT pooling, when the checkpoint was trained unpooled: token_unpooled (class token kept) or unpooled (none).",
+    discussion: "A checkpoint does not record it; the default is token with a 'cls' tensor, gap without."))
+  var classifier: ViTClassifier?
 
   @Option(help: "Element type of the exported weights: float32 (lossless), float16 or bfloat16.")
   var dtype: ExportDType = .float32
@@ -56,11 +65,14 @@ struct Convert: ParsableCommand {
 
   func validate() throws {
     guard shardSize.bytes > 0 else { throw ValidationError("--shard-size must be positive") }
+    if let imageSize, imageSize < 1 { throw ValidationError("--image-size must be positive") }
   }
 
   func run() throws {
     var request = ConversionRequest(checkpoint: checkpoint, output: output)
     request.variant = variant
+    request.imageSize = imageSize
+    request.classifier = classifier
     request.dtype = dtype.dtype
     request.shardSize = shardSize.bytes
     request.replacing = force
@@ -96,6 +108,7 @@ enum ExportDType: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension ExportVariant: ExpressibleByArgument {}
+extension ViTClassifier: ExpressibleByArgument {}
 
 /// A size in bytes, written as a number with an optional unit.
 struct ByteCount: ExpressibleByArgument, CustomStringConvertible {

@@ -1,3 +1,4 @@
+import Checkpoint
 import Foundation
 import Testing
 import TestSupport
@@ -5,19 +6,6 @@ import TestSupport
 @Suite struct ConvertRunVerifyCommandTests {
   private func json(_ result: CommandResult) throws -> [String: Any] {
     try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as! [String: Any]
-  }
-
-  private func npy(_ path: String) throws -> (shape: [Int], values: [Float]) {
-    // The header is numpy's format 1.0; values are little-endian float32 after it.
-    let data = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-    let length = Int(data[8]) | Int(data[9]) << 8
-    let header = String(decoding: data[10..<(10 + length)], as: UTF8.self)
-    let dims = header.split(separator: "(")[1].split(separator: ")")[0].split(separator: ",")
-      .compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-    let values = stride(from: 10 + length, to: data.count, by: 4).map {
-      Float(bitPattern: UInt32(data[$0]) | UInt32(data[$0 + 1]) << 8 | UInt32(data[$0 + 2]) << 16 | UInt32(data[$0 + 3]) << 24)
-    }
-    return (dims, values)
   }
 
   @Test func convertIsTheDefaultCommandAndPrintsOneLine() throws {
@@ -66,8 +54,8 @@ import TestSupport
     let result = try CommandRunner.run(["run", dir.file("b"), "--input", input, "--output", dir.file("logits.npy")])
     #expect(result.status == 0, "\(result.standardError)")
     #expect(result.standardOutput == "\(dir.file("logits.npy")): logits [2, 10]\n")
-    let (shape, values) = try npy(dir.file("logits.npy"))
-    let (_, expected) = try npy(Fixtures.path("mixer_tiny", "logits.npy"))
+    let (shape, values) = try NpyFile.readFloats(path: dir.file("logits.npy"))
+    let (_, expected) = try NpyFile.readFloats(path: Fixtures.path("mixer_tiny", "logits.npy"))
     #expect(shape == [2, 10])
     #expect(zip(values, expected).allSatisfy { abs($0 - $1) <= 1e-5 })
     let pre = try CommandRunner.run(["run", dir.file("b"), "--input", input, "--output", dir.file("pre.npy"),

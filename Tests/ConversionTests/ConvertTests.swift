@@ -10,9 +10,7 @@ import Testing
 import TestSupport
 
 @Suite struct ConvertTests {
-  static let mixerFixtures = ["mixer_tiny", "mixer_tiny_compressed", "mixer_tiny_fe"]
-
-  @Test(arguments: mixerFixtures)
+  @Test(arguments: Fixtures.cases)
   func bundleWeightsAreBitIdenticalAndOutputsMatchFlax(fixture: String) throws {
     let dir = TemporaryDirectory()
     let path = try convert(Fixtures.path(fixture), into: dir)
@@ -102,27 +100,11 @@ import TestSupport
     #expect(dir.contents() == ["broken.npz", "bundle"])
   }
 
-  /// Rewrites a fixture with extra or renamed tensors.
-  private func rewrite(_ fixture: String, into dir: TemporaryDirectory, rename: (String) -> String = { $0 },
-                       extra: [(String, [Float])] = []) throws -> String {
-    let source = try NpzFile(path: Fixtures.path(fixture))
-    let path = dir.file("rewritten.npz")
-    let writer = try NpzWriter(path: path, compression: .stored, replacing: true)
-    for array in source.arrays {
-      try source.readData(array).withUnsafeBytes {
-        try writer.add(key: rename(array.key), dtype: array.dtype, shape: array.shape, data: $0)
-      }
-    }
-    for (key, values) in extra {
-      try values.withUnsafeBytes { try writer.add(key: key, dtype: .float32, shape: [values.count], data: $0) }
-    }
-    try writer.finish()
-    return path
-  }
-
   @Test func unusedTensorsAreRefusedUnlessAllowed() throws {
     let dir = TemporaryDirectory()
-    let path = try rewrite("mixer_tiny", into: dir, extra: [("MixerBlock_0/extra/scale", [1, 2, 3])])
+    let path = dir.file("extra.npz")
+    try CheckpointRewriter.rewrite(Fixtures.path("mixer_tiny"), to: path,
+                                   extra: [("MixerBlock_0/extra/scale", .init(shape: [3], values: [1, 2, 3]))])
     #expect { try convert(path, into: dir) } throws: {
       let text = "\($0)"
       return text.contains("unused: MixerBlock_0/extra/scale") && text.contains("--allow-unused")
@@ -134,7 +116,8 @@ import TestSupport
   @Test(arguments: ["params/", "opt/target/"])
   func prefixedCheckpointsConvertAndRecordThePrefix(prefix: String) throws {
     let dir = TemporaryDirectory()
-    let path = try rewrite("mixer_tiny", into: dir, rename: { prefix + $0 })
+    let path = dir.file("prefixed.npz")
+    try CheckpointRewriter.rewrite(Fixtures.path("mixer_tiny"), to: path, rename: { prefix + $0 })
     let bundle = try LoadedBundle(path: try convert(path, into: dir))
     #expect(bundle.graph.model.source.keyPrefix == prefix)
     #expect(bundle.graph.weights.tensors["stem.kernel"]?.source == "stem/kernel")
@@ -142,13 +125,8 @@ import TestSupport
 
   @Test func missingTensorsAreRefusedWithTheirNames() throws {
     let dir = TemporaryDirectory()
-    let source = try NpzFile(path: Fixtures.path("mixer_tiny"))
     let path = dir.file("partial.npz")
-    let writer = try NpzWriter(path: path, compression: .stored, replacing: false)
-    for array in source.arrays where array.key != "MixerBlock_1/LayerNorm_1/scale" {
-      try source.readData(array).withUnsafeBytes { try writer.add(key: array.key, dtype: .float32, shape: array.shape, data: $0) }
-    }
-    try writer.finish()
+    try CheckpointRewriter.rewrite(Fixtures.path("mixer_tiny"), to: path) { $0 == "MixerBlock_1/LayerNorm_1/scale" ? nil : $0 }
     #expect { try convert(path, into: dir) } throws: {
       "\($0)".contains("missing: MixerBlock_1/LayerNorm_1/scale")
     }

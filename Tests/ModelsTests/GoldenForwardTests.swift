@@ -13,9 +13,15 @@ import TestSupport
     var description: String { fixture }
   }
 
-  static let mixerCases = [Case(fixture: "mixer_tiny", output: "logits.npy"),
-                           Case(fixture: "mixer_tiny_compressed", output: "logits.npy"),
-                           Case(fixture: "mixer_tiny_fe", output: "features.npy")]
+  static let cases = [Case(fixture: "mixer_tiny", output: "logits.npy"),
+                      Case(fixture: "mixer_tiny_compressed", output: "logits.npy"),
+                      Case(fixture: "mixer_tiny_fe", output: "features.npy"),
+                      Case(fixture: "vit_tiny_token", output: "logits.npy"),
+                      Case(fixture: "vit_tiny_gap", output: "logits.npy"),
+                      Case(fixture: "vit_tiny_repr", output: "logits.npy"),
+                      Case(fixture: "r50_vit_tiny", output: "logits.npy")]
+  /// The classification fixtures, whose pre_logits.npy is what a features export outputs.
+  static let classificationCases = cases.filter { $0.output == "logits.npy" }
 
   static func load(_ fixture: String) throws -> (ModelArchitecture, CheckpointParameters, Tensor) {
     let file = try NpzFile(path: Fixtures.path(fixture))
@@ -35,7 +41,7 @@ import TestSupport
     return zip(a.scalars, b.scalars).map { abs($0 - $1) }.max()!
   }
 
-  @Test(arguments: mixerCases)
+  @Test(arguments: cases)
   func referenceForwardMatchesFlax(testCase: Case) throws {
     let (architecture, parameters, image) = try Self.load(testCase.fixture)
     for path in KernelPath.allCases where path.isSupported {
@@ -50,31 +56,49 @@ import TestSupport
     }
   }
 
-  @Test(arguments: mixerCases)
+  @Test(arguments: cases)
   func graphExecutorMatchesFlax(testCase: Case) throws {
     let (architecture, parameters, image) = try Self.load(testCase.fixture)
     let plan = try architecture.exportPlan(variant: nil)
+    for path in KernelPath.allCases where path.isSupported {
+      let outputs = try Self.executor(plan, architecture, parameters, path).run(image)
+      let primary = try #require(outputs[plan.outputs[0].name])
+      #expect(Self.maxDifference(primary, try Self.golden(testCase.fixture, testCase.output)) <= 1e-5)
+      if testCase.output == "logits.npy" {
+        let pre = try #require(outputs["pre_logits"])
+        #expect(Self.maxDifference(pre, try Self.golden(testCase.fixture, "pre_logits.npy")) <= 1e-5)
+      }
+    }
+  }
+
+  /// `--variant features` outputs what the head sees: the post-tanh value with a
+  /// representation layer, the class token or token mean otherwise.
+  @Test(arguments: classificationCases)
+  func featuresExportIsThePreLogits(testCase: Case) throws {
+    let (architecture, parameters, image) = try Self.load(testCase.fixture)
+    let plan = try architecture.exportPlan(variant: .features)
+    #expect(plan.outputs.map(\.name) == ["features"])
+    #expect(!plan.nodes.contains { $0.name == "head" })
+    let outputs = try Self.executor(plan, architecture, parameters, .selected).run(image)
+    #expect(Self.maxDifference(try #require(outputs["features"]), try Self.golden(testCase.fixture, "pre_logits.npy")) <= 1e-5)
+  }
+
+  /// A graph document for `plan` and its executor, weights taken straight from the checkpoint.
+  static func executor(_ plan: ExportPlan, _ architecture: ModelArchitecture, _ parameters: CheckpointParameters,
+                       _ path: KernelPath) throws -> GraphExecutor {
     var weights: [String: Tensor] = [:]
     var manifest: [String: TensorEntry] = [:]
     for weight in plan.weights {
-      weights[weight.name] = try parameters.tensor(weight.source).reshaped(weight.shape)
+      weights[weight.name] = weight.transform(try parameters.tensor(weight.source))
       manifest[weight.name] = TensorEntry(shape: weight.shape, shard: "s", crc32c: "0", source: weight.source,
                                           sourceDtype: "float32", sourceShape: weight.shape)
     }
     let graph = GraphDocument(
       generator: Generator(name: "test", version: "0"),
-      model: ModelInfo(family: "mixer", name: "t", upstreamName: nil, variant: "x", parameters: 0, config: plan.config,
-                       source: SourceInfo(file: "f", bytes: 0, sha256: "", keyPrefix: "")),
+      model: ModelInfo(family: architecture.family.rawValue, name: "t", upstreamName: nil, variant: "x", parameters: 0,
+                       config: plan.config, source: SourceInfo(file: "f", bytes: 0, sha256: "", keyPrefix: "")),
       input: .image(height: plan.imageSize, width: plan.imageSize), outputs: plan.outputs, nodes: plan.nodes,
       weights: WeightManifest(dtype: "float32", index: "i", shards: [], tensors: manifest))
-    for path in KernelPath.allCases where path.isSupported {
-      let executor = try GraphExecutor(graph: graph, weights: weights, compute: Compute(path: path))
-      let outputs = try executor.run(image)
-      let primary = try #require(outputs[plan.outputs[0].name])
-      #expect(Self.maxDifference(primary, try Self.golden(testCase.fixture, testCase.output)) <= 1e-5)
-      if let pre = outputs["pre_logits"] {
-        #expect(Self.maxDifference(pre, try Self.golden(testCase.fixture, "pre_logits.npy")) <= 1e-5)
-      }
-    }
+    return try GraphExecutor(graph: graph, weights: weights, compute: Compute(path: path))
   }
 }

@@ -3,7 +3,8 @@
 project: every graph.json against formats/graph.schema.json (jsonschema), every shard with an
 independent safetensors header check and with the reference `safetensors` package, and every
 tensor against its source array with examples/load_bundle.py (numpy only, written from
-formats/bundle-v1.md).
+formats/bundle-v1.md), and every resized position embedding against scipy.ndimage.zoom, the
+function the original repository resizes with.
 
 Usage: check_bundles.py PATH/TO/mixer-convert
 """
@@ -18,6 +19,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURES = os.path.join(ROOT, "Tests", "Fixtures")
 ITEM_SIZE = {"F32": 4, "F16": 2, "BF16": 2}
+VIT_FIXTURES = ["vit_tiny_token", "vit_tiny_gap", "vit_tiny_repr", "r50_vit_tiny"]
 
 
 def optional(module):
@@ -59,10 +61,37 @@ def shard_problems(path):
     return problems
 
 
+def zoom_problem(bundle, source, scipy_ndimage):
+    """Compares every resized position embedding with scipy.ndimage.zoom(order=1) of its source
+    grid; returns a description of the largest difference, or None when within float32 rounding."""
+    import numpy as np
+    sys.path.insert(0, os.path.join(ROOT, "examples"))
+    import load_bundle
+    graph, arrays = load_bundle.load(bundle)
+    checkpoint = np.load(source)
+    prefix = graph["model"]["source"]["key_prefix"]
+    for name, entry in graph["weights"]["tensors"].items():
+        transform = entry.get("transform")
+        if not transform:
+            continue
+        rows = checkpoint[prefix + entry["source"]][0].astype(np.float64)
+        keep = 1 if transform["class_token_row"] else 0
+        old, new = transform["from_grid"], transform["to_grid"]
+        zoomed = scipy_ndimage.zoom(rows[keep:].reshape(old, old, -1), (new / old, new / old, 1), order=1)
+        want = np.concatenate([rows[:keep], zoomed.reshape(new * new, -1)])
+        got = arrays[name][0][0].astype(np.float64)
+        difference = np.abs(got - want).max()
+        if difference > 1e-6 * max(1.0, np.abs(want).max()):
+            return f"{name}: differs from scipy.ndimage.zoom by {difference:.2e}"
+    return None
+
+
 def main():
     binary = sys.argv[1]
     jsonschema = optional("jsonschema")
     safetensors = optional("safetensors")
+    scipy = optional("scipy")
+    scipy_ndimage = __import__("scipy.ndimage").ndimage if scipy else None
     schema = json.load(open(os.path.join(ROOT, "formats", "graph.schema.json")))
     failures = 0
     checks = 0
@@ -70,6 +99,9 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         synthetic = os.path.join(tmp, "s32.npz")
         subprocess.run([binary, "synth", "Mixer-S_32", synthetic, "--quiet"], check=True)
+        vit = os.path.join(tmp, "ti16.npz")
+        subprocess.run([binary, "synth", "ViT-Ti_16", vit, "--naming", "linen", "--dtype", "bfloat16", "--quiet"],
+                       check=True)
         cases = [
             ("mixer_tiny", os.path.join(FIXTURES, "mixer_tiny", "params.npz"), []),
             ("mixer_tiny_fe", os.path.join(FIXTURES, "mixer_tiny_fe", "params.npz"), []),
@@ -77,6 +109,13 @@ def main():
             ("Mixer-S/32 in 20 MB shards", synthetic, ["--shard-size", "20MB"]),
             ("Mixer-S/32 float16", synthetic, ["--dtype", "float16"]),
             ("Mixer-S/32 bfloat16", synthetic, ["--dtype", "bfloat16"]),
+            ("ViT-Ti/16 linen bfloat16", vit, []),
+        ] + [(name, os.path.join(FIXTURES, name, "params.npz"), []) for name in VIT_FIXTURES] + [
+            ("vit_tiny_token at 96 px", os.path.join(FIXTURES, "vit_tiny_token", "params.npz"), ["--image-size", "96"]),
+            ("vit_tiny_gap at 112 px", os.path.join(FIXTURES, "vit_tiny_gap", "params.npz"), ["--image-size", "112"]),
+            ("r50_vit_tiny at 40 px", os.path.join(FIXTURES, "r50_vit_tiny", "params.npz"), ["--image-size", "40"]),
+            ("vit_tiny_repr unpooled", os.path.join(FIXTURES, "vit_tiny_repr", "params.npz"),
+             ["--classifier", "token_unpooled"]),
         ]
         for label, source, options in cases:
             bundle = os.path.join(tmp, label.replace(" ", "_").replace("/", "_"))
@@ -99,12 +138,18 @@ def main():
                 opened = subprocess.run([sys.executable, os.path.join(ROOT, "examples", "safetensors_open.py"), bundle],
                                         capture_output=True, text=True)
                 results.append(("safetensors package opens every shard", opened.returncode == 0))
+            if scipy_ndimage and "--image-size" in options:
+                problem = zoom_problem(bundle, source, scipy_ndimage)
+                results.append(("position embedding equals scipy zoom" + (": " + problem if problem else ""),
+                                problem is None))
             for name, ok in results:
                 checks += 1
                 failures += not ok
                 print(f"  {label:28s} {name:45s} {'ok' if ok else 'FAIL'}")
     if not jsonschema:
         print("check_bundles: jsonschema unavailable: graph.json NOT validated against the schema")
+    if not scipy:
+        print("check_bundles: scipy unavailable: resized position embeddings NOT compared with scipy.ndimage.zoom")
     if not safetensors:
         print("check_bundles: safetensors unavailable: shards NOT opened with the reference package")
     print(f"check_bundles: {checks} checks in {time.time() - start:.1f} s, {failures} failure(s)")

@@ -67,6 +67,15 @@ public enum ElementConversion {
     }
   }
 
+  /// Each value rounded to the nearest `type` (a floating-point type) and widened back.
+  public static func rounded(_ values: [Float], to type: DType) -> [Float] {
+    var bytes = [UInt8](repeating: 0, count: values.count * type.itemSize)
+    bytes.withUnsafeMutableBytes { out in
+      values.withUnsafeBufferPointer { if !$0.isEmpty { encode($0.baseAddress!, count: $0.count, as: type, into: out.baseAddress!) } }
+    }
+    return bytes.withUnsafeBytes { floats($0, type: type, order: .little) }
+  }
+
   /// The bfloat16 nearest to `value` (ties to even), as its bit pattern.
   public static func bfloat16Bits(_ value: Float) -> UInt16 {
     let bits = value.bitPattern

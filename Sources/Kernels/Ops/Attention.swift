@@ -8,34 +8,59 @@ extension Compute {
   public func attention(query: Tensor, key: Tensor, value: Tensor, heads: Int) -> Tensor {
     precondition(query.rank == 3 && query.shape == key.shape && key.shape == value.shape, "attention: shapes differ")
     let (n, t, width) = (query.shape[0], query.shape[1], query.shape[2])
-    precondition(width % heads == 0, "attention: \(heads) heads do not divide \(width)")
-    let headWidth = width / heads
-    let scaled = scale(query, by: 1 / Float(headWidth).squareRoot())
-    let table = table
+    let scaled = scale(query, by: 1 / Float(width / heads).squareRoot())
     return Tensor(shape: query.shape) { out in
       scaled.scalars.withUnsafeBufferPointer { q in
         key.scalars.withUnsafeBufferPointer { k in
           value.scalars.withUnsafeBufferPointer { v in
-            let (pq, pk, pv) = (SharedPointer(UnsafeMutablePointer(mutating: q.baseAddress!)),
-                                SharedPointer(UnsafeMutablePointer(mutating: k.baseAddress!)),
-                                SharedPointer(UnsafeMutablePointer(mutating: v.baseAddress!)))
-            let po = SharedPointer(out.baseAddress!)
-            parallel(n * heads) { job in
-              let (sample, head) = (job / heads, job % heads)
-              let offset = sample * t * width + head * headWidth
-              WorkspacePool.shared.with(table.workspaceCount + t * t) { workspace in
-                let logits = workspace + table.workspaceCount
-                // logits (T×T) = q_h (T×D, row stride `width`) · k_hᵀ (D×T).
-                table.gemm(t, t, headWidth, pq.pointer + offset, width, 1, pk.pointer + offset, 1, width,
-                           logits, t, false, nil, false, workspace)
-                table.softmax(logits, t, t)
-                // out_h (T×D) = weights (T×T) · v_h (T×D), written into the head's columns.
-                table.gemm(t, headWidth, t, logits, t, 1, pv.pointer + offset, width, 1,
-                           po.pointer + offset, width, false, nil, false, workspace)
-              }
-            }
+            attention(q: q.baseAddress!, k: k.baseAddress!, v: v.baseAddress!, rowStride: width, samples: n, tokens: t,
+                      width: width, heads: heads, into: out.baseAddress!)
           }
         }
+      }
+    }
+  }
+
+  /// Attention over a fused projection: `qkv` is (N, T, 3·W) holding the query, key and value
+  /// side by side (each head-major, W = heads × head width). The query part is scaled in
+  /// place. Returns (N, T, W).
+  public func attention(fused qkv: inout Tensor, heads: Int) -> Tensor {
+    precondition(qkv.rank == 3 && qkv.shape[2] % 3 == 0, "attention: fused projection must be (N, T, 3·W)")
+    let (n, t, width) = (qkv.shape[0], qkv.shape[1], qkv.shape[2] / 3)
+    let factor = 1 / Float(width / heads).squareRoot()
+    return Tensor(shape: [n, t, width]) { out in
+      qkv.scalars.withUnsafeMutableBufferPointer { p in
+        let base = p.baseAddress!
+        for row in 0..<(n * t) { for j in 0..<width { base[row * 3 * width + j] *= factor } }
+        attention(q: base, k: base + width, v: base + 2 * width, rowStride: 3 * width, samples: n, tokens: t,
+                  width: width, heads: heads, into: out.baseAddress!)
+      }
+    }
+  }
+
+  /// The attention core on strided rows: token `i` of sample `s` starts at `(s·T + i)·rowStride`
+  /// in each of `q` (already scaled), `k` and `v`; the output is (N, T, width) row-major.
+  /// Work is split over (sample, head) pairs.
+  func attention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, rowStride: Int,
+                 samples n: Int, tokens t: Int, width: Int, heads: Int, into output: UnsafeMutablePointer<Float>) {
+    precondition(width % heads == 0, "attention: \(heads) heads do not divide \(width)")
+    let headWidth = width / heads
+    let table = table
+    let (pq, pk, pv) = (SharedPointer(UnsafeMutablePointer(mutating: q)), SharedPointer(UnsafeMutablePointer(mutating: k)),
+                        SharedPointer(UnsafeMutablePointer(mutating: v)))
+    let po = SharedPointer(output)
+    parallel(n * heads) { job in
+      let (sample, head) = (job / heads, job % heads)
+      let input = sample * t * rowStride + head * headWidth
+      WorkspacePool.shared.with(table.workspaceCount + t * t) { workspace in
+        let logits = workspace + table.workspaceCount
+        // logits (T×T) = q_h (T×D) · k_hᵀ (D×T).
+        table.gemm(t, t, headWidth, pq.pointer + input, rowStride, 1, pk.pointer + input, 1, rowStride,
+                   logits, t, false, nil, false, workspace)
+        table.softmax(logits, t, t)
+        // out_h (T×D) = weights (T×T) · v_h (T×D), written into the head's columns.
+        table.gemm(t, headWidth, t, logits, t, 1, pv.pointer + input, rowStride, 1,
+                   po.pointer + sample * t * width + head * headWidth, width, false, nil, false, workspace)
       }
     }
   }

@@ -53,7 +53,7 @@ public enum ModelCatalog {
     let grid = defaultImageSize / (patch * (resnet?.totalStride ?? 1))
     return CatalogEntry(name: name, architecture: .vit(ViTConfig(
       patchSize: patch, hiddenSize: hidden, layers: layers, mlpDim: mlp, heads: heads, classifier: classifier,
-      representationSize: nil, classes: defaultClasses, tokens: grid * grid + (classifier == .token ? 1 : 0),
+      representationSize: nil, classes: defaultClasses, tokens: grid * grid + (classifier.hasClassToken ? 1 : 0),
       resnet: resnet, naming: .released)))
   }
 

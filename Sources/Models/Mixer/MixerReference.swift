@@ -19,10 +19,10 @@ struct MixerReference {
     x = x.reshaped([n, s, d])
     for block in 0..<config.blocks {
       let prefix = "MixerBlock_\(block)/"
-      var y = try layerNorm(x, prefix + "LayerNorm_0", parameter, compute)
+      var y = try flaxLayerNorm(x, prefix + "LayerNorm_0", parameter, compute)
       y = try tokenMixing(y, prefix + "token_mixing/", parameter, compute)
       x = compute.add(x, y)
-      y = try layerNorm(x, prefix + "LayerNorm_1", parameter, compute)
+      y = try flaxLayerNorm(x, prefix + "LayerNorm_1", parameter, compute)
       y = compute.dense(y, kernel: try parameter(prefix + "channel_mixing/Dense_0/kernel"),
                         bias: try parameter(prefix + "channel_mixing/Dense_0/bias"))
       y = compute.gelu(y, approximation: .tanh)
@@ -30,15 +30,9 @@ struct MixerReference {
                         bias: try parameter(prefix + "channel_mixing/Dense_1/bias"))
       x = compute.add(x, y)
     }
-    x = try layerNorm(x, "pre_head_layer_norm", parameter, compute)
+    x = try flaxLayerNorm(x, "pre_head_layer_norm", parameter, compute)
     let preLogits = compute.mean(x, axis: 1)
-    guard config.classes != nil else { return ReferenceOutputs(preLogits: preLogits, logits: nil) }
-    let logits = compute.dense(preLogits, kernel: try parameter("head/kernel"), bias: try parameter("head/bias"))
-    return ReferenceOutputs(preLogits: preLogits, logits: logits)
-  }
-
-  private func layerNorm(_ x: Tensor, _ path: String, _ parameter: ParameterSource, _ compute: Compute) throws -> Tensor {
-    compute.layerNorm(x, scale: try parameter(path + "/scale"), bias: try parameter(path + "/bias"), epsilon: 1e-6)
+    return try headOutputs(preLogits, classes: config.classes, parameter, compute)
   }
 
   /// `Dense_1(gelu(Dense_0(yᵀ)))ᵀ` for each sample of `y` (tokens × channels), computed in the

@@ -1,9 +1,21 @@
-/// How a ViT pools its token sequence before the head.
-public enum ViTClassifier: String, Sendable, Codable {
+/// How a ViT pools its token sequence before the head (upstream's `classifier` setting).
+public enum ViTClassifier: String, Sendable, Codable, CaseIterable {
   /// A learned class token is prepended; its final state is the output.
   case token
   /// No class token; the output is the mean over all tokens.
   case gap
+  /// A class token is prepended and nothing is pooled: every token goes through the head.
+  case tokenUnpooled = "token_unpooled"
+  /// No class token and nothing pooled: every token goes through the head.
+  case unpooled
+
+  /// Whether a class token (`cls`) is prepended to the patch tokens.
+  public var hasClassToken: Bool { self == .token || self == .tokenUnpooled }
+
+  /// The classifiers a checkpoint with (or without) a class token can be exported with.
+  public static func choices(classToken: Bool) -> [ViTClassifier] {
+    allCases.filter { $0.hasClassToken == classToken }
+  }
 }
 
 /// The two spellings of the module names inside an encoder block.
@@ -71,7 +83,7 @@ public struct ViTConfig: Sendable, Hashable, Codable {
   public var embeddingInputChannels: Int { resnet?.outputChannels ?? 3 }
 
   /// Number of patch tokens (the position embedding without the class-token row).
-  public var patchTokens: Int { tokens - (classifier == .token ? 1 : 0) }
+  public var patchTokens: Int { tokens - (classifier.hasClassToken ? 1 : 0) }
 
   /// Pixels per patch-grid cell: the patch size times the ResNet stem's downsampling.
   public var pixelsPerToken: Int { patchSize * (resnet?.totalStride ?? 1) }
@@ -90,7 +102,7 @@ public struct ViTConfig: Sendable, Hashable, Codable {
     let cin = embeddingInputChannels
     specs.append(ParamSpec("embedding/kernel", [p, p, cin, d], .kernel(fanIn: p * p * cin)))
     specs.append(ParamSpec("embedding/bias", [d], .bias))
-    if classifier == .token { specs.append(ParamSpec("cls", [1, 1, d], .embedding)) }
+    if classifier.hasClassToken { specs.append(ParamSpec("cls", [1, 1, d], .embedding)) }
     specs.append(ParamSpec("Transformer/posembed_input/pos_embedding", [1, tokens, d], .embedding))
     for layer in 0..<layers {
       let block = "Transformer/encoderblock_\(layer)"

@@ -36,7 +36,7 @@ enum ViTRecognizer {
                            classifier: classifier, representationSize: representation,
                            classes: ModelRecognizer.classes(tree), tokens: position[1], resnet: resnet, naming: naming)
     if config.patchTokens <= 0 || exactSquareRoot(config.patchTokens) == nil {
-      let what = classifier == .token ? " (after the class-token row)" : ""
+      let what = classifier.hasClassToken ? " (after the class-token row)" : ""
       problems.append("position embedding has \(position[1]) rows: \(config.patchTokens) patch tokens\(what) do not form a square grid")
     }
     if let resnet { problems += ResNetRecognizer.problems(resnet) }
