@@ -46,6 +46,7 @@ test-swift: deps
 test-python: build
 	@if python3 -c "import numpy" >/dev/null 2>&1; then \
 	  python3 Tests/python/check_synth.py $(BIN) && python3 Tests/python/check_bundles.py $(BIN) \
+	    && python3 Tests/python/check_hdf5.py $(BIN) \
 	    && MIXER_CONVERT=$(BIN) examples/ci/parity-gate.sh "" $(BUILD_DIR)/parity-gate >/dev/null; \
 	else \
 	  echo "test-python: SKIPPED (python3 with numpy not found): synth outputs and bundles not cross-checked with numpy"; \

@@ -4,7 +4,10 @@ import PackageDescription
 let package = Package(
   name: "mixer-convert",
   products: [
-
+    .executable(name: "mixer-convert", targets: ["mixer-convert"]),
+    // The library the command line is thin over (examples/RunBundle uses it).
+    .library(name: "MixerConvertKit",
+             targets: ["Checkpoint", "Kernels", "Graph", "Models", "Bundle", "Parity", "Conversion", "FileIO"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -13,6 +16,7 @@ let package = Package(
   targets: [
     .systemLibrary(name: "CLibzip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
     .target(name: "CSupport"),
     .target(name: "FileIO", dependencies: ["CSupport", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "Checkpoint", dependencies: ["CLibzip", "CZlib", "FileIO"]),
@@ -24,11 +28,11 @@ let package = Package(
     .target(name: "Kernels", dependencies: ["CSupport", "KernelsAVX512", "KernelsAVX2", "KernelsPortable"]),
     .target(name: "Graph", dependencies: ["Kernels"]),
     .target(name: "Models", dependencies: ["Checkpoint", "Graph", "Kernels"]),
-    .target(name: "Bundle", dependencies: ["Checkpoint", "Graph", "Kernels", "FileIO"]),
+    .target(name: "Bundle", dependencies: ["CHDF5", "Checkpoint", "Graph", "Kernels", "FileIO"]),
     .target(name: "Parity", dependencies: ["Checkpoint", "Kernels"]),
     .target(name: "Conversion", dependencies: ["Checkpoint", "Models", "Graph", "Kernels", "Bundle", "Parity", "FileIO"]),
     .executableTarget(name: "mixer-convert", dependencies: [
-      "Conversion", "Checkpoint", "Models", "Kernels", "Bundle", "Parity", "CLibzip", "CZlib",
+      "Conversion", "Checkpoint", "Models", "Kernels", "Bundle", "Parity", "CLibzip", "CZlib", "CSupport",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
     .target(name: "TestSupport", dependencies: ["CZlib", "Checkpoint"], path: "Tests/TestSupport"),

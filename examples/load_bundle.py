@@ -95,11 +95,12 @@ def resize_position_embedding(source, transform):
     return np.concatenate([rows[:keep], out.reshape(new * new, -1)]).astype(np.float32)[None]
 
 
-def main():
-    bundle = sys.argv[1]
-    graph, arrays = load(bundle)
-    source = np.load(sys.argv[2]) if len(sys.argv) > 2 else None
+def check(graph, arrays, source_path=None):
+    """Prints one line per tensor ({name: (array as stored, crc ok)}) and, with the source
+    checkpoint, whether it equals its source; returns the number of problems."""
+    source = np.load(source_path) if source_path else None
     prefix = graph["model"]["source"]["key_prefix"]
+    dtype = graph["weights"]["dtype"]
     failures = 0
     for name in sorted(arrays):
         array, crc_ok = arrays[name]
@@ -112,13 +113,18 @@ def main():
                 original = (original.view(np.uint16).astype(np.uint32) << 16).view(np.float32)
             if "transform" in entry:
                 original = resize_position_embedding(original, entry["transform"])
-            want = expected(original.reshape(entry["shape"]), graph["weights"]["dtype"])
+            want = expected(original.reshape(entry["shape"]), dtype)
             same = np.array_equal(array.view(want.dtype), want)
             status += ", equals source" if same else ", DIFFERS FROM SOURCE"
             failures += not same
-        print(f"{name:45s} {graph['weights']['dtype']:8s} {str(tuple(array.shape)):20s} {status}")
+        print(f"{name:45s} {dtype:8s} {str(tuple(array.shape)):20s} {status}")
     print(f"{len(arrays)} tensors, {failures} problem(s)")
-    sys.exit(1 if failures else 0)
+    return failures
+
+
+def main():
+    graph, arrays = load(sys.argv[1])
+    sys.exit(1 if check(graph, arrays, sys.argv[2] if len(sys.argv) > 2 else None) else 0)
 
 
 if __name__ == "__main__":

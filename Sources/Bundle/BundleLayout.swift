@@ -1,4 +1,5 @@
 import Checkpoint
+import Foundation
 
 /// File names and sharding of a bundle folder (formats/bundle-v1.md, "Layout").
 public enum BundleLayout {
@@ -32,6 +33,14 @@ public enum BundleLayout {
     }
     if start < sizes.count || sizes.isEmpty { shards.append(start..<sizes.count) }
     return shards
+  }
+
+  /// A JSON document as mixer-convert writes every one: pretty-printed with sorted keys (so
+  /// the same value gives the same bytes), ending in a newline.
+  public static func json<T: Encodable>(_ value: T) throws -> [UInt8] {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return Array(try encoder.encode(value)) + [0x0A]
   }
 
   /// Whether a file name listed in an index or manifest stays inside the bundle folder.

@@ -3,32 +3,12 @@ import FileIO
 import Foundation
 import Graph
 
-/// Where each written tensor ended up.
-public struct WrittenTensors: Sendable {
-  /// The shards, in order.
-  public let shards: [Shard]
-  /// Tensor name → shard file.
-  public let shardOf: [String: String]
-  /// Tensor name → CRC-32C (hex).
-  public let crc32c: [String: String]
-}
-
 /// Writes a bundle folder (formats/bundle-v1.md): safetensors shards streamed one tensor at a
 /// time, then `model.safetensors.index.json` and `graph.json`.
 ///
 /// Everything goes into a temporary sibling folder that ``finish(graph:)`` renames into place;
 /// if anything fails first, or the process is interrupted, no output folder is left behind.
-public final class BundleWriter {
-  /// One tensor to write: canonical name and shape.
-  public struct TensorSpec: Sendable {
-    public let name: String
-    public let shape: [Int]
-    public init(name: String, shape: [Int]) {
-      self.name = name
-      self.shape = shape
-    }
-  }
-
+public final class BundleWriter: ExportWriter {
   /// Element type of every tensor.
   public let dtype: DType
   /// Bytes of tensor data in the whole bundle.
@@ -36,7 +16,7 @@ public final class BundleWriter {
   /// Bytes of tensor data written so far.
   public private(set) var bytesWritten = 0
   private let output: AtomicOutput
-  private let tensors: [TensorSpec]
+  private let tensors: [ExportTensor]
   private let shardRanges: [Range<Int>]
   private var next = 0
   private var shard: SafetensorsShardWriter?
@@ -53,7 +33,7 @@ public final class BundleWriter {
   ///   - tensors: every tensor, in the order they will be written.
   ///   - shardSize: largest number of data bytes per shard.
   ///   - replacing: allow an existing folder to be replaced.
-  public init(path: String, dtype: DType, tensors: [TensorSpec], shardSize: Int, replacing: Bool) throws {
+  public init(path: String, dtype: DType, tensors: [ExportTensor], shardSize: Int, replacing: Bool) throws {
     self.dtype = dtype
     self.tensors = tensors
     let sizes = tensors.map { $0.shape.reduce(1, *) * dtype.itemSize }
@@ -62,8 +42,6 @@ public final class BundleWriter {
     output = try AtomicOutput(finalPath: path, isDirectory: true, replacing: replacing)
   }
 
-  /// Writes the next tensor; `produce` must pass exactly its bytes (little-endian `dtype`) to
-  /// the sink, in any number of chunks.
   public func writeTensor(_ name: String, produce: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void)
     throws
   {
@@ -98,11 +76,9 @@ public final class BundleWriter {
   }
 
   /// Writes the index and the graph document and moves the bundle into place.
-  ///
-  /// - Parameter graph: builds `graph.json` from where the tensors were written.
   public func finish(graph: (WrittenTensors) throws -> GraphDocument) throws {
     precondition(next == tensors.count, "bundle closed with tensors unwritten")
-    let document = try graph(WrittenTensors(shards: shards, shardOf: shardOf, crc32c: checksums))
+    let document = try graph(WrittenTensors(storage: .safetensors, shards: shards, locations: shardOf, crc32c: checksums))
     try document.validate()
     let index = BundleIndex(totalSize: totalBytes, weightMap: shardOf)
     try write(index, to: BundleLayout.indexFile)
@@ -111,10 +87,8 @@ public final class BundleWriter {
   }
 
   private func write<T: Encodable>(_ value: T, to name: String) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     let file = try FileWriter(creating: output.temporaryPath(of: name))
-    try file.write(Array(try encoder.encode(value)) + [0x0A])
+    try file.write(try BundleLayout.json(value))
     try file.synchronize()
   }
 }

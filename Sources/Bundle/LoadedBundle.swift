@@ -10,15 +10,12 @@ import Kernels
 /// whose index and graph disagree, whose files point outside the folder or are missing, whose
 /// safetensors headers are malformed, or (unless checksums are skipped) whose data does not
 /// match the recorded CRC-32C and SHA-256.
-public final class LoadedBundle {
+public final class LoadedBundle: LoadedExport {
   /// The bundle folder.
   public let path: String
   /// The graph document.
   public let graph: GraphDocument
   private let shards: [String: SafetensorsFile]
-
-  /// The largest graph.json or index accepted.
-  static let maxDocumentBytes = 64 << 20
 
   /// Opens and checks a bundle.
   ///
@@ -36,10 +33,13 @@ public final class LoadedBundle {
     do { try graph.validate() } catch let error as GraphError {
       throw BundleError(path: path + "/" + BundleLayout.graphFile, reason: error.message)
     }
+    guard graph.weights.storage == .safetensors else {
+      throw BundleError(path: path + "/" + BundleLayout.graphFile, reason: "describes \(graph.weights.storage.rawValue) weights, not a bundle's safetensors shards")
+    }
     let index = try Self.document(BundleIndex.self, at: path + "/" + BundleLayout.indexFile)
     try Self.crossCheck(graph, index, folder: path)
     var shards: [String: SafetensorsFile] = [:]
-    for shard in graph.weights.shards {
+    for shard in graph.weights.shards! {
       let file = path + "/" + shard.file
       guard FileManager.default.fileExists(atPath: file) else {
         throw BundleError(path: file, reason: "shard listed in \(BundleLayout.graphFile) is missing")
@@ -54,28 +54,8 @@ public final class LoadedBundle {
   static func document<T: Decodable>(_ type: T.Type, at file: String) throws -> T {
     guard let handle = FileHandle(forReadingAtPath: file) else { throw BundleError(path: file, reason: "is missing") }
     defer { try? handle.close() }
-    let data = try handle.read(upToCount: maxDocumentBytes + 1) ?? Data()
-    guard data.count <= maxDocumentBytes else { throw BundleError(path: file, reason: "is larger than 64 MiB") }
-    do {
-      _ = try StrictJSON.parse(Array(data))
-      return try JSONDecoder().decode(type, from: data)
-    } catch let violation as FormatViolation {
-      throw BundleError(path: file, reason: violation.reason)
-    } catch let error as DecodingError {
-      throw BundleError(path: file, reason: Self.describe(error))
-    }
-  }
-
-  private static func describe(_ error: DecodingError) -> String {
-    func path(_ context: DecodingError.Context) -> String {
-      context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined()
-    }
-    switch error {
-    case .keyNotFound(let key, let context): return "missing field '\(key.stringValue)' at \(path(context).isEmpty ? "top level" : path(context))"
-    case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
-      return "invalid value at \(path(context)): \(context.debugDescription)"
-    @unknown default: return "cannot be decoded"
-    }
+    let data = try handle.read(upToCount: JSONDocument.maxBytes + 1) ?? Data()
+    return try JSONDocument.decode(type, from: data, path: file)
   }
 
   /// The index and the manifest must name the same tensors in the same shards, and every
@@ -83,7 +63,7 @@ public final class LoadedBundle {
   private static func crossCheck(_ graph: GraphDocument, _ index: BundleIndex, folder: String) throws {
     let indexPath = folder + "/" + BundleLayout.indexFile
     let graphPath = folder + "/" + BundleLayout.graphFile
-    for file in Set(index.weightMap.values).union(graph.weights.shards.map(\.file)).sorted()
+    for file in Set(index.weightMap.values).union(graph.weights.shards!.map(\.file)).sorted()
     where !BundleLayout.isPlainFileName(file) {
       throw BundleError(path: folder, reason: "names the file '\(file)', which is outside the bundle folder")
     }
@@ -94,14 +74,15 @@ public final class LoadedBundle {
     if let name = manifest.keys.sorted().first(where: { index.weightMap[$0] == nil }) {
       throw BundleError(path: indexPath, tensor: name, reason: "is missing from the index")
     }
-    let shardNames = Set(graph.weights.shards.map(\.file))
+    let shardNames = Set(graph.weights.shards!.map(\.file))
     for (name, entry) in manifest.sorted(by: { $0.key < $1.key }) {
-      guard index.weightMap[name] == entry.shard else {
+      let shard = entry.shard!
+      guard index.weightMap[name] == shard else {
         throw BundleError(path: indexPath, tensor: name,
-                          reason: "is in '\(index.weightMap[name]!)' by the index but in '\(entry.shard)' by \(BundleLayout.graphFile)")
+                          reason: "is in '\(index.weightMap[name]!)' by the index but in '\(shard)' by \(BundleLayout.graphFile)")
       }
-      guard shardNames.contains(entry.shard) else {
-        throw BundleError(path: graphPath, tensor: name, reason: "is in shard '\(entry.shard)', which is not listed")
+      guard shardNames.contains(shard) else {
+        throw BundleError(path: graphPath, tensor: name, reason: "is in shard '\(shard)', which is not listed")
       }
     }
     guard let dtype = DType(rawValue: graph.weights.dtype), [.float32, .float16, .bfloat16].contains(dtype) else {
@@ -115,7 +96,7 @@ public final class LoadedBundle {
 
   private func checkShards(checksums: Bool) throws {
     let dtype = DType(rawValue: graph.weights.dtype)!
-    for shard in graph.weights.shards {
+    for shard in graph.weights.shards! {
       let file = shards[shard.file]!
       let tensors = graph.weights.tensors.filter { $0.value.shard == shard.file }
       if let extra = file.entries.keys.sorted().first(where: { tensors[$0] == nil }) {
@@ -149,23 +130,8 @@ public final class LoadedBundle {
     }
   }
 
-  /// The stored bytes of a tensor (little-endian, the bundle's dtype), valid while the bundle lives.
   public func storedBytes(of name: String) -> UnsafeRawBufferPointer? {
     guard let entry = graph.weights.tensors[name] else { return nil }
-    return shards[entry.shard]?.bytes(of: name)
-  }
-
-  /// A tensor decoded to float32 in its canonical shape.
-  public func tensor(_ name: String) -> Tensor? {
-    guard let entry = graph.weights.tensors[name], let bytes = storedBytes(of: name) else { return nil }
-    let dtype = DType(rawValue: graph.weights.dtype)!
-    return Tensor(shape: entry.shape, scalars: ElementConversion.floats(bytes, type: dtype, order: .little))
-  }
-
-  /// Every weight, decoded to float32.
-  public func weights() -> [String: Tensor] {
-    var result: [String: Tensor] = [:]
-    for name in graph.weights.tensors.keys { result[name] = tensor(name) }
-    return result
+    return shards[entry.shard!]?.bytes(of: name)
   }
 }

@@ -19,8 +19,12 @@ public struct ConversionRequest: Sendable {
   public var classifier: ViTClassifier?
   /// Element type of the exported weights.
   public var dtype: DType = .float32
-  /// Largest shard, in bytes of tensor data.
+  /// Bundle folder or HDF5 file; nil: HDF5 when the output ends in `.h5` or `.hdf5`.
+  public var format: ExportFormat?
+  /// Largest shard, in bytes of tensor data (bundles).
   public var shardSize: Int = BundleLayout.defaultShardSize
+  /// Store HDF5 datasets in chunks, shuffled and gzip-compressed.
+  public var compressHDF5 = false
   /// Replace an existing output.
   public var replacing = false
   /// Convert even if the checkpoint holds tensors the architecture does not use.
@@ -35,21 +39,29 @@ public struct ConversionRequest: Sendable {
 /// What `convert` wrote.
 public struct ConversionSummary: Encodable, Sendable {
   public let output: String
+  public let format: ExportFormat
   public let model: String
   public let upstreamName: String?
   public let variant: ExportVariant
   public let parameters: Int
   public let tensors: Int
+  /// Safetensors shards written (0 for HDF5).
   public let shards: Int
   public let dtype: DType
+  /// Bytes of tensor data.
   public let bytesWritten: Int
+  /// Size of the output on disk (all files of a bundle).
+  public let outputBytes: Int
   public let seconds: Double
 
-  /// `Mixer-B/16 · 59,880,472 params · 228.4 MiB in 1 shard · 0.41 s → out/`.
+  /// `Mixer-B/16 · 59,880,472 params · float32 · 228.4 MiB in 1 shard · 0.41 s → out/`.
   public var line: String {
     let size = String(format: "%.1f MiB", Double(bytesWritten) / 1_048_576)
-    return "\(model) · \(groupedDigits(parameters)) params · \(dtype.rawValue) · \(size) in \(shards) shard"
-      + (shards == 1 ? "" : "s") + " · " + String(format: "%.2f s", seconds) + " → \(output)"
+    let container = format == .bundle
+      ? "in \(shards) shard" + (shards == 1 ? "" : "s")
+      : "in HDF5" + (outputBytes < bytesWritten ? String(format: " (%.1f MiB compressed)", Double(outputBytes) / 1_048_576) : "")
+    return "\(model) · \(groupedDigits(parameters)) params · \(dtype.rawValue) · \(size) \(container) · "
+      + String(format: "%.2f s", seconds) + " → \(output)"
   }
 }
 
@@ -79,10 +91,13 @@ public enum Converter {
     }
     // Hash the source on the other core while the shards are written.
     let sourceHash = BackgroundResult { try SHA256Stream.file(request.checkpoint) }
-    let writer = try BundleWriter(
-      path: request.output, dtype: request.dtype,
-      tensors: plan.weights.map { BundleWriter.TensorSpec(name: $0.name, shape: $0.shape) },
-      shardSize: request.shardSize, replacing: request.replacing)
+    let format = request.format ?? ExportFormat.implied(by: request.output)
+    let tensors = exportTensors(plan)
+    let writer: any ExportWriter = format == .hdf5
+      ? try HDF5Writer(path: request.output, dtype: request.dtype, tensors: tensors, compressed: request.compressHDF5,
+                       replacing: request.replacing)
+      : try BundleWriter(path: request.output, dtype: request.dtype, tensors: tensors, shardSize: request.shardSize,
+                         replacing: request.replacing)
     for weight in plan.weights {
       let array = checkpoint.tree[weight.source]!
       try writer.writeTensor(weight.name) { sink in
@@ -112,10 +127,9 @@ public enum Converter {
       var tensors: [String: TensorEntry] = [:]
       for weight in plan.weights {
         let array = checkpoint.tree[weight.source]!
-        tensors[weight.name] = TensorEntry(shape: weight.shape, shard: written.shardOf[weight.name]!,
-                                           crc32c: written.crc32c[weight.name]!, source: weight.source,
-                                           sourceDtype: array.dtype.rawValue, sourceShape: array.shape,
-                                           transform: weight.resize?.record)
+        tensors[weight.name] = written.entry(weight.name, shape: weight.shape, source: weight.source,
+                                             sourceDtype: array.dtype.rawValue, sourceShape: array.shape,
+                                             transform: weight.resize?.record)
       }
       let model = ModelInfo(
         family: recognition.architecture.family.rawValue, name: name,
@@ -126,13 +140,29 @@ public enum Converter {
       return GraphDocument(
         generator: generator, model: model, input: .image(height: plan.imageSize, width: plan.imageSize),
         outputs: plan.outputs, nodes: plan.nodes,
-        weights: WeightManifest(dtype: request.dtype.rawValue, index: BundleLayout.indexFile, shards: written.shards,
-                                tensors: tensors))
+        weights: written.manifest(dtype: request.dtype, tensors: tensors))
     }
     return ConversionSummary(
-      output: request.output, model: name, upstreamName: recognition.catalogEntry?.name,
+      output: request.output, format: format, model: name, upstreamName: recognition.catalogEntry?.name,
       variant: variant, parameters: parameters, tensors: plan.weights.count, shards: shardCount, dtype: request.dtype,
-      bytesWritten: writer.totalBytes, seconds: Date().timeIntervalSince(start))
+      bytesWritten: writer.totalBytes, outputBytes: diskSize(of: request.output),
+      seconds: Date().timeIntervalSince(start))
+  }
+
+  /// Every weight with the node that uses it and its position among that node's weights.
+  private static func exportTensors(_ plan: ExportPlan) -> [ExportTensor] {
+    var place: [String: (node: String, slot: Int)] = [:]
+    for node in plan.nodes {
+      for (slot, (_, tensor)) in node.orderedWeights.enumerated() { place[tensor] = (node.name, slot) }
+    }
+    return plan.weights.map { ExportTensor(name: $0.name, shape: $0.shape, node: place[$0.name]!.node, slot: place[$0.name]!.slot) }
+  }
+
+  /// Bytes of a file, or of every file directly inside a folder.
+  static func diskSize(of path: String) -> Int {
+    let manager = FileManager.default
+    let names = (try? manager.contentsOfDirectory(atPath: path)).map { $0.map { path + "/" + $0 } } ?? [path]
+    return names.reduce(0) { $0 + ((try? manager.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
   }
 
   /// Streams a checkpoint tensor in C order, converted to `dtype`, in chunks.

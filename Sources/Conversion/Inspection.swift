@@ -54,6 +54,8 @@ public struct InspectionReport: Encodable, Sendable {
 
   public let format = "mixer-convert.inspect"
   public let version = 1
+  /// `checkpoint` (an export's report says `export`).
+  public let kind = "checkpoint"
   public let path: String
   public let fileBytes: Int
   public let compression: String
@@ -73,8 +75,12 @@ public enum Inspector {
   public static func inspect(path: String, options: InspectOptions = InspectOptions()) throws -> InspectionReport {
     let file = try NpzFile(path: path)
     let tree = ParamTree(arrays: file.arrays)
-    var nodes: [InspectionReport.Node] = []
-    collect(tree.root, depth: 0, options: options, into: &nodes)
+    let listed = tree.leaves.map { leaf in
+      ListedTensor(path: leaf.path, components: leaf.path.split(separator: "/").map(String.init),
+                   parameters: leaf.array.elementCount, bytes: leaf.array.byteCount, dtype: leaf.array.dtype,
+                   shape: leaf.array.shape)
+    }
+    var nodes = InspectionTree.nodes(listed, separator: "/", options: options)
     if options.statistics {
       for i in nodes.indices where nodes[i].kind == .tensor {
         if let array = tree[nodes[i].path] { nodes[i].statistics = try file.statistics(of: array) }
@@ -108,32 +114,5 @@ public enum Inspector {
                    summary: recognition.summary(parameterCount: tree.parameterCount), mixer: mixer, vit: vit,
                    report: recognition.report)
     }
-  }
-
-  /// Adds the visible nodes of `node`'s subtree; returns totals over the matching tensors.
-  @discardableResult
-  private static func collect(_ node: ParamNode, depth: Int, options: InspectOptions,
-                              into nodes: inout [InspectionReport.Node]) -> (parameters: Int, bytes: Int, tensors: Int) {
-    if let array = node.array {
-      guard options.filter.map({ fnmatch($0, node.path, 0) == 0 }) ?? true else { return (0, 0, 0) }
-      if depth <= (options.depth ?? .max) {
-        nodes.append(.init(path: node.path, name: node.name, depth: depth, kind: .tensor,
-                           parameters: array.elementCount, bytes: array.byteCount, tensors: 1,
-                           dtype: array.dtype, shape: array.shape, statistics: nil))
-      }
-      return (array.elementCount, array.byteCount, 1)
-    }
-    let slot = nodes.count
-    var totals = (parameters: 0, bytes: 0, tensors: 0)
-    for child in node.children {
-      let sub = collect(child, depth: depth + 1, options: options, into: &nodes)
-      totals = (totals.parameters + sub.parameters, totals.bytes + sub.bytes, totals.tensors + sub.tensors)
-    }
-    if depth > 0, totals.tensors > 0, depth <= (options.depth ?? .max) {
-      nodes.insert(.init(path: node.path, name: node.name, depth: depth, kind: .folder,
-                         parameters: totals.parameters, bytes: totals.bytes, tensors: totals.tensors,
-                         dtype: nil, shape: nil, statistics: nil), at: slot)
-    }
-    return totals
   }
 }

@@ -17,10 +17,12 @@ public struct RunResult: Sendable {
 /// Runs exports on inputs.
 public enum Runner {
   /// Loads the export at `path` and runs it on `input`, then `repeats` more times for timing.
-  public static func run(export path: String, input: Tensor, threads: Int?, repeats: Int = 0, checksums: Bool = true)
-    throws -> RunResult
+  ///
+  /// - Parameter hdf5: where an HDF5 export is read (see ``HDF5Reading``).
+  public static func run(export path: String, input: Tensor, threads: Int?, repeats: Int = 0, checksums: Bool = true,
+                         hdf5: HDF5Reading = .inProcess) throws -> RunResult
   {
-    let bundle = try LoadedBundle(path: path, checksums: checksums)
+    let bundle = try Exports.open(path, checksums: checksums, hdf5: hdf5)
     let executor = try GraphExecutor(graph: bundle.graph, weights: bundle.weights(), compute: Compute(threads: threads))
     let outputs: [String: Tensor]
     do { outputs = try executor.run(input) } catch let error as GraphError {

@@ -23,6 +23,8 @@ public struct VerificationRequest: Sendable {
   public var checksums = true
   /// Threads per operation (nil: all cores).
   public var threads: Int?
+  /// Where an HDF5 export is read (see ``HDF5Reading``).
+  public var hdf5Reading: HDF5Reading = .inProcess
   /// Accept checkpoints with tensors the architecture does not use.
   public var allowUnused = true
 
@@ -55,7 +57,7 @@ public enum Verifier {
     let start = Date()
     let checkpoint = try OpenedCheckpoint(path: request.checkpoint, allowUnused: request.allowUnused)
     let sourceHash = BackgroundResult { try SHA256Stream.file(request.checkpoint) }
-    let bundle = try LoadedBundle(path: request.export, checksums: request.checksums)
+    let bundle = try Exports.open(request.export, checksums: request.checksums, hdf5: request.hdf5Reading)
     let graph = bundle.graph
     let dtype = DType(rawValue: graph.weights.dtype)!
     let stored = checkpoint.parameters

@@ -3,8 +3,8 @@ import Kernels
 extension GraphDocument {
   /// Checks that the graph is well formed and consistent with its weights: format version,
   /// unique names, inputs defined before use, weight roles and references, every weight used,
-  /// and, by shape inference from the input contract, every recorded output shape and every
-  /// weight shape.
+  /// every tensor located as its storage requires, and, by shape inference from the input
+  /// contract, every recorded output shape and every weight shape.
   ///
   /// - Throws: ``GraphError`` naming the first problem.
   public func validate() throws {
@@ -15,9 +15,13 @@ extension GraphDocument {
     guard input.shape.count == 4, input.shape[0] == -1, input.shape[3] == 3, input.shape[1] > 0, input.shape[2] > 0 else {
       throw GraphError("input shape \(input.shape) is not [-1, height, width, 3]")
     }
+    try weights.validateLocations()
     var shapes: [String: [Int]] = [input.name: input.shape]
     var used: Set<String> = []
     for node in nodes {
+      guard !node.name.isEmpty, !node.name.contains("/") else {
+        throw GraphError("node name '\(node.name)' is empty or contains '/'")
+      }
       guard shapes[node.name] == nil else { throw GraphError("node '\(node.name)' is defined twice") }
       guard node.inputs.count == node.operation.arity else {
         throw GraphError("node '\(node.name)': \(node.operation.name) takes \(node.operation.arity) input(s)")

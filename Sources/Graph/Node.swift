@@ -23,6 +23,15 @@ public struct Node: Equatable, Sendable {
   }
 }
 
+extension Node {
+  /// The node's weights in its operation's role order (required roles, then optional ones):
+  /// `(role, tensor name)`.
+  public var orderedWeights: [(role: String, tensor: String)] {
+    let roles = operation.weightRoles
+    return (roles.required + roles.optional).compactMap { role in weights[role].map { (role, $0) } }
+  }
+}
+
 extension Node: Codable {
   private enum Keys: String, CodingKey {
     case name, op, inputs, attributes, weights, outputShape = "output_shape"

@@ -8,25 +8,34 @@ import Models
 /// `mixer-convert convert` (the default command): checkpoint → bundle.
 struct Convert: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Convert a checkpoint (.npz) into a bundle: graph.json plus safetensors shards.",
+    abstract: "Convert a checkpoint (.npz) into a bundle (graph.json plus safetensors shards) or one HDF5 file.",
     discussion: """
       The bundle (formats/bundle-v1.md) holds the canonical layer graph, the input contract \
       and every weight under a framework-neutral name, with its original Flax name, a \
-      CRC-32C per tensor and a SHA-256 per shard. Output is written to a temporary folder \
-      beside OUT and renamed into place at the end: a failure or an interrupt leaves nothing.
+      CRC-32C per tensor and a SHA-256 per shard. An OUT ending in .h5 or .hdf5 (or \
+      --format hdf5) writes the same content as one HDF5 file (formats/hdf5-layout.md) that \
+      h5py and Keras users can read without this tool. Output is written to a temporary \
+      sibling of OUT and renamed into place at the end: a failure or an interrupt leaves nothing.
 
       Examples:
         mixer-convert Mixer-B_16.npz mixer-b16/
         mixer-convert Mixer-B_16.npz mixer-b16-fe/ --variant features --dtype bfloat16
         mixer-convert ViT-B_16.npz vit-b16-384/ --image-size 384
+        mixer-convert ViT-B_16.npz vit-b16.h5 --h5-compress
         mixer-convert Mixer-B_16.npz out/ --force --verify
       """)
 
   @Argument(help: "The .npz checkpoint.")
   var checkpoint: String
 
-  @Argument(help: "The bundle folder to write.")
+  @Argument(help: "The bundle folder, or .h5 file, to write.")
   var output: String
+
+  @Option(help: "bundle or hdf5 (default: hdf5 when OUT ends in .h5 or .hdf5, bundle otherwise).")
+  var format: ExportFormat?
+
+  @Flag(help: "HDF5: store each dataset in chunks, shuffled and gzip-compressed (level 4).")
+  var h5Compress = false
 
   @Option(help: "classification (logits; the default with a head) or features (the pooled pre-head representation).")
   var variant: ExportVariant?
@@ -42,7 +51,7 @@ struct Convert: ParsableCommand {
   @Option(help: "Element type of the exported weights: float32 (lossless), float16 or bfloat16.")
   var dtype: ExportDType = .float32
 
-  @Option(help: ArgumentHelp("Largest shard, in bytes (suffixes KB, MB, GB, KiB, MiB, GiB accepted).", valueName: "bytes"))
+  @Option(help: ArgumentHelp("Bundle: largest shard, in bytes (suffixes KB, MB, GB, KiB, MiB, GiB accepted).", valueName: "bytes"))
   var shardSize: ByteCount = ByteCount(BundleLayout.defaultShardSize)
 
   @Flag(help: "Replace OUT if it exists.")
@@ -66,6 +75,9 @@ struct Convert: ParsableCommand {
   func validate() throws {
     guard shardSize.bytes > 0 else { throw ValidationError("--shard-size must be positive") }
     if let imageSize, imageSize < 1 { throw ValidationError("--image-size must be positive") }
+    if h5Compress, (format ?? ExportFormat.implied(by: output)) != .hdf5 {
+      throw ValidationError("--h5-compress applies to HDF5 output (an OUT ending in .h5, or --format hdf5)")
+    }
   }
 
   func run() throws {
@@ -74,6 +86,8 @@ struct Convert: ParsableCommand {
     request.imageSize = imageSize
     request.classifier = classifier
     request.dtype = dtype.dtype
+    request.format = format
+    request.compressHDF5 = h5Compress
     request.shardSize = shardSize.bytes
     request.replacing = force
     request.allowUnused = allowUnused
@@ -83,6 +97,7 @@ struct Convert: ParsableCommand {
     var report: ParityReportOutput?
     if verify {
       var verification = VerificationRequest(checkpoint: checkpoint, export: output)
+      verification.hdf5Reading = HDF5ReaderCommand.isolated
       verification.threads = threads
       verification.allowUnused = allowUnused
       report = ParityReportOutput(try Verifier.verify(verification))
@@ -108,6 +123,7 @@ enum ExportDType: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension ExportVariant: ExpressibleByArgument {}
+extension ExportFormat: ExpressibleByArgument {}
 extension ViTClassifier: ExpressibleByArgument {}
 
 /// A size in bytes, written as a number with an optional unit.

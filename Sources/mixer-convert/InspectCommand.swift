@@ -5,26 +5,30 @@ import Foundation
 /// `mixer-convert inspect`: the parameter tree and the recognised model.
 struct Inspect: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Show a checkpoint's parameter tree and the model it holds.",
+    abstract: "Show a checkpoint's parameter tree and the model it holds, or what an export holds.",
     discussion: """
       Lists one line per folder and tensor, indented by depth: shape, dtype, parameters and \
-      bytes for tensors, subtotals for folders. Then totals and the recognised model, with any \
-      missing, unused or misshapen tensors. Without --stats only the zip directory and the npy \
-      headers are read, so this is near-instant on multi-gigabyte files.
+      bytes for tensors, subtotals for folders. For a checkpoint (.npz), then totals and the \
+      recognised model, with any missing, unused or misshapen tensors; without --stats only \
+      the zip directory and the npy headers are read, so this is near-instant on \
+      multi-gigabyte files. For an export (a bundle folder or an .h5 file), the tree is over \
+      the canonical weight names, then the model, the input contract, the outputs and the \
+      graph's operations.
 
       Examples:
         mixer-convert inspect Mixer-B_16.npz --depth 1
         mixer-convert inspect ViT-B_16.npz --filter '*encoderblock_0/*' --stats
         mixer-convert inspect ViT-B_16.npz --json | jq .model.summary
+        mixer-convert inspect vit-b16.h5 --depth 1
       """)
 
-  @Argument(help: "The .npz checkpoint.")
+  @Argument(help: "The .npz checkpoint, or an export (bundle folder or .h5 file).")
   var checkpoint: String
 
   @Option(help: "List only this many levels of the tree (1 = top-level folders).")
   var depth: Int?
 
-  @Option(help: "List only tensors whose path matches this glob ('*' also matches '/').")
+  @Option(help: "List only tensors whose path (or canonical name) matches this glob ('*' also matches '/').")
   var filter: String?
 
   @Flag(help: "Read every tensor and show min, max, mean, std and NaN/Inf counts.")
@@ -38,12 +42,13 @@ struct Inspect: ParsableCommand {
   }
 
   func run() throws {
-    let report = try Inspector.inspect(
-      path: checkpoint, options: InspectOptions(depth: depth, filter: filter, statistics: stats))
-    if json {
-      try Console.printJSON(report)
+    let options = InspectOptions(depth: depth, filter: filter, statistics: stats)
+    if Inspector.isExport(checkpoint) {
+      let report = try Inspector.inspectExport(path: checkpoint, options: options, hdf5: HDF5ReaderCommand.isolated)
+      if json { try Console.printJSON(report) } else { InspectionText.lines(report, statistics: stats).forEach { print($0) } }
     } else {
-      for line in InspectionText.lines(report, statistics: stats) { print(line) }
+      let report = try Inspector.inspect(path: checkpoint, options: options)
+      if json { try Console.printJSON(report) } else { InspectionText.lines(report, statistics: stats).forEach { print($0) } }
     }
   }
 }

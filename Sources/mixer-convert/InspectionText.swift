@@ -5,25 +5,7 @@ import Models
 /// Renders an ``InspectionReport`` as aligned text.
 enum InspectionText {
   static func lines(_ report: InspectionReport, statistics: Bool) -> [String] {
-    var rows: [[String]] = []
-    for node in report.nodes {
-      let name = String(repeating: "  ", count: node.depth - 1) + node.name + (node.kind == .folder ? "/" : "")
-      var row = [name, node.shape.map(shapeText) ?? "", node.dtype?.rawValue ?? "",
-                 groupedDigits(node.parameters), Formatting.bytes(node.bytes)]
-      if node.kind == .folder { row[1] = "\(node.tensors) tensor" + (node.tensors == 1 ? "" : "s") }
-      if statistics {
-        if let s = node.statistics {
-          row += [s.min, s.max, s.mean, s.std].map(Formatting.number) + ["\(s.nanCount)", "\(s.infCount)"]
-        } else {
-          row += Array(repeating: "", count: 6)
-        }
-      }
-      rows.append(row)
-    }
-    var header = ["name", "shape", "dtype", "params", "bytes"]
-    if statistics { header += ["min", "max", "mean", "std", "nan", "inf"] }
-    var lines = table([header] + rows, rightAligned: [3, 4, 5, 6, 7, 8, 9, 10])
-    lines.append("")
+    var lines = treeLines(report.nodes, statistics: statistics)
     var totals = "total: \(groupedDigits(report.parameters)) parameters in \(report.tensors) tensors, "
     totals += "\(Formatting.bytes(report.bytes)) of data; file \(Formatting.bytes(report.fileBytes)) (\(report.compression))"
     lines.append(totals)
@@ -45,6 +27,53 @@ enum InspectionText {
     } else {
       lines.append("layout: every expected tensor present with the expected shape; nothing unused")
     }
+    return lines
+  }
+
+  /// An export: its weight tree, then what it holds and how to feed it.
+  static func lines(_ report: ExportInspectionReport, statistics: Bool) -> [String] {
+    var lines = treeLines(report.nodes, statistics: statistics)
+    let container = report.container == .bundle ? "bundle folder" : "HDF5 file"
+    lines.append("total: \(groupedDigits(report.parameters)) parameters in \(report.tensors) tensors, "
+                 + "\(Formatting.bytes(report.bytes)) of \(report.dtype) data; \(container) \(Formatting.bytes(report.fileBytes))")
+    let model = report.model
+    lines.append("model: \(model.name) · \(model.variant) · from \(model.source.file) (SHA-256 \(model.source.sha256.prefix(12))…)"
+                 + " · \(report.generator.name) \(report.generator.version), format \(report.formatVersion)")
+    let shape = report.input.shape.map { $0 == -1 ? "N" : String($0) }.joined(separator: ", ")
+    lines.append("input: \(report.input.name) [\(shape)] \(report.input.layout) \(report.input.dtype): "
+                 + report.input.preprocessing.description)
+    for output in report.outputs {
+      let shape = output.shape.map { $0 == -1 ? "N" : String($0) }.joined(separator: ", ")
+      lines.append("output: \(output.name) [\(shape)]: \(output.description)")
+    }
+    let operations = report.operations.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+    lines.append("graph: \(report.operations.values.reduce(0, +)) nodes: "
+                 + operations.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+    lines.append("checksums: not checked here (run and verify check every one)")
+    return lines
+  }
+
+  /// The folder and tensor lines, as a table with a header.
+  private static func treeLines(_ nodes: [InspectionReport.Node], statistics: Bool) -> [String] {
+    var rows: [[String]] = []
+    for node in nodes {
+      let name = String(repeating: "  ", count: node.depth - 1) + node.name + (node.kind == .folder ? "/" : "")
+      var row = [name, node.shape.map(shapeText) ?? "", node.dtype?.rawValue ?? "",
+                 groupedDigits(node.parameters), Formatting.bytes(node.bytes)]
+      if node.kind == .folder { row[1] = "\(node.tensors) tensor" + (node.tensors == 1 ? "" : "s") }
+      if statistics {
+        if let s = node.statistics {
+          row += [s.min, s.max, s.mean, s.std].map(Formatting.number) + ["\(s.nanCount)", "\(s.infCount)"]
+        } else {
+          row += Array(repeating: "", count: 6)
+        }
+      }
+      rows.append(row)
+    }
+    var header = ["name", "shape", "dtype", "params", "bytes"]
+    if statistics { header += ["min", "max", "mean", "std", "nan", "inf"] }
+    var lines = table([header] + rows, rightAligned: [3, 4, 5, 6, 7, 8, 9, 10])
+    lines.append("")
     return lines
   }
 

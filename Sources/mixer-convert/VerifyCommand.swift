@@ -60,6 +60,7 @@ struct Verify: ParsableCommand {
 
   func run() throws {
     var request = VerificationRequest(checkpoint: checkpoint, export: export)
+    request.hdf5Reading = HDF5ReaderCommand.isolated
     request.seed = seed
     request.batch = batch
     request.input = input

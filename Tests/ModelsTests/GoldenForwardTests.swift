@@ -98,7 +98,8 @@ import TestSupport
       model: ModelInfo(family: architecture.family.rawValue, name: "t", upstreamName: nil, variant: "x", parameters: 0,
                        config: plan.config, source: SourceInfo(file: "f", bytes: 0, sha256: "", keyPrefix: "")),
       input: .image(height: plan.imageSize, width: plan.imageSize), outputs: plan.outputs, nodes: plan.nodes,
-      weights: WeightManifest(dtype: "float32", index: "i", shards: [], tensors: manifest))
+      weights: WeightManifest(dtype: "float32", index: "i", shards: [Shard(file: "s", bytes: 8, sha256: "")],
+                              tensors: manifest))
     return try GraphExecutor(graph: graph, weights: weights, compute: Compute(path: path))
   }
 }

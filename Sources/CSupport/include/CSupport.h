@@ -19,4 +19,8 @@ uint32_t csupport_crc32c(uint32_t crc, const void *data, size_t length);
 /// CRC-32C computed with the portable table only (for tests of the dispatch).
 uint32_t csupport_crc32c_portable(uint32_t crc, const void *data, size_t length);
 
+/// Fixes the C library's mmap threshold at `bytes` (glibc: mallopt M_MMAP_THRESHOLD), so
+/// large buffers are always mapped and returned to the system when freed; a no-op elsewhere.
+void csupport_fix_mmap_threshold(size_t bytes);
+
 #endif

@@ -1,0 +1,103 @@
+import CHDF5
+
+/// libhdf5, opened once with its own error-stack printing turned off: every failure is
+/// reported by us, as one line naming the file.
+enum HDF5Library {
+  /// Whether the library initialised; touch it before any other HDF5 call.
+  static let ready: Bool = H5open() >= 0 && mc_h5_silence_errors() >= 0
+}
+
+/// An HDF5 identifier (file, group, dataset, dataspace, datatype, property list or attribute)
+/// that is closed when released.
+final class HDF5Handle {
+  let id: hid_t
+  private let close: (hid_t) -> herr_t
+
+  /// Wraps `id`, or throws `failure()` when libhdf5 returned an error (a negative id).
+  init(_ id: hid_t, close: @escaping (hid_t) -> herr_t, or failure: @autoclosure () -> Error) throws {
+    guard id >= 0 else { throw failure() }
+    self.id = id
+    self.close = close
+  }
+
+  deinit { _ = close(id) }
+}
+
+/// The HDF5 calls mixer-convert makes, each failure turned into a ``BundleError`` that names
+/// the file (and the object, when there is one).
+struct HDF5Calls {
+  /// The file, for error messages.
+  let path: String
+
+  func error(_ reason: String, tensor: String? = nil) -> BundleError {
+    BundleError(path: path, tensor: tensor, reason: reason)
+  }
+
+  func check(_ status: herr_t, _ what: @autoclosure () -> String) throws {
+    guard status >= 0 else { throw error(what()) }
+  }
+
+  func propertyList(_ kind: hid_t) throws -> HDF5Handle {
+    try HDF5Handle(H5Pcreate(kind), close: H5Pclose, or: error("libhdf5 cannot create a property list"))
+  }
+
+  func scalarSpace() throws -> HDF5Handle {
+    try HDF5Handle(H5Screate(H5S_SCALAR), close: H5Sclose, or: error("libhdf5 cannot create a dataspace"))
+  }
+
+  func simpleSpace(_ dims: [Int]) throws -> HDF5Handle {
+    let extents = dims.map { hsize_t($0) }
+    return try HDF5Handle(H5Screate_simple(Int32(extents.count), extents, nil), close: H5Sclose,
+                          or: error("libhdf5 cannot create a dataspace of shape \(dims)"))
+  }
+
+  func utf8StringType() throws -> HDF5Handle {
+    try HDF5Handle(mc_h5t_utf8_string(), close: H5Tclose, or: error("libhdf5 cannot create a string type"))
+  }
+
+  /// Writes a variable-length UTF-8 string attribute, as h5py writes Python strings.
+  func writeAttribute(_ object: hid_t, _ name: String, _ value: String) throws {
+    let type = try utf8StringType()
+    let space = try scalarSpace()
+    let attribute = try HDF5Handle(H5Acreate2(object, name, type.id, space.id, mc_h5p_default(), mc_h5p_default()),
+                                   close: H5Aclose, or: error("cannot create attribute '\(name)'"))
+    try check(mc_h5a_write_string(attribute.id, type.id, value), "cannot write attribute '\(name)'")
+  }
+
+  /// Writes a one-dimensional 64-bit integer attribute.
+  func writeAttribute(_ object: hid_t, _ name: String, _ values: [Int]) throws {
+    let space = try simpleSpace([values.count])
+    let attribute = try HDF5Handle(
+      H5Acreate2(object, name, mc_h5t_std_i64le(), space.id, mc_h5p_default(), mc_h5p_default()),
+      close: H5Aclose, or: error("cannot create attribute '\(name)'"))
+    let wide = values.map(Int64.init)
+    try check(H5Awrite(attribute.id, mc_h5t_native_int64(), wide), "cannot write attribute '\(name)'")
+  }
+
+  /// Reads a scalar variable-length string attribute, or nil when the object has none.
+  func readStringAttribute(_ object: hid_t, _ name: String) throws -> String? {
+    guard H5Aexists(object, name) > 0 else { return nil }
+    let attribute = try HDF5Handle(H5Aopen(object, name, mc_h5p_default()), close: H5Aclose,
+                                   or: error("cannot open attribute '\(name)'"))
+    return try readString(attribute.id, what: "attribute '\(name)'", read: mc_h5a_read_string, type: H5Aget_type,
+                          space: H5Aget_space)
+  }
+
+  /// Reads a scalar variable-length string from an attribute or dataset.
+  func readString(_ object: hid_t, what: String, read: (hid_t, hid_t, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> herr_t,
+                  type: (hid_t) -> hid_t, space: (hid_t) -> hid_t) throws -> String {
+    let stored = try HDF5Handle(type(object), close: H5Tclose, or: error("cannot read the type of \(what)"))
+    let extent = try HDF5Handle(space(object), close: H5Sclose, or: error("cannot read the shape of \(what)"))
+    guard H5Tget_class(stored.id) == H5T_STRING, H5Tis_variable_str(stored.id) > 0,
+      H5Sget_simple_extent_type(extent.id) == H5S_SCALAR
+    else {
+      throw error("\(what) is not a variable-length string")
+    }
+    let memory = try utf8StringType()
+    var value: UnsafeMutablePointer<CChar>?
+    try check(read(object, memory.id, &value), "cannot read \(what)")
+    defer { mc_h5_free_string(value) }
+    guard let value else { throw error("\(what) is empty") }
+    return String(cString: value)
+  }
+}

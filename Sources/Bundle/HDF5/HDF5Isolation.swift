@@ -1,0 +1,142 @@
+import Checkpoint
+import Foundation
+import Graph
+
+/// How HDF5 exports are read.
+///
+/// libhdf5 is not robust against damaged files: a flipped byte in a file's metadata can make
+/// it read out of bounds and crash. Read in a child process, such a file fails that process
+/// only, and the caller reports it as one line.
+public enum HDF5Reading: Sendable {
+  /// libhdf5 in this process (trusted files, tests).
+  case inProcess
+  /// libhdf5 in a child: `executable internal-read-hdf5 PATH [--no-checksum]`, which streams
+  /// the checked export back (see ``HDF5Transfer``).
+  case isolated(executable: String)
+}
+
+/// The stream a child reader sends its parent: `MCH5`, the graph document's length (8 bytes,
+/// little-endian) and bytes, then every tensor in name order as its length and bytes. The
+/// parent checks it all again (graph, sizes) rather than trusting it.
+public enum HDF5Transfer {
+  static let magic = Array("MCH5".utf8)
+
+  /// Sends an opened export on `descriptor` (the child's side).
+  public static func send(_ export: LoadedHDF5, to descriptor: Int32) throws {
+    let graph = try BundleLayout.json(export.graph)
+    try (magic + littleEndian(graph.count) + graph).withUnsafeBytes { try write($0, descriptor) }
+    for name in export.graph.weights.tensors.keys.sorted() {
+      let bytes = export.storedBytes(of: name)!
+      try littleEndian(bytes.count).withUnsafeBytes { try write($0, descriptor) }
+      try write(bytes, descriptor)
+    }
+  }
+
+  /// Runs the child reader on `path` and returns what it sent, or the one-line error it (or
+  /// libhdf5's crash) ended with.
+  static func receive(_ path: String, executable: String, checksums: Bool) throws -> TransferredExport {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = ["internal-read-hdf5", path] + (checksums ? [] : ["--no-checksum"])
+    let output = Pipe()
+    #if os(Linux)
+      // A 1 MiB pipe (F_SETPIPE_SZ, 1031) instead of 64 KiB: a sixteenth of the round trips
+      // between the two processes for the same data.
+      _ = fcntl(output.fileHandleForWriting.fileDescriptor, 1031, 1 << 20)
+    #endif
+    let errors = Pipe()
+    process.standardOutput = output
+    process.standardError = errors
+    process.standardInput = FileHandle.nullDevice
+    do { try process.run() } catch {
+      throw BundleError(path: path, reason: "cannot start the HDF5 reader \(executable): \(error.localizedDescription)")
+    }
+    let messages = Messages()
+    let drained = DispatchGroup()
+    DispatchQueue.global().async(group: drained) { messages.data = errors.fileHandleForReading.readDataToEndOfFile() }
+    let reader = StreamReader(output.fileHandleForReading.fileDescriptor)
+    let received = Result { try TransferredExport(path: path, stream: reader) }
+    try? output.fileHandleForReading.close()
+    process.waitUntilExit()
+    drained.wait()
+    if process.terminationReason == .uncaughtSignal {
+      throw BundleError(path: path, reason: "libhdf5 crashed reading it (signal \(process.terminationStatus)): the file is corrupt")
+    }
+    guard process.terminationStatus == 0 else {
+      // The child's last line is `mixer-convert: error: PATH: REASON`.
+      let last = String(decoding: messages.data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+      let prefix = "mixer-convert: error: \(path): "
+      let reason = last.hasPrefix(prefix)
+        ? String(last.dropFirst(prefix.count)) : "the HDF5 reader failed (status \(process.terminationStatus)): \(last)"
+      throw BundleError(path: path, reason: reason)
+    }
+    return try received.get()
+  }
+
+  private static func littleEndian(_ value: Int) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
+
+  private static func write(_ bytes: UnsafeRawBufferPointer, _ descriptor: Int32) throws {
+    var offset = 0
+    while offset < bytes.count {
+      let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+      if written < 0, errno == EINTR { continue }
+      guard written > 0 else { throw BundleError(path: "standard output", reason: "cannot write: \(String(cString: strerror(errno)))") }
+      offset += written
+    }
+  }
+
+  /// The child's standard error, filled by another thread.
+  private final class Messages: @unchecked Sendable { var data = Data() }
+}
+
+/// Exact-length reads from a pipe.
+struct StreamReader {
+  let descriptor: Int32
+  init(_ descriptor: Int32) { self.descriptor = descriptor }
+
+  /// Fills `buffer` completely, or returns false at a premature end.
+  func read(into buffer: UnsafeMutableRawBufferPointer) -> Bool {
+    var offset = 0
+    while offset < buffer.count {
+      let got = Foundation.read(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+      if got < 0, errno == EINTR { continue }
+      guard got > 0 else { return false }
+      offset += got
+    }
+    return true
+  }
+
+  func count() -> Int? {
+    var bytes = [UInt8](repeating: 0, count: 8)
+    guard bytes.withUnsafeMutableBytes({ read(into: $0) }) else { return nil }
+    return bytes.enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+  }
+}
+
+/// An HDF5 export as a child reader sent it.
+final class TransferredExport: LoadedExport {
+  let path: String
+  let graph: GraphDocument
+  private let buffers = TensorBuffers()
+
+  init(path: String, stream: StreamReader) throws {
+    self.path = path
+    let incomplete = BundleError(path: path, reason: "the HDF5 reader stopped early")
+    var magic = [UInt8](repeating: 0, count: 4)
+    guard magic.withUnsafeMutableBytes({ stream.read(into: $0) }), magic == HDF5Transfer.magic,
+      let length = stream.count(), length <= JSONDocument.maxBytes
+    else { throw incomplete }
+    var json = [UInt8](repeating: 0, count: length)
+    guard json.withUnsafeMutableBytes({ stream.read(into: $0) }) else { throw incomplete }
+    graph = try JSONDocument.decode(GraphDocument.self, from: Data(json), path: path)
+    do { try graph.validate() } catch let error as GraphError { throw BundleError(path: path, reason: error.message) }
+    guard graph.weights.storage == .hdf5, let dtype = DType(rawValue: graph.weights.dtype) else { throw incomplete }
+    for name in graph.weights.tensors.keys.sorted() {
+      let expected = graph.weights.tensors[name]!.shape.reduce(1, *) * dtype.itemSize
+      guard let count = stream.count(), count == expected else { throw incomplete }
+      guard stream.read(into: buffers.allocate(name, count: count)) else { throw incomplete }
+    }
+  }
+
+  func storedBytes(of name: String) -> UnsafeRawBufferPointer? { buffers[name] }
+}

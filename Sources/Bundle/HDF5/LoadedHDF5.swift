@@ -1,0 +1,140 @@
+import CHDF5
+import Checkpoint
+import FileIO
+import Foundation
+import Graph
+
+/// An HDF5 export opened for running: the graph document read from `graph.json`, every weight
+/// read from its dataset and checked.
+///
+/// Opening refuses, with one line naming the file and tensor, a file libhdf5 cannot open
+/// (truncated, corrupt, not HDF5), one without the format attributes or the graph document, an
+/// invalid graph, and any dataset whose element type, shape or storage is not what the
+/// manifest says: virtual or external datasets (which read other files), filters other than
+/// shuffle and gzip, more data claimed than its storage can hold, or (unless checksums are
+/// skipped) a CRC-32C that does not match.
+public final class LoadedHDF5: LoadedExport {
+  public let path: String
+  public let graph: GraphDocument
+  private let buffers = TensorBuffers()
+
+  /// The most a gzip stream expands (deflate's limit is about 1032:1).
+  private static let maxExpansion = 1100
+
+  /// Opens and checks an HDF5 export, reading every tensor into memory.
+  ///
+  /// - Parameter checksums: verify every tensor's CRC-32C.
+  public init(path: String, checksums: Bool = true) throws {
+    self.path = path
+    let calls = HDF5Calls(path: path)
+    guard HDF5Library.ready else { throw calls.error("libhdf5 failed to initialise") }
+    guard Exports.isHDF5(path) else { throw calls.error("is not an HDF5 file (it does not start with the HDF5 signature)") }
+    let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    let file = try HDF5Handle(H5Fopen(path, mc_h5f_acc_rdonly(), mc_h5p_default()), close: H5Fclose,
+                              or: calls.error("libhdf5 cannot open it: the file is truncated or corrupt"))
+    guard try calls.readStringAttribute(file.id, "format") == HDF5Layout.formatName else {
+      throw calls.error("is not a mixer-convert export (no root attribute format = \"\(HDF5Layout.formatName)\")")
+    }
+    let version = try calls.readStringAttribute(file.id, "format_version") ?? "?"
+    guard version.split(separator: ".").first == HDF5Layout.formatVersion.split(separator: ".").first else {
+      throw calls.error("HDF5 layout version \(version) is not supported (this reader knows \(HDF5Layout.formatVersion))")
+    }
+    graph = try Self.readGraph(file.id, calls)
+    let dtype = DType(rawValue: graph.weights.dtype)
+    guard let dtype, [.float32, .float16, .bfloat16].contains(dtype) else {
+      throw calls.error("weight dtype '\(graph.weights.dtype)' is not float32, float16 or bfloat16")
+    }
+    let memoryLimit = Int(ProcessInfo.processInfo.physicalMemory / 2)
+    var total = 0
+    for (name, entry) in graph.weights.tensors.sorted(by: { $0.key < $1.key }) {
+      let bytes = entry.shape.reduce(1, *) * dtype.itemSize
+      total += bytes
+      guard total <= memoryLimit else {
+        throw calls.error("its tensors claim more than half of this machine's memory", tensor: name)
+      }
+      let buffer = buffers.allocate(name, count: bytes)
+      try Self.read(name, entry, dtype: dtype, from: file.id, into: buffer, fileSize: fileSize, calls)
+      if checksums {
+        let crc = CRC32C.hex(CRC32C.checksum(UnsafeRawBufferPointer(buffer)))
+        guard crc == entry.crc32c else {
+          throw calls.error("CRC-32C is \(crc), expected \(entry.crc32c): the data is corrupt", tensor: name)
+        }
+      }
+    }
+  }
+
+  public func storedBytes(of name: String) -> UnsafeRawBufferPointer? { buffers[name] }
+
+  private static func readGraph(_ file: hid_t, _ calls: HDF5Calls) throws -> GraphDocument {
+    let location = "dataset '\(HDF5Layout.graphDataset)'"
+    guard H5Lexists(file, HDF5Layout.graphDataset, mc_h5p_default()) > 0 else {
+      throw calls.error("has no '\(HDF5Layout.graphDataset)' dataset")
+    }
+    let dataset = try HDF5Handle(H5Dopen2(file, HDF5Layout.graphDataset, mc_h5p_default()), close: H5Dclose,
+                                 or: calls.error("cannot open the '\(HDF5Layout.graphDataset)' dataset"))
+    let text = try calls.readString(dataset.id, what: "dataset '\(HDF5Layout.graphDataset)'", read: mc_h5d_read_string,
+                                    type: H5Dget_type, space: H5Dget_space)
+    let graph: GraphDocument
+    do {
+      graph = try JSONDocument.decode(GraphDocument.self, from: Data(text.utf8), path: calls.path)
+    } catch let error as BundleError {
+      throw calls.error("\(location): \(error.reason)")
+    }
+    do { try graph.validate() } catch let error as GraphError { throw calls.error("\(location): \(error.message)") }
+    guard graph.weights.storage == .hdf5 else {
+      throw calls.error("\(location): describes \(graph.weights.storage.rawValue) weights, not HDF5 datasets")
+    }
+    return graph
+  }
+
+  /// Reads one tensor's dataset after checking it is what the manifest says.
+  private static func read(_ name: String, _ entry: TensorEntry, dtype: DType, from file: hid_t,
+                           into buffer: UnsafeMutableRawBufferPointer, fileSize: Int, _ calls: HDF5Calls) throws {
+    let path = entry.dataset!
+    func fail(_ reason: String) -> BundleError { calls.error("dataset '\(path)' " + reason, tensor: name) }
+    // H5Lexists fails, rather than answering no, when a parent group is missing.
+    let parents = path.split(separator: "/").indices.map { path.split(separator: "/")[0...$0].joined(separator: "/") }
+    guard parents.allSatisfy({ H5Lexists(file, $0, mc_h5p_default()) > 0 }) else { throw fail("is missing") }
+    let dataset = try HDF5Handle(H5Dopen2(file, path, mc_h5p_default()), close: H5Dclose, or: fail("cannot be opened"))
+    let type = try HDF5Handle(H5Dget_type(dataset.id), close: H5Tclose, or: fail("has an unreadable type"))
+    guard HDF5Layout.matches(type.id, dtype) else { throw fail("does not hold \(dtype.rawValue) elements") }
+    if let stated = try calls.readStringAttribute(dataset.id, "dtype"), stated != dtype.rawValue {
+      throw fail("says dtype '\(stated)' but the export is \(dtype.rawValue)")
+    }
+    let space = try HDF5Handle(H5Dget_space(dataset.id), close: H5Sclose, or: fail("has an unreadable shape"))
+    let rank = Int(H5Sget_simple_extent_ndims(space.id))
+    guard rank == entry.shape.count else { throw fail("has rank \(rank), the manifest says shape \(entry.shape)") }
+    var dims = [hsize_t](repeating: 0, count: rank)
+    guard H5Sget_simple_extent_dims(space.id, &dims, nil) == rank, dims.map({ Int($0) }) == entry.shape else {
+      throw fail("has shape \(dims), the manifest says \(entry.shape)")
+    }
+    let properties = try HDF5Handle(H5Dget_create_plist(dataset.id), close: H5Pclose, or: fail("has unreadable properties"))
+    let layout = H5Pget_layout(properties.id)
+    guard layout == H5D_CONTIGUOUS || layout == H5D_CHUNKED || layout == H5D_COMPACT else {
+      throw fail("is a virtual dataset, which reads other files: refused")
+    }
+    guard H5Pget_external_count(properties.id) == 0 else { throw fail("keeps its data in external files: refused") }
+    for index in 0..<max(0, H5Pget_nfilters(properties.id)) {
+      var flags: UInt32 = 0
+      var count = 0
+      var config: UInt32 = 0
+      let filter = H5Pget_filter2(properties.id, UInt32(index), &flags, &count, nil, 0, nil, &config)
+      guard filter == mc_h5z_filter_deflate() || filter == mc_h5z_filter_shuffle() else {
+        throw fail("uses HDF5 filter \(filter); only shuffle and gzip are read")
+      }
+    }
+    let bytes = entry.shape.reduce(1, *) * dtype.itemSize
+    let stored = Int(clamping: H5Dget_storage_size(dataset.id))
+    guard stored <= fileSize else { throw fail("claims \(stored) bytes of storage in a \(fileSize)-byte file") }
+    if layout == H5D_CHUNKED {
+      guard bytes <= stored * maxExpansion + (1 << 20) else {
+        throw fail("claims \(bytes) bytes from \(stored) bytes of storage, more than compression can give")
+      }
+    } else {
+      guard stored == bytes else { throw fail("stores \(stored) bytes, \(bytes) expected") }
+    }
+    guard H5Dread(dataset.id, type.id, mc_h5s_all(), mc_h5s_all(), mc_h5p_default(), buffer.baseAddress) >= 0 else {
+      throw fail("cannot be read: the file is truncated or corrupt")
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import Checkpoint
+import Foundation
+
+/// One tensor as `inspect` lists it.
+struct ListedTensor {
+  /// Its full name (`MixerBlock_0/LayerNorm_0/scale`, `blocks.0.norm1.scale`).
+  let path: String
+  /// The name split into tree levels.
+  let components: [String]
+  let parameters: Int
+  let bytes: Int
+  let dtype: DType
+  let shape: [Int]
+}
+
+/// The folder-and-tensor lines of `inspect`, from tensors in display order: folders precede
+/// their contents and carry subtotals over the tensors that pass the filter; `--depth` hides
+/// deeper lines without changing the subtotals.
+enum InspectionTree {
+  static func nodes(_ tensors: [ListedTensor], separator: String, options: InspectOptions) -> [InspectionReport.Node] {
+    let visible = tensors.filter { tensor in options.filter.map { fnmatch($0, tensor.path, 0) == 0 } ?? true }
+    var nodes: [InspectionReport.Node] = []
+    collect(visible[...], depth: 0, path: "", separator: separator, options: options, into: &nodes)
+    return nodes
+  }
+
+  /// Adds the lines of `tensors` (all under `path`) at `depth`; returns their totals.
+  @discardableResult
+  private static func collect(_ tensors: ArraySlice<ListedTensor>, depth: Int, path: String, separator: String,
+                              options: InspectOptions, into nodes: inout [InspectionReport.Node])
+    -> (parameters: Int, bytes: Int, tensors: Int)
+  {
+    // Children in order of first appearance, which is display order.
+    var order: [String] = []
+    var groups: [String: [ListedTensor]] = [:]
+    for tensor in tensors {
+      let name = tensor.components[depth]
+      if groups[name] == nil { order.append(name) }
+      groups[name, default: []].append(tensor)
+    }
+    var totals = (parameters: 0, bytes: 0, tensors: 0)
+    for name in order {
+      let members = groups[name]!
+      let childPath = path.isEmpty ? name : path + separator + name
+      let level = depth + 1
+      let shown = level <= (options.depth ?? .max)
+      if members.count == 1, members[0].components.count == level {
+        let tensor = members[0]
+        if shown {
+          nodes.append(.init(path: tensor.path, name: name, depth: level, kind: .tensor, parameters: tensor.parameters,
+                             bytes: tensor.bytes, tensors: 1, dtype: tensor.dtype, shape: tensor.shape, statistics: nil))
+        }
+        totals = (totals.parameters + tensor.parameters, totals.bytes + tensor.bytes, totals.tensors + 1)
+        continue
+      }
+      let slot = nodes.count
+      let sub = collect(members.filter { $0.components.count > level }[...], depth: level, path: childPath,
+                        separator: separator, options: options, into: &nodes)
+      if shown {
+        nodes.insert(.init(path: childPath, name: name, depth: level, kind: .folder, parameters: sub.parameters,
+                           bytes: sub.bytes, tensors: sub.tensors, dtype: nil, shape: nil, statistics: nil), at: slot)
+      }
+      totals = (totals.parameters + sub.parameters, totals.bytes + sub.bytes, totals.tensors + sub.tensors)
+    }
+    return totals
+  }
+}

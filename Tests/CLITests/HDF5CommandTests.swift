@@ -1,0 +1,94 @@
+import Checkpoint
+import Foundation
+import Testing
+import TestSupport
+
+/// The HDF5 option through the command line: writing, the three readers, and damaged files.
+@Suite struct HDF5CommandTests {
+  private func json(_ result: CommandResult) throws -> [String: Any] {
+    try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as! [String: Any]
+  }
+
+  @Test func convertWritesHDF5AndEveryReaderAcceptsIt() throws {
+    let dir = TemporaryDirectory()
+    let source = Fixtures.path("vit_tiny_token")
+    let converted = try CommandRunner.run([source, dir.file("m.h5"), "--h5-compress", "--verify"])
+    #expect(converted.status == 0, "\(converted.standardError)")
+    #expect(converted.standardOutput.hasPrefix("custom ViT · 42,666 params · float32 · 0.2 MiB in HDF5"))
+    let input = Fixtures.path("vit_tiny_token", "input.npy")
+    let ran = try CommandRunner.run(["run", dir.file("m.h5"), "--input", input, "--output", dir.file("o.npy")])
+    #expect(ran.status == 0 && ran.standardOutput == "\(dir.file("o.npy")): logits [2, 10]\n", "\(ran.standardError)")
+    let (_, values) = try NpyFile.readFloats(path: dir.file("o.npy"))
+    let (_, golden) = try NpyFile.readFloats(path: Fixtures.path("vit_tiny_token", "logits.npy"))
+    #expect(zip(values, golden).allSatisfy { abs($0 - $1) <= 1e-5 })
+    let verified = try CommandRunner.run(["verify", source, dir.file("m.h5"), "--json"])
+    #expect(verified.status == 0)
+    #expect(try json(verified)["passed"] as? Bool == true)
+    let inspected = try json(try CommandRunner.run(["inspect", dir.file("m.h5"), "--json", "--depth", "1"]))
+    #expect(inspected["kind"] as? String == "export" && inspected["container"] as? String == "hdf5")
+    #expect(inspected["parameters"] as? Int == 42_666 && inspected["tensors"] as? Int == 40)
+    #expect((inspected["operations"] as? [String: Int])?["MultiHeadAttention"] == 2)
+    let text = try CommandRunner.run(["inspect", dir.file("m.h5"), "--filter", "blocks.1.attention.*"])
+    #expect(text.status == 0 && text.standardOutput.contains("query_kernel  (32, 4, 8)"), "\(text.standardOutput)")
+    #expect(text.standardOutput.contains("output: logits [N, 10]"))
+    // A bundle folder is inspected the same way.
+    #expect(try CommandRunner.run([source, dir.file("b"), "--quiet"]).status == 0)
+    let folder = try json(try CommandRunner.run(["inspect", dir.file("b"), "--json"]))
+    #expect(folder["container"] as? String == "bundle" && folder["parameters"] as? Int == 42_666)
+  }
+
+  @Test func formatOptionsAreChecked() throws {
+    let dir = TemporaryDirectory()
+    let source = Fixtures.path("mixer_tiny")
+    let misplaced = try CommandRunner.run([source, dir.file("out"), "--h5-compress"])
+    #expect(misplaced.status == 2 && misplaced.standardError.contains("--h5-compress applies to HDF5 output"))
+    #expect(try CommandRunner.run([source, dir.file("weights.bin"), "--format", "hdf5", "--quiet"]).status == 0)
+    let header = try FileHandle(forReadingFrom: URL(fileURLWithPath: dir.file("weights.bin"))).read(upToCount: 4)
+    #expect(header.map(Array.init) == [0x89, 0x48, 0x44, 0x46])
+    let again = try CommandRunner.run([source, dir.file("weights.bin"), "--format", "hdf5"])
+    #expect(again.status == 2 && again.standardError.contains("already exists; pass --force to replace it"))
+    #expect(Set(dir.contents()) == ["weights.bin"])
+  }
+
+  /// Damaged files: every reader exits 2 with one line of ours (libhdf5 prints nothing), or,
+  /// when the damage is in bytes nothing reads, gives exactly the undamaged outputs. Some of
+  /// these flips make libhdf5 1.10 crash; the child reader contains that.
+  @Test func damagedFilesExitTwoWithOneLineAndNeverCrash() throws {
+    let dir = TemporaryDirectory()
+    let source = Fixtures.path("vit_tiny_token")
+    #expect(try CommandRunner.run([source, dir.file("m.h5"), "--quiet"]).status == 0)
+    let input = Fixtures.path("vit_tiny_token", "input.npy")
+    #expect(try CommandRunner.run(["run", dir.file("m.h5"), "--input", input, "--output", dir.file("ref.npy")]).status == 0)
+    let reference = try NpyFile.readFloats(path: dir.file("ref.npy")).values
+    let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir.file("m.h5"))))
+    var damaged: [(String, [UInt8])] = [("empty", []), ("signature only", Array(original.prefix(8)))]
+    for cut in [100, 800, 2000, 4000, original.count / 2, original.count - 1] {
+      damaged.append(("cut at \(cut)", Array(original.prefix(cut))))
+    }
+    for offset in [8, 40, 96, 500, 973, 1200, 2079, 2191, 2600, 3017, 3400, 4025, original.count / 2, original.count - 100] {
+      var bytes = original
+      bytes[offset] ^= 0x5A
+      damaged.append(("flip at \(offset)", bytes))
+    }
+    var refused = 0
+    for (label, bytes) in damaged {
+      let path = dir.write("d.h5", bytes)
+      for arguments in [["run", path, "--input", input, "--output", dir.file("o.npy"), "--force"],
+                        ["verify", source, path], ["inspect", path]] {
+        let result = try CommandRunner.run(arguments)
+        #expect(result.status == 0 || result.status == 2, "\(label) \(arguments[0]): status \(result.status)")
+        if result.status == 2 {
+          #expect(result.standardError.hasPrefix("mixer-convert: error: \(path)"), "\(label): \(result.standardError)")
+          #expect(result.standardError.split(separator: "\n").count == 1, "\(label): \(result.standardError)")
+          refused += 1
+        } else if arguments[0] == "run" {
+          #expect(try NpyFile.readFloats(path: dir.file("o.npy")).values == reference, "\(label): different outputs")
+        }
+      }
+    }
+    #expect(refused >= 3 * 8, "every truncation is refused by every reader")
+    let text = dir.write("text.h5", Array("not hdf5".utf8))
+    let notHDF5 = try CommandRunner.run(["run", text, "--input", input, "--output", dir.file("o.npy"), "--force"])
+    #expect(notHDF5.status == 2 && notHDF5.standardError.contains("is neither a bundle folder nor an HDF5 file"))
+  }
+}

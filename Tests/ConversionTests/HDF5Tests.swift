@@ -1,0 +1,84 @@
+import Bundle
+import Checkpoint
+import Conversion
+import Foundation
+import Kernels
+import Testing
+import TestSupport
+
+/// The HDF5 export against the bundle export of the same checkpoint: same bytes per tensor,
+/// same outputs bit for bit.
+@Suite struct HDF5Tests {
+  /// The outputs of `export` on a fixture's input.
+  private func outputs(_ export: String, _ fixture: String) throws -> [String: Tensor] {
+    try run(export, on: fixture)
+  }
+
+  @Test(arguments: Fixtures.cases)
+  func hdf5HoldsWhatTheBundleHoldsAndRunsIdentically(fixture: String) throws {
+    let dir = TemporaryDirectory()
+    let bundlePath = try convert(Fixtures.path(fixture), into: dir, name: "b")
+    let plain = try convert(Fixtures.path(fixture), into: dir, name: "m.h5")
+    let packed = try convert(Fixtures.path(fixture), into: dir, name: "c.hdf5") { $0.compressHDF5 = true }
+    let bundle = try LoadedBundle(path: bundlePath)
+    let expected = try outputs(bundlePath, fixture)
+    for path in [plain, packed] {
+      let export = try LoadedHDF5(path: path)
+      #expect(export.graph.nodes == bundle.graph.nodes && export.graph.outputs == bundle.graph.outputs)
+      #expect(export.graph.weights.storage == .hdf5)
+      #expect(Set(export.graph.weights.tensors.keys) == Set(bundle.graph.weights.tensors.keys))
+      for name in bundle.graph.weights.tensors.keys {
+        #expect(Array(export.storedBytes(of: name)!) == Array(bundle.storedBytes(of: name)!), "\(path): \(name)")
+        #expect(export.graph.weights.tensors[name]?.crc32c == bundle.graph.weights.tensors[name]?.crc32c)
+      }
+      let produced = try outputs(path, fixture)
+      for (name, tensor) in expected {
+        #expect(produced[name]?.scalars == tensor.scalars, "\(path): output \(name) differs from the bundle's")
+      }
+    }
+    #expect(maxDifference(expected[bundle.graph.outputs[0].name]!, try golden(fixture, bundle.graph.outputs[0].name + ".npy")) <= 1e-5)
+  }
+
+  @Test(arguments: [DType.float16, .bfloat16])
+  func narrowerDtypesStoreTheBundlesBytesAndVerify(dtype: DType) throws {
+    let dir = TemporaryDirectory()
+    let source = Fixtures.path("r50_vit_tiny")
+    let bundle = try LoadedBundle(path: try convert(source, into: dir, name: "b") { $0.dtype = dtype })
+    let path = try convert(source, into: dir, name: "m.h5") { $0.dtype = dtype; $0.compressHDF5 = true }
+    let export = try LoadedHDF5(path: path)
+    #expect(export.graph.weights.dtype == dtype.rawValue)
+    for name in bundle.graph.weights.tensors.keys {
+      #expect(Array(export.storedBytes(of: name)!) == Array(bundle.storedBytes(of: name)!), "\(name)")
+    }
+    let report = try Verifier.verify(VerificationRequest(checkpoint: source, export: path))
+    #expect(report.passed && report.weights.exact == report.weights.tensors)
+  }
+
+  @Test func writingIsDeterministicAndAtomic() throws {
+    let dir = TemporaryDirectory()
+    for compressed in [false, true] {
+      let a = try convert(Fixtures.path("vit_tiny_repr"), into: dir, name: "a.h5") { $0.compressHDF5 = compressed; $0.replacing = true }
+      let first = try Data(contentsOf: URL(fileURLWithPath: a))
+      try FileManager.default.removeItem(atPath: a)
+      _ = try convert(Fixtures.path("vit_tiny_repr"), into: dir, name: "a.h5") { $0.compressHDF5 = compressed }
+      #expect(try Data(contentsOf: URL(fileURLWithPath: a)) == first, "compressed: \(compressed)")
+    }
+    // An existing file is kept without `replacing`; a failed conversion leaves nothing.
+    let before = try Data(contentsOf: URL(fileURLWithPath: dir.file("a.h5")))
+    #expect(throws: (any Error).self) { try convert(Fixtures.path("mixer_tiny"), into: dir, name: "a.h5") }
+    #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("a.h5"))) == before)
+    #expect(throws: (any Error).self) {
+      try convert(Fixtures.path("mixer_tiny_fe"), into: dir, name: "x.h5") { $0.variant = .classification }
+    }
+    #expect(dir.contents() == ["a.h5"])
+  }
+
+  @Test func formatFollowsTheNameUnlessGiven() throws {
+    let dir = TemporaryDirectory()
+    let named = try convert(Fixtures.path("mixer_tiny"), into: dir, name: "weights") { $0.format = .hdf5 }
+    #expect(Exports.isHDF5(named))
+    #expect(try Exports.open(named) is LoadedHDF5)
+    let folder = try convert(Fixtures.path("mixer_tiny"), into: dir, name: "folder.h5") { $0.format = .bundle }
+    #expect(try Exports.open(folder) is LoadedBundle)
+  }
+}
