@@ -1,6 +1,6 @@
 # mixer-convert — build, test, demo and benchmarks.
 #
-#   make demo    synthesise a Mixer-B/16, inspect it, convert it and verify the export
+#   make demo    synthesise a Mixer-B/16, inspect it, convert it, verify the export, classify an image
 #   make test    unit, end-to-end and CLI tests (plus numpy cross-checks when available)
 #   make test-full  the same, with every released ViT and hybrid in both namings (slower)
 #   make bench   benchmarks (inspect and streaming against cat, …)
@@ -10,7 +10,7 @@ CONFIG     ?= release
 BUILD_DIR  := .build/$(CONFIG)
 BIN        := $(BUILD_DIR)/mixer-convert
 DEMO_DIR   ?= demo-out
-APT_PACKAGES := libzip-dev libhdf5-dev pkg-config libopenblas-dev qemu-user
+APT_PACKAGES := libzip-dev libhdf5-dev libjpeg-dev libpng-dev pkg-config libopenblas-dev qemu-user
 # OpenBLAS 0.3.21 in Debian does not recognise recent Intel CPUs and falls back to a generic
 # kernel; name the core explicitly for a fair comparison.
 OPENBLAS_CORETYPE ?= $(shell grep -q avx512f /proc/cpuinfo 2>/dev/null && echo SkylakeX || echo Haswell)
@@ -22,7 +22,7 @@ all: build
 # Installs the system libraries with apt-get when pkg-config cannot find them (quiet and
 # idempotent: nothing happens when they are there).
 deps:
-	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists libzip hdf5 zlib openblas \
+	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists libzip hdf5 zlib libjpeg libpng openblas \
 	    || ! command -v qemu-x86_64 >/dev/null 2>&1; then \
 	  echo "make: installing $(APT_PACKAGES) with apt-get"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
@@ -58,6 +58,7 @@ demo: build
 	$(BIN) inspect $(DEMO_DIR)/Mixer-B_16.npz --depth 1
 	$(BIN) convert $(DEMO_DIR)/Mixer-B_16.npz $(DEMO_DIR)/mixer-b16 --force
 	$(BIN) verify $(DEMO_DIR)/Mixer-B_16.npz $(DEMO_DIR)/mixer-b16
+	$(BIN) classify $(DEMO_DIR)/mixer-b16 Tests/Fixtures/images/baseline444.jpg --top 3
 
 bench: bench-checkpoint bench-matmul bench-kernels bench-convert bench-forward
 

@@ -7,7 +7,8 @@ let package = Package(
     .executable(name: "mixer-convert", targets: ["mixer-convert"]),
     // The library the command line is thin over (examples/RunBundle uses it).
     .library(name: "MixerConvertKit",
-             targets: ["Checkpoint", "Kernels", "Graph", "Models", "Bundle", "Parity", "Conversion", "FileIO"]),
+             targets: ["Checkpoint", "Kernels", "Graph", "Models", "Bundle", "Parity", "Conversion", "FileIO", "Imaging",
+                       "Classification"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -17,6 +18,10 @@ let package = Package(
     .systemLibrary(name: "CLibzip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+    .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+    .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+    .target(name: "CImageDecode", dependencies: ["CJPEG", "CPNG"]),
+    .target(name: "Imaging", dependencies: ["CImageDecode"]),
     .target(name: "CSupport"),
     .target(name: "FileIO", dependencies: ["CSupport", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "Checkpoint", dependencies: ["CLibzip", "CZlib", "FileIO"]),
@@ -31,8 +36,10 @@ let package = Package(
     .target(name: "Bundle", dependencies: ["CHDF5", "Checkpoint", "Graph", "Kernels", "FileIO"]),
     .target(name: "Parity", dependencies: ["Checkpoint", "Kernels"]),
     .target(name: "Conversion", dependencies: ["Checkpoint", "Models", "Graph", "Kernels", "Bundle", "Parity", "FileIO"]),
+    .target(name: "Classification", dependencies: ["Imaging", "Conversion", "Bundle", "Graph", "Kernels"],
+            resources: [.copy("Labels")]),
     .executableTarget(name: "mixer-convert", dependencies: [
-      "Conversion", "Checkpoint", "Models", "Kernels", "Bundle", "Parity", "CLibzip", "CZlib", "CSupport",
+      "Conversion", "Classification", "Checkpoint", "Models", "Kernels", "Bundle", "Parity", "CLibzip", "CZlib", "CSupport",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
     .target(name: "TestSupport", dependencies: ["CZlib", "Checkpoint"], path: "Tests/TestSupport"),
@@ -51,5 +58,6 @@ let package = Package(
     ]),
     .testTarget(name: "CLITests", dependencies: ["Checkpoint", "TestSupport"]),
     .testTarget(name: "ModelsTests", dependencies: ["Models", "Checkpoint", "TestSupport"]),
+    .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Checkpoint", "TestSupport"]),
   ]
 )

@@ -22,11 +22,15 @@ public enum Runner {
   public static func run(export path: String, input: Tensor, threads: Int?, repeats: Int = 0, checksums: Bool = true,
                          hdf5: HDF5Reading = .inProcess) throws -> RunResult
   {
-    let bundle = try Exports.open(path, checksums: checksums, hdf5: hdf5)
-    let executor = try GraphExecutor(graph: bundle.graph, weights: bundle.weights(), compute: Compute(threads: threads))
+    try run(try Exports.open(path, checksums: checksums, hdf5: hdf5), input: input, threads: threads, repeats: repeats)
+  }
+
+  /// Runs an opened export on `input`, then `repeats` more times for timing.
+  public static func run(_ export: any LoadedExport, input: Tensor, threads: Int?, repeats: Int = 0) throws -> RunResult {
+    let executor = try GraphExecutor(graph: export.graph, weights: export.weights(), compute: Compute(threads: threads))
     let outputs: [String: Tensor]
     do { outputs = try executor.run(input) } catch let error as GraphError {
-      throw ConversionError(path: path, reason: error.message)
+      throw ConversionError(path: export.path, reason: error.message)
     }
     var timings: [Double] = []
     for _ in 0..<repeats {
@@ -34,6 +38,6 @@ public enum Runner {
       _ = try executor.run(input)
       timings.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
-    return RunResult(outputs: outputs, outputNames: bundle.graph.outputs.map(\.name), timings: timings)
+    return RunResult(outputs: outputs, outputNames: export.graph.outputs.map(\.name), timings: timings)
   }
 }

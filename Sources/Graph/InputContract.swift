@@ -20,10 +20,10 @@ public struct InputContract: Codable, Equatable, Sendable {
                     colorSpace: "RGB",
                     resize: Resize(height: height, width: width, method: "bilinear", halfPixelCenters: true,
                                    antialias: false),
-                    crop: "none", pixelScale: 1 / 127.5, pixelOffset: -1,
+                    crop: "none", pixelCenter: 127.5, pixelDivisor: 127.5,
                     description: "Decode to RGB (8-bit), resize to \(height)×\(width) with bilinear interpolation, "
                       + "half-pixel centres and no antialiasing (tf.image.resize's default) and no crop, then "
-                      + "x = pixel / 127.5 − 1, which is (pixel − 127.5) / 127.5, in [-1, 1]."))
+                      + "x = (pixel − 127.5) / 127.5 in float32, in [-1, 1]."))
   }
 
   enum CodingKeys: String, CodingKey {
@@ -36,13 +36,15 @@ public struct Preprocessing: Codable, Equatable, Sendable {
   public var colorSpace: String
   public var resize: Resize
   public var crop: String
-  /// `x = pixel · pixelScale + pixelOffset`.
-  public var pixelScale: Double
-  public var pixelOffset: Double
+  /// `x = (pixel − pixelCenter) / pixelDivisor`, in float32, in that order (the original
+  /// pipeline's arithmetic, so results match it to the bit).
+  public var pixelCenter: Double
+  public var pixelDivisor: Double
   public var description: String
 
   enum CodingKeys: String, CodingKey {
-    case colorSpace = "color_space", resize, crop, pixelScale = "pixel_scale", pixelOffset = "pixel_offset", description
+    case colorSpace = "color_space", resize, crop, pixelCenter = "pixel_center", pixelDivisor = "pixel_divisor"
+    case description
   }
 }
 

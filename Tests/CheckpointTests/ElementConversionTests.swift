@@ -16,8 +16,7 @@ import Testing
   @Test func float16IncludingSubnormalsWidensExactly() {
     // Every finite float16 bit pattern, including subnormals and both zeros.
     let patterns = (0..<UInt16.max).filter { Float16(bitPattern: $0).isFinite }
-    let floats = ElementConversion.floats(
-      UnsafeRawBufferPointer(start: patterns, count: patterns.count * 2), type: .float16, order: .little)
+    let floats = patterns.withUnsafeBytes { ElementConversion.floats($0, type: .float16, order: .little) }
     for (bits, value) in zip(patterns, floats) {
       #expect(value == Float(Float16(bitPattern: bits)))
     }
@@ -46,7 +45,7 @@ import Testing
     let out = convert(big, from: .float32, order: .big, to: .float32)
     #expect(out == [0, 0, 0x80, 0x3F, 0, 0, 0, 0xC0])
     let double: [UInt8] = [0x40, 0x09, 0x21, 0xFB, 0x54, 0x44, 0x2D, 0x18]  // pi
-    let floats = ElementConversion.floats(UnsafeRawBufferPointer(start: double, count: 8), type: .float64, order: .big)
+    let floats = double.withUnsafeBytes { ElementConversion.floats($0, type: .float64, order: .big) }
     #expect(floats == [Float(Double.pi)])
   }
 

@@ -1,0 +1,141 @@
+import Bundle
+import Conversion
+import Foundation
+import Graph
+import Imaging
+import Kernels
+
+/// What `classify` should do.
+public struct ClassificationRequest: Sendable {
+  /// The export: a bundle folder or an `.h5` file.
+  public var export: String
+  /// JPEG and PNG files, classified as one batch.
+  public var images: [String]
+  /// Classes listed per image.
+  public var top = 5
+  /// `imagenet1k`, `imagenet21k` or a file; nil picks the shipped list by the head's size.
+  public var labels: String?
+  /// Threads per operation (nil: all cores).
+  public var threads: Int?
+  /// Where an HDF5 export is read.
+  public var hdf5: HDF5Reading = .inProcess
+
+  public init(export: String, images: [String]) {
+    self.export = export
+    self.images = images
+  }
+}
+
+/// One class of an image's top list.
+public struct Prediction: Encodable, Sendable, Equatable {
+  /// Class index in the head.
+  public let index: Int
+  /// Softmax of the logits over all classes.
+  public let probability: Double
+  public let logit: Float
+  public let label: LabelSet.Label?
+}
+
+/// An image that could not be classified.
+public struct ImageFailure: Encodable, Sendable, Equatable {
+  public let path: String
+  public let reason: String
+}
+
+/// What `classify` found.
+public struct ClassificationReport: Encodable, Sendable {
+  public struct ImageResult: Encodable, Sendable {
+    public let path: String
+    public let predictions: [Prediction]
+  }
+
+  public let format = "mixer-convert.classify"
+  public let version = 1
+  public let export: String
+  public let model: String
+  public let classes: Int
+  /// Where the labels came from, or nil when there are none for this head.
+  public let labels: String?
+  public let results: [ImageResult]
+  public let failures: [ImageFailure]
+}
+
+/// The embeddings of a features export.
+public struct FeatureReport: Sendable {
+  public let export: String
+  public let model: String
+  /// `(images, D)` in the order of ``images``; nil when no image could be decoded.
+  public let features: Tensor?
+  /// The images that were decoded, one row each.
+  public let images: [String]
+  public let failures: [ImageFailure]
+}
+
+/// Classifies images with an export, preprocessing them as its input contract says.
+public enum Classifier {
+  /// Either kind of result, by the export's primary output.
+  public enum Outcome: Sendable {
+    case classes(ClassificationReport)
+    case features(FeatureReport)
+  }
+
+  public static func classify(_ request: ClassificationRequest) throws -> Outcome {
+    let export = try Exports.open(request.export, hdf5: request.hdf5)
+    let graph = export.graph
+    let primary = graph.outputs[0]
+    let preprocessor = try InputPreprocessor(contract: graph.input)
+    var labels: LabelSet?
+    if primary.name == "logits" {
+      guard primary.shape.count == 2 else {
+        throw PreprocessingError("the export classifies every token (its logits are \(primary.shape)); "
+                                 + "classify needs one prediction per image")
+      }
+      labels = try labelSet(request.labels, classes: primary.shape[1])
+    }
+    var images: [(String, RGBImage)] = []
+    var failures: [ImageFailure] = []
+    for path in request.images {
+      do { images.append((path, try ImageDecoder.decode(path: path))) } catch let error as ImageError {
+        failures.append(ImageFailure(path: path, reason: error.reason))
+      }
+    }
+    var output: Tensor?
+    if !images.isEmpty {
+      let result = try Runner.run(export, input: preprocessor.batch(images.map(\.1)), threads: request.threads)
+      output = result.outputs[primary.name]
+    }
+    guard primary.name == "logits" else {
+      return .features(FeatureReport(export: request.export, model: graph.model.name, features: output,
+                                     images: images.map(\.0), failures: failures))
+    }
+    let classes = primary.shape[1]
+    let results = images.indices.map { i in
+      let logits = Array(output!.scalars[(i * classes)..<((i + 1) * classes)])
+      return ClassificationReport.ImageResult(path: images[i].0, predictions: top(logits, request.top, labels))
+    }
+    return .classes(ClassificationReport(export: request.export, model: graph.model.name, classes: classes,
+                                         labels: labels?.source, results: results, failures: failures))
+  }
+
+  /// The labels asked for, or the shipped list matching the head; refuses a list of another size.
+  static func labelSet(_ choice: String?, classes: Int) throws -> LabelSet? {
+    guard let choice else { return try LabelSet.forHead(classes: classes) }
+    let set = try LabelSet.Builtin(rawValue: choice).map(LabelSet.builtin) ?? LabelSet.file(choice)
+    guard set.labels.count == classes else {
+      throw LabelError(source: set.source, reason: "lists \(set.labels.count) classes, but the export's head has \(classes)")
+    }
+    return set
+  }
+
+  /// The `k` most probable classes: softmax over all logits in double precision, largest
+  /// first, ties by lower index.
+  static func top(_ logits: [Float], _ k: Int, _ labels: LabelSet?) -> [Prediction] {
+    let largest = Double(logits.max() ?? 0)
+    let weights = logits.map { exp(Double($0) - largest) }
+    let total = weights.reduce(0, +)
+    let order = logits.indices.sorted { logits[$0] != logits[$1] ? logits[$0] > logits[$1] : $0 < $1 }
+    return order.prefix(k).map { index in
+      Prediction(index: index, probability: weights[index] / total, logit: logits[index], label: labels?.labels[index])
+    }
+  }
+}

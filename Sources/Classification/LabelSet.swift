@@ -1,0 +1,71 @@
+import Foundation
+
+/// Class names for a classification head, one per class in head order.
+public struct LabelSet: Sendable {
+  /// One class: its WordNet id when the list has one, and its names.
+  public struct Label: Sendable, Equatable, Encodable {
+    public let wordnetID: String?
+    public let name: String
+  }
+
+  /// Where the labels came from: `imagenet1k`, `imagenet21k` or a file path.
+  public let source: String
+  public let labels: [Label]
+
+  /// The lists shipped with mixer-convert.
+  public enum Builtin: String, Sendable, CaseIterable {
+    /// ImageNet-1k in the standard class order (1000 classes).
+    case imagenet1k
+    /// ImageNet-21k in the order of the original 21k heads (21843 classes).
+    case imagenet21k
+
+    var classes: Int { self == .imagenet1k ? 1000 : 21843 }
+  }
+
+  /// A shipped list.
+  public static func builtin(_ list: Builtin) throws -> LabelSet {
+    guard let url = Bundle.module.url(forResource: list.rawValue, withExtension: "tsv", subdirectory: "Labels"),
+      let data = FileManager.default.contents(atPath: url.path)
+    else {
+      throw LabelError(source: list.rawValue, reason: "the label list is missing from this installation")
+    }
+    return try LabelSet(source: list.rawValue, text: String(decoding: data, as: UTF8.self))
+  }
+
+  /// The shipped list for a head of `classes` classes, if there is one.
+  public static func forHead(classes: Int) throws -> LabelSet? {
+    guard let list = Builtin.allCases.first(where: { $0.classes == classes }) else { return nil }
+    return try builtin(list)
+  }
+
+  /// A user's list: one class per line, `wnid<TAB>name` or just the name.
+  public static func file(_ path: String) throws -> LabelSet {
+    guard let data = FileManager.default.contents(atPath: path), data.count <= 64 << 20 else {
+      throw LabelError(source: path, reason: "cannot be read (missing, unreadable or over 64 MiB)")
+    }
+    return try LabelSet(source: path, text: String(decoding: data, as: UTF8.self))
+  }
+
+  init(source: String, text: String) throws {
+    self.source = source
+    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+      $0.hasSuffix("\r") ? $0.dropLast() : $0
+    }
+    if lines.last?.isEmpty == true { lines.removeLast() }
+    labels = try lines.enumerated().map { number, line in
+      let fields = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
+      let name = fields.count == 2 ? fields[1] : fields[0]
+      guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+        throw LabelError(source: source, reason: "line \(number + 1) names no class")
+      }
+      return Label(wordnetID: fields.count == 2 ? String(fields[0]) : nil, name: String(name))
+    }
+  }
+}
+
+/// A label list that cannot be used.
+public struct LabelError: Error, Equatable, Sendable, CustomStringConvertible {
+  public let source: String
+  public let reason: String
+  public var description: String { "\(source): \(reason)" }
+}

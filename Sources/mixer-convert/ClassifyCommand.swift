@@ -1,0 +1,118 @@
+import ArgumentParser
+import Checkpoint
+import Classification
+import Foundation
+
+/// `mixer-convert classify`: JPEG and PNG images through an export.
+struct Classify: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Classify JPEG and PNG images with an export (or write a features export's embeddings).",
+    discussion: """
+      Decodes each image to RGB (JPEG through libjpeg-turbo; PNG of any colour type and bit \
+      depth through libpng, alpha dropped, 16-bit reduced to 8), preprocesses it exactly as the \
+      export's input contract says (bilinear resize to the model's size with half-pixel \
+      centres and no antialiasing, no crop, then (pixel - 127.5) / 127.5), runs all images as \
+      one batch and prints each image's top classes with softmax probabilities. Labels are \
+      picked by the head's size (1000: ImageNet-1k, 21843: ImageNet-21k) unless --labels \
+      says otherwise. Images that cannot be read are reported one line each on standard error \
+      and the exit status is 2; the others are still classified.
+
+      Examples:
+        mixer-convert classify vit-b16/ elephant.jpg
+        mixer-convert classify mixer-b16.h5 *.jpg --top 3 --json
+        mixer-convert classify vit-b16-fe/ a.png b.png --output embeddings.npy
+      """)
+
+  @Argument(help: "The export: a bundle folder or an .h5 file.")
+  var export: String
+
+  @Argument(help: "JPEG or PNG files.")
+  var images: [String]
+
+  @Option(help: "Classes to list per image.")
+  var top = 5
+
+  @Option(help: "imagenet1k, imagenet21k, or a file with one class per line ('wnid<TAB>name' or 'name').")
+  var labels: String?
+
+  @Option(help: "Features export: where to write the embeddings (.npy, one row per image read).")
+  var output: String?
+
+  @Option(help: "Threads per operation (default: all cores).")
+  var threads: Int?
+
+  @Flag(help: "Replace --output if it exists.")
+  var force = false
+
+  @Flag(help: "Print a JSON report.")
+  var json = false
+
+  func validate() throws {
+    guard !images.isEmpty else { throw ValidationError("give at least one image") }
+    guard top >= 1 else { throw ValidationError("--top must be at least 1") }
+  }
+
+  func run() throws {
+    var request = ClassificationRequest(export: export, images: images)
+    request.top = top
+    request.labels = labels
+    request.threads = threads
+    request.hdf5 = HDF5ReaderCommand.isolated
+    let failures: [ImageFailure]
+    switch try Classifier.classify(request) {
+    case .classes(let report):
+      if let output {
+        throw CommandFailure(message: "\(export) classifies; --output \(output) is for a features export's embeddings "
+                             + "(use --json for the top classes' logits, or `run` for all of them)", status: 2)
+      }
+      failures = report.failures
+      if json { try Console.printJSON(report) } else { printText(report) }
+    case .features(let report):
+      failures = report.failures
+      try writeFeatures(report)
+    }
+    for failure in failures { Console.error("\(failure.path): \(failure.reason)") }
+    if !failures.isEmpty {
+      throw CommandFailure(message: "\(failures.count) of \(images.count) images could not be read", status: 2)
+    }
+  }
+
+  private func printText(_ report: ClassificationReport) {
+    if report.labels == nil {
+      print("note: no label list for a \(report.classes)-class head; showing class indices (use --labels FILE)")
+    }
+    for result in report.results {
+      print(result.path)
+      let rows = result.predictions.enumerated().map { rank, prediction in
+        ["  \(rank + 1)", prediction.label?.name ?? "class \(prediction.index)",
+         String(format: "%.2f%%", prediction.probability * 100)]
+      }
+      for line in InspectionText.table(rows, rightAligned: [0, 2]) { print(line) }
+    }
+  }
+
+  private func writeFeatures(_ report: FeatureReport) throws {
+    guard let output else {
+      throw CommandFailure(message: "\(export) is a features export: give --output FILE.npy for the embeddings", status: 2)
+    }
+    guard let features = report.features else { return }
+    try NpyFile.write(features.scalars, shape: features.shape, to: output, replacing: force)
+    if json {
+      try Console.printJSON(FeatureSummary(output: output, shape: features.shape, images: report.images,
+                                           failures: report.failures))
+    } else {
+      print("\(output): features \(features.shape) for \(report.images.count) image"
+            + (report.images.count == 1 ? "" : "s") + ": " + report.images.joined(separator: ", "))
+    }
+  }
+}
+
+/// `classify --json` for a features export.
+private struct FeatureSummary: Encodable {
+  let format = "mixer-convert.classify-features"
+  let output: String
+  let shape: [Int]
+  /// The images of the rows, in order.
+  let images: [String]
+  let failures: [ImageFailure]
+}
