@@ -36,9 +36,10 @@ struct ForwardBenchmark: ParsableCommand {
     let path = "\(work)/\(entry.name).npz"
     let bundlePath = "\(work)/\(entry.name)-forward"
     if !FileManager.default.fileExists(atPath: path) { _ = try Synthesizer.write(SynthesisRequest(model: entry), to: path) }
-    if !FileManager.default.fileExists(atPath: bundlePath) {
-      _ = try Converter.convert(ConversionRequest(checkpoint: path, output: bundlePath))
-    }
+    // Converted afresh every run (under a second) so the bundle is never one of an older format.
+    var conversion = ConversionRequest(checkpoint: path, output: bundlePath)
+    conversion.replacing = true
+    _ = try Converter.convert(conversion)
     let bundle = try LoadedBundle(path: bundlePath)
     let flops = Self.flopsPerImage(bundle.graph)
     let size = bundle.graph.input.shape[1]
