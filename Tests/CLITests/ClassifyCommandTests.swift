@@ -140,17 +140,19 @@ import TestSupport
     let badCRC = dir.write("bad-crc.png", png)
     let text = dir.write("notes.png", Array("just text".utf8))
     let missing = dir.file("missing.jpg")
+    let huge = dir.write("huge.png", TestImages.pngDeclaring(width: 100_000, height: 100_000))
     let result = try CommandRunner.run(["classify", bundle, truncated, Self.image("rgb64.png"), badCRC, text, missing,
-                                        Self.image("palette4.png"), "--top", "2"])
+                                        huge, Self.image("palette4.png"), "--top", "2"])
     #expect(result.status == 2)
     let errors = result.standardError.split(separator: "\n").map(String.init)
-    #expect(errors.count == 5, "\(result.standardError)")
+    #expect(errors.count == 6, "\(result.standardError)")
     #expect(errors[0].hasPrefix("mixer-convert: error: \(truncated): not a readable JPEG"))
     #expect(errors[1].hasPrefix("mixer-convert: error: \(badCRC): not a readable PNG"))
     #expect(errors[1].contains("CRC"), "\(errors[1])")
     #expect(errors[2] == "mixer-convert: error: \(text): is not a JPEG or PNG image")
     #expect(errors[3] == "mixer-convert: error: \(missing): does not exist")
-    #expect(errors[4] == "mixer-convert: error: 4 of 6 images could not be read")
+    #expect(errors[4] == "mixer-convert: error: \(huge): image declares 100000 × 100000 pixels, more than the 100000000 accepted")
+    #expect(errors[5] == "mixer-convert: error: 5 of 7 images could not be read")
     let printed = result.standardOutput.split(separator: "\n").filter { !$0.hasPrefix("note:") }
     #expect(printed == [Substring(Self.image("rgb64.png"))] + printed[1...2] + [Substring(Self.image("palette4.png"))] + printed[4...5],
             "\(result.standardOutput)")

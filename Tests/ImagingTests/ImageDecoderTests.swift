@@ -39,14 +39,6 @@ import TestSupport
     [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.path(name))))
   }
 
-  /// A PNG chunk with its CRC.
-  private func chunk(_ kind: String, _ data: [UInt8]) -> [UInt8] {
-    let body = Array(kind.utf8) + data
-    let length = UInt32(data.count)
-    let crc = RawZip.crc(body)
-    return withUnsafeBytes(of: length.bigEndian, Array.init) + body + withUnsafeBytes(of: crc.bigEndian, Array.init)
-  }
-
   @Test func brokenImagesAreRefusedWithAReason() throws {
     let jpeg = try bytes("progressive420.jpg")
     for cut in [3, 20, jpeg.count / 2, jpeg.count - 2] {
@@ -72,9 +64,7 @@ import TestSupport
     let someScans = Array(jpeg[..<lastScan]) + Array(repeating: scan, count: 20).flatMap { $0 } + [0xFF, 0xD9]
     #expect(reason(someScans) == nil, "repeated refinement scans are only warnings")
     // 100000 × 100000 pixels declared: refused from the header, before any allocation.
-    let header: [UInt8] = withUnsafeBytes(of: UInt32(100_000).bigEndian, Array.init)
-    let huge = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", header + header + [8, 2, 0, 0, 0])
-      + chunk("IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]) + chunk("IEND", [])
+    let huge = TestImages.pngDeclaring(width: 100_000, height: 100_000)
     #expect(reason(huge) == "image declares 100000 × 100000 pixels, more than the 100000000 accepted")
     #expect(throws: ImageError(path: "/nonexistent/x.png", reason: "does not exist")) {
       try ImageDecoder.decode(path: "/nonexistent/x.png")
