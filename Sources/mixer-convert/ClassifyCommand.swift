@@ -50,6 +50,7 @@ struct Classify: ParsableCommand {
   func validate() throws {
     guard !images.isEmpty else { throw ValidationError("give at least one image") }
     guard top >= 1 else { throw ValidationError("--top must be at least 1") }
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
   }
 
   func run() throws {

@@ -86,6 +86,11 @@ import TestSupport
     #expect(lines[1] == Self.image("rgb64.png") && lines[5] == Self.image("gray8.png"))
     #expect(lines[2].contains("class \(rows[0]["index"] as! Int)") && lines[2].hasSuffix("%"))
 
+    for bad in [["--top", "0"], ["--threads", "0"]] {
+      let refused = try CommandRunner.run(["classify", bundle, Self.image("rgb64.png")] + bad)
+      #expect(refused.status == 2 && refused.standardError.contains("must be at least 1"), "\(bad)")
+    }
+
     let misplaced = try CommandRunner.run(["classify", bundle, Self.image("rgb64.png"), "--output", dir.file("x.npy")])
     #expect(misplaced.status == 2 && misplaced.standardError.contains("is for a features export's embeddings"))
     #expect(!FileManager.default.fileExists(atPath: dir.file("x.npy")))
