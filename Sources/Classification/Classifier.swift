@@ -9,7 +9,7 @@ import Kernels
 public struct ClassificationRequest: Sendable {
   /// The export: a bundle folder or an `.h5` file.
   public var export: String
-  /// JPEG and PNG files, classified as one batch.
+  /// JPEG and PNG files.
   public var images: [String]
   /// Classes listed per image.
   public var top = 5
@@ -19,6 +19,8 @@ public struct ClassificationRequest: Sendable {
   public var threads: Int?
   /// Where an HDF5 export is read.
   public var hdf5: HDF5Reading = .inProcess
+  /// Images decoded and run together: bounds memory on long lists (the results do not depend on it).
+  public var batchSize = 16
 
   public init(export: String, images: [String]) {
     self.export = export
@@ -92,29 +94,52 @@ public enum Classifier {
       }
       labels = try labelSet(request.labels, classes: primary.shape[1])
     }
-    var images: [(String, RGBImage)] = []
-    var failures: [ImageFailure] = []
-    for path in request.images {
-      do { images.append((path, try ImageDecoder.decode(path: path))) } catch let error as ImageError {
-        failures.append(ImageFailure(path: path, reason: error.reason))
-      }
-    }
-    var output: Tensor?
-    if !images.isEmpty {
-      let result = try Runner.run(export, input: preprocessor.batch(images.map(\.1)), threads: request.threads)
-      output = result.outputs[primary.name]
-    }
+    let (read, rows, width, failures) = try primaryOutputs(export, request, preprocessor, output: primary.name)
     guard primary.name == "logits" else {
-      return .features(FeatureReport(export: request.export, model: graph.model.name, features: output,
-                                     images: images.map(\.0), failures: failures))
+      let features = read.isEmpty ? nil : Tensor(shape: [read.count, width], scalars: rows)
+      return .features(FeatureReport(export: request.export, model: graph.model.name, features: features,
+                                     images: read, failures: failures))
     }
     let classes = primary.shape[1]
-    let results = images.indices.map { i in
-      let logits = Array(output!.scalars[(i * classes)..<((i + 1) * classes)])
-      return ClassificationReport.ImageResult(path: images[i].0, predictions: top(logits, request.top, labels))
+    let results = read.indices.map { i in
+      let logits = Array(rows[(i * classes)..<((i + 1) * classes)])
+      return ClassificationReport.ImageResult(path: read[i], predictions: top(logits, request.top, labels))
     }
     return .classes(ClassificationReport(export: request.export, model: graph.model.name, classes: classes,
                                          labels: labels?.source, results: results, failures: failures))
+  }
+
+  /// The primary output of every image that decodes, `width` values per image in `rows`, in the
+  /// order given; decoded and run `batchSize` images at a time, with the weights packed once.
+  private static func primaryOutputs(_ export: any LoadedExport, _ request: ClassificationRequest,
+                                     _ preprocessor: InputPreprocessor, output name: String)
+    throws -> (read: [String], rows: [Float], width: Int, failures: [ImageFailure])
+  {
+    var read: [String] = []
+    var rows: [Float] = []
+    var width = 0
+    var failures: [ImageFailure] = []
+    var runner: ExportRunner?
+    var start = 0
+    while start < request.images.count {
+      let chunk = request.images[start..<min(start + max(request.batchSize, 1), request.images.count)]
+      start = chunk.endIndex
+      var images: [RGBImage] = []
+      for path in chunk {
+        do {
+          images.append(try ImageDecoder.decode(path: path))
+          read.append(path)
+        } catch let error as ImageError {
+          failures.append(ImageFailure(path: path, reason: error.reason))
+        }
+      }
+      guard !images.isEmpty else { continue }
+      if runner == nil { runner = try ExportRunner(export, threads: request.threads) }
+      let output = try runner!.run(preprocessor.batch(images))[name]!
+      width = output.scalars.count / images.count
+      rows += output.scalars
+    }
+    return (read, rows, width, failures)
   }
 
   /// The labels asked for, or the shipped list matching the head; refuses a list of another size.

@@ -27,17 +27,32 @@ public enum Runner {
 
   /// Runs an opened export on `input`, then `repeats` more times for timing.
   public static func run(_ export: any LoadedExport, input: Tensor, threads: Int?, repeats: Int = 0) throws -> RunResult {
-    let executor = try GraphExecutor(graph: export.graph, weights: export.weights(), compute: Compute(threads: threads))
-    let outputs: [String: Tensor]
-    do { outputs = try executor.run(input) } catch let error as GraphError {
-      throw ConversionError(path: export.path, reason: error.message)
-    }
+    let runner = try ExportRunner(export, threads: threads)
+    let outputs = try runner.run(input)
     var timings: [Double] = []
     for _ in 0..<repeats {
       let start = DispatchTime.now().uptimeNanoseconds
-      _ = try executor.run(input)
+      _ = try runner.run(input)
       timings.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
     return RunResult(outputs: outputs, outputNames: export.graph.outputs.map(\.name), timings: timings)
+  }
+}
+
+/// An opened export ready to run: its weights are packed once, then any number of batches run.
+public final class ExportRunner {
+  public let export: any LoadedExport
+  private let executor: GraphExecutor
+
+  public init(_ export: any LoadedExport, threads: Int?) throws {
+    self.export = export
+    executor = try GraphExecutor(graph: export.graph, weights: export.weights(), compute: Compute(threads: threads))
+  }
+
+  /// Every output of the graph on `input`; an input the graph cannot take is a ``ConversionError``.
+  public func run(_ input: Tensor) throws -> [String: Tensor] {
+    do { return try executor.run(input) } catch let error as GraphError {
+      throw ConversionError(path: export.path, reason: error.message)
+    }
   }
 }

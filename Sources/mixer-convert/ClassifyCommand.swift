@@ -11,8 +11,8 @@ struct Classify: ParsableCommand {
       Decodes each image to RGB (JPEG through libjpeg-turbo; PNG of any colour type and bit \
       depth through libpng, alpha dropped, 16-bit reduced to 8), preprocesses it exactly as the \
       export's input contract says (bilinear resize to the model's size with half-pixel \
-      centres and no antialiasing, no crop, then (pixel - 127.5) / 127.5), runs all images as \
-      one batch and prints each image's top classes with softmax probabilities. Labels are \
+      centres and no antialiasing, no crop, then (pixel - 127.5) / 127.5), runs the images in batches \
+      of --batch and prints each image's top classes with softmax probabilities. Labels are \
       picked by the head's size (1000: ImageNet-1k, 21843: ImageNet-21k) unless --labels \
       says otherwise. Images that cannot be read are reported one line each on standard error \
       and the exit status is 2; the others are still classified.
@@ -38,6 +38,9 @@ struct Classify: ParsableCommand {
   @Option(help: "Features export: where to write the embeddings (.npy, one row per image read).")
   var output: String?
 
+  @Option(help: "Images decoded and run together; bounds memory on long lists, results do not depend on it.")
+  var batch = 16
+
   @Option(help: "Threads per operation (default: all cores).")
   var threads: Int?
 
@@ -51,6 +54,7 @@ struct Classify: ParsableCommand {
     guard !images.isEmpty else { throw ValidationError("give at least one image") }
     guard top >= 1 else { throw ValidationError("--top must be at least 1") }
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
   }
 
   func run() throws {
@@ -58,6 +62,7 @@ struct Classify: ParsableCommand {
     request.top = top
     request.labels = labels
     request.threads = threads
+    request.batchSize = batch
     request.hdf5 = HDF5ReaderCommand.isolated
     let failures: [ImageFailure]
     switch try Classifier.classify(request) {

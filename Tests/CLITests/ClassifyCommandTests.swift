@@ -66,6 +66,10 @@ import TestSupport
       #expect(probabilities == probabilities.sorted(by: >))
       #expect(Set(rows.map { $0["index"] as! Int }) == Set(0..<10))
     }
+    // One image at a time gives the same report.
+    let oneByOne = try CommandRunner.run(["classify", bundle, Self.image("rgb64.png"), Self.image("baseline420.jpg"),
+                                          "--top", "10", "--json", "--batch", "1"])
+    #expect(oneByOne.status == 0 && oneByOne.standardOutput == classify.standardOutput)
     // The first image's logits are run's on the contract's input, and its probabilities their softmax.
     let rows = predictions(report, image: 0)
     let largest = Double(logits.max()!)
@@ -86,7 +90,7 @@ import TestSupport
     #expect(lines[1] == Self.image("rgb64.png") && lines[5] == Self.image("gray8.png"))
     #expect(lines[2].contains("class \(rows[0]["index"] as! Int)") && lines[2].hasSuffix("%"))
 
-    for bad in [["--top", "0"], ["--threads", "0"]] {
+    for bad in [["--top", "0"], ["--threads", "0"], ["--batch", "0"]] {
       let refused = try CommandRunner.run(["classify", bundle, Self.image("rgb64.png")] + bad)
       #expect(refused.status == 2 && refused.standardError.contains("must be at least 1"), "\(bad)")
     }
@@ -185,6 +189,12 @@ import TestSupport
     let (shape, features) = try NpyFile.readFloats(path: output)
     #expect(shape == [2, 32])
     #expect(zip(features.prefix(32), expected).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) })
+
+    let single = dir.file("single.npy")
+    let oneByOne = try CommandRunner.run(["classify", bundle, Self.image("rgb64.png"), Self.image("rgba16.png"),
+                                          "--output", single, "--batch", "1"])
+    #expect(oneByOne.status == 0, "\(oneByOne.standardError)")
+    #expect(try NpyFile.readFloats(path: single).values == features)
 
     let again = try CommandRunner.run(["classify", bundle, Self.image("rgb64.png"), "--output", output])
     #expect(again.status == 2 && again.standardError.contains("exists"), "\(again.standardError)")
