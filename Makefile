@@ -9,13 +9,14 @@ SWIFT      ?= swift
 CONFIG     ?= release
 BUILD_DIR  := .build/$(CONFIG)
 BIN        := $(BUILD_DIR)/mixer-convert
+BENCH      := $(BUILD_DIR)/mixer-bench
 DEMO_DIR   ?= demo-out
 APT_PACKAGES := libzip-dev libhdf5-dev libjpeg-dev libpng-dev pkg-config libopenblas-dev qemu-user
 # OpenBLAS 0.3.21 in Debian does not recognise recent Intel CPUs and falls back to a generic
 # kernel; name the core explicitly for a fair comparison.
 OPENBLAS_CORETYPE ?= $(shell grep -q avx512f /proc/cpuinfo 2>/dev/null && echo SkylakeX || echo Haswell)
 
-.PHONY: all deps build test test-full test-swift test-python demo bench bench-checkpoint bench-matmul bench-kernels bench-convert bench-forward clean
+.PHONY: all deps build test test-full test-swift test-python demo bench bench-build bench-checkpoint bench-matmul bench-kernels bench-convert bench-forward clean
 
 all: build
 
@@ -62,25 +63,24 @@ demo: build
 
 bench: bench-checkpoint bench-matmul bench-kernels bench-convert bench-forward
 
-bench-checkpoint: build
+# The benchmark program (it links OpenBLAS, which the product never does).
+bench-build: build
 	$(SWIFT) build -c $(CONFIG) --product mixer-bench
-	$(BUILD_DIR)/mixer-bench checkpoint --binary $(BIN)
 
-bench-kernels: build
-	$(SWIFT) build -c $(CONFIG) --product mixer-bench
-	$(BUILD_DIR)/mixer-bench kernels
+bench-checkpoint: bench-build
+	$(BENCH) checkpoint --binary $(BIN)
 
-bench-convert: build
-	$(SWIFT) build -c $(CONFIG) --product mixer-bench
-	$(BUILD_DIR)/mixer-bench convert --binary $(BIN)
+bench-kernels: bench-build
+	$(BENCH) kernels
 
-bench-forward: build
-	$(SWIFT) build -c $(CONFIG) --product mixer-bench
-	$(BUILD_DIR)/mixer-bench forward
+bench-convert: bench-build
+	$(BENCH) convert --binary $(BIN)
 
-bench-matmul: deps
-	$(SWIFT) build -c $(CONFIG) --product mixer-bench
-	OPENBLAS_CORETYPE=$(OPENBLAS_CORETYPE) $(BUILD_DIR)/mixer-bench matmul
+bench-forward: bench-build
+	$(BENCH) forward
+
+bench-matmul: bench-build
+	OPENBLAS_CORETYPE=$(OPENBLAS_CORETYPE) $(BENCH) matmul
 
 clean:
 	rm -rf .build $(DEMO_DIR)

@@ -48,7 +48,7 @@ struct ForwardBenchmark: ParsableCommand {
     for threads in [1, 2] {
       let compute = Compute(threads: threads)
       let executor = try GraphExecutor(graph: bundle.graph, weights: bundle.weights(), compute: compute)
-      let peak = Self.fmaPeak(threads: threads)
+      let peak = fmaPeakFLOPS(threads: threads)
       for batch in batches.split(separator: ",").compactMap({ Int($0) }) {
         let input = Tensor(shape: [batch, size, size, 3],
                            scalars: SyntheticValues(seed: 1).uniformInput(count: batch * size * size * 3))
@@ -93,18 +93,5 @@ struct ForwardBenchmark: ParsableCommand {
       }
     }
     return 2 * Double(multiplyAdds)
-  }
-
-  /// FLOPS of the FMA loop on `threads` threads at once.
-  static func fmaPeak(threads: Int) -> Double {
-    let compute = Compute(threads: 1)
-    var best = 0.0
-    for _ in 0..<3 {
-      let start = DispatchTime.now().uptimeNanoseconds
-      let madds = Counter()
-      DispatchQueue.concurrentPerform(iterations: threads) { _ in madds.add(compute.measureFMAPeak().multiplyAdds) }
-      best = max(best, 2 * Double(madds.value) / (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
-    }
-    return best
   }
 }

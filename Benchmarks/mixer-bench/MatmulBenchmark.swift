@@ -29,8 +29,8 @@ struct MatmulBenchmark: ParsableCommand {
     let threadCounts = threads.split(separator: ",").compactMap { Int($0) }
     let core = String(cString: openblas_get_corename())
     let config = String(cString: openblas_get_config())
-    let peak1 = fmaPeak(threads: 1)
-    let peak2 = fmaPeak(threads: 2)
+    let peak1 = fmaPeakFLOPS(threads: 1) / 1e9
+    let peak2 = fmaPeakFLOPS(threads: 2) / 1e9
     print("matmul: ours on the \(KernelPath.selected.rawValue) path; OpenBLAS '\(config)', core \(core) "
           + "(OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"))")
     print(String(format: "FMA peak (tight loop of independent FMAs): %.1f GFLOPS on 1 thread, %.1f on 2", peak1, peak2))
@@ -106,20 +106,6 @@ struct MatmulBenchmark: ParsableCommand {
     for _ in 0..<repeats { body() }
     return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
   }
-
-  /// GFLOPS of the FMA loop on `threads` threads at once (two flops per multiply-add).
-  private func fmaPeak(threads: Int) -> Double {
-    let compute = Compute(threads: 1)
-    var best = 0.0
-    for _ in 0..<3 {
-      let start = DispatchTime.now().uptimeNanoseconds
-      let madds = Counter()
-      DispatchQueue.concurrentPerform(iterations: threads) { _ in madds.add(compute.measureFMAPeak().multiplyAdds) }
-      let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-      best = max(best, 2 * Double(madds.value) / seconds / 1e9)
-    }
-    return best
-  }
 }
 
 /// GFLOPS samples.
@@ -130,12 +116,4 @@ struct Rate {
   var text: String {
     String(format: "%6.1f (%5.1f–%5.1f)", median, samples.min()!, samples.max()!)
   }
-}
-
-/// A thread-safe sum.
-final class Counter: @unchecked Sendable {
-  private let lock = NSLock()
-  private var total = 0
-  func add(_ n: Int) { lock.lock(); total += n; lock.unlock() }
-  var value: Int { lock.lock(); defer { lock.unlock() }; return total }
 }

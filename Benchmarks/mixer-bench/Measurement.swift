@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 
 /// Repeated timings of one thing, summarised by median and range.
 struct Measurement {
@@ -49,4 +50,26 @@ func throughput(_ bytes: Int, _ seconds: Double) -> String { String(format: "%.2
 /// `text` left-aligned in a column of `width` characters (`%-N@` does not pad Swift strings).
 func padded(_ text: String, _ width: Int) -> String {
   text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+}
+
+/// FLOPS (two per multiply-add) of the machine's tight FMA loop on `threads` threads at once,
+/// the best of three runs.
+func fmaPeakFLOPS(threads: Int) -> Double {
+  let compute = Compute(threads: 1)
+  var best = 0.0
+  for _ in 0..<3 {
+    let start = DispatchTime.now().uptimeNanoseconds
+    let madds = Counter()
+    DispatchQueue.concurrentPerform(iterations: threads) { _ in madds.add(compute.measureFMAPeak().multiplyAdds) }
+    best = max(best, 2 * Double(madds.value) / (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
+  }
+  return best
+}
+
+/// A thread-safe sum.
+final class Counter: @unchecked Sendable {
+  private let lock = NSLock()
+  private var total = 0
+  func add(_ n: Int) { lock.lock(); total += n; lock.unlock() }
+  var value: Int { lock.lock(); defer { lock.unlock() }; return total }
 }

@@ -21,6 +21,9 @@ public struct ClassificationRequest: Sendable {
   public var hdf5: HDF5Reading = .inProcess
   /// Images decoded and run together: bounds memory on long lists (the results do not depend on it).
   public var batchSize = 16
+  /// Where a features export's embeddings are to be written: required for one, refused for a
+  /// classifying export, and checked before any image is read.
+  public var output: String?
 
   public init(export: String, images: [String]) {
     self.export = export
@@ -66,6 +69,8 @@ public struct ClassificationReport: Encodable, Sendable {
 public struct FeatureReport: Sendable {
   public let export: String
   public let model: String
+  /// Where they are to be written (the request's ``ClassificationRequest/output``).
+  public let output: String
   /// `(images, D)` in the order of ``images``; nil when no image could be decoded.
   public let features: Tensor?
   /// The images that were decoded, one row each.
@@ -89,16 +94,23 @@ public enum Classifier {
     var labels: LabelSet?
     if primary.name == "logits" {
       guard primary.shape.count == 2 else {
-        throw PreprocessingError("the export classifies every token (its logits are \(primary.shape)); "
-                                 + "classify needs one prediction per image")
+        throw ClassificationError("the export classifies every token (its logits are \(primary.shape)); "
+                                  + "classify needs one prediction per image")
       }
       labels = try labelSet(request.labels, classes: primary.shape[1])
+      if let output = request.output {
+        throw ClassificationError("\(request.export) classifies; --output \(output) is for a features export's "
+                                  + "embeddings (use --json for the top classes' logits, or `run` for all of them)")
+      }
     }
-    let (read, rows, width, failures) = try primaryOutputs(export, request, preprocessor, output: primary.name)
-    guard primary.name == "logits" else {
-      let features = read.isEmpty ? nil : Tensor(shape: [read.count, width], scalars: rows)
-      return .features(FeatureReport(export: request.export, model: graph.model.name, features: features,
-                                     images: read, failures: failures))
+    guard primary.name == "logits" || request.output != nil else {
+      throw ClassificationError("\(request.export) is a features export: give --output FILE.npy for the embeddings")
+    }
+    let (read, rows, failures) = try primaryOutputs(export, request, preprocessor, output: primary.name)
+    if primary.name != "logits", let output = request.output {
+      let features = read.isEmpty ? nil : Tensor(shape: [read.count, rows.count / read.count], scalars: rows)
+      return .features(FeatureReport(export: request.export, model: graph.model.name, output: output,
+                                     features: features, images: read, failures: failures))
     }
     let classes = primary.shape[1]
     let results = read.indices.map { i in
@@ -109,17 +121,16 @@ public enum Classifier {
                                          labels: labels?.source, results: results, failures: failures))
   }
 
-  /// The primary output of every image that decodes, `width` values per image in `rows`, in the
-  /// order given; decoded and run `batchSize` images at a time, with the weights packed once.
+  /// The primary output of every image that decodes, one row per image in `rows`, in the order
+  /// given; decoded and run `batchSize` images at a time, with the weights packed once.
   private static func primaryOutputs(_ export: any LoadedExport, _ request: ClassificationRequest,
                                      _ preprocessor: InputPreprocessor, output name: String)
-    throws -> (read: [String], rows: [Float], width: Int, failures: [ImageFailure])
+    throws -> (read: [String], rows: [Float], failures: [ImageFailure])
   {
+    let runner = try ExportRunner(export, compute: Compute(threads: request.threads))
     var read: [String] = []
     var rows: [Float] = []
-    var width = 0
     var failures: [ImageFailure] = []
-    var runner: ExportRunner?
     var start = 0
     while start < request.images.count {
       let chunk = request.images[start..<min(start + max(request.batchSize, 1), request.images.count)]
@@ -134,12 +145,9 @@ public enum Classifier {
         }
       }
       guard !images.isEmpty else { continue }
-      if runner == nil { runner = try ExportRunner(export, threads: request.threads) }
-      let output = try runner!.run(preprocessor.batch(images))[name]!
-      width = output.scalars.count / images.count
-      rows += output.scalars
+      rows += try runner.run(preprocessor.batch(images))[name]!.scalars
     }
-    return (read, rows, width, failures)
+    return (read, rows, failures)
   }
 
   /// The labels asked for, or the shipped list matching the head; refuses a list of another size.

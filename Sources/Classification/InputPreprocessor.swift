@@ -14,7 +14,7 @@ public struct InputPreprocessor: Sendable {
     guard p.colorSpace == "RGB", p.resize.method == "bilinear", p.resize.halfPixelCenters, !p.resize.antialias,
       p.crop == "none", contract.shape.count == 4, contract.shape[3] == 3
     else {
-      throw PreprocessingError("the export's input contract asks for preprocessing this tool does not implement: "
+      throw ClassificationError("the export's input contract asks for preprocessing this tool does not implement: "
                                + p.description)
     }
     self.contract = contract
@@ -33,11 +33,4 @@ public struct InputPreprocessor: Sendable {
     let (height, width) = (contract.preprocessing.resize.height, contract.preprocessing.resize.width)
     return Tensor(shape: [images.count, height, width, 3], scalars: images.flatMap(input))
   }
-}
-
-/// An input contract this tool cannot follow.
-public struct PreprocessingError: Error, Equatable, Sendable, CustomStringConvertible {
-  public let reason: String
-  public init(_ reason: String) { self.reason = reason }
-  public var description: String { reason }
 }

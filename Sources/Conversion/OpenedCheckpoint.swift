@@ -7,6 +7,8 @@ struct OpenedCheckpoint {
   let file: NpzFile
   let tree: ParamTree
   let recognition: Recognition
+  /// The tensors as float32, each read once (see ``CheckpointParameters``).
+  let parameters: CheckpointParameters
 
   /// Opens `path` and recognises its model.
   ///
@@ -17,6 +19,7 @@ struct OpenedCheckpoint {
     self.path = path
     file = try NpzFile(path: path)
     tree = ParamTree(arrays: file.arrays)
+    parameters = CheckpointParameters(file: file, tree: tree)
     switch ModelRecognizer.recognize(tree) {
     case .failure(let error):
       throw ConversionError(path: path, reason: "unrecognised model: \(error.reason)")
@@ -32,6 +35,4 @@ struct OpenedCheckpoint {
       throw ConversionError(path: path, reason: "does not match \(recognition.displayName): \(shown)\(more)\(hint)")
     }
   }
-
-  var parameters: CheckpointParameters { CheckpointParameters(file: file, tree: tree) }
 }

@@ -22,12 +22,8 @@ public enum Runner {
   public static func run(export path: String, input: Tensor, threads: Int?, repeats: Int = 0, checksums: Bool = true,
                          hdf5: HDF5Reading = .inProcess) throws -> RunResult
   {
-    try run(try Exports.open(path, checksums: checksums, hdf5: hdf5), input: input, threads: threads, repeats: repeats)
-  }
-
-  /// Runs an opened export on `input`, then `repeats` more times for timing.
-  public static func run(_ export: any LoadedExport, input: Tensor, threads: Int?, repeats: Int = 0) throws -> RunResult {
-    let runner = try ExportRunner(export, threads: threads)
+    let export = try Exports.open(path, checksums: checksums, hdf5: hdf5)
+    let runner = try ExportRunner(export, compute: Compute(threads: threads))
     let outputs = try runner.run(input)
     var timings: [Double] = []
     for _ in 0..<repeats {
@@ -44,9 +40,9 @@ public final class ExportRunner {
   public let export: any LoadedExport
   private let executor: GraphExecutor
 
-  public init(_ export: any LoadedExport, threads: Int?) throws {
+  public init(_ export: any LoadedExport, compute: Compute) throws {
     self.export = export
-    executor = try GraphExecutor(graph: export.graph, weights: export.weights(), compute: Compute(threads: threads))
+    executor = try GraphExecutor(graph: export.graph, weights: export.weights(), compute: compute)
   }
 
   /// Every output of the graph on `input`; an input the graph cannot take is a ``ConversionError``.

@@ -95,10 +95,8 @@ public enum Verifier {
 
     let image = try inputs(request, contract: graph.input)
     let compute = Compute(threads: request.threads)
-    let reference = try architecture.referenceForward(image, parameters: rounded,
-                                                                            compute: compute)
-    let executor = try GraphExecutor(graph: graph, weights: bundle.weights(), compute: compute)
-    let produced = try executor.run(image)
+    let reference = try architecture.referenceForward(image, parameters: rounded, compute: compute)
+    let produced = try ExportRunner(bundle, compute: compute).run(image)
     let fullPrecision = dtype == .float32
       ? nil : try architecture.referenceForward(image, parameters: parameters, compute: compute)
     let tolerance = request.tolerance ?? defaultTolerance

@@ -37,9 +37,15 @@ public struct WeightManifest: Codable, Equatable, Sendable {
 }
 
 extension WeightManifest {
-  /// Safetensors manifests name an index, shards and each tensor's shard; HDF5 manifests name
-  /// each tensor's dataset and nothing else.
+  /// The element types an export may store.
+  public static let dtypes = ["float32", "float16", "bfloat16"]
+
+  /// The element type is one an export may store; safetensors manifests name an index, shards
+  /// and each tensor's shard; HDF5 manifests name each tensor's dataset and nothing else.
   func validateLocations() throws {
+    guard Self.dtypes.contains(dtype) else {
+      throw GraphError("weight dtype '\(dtype)' is not float32, float16 or bfloat16")
+    }
     switch storage {
     case .safetensors:
       guard index != nil, let shards, !shards.isEmpty else {

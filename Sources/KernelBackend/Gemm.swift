@@ -25,13 +25,7 @@ func blockedGemm(
   _ workspace: UnsafeMutablePointer<Float>
 ) {
   guard m > 0, n > 0 else { return }
-  if k == 0 {
-    for i in 0..<m {
-      if !accumulate { (c + i * ldc).update(repeating: 0, count: n) }
-      epilogue(c + i * ldc, n, bias, gelu)
-    }
-    return
-  }
+  if k == 0 { return emptyProduct(m, n, c, ldc, accumulate, bias, gelu) }
   let packedA = workspace
   let ownPackedB = workspace + Tile.mc * Tile.kc
   let scratch = ownPackedB + Tile.kc * Tile.nc
@@ -71,13 +65,7 @@ func prepackedGemm(
   _ workspace: UnsafeMutablePointer<Float>
 ) {
   guard m > 0, n > 0 else { return }
-  if k == 0 {
-    for i in 0..<m {
-      if !accumulate { (c + i * ldc).update(repeating: 0, count: n) }
-      epilogue(c + i * ldc, n, bias, gelu)
-    }
-    return
-  }
+  if k == 0 { return emptyProduct(m, n, c, ldc, accumulate, bias, gelu) }
   let packedA = workspace
   let scratch = workspace + Tile.mc * Tile.kc + Tile.kc * Tile.nc
   let end = columnStart + n
@@ -148,6 +136,16 @@ func sweep(_ mc: Int, _ nc: Int, _ kc: Int, _ packedA: UnsafeMutablePointer<Floa
       jr += Tile.nr
     }
     ir += Tile.mr
+  }
+}
+
+/// A product over no depth: C is zero (or kept, when accumulating), then the epilogue.
+@inline(__always)
+func emptyProduct(_ m: Int, _ n: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool,
+                  _ bias: UnsafePointer<Float>?, _ gelu: Bool) {
+  for i in 0..<m {
+    if !accumulate { (c + i * ldc).update(repeating: 0, count: n) }
+    epilogue(c + i * ldc, n, bias, gelu)
   }
 }
 

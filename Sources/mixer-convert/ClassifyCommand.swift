@@ -63,14 +63,11 @@ struct Classify: ParsableCommand {
     request.labels = labels
     request.threads = threads
     request.batchSize = batch
+    request.output = output
     request.hdf5 = HDF5ReaderCommand.isolated
     let failures: [ImageFailure]
     switch try Classifier.classify(request) {
     case .classes(let report):
-      if let output {
-        throw CommandFailure(message: "\(export) classifies; --output \(output) is for a features export's embeddings "
-                             + "(use --json for the top classes' logits, or `run` for all of them)", status: 2)
-      }
       failures = report.failures
       if json { try Console.printJSON(report) } else { printText(report) }
     case .features(let report):
@@ -98,16 +95,13 @@ struct Classify: ParsableCommand {
   }
 
   private func writeFeatures(_ report: FeatureReport) throws {
-    guard let output else {
-      throw CommandFailure(message: "\(export) is a features export: give --output FILE.npy for the embeddings", status: 2)
-    }
     guard let features = report.features else { return }
-    try NpyFile.write(features.scalars, shape: features.shape, to: output, replacing: force)
+    try NpyFile.write(features.scalars, shape: features.shape, to: report.output, replacing: force)
     if json {
-      try Console.printJSON(FeatureSummary(output: output, shape: features.shape, images: report.images,
+      try Console.printJSON(FeatureSummary(output: report.output, shape: features.shape, images: report.images,
                                            failures: report.failures))
     } else {
-      print("\(output): features \(features.shape) for \(report.images.count) image"
+      print("\(report.output): features \(features.shape) for \(report.images.count) image"
             + (report.images.count == 1 ? "" : "s") + ": " + report.images.joined(separator: ", "))
     }
   }

@@ -40,10 +40,7 @@ public final class LoadedHDF5: LoadedExport {
       throw calls.error("HDF5 layout version \(version) is not supported (this reader knows \(HDF5Layout.formatVersion))")
     }
     graph = try Self.readGraph(file.id, calls)
-    let dtype = DType(rawValue: graph.weights.dtype)
-    guard let dtype, [.float32, .float16, .bfloat16].contains(dtype) else {
-      throw calls.error("weight dtype '\(graph.weights.dtype)' is not float32, float16 or bfloat16")
-    }
+    let dtype = DType(rawValue: graph.weights.dtype)!  // one of the export dtypes: the graph is validated
     let memoryLimit = Int(ProcessInfo.processInfo.physicalMemory / 2)
     var total = 0
     for (name, entry) in graph.weights.tensors.sorted(by: { $0.key < $1.key }) {
@@ -93,7 +90,8 @@ public final class LoadedHDF5: LoadedExport {
     let path = entry.dataset!
     func fail(_ reason: String) -> BundleError { calls.error("dataset '\(path)' " + reason, tensor: name) }
     // H5Lexists fails, rather than answering no, when a parent group is missing.
-    let parents = path.split(separator: "/").indices.map { path.split(separator: "/")[0...$0].joined(separator: "/") }
+    let components = path.split(separator: "/")
+    let parents = components.indices.map { components[0...$0].joined(separator: "/") }
     guard parents.allSatisfy({ H5Lexists(file, $0, mc_h5p_default()) > 0 }) else { throw fail("is missing") }
     let dataset = try HDF5Handle(H5Dopen2(file, path, mc_h5p_default()), close: H5Dclose, or: fail("cannot be opened"))
     let type = try HDF5Handle(H5Dget_type(dataset.id), close: H5Tclose, or: fail("has an unreadable type"))

@@ -20,31 +20,12 @@ extension Compute {
     guard m > 0, n > 0 else { return }
     let table = table
     let (mr, nr) = table.tile
-    let parts = partCount(m, n, k)
-    let tilesM = (m + mr - 1) / mr
-    let tilesN = (n + nr - 1) / nr
-    let splitRows = tilesM > tilesN
-    let units = splitRows ? tilesM : tilesN
-    let count = min(parts, units)
     let biasPointer = bias.map { SharedPointer(UnsafeMutablePointer(mutating: $0)) }
-    parallel(count) { part in
-      let first = units * part / count
-      let last = units * (part + 1) / count
-      WorkspacePool.shared.with(table.workspaceCount) { workspace in
-        if splitRows {
-          let i0 = first * mr
-          let i1 = min(m, last * mr)
-          table.gemm(i1 - i0, n, k, a.base + i0 * a.rowStride, a.rowStride, a.columnStride,
-                     b.base, b.rowStride, b.columnStride, c.base + i0 * c.rowStride, c.rowStride, accumulate,
-                     biasPointer.map { UnsafePointer($0.pointer) }, gelu, workspace)
-        } else {
-          let j0 = first * nr
-          let j1 = min(n, last * nr)
-          table.gemm(m, j1 - j0, k, a.base, a.rowStride, a.columnStride,
-                     b.base + j0 * b.columnStride, b.rowStride, b.columnStride, c.base + j0, c.rowStride,
-                     accumulate, biasPointer.map { UnsafePointer($0.pointer + j0) }, gelu, workspace)
-        }
-      }
+    splitOverThreads(m, n, k, splitRows: (m + mr - 1) / mr > (n + nr - 1) / nr) { rows, columns, workspace in
+      table.gemm(rows.count, columns.count, k, a.base + rows.lowerBound * a.rowStride, a.rowStride, a.columnStride,
+                 b.base + columns.lowerBound * b.columnStride, b.rowStride, b.columnStride,
+                 c.base + rows.lowerBound * c.rowStride + columns.lowerBound, c.rowStride, accumulate,
+                 biasPointer.map { UnsafePointer($0.pointer + columns.lowerBound) }, gelu, workspace)
     }
   }
 
@@ -74,31 +55,30 @@ extension Compute {
     let (m, n, k) = (a.rows, b.columns, a.columns)
     guard m > 0, n > 0 else { return }
     let table = table
-    let (mr, nr) = table.tile
-    let parts = partCount(m, n, k)
-    let panels = (n + nr - 1) / nr
-    let splitRows = panels < parts
-    let units = splitRows ? (m + mr - 1) / mr : panels
-    let count = min(parts, units)
+    let panels = (n + table.tile.columns - 1) / table.tile.columns
     let biasPointer = bias.map { SharedPointer(UnsafeMutablePointer(mutating: $0)) }
     let packed = SharedPointer(b.storage)
-    parallel(count) { part in
-      let first = units * part / count
-      let last = units * (part + 1) / count
-      WorkspacePool.shared.with(table.workspaceCount) { workspace in
-        if splitRows {
-          let i0 = first * mr
-          let i1 = min(m, last * mr)
-          table.gemmPrepacked(i1 - i0, n, k, a.base + i0 * a.rowStride, a.rowStride, a.columnStride, packed.pointer, 0, n,
-                              c.base + i0 * c.rowStride, c.rowStride, accumulate,
-                              biasPointer.map { UnsafePointer($0.pointer) }, gelu, workspace)
-        } else {
-          let j0 = first * nr
-          let j1 = min(n, last * nr)
-          table.gemmPrepacked(m, j1 - j0, k, a.base, a.rowStride, a.columnStride, packed.pointer, j0, n,
-                              c.base + j0, c.rowStride, accumulate, biasPointer.map { UnsafePointer($0.pointer + j0) },
-                              gelu, workspace)
-        }
+    splitOverThreads(m, n, k, splitRows: panels < partCount(m, n, k)) { rows, columns, workspace in
+      table.gemmPrepacked(rows.count, columns.count, k, a.base + rows.lowerBound * a.rowStride, a.rowStride,
+                          a.columnStride, packed.pointer, columns.lowerBound, n,
+                          c.base + rows.lowerBound * c.rowStride + columns.lowerBound, c.rowStride, accumulate,
+                          biasPointer.map { UnsafePointer($0.pointer + columns.lowerBound) }, gelu, workspace)
+    }
+  }
+
+  /// Runs `body` on each thread's share of an `m × n` product, with a workspace: ranges of
+  /// whole micro-tiles of rows (`splitRows`) or of columns, each worth at least
+  /// ``minimumMultiplyAddsPerThread``.
+  private func splitOverThreads(_ m: Int, _ n: Int, _ k: Int, splitRows: Bool,
+                                _ body: @Sendable (Range<Int>, Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+    let (mr, nr) = table.tile
+    let workspaceCount = table.workspaceCount
+    let (count, other, alignment) = splitRows ? (m, n, mr) : (n, m, nr)
+    let perItem = other * max(k, 1)
+    let minimumPerPart = (Self.minimumMultiplyAddsPerThread + perItem - 1) / perItem
+    parallelRanges(count, minimumPerPart: minimumPerPart, alignment: alignment) { range in
+      WorkspacePool.shared.with(workspaceCount) { workspace in
+        body(splitRows ? range : 0..<m, splitRows ? 0..<n : range, workspace)
       }
     }
   }
