@@ -7,8 +7,8 @@ let package = Package(
     .executable(name: "mixer-convert", targets: ["mixer-convert"]),
     // The library the command line is thin over (examples/RunBundle uses it).
     .library(name: "MixerConvertKit",
-             targets: ["Checkpoint", "Kernels", "Graph", "Models", "Bundle", "Parity", "Conversion", "FileIO", "Imaging",
-                       "Classification"]),
+             targets: ["Checkpoint", "LayerAttributes", "Kernels", "Graph", "Runtime", "Models", "Formats", "Parity",
+                       "Conversion", "FileIO", "Imaging", "Classification"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -27,37 +27,45 @@ let package = Package(
     .target(name: "Checkpoint", dependencies: ["CLibzip", "CZlib", "FileIO"]),
     // The compute kernels: one shared source (Sources/KernelBackend, linked into each build as
     // `Shared`) compiled for three CPU levels, and a front module that picks one at run time.
+    // Attributes both the graph document and the kernels speak of (GELU form, window padding).
+    .target(name: "LayerAttributes"),
     .target(name: "KernelsAVX512", swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"])]),
     .target(name: "KernelsAVX2", swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])]),
     .target(name: "KernelsPortable"),
-    .target(name: "Kernels", dependencies: ["CSupport", "KernelsAVX512", "KernelsAVX2", "KernelsPortable"]),
-    .target(name: "Graph", dependencies: ["Kernels"]),
+    .target(name: "Kernels", dependencies: ["CSupport", "LayerAttributes", "KernelsAVX512", "KernelsAVX2", "KernelsPortable"]),
+    // The canonical graph document: nodes, attributes, header, validation (no kernels).
+    .target(name: "Graph", dependencies: ["LayerAttributes"]),
+    // Execution plans and their executor on the kernels; a canonical graph compiles to one.
+    .target(name: "Runtime", dependencies: ["Graph", "Kernels"]),
     .target(name: "Models", dependencies: ["Checkpoint", "Graph", "Kernels"]),
-    .target(name: "Bundle", dependencies: ["CHDF5", "Checkpoint", "Graph", "Kernels", "FileIO"]),
+    // The export formats, one folder each (Sources/Formats/<format>), and their registry.
+    .target(name: "Formats", dependencies: ["CHDF5", "Checkpoint", "Graph", "Runtime", "Kernels", "FileIO"]),
     .target(name: "Parity", dependencies: ["Checkpoint", "Kernels"]),
-    .target(name: "Conversion", dependencies: ["Checkpoint", "Models", "Graph", "Kernels", "Bundle", "Parity", "FileIO"]),
-    .target(name: "Classification", dependencies: ["Imaging", "Conversion", "Bundle", "Graph", "Kernels"],
+    .target(name: "Conversion", dependencies: ["Checkpoint", "Models", "Graph", "Runtime", "Kernels", "Formats", "Parity",
+                                               "FileIO"]),
+    .target(name: "Classification", dependencies: ["Imaging", "Formats", "Runtime", "Graph", "Kernels"],
             resources: [.copy("Labels")]),
     .executableTarget(name: "mixer-convert", dependencies: [
-      "Conversion", "Classification", "Checkpoint", "Models", "Kernels", "Bundle", "Parity", "CLibzip", "CZlib", "CSupport",
+      "Conversion", "Classification", "Checkpoint", "Models", "Kernels", "Formats", "Runtime", "Parity", "CLibzip", "CZlib",
+      "CSupport",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
     .target(name: "TestSupport", dependencies: ["CZlib", "Checkpoint"], path: "Tests/TestSupport"),
     .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TestSupport"]),
-    .executableTarget(name: "run-bundle-example", dependencies: ["Bundle", "Checkpoint", "Graph", "Kernels"],
+    .executableTarget(name: "run-bundle-example", dependencies: ["Formats", "Checkpoint", "Graph", "Runtime", "Kernels"],
                       path: "examples/RunBundle"),
     .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     .executableTarget(name: "mixer-bench", dependencies: [
-      "Checkpoint", "Models", "Conversion", "Kernels", "COpenBLAS", "Bundle", "Graph", "FileIO",
+      "Checkpoint", "Models", "Conversion", "Kernels", "COpenBLAS", "Formats", "Graph", "Runtime", "FileIO",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], path: "Benchmarks/mixer-bench"),
     .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
-    .testTarget(name: "BundleTests", dependencies: ["Bundle", "Checkpoint", "FileIO", "TestSupport"]),
+    .testTarget(name: "FormatsTests", dependencies: ["Formats", "Checkpoint", "FileIO", "TestSupport"]),
     .testTarget(name: "ConversionTests", dependencies: [
-      "Conversion", "Bundle", "Checkpoint", "Models", "Parity", "Kernels", "Graph", "FileIO", "TestSupport",
+      "Conversion", "Formats", "Checkpoint", "Models", "Parity", "Kernels", "Graph", "Runtime", "FileIO", "TestSupport",
     ]),
     .testTarget(name: "CLITests", dependencies: ["Checkpoint", "TestSupport"]),
-    .testTarget(name: "ModelsTests", dependencies: ["Models", "Checkpoint", "TestSupport"]),
+    .testTarget(name: "ModelsTests", dependencies: ["Models", "Checkpoint", "Runtime", "TestSupport"]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Checkpoint", "TestSupport"]),
   ]
 )

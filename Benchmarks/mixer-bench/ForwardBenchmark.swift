@@ -1,10 +1,11 @@
 import ArgumentParser
-import Bundle
+import Formats
 import Conversion
 import Dispatch
 import Foundation
 import Graph
 import Kernels
+import Runtime
 import Models
 
 /// Forward latency of the graph executor, next to the time the FMA peak would need.
@@ -42,12 +43,12 @@ struct ForwardBenchmark: ParsableCommand {
     _ = try Converter.convert(conversion)
     let bundle = try LoadedBundle(path: bundlePath)
     let flops = Self.flopsPerImage(bundle.graph)
-    let size = bundle.graph.input.shape[1]
+    let size = bundle.header.input.shape[1]
     print(String(format: "forward: %@, %.2f GFLOP per image (multiply-add = 2), %@ kernels; ms per batch, median of %d (min)",
                  entry.displayName, flops / 1e9, KernelPath.selected.rawValue, runs))
     for threads in [1, 2] {
       let compute = Compute(threads: threads)
-      let executor = try GraphExecutor(graph: bundle.graph, weights: bundle.weights(), compute: compute)
+      let executor = try PlanExecutor(graph: bundle.graph, weights: bundle.weights(), compute: compute)
       let peak = fmaPeakFLOPS(threads: threads)
       for batch in batches.split(separator: ",").compactMap({ Int($0) }) {
         let input = Tensor(shape: [batch, size, size, 3],
@@ -73,7 +74,7 @@ struct ForwardBenchmark: ParsableCommand {
   /// Multiply-adds × 2 of one image through the graph: its convolutions, dense layers and
   /// attention (projections, scores and the weighted sum); elementwise work is left out.
   static func flopsPerImage(_ graph: GraphDocument) -> Double {
-    let shapes = graph.weights.tensors.mapValues(\.shape)
+    let shapes = graph.header.weights.tensors.mapValues(\.shape)
     var multiplyAdds = 0
     for node in graph.nodes {
       let out = Array(node.outputShape.dropFirst())

@@ -1,9 +1,9 @@
-import Bundle
-import Conversion
+import Formats
 import Foundation
 import Graph
 import Imaging
 import Kernels
+import Runtime
 
 /// What `classify` should do.
 public struct ClassificationRequest: Sendable {
@@ -87,10 +87,10 @@ public enum Classifier {
   }
 
   public static func classify(_ request: ClassificationRequest) throws -> Outcome {
-    let export = try Exports.open(request.export, hdf5: request.hdf5)
-    let graph = export.graph
-    let primary = graph.outputs[0]
-    let preprocessor = try InputPreprocessor(contract: graph.input)
+    let export = try Exports.open(request.export, OpenOptions(hdf5: request.hdf5))
+    let header = export.header
+    let primary = header.outputs[0]
+    let preprocessor = try InputPreprocessor(contract: header.input)
     var labels: LabelSet?
     if primary.name == "logits" {
       guard primary.shape.count == 2 else {
@@ -109,7 +109,7 @@ public enum Classifier {
     let (read, rows, failures) = try primaryOutputs(export, request, preprocessor, output: primary.name)
     if primary.name != "logits", let output = request.output {
       let features = read.isEmpty ? nil : Tensor(shape: [read.count, rows.count / read.count], scalars: rows)
-      return .features(FeatureReport(export: request.export, model: graph.model.name, output: output,
+      return .features(FeatureReport(export: request.export, model: header.model.name, output: output,
                                      features: features, images: read, failures: failures))
     }
     let classes = primary.shape[1]
@@ -117,7 +117,7 @@ public enum Classifier {
       let logits = Array(rows[(i * classes)..<((i + 1) * classes)])
       return ClassificationReport.ImageResult(path: read[i], predictions: top(logits, request.top, labels))
     }
-    return .classes(ClassificationReport(export: request.export, model: graph.model.name, classes: classes,
+    return .classes(ClassificationReport(export: request.export, model: header.model.name, classes: classes,
                                          labels: labels?.source, results: results, failures: failures))
   }
 

@@ -1,7 +1,7 @@
-import Bundle
 import Checkpoint
 import Dispatch
 import FileIO
+import Formats
 import Foundation
 import Graph
 import Models
@@ -19,12 +19,10 @@ public struct ConversionRequest: Sendable {
   public var classifier: ViTClassifier?
   /// Element type of the exported weights.
   public var dtype: DType = .float32
-  /// Bundle folder or HDF5 file; nil: HDF5 when the output ends in `.h5` or `.hdf5`.
+  /// The export format; nil: the one the output's suffix implies (``ExportFormat/implied(by:)``).
   public var format: ExportFormat?
-  /// Largest shard, in bytes of tensor data (bundles).
-  public var shardSize: Int = BundleLayout.defaultShardSize
-  /// Store HDF5 datasets in chunks, shuffled and gzip-compressed.
-  public var compressHDF5 = false
+  /// Options of the chosen format; an option of another format is refused.
+  public var options = ExportOptions()
   /// Replace an existing output.
   public var replacing = false
   /// Convert even if the checkpoint holds tensors the architecture does not use.
@@ -45,8 +43,10 @@ public struct ConversionSummary: Encodable, Sendable {
   public let variant: ExportVariant
   public let parameters: Int
   public let tensors: Int
-  /// Safetensors shards written (0 for HDF5).
-  public let shards: Int
+  /// How the weights are stored (`in 2 shards`, `in HDF5`).
+  public let storage: String
+  /// The files written.
+  public let files: [String]
   public let dtype: DType
   /// Bytes of tensor data.
   public let bytesWritten: Int
@@ -57,10 +57,7 @@ public struct ConversionSummary: Encodable, Sendable {
   /// `Mixer-B/16 · 59,880,472 params · float32 · 228.4 MiB in 1 shard · 0.41 s → out/`.
   public var line: String {
     let size = String(format: "%.1f MiB", Double(bytesWritten) / 1_048_576)
-    let container = format == .bundle
-      ? "in \(shards) shard" + (shards == 1 ? "" : "s")
-      : "in HDF5" + (outputBytes < bytesWritten ? String(format: " (%.1f MiB compressed)", Double(outputBytes) / 1_048_576) : "")
-    return "\(model) · \(groupedDigits(parameters)) params · \(dtype.rawValue) · \(size) \(container) · "
+    return "\(model) · \(groupedDigits(parameters)) params · \(dtype.rawValue) · \(size) \(storage) · "
       + String(format: "%.2f s", seconds) + " → \(output)"
   }
 }
@@ -70,7 +67,7 @@ public enum Converter {
   /// The generator recorded in graph.json.
   public static let generator = Generator(name: "mixer-convert", version: "0.1.0")
 
-  /// Converts `request.checkpoint` into a bundle at `request.output`.
+  /// Converts `request.checkpoint` into an export at `request.output`.
   ///
   /// - Parameter progress: called with bytes written and total after every chunk.
   public static func convert(_ request: ConversionRequest, progress: (Int, Int) -> Void = { _, _ in }) throws
@@ -80,6 +77,7 @@ public enum Converter {
     guard [.float32, .float16, .bfloat16].contains(request.dtype) else {
       throw ConversionError(path: request.output, reason: "--dtype must be float32, float16 or bfloat16")
     }
+    let format = try outputFormat(request)
     let checkpoint = try OpenedCheckpoint(path: request.checkpoint, allowUnused: request.allowUnused)
     let recognition = checkpoint.recognition
     let plan: ExportPlan
@@ -91,13 +89,10 @@ public enum Converter {
     }
     // Hash the source on the other core while the shards are written.
     let sourceHash = BackgroundResult { try SHA256Stream.file(request.checkpoint) }
-    let format = request.format ?? ExportFormat.implied(by: request.output)
-    let tensors = exportTensors(plan)
-    let writer: any ExportWriter = format == .hdf5
-      ? try HDF5Writer(path: request.output, dtype: request.dtype, tensors: tensors, compressed: request.compressHDF5,
-                       replacing: request.replacing)
-      : try BundleWriter(path: request.output, dtype: request.dtype, tensors: tensors, shardSize: request.shardSize,
-                         replacing: request.replacing)
+    let input = InputContract.image(height: plan.imageSize, width: plan.imageSize)
+    let writer = try format.writer(ExportWriteRequest(
+      path: request.output, dtype: request.dtype, tensors: exportTensors(plan), nodes: plan.nodes, input: input,
+      outputs: plan.outputs, options: request.options, replacing: request.replacing))
     for weight in plan.weights {
       let array = checkpoint.tree[weight.source]!
       try writer.writeTensor(weight.name) { sink in
@@ -121,15 +116,13 @@ public enum Converter {
     let resized = plan.imageSize != recognition.architecture.imageSize
     let name = recognition.displayName + (resized ? " (\(plan.imageSize) px)" : "")
     let parameters = plan.weights.reduce(0) { $0 + $1.shape.reduce(1, *) }
-    var shardCount = 0
-    try writer.finish { written in
-      shardCount = written.shards.count
+    let written = try writer.finish { crc32c in
       var tensors: [String: TensorEntry] = [:]
       for weight in plan.weights {
         let array = checkpoint.tree[weight.source]!
-        tensors[weight.name] = written.entry(weight.name, shape: weight.shape, source: weight.source,
-                                             sourceDtype: array.dtype.rawValue, sourceShape: array.shape,
-                                             transform: weight.resize?.record)
+        tensors[weight.name] = TensorEntry(shape: weight.shape, crc32c: crc32c[weight.name]!, source: weight.source,
+                                           sourceDtype: array.dtype.rawValue, sourceShape: array.shape,
+                                           transform: weight.resize?.record)
       }
       let model = ModelInfo(
         family: recognition.architecture.family.rawValue, name: name,
@@ -137,16 +130,30 @@ public enum Converter {
         config: plan.config,
         source: SourceInfo(file: URL(fileURLWithPath: request.checkpoint).lastPathComponent,
                            bytes: checkpoint.file.fileSize, sha256: try sourceHash.value(), keyPrefix: checkpoint.tree.prefix))
-      return GraphDocument(
-        generator: generator, model: model, input: .image(height: plan.imageSize, width: plan.imageSize),
-        outputs: plan.outputs, nodes: plan.nodes,
-        weights: written.manifest(dtype: request.dtype, tensors: tensors))
+      return ExportHeader(generator: generator, model: model, input: input, outputs: plan.outputs,
+                          weights: WeightManifest(dtype: request.dtype.rawValue, tensors: tensors))
     }
     return ConversionSummary(
       output: request.output, format: format, model: name, upstreamName: recognition.catalogEntry?.name,
-      variant: variant, parameters: parameters, tensors: plan.weights.count, shards: shardCount, dtype: request.dtype,
-      bytesWritten: writer.totalBytes, outputBytes: diskSize(of: request.output),
-      seconds: Date().timeIntervalSince(start))
+      variant: variant, parameters: parameters, tensors: plan.weights.count, storage: written.storage,
+      files: written.files, dtype: request.dtype, bytesWritten: writer.totalBytes,
+      outputBytes: format.diskSize(at: request.output), seconds: Date().timeIntervalSince(start))
+  }
+
+  /// The format to write: the one asked for, or the one the output's suffix implies; its
+  /// options must all be ones it takes.
+  private static func outputFormat(_ request: ConversionRequest) throws -> ExportFormat {
+    guard let format = request.format ?? ExportFormat.implied(by: request.output) else {
+      let suffixes = ExportFormat.allCases.flatMap(\.suffixes).joined(separator: ", ")
+      throw ConversionError(path: request.output, reason: "its suffix names no export format (\(suffixes), or a folder "
+                              + "name without a suffix for a bundle); name the format to write")
+    }
+    if let option = request.options.given.subtracting(format.options).sorted(by: { $0.rawValue < $1.rawValue }).first {
+      let owners = ExportFormat.allCases.filter { $0.options.contains(option) }.map(\.noun)
+      throw ConversionError(path: request.output, reason: "the \(option.words) option applies to "
+                              + "\(owners.joined(separator: " or ")), not to \(format.noun)")
+    }
+    return format
   }
 
   /// Every weight with the node that uses it and its position among that node's weights.
@@ -156,13 +163,6 @@ public enum Converter {
       for (slot, (_, tensor)) in node.orderedWeights.enumerated() { place[tensor] = (node.name, slot) }
     }
     return plan.weights.map { ExportTensor(name: $0.name, shape: $0.shape, node: place[$0.name]!.node, slot: place[$0.name]!.slot) }
-  }
-
-  /// Bytes of a file, or of every file directly inside a folder.
-  static func diskSize(of path: String) -> Int {
-    let manager = FileManager.default
-    let names = (try? manager.contentsOfDirectory(atPath: path)).map { $0.map { path + "/" + $0 } } ?? [path]
-    return names.reduce(0) { $0 + ((try? manager.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
   }
 
   /// Streams a checkpoint tensor in C order, converted to `dtype`, in chunks.

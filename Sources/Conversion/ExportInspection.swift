@@ -1,4 +1,4 @@
-import Bundle
+import Formats
 import Checkpoint
 import Foundation
 import Graph
@@ -11,9 +11,9 @@ public struct ExportInspectionReport: Encodable, Sendable {
   /// `export` (a checkpoint's report says `checkpoint`).
   public let kind = "export"
   public let path: String
-  /// Bundle folder or HDF5 file.
+  /// The export's format.
   public let container: ExportFormat
-  /// Bytes on disk (every file of a bundle).
+  /// Bytes on disk (every file of the export).
   public let fileBytes: Int
   /// `format_version` of the graph document.
   public let formatVersion: String
@@ -21,7 +21,7 @@ public struct ExportInspectionReport: Encodable, Sendable {
   public let model: ModelInfo
   public let input: InputContract
   public let outputs: [GraphOutput]
-  /// Number of graph nodes per operation.
+  /// Number of nodes per operation, in the format's vocabulary.
   public let operations: [String: Int]
   /// Element type of the weights.
   public let dtype: String
@@ -35,23 +35,18 @@ public struct ExportInspectionReport: Encodable, Sendable {
 }
 
 extension Inspector {
-  /// Whether `path` is an export rather than a checkpoint: a folder, or an HDF5 file.
-  public static func isExport(_ path: String) -> Bool {
-    var isDirectory: ObjCBool = false
-    return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-      && (isDirectory.boolValue || Exports.isHDF5(path))
-  }
-
   /// Inspects the export at `path`: its structure is checked on opening (its checksums are
   /// not: `run` and `verify` check them); statistics read every tensor.
+  ///
+  /// - Parameter hdf5: where an HDF5 file is read (see ``HDF5Reading``).
   public static func inspectExport(path: String, options: InspectOptions = InspectOptions(),
                                    hdf5: HDF5Reading = .inProcess) throws -> ExportInspectionReport
   {
-    let export = try Exports.open(path, checksums: false, hdf5: hdf5)
-    let graph = export.graph
-    let dtype = DType(rawValue: graph.weights.dtype)!
-    let listed = graph.weights.tensors.keys.sorted(by: NaturalOrder.less).map { name in
-      let shape = graph.weights.tensors[name]!.shape
+    let export = try Exports.open(path, OpenOptions(checksums: false, hdf5: hdf5))
+    let header = export.header
+    let dtype = export.dtype
+    let listed = header.weights.tensors.keys.sorted(by: NaturalOrder.less).map { name in
+      let shape = header.weights.tensors[name]!.shape
       return ListedTensor(path: name, components: name.split(separator: ".").map(String.init),
                           parameters: shape.reduce(1, *), bytes: shape.reduce(1, *) * dtype.itemSize, dtype: dtype,
                           shape: shape)
@@ -65,13 +60,11 @@ extension Inspector {
         nodes[i].statistics = statistics
       }
     }
-    var operations: [String: Int] = [:]
-    for node in graph.nodes { operations[node.operation.name, default: 0] += 1 }
-    let container: ExportFormat = export is LoadedBundle ? .bundle : .hdf5
     return ExportInspectionReport(
-      path: path, container: container, fileBytes: Converter.diskSize(of: path), formatVersion: graph.formatVersion,
-      generator: graph.generator, model: graph.model, input: graph.input, outputs: graph.outputs,
-      operations: operations, dtype: graph.weights.dtype, parameters: listed.reduce(0) { $0 + $1.parameters },
+      path: path, container: export.format, fileBytes: export.format.diskSize(at: path),
+      formatVersion: export.formatVersion, generator: header.generator, model: header.model, input: header.input,
+      outputs: header.outputs, operations: export.operations, dtype: header.weights.dtype,
+      parameters: listed.reduce(0) { $0 + $1.parameters },
       bytes: listed.reduce(0) { $0 + $1.bytes }, tensors: listed.count, checksumsVerified: false, nodes: nodes)
   }
 }

@@ -1,8 +1,9 @@
-import Bundle
+import Formats
 import Checkpoint
 import Foundation
 import Graph
 import Kernels
+import Runtime
 
 /// What `run` produced.
 public struct RunResult: Sendable {
@@ -18,11 +19,11 @@ public struct RunResult: Sendable {
 public enum Runner {
   /// Loads the export at `path` and runs it on `input`, then `repeats` more times for timing.
   ///
-  /// - Parameter hdf5: where an HDF5 export is read (see ``HDF5Reading``).
-  public static func run(export path: String, input: Tensor, threads: Int?, repeats: Int = 0, checksums: Bool = true,
-                         hdf5: HDF5Reading = .inProcess) throws -> RunResult
+  /// - Parameter opening: how the export is opened (checksums, where an HDF5 file is read).
+  public static func run(export path: String, input: Tensor, threads: Int?, repeats: Int = 0,
+                         opening: OpenOptions = OpenOptions()) throws -> RunResult
   {
-    let export = try Exports.open(path, checksums: checksums, hdf5: hdf5)
+    let export = try Exports.open(path, opening)
     let runner = try ExportRunner(export, compute: Compute(threads: threads))
     let outputs = try runner.run(input)
     var timings: [Double] = []
@@ -31,24 +32,6 @@ public enum Runner {
       _ = try runner.run(input)
       timings.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
-    return RunResult(outputs: outputs, outputNames: export.graph.outputs.map(\.name), timings: timings)
-  }
-}
-
-/// An opened export ready to run: its weights are packed once, then any number of batches run.
-public final class ExportRunner {
-  public let export: any LoadedExport
-  private let executor: GraphExecutor
-
-  public init(_ export: any LoadedExport, compute: Compute) throws {
-    self.export = export
-    executor = try GraphExecutor(graph: export.graph, weights: export.weights(), compute: compute)
-  }
-
-  /// Every output of the graph on `input`; an input the graph cannot take is a ``ConversionError``.
-  public func run(_ input: Tensor) throws -> [String: Tensor] {
-    do { return try executor.run(input) } catch let error as GraphError {
-      throw ConversionError(path: export.path, reason: error.message)
-    }
+    return RunResult(outputs: outputs, outputNames: export.header.outputs.map(\.name), timings: timings)
   }
 }

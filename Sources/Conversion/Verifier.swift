@@ -1,10 +1,11 @@
-import Bundle
+import Formats
 import Checkpoint
 import FileIO
 import Foundation
 import Graph
 import Kernels
 import Models
+import Runtime
 import Parity
 
 /// What `verify` should compare.
@@ -19,12 +20,11 @@ public struct VerificationRequest: Sendable {
   public var input: String?
   /// nil: ``Verifier/defaultTolerance``.
   public var tolerance: Tolerance?
-  /// Check shard SHA-256 and tensor CRC-32C while loading.
-  public var checksums = true
+  /// How the export is opened: checksums (tensor CRC-32C, file SHA-256) and where an HDF5
+  /// file is read.
+  public var opening = OpenOptions()
   /// Threads per operation (nil: all cores).
   public var threads: Int?
-  /// Where an HDF5 export is read (see ``HDF5Reading``).
-  public var hdf5Reading: HDF5Reading = .inProcess
   /// Accept checkpoints with tensors the architecture does not use.
   public var allowUnused = true
 
@@ -37,8 +37,9 @@ public struct VerificationRequest: Sendable {
 /// Proves an export computes what the original computes.
 ///
 /// The checkpoint runs through the reference forward (Flax names, Flax semantics); the export
-/// runs through the graph executor (canonical names, the bundle's weights). Both see the same
-/// inputs; every output is compared, and every exported weight is checked against its source.
+/// runs through its own computation (the canonical graph, or an ONNX file's nodes) with its
+/// own weights. Both see the same inputs; every output is compared, and every exported weight
+/// is checked against its source.
 /// For a float16 or bfloat16 export the reference uses the source values rounded as the export
 /// stores them (each checked to be the nearest), and runs once more with the full-precision
 /// values to report how much the narrower dtype moves the outputs.
@@ -57,20 +58,20 @@ public enum Verifier {
     let start = Date()
     let checkpoint = try OpenedCheckpoint(path: request.checkpoint, allowUnused: request.allowUnused)
     let sourceHash = BackgroundResult { try SHA256Stream.file(request.checkpoint) }
-    let bundle = try Exports.open(request.export, checksums: request.checksums, hdf5: request.hdf5Reading)
-    let graph = bundle.graph
-    let dtype = DType(rawValue: graph.weights.dtype)!
+    let export = try Exports.open(request.export, request.opening)
+    let header = export.header
+    let dtype = export.dtype
     let stored = checkpoint.parameters
-    // The plan the bundle was made with: same variant and resolution, hence the same weight
+    // The plan the export was made with: same variant and resolution, hence the same weight
     // transforms (a resized position embedding), which the reference uses too.
     let plan: ExportPlan
     var architecture = checkpoint.recognition.architecture
     do {
-      if case .string(let name) = graph.model.config["classifier"], let classifier = ViTClassifier(rawValue: name) {
+      if case .string(let name) = header.model.config["classifier"], let classifier = ViTClassifier(rawValue: name) {
         architecture = try architecture.withClassifier(classifier)
       }
       plan = try architecture.exportPlan(
-        variant: graph.model.variant == "features" ? .features : .classification, imageSize: graph.input.shape[1])
+        variant: header.model.variant == "features" ? .features : .classification, imageSize: header.input.shape[1])
     } catch let error as ExportError {
       throw ConversionError(path: request.export, reason: "does not fit \(request.checkpoint): \(error.reason)")
     }
@@ -85,23 +86,23 @@ public enum Verifier {
     }
 
     var weights = WeightCheck(dtype: dtype)
-    for (name, entry) in graph.weights.tensors.sorted(by: { $0.key < $1.key }) {
+    for (name, entry) in header.weights.tensors.sorted(by: { $0.key < $1.key }) {
       guard checkpoint.tree.contains(entry.source) else {
         throw ConversionError(path: request.export, reason: "weight '\(name)' comes from '\(entry.source)', which \(request.checkpoint) does not have")
       }
       weights.add(name: name, source: try parameters(entry.source).scalars, transformed: entry.transform != nil,
-                  stored: bundle.storedBytes(of: name)!, dtype: dtype)
+                  stored: export.storedBytes(of: name)!, dtype: dtype)
     }
 
-    let image = try inputs(request, contract: graph.input)
+    let image = try inputs(request, contract: header.input)
     let compute = Compute(threads: request.threads)
     let reference = try architecture.referenceForward(image, parameters: rounded, compute: compute)
-    let produced = try ExportRunner(bundle, compute: compute).run(image)
+    let produced = try ExportRunner(export, compute: compute).run(image)
     let fullPrecision = dtype == .float32
       ? nil : try architecture.referenceForward(image, parameters: parameters, compute: compute)
     let tolerance = request.tolerance ?? defaultTolerance
     var outputs: [OutputComparison] = []
-    for output in graph.outputs {
+    for output in header.outputs {
       guard let expected = reference.output(named: output.name), let candidate = produced[output.name],
         expected.shape == candidate.shape
       else {
@@ -111,9 +112,9 @@ public enum Verifier {
                               classes: output.name == "logits",
                               fullPrecisionReference: fullPrecision?.output(named: output.name)))
     }
-    let sourceMatches = try sourceHash.value() == graph.model.source.sha256
+    let sourceMatches = try sourceHash.value() == header.model.source.sha256
     return ParityReport(
-      checkpoint: request.checkpoint, export: request.export, model: graph.model.name,
+      checkpoint: request.checkpoint, export: request.export, model: header.model.name,
       sourceMatches: sourceMatches, input: request.input ?? "uniform [-1, 1), seed \(request.seed)",
       batch: image.shape[0], kernels: compute.path, tolerance: tolerance, outputs: outputs, weights: weights,
       seconds: Date().timeIntervalSince(start))

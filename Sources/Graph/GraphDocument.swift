@@ -1,46 +1,76 @@
-import Kernels
-
-/// The content of a bundle's `graph.json`: the model, its input contract, the layer graph and
-/// the weight manifest. Specified in formats/bundle-v1.md; validated by formats/graph.schema.json.
-public struct GraphDocument: Codable, Equatable, Sendable {
-  /// Always ``formatName``.
-  public var format: String
-  /// `major.minor`; readers accept any minor version of the major they know.
-  public var formatVersion: String
-  /// What wrote the bundle.
+/// What every export records about the model it holds, whatever its format: the program that
+/// wrote it, the model and its source, the input contract, the outputs and the weight manifest.
+/// A bundle's `graph.json` holds it beside the nodes; an ONNX file in its `metadata_props`.
+public struct ExportHeader: Codable, Equatable, Sendable {
+  /// What wrote the export.
   public var generator: Generator
   /// The model and where it came from.
   public var model: ModelInfo
-  /// What the graph expects as input.
+  /// What the model expects as input.
   public var input: InputContract
   /// Named outputs; the first is the primary one.
   public var outputs: [GraphOutput]
-  /// The layers, in an order where every input is computed before it is read.
-  public var nodes: [Node]
-  /// The weights: dtype, shards and every tensor.
+  /// The weights: dtype and every tensor.
   public var weights: WeightManifest
 
-  public static let formatName = "mixer-convert.bundle"
-  public static let formatVersion = "1.0"
-
-  public init(generator: Generator, model: ModelInfo, input: InputContract, outputs: [GraphOutput], nodes: [Node],
+  public init(generator: Generator, model: ModelInfo, input: InputContract, outputs: [GraphOutput],
               weights: WeightManifest) {
-    format = Self.formatName
-    formatVersion = Self.formatVersion
     self.generator = generator
     self.model = model
     self.input = input
     self.outputs = outputs
-    self.nodes = nodes
     self.weights = weights
-  }
-
-  enum CodingKeys: String, CodingKey {
-    case format, formatVersion = "format_version", generator, model, input, outputs, nodes, weights
   }
 }
 
-/// The program that wrote a bundle.
+/// The canonical layer graph of an export with its header: the content of a bundle's
+/// `graph.json` and of an HDF5 export's `graph.json` dataset, apart from where each weight is
+/// stored, which the format adds. Specified in formats/bundle-v1.md; validated by
+/// formats/graph.schema.json. In JSON the header's fields sit beside `format` and `nodes`.
+public struct GraphDocument: Equatable, Sendable {
+  /// Always ``formatName``.
+  public var format: String
+  /// `major.minor`; readers accept any minor version of the major they know.
+  public var formatVersion: String
+  /// The model, its input and outputs, and the weight manifest.
+  public var header: ExportHeader
+  /// The layers, in an order where every input is computed before it is read.
+  public var nodes: [Node]
+
+  public static let formatName = "mixer-convert.bundle"
+  public static let formatVersion = "1.0"
+
+  public init(header: ExportHeader, nodes: [Node]) {
+    format = Self.formatName
+    formatVersion = Self.formatVersion
+    self.header = header
+    self.nodes = nodes
+  }
+}
+
+extension GraphDocument: Codable {
+  enum CodingKeys: String, CodingKey {
+    case format, formatVersion = "format_version", nodes
+  }
+
+  public init(from decoder: Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    format = try container.decode(String.self, forKey: .format)
+    formatVersion = try container.decode(String.self, forKey: .formatVersion)
+    nodes = try container.decode([Node].self, forKey: .nodes)
+    header = try ExportHeader(from: decoder)
+  }
+
+  public func encode(to encoder: Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(format, forKey: .format)
+    try container.encode(formatVersion, forKey: .formatVersion)
+    try container.encode(nodes, forKey: .nodes)
+    try header.encode(to: encoder)
+  }
+}
+
+/// The program that wrote an export.
 public struct Generator: Codable, Equatable, Sendable {
   public var name: String
   public var version: String
@@ -50,7 +80,7 @@ public struct Generator: Codable, Equatable, Sendable {
   }
 }
 
-/// The model a bundle holds.
+/// The model an export holds.
 public struct ModelInfo: Codable, Equatable, Sendable {
   /// `mixer`, `vit` or `hybrid`.
   public var family: String
@@ -64,7 +94,7 @@ public struct ModelInfo: Codable, Equatable, Sendable {
   public var parameters: Int
   /// Family-specific hyper-parameters (`patch_size`, `hidden_dim`, `classifier`, …).
   public var config: [String: ConfigValue]
-  /// The checkpoint the bundle was converted from.
+  /// The checkpoint the export was converted from.
   public var source: SourceInfo
 
   public init(family: String, name: String, upstreamName: String?, variant: String, parameters: Int,
@@ -85,7 +115,7 @@ public struct ModelInfo: Codable, Equatable, Sendable {
 
 /// The source checkpoint.
 public struct SourceInfo: Codable, Equatable, Sendable {
-  /// File name (no folders, so the bundle does not depend on where it was made).
+  /// File name (no folders, so the export does not depend on where it was made).
   public var file: String
   /// Size in bytes.
   public var bytes: Int
@@ -147,5 +177,12 @@ public enum ConfigValue: Codable, Equatable, Sendable {
     case .string(let value): try container.encode(value)
     case .ints(let value): try container.encode(value)
     }
+  }
+}
+
+extension GraphDocument {
+  /// Number of nodes per operation (`Dense`: 24).
+  public var operationCounts: [String: Int] {
+    nodes.reduce(into: [:]) { counts, node in counts[node.operation.name, default: 0] += 1 }
   }
 }

@@ -1,10 +1,26 @@
-import Kernels
+import LayerAttributes
+
+extension ExportHeader {
+  /// Checks what an export header must hold whatever the graph: an image input
+  /// `[-1, height, width, 3]`, at least one output, and an element type an export may store.
+  ///
+  /// - Throws: ``GraphError`` naming the first problem.
+  public func validate() throws {
+    guard input.shape.count == 4, input.shape[0] == -1, input.shape[3] == 3, input.shape[1] > 0, input.shape[2] > 0 else {
+      throw GraphError("input shape \(input.shape) is not [-1, height, width, 3]")
+    }
+    guard !outputs.isEmpty else { throw GraphError("the graph has no outputs") }
+    guard weights.itemSize != nil else {
+      throw GraphError("weight dtype '\(weights.dtype)' is not float32, float16 or bfloat16")
+    }
+  }
+}
 
 extension GraphDocument {
-  /// Checks that the graph is well formed and consistent with its weights: format version,
+  /// Checks that the graph is well formed and consistent with its header: format version,
   /// unique names, inputs defined before use, weight roles and references, every weight used,
-  /// every tensor located as its storage requires, and, by shape inference from the input
-  /// contract, every recorded output shape and every weight shape.
+  /// and, by shape inference from the input contract, every recorded output shape and every
+  /// weight shape.
   ///
   /// - Throws: ``GraphError`` naming the first problem.
   public func validate() throws {
@@ -12,10 +28,8 @@ extension GraphDocument {
     guard formatVersion.split(separator: ".").first == Self.formatVersion.split(separator: ".").first else {
       throw GraphError("bundle format version \(formatVersion) is not supported (this reader knows \(Self.formatVersion))")
     }
-    guard input.shape.count == 4, input.shape[0] == -1, input.shape[3] == 3, input.shape[1] > 0, input.shape[2] > 0 else {
-      throw GraphError("input shape \(input.shape) is not [-1, height, width, 3]")
-    }
-    try weights.validateLocations()
+    try header.validate()
+    let (input, outputs, weights) = (header.input, header.outputs, header.weights)
     var shapes: [String: [Int]] = [input.name: input.shape]
     var used: Set<String> = []
     for node in nodes {
@@ -61,7 +75,6 @@ extension GraphDocument {
         throw GraphError("output '\(output.name)' records shape \(output.shape) but node '\(output.node)' computes \(shape)")
       }
     }
-    guard !outputs.isEmpty else { throw GraphError("the graph has no outputs") }
     if let unused = weights.tensors.keys.sorted().first(where: { !used.contains($0) }) {
       throw GraphError("weight '\(unused)' is not used by any node")
     }

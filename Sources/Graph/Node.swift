@@ -1,4 +1,4 @@
-import Kernels
+import LayerAttributes
 
 /// One layer of the canonical graph.
 public struct Node: Equatable, Sendable {

@@ -1,4 +1,4 @@
-import Kernels
+import LayerAttributes
 
 /// What a graph node computes. Each case is specified in formats/bundle-v1.md.
 public enum Operation: Equatable, Sendable {

@@ -1,81 +1,27 @@
-/// How an export stores its weights.
-public enum WeightStorage: String, Codable, Sendable {
-  /// safetensors shards in a bundle folder, with a Hugging Face style index.
-  case safetensors
-  /// Datasets of one HDF5 file (formats/hdf5-layout.md).
-  case hdf5
-}
-
-/// The weights of an export: where every tensor is and what it was converted from.
+/// The weights of an export: their element type and, by canonical name, what each one is and
+/// what it was converted from. Where each is stored is the format's business (a shard, an HDF5
+/// dataset, an ONNX initializer), recorded beside the manifest by the format.
 public struct WeightManifest: Codable, Equatable, Sendable {
   /// Element type of every tensor: `float32`, `float16` or `bfloat16`.
   public var dtype: String
-  /// Where the tensors are.
-  public var storage: WeightStorage
-  /// The Hugging Face style index file (`model.safetensors.index.json`); safetensors only.
-  public var index: String?
-  /// The shard files, in order; safetensors only.
-  public var shards: [Shard]?
   /// Every tensor, by canonical name.
   public var tensors: [String: TensorEntry]
 
-  /// A bundle folder's manifest.
-  public init(dtype: String, index: String, shards: [Shard], tensors: [String: TensorEntry]) {
+  public init(dtype: String, tensors: [String: TensorEntry]) {
     self.dtype = dtype
-    storage = .safetensors
-    self.index = index
-    self.shards = shards
     self.tensors = tensors
   }
 
-  /// An HDF5 file's manifest.
-  public init(dtype: String, hdf5Tensors tensors: [String: TensorEntry]) {
-    self.dtype = dtype
-    storage = .hdf5
-    self.tensors = tensors
-  }
-}
-
-extension WeightManifest {
   /// The element types an export may store.
   public static let dtypes = ["float32", "float16", "bfloat16"]
 
-  /// The element type is one an export may store; safetensors manifests name an index, shards
-  /// and each tensor's shard; HDF5 manifests name each tensor's dataset and nothing else.
-  func validateLocations() throws {
-    guard Self.dtypes.contains(dtype) else {
-      throw GraphError("weight dtype '\(dtype)' is not float32, float16 or bfloat16")
+  /// Bytes each element of ``dtype`` takes (nil for a dtype an export may not store).
+  public var itemSize: Int? {
+    switch dtype {
+    case "float32": 4
+    case "float16", "bfloat16": 2
+    default: nil
     }
-    switch storage {
-    case .safetensors:
-      guard index != nil, let shards, !shards.isEmpty else {
-        throw GraphError("safetensors weights need an 'index' and at least one shard")
-      }
-      if let (name, _) = tensors.sorted(by: { $0.key < $1.key }).first(where: { $0.value.shard == nil || $0.value.dataset != nil }) {
-        throw GraphError("weight '\(name)' must name its shard (and no dataset)")
-      }
-    case .hdf5:
-      guard index == nil, shards == nil else { throw GraphError("HDF5 weights have no index or shards") }
-      if let (name, _) = tensors.sorted(by: { $0.key < $1.key }).first(where: { $0.value.dataset == nil || $0.value.shard != nil }) {
-        throw GraphError("weight '\(name)' must name its dataset (and no shard)")
-      }
-    }
-  }
-}
-
-/// One safetensors shard.
-public struct Shard: Codable, Equatable, Sendable {
-  /// File name inside the bundle folder.
-  public var file: String
-  /// Size of the file.
-  public var bytes: Int
-  /// SHA-256 of the file, lowercase hex.
-  public var sha256: String
-
-  public init(file: String, bytes: Int, sha256: String) {
-    self.file = file
-    self.bytes = bytes
-    self.sha256 = sha256
   }
 }
 
@@ -83,10 +29,6 @@ public struct Shard: Codable, Equatable, Sendable {
 public struct TensorEntry: Codable, Equatable, Sendable {
   /// Shape in the canonical layout.
   public var shape: [Int]
-  /// The shard holding it (safetensors storage).
-  public var shard: String?
-  /// The path of the dataset holding it (HDF5 storage).
-  public var dataset: String?
   /// CRC-32C (Castagnoli) of its stored bytes (little-endian), as 8 lowercase hex digits.
   public var crc32c: String
   /// The original Flax parameter path (without key prefix).
@@ -100,14 +42,9 @@ public struct TensorEntry: Codable, Equatable, Sendable {
   /// position embedding).
   public var transform: WeightTransform?
 
-  /// - Parameters:
-  ///   - shard: the shard file, for safetensors storage.
-  ///   - dataset: the dataset path, for HDF5 storage.
-  public init(shape: [Int], shard: String? = nil, dataset: String? = nil, crc32c: String, source: String,
-              sourceDtype: String, sourceShape: [Int], transform: WeightTransform? = nil) {
+  public init(shape: [Int], crc32c: String, source: String, sourceDtype: String, sourceShape: [Int],
+              transform: WeightTransform? = nil) {
     self.shape = shape
-    self.shard = shard
-    self.dataset = dataset
     self.crc32c = crc32c
     self.source = source
     self.sourceDtype = sourceDtype
@@ -116,7 +53,7 @@ public struct TensorEntry: Codable, Equatable, Sendable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case shape, shard, dataset, crc32c, source, sourceDtype = "source_dtype", sourceShape = "source_shape", transform
+    case shape, crc32c, source, sourceDtype = "source_dtype", sourceShape = "source_shape", transform
   }
 }
 

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Bundle
+import Formats
 import Checkpoint
 import Conversion
 import Foundation
@@ -31,7 +31,10 @@ struct Convert: ParsableCommand {
   @Argument(help: "The bundle folder, or .h5 file, to write.")
   var output: String
 
-  @Option(help: "bundle or hdf5 (default: hdf5 when OUT ends in .h5 or .hdf5, bundle otherwise).")
+  @Option(help: ArgumentHelp(
+    "The export format: \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", ")).",
+    discussion: "Default: the one OUT's suffix names (\(ExportFormat.allCases.flatMap(\.suffixes).joined(separator: ", "))); "
+      + "a bundle folder for a name without a suffix."))
   var format: ExportFormat?
 
   @Flag(help: "HDF5: store each dataset in chunks, shuffled and gzip-compressed (level 4).")
@@ -51,8 +54,9 @@ struct Convert: ParsableCommand {
   @Option(help: "Element type of the exported weights: float32 (lossless), float16 or bfloat16.")
   var dtype: ExportDType = .float32
 
-  @Option(help: ArgumentHelp("Bundle: largest shard, in bytes (suffixes KB, MB, GB, KiB, MiB, GiB accepted).", valueName: "bytes"))
-  var shardSize: ByteCount = ByteCount(BundleLayout.defaultShardSize)
+  @Option(help: ArgumentHelp("Bundle: largest shard, in bytes (suffixes KB, MB, GB, KiB, MiB, GiB accepted; default 2GiB).",
+                             valueName: "bytes"))
+  var shardSize: ByteCount?
 
   @Flag(help: "Replace OUT if it exists.")
   var force = false
@@ -72,11 +76,26 @@ struct Convert: ParsableCommand {
   @Flag(help: "Print a JSON summary (and the verification report with --verify).")
   var json = false
 
+  /// The flag that sets each format-specific option.
+  static let optionFlags: [ExportOption: String] = [.shardSize: "--shard-size", .compression: "--h5-compress"]
+
+  var options: ExportOptions {
+    var options = ExportOptions()
+    options.shardSize = shardSize?.bytes
+    options.compressed = h5Compress
+    return options
+  }
+
   func validate() throws {
-    guard shardSize.bytes > 0 else { throw ValidationError("--shard-size must be positive") }
     if let imageSize, imageSize < 1 { throw ValidationError("--image-size must be positive") }
-    if h5Compress, (format ?? ExportFormat.implied(by: output)) != .hdf5 {
-      throw ValidationError("--h5-compress applies to HDF5 output (an OUT ending in .h5, or --format hdf5)")
+    guard let chosen = format ?? ExportFormat.implied(by: output) else {
+      throw ValidationError("\(output): the suffix names no export format; pass --format "
+                            + ExportFormat.allCases.map(\.rawValue).joined(separator: "|"))
+    }
+    for option in options.given.subtracting(chosen.options).sorted(by: { $0.rawValue < $1.rawValue }) {
+      let owner = ExportFormat.allCases.first { $0.options.contains(option) }!
+      throw ValidationError("\(Self.optionFlags[option]!) applies to \(owner.rawValue) output (\(owner.noun)), "
+                            + "not \(chosen.rawValue)")
     }
   }
 
@@ -87,8 +106,7 @@ struct Convert: ParsableCommand {
     request.classifier = classifier
     request.dtype = dtype.dtype
     request.format = format
-    request.compressHDF5 = h5Compress
-    request.shardSize = shardSize.bytes
+    request.options = options
     request.replacing = force
     request.allowUnused = allowUnused
     let progress = ProgressBar(label: "convert", enabled: !quiet && !json)
@@ -97,7 +115,7 @@ struct Convert: ParsableCommand {
     var report: ParityReportOutput?
     if verify {
       var verification = VerificationRequest(checkpoint: checkpoint, export: output)
-      verification.hdf5Reading = HDF5ReaderCommand.isolated
+      verification.opening.hdf5 = HDF5ReaderCommand.isolated
       verification.threads = threads
       verification.allowUnused = allowUnused
       report = ParityReportOutput(try Verifier.verify(verification))

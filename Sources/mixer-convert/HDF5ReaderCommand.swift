@@ -1,5 +1,5 @@
 import ArgumentParser
-import Bundle
+import Formats
 import Foundation
 
 /// `mixer-convert internal-read-hdf5` (hidden): reads an HDF5 export with libhdf5 and streams

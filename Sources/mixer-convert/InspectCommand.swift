@@ -1,5 +1,6 @@
 import ArgumentParser
 import Conversion
+import Formats
 import Foundation
 
 /// `mixer-convert inspect`: the parameter tree and the recognised model.
@@ -43,7 +44,7 @@ struct Inspect: ParsableCommand {
 
   func run() throws {
     let options = InspectOptions(depth: depth, filter: filter, statistics: stats)
-    if Inspector.isExport(checkpoint) {
+    if Exports.isExport(checkpoint) {
       let report = try Inspector.inspectExport(path: checkpoint, options: options, hdf5: HDF5ReaderCommand.isolated)
       if json { try Console.printJSON(report) } else { InspectionText.lines(report, statistics: stats).forEach { print($0) } }
     } else {

@@ -1,4 +1,5 @@
 import Conversion
+import Formats
 import Foundation
 import Models
 
@@ -33,9 +34,9 @@ enum InspectionText {
   /// An export: its weight tree, then what it holds and how to feed it.
   static func lines(_ report: ExportInspectionReport, statistics: Bool) -> [String] {
     var lines = treeLines(report.nodes, statistics: statistics)
-    let container = report.container == .bundle ? "bundle folder" : "HDF5 file"
     lines.append("total: \(groupedDigits(report.parameters)) parameters in \(report.tensors) tensors, "
-                 + "\(Formatting.bytes(report.bytes)) of \(report.dtype) data; \(container) \(Formatting.bytes(report.fileBytes))")
+                 + "\(Formatting.bytes(report.bytes)) of \(report.dtype) data; \(report.container.noun) "
+                 + Formatting.bytes(report.fileBytes))
     let model = report.model
     lines.append("model: \(model.name) · \(model.variant) · from \(model.source.file) (SHA-256 \(model.source.sha256.prefix(12))…)"
                  + " · \(report.generator.name) \(report.generator.version), format \(report.formatVersion)")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Checkpoint
 import Conversion
+import Formats
 import Foundation
 import Kernels
 
@@ -57,7 +58,8 @@ struct Run: ParsableCommand {
       throw ConversionError(path: input, reason: "input has shape \(shape); expected (batch, height, width, 3)")
     }
     let result = try Runner.run(export: export, input: Tensor(shape: shape, scalars: values), threads: threads,
-                                repeats: `repeat`, checksums: !noChecksum, hdf5: HDF5ReaderCommand.isolated)
+                                repeats: `repeat`,
+                                opening: OpenOptions(checksums: !noChecksum, hdf5: HDF5ReaderCommand.isolated))
     let name = outputName ?? result.outputNames[0]
     guard let tensor = result.outputs[name] else {
       throw ConversionError(path: export, reason: "no output named '\(name)' (outputs: \(result.outputNames.joined(separator: ", ")))")

@@ -60,12 +60,12 @@ struct Verify: ParsableCommand {
 
   func run() throws {
     var request = VerificationRequest(checkpoint: checkpoint, export: export)
-    request.hdf5Reading = HDF5ReaderCommand.isolated
+    request.opening.hdf5 = HDF5ReaderCommand.isolated
     request.seed = seed
     request.batch = batch
     request.input = input
     request.threads = threads
-    request.checksums = !noChecksum
+    request.opening.checksums = !noChecksum
     if atol != nil || rtol != nil {
       request.tolerance = Tolerance(atol: atol ?? Verifier.defaultTolerance.atol, rtol: rtol ?? Verifier.defaultTolerance.rtol)
     }

@@ -28,7 +28,8 @@ import TestSupport
     let report = try json(result)
     let conversion = report["conversion"] as! [String: Any]
     #expect(conversion["parameters"] as? Int == 34730 && conversion["dtype"] as? String == "bfloat16")
-    #expect((conversion["shards"] as! Int) > 1)
+    let shards = (conversion["files"] as? [String] ?? []).filter { $0.hasSuffix(".safetensors") }
+    #expect(shards.count > 1 && (conversion["storage"] as? String) == "in \(shards.count) shards")
     let verification = report["verification"] as! [String: Any]
     #expect(verification["passed"] as? Bool == true && verification["format"] as? String == "mixer-convert.verify")
   }

@@ -1,4 +1,4 @@
-import Bundle
+import Formats
 import Foundation
 import Testing
 import TestSupport
@@ -94,7 +94,7 @@ import TestSupport
     do {
       _ = try LoadedBundle(path: path)
       Issue.record("\(damage.name) was accepted")
-    } catch let error as BundleError {
+    } catch let error as ExportFileError {
       #expect(error.path.hasPrefix(path), "\(error)")
       #expect(error.reason.contains(damage.reason), "\(damage.name): \(error)")
       #expect(!error.description.contains("\n"))
@@ -105,9 +105,9 @@ import TestSupport
     let dir = TemporaryDirectory()
     let path = try convert(Fixtures.path("mixer_tiny"), into: dir)
     try Self.edit(path + "/" + Self.shard) { $0[$0.count - 10] ^= 0x40 }
-    #expect(throws: BundleError.self) { try LoadedBundle(path: path) }
+    #expect(throws: ExportFileError.self) { try LoadedBundle(path: path) }
     _ = try LoadedBundle(path: path, checksums: false)
     try Self.edit(path + "/" + Self.shard) { $0.removeLast(4) }
-    #expect(throws: BundleError.self) { try LoadedBundle(path: path, checksums: false) }
+    #expect(throws: ExportFileError.self) { try LoadedBundle(path: path, checksums: false) }
   }
 }

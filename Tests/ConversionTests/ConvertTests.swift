@@ -1,7 +1,7 @@
-import Bundle
 import Checkpoint
 import Conversion
 import FileIO
+@testable import Formats
 import Foundation
 import Graph
 import Kernels
@@ -16,28 +16,28 @@ import TestSupport
     let path = try convert(Fixtures.path(fixture), into: dir)
     let bundle = try LoadedBundle(path: path)
     let npz = try NpzFile(path: Fixtures.path(fixture))
-    for (name, entry) in bundle.graph.weights.tensors {
+    for (name, entry) in bundle.header.weights.tensors {
       let source = try #require(npz.array(entry.source))
       #expect(Array(bundle.storedBytes(of: name)!) == (try npz.readData(source)), "\(name)")
     }
-    #expect(bundle.graph.weights.tensors.count == npz.arrays.count)
+    #expect(bundle.header.weights.tensors.count == npz.arrays.count)
     let outputs = try run(path, on: fixture)
     if fixture == "mixer_tiny_fe" {
       #expect(maxDifference(outputs["features"]!, try golden(fixture, "features.npy")) <= 1e-5)
-      #expect(bundle.graph.model.variant == "features")
+      #expect(bundle.header.model.variant == "features")
     } else {
       #expect(maxDifference(outputs["logits"]!, try golden(fixture, "logits.npy")) <= 1e-5)
       #expect(maxDifference(outputs["pre_logits"]!, try golden(fixture, "pre_logits.npy")) <= 1e-5)
     }
-    #expect(bundle.graph.model.source.sha256 == (try SHA256Stream.file(Fixtures.path(fixture))))
+    #expect(bundle.header.model.source.sha256 == (try SHA256Stream.file(Fixtures.path(fixture))))
   }
 
   @Test func featuresVariantDropsTheHeadAndOutputsThePreLogits() throws {
     let dir = TemporaryDirectory()
     let path = try convert(Fixtures.path("mixer_tiny"), into: dir) { $0.variant = .features }
     let bundle = try LoadedBundle(path: path)
-    #expect(bundle.graph.weights.tensors["head.kernel"] == nil)
-    #expect(bundle.graph.outputs.map(\.name) == ["features"])
+    #expect(bundle.header.weights.tensors["head.kernel"] == nil)
+    #expect(bundle.header.outputs.map(\.name) == ["features"])
     let outputs = try run(path, on: "mixer_tiny")
     #expect(maxDifference(outputs["features"]!, try golden("mixer_tiny", "pre_logits.npy")) <= 1e-5)
   }
@@ -60,20 +60,20 @@ import TestSupport
   @Test func smallShardSizeSplitsTheWeights() throws {
     let dir = TemporaryDirectory()
     let limit = 40_000
-    let path = try convert(Fixtures.path("mixer_tiny"), into: dir) { $0.shardSize = limit }
+    let path = try convert(Fixtures.path("mixer_tiny"), into: dir) { $0.options.shardSize = limit }
     let files = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".safetensors") }.sorted()
     #expect(files.count > 2)
     #expect(files == (1...files.count).map { BundleLayout.shardName($0, of: files.count) })
     let bundle = try LoadedBundle(path: path)
-    #expect(bundle.graph.weights.shards?.map(\.file) == files)
+    #expect(bundle.locations.shards.map(\.file) == files)
     for file in files {
-      let tensors = bundle.graph.weights.tensors.values.filter { $0.shard == file }
+      let tensors = bundle.header.weights.tensors.filter { bundle.locations.byTensor[$0.key] == file }.values
       let bytes = tensors.reduce(0) { $0 + 4 * $1.shape.reduce(1, *) }
       #expect(tensors.count == 1 || bytes <= limit, "\(file) holds \(bytes) bytes in \(tensors.count) tensors")
     }
     // Tensor order is graph order, so the stem comes first and the head last.
-    #expect(bundle.graph.weights.tensors["stem.kernel"]?.shard == files.first)
-    #expect(bundle.graph.weights.tensors["head.bias"]?.shard == files.last)
+    #expect(bundle.locations.byTensor["stem.kernel"] == files.first)
+    #expect(bundle.locations.byTensor["head.bias"] == files.last)
     #expect(maxDifference(try run(path, on: "mixer_tiny")["logits"]!, try golden("mixer_tiny", "logits.npy")) <= 1e-5)
   }
 
@@ -96,7 +96,7 @@ import TestSupport
     #expect(try contents(of: path) == before, "the existing bundle must be untouched")
     #expect(dir.contents() == ["broken.npz", "bundle"], "no temporary folder may be left behind")
     try convert(Fixtures.path("mixer_tiny_fe"), into: dir) { $0.replacing = true }
-    #expect(try LoadedBundle(path: path).graph.model.variant == "features")
+    #expect(try LoadedBundle(path: path).header.model.variant == "features")
     #expect(dir.contents() == ["broken.npz", "bundle"])
   }
 
@@ -119,8 +119,8 @@ import TestSupport
     let path = dir.file("prefixed.npz")
     try CheckpointRewriter.rewrite(Fixtures.path("mixer_tiny"), to: path, rename: { prefix + $0 })
     let bundle = try LoadedBundle(path: try convert(path, into: dir))
-    #expect(bundle.graph.model.source.keyPrefix == prefix)
-    #expect(bundle.graph.weights.tensors["stem.kernel"]?.source == "stem/kernel")
+    #expect(bundle.header.model.source.keyPrefix == prefix)
+    #expect(bundle.header.weights.tensors["stem.kernel"]?.source == "stem/kernel")
   }
 
   @Test func missingTensorsAreRefusedWithTheirNames() throws {

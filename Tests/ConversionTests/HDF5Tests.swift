@@ -1,4 +1,4 @@
-import Bundle
+import Formats
 import Checkpoint
 import Conversion
 import Foundation
@@ -19,24 +19,23 @@ import TestSupport
     let dir = TemporaryDirectory()
     let bundlePath = try convert(Fixtures.path(fixture), into: dir, name: "b")
     let plain = try convert(Fixtures.path(fixture), into: dir, name: "m.h5")
-    let packed = try convert(Fixtures.path(fixture), into: dir, name: "c.hdf5") { $0.compressHDF5 = true }
+    let packed = try convert(Fixtures.path(fixture), into: dir, name: "c.hdf5") { $0.options.compressed = true }
     let bundle = try LoadedBundle(path: bundlePath)
     let expected = try outputs(bundlePath, fixture)
     for path in [plain, packed] {
       let export = try LoadedHDF5(path: path)
-      #expect(export.graph.nodes == bundle.graph.nodes && export.graph.outputs == bundle.graph.outputs)
-      #expect(export.graph.weights.storage == .hdf5)
-      #expect(Set(export.graph.weights.tensors.keys) == Set(bundle.graph.weights.tensors.keys))
-      for name in bundle.graph.weights.tensors.keys {
+      #expect(export.graph.nodes == bundle.graph.nodes && export.header.outputs == bundle.header.outputs)
+      #expect(Set(export.header.weights.tensors.keys) == Set(bundle.header.weights.tensors.keys))
+      for name in bundle.header.weights.tensors.keys {
         #expect(Array(export.storedBytes(of: name)!) == Array(bundle.storedBytes(of: name)!), "\(path): \(name)")
-        #expect(export.graph.weights.tensors[name]?.crc32c == bundle.graph.weights.tensors[name]?.crc32c)
+        #expect(export.header.weights.tensors[name]?.crc32c == bundle.header.weights.tensors[name]?.crc32c)
       }
       let produced = try outputs(path, fixture)
       for (name, tensor) in expected {
         #expect(produced[name]?.scalars == tensor.scalars, "\(path): output \(name) differs from the bundle's")
       }
     }
-    #expect(maxDifference(expected[bundle.graph.outputs[0].name]!, try golden(fixture, bundle.graph.outputs[0].name + ".npy")) <= 1e-5)
+    #expect(maxDifference(expected[bundle.header.outputs[0].name]!, try golden(fixture, bundle.header.outputs[0].name + ".npy")) <= 1e-5)
   }
 
   @Test(arguments: [DType.float16, .bfloat16])
@@ -44,10 +43,10 @@ import TestSupport
     let dir = TemporaryDirectory()
     let source = Fixtures.path("r50_vit_tiny")
     let bundle = try LoadedBundle(path: try convert(source, into: dir, name: "b") { $0.dtype = dtype })
-    let path = try convert(source, into: dir, name: "m.h5") { $0.dtype = dtype; $0.compressHDF5 = true }
+    let path = try convert(source, into: dir, name: "m.h5") { $0.dtype = dtype; $0.options.compressed = true }
     let export = try LoadedHDF5(path: path)
-    #expect(export.graph.weights.dtype == dtype.rawValue)
-    for name in bundle.graph.weights.tensors.keys {
+    #expect(export.header.weights.dtype == dtype.rawValue)
+    for name in bundle.header.weights.tensors.keys {
       #expect(Array(export.storedBytes(of: name)!) == Array(bundle.storedBytes(of: name)!), "\(name)")
     }
     let report = try Verifier.verify(VerificationRequest(checkpoint: source, export: path))
@@ -57,10 +56,10 @@ import TestSupport
   @Test func writingIsDeterministicAndAtomic() throws {
     let dir = TemporaryDirectory()
     for compressed in [false, true] {
-      let a = try convert(Fixtures.path("vit_tiny_repr"), into: dir, name: "a.h5") { $0.compressHDF5 = compressed; $0.replacing = true }
+      let a = try convert(Fixtures.path("vit_tiny_repr"), into: dir, name: "a.h5") { $0.options.compressed = compressed; $0.replacing = true }
       let first = try Data(contentsOf: URL(fileURLWithPath: a))
       try FileManager.default.removeItem(atPath: a)
-      _ = try convert(Fixtures.path("vit_tiny_repr"), into: dir, name: "a.h5") { $0.compressHDF5 = compressed }
+      _ = try convert(Fixtures.path("vit_tiny_repr"), into: dir, name: "a.h5") { $0.options.compressed = compressed }
       #expect(try Data(contentsOf: URL(fileURLWithPath: a)) == first, "compressed: \(compressed)")
     }
     // An existing file is kept without `replacing`; a failed conversion leaves nothing.
@@ -76,7 +75,7 @@ import TestSupport
   @Test func formatFollowsTheNameUnlessGiven() throws {
     let dir = TemporaryDirectory()
     let named = try convert(Fixtures.path("mixer_tiny"), into: dir, name: "weights") { $0.format = .hdf5 }
-    #expect(Exports.isHDF5(named))
+    #expect(try Exports.format(of: named) == .hdf5)
     #expect(try Exports.open(named) is LoadedHDF5)
     let folder = try convert(Fixtures.path("mixer_tiny"), into: dir, name: "folder.h5") { $0.format = .bundle }
     #expect(try Exports.open(folder) is LoadedBundle)

@@ -1,4 +1,4 @@
-import Bundle
+import Formats
 import Checkpoint
 import Conversion
 import Foundation

@@ -1,4 +1,4 @@
-import Bundle
+import Formats
 import Checkpoint
 import Conversion
 import Foundation
@@ -75,9 +75,9 @@ import TestSupport
     _ = try Synthesizer.write(SynthesisRequest(model: ModelCatalog.entry(named: "Mixer-B_32")!), to: dir.file("m.npz"))
     let path = try convert(dir.file("m.npz"), into: dir) { $0.dtype = dtype }
     let bundle = try LoadedBundle(path: path)
-    #expect(bundle.graph.weights.dtype == dtype.rawValue)
+    #expect(bundle.header.weights.dtype == dtype.rawValue)
     let size = (try FileManager.default.attributesOfItem(atPath: path + "/model-00001-of-00001.safetensors")[.size] as! Int)
-    #expect(size < 2 * bundle.graph.model.parameters + 100_000)
+    #expect(size < 2 * bundle.header.model.parameters + 100_000)
     var request = VerificationRequest(checkpoint: dir.file("m.npz"), export: path)
     request.batch = 4
     let report = try Verifier.verify(request)
@@ -111,6 +111,6 @@ import TestSupport
     request.batch = 1
     let report = try Verifier.verify(request)
     #expect(report.passed && report.weights.maxAbsDiff == 0)
-    #expect(try LoadedBundle(path: path).graph.weights.tensors["stem.kernel"]?.sourceDtype == "bfloat16")
+    #expect(try LoadedBundle(path: path).header.weights.tensors["stem.kernel"]?.sourceDtype == "bfloat16")
   }
 }

@@ -1,4 +1,4 @@
-import Bundle
+import Formats
 import Conversion
 import Foundation
 import Kernels
@@ -41,7 +41,7 @@ import TestSupport
     #expect(summary.parameters == entry.architecture.layout.parameterCount)
 
     let bundle = try LoadedBundle(path: dir.file("b"))
-    #expect(bundle.graph.model.config["naming"] == .string(testCase.naming.rawValue))
+    #expect(bundle.header.model.config["naming"] == .string(testCase.naming.rawValue))
     var state: UInt64 = 3
     let side = try #require(entry.architecture.imageSize)
     let image = Tensor(shape: [1, side, side, 3], scalars: (0..<(side * side * 3)).map { _ in

@@ -1,6 +1,7 @@
 import Checkpoint
 import Graph
 import Kernels
+import Runtime
 import Models
 import Testing
 import TestSupport
@@ -85,21 +86,21 @@ import TestSupport
 
   /// A graph document for `plan` and its executor, weights taken straight from the checkpoint.
   static func executor(_ plan: ExportPlan, _ architecture: ModelArchitecture, _ parameters: CheckpointParameters,
-                       _ path: KernelPath) throws -> GraphExecutor {
+                       _ path: KernelPath) throws -> PlanExecutor {
     var weights: [String: Tensor] = [:]
     var manifest: [String: TensorEntry] = [:]
     for weight in plan.weights {
       weights[weight.name] = weight.transform(try parameters.tensor(weight.source))
-      manifest[weight.name] = TensorEntry(shape: weight.shape, shard: "s", crc32c: "0", source: weight.source,
+      manifest[weight.name] = TensorEntry(shape: weight.shape, crc32c: "0", source: weight.source,
                                           sourceDtype: "float32", sourceShape: weight.shape)
     }
-    let graph = GraphDocument(
+    let header = ExportHeader(
       generator: Generator(name: "test", version: "0"),
       model: ModelInfo(family: architecture.family.rawValue, name: "t", upstreamName: nil, variant: "x", parameters: 0,
                        config: plan.config, source: SourceInfo(file: "f", bytes: 0, sha256: "", keyPrefix: "")),
-      input: .image(height: plan.imageSize, width: plan.imageSize), outputs: plan.outputs, nodes: plan.nodes,
-      weights: WeightManifest(dtype: "float32", index: "i", shards: [Shard(file: "s", bytes: 8, sha256: "")],
-                              tensors: manifest))
-    return try GraphExecutor(graph: graph, weights: weights, compute: Compute(path: path))
+      input: .image(height: plan.imageSize, width: plan.imageSize), outputs: plan.outputs,
+      weights: WeightManifest(dtype: "float32", tensors: manifest))
+    let graph = GraphDocument(header: header, nodes: plan.nodes)
+    return try PlanExecutor(graph: graph, weights: weights, compute: Compute(path: path))
   }
 }

@@ -5,10 +5,11 @@
 //   .build/release/run-bundle-example BUNDLE INPUT.npy
 //
 // Prints the shape of every output and, for class logits, each sample's top class.
-import Bundle
+import Formats
 import Checkpoint
 import Graph
 import Kernels
+import Runtime
 
 let arguments = CommandLine.arguments
 guard arguments.count == 3 else {
@@ -18,11 +19,11 @@ guard arguments.count == 3 else {
 do {
   // Opening checks the graph, the index, every safetensors header and every checksum.
   let bundle = try LoadedBundle(path: arguments[1])
-  let executor = try GraphExecutor(graph: bundle.graph, weights: bundle.weights(), compute: Compute())
+  let executor = try PlanExecutor(graph: bundle.graph, weights: bundle.weights(), compute: Compute())
   let (shape, values) = try NpyFile.readFloats(path: arguments[2])
   let outputs = try executor.run(Tensor(shape: shape, scalars: values))
-  print("\(bundle.graph.model.name): input \(shape), kernels \(KernelPath.selected.rawValue)")
-  for output in bundle.graph.outputs {
+  print("\(bundle.header.model.name): input \(shape), kernels \(KernelPath.selected.rawValue)")
+  for output in bundle.header.outputs {
     let tensor = outputs[output.name]!
     print("\(output.name) \(tensor.shape)")
     if output.name == "logits" {

@@ -1,11 +1,3 @@
-/// Which form of GELU to compute.
-public enum GELUApproximation: String, Sendable, Codable {
-  /// `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))` — Flax's default, used by every original model.
-  case tanh
-  /// `0.5·x·(1 + erf(x/√2))`.
-  case none
-}
-
 extension Compute {
   /// Elementwise work below this size stays on one thread.
   static let minimumElementsPerThread = 1 << 16

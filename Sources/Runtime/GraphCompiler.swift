@@ -1,72 +1,19 @@
+import Graph
 import Kernels
 
-/// One step of an ``ExecutionPlan``: an operation, possibly several graph nodes fused.
-enum Step: @unchecked Sendable {
-  case conv2D(output: String, input: String, kernel: PackedMatrix, kernelSize: (Int, Int), bias: Tensor?, stride: Int,
-              padding: Padding)
-  case reshape(output: String, input: String, shape: [Int])
-  case layerNorm(output: String, input: String, scale: Tensor, bias: Tensor, epsilon: Float)
-  case transpose(output: String, input: String, permutation: [Int])
-  /// `x · kernel + bias`, then GELU if `gelu`; with `transposedInput` the input's last two
-  /// axes are read swapped (a folded Transpose); with `accumulateOnto` the result is added
-  /// into that value's buffer (a folded residual Add), which becomes the output.
-  case dense(output: String, input: String, transposedInput: Bool, kernel: PackedMatrix, bias: Tensor?, gelu: Bool,
-             accumulateOnto: String?)
-  case gelu(output: String, input: String, approximation: GELUApproximation)
-  case add(output: String, a: String, b: String)
-  /// `a + bᵀ` (last two axes of `b` swapped), computed in `a`'s buffer (a folded Transpose and Add).
-  case addTransposed(output: String, a: String, b: String)
-  case mean(output: String, input: String, axis: Int)
-  case classToken(output: String, input: String, token: Tensor)
-  case positionEmbedding(output: String, input: String, embedding: Tensor)
-  /// The query, key and value projections as one product with `qkv` (D, 3D), attention, and
-  /// the output projection, added into `accumulateOnto` when given (a folded residual Add).
-  case attention(output: String, input: String, qkv: PackedMatrix, qkvBias: Tensor, out: PackedMatrix, outBias: Tensor,
-                 heads: Int, accumulateOnto: String?)
-  case selectToken(output: String, input: String, index: Int)
-  case tanh(output: String, input: String)
-  case relu(output: String, input: String)
-  /// GroupNorm, followed by ReLU when `relu` (a folded ReLU node).
-  case groupNorm(output: String, input: String, scale: Tensor, bias: Tensor, groups: Int, epsilon: Float, relu: Bool)
-  case maxPool(output: String, input: String, window: Int, stride: Int, padding: Padding)
-
-  var output: String {
-    switch self {
-    case .conv2D(let o, _, _, _, _, _, _), .reshape(let o, _, _), .layerNorm(let o, _, _, _, _), .transpose(let o, _, _),
-      .dense(let o, _, _, _, _, _, _), .gelu(let o, _, _), .add(let o, _, _), .addTransposed(let o, _, _),
-      .mean(let o, _, _), .classToken(let o, _, _), .positionEmbedding(let o, _, _),
-      .attention(let o, _, _, _, _, _, _, _), .selectToken(let o, _, _), .tanh(let o, _), .relu(let o, _),
-      .groupNorm(let o, _, _, _, _, _, _), .maxPool(let o, _, _, _, _):
-      o
-    }
-  }
-
-  var inputs: [String] {
-    switch self {
-    case .conv2D(_, let i, _, _, _, _, _), .reshape(_, let i, _), .layerNorm(_, let i, _, _, _), .transpose(_, let i, _),
-      .gelu(_, let i, _), .mean(_, let i, _), .classToken(_, let i, _), .positionEmbedding(_, let i, _),
-      .selectToken(_, let i, _), .tanh(_, let i), .relu(_, let i), .groupNorm(_, let i, _, _, _, _, _),
-      .maxPool(_, let i, _, _, _):
-      [i]
-    case .dense(_, let i, _, _, _, _, let onto), .attention(_, let i, _, _, _, _, _, let onto):
-      [i] + (onto.map { [$0] } ?? [])
-    case .add(_, let a, let b), .addTransposed(_, let a, let b): [a, b]
-    }
-  }
-}
-
-/// The graph compiled for running: weight matrices packed once for the kernel path, and
-/// neighbouring nodes fused where that saves a pass over memory. Fusion never changes what
-/// is computed, only how many times values travel through memory.
-struct ExecutionPlan: Sendable {
-  let steps: [Step]
-  /// Index of the last step that reads each value (outputs: past the end).
-  let lastUse: [String: Int]
-
-  init(graph: GraphDocument, weights: [String: Tensor], compute: Compute) {
+extension ExecutionPlan {
+  /// Compiles a canonical graph: weight matrices packed once for the kernel path, and
+  /// neighbouring nodes fused where that saves a pass over memory. Fusion never changes what
+  /// is computed, only how many times values travel through memory.
+  ///
+  /// - Parameters:
+  ///   - graph: a validated graph document.
+  ///   - weights: every weight of its manifest, float32, in its canonical shape.
+  public init(graph: GraphDocument, weights: [String: Tensor], compute: Compute) {
     let nodes = graph.nodes
+    let (input, graphOutputs) = (graph.header.input, graph.header.outputs)
     let byName = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1.name, $0) })
-    let outputs = Set(graph.outputs.map(\.node))
+    let outputs = Set(graphOutputs.map(\.node))
     var consumers: [String: [Int]] = [:]
     for (index, node) in nodes.enumerated() { for input in node.inputs { consumers[input, default: []].append(index) } }
     /// The single node reading `name`, if exactly one does and `name` is not a graph output.
@@ -76,7 +23,7 @@ struct ExecutionPlan: Sendable {
     }
     /// Whether node `index` is the last reader of `name` (so its buffer may be reused).
     func lastReader(_ name: String, is index: Int) -> Bool {
-      name != graph.input.name && !outputs.contains(name) && consumers[name]?.max() == index
+      name != input.name && !outputs.contains(name) && consumers[name]?.max() == index
     }
     func weight(_ node: Node, _ role: String) -> Tensor? { node.weights[role].map { weights[$0]! } }
     let swapLastTwo = [0, 2, 1]
@@ -189,11 +136,8 @@ struct ExecutionPlan: Sendable {
         steps.append(.maxPool(output: node.name, input: input, window: window[0], stride: strides[0], padding: padding))
       }
     }
-    var lastUse: [String: Int] = [:]
-    for (index, step) in steps.enumerated() { for name in step.inputs { lastUse[name] = index } }
-    for output in graph.outputs { lastUse[output.node] = steps.count }
-    self.steps = steps
-    self.lastUse = lastUse
+    self.init(steps: steps, input: input.name, inputShape: input.shape,
+              outputs: graphOutputs.map { ($0.name, $0.node) })
   }
 
   /// The query, key and value kernels side by side as one (D, 3·h·d) matrix, and their biases.

@@ -6,9 +6,9 @@ import Graph
 /// Writes a bundle folder (formats/bundle-v1.md): safetensors shards streamed one tensor at a
 /// time, then `model.safetensors.index.json` and `graph.json`.
 ///
-/// Everything goes into a temporary sibling folder that ``finish(graph:)`` renames into place;
+/// Everything goes into a temporary sibling folder that ``finish(header:)`` renames into place;
 /// if anything fails first, or the process is interrupted, no output folder is left behind.
-public final class BundleWriter: ExportWriter {
+final class BundleWriter: ExportWriter {
   /// Element type of every tensor.
   public let dtype: DType
   /// Bytes of tensor data in the whole bundle.
@@ -25,21 +25,22 @@ public final class BundleWriter: ExportWriter {
   private var shardOf: [String: String] = [:]
   private var checksums: [String: String] = [:]
 
-  /// Prepares the output folder and the shard plan.
-  ///
-  /// - Parameters:
-  ///   - path: the bundle folder to create.
-  ///   - dtype: element type of every tensor (`float32`, `float16` or `bfloat16`).
-  ///   - tensors: every tensor, in the order they will be written.
-  ///   - shardSize: largest number of data bytes per shard.
-  ///   - replacing: allow an existing folder to be replaced.
-  public init(path: String, dtype: DType, tensors: [ExportTensor], shardSize: Int, replacing: Bool) throws {
-    self.dtype = dtype
-    self.tensors = tensors
-    let sizes = tensors.map { $0.shape.reduce(1, *) * dtype.itemSize }
+  private let nodes: [Node]
+  private let input: InputContract
+  private let outputs: [GraphOutput]
+
+  /// Prepares the output folder and the shard plan (shards of at most
+  /// `request.options.shardSize` data bytes, 2 GiB by default).
+  init(_ request: ExportWriteRequest) throws {
+    dtype = request.dtype
+    tensors = request.tensors
+    nodes = request.nodes
+    input = request.input
+    outputs = request.outputs
+    let sizes = request.tensors.map { $0.shape.reduce(1, *) * request.dtype.itemSize }
     totalBytes = sizes.reduce(0, +)
-    shardRanges = BundleLayout.shards(sizes: sizes, limit: shardSize)
-    output = try AtomicOutput(finalPath: path, isDirectory: true, replacing: replacing)
+    shardRanges = BundleLayout.shards(sizes: sizes, limit: request.options.shardSize ?? BundleLayout.defaultShardSize)
+    output = try AtomicOutput(finalPath: request.path, isDirectory: true, replacing: request.replacing)
   }
 
   public func writeTensor(_ name: String, produce: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void)
@@ -76,14 +77,18 @@ public final class BundleWriter: ExportWriter {
   }
 
   /// Writes the index and the graph document and moves the bundle into place.
-  public func finish(graph: (WrittenTensors) throws -> GraphDocument) throws {
+  public func finish(header: (_ crc32c: [String: String]) throws -> ExportHeader) throws -> WrittenExport {
     precondition(next == tensors.count, "bundle closed with tensors unwritten")
-    let document = try graph(WrittenTensors(storage: .safetensors, shards: shards, locations: shardOf, crc32c: checksums))
+    let document = GraphDocument(header: try header(checksums), nodes: nodes)
+    precondition(document.header.input == input && document.header.outputs == outputs, "the header changed the graph's ends")
     try document.validate()
     let index = BundleIndex(totalSize: totalBytes, weightMap: shardOf)
     try write(index, to: BundleLayout.indexFile)
-    try write(document, to: BundleLayout.graphFile)
+    let locations = SafetensorsLocations(index: BundleLayout.indexFile, shards: shards, byTensor: shardOf)
+    try write(LocatedGraphDocument(document, locations), to: BundleLayout.graphFile)
     try output.commit()
+    let storage = "in \(shards.count) shard" + (shards.count == 1 ? "" : "s")
+    return WrittenExport(storage: storage, files: [BundleLayout.graphFile, BundleLayout.indexFile] + shards.map(\.file))
   }
 
   private func write<T: Encodable>(_ value: T, to name: String) throws {

@@ -1,55 +1,16 @@
 import Kernels
 
-/// Runs a canonical graph on the kernels.
-///
-/// The executor knows only the graph and the weights by canonical name; nothing of the
-/// checkpoint the bundle came from. It compiles the graph once (``ExecutionPlan``: weights
-/// packed for the kernel path, neighbouring nodes fused) and releases intermediate values
-/// after their last use.
-public final class GraphExecutor: Sendable {
-  /// The graph being run (validated).
-  public let graph: GraphDocument
-  /// Kernel path and threads.
-  public let compute: Compute
-  private let plan: ExecutionPlan
-
-  /// Prepares a graph with its weights (float32, canonical names and shapes).
-  ///
-  /// - Throws: ``GraphError`` if the graph is invalid or a weight is missing or misshapen.
-  public init(graph: GraphDocument, weights: [String: Tensor], compute: Compute = Compute()) throws {
-    try graph.validate()
-    for (name, entry) in graph.weights.tensors {
-      guard let tensor = weights[name] else { throw GraphError("weight '\(name)' was not loaded") }
-      guard tensor.shape == entry.shape else {
-        throw GraphError("weight '\(name)' has shape \(tensor.shape), the manifest says \(entry.shape)")
-      }
-    }
-    self.graph = graph
-    self.compute = compute
-    plan = ExecutionPlan(graph: graph, weights: weights, compute: compute)
+extension Step {
+  /// The step's value computed from `values` alone (constant folding): a step that
+  /// accumulates onto a buffer takes a copy.
+  public func evaluate(reading values: [String: Tensor], compute: Compute) -> Tensor {
+    var copy = values
+    return evaluate(&copy, compute: compute)
   }
 
-  /// Runs the graph on an NHWC batch and returns every output by name.
-  ///
-  /// - Throws: ``GraphError`` if the input does not have the contract's shape.
-  public func run(_ input: Tensor) throws -> [String: Tensor] {
-    let expected = graph.input.shape
-    guard input.rank == 4, input.shape[0] > 0, Array(input.shape.dropFirst()) == Array(expected.dropFirst()) else {
-      throw GraphError("input has shape \(input.shape); the graph takes [batch, \(expected[1]), \(expected[2]), \(expected[3])]")
-    }
-    var values: [String: Tensor] = [graph.input.name: input]
-    for (index, step) in plan.steps.enumerated() {
-      let result = evaluate(step, &values)
-      for name in step.inputs where plan.lastUse[name] == index { values[name] = nil }
-      values[step.output] = result
-    }
-    var outputs: [String: Tensor] = [:]
-    for output in graph.outputs { outputs[output.name] = values[output.node] }
-    return outputs
-  }
-
-  private func evaluate(_ step: Step, _ values: inout [String: Tensor]) -> Tensor {
-    switch step {
+  /// The step's value from the values it reads, which may give up a buffer it accumulates onto.
+  func evaluate(_ values: inout [String: Tensor], compute: Compute) -> Tensor {
+    switch self {
     case .conv2D(_, let input, let kernel, let size, let bias, let stride, let padding):
       return compute.conv2d(values[input]!, packedKernel: kernel, kernelSize: size, bias: bias, stride: stride,
                             padding: padding)
@@ -63,7 +24,7 @@ public final class GraphExecutor: Sendable {
     case .dense(_, let input, let transposed, let kernel, let bias, let gelu, let onto):
       let x = values[input]!
       var target = onto.map { values.removeValue(forKey: $0)! }
-      return dense(x, transposed: transposed, kernel: kernel, bias: bias, gelu: gelu, onto: &target)
+      return Self.dense(x, transposed: transposed, kernel: kernel, bias: bias, gelu: gelu, onto: &target, compute: compute)
     case .gelu(_, let input, let approximation):
       return compute.gelu(values[input]!, approximation: approximation)
     case .add(_, let a, let b):
@@ -81,10 +42,10 @@ public final class GraphExecutor: Sendable {
     case .attention(_, let input, let qkv, let qkvBias, let out, let outBias, let heads, let onto):
       let x = values[input]!
       var nothing: Tensor?
-      var projected = dense(x, transposed: false, kernel: qkv, bias: qkvBias, gelu: false, onto: &nothing)
+      var projected = Self.dense(x, transposed: false, kernel: qkv, bias: qkvBias, gelu: false, onto: &nothing, compute: compute)
       let attended = compute.attention(fused: &projected, heads: heads)
       var target = onto.map { values.removeValue(forKey: $0)! }
-      return dense(attended, transposed: false, kernel: out, bias: outBias, gelu: false, onto: &target)
+      return Self.dense(attended, transposed: false, kernel: out, bias: outBias, gelu: false, onto: &target, compute: compute)
     case .selectToken(_, let input, let index):
       return compute.selectToken(values[input]!, index: index)
     case .tanh(_, let input):
@@ -96,12 +57,24 @@ public final class GraphExecutor: Sendable {
       return relu ? compute.relu(y) : y
     case .maxPool(_, let input, let window, let stride, let padding):
       return compute.maxPool(values[input]!, window: window, stride: stride, padding: padding)
+    case .binary(_, let a, let b, let operation):
+      return compute.binary(values[a]!, values[b]!, operation)
+    case .squareRoot(_, let input):
+      return compute.squareRoot(values[input]!)
+    case .softmax(_, let input):
+      return compute.softmax(values[input]!)
+    case .matmul(_, let a, let b):
+      return compute.batchedMatmul(values[a]!, values[b]!)
+    case .reduceMean(_, let input, let axes, let keepDimensions):
+      return compute.mean(values[input]!, axes: axes, keepDimensions: keepDimensions)
+    case .pad(_, let input, let before, let after):
+      return compute.pad(values[input]!, before: before, after: after)
     }
   }
 
   /// A Dense step: per sample when the input is read transposed; into `onto` when given.
-  private func dense(_ x: Tensor, transposed: Bool, kernel: PackedMatrix, bias: Tensor?, gelu: Bool,
-                     onto: inout Tensor?) -> Tensor {
+  private static func dense(_ x: Tensor, transposed: Bool, kernel: PackedMatrix, bias: Tensor?, gelu: Bool,
+                            onto: inout Tensor?, compute: Compute) -> Tensor {
     // Rows of the product per sample and the view of one sample's input.
     let samples = transposed ? x.shape[0] : 1
     let rows = transposed ? x.shape[2] : x.count / kernel.rows

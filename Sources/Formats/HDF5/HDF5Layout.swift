@@ -18,12 +18,6 @@ public enum HDF5Layout {
   /// The eight bytes every HDF5 file starts with.
   public static let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
 
-  /// Whether `path` names an HDF5 output by its extension (`.h5`, `.hdf5`).
-  public static func isHDF5Path(_ path: String) -> Bool {
-    let lower = path.lowercased()
-    return lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5")
-  }
-
   /// Where a weight lives, Keras 3 style: variable `index` of layer `node`.
   public static func datasetPath(node: String, index: Int) -> String { "layers/\(node)/vars/\(index)" }
 

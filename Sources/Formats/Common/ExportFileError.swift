@@ -1,6 +1,6 @@
-/// A bundle that cannot be read or written; one line naming the file and, where there is
+/// An export that cannot be read or written; one line naming the file and, where there is
 /// one, the tensor.
-public struct BundleError: Error, Equatable, Sendable, CustomStringConvertible {
+public struct ExportFileError: Error, Equatable, Sendable, CustomStringConvertible {
   /// The file or folder concerned.
   public let path: String
   /// The tensor concerned, if any.

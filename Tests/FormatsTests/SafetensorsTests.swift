@@ -3,7 +3,7 @@ import FileIO
 import Foundation
 import Testing
 import TestSupport
-@testable import Bundle
+@testable import Formats
 
 @Suite struct SafetensorsTests {
   /// A file with the given header JSON (padded to 8) and `data` bytes after it.
@@ -63,8 +63,8 @@ import TestSupport
     ("tiny", [1, 2, 3], "shorter than the 8-byte"),
   ])
   func malformedFilesAreRefused(name: String, bytes: [UInt8], fragment: String) {
-    #expect(throws: BundleError.self) { try open(bytes) }
-    do { _ = try open(bytes) } catch let error as BundleError {
+    #expect(throws: ExportFileError.self) { try open(bytes) }
+    do { _ = try open(bytes) } catch let error as ExportFileError {
       #expect(error.reason.contains(fragment), "\(name): \(error)")
     } catch { Issue.record("\(name): \(error)") }
   }

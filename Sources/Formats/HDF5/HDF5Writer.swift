@@ -9,10 +9,10 @@ import Graph
 /// `weights/<name>`, with its provenance in attributes, and the graph document as the string
 /// dataset `graph.json`.
 ///
-/// The file is written as a temporary sibling renamed into place by ``finish(graph:)``, with
+/// The file is written as a temporary sibling renamed into place by ``finish(header:)``, with
 /// nothing in it that depends on the time (object timestamps are off), so the same input
 /// gives the same bytes. One tensor is held in memory at a time.
-public final class HDF5Writer: ExportWriter {
+final class HDF5Writer: ExportWriter {
   public let dtype: DType
   public let totalBytes: Int
   public private(set) var bytesWritten = 0
@@ -21,6 +21,7 @@ public final class HDF5Writer: ExportWriter {
   private var file: HDF5Handle?
   private let tensors: [ExportTensor]
   private let compressed: Bool
+  private let nodes: [Node]
   private var next = 0
   private var groups: Set<String> = []
   private var locations: [String: String] = [:]
@@ -28,21 +29,17 @@ public final class HDF5Writer: ExportWriter {
   /// One tensor's bytes, reused: allocated once for the largest.
   private let staging: UnsafeMutableRawBufferPointer
 
-  /// Creates the temporary file.
-  ///
-  /// - Parameters:
-  ///   - path: the `.h5` file to create.
-  ///   - dtype: element type of every tensor (`float32`, `float16` or `bfloat16`).
-  ///   - tensors: every tensor, in the order they will be written.
-  ///   - compressed: store each dataset in chunks, shuffled and gzip-compressed.
-  ///   - replacing: allow an existing file to be replaced.
-  public init(path: String, dtype: DType, tensors: [ExportTensor], compressed: Bool, replacing: Bool) throws {
+  /// Creates the temporary file; with `request.options.compressed` every dataset is stored in
+  /// chunks, shuffled and gzip-compressed.
+  init(_ request: ExportWriteRequest) throws {
+    let (path, dtype, tensors) = (request.path, request.dtype, request.tensors)
     self.dtype = dtype
     self.tensors = tensors
-    self.compressed = compressed
-    totalBytes = tensors.reduce(0) { $0 + $1.shape.reduce(1, *) * dtype.itemSize }
+    compressed = request.options.compressed
+    nodes = request.nodes
+    totalBytes = request.totalBytes
     staging = .allocate(byteCount: max(1, tensors.map { $0.shape.reduce(1, *) * dtype.itemSize }.max() ?? 1), alignment: 64)
-    output = try AtomicOutput(finalPath: path, isDirectory: false, replacing: replacing)
+    output = try AtomicOutput(finalPath: path, isDirectory: false, replacing: request.replacing)
     calls = HDF5Calls(path: path)
     guard HDF5Library.ready else { throw calls.error("libhdf5 failed to initialise") }
     _ = try HDF5Layout.fileType(dtype, calls)
@@ -110,22 +107,22 @@ public final class HDF5Writer: ExportWriter {
                        or: calls.error("cannot create group '\(path)'"))
   }
 
-  public func finish(graph: (WrittenTensors) throws -> GraphDocument) throws {
+  public func finish(header: (_ crc32c: [String: String]) throws -> ExportHeader) throws -> WrittenExport {
     precondition(next == tensors.count, "HDF5 file closed with tensors unwritten")
-    let document = try graph(WrittenTensors(storage: .hdf5, shards: [], locations: locations, crc32c: checksums))
+    let document = GraphDocument(header: try header(checksums), nodes: nodes)
     try document.validate()
     let handle = file!.id
     try createGroup(HDF5Layout.weightsGroup)
-    for name in document.weights.tensors.keys.sorted() {
-      let entry = document.weights.tensors[name]!
-      let path = entry.dataset!
+    for name in document.header.weights.tensors.keys.sorted() {
+      let entry = document.header.weights.tensors[name]!
+      let path = locations[name]!
       let dataset = try HDF5Handle(H5Dopen2(handle, path, mc_h5p_default()), close: H5Dclose,
                                    or: calls.error("cannot reopen dataset '\(path)'", tensor: name))
       try describe(dataset.id, name: name, entry: entry)
       try calls.check(H5Lcreate_hard(handle, path, handle, HDF5Layout.weightLink(name), mc_h5p_default(), mc_h5p_default()),
                       "cannot link '\(path)' as '\(HDF5Layout.weightLink(name))'")
     }
-    try writeGraph(document)
+    try writeGraph(LocatedGraphDocument(document, HDF5Locations(byTensor: locations)))
     file = nil  // closes the file
     let descriptor = open(output.temporaryPath, O_RDONLY)
     if descriptor >= 0 {
@@ -133,6 +130,12 @@ public final class HDF5Writer: ExportWriter {
       close(descriptor)
     }
     try output.commit()
+    let onDisk = HDF5Format.files(at: output.finalPath).reduce(0) { total, file in
+      total + ((try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0)
+    }
+    let compression = compressed && onDisk < totalBytes
+      ? String(format: " (%.1f MiB compressed)", Double(onDisk) / 1_048_576) : ""
+    return WrittenExport(storage: "in HDF5" + compression, files: [(output.finalPath as NSString).lastPathComponent])
   }
 
   /// The dataset's attributes: what it is and where it came from.
@@ -146,7 +149,7 @@ public final class HDF5Writer: ExportWriter {
     if let transform = entry.transform { try calls.writeAttribute(dataset, "transform", transform.description) }
   }
 
-  private func writeGraph(_ document: GraphDocument) throws {
+  private func writeGraph(_ document: LocatedGraphDocument<HDF5Locations>) throws {
     let json = String(decoding: try BundleLayout.json(document), as: UTF8.self)
     let type = try calls.utf8StringType()
     let space = try calls.scalarSpace()

@@ -23,14 +23,14 @@ final class HDF5Handle {
   deinit { _ = close(id) }
 }
 
-/// The HDF5 calls mixer-convert makes, each failure turned into a ``BundleError`` that names
+/// The HDF5 calls mixer-convert makes, each failure turned into a ``ExportFileError`` that names
 /// the file (and the object, when there is one).
 struct HDF5Calls {
   /// The file, for error messages.
   let path: String
 
-  func error(_ reason: String, tensor: String? = nil) -> BundleError {
-    BundleError(path: path, tensor: tensor, reason: reason)
+  func error(_ reason: String, tensor: String? = nil) -> ExportFileError {
+    ExportFileError(path: path, tensor: tensor, reason: reason)
   }
 
   func check(_ status: herr_t, _ what: @autoclosure () -> String) throws {

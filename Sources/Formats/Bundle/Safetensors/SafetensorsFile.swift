@@ -16,21 +16,21 @@ public final class SafetensorsFile {
 
   /// Opens and validates `path`.
   ///
-  /// - Throws: ``BundleError`` naming the file (and the tensor, where the problem is in one).
+  /// - Throws: ``ExportFileError`` naming the file (and the tensor, where the problem is in one).
   public init(path: String) throws {
     self.path = path
     let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw BundleError(path: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
+    guard fd >= 0 else { throw ExportFileError(path: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
     defer { close(fd) }
     var info = stat()
     guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-      throw BundleError(path: path, reason: "not a regular file")
+      throw ExportFileError(path: path, reason: "not a regular file")
     }
     fileSize = Int(info.st_size)
     if fileSize > 0 {
       let address = mmap(nil, fileSize, PROT_READ, MAP_PRIVATE, fd, 0)
       guard let address, address != MAP_FAILED else {
-        throw BundleError(path: path, reason: "cannot map: \(String(cString: strerror(errno)))")
+        throw ExportFileError(path: path, reason: "cannot map: \(String(cString: strerror(errno)))")
       }
       mapping = address
     } else {
@@ -46,7 +46,7 @@ public final class SafetensorsFile {
       dataStart = 8 + length
     } catch {
       if let mapping { munmap(mapping, fileSize) }
-      throw BundleError(path: path, reason: error.reason)
+      throw ExportFileError(path: path, reason: error.reason)
     }
   }
 

@@ -9,14 +9,14 @@ enum JSONDocument {
   static let maxBytes = 64 << 20
 
   static func decode<T: Decodable>(_ type: T.Type, from data: Data, path: String) throws -> T {
-    guard data.count <= maxBytes else { throw BundleError(path: path, reason: "is larger than 64 MiB") }
+    guard data.count <= maxBytes else { throw ExportFileError(path: path, reason: "is larger than 64 MiB") }
     do {
       _ = try StrictJSON.parse(Array(data))
       return try JSONDecoder().decode(type, from: data)
     } catch let violation as FormatViolation {
-      throw BundleError(path: path, reason: violation.reason)
+      throw ExportFileError(path: path, reason: violation.reason)
     } catch let error as DecodingError {
-      throw BundleError(path: path, reason: describe(error))
+      throw ExportFileError(path: path, reason: describe(error))
     }
   }
 

@@ -3,6 +3,8 @@ import Checkpoint
 import FileIO
 import Foundation
 import Graph
+import Kernels
+import Runtime
 
 /// An HDF5 export opened for running: the graph document read from `graph.json`, every weight
 /// read from its dataset and checked.
@@ -28,7 +30,7 @@ public final class LoadedHDF5: LoadedExport {
     self.path = path
     let calls = HDF5Calls(path: path)
     guard HDF5Library.ready else { throw calls.error("libhdf5 failed to initialise") }
-    guard Exports.isHDF5(path) else { throw calls.error("is not an HDF5 file (it does not start with the HDF5 signature)") }
+    guard HDF5Format.recognizes(path) else { throw calls.error("is not an HDF5 file (it does not start with the HDF5 signature)") }
     let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
     let file = try HDF5Handle(H5Fopen(path, mc_h5f_acc_rdonly(), mc_h5p_default()), close: H5Fclose,
                               or: calls.error("libhdf5 cannot open it: the file is truncated or corrupt"))
@@ -39,18 +41,20 @@ public final class LoadedHDF5: LoadedExport {
     guard version.split(separator: ".").first == HDF5Layout.formatVersion.split(separator: ".").first else {
       throw calls.error("HDF5 layout version \(version) is not supported (this reader knows \(HDF5Layout.formatVersion))")
     }
-    graph = try Self.readGraph(file.id, calls)
-    let dtype = DType(rawValue: graph.weights.dtype)!  // one of the export dtypes: the graph is validated
+    let stored = try Self.readGraph(file.id, calls)
+    graph = stored.document
+    let dtype = DType(rawValue: graph.header.weights.dtype)!  // one of the export dtypes: the graph is validated
     let memoryLimit = Int(ProcessInfo.processInfo.physicalMemory / 2)
     var total = 0
-    for (name, entry) in graph.weights.tensors.sorted(by: { $0.key < $1.key }) {
+    for (name, entry) in graph.header.weights.tensors.sorted(by: { $0.key < $1.key }) {
       let bytes = entry.shape.reduce(1, *) * dtype.itemSize
       total += bytes
       guard total <= memoryLimit else {
         throw calls.error("its tensors claim more than half of this machine's memory", tensor: name)
       }
       let buffer = buffers.allocate(name, count: bytes)
-      try Self.read(name, entry, dtype: dtype, from: file.id, into: buffer, fileSize: fileSize, calls)
+      try Self.read(name, entry, dataset: stored.locations.byTensor[name]!, dtype: dtype, from: file.id, into: buffer,
+                    fileSize: fileSize, calls)
       if checksums {
         let crc = CRC32C.hex(CRC32C.checksum(UnsafeRawBufferPointer(buffer)))
         guard crc == entry.crc32c else {
@@ -60,9 +64,18 @@ public final class LoadedHDF5: LoadedExport {
     }
   }
 
+  public var format: ExportFormat { .hdf5 }
+  public var header: ExportHeader { graph.header }
+  public var formatVersion: String { graph.formatVersion }
+  public var operations: [String: Int] { graph.operationCounts }
+
   public func storedBytes(of name: String) -> UnsafeRawBufferPointer? { buffers[name] }
 
-  private static func readGraph(_ file: hid_t, _ calls: HDF5Calls) throws -> GraphDocument {
+  public func compile(compute: Compute) throws -> ExecutionPlan {
+    ExecutionPlan(graph: graph, weights: weights(), compute: compute)
+  }
+
+  private static func readGraph(_ file: hid_t, _ calls: HDF5Calls) throws -> LocatedGraphDocument<HDF5Locations> {
     let location = "dataset '\(HDF5Layout.graphDataset)'"
     guard H5Lexists(file, HDF5Layout.graphDataset, mc_h5p_default()) > 0 else {
       throw calls.error("has no '\(HDF5Layout.graphDataset)' dataset")
@@ -71,24 +84,22 @@ public final class LoadedHDF5: LoadedExport {
                                  or: calls.error("cannot open the '\(HDF5Layout.graphDataset)' dataset"))
     let text = try calls.readString(dataset.id, what: "dataset '\(HDF5Layout.graphDataset)'", read: mc_h5d_read_string,
                                     type: H5Dget_type, space: H5Dget_space)
-    let graph: GraphDocument
+    let stored: LocatedGraphDocument<HDF5Locations>
     do {
-      graph = try JSONDocument.decode(GraphDocument.self, from: Data(text.utf8), path: calls.path)
-    } catch let error as BundleError {
+      stored = try JSONDocument.decode(LocatedGraphDocument<HDF5Locations>.self, from: Data(text.utf8), path: calls.path)
+    } catch let error as ExportFileError {
       throw calls.error("\(location): \(error.reason)")
     }
-    do { try graph.validate() } catch let error as GraphError { throw calls.error("\(location): \(error.message)") }
-    guard graph.weights.storage == .hdf5 else {
-      throw calls.error("\(location): describes \(graph.weights.storage.rawValue) weights, not HDF5 datasets")
+    do { try stored.document.validate() } catch let error as GraphError {
+      throw calls.error("\(location): \(error.message)")
     }
-    return graph
+    return stored
   }
 
   /// Reads one tensor's dataset after checking it is what the manifest says.
-  private static func read(_ name: String, _ entry: TensorEntry, dtype: DType, from file: hid_t,
+  private static func read(_ name: String, _ entry: TensorEntry, dataset path: String, dtype: DType, from file: hid_t,
                            into buffer: UnsafeMutableRawBufferPointer, fileSize: Int, _ calls: HDF5Calls) throws {
-    let path = entry.dataset!
-    func fail(_ reason: String) -> BundleError { calls.error("dataset '\(path)' " + reason, tensor: name) }
+    func fail(_ reason: String) -> ExportFileError { calls.error("dataset '\(path)' " + reason, tensor: name) }
     // H5Lexists fails, rather than answering no, when a parent group is missing.
     let components = path.split(separator: "/")
     let parents = components.indices.map { components[0...$0].joined(separator: "/") }

@@ -1,6 +1,8 @@
 import Checkpoint
 import Foundation
 import Graph
+import Kernels
+import Runtime
 
 /// How HDF5 exports are read.
 ///
@@ -25,7 +27,7 @@ public enum HDF5Transfer {
   public static func send(_ export: LoadedHDF5, to descriptor: Int32) throws {
     let graph = try BundleLayout.json(export.graph)
     try (magic + littleEndian(graph.count) + graph).withUnsafeBytes { try write($0, descriptor) }
-    for name in export.graph.weights.tensors.keys.sorted() {
+    for name in export.graph.header.weights.tensors.keys.sorted() {
       let bytes = export.storedBytes(of: name)!
       try littleEndian(bytes.count).withUnsafeBytes { try write($0, descriptor) }
       try write(bytes, descriptor)
@@ -49,7 +51,7 @@ public enum HDF5Transfer {
     process.standardError = errors
     process.standardInput = FileHandle.nullDevice
     do { try process.run() } catch {
-      throw BundleError(path: path, reason: "cannot start the HDF5 reader \(executable): \(error.localizedDescription)")
+      throw ExportFileError(path: path, reason: "cannot start the HDF5 reader \(executable): \(error.localizedDescription)")
     }
     let messages = Messages()
     let drained = DispatchGroup()
@@ -60,7 +62,7 @@ public enum HDF5Transfer {
     process.waitUntilExit()
     drained.wait()
     if process.terminationReason == .uncaughtSignal {
-      throw BundleError(path: path, reason: "libhdf5 crashed reading it (signal \(process.terminationStatus)): the file is corrupt")
+      throw ExportFileError(path: path, reason: "libhdf5 crashed reading it (signal \(process.terminationStatus)): the file is corrupt")
     }
     guard process.terminationStatus == 0 else {
       // The child's last line is `mixer-convert: error: PATH: REASON`.
@@ -68,7 +70,7 @@ public enum HDF5Transfer {
       let prefix = "mixer-convert: error: \(path): "
       let reason = last.hasPrefix(prefix)
         ? String(last.dropFirst(prefix.count)) : "the HDF5 reader failed (status \(process.terminationStatus)): \(last)"
-      throw BundleError(path: path, reason: reason)
+      throw ExportFileError(path: path, reason: reason)
     }
     return try received.get()
   }
@@ -80,7 +82,7 @@ public enum HDF5Transfer {
     while offset < bytes.count {
       let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
       if written < 0, errno == EINTR { continue }
-      guard written > 0 else { throw BundleError(path: "standard output", reason: "cannot write: \(String(cString: strerror(errno)))") }
+      guard written > 0 else { throw ExportFileError(path: "standard output", reason: "cannot write: \(String(cString: strerror(errno)))") }
       offset += written
     }
   }
@@ -121,7 +123,7 @@ final class TransferredExport: LoadedExport {
 
   init(path: String, stream: StreamReader) throws {
     self.path = path
-    let incomplete = BundleError(path: path, reason: "the HDF5 reader stopped early")
+    let incomplete = ExportFileError(path: path, reason: "the HDF5 reader stopped early")
     var magic = [UInt8](repeating: 0, count: 4)
     guard magic.withUnsafeMutableBytes({ stream.read(into: $0) }), magic == HDF5Transfer.magic,
       let length = stream.count(), length <= JSONDocument.maxBytes
@@ -129,14 +131,23 @@ final class TransferredExport: LoadedExport {
     var json = [UInt8](repeating: 0, count: length)
     guard json.withUnsafeMutableBytes({ stream.read(into: $0) }) else { throw incomplete }
     graph = try JSONDocument.decode(GraphDocument.self, from: Data(json), path: path)
-    do { try graph.validate() } catch let error as GraphError { throw BundleError(path: path, reason: error.message) }
-    guard graph.weights.storage == .hdf5, let dtype = DType(rawValue: graph.weights.dtype) else { throw incomplete }
-    for name in graph.weights.tensors.keys.sorted() {
-      let expected = graph.weights.tensors[name]!.shape.reduce(1, *) * dtype.itemSize
+    do { try graph.validate() } catch let error as GraphError { throw ExportFileError(path: path, reason: error.message) }
+    guard let itemSize = graph.header.weights.itemSize else { throw incomplete }
+    for name in graph.header.weights.tensors.keys.sorted() {
+      let expected = graph.header.weights.tensors[name]!.shape.reduce(1, *) * itemSize
       guard let count = stream.count(), count == expected else { throw incomplete }
       guard stream.read(into: buffers.allocate(name, count: count)) else { throw incomplete }
     }
   }
 
+  var format: ExportFormat { .hdf5 }
+  var header: ExportHeader { graph.header }
+  var formatVersion: String { graph.formatVersion }
+  var operations: [String: Int] { graph.operationCounts }
+
   func storedBytes(of name: String) -> UnsafeRawBufferPointer? { buffers[name] }
+
+  func compile(compute: Compute) throws -> ExecutionPlan {
+    ExecutionPlan(graph: graph, weights: weights(), compute: compute)
+  }
 }

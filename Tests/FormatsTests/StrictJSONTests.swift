@@ -1,6 +1,6 @@
 import Checkpoint
 import Testing
-@testable import Bundle
+@testable import Formats
 
 @Suite struct StrictJSONTests {
   private func parse(_ text: String) throws -> JSONValue { try StrictJSON.parse(Array(text.utf8)) }

@@ -3,6 +3,7 @@ import FileIO
 import Foundation
 import Graph
 import Kernels
+import Runtime
 
 /// A bundle folder opened for running: graph, index and shards read and cross-checked.
 ///
@@ -15,6 +16,8 @@ public final class LoadedBundle: LoadedExport {
   public let path: String
   /// The graph document.
   public let graph: GraphDocument
+  /// Where each tensor is stored.
+  let locations: SafetensorsLocations
   private let shards: [String: SafetensorsFile]
 
   /// Opens and checks a bundle.
@@ -24,25 +27,23 @@ public final class LoadedBundle: LoadedExport {
     self.path = path
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-      throw BundleError(path: path, reason: "does not exist")
+      throw ExportFileError(path: path, reason: "does not exist")
     }
     guard isDirectory.boolValue else {
-      throw BundleError(path: path, reason: "not a bundle folder (expected a folder holding \(BundleLayout.graphFile))")
+      throw ExportFileError(path: path, reason: "not a bundle folder (expected a folder holding \(BundleLayout.graphFile))")
     }
-    graph = try Self.document(GraphDocument.self, at: path + "/" + BundleLayout.graphFile)
+    let stored = try Self.document(LocatedGraphDocument<SafetensorsLocations>.self, at: path + "/" + BundleLayout.graphFile)
+    (graph, locations) = (stored.document, stored.locations)
     do { try graph.validate() } catch let error as GraphError {
-      throw BundleError(path: path + "/" + BundleLayout.graphFile, reason: error.message)
-    }
-    guard graph.weights.storage == .safetensors else {
-      throw BundleError(path: path + "/" + BundleLayout.graphFile, reason: "describes \(graph.weights.storage.rawValue) weights, not a bundle's safetensors shards")
+      throw ExportFileError(path: path + "/" + BundleLayout.graphFile, reason: error.message)
     }
     let index = try Self.document(BundleIndex.self, at: path + "/" + BundleLayout.indexFile)
-    try Self.crossCheck(graph, index, folder: path)
+    try Self.crossCheck(graph, locations, index, folder: path)
     var shards: [String: SafetensorsFile] = [:]
-    for shard in graph.weights.shards! {
+    for shard in locations.shards {
       let file = path + "/" + shard.file
       guard FileManager.default.fileExists(atPath: file) else {
-        throw BundleError(path: file, reason: "shard listed in \(BundleLayout.graphFile) is missing")
+        throw ExportFileError(path: file, reason: "shard listed in \(BundleLayout.graphFile) is missing")
       }
       shards[shard.file] = try SafetensorsFile(path: file)
     }
@@ -52,7 +53,7 @@ public final class LoadedBundle: LoadedExport {
 
   /// Reads a JSON document strictly (size cap, no duplicate keys) and decodes it.
   static func document<T: Decodable>(_ type: T.Type, at file: String) throws -> T {
-    guard let handle = FileHandle(forReadingAtPath: file) else { throw BundleError(path: file, reason: "is missing") }
+    guard let handle = FileHandle(forReadingAtPath: file) else { throw ExportFileError(path: file, reason: "is missing") }
     defer { try? handle.close() }
     let data = try handle.read(upToCount: JSONDocument.maxBytes + 1) ?? Data()
     return try JSONDocument.decode(type, from: data, path: file)
@@ -60,76 +61,84 @@ public final class LoadedBundle: LoadedExport {
 
   /// The index and the manifest must name the same tensors in the same shards, and every
   /// file they name must be a plain name inside the folder.
-  private static func crossCheck(_ graph: GraphDocument, _ index: BundleIndex, folder: String) throws {
+  private static func crossCheck(_ graph: GraphDocument, _ locations: SafetensorsLocations, _ index: BundleIndex,
+                                 folder: String) throws {
     let indexPath = folder + "/" + BundleLayout.indexFile
     let graphPath = folder + "/" + BundleLayout.graphFile
-    for file in Set(index.weightMap.values).union(graph.weights.shards!.map(\.file)).sorted()
+    for file in Set(index.weightMap.values).union(locations.shards.map(\.file)).sorted()
     where !BundleLayout.isPlainFileName(file) {
-      throw BundleError(path: folder, reason: "names the file '\(file)', which is outside the bundle folder")
+      throw ExportFileError(path: folder, reason: "names the file '\(file)', which is outside the bundle folder")
     }
-    let manifest = graph.weights.tensors
+    let manifest = graph.header.weights.tensors
     if let name = index.weightMap.keys.sorted().first(where: { manifest[$0] == nil }) {
-      throw BundleError(path: indexPath, tensor: name, reason: "is not in \(BundleLayout.graphFile)")
+      throw ExportFileError(path: indexPath, tensor: name, reason: "is not in \(BundleLayout.graphFile)")
     }
     if let name = manifest.keys.sorted().first(where: { index.weightMap[$0] == nil }) {
-      throw BundleError(path: indexPath, tensor: name, reason: "is missing from the index")
+      throw ExportFileError(path: indexPath, tensor: name, reason: "is missing from the index")
     }
-    let shardNames = Set(graph.weights.shards!.map(\.file))
-    for (name, entry) in manifest.sorted(by: { $0.key < $1.key }) {
-      let shard = entry.shard!
+    let shardNames = Set(locations.shards.map(\.file))
+    for name in manifest.keys.sorted() {
+      let shard = locations.byTensor[name]!
       guard index.weightMap[name] == shard else {
-        throw BundleError(path: indexPath, tensor: name,
+        throw ExportFileError(path: indexPath, tensor: name,
                           reason: "is in '\(index.weightMap[name]!)' by the index but in '\(shard)' by \(BundleLayout.graphFile)")
       }
       guard shardNames.contains(shard) else {
-        throw BundleError(path: graphPath, tensor: name, reason: "is in shard '\(shard)', which is not listed")
+        throw ExportFileError(path: graphPath, tensor: name, reason: "is in shard '\(shard)', which is not listed")
       }
     }
-    let dtype = DType(rawValue: graph.weights.dtype)!  // one of the export dtypes: the graph is validated
-    let total = manifest.values.reduce(0) { $0 + $1.shape.reduce(1, *) * dtype.itemSize }
+    let itemSize = graph.header.weights.itemSize!  // one of the export dtypes: the graph is validated
+    let total = manifest.values.reduce(0) { $0 + $1.shape.reduce(1, *) * itemSize }
     guard index.metadata.totalSize == total else {
-      throw BundleError(path: indexPath, reason: "total_size is \(index.metadata.totalSize) but the tensors hold \(total) bytes")
+      throw ExportFileError(path: indexPath, reason: "total_size is \(index.metadata.totalSize) but the tensors hold \(total) bytes")
     }
   }
 
   private func checkShards(checksums: Bool) throws {
-    let dtype = DType(rawValue: graph.weights.dtype)!
-    for shard in graph.weights.shards! {
+    for shard in locations.shards {
       let file = shards[shard.file]!
-      let tensors = graph.weights.tensors.filter { $0.value.shard == shard.file }
+      let tensors = graph.header.weights.tensors.filter { locations.byTensor[$0.key] == shard.file }
       if let extra = file.entries.keys.sorted().first(where: { tensors[$0] == nil }) {
-        throw BundleError(path: file.path, tensor: extra, reason: "is not in \(BundleLayout.graphFile)")
+        throw ExportFileError(path: file.path, tensor: extra, reason: "is not in \(BundleLayout.graphFile)")
       }
       for (name, entry) in tensors.sorted(by: { $0.key < $1.key }) {
         guard let stored = file.entries[name] else {
-          throw BundleError(path: file.path, tensor: name, reason: "is missing from the shard")
+          throw ExportFileError(path: file.path, tensor: name, reason: "is missing from the shard")
         }
         guard stored.dtype == dtype, stored.shape == entry.shape else {
-          throw BundleError(path: file.path, tensor: name,
+          throw ExportFileError(path: file.path, tensor: name,
                             reason: "is \(stored.dtype.rawValue) \(stored.shape) but \(BundleLayout.graphFile) says \(dtype.rawValue) \(entry.shape)")
         }
         if checksums {
           let crc = CRC32C.hex(CRC32C.checksum(file.bytes(of: name)!))
           guard crc == entry.crc32c else {
-            throw BundleError(path: file.path, tensor: name, reason: "CRC-32C is \(crc), expected \(entry.crc32c): the data is corrupt")
+            throw ExportFileError(path: file.path, tensor: name, reason: "CRC-32C is \(crc), expected \(entry.crc32c): the data is corrupt")
           }
         }
       }
       guard file.fileSize == shard.bytes else {
-        throw BundleError(path: file.path, reason: "has \(file.fileSize) bytes, \(BundleLayout.graphFile) says \(shard.bytes)")
+        throw ExportFileError(path: file.path, reason: "has \(file.fileSize) bytes, \(BundleLayout.graphFile) says \(shard.bytes)")
       }
       if checksums {
         var digest = SHA256Stream()
         digest.update(file.fileBytes)
         guard digest.hex() == shard.sha256 else {
-          throw BundleError(path: file.path, reason: "SHA-256 does not match \(BundleLayout.graphFile): the file is corrupt")
+          throw ExportFileError(path: file.path, reason: "SHA-256 does not match \(BundleLayout.graphFile): the file is corrupt")
         }
       }
     }
   }
 
+  public var format: ExportFormat { .bundle }
+  public var header: ExportHeader { graph.header }
+  public var formatVersion: String { graph.formatVersion }
+  public var operations: [String: Int] { graph.operationCounts }
+
   public func storedBytes(of name: String) -> UnsafeRawBufferPointer? {
-    guard let entry = graph.weights.tensors[name] else { return nil }
-    return shards[entry.shard!]?.bytes(of: name)
+    locations.byTensor[name].flatMap { shards[$0]?.bytes(of: name) }
+  }
+
+  public func compile(compute: Compute) throws -> ExecutionPlan {
+    ExecutionPlan(graph: graph, weights: weights(), compute: compute)
   }
 }

@@ -1,0 +1,25 @@
+import Foundation
+
+/// A bundle folder: `graph.json`, a Hugging Face style index and safetensors shards
+/// (formats/bundle-v1.md).
+enum BundleFormat: ExportFormatDefinition {
+  static let noun = "a bundle folder"
+  static let isFolder = true
+  static let suffixes: [String] = []
+  static let options: Set<ExportOption> = [.shardSize]
+
+  static func recognizes(_ path: String) -> Bool {
+    FileManager.default.fileExists(atPath: path + "/" + BundleLayout.graphFile)
+  }
+
+  static func writer(_ request: ExportWriteRequest) throws -> any ExportWriter { try BundleWriter(request) }
+
+  static func open(_ path: String, _ options: OpenOptions) throws -> any LoadedExport {
+    try LoadedBundle(path: path, checksums: options.checksums)
+  }
+
+  static func files(at path: String) -> [String] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+    return names.sorted().map { path + "/" + $0 }
+  }
+}

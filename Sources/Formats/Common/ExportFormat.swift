@@ -1,0 +1,111 @@
+import Foundation
+
+/// The formats an export can be written in. Each is one folder under `Sources/Formats` that
+/// writes it, reads it and describes it (an ``ExportFormatDefinition``), and one line in
+/// ``definition``.
+public enum ExportFormat: String, Codable, Sendable, CaseIterable {
+  /// A bundle folder: graph.json, an index and safetensors shards (formats/bundle-v1.md).
+  case bundle
+  /// One HDF5 file (formats/hdf5-layout.md).
+  case hdf5
+
+  /// The implementation.
+  var definition: any ExportFormatDefinition.Type {
+    switch self {
+    case .bundle: BundleFormat.self
+    case .hdf5: HDF5Format.self
+    }
+  }
+
+  /// What the output is, in a few words (`a bundle folder`).
+  public var noun: String { definition.noun }
+  /// Whether the export is a folder rather than a file.
+  public var isFolder: Bool { definition.isFolder }
+  /// The file suffixes that imply this format (lowercase, with the dot).
+  public var suffixes: [String] { definition.suffixes }
+  /// The format-specific options it takes.
+  public var options: Set<ExportOption> { definition.options }
+
+  /// The format an output path implies by its suffix: the format that claims the suffix, a
+  /// bundle folder for a name without one (or ending in `/`), nil for any other suffix.
+  public static func implied(by path: String) -> ExportFormat? {
+    let name = URL(fileURLWithPath: path).lastPathComponent.lowercased()
+    if let format = allCases.first(where: { format in format.suffixes.contains { name.hasSuffix($0) } }) {
+      return format
+    }
+    let isFolderName = path.hasSuffix("/") || !name.dropFirst().contains(".")
+    return isFolderName ? .bundle : nil
+  }
+
+  /// Starts writing an export in this format.
+  public func writer(_ request: ExportWriteRequest) throws -> any ExportWriter { try definition.writer(request) }
+
+  /// Every file of the export at `path` (a bundle's files, an ONNX file and its data).
+  public func files(at path: String) -> [String] { definition.files(at: path) }
+
+  /// Bytes on disk of the export at `path`.
+  public func diskSize(at path: String) -> Int {
+    files(at: path).reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
+  }
+}
+
+/// An option that belongs to one format; given with another format, it is refused.
+public enum ExportOption: String, Sendable, CaseIterable {
+  /// The largest safetensors shard (bundles).
+  case shardSize
+  /// Chunked, shuffled, gzip-compressed datasets (HDF5).
+  case compression
+  /// Weights in a separate data file (ONNX).
+  case externalData
+
+  /// The option in words (`shard size`).
+  public var words: String {
+    switch self {
+    case .shardSize: "shard size"
+    case .compression: "compression"
+    case .externalData: "external data"
+    }
+  }
+}
+
+/// The format-specific options of a conversion; each applies to the formats whose
+/// ``ExportFormat/options`` list it.
+public struct ExportOptions: Sendable, Equatable {
+  /// Bundle: largest number of tensor-data bytes per shard (nil: 2 GiB).
+  public var shardSize: Int?
+  /// HDF5: store each dataset in chunks, shuffled and gzip-compressed.
+  public var compressed = false
+  /// ONNX: keep the weights in a data file beside the model even when they would fit in it.
+  public var externalData = false
+
+  public init() {}
+
+  /// The options that differ from their defaults.
+  public var given: Set<ExportOption> {
+    var given: Set<ExportOption> = []
+    if shardSize != nil { given.insert(.shardSize) }
+    if compressed { given.insert(.compression) }
+    if externalData { given.insert(.externalData) }
+    return given
+  }
+}
+
+/// One export format's implementation: its writer, its reader and how it is named.
+protocol ExportFormatDefinition {
+  /// What the output is, in a few words.
+  static var noun: String { get }
+  /// Whether the export is a folder.
+  static var isFolder: Bool { get }
+  /// File suffixes that imply the format (lowercase, with the dot); none for a folder.
+  static var suffixes: [String] { get }
+  /// The format-specific options it takes.
+  static var options: Set<ExportOption> { get }
+  /// Whether the existing file or folder at `path` holds this format, judged by its content.
+  static func recognizes(_ path: String) -> Bool
+  /// Starts writing an export.
+  static func writer(_ request: ExportWriteRequest) throws -> any ExportWriter
+  /// Opens an export, checking it as the format requires.
+  static func open(_ path: String, _ options: OpenOptions) throws -> any LoadedExport
+  /// Every file the export at `path` consists of.
+  static func files(at path: String) -> [String]
+}

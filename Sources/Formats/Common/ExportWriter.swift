@@ -1,0 +1,79 @@
+import Checkpoint
+import Graph
+
+/// One tensor an export will hold.
+public struct ExportTensor: Sendable {
+  /// Canonical name (`blocks.3.norm1.scale`).
+  public let name: String
+  public let shape: [Int]
+  /// The node that uses it and its position among that node's weights (in the order of the
+  /// node's operation roles): where an HDF5 export puts it, Keras style.
+  public let node: String
+  public let slot: Int
+
+  public init(name: String, shape: [Int], node: String, slot: Int) {
+    self.name = name
+    self.shape = shape
+    self.node = node
+    self.slot = slot
+  }
+}
+
+/// What an export writer is asked to write: the canonical graph, known before any weight is
+/// written, and every tensor in the order they will come.
+public struct ExportWriteRequest: Sendable {
+  /// The folder or file to create.
+  public var path: String
+  /// Element type of every tensor (`float32`, `float16` or `bfloat16`).
+  public var dtype: DType
+  /// Every tensor, in the order they will be written.
+  public var tensors: [ExportTensor]
+  /// The canonical layers, which formats with their own graph language translate.
+  public var nodes: [Node]
+  /// The input contract.
+  public var input: InputContract
+  /// The outputs, primary first.
+  public var outputs: [GraphOutput]
+  /// Format-specific options.
+  public var options: ExportOptions
+  /// Allow an existing output to be replaced.
+  public var replacing: Bool
+
+  public init(path: String, dtype: DType, tensors: [ExportTensor], nodes: [Node], input: InputContract,
+              outputs: [GraphOutput], options: ExportOptions, replacing: Bool) {
+    self.path = path
+    self.dtype = dtype
+    self.tensors = tensors
+    self.nodes = nodes
+    self.input = input
+    self.outputs = outputs
+    self.options = options
+    self.replacing = replacing
+  }
+
+  /// Bytes of tensor data in the whole export.
+  var totalBytes: Int { tensors.reduce(0) { $0 + $1.shape.reduce(1, *) * dtype.itemSize } }
+}
+
+/// What a finished export is, for the summary line: `in 2 shards`, `in HDF5 (118.7 MiB compressed)`.
+public struct WrittenExport: Sendable {
+  /// How the weights are stored, in words that follow the data size.
+  public let storage: String
+  /// Every file written (the folder's files, or the file and its data file).
+  public let files: [String]
+}
+
+/// Writes an export, one tensor at a time in the planned order, into temporary siblings that
+/// ``finish(header:)`` moves into place.
+public protocol ExportWriter: AnyObject {
+  /// Bytes of tensor data in the whole export.
+  var totalBytes: Int { get }
+  /// Bytes of tensor data written so far.
+  var bytesWritten: Int { get }
+  /// Writes the next tensor; `produce` must pass exactly its bytes (little-endian, the
+  /// export's dtype) to the sink, in any number of chunks.
+  func writeTensor(_ name: String, produce: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws
+  /// Completes the export with its header, built from the CRC-32C of every tensor's stored
+  /// bytes (hex, by name), and moves it into place.
+  func finish(header: (_ crc32c: [String: String]) throws -> ExportHeader) throws -> WrittenExport
+}

@@ -1,0 +1,75 @@
+import Checkpoint
+import Foundation
+import Graph
+import Kernels
+import Runtime
+
+/// An export opened for reading: its header, the stored bytes of every tensor, and its
+/// computation, which ``RunnableExport/compile(compute:)`` prepares for running.
+public protocol LoadedExport: RunnableExport {
+  /// The format it is in.
+  var format: ExportFormat { get }
+  /// The version of the layout it follows (a graph document's `format_version`).
+  var formatVersion: String { get }
+  /// Number of nodes per operation, in the format's own vocabulary (`Dense`, or `MatMul`).
+  var operations: [String: Int] { get }
+  /// The stored bytes of a tensor (little-endian, the export's dtype), valid while the export
+  /// is open.
+  func storedBytes(of name: String) -> UnsafeRawBufferPointer?
+}
+
+extension LoadedExport {
+  /// The element type of the stored weights (the header is validated when an export opens).
+  public var dtype: DType { DType(rawValue: header.weights.dtype)! }
+
+  /// A tensor decoded to float32 in its canonical shape.
+  public func tensor(_ name: String) -> Tensor? {
+    guard let entry = header.weights.tensors[name], let bytes = storedBytes(of: name) else { return nil }
+    return Tensor(shape: entry.shape, scalars: ElementConversion.floats(bytes, type: dtype, order: .little))
+  }
+
+  /// Every weight, decoded to float32.
+  public func weights() -> [String: Tensor] {
+    var result: [String: Tensor] = [:]
+    for name in header.weights.tensors.keys { result[name] = tensor(name) }
+    return result
+  }
+}
+
+/// How exports are opened.
+public struct OpenOptions: Sendable {
+  /// Verify every tensor's CRC-32C (and whatever file checksums the format records).
+  public var checksums = true
+  /// Where libhdf5 reads an HDF5 file (see ``HDF5Reading``).
+  public var hdf5: HDF5Reading = .inProcess
+
+  public init(checksums: Bool = true, hdf5: HDF5Reading = .inProcess) {
+    self.checksums = checksums
+    self.hdf5 = hdf5
+  }
+}
+
+/// Opens exports of every format.
+public enum Exports {
+  /// Opens `path`, in whichever format its content shows (a folder is a bundle).
+  public static func open(_ path: String, _ options: OpenOptions = OpenOptions()) throws -> any LoadedExport {
+    try format(of: path).definition.open(path, options)
+  }
+
+  /// The format of the existing export at `path`, judged by its content.
+  public static func format(of path: String) throws -> ExportFormat {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+      throw ExportFileError(path: path, reason: "does not exist")
+    }
+    let candidates = ExportFormat.allCases.filter { $0.isFolder == isDirectory.boolValue }
+    if let format = candidates.first(where: { $0.definition.recognizes(path) }) { return format }
+    if isDirectory.boolValue { return .bundle }
+    let nouns = ["a bundle folder"] + ExportFormat.allCases.filter { !$0.isFolder }.map(\.noun)
+    throw ExportFileError(path: path, reason: "is neither \(nouns.dropLast().joined(separator: ", ")) nor \(nouns.last!)")
+  }
+
+  /// Whether `path` is an export rather than a checkpoint: a folder, or a file whose content
+  /// one of the formats recognises.
+  public static func isExport(_ path: String) -> Bool { (try? format(of: path)) != nil }
+}

@@ -1,0 +1,40 @@
+import Graph
+import Kernels
+
+/// An export that can be compiled for running, whatever its format: a bundle or HDF5 file
+/// compiles its canonical graph, an ONNX file its own nodes.
+public protocol RunnableExport: AnyObject {
+  /// The file or folder it was read from.
+  var path: String { get }
+  /// What it records about its model.
+  var header: ExportHeader { get }
+  /// Its computation, with its weights, compiled for `compute`.
+  ///
+  /// - Throws: ``GraphError`` when the export describes something the runtime cannot run.
+  func compile(compute: Compute) throws -> ExecutionPlan
+}
+
+/// An opened export ready to run: its weights are packed once, then any number of batches run.
+public final class ExportRunner {
+  /// The export being run.
+  public let export: any RunnableExport
+  private let executor: PlanExecutor
+
+  /// Compiles `export` for `compute`.
+  public init(_ export: any RunnableExport, compute: Compute) throws {
+    self.export = export
+    do {
+      executor = PlanExecutor(plan: try export.compile(compute: compute), compute: compute)
+    } catch let error as GraphError {
+      throw GraphError("\(export.path): \(error.message)")
+    }
+  }
+
+  /// Every output of the model on `input`; an input it cannot take is a ``GraphError`` that
+  /// names the export.
+  public func run(_ input: Tensor) throws -> [String: Tensor] {
+    do { return try executor.run(input) } catch let error as GraphError {
+      throw GraphError("\(export.path): \(error.message)")
+    }
+  }
+}
