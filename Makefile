@@ -1,9 +1,11 @@
 # mixer-convert — build, test, demo and benchmarks.
 #
 #   make demo    synthesise a Mixer-B/16, inspect it, convert it, verify the export, classify an image
-#   make test    unit, end-to-end and CLI tests (plus numpy cross-checks when available)
-#   make test-full  the same, with every released ViT and hybrid in both namings (slower)
+#   make test    unit, end-to-end and CLI tests, and the cross-checks with the real Python libraries
+#                (numpy, safetensors, h5py, onnx, ONNX Runtime, …) in the test virtual environment
+#   make test-full  the same, with every released model, the largest and both namings included (slower)
 #   make bench   benchmarks (inspect and streaming against cat, …)
+#   make venv    the test virtual environment alone (made by `make test` when missing)
 
 SWIFT      ?= swift
 CONFIG     ?= release
@@ -15,8 +17,14 @@ APT_PACKAGES := libzip-dev libhdf5-dev libjpeg-dev libpng-dev pkg-config libopen
 # OpenBLAS 0.3.21 in Debian does not recognise recent Intel CPUs and falls back to a generic
 # kernel; name the core explicitly for a fair comparison.
 OPENBLAS_CORETYPE ?= $(shell grep -q avx512f /proc/cpuinfo 2>/dev/null && echo SkylakeX || echo Haswell)
+# The test virtual environment: outside the repository, so a new clone on the same machine
+# reuses it; rebuilt when Tests/python/requirements.txt changes.
+VENV         ?= $(HOME)/.cache/mixer-convert/venv
+PYTHON       := $(VENV)/bin/python
+REQUIREMENTS := Tests/python/requirements.txt
+VENV_STAMP   := $(VENV)/.requirements-$(shell sha256sum $(REQUIREMENTS) 2>/dev/null | cut -c1-16)
 
-.PHONY: all deps build test test-full test-swift test-python demo bench bench-build bench-checkpoint bench-matmul bench-kernels bench-convert bench-forward clean
+.PHONY: all deps venv build test test-full test-swift test-python demo bench bench-build bench-checkpoint bench-matmul bench-kernels bench-convert bench-forward clean
 
 all: build
 
@@ -28,6 +36,15 @@ deps:
 	  echo "make: installing $(APT_PACKAGES) with apt-get"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
 	fi
+
+venv: $(VENV_STAMP)
+
+$(VENV_STAMP): $(REQUIREMENTS)
+	@echo "make: creating the test virtual environment in $(VENV) (torch brings about 3 GB of CUDA libraries; once)"
+	rm -rf $(VENV)
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r $(REQUIREMENTS)
+	touch $@
 
 build: deps
 	$(SWIFT) build -c $(CONFIG) --product mixer-convert
@@ -44,14 +61,12 @@ test-swift: deps
 	$(SWIFT) test -c $(CONFIG)
 	scripts/check-kernel-isolation.sh $(BUILD_DIR)
 
-test-python: build
-	@if python3 -c "import numpy" >/dev/null 2>&1; then \
-	  python3 Tests/python/check_synth.py $(BIN) && python3 Tests/python/check_bundles.py $(BIN) \
-	    && python3 Tests/python/check_hdf5.py $(BIN) \
-	    && MIXER_CONVERT=$(BIN) examples/ci/parity-gate.sh "" $(BUILD_DIR)/parity-gate >/dev/null; \
-	else \
-	  echo "test-python: SKIPPED (python3 with numpy not found): synth outputs and bundles not cross-checked with numpy"; \
-	fi
+test-python: build venv
+	$(PYTHON) Tests/python/check_synth.py $(BIN)
+	$(PYTHON) Tests/python/check_bundles.py $(BIN)
+	$(PYTHON) Tests/python/check_hdf5.py $(BIN)
+	$(PYTHON) Tests/python/check_onnx.py $(BIN)
+	PATH=$(VENV)/bin:$$PATH MIXER_CONVERT=$(BIN) examples/ci/parity-gate.sh "" $(BUILD_DIR)/parity-gate >/dev/null
 
 demo: build
 	@mkdir -p $(DEMO_DIR)

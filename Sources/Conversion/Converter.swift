@@ -91,8 +91,8 @@ public enum Converter {
     let sourceHash = BackgroundResult { try SHA256Stream.file(request.checkpoint) }
     let input = InputContract.image(height: plan.imageSize, width: plan.imageSize)
     let writer = try format.writer(ExportWriteRequest(
-      path: request.output, dtype: request.dtype, tensors: exportTensors(plan), nodes: plan.nodes, input: input,
-      outputs: plan.outputs, options: request.options, replacing: request.replacing))
+      path: request.output, generator: generator, dtype: request.dtype, tensors: exportTensors(plan), nodes: plan.nodes,
+      input: input, outputs: plan.outputs, options: request.options, replacing: request.replacing))
     for weight in plan.weights {
       let array = checkpoint.tree[weight.source]!
       try writer.writeTensor(weight.name) { sink in

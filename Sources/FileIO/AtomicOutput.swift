@@ -8,7 +8,7 @@ import Foundation
 /// An existing output is never touched unless `replacing` was requested.
 public final class AtomicOutput {
   /// The path the output will have when committed.
-  public let finalPath: String
+  public private(set) var finalPath: String
   /// The temporary sibling being written.
   public let temporaryPath: String
   private let isDirectory: Bool
@@ -56,6 +56,14 @@ public final class AtomicOutput {
 
   /// Path of a file inside the temporary folder (directory outputs only).
   public func temporaryPath(of name: String) -> String { temporaryPath + "/" + name }
+
+  /// Moves the finished output into place under another name in the same folder (a name that
+  /// depends on what was written, such as a data file named by its content's hash).
+  public func commit(as name: String) throws {
+    precondition(!name.contains("/"), "commit(as:) takes a name in the same folder")
+    finalPath = (finalPath as NSString).deletingLastPathComponent + "/" + name
+    try commit()
+  }
 
   /// Moves the finished output into place, replacing an existing one when allowed.
   public func commit() throws {

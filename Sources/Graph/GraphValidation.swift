@@ -13,6 +13,26 @@ extension ExportHeader {
     guard weights.itemSize != nil else {
       throw GraphError("weight dtype '\(weights.dtype)' is not float32, float16 or bfloat16")
     }
+    for (name, entry) in weights.tensors.sorted(by: { $0.key < $1.key }) {
+      guard entry.shape.allSatisfy({ $0 >= 0 }), let count = Self.elementCount(entry.shape), count <= Self.maxTensorElements else {
+        throw GraphError("weight '\(name)' has shape \(entry.shape), more than \(Self.maxTensorElements) elements or negative")
+      }
+    }
+  }
+
+  /// The most elements one weight may have (2^34, 64 GiB of float32): far above any model's
+  /// largest tensor, far below what overflows a byte count.
+  public static let maxTensorElements = 1 << 34
+
+  /// The number of elements of `shape`, or nil when the product overflows.
+  public static func elementCount(_ shape: [Int]) -> Int? {
+    var count = 1
+    for size in shape {
+      let (product, overflow) = count.multipliedReportingOverflow(by: size)
+      guard !overflow else { return nil }
+      count = product
+    }
+    return count
   }
 }
 

@@ -23,7 +23,7 @@ struct Classify: ParsableCommand {
         mixer-convert classify vit-b16-fe/ a.png b.png --output embeddings.npy
       """)
 
-  @Argument(help: "The export: a bundle folder or an .h5 file.")
+  @Argument(help: "The export: a bundle folder, an .h5 file or an .onnx file.")
   var export: String
 
   @Argument(help: "JPEG or PNG files.")

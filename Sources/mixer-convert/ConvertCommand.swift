@@ -1,34 +1,39 @@
 import ArgumentParser
-import Formats
 import Checkpoint
 import Conversion
+import Formats
 import Foundation
 import Models
 
-/// `mixer-convert convert` (the default command): checkpoint → bundle.
+/// `mixer-convert convert` (the default command): checkpoint → export.
 struct Convert: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Convert a checkpoint (.npz) into a bundle (graph.json plus safetensors shards) or one HDF5 file.",
+    abstract: "Convert a checkpoint (.npz) into a bundle (graph.json plus safetensors shards), one HDF5 file or one ONNX file.",
     discussion: """
       The bundle (formats/bundle-v1.md) holds the canonical layer graph, the input contract \
       and every weight under a framework-neutral name, with its original Flax name, a \
       CRC-32C per tensor and a SHA-256 per shard. An OUT ending in .h5 or .hdf5 (or \
       --format hdf5) writes the same content as one HDF5 file (formats/hdf5-layout.md) that \
-      h5py and Keras users can read without this tool. Output is written to a temporary \
-      sibling of OUT and renamed into place at the end: a failure or an interrupt leaves nothing.
+      h5py and Keras users can read without this tool. An OUT ending in .onnx (or --format \
+      onnx) writes an ONNX model (opset 21, standard operators, the original numerics) that \
+      ONNX Runtime, OpenVINO and other ONNX consumers load (formats/onnx-layout.md); weights \
+      over 2 GiB go to a data file beside it. Output is written to a temporary sibling of OUT \
+      and renamed into place at the end: a failure or an interrupt leaves nothing.
 
       Examples:
         mixer-convert Mixer-B_16.npz mixer-b16/
         mixer-convert Mixer-B_16.npz mixer-b16-fe/ --variant features --dtype bfloat16
         mixer-convert ViT-B_16.npz vit-b16-384/ --image-size 384
         mixer-convert ViT-B_16.npz vit-b16.h5 --h5-compress
+        mixer-convert ViT-B_16.npz vit-b16.onnx --verify
+        mixer-convert ViT-H_14.npz vit-h14.onnx          (weights in vit-h14.onnx.<hash>.data)
         mixer-convert Mixer-B_16.npz out/ --force --verify
       """)
 
   @Argument(help: "The .npz checkpoint.")
   var checkpoint: String
 
-  @Argument(help: "The bundle folder, or .h5 file, to write.")
+  @Argument(help: "The bundle folder, .h5 file or .onnx file to write.")
   var output: String
 
   @Option(help: ArgumentHelp(
@@ -39,6 +44,9 @@ struct Convert: ParsableCommand {
 
   @Flag(help: "HDF5: store each dataset in chunks, shuffled and gzip-compressed (level 4).")
   var h5Compress = false
+
+  @Flag(help: "ONNX: keep the weights in a data file beside the model even when they fit in it (automatic over 2 GiB).")
+  var externalData = false
 
   @Option(help: "classification (logits; the default with a head) or features (the pooled pre-head representation).")
   var variant: ExportVariant?
@@ -64,7 +72,7 @@ struct Convert: ParsableCommand {
   @Flag(help: "Convert even if the checkpoint holds tensors the model does not use.")
   var allowUnused = false
 
-  @Flag(help: "Verify the bundle against the checkpoint right after converting (exit 1 on drift).")
+  @Flag(help: "Verify the export against the checkpoint right after converting (exit 1 on drift).")
   var verify = false
 
   @Option(help: "Threads for --verify (default: all cores).")
@@ -77,17 +85,24 @@ struct Convert: ParsableCommand {
   var json = false
 
   /// The flag that sets each format-specific option.
-  static let optionFlags: [ExportOption: String] = [.shardSize: "--shard-size", .compression: "--h5-compress"]
+  static let optionFlags: [ExportOption: String] = [
+    .shardSize: "--shard-size", .compression: "--h5-compress", .externalData: "--external-data",
+  ]
 
   var options: ExportOptions {
     var options = ExportOptions()
     options.shardSize = shardSize?.bytes
     options.compressed = h5Compress
+    options.externalData = externalData
     return options
   }
 
   func validate() throws {
     if let imageSize, imageSize < 1 { throw ValidationError("--image-size must be positive") }
+  }
+
+  /// The format to write, with only its own options given.
+  private func checkedFormat() throws -> ExportFormat {
     guard let chosen = format ?? ExportFormat.implied(by: output) else {
       throw ValidationError("\(output): the suffix names no export format; pass --format "
                             + ExportFormat.allCases.map(\.rawValue).joined(separator: "|"))
@@ -97,6 +112,7 @@ struct Convert: ParsableCommand {
       throw ValidationError("\(Self.optionFlags[option]!) applies to \(owner.rawValue) output (\(owner.noun)), "
                             + "not \(chosen.rawValue)")
     }
+    return chosen
   }
 
   func run() throws {
@@ -105,7 +121,7 @@ struct Convert: ParsableCommand {
     request.imageSize = imageSize
     request.classifier = classifier
     request.dtype = dtype.dtype
-    request.format = format
+    request.format = try checkedFormat()
     request.options = options
     request.replacing = force
     request.allowUnused = allowUnused

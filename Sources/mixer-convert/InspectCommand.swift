@@ -23,7 +23,7 @@ struct Inspect: ParsableCommand {
         mixer-convert inspect vit-b16.h5 --depth 1
       """)
 
-  @Argument(help: "The .npz checkpoint, or an export (bundle folder or .h5 file).")
+  @Argument(help: "The .npz checkpoint, or an export (bundle folder, .h5 or .onnx file).")
   var checkpoint: String
 
   @Option(help: "List only this many levels of the tree (1 = top-level folders).")

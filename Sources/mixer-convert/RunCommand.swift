@@ -10,17 +10,19 @@ struct Run: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Run an export on an NHWC float32 batch (.npy) and write its output (.npy).",
     discussion: """
-      The export must stand on its own: nothing of the original checkpoint is read. The \
-      input is what the bundle's input contract describes (graph.json "input": NHWC, the \
-      model's size, values in [-1, 1]). --repeat N runs the batch N more times and reports \
+      The export (a bundle folder, an .h5 file or an .onnx file) must stand on its own: \
+      nothing of the original checkpoint is read. An ONNX file runs its own nodes. The input \
+      is what the export's input contract describes (NHWC, the model's size, values in \
+      [-1, 1]; `inspect EXPORT` shows it). --repeat N runs the batch N more times and reports \
       the median and minimum latency, so the executor can be timed without process start-up.
 
       Examples:
         mixer-convert run mixer-b16/ --input batch.npy --output logits.npy
+        mixer-convert run vit-b16.onnx --input batch.npy --output logits.npy
         mixer-convert run mixer-b16/ --input one.npy --output out.npy --repeat 10 --threads 1
       """)
 
-  @Argument(help: "The bundle folder.")
+  @Argument(help: "The export: a bundle folder, an .h5 file or an .onnx file.")
   var export: String
 
   @Option(help: "Input batch: float .npy of shape (N, H, W, 3).")

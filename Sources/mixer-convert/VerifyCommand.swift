@@ -9,7 +9,8 @@ struct Verify: ParsableCommand {
     abstract: "Compare an export's outputs with the original checkpoint's; exit 1 on drift.",
     discussion: """
       Runs the checkpoint through a reference forward that reads the original Flax names and \
-      follows the Flax semantics, and the export through the graph executor, on the same \
+      follows the Flax semantics, and the export (a bundle folder, an .h5 file or an .onnx \
+      file, which runs its own ONNX nodes) through its own computation, on the same \
       inputs (generated from --seed, or --input). Reports per output the max abs diff, the \
       max diff relative to max |output|, cosine similarity, top-1 agreement and top-5 overlap, \
       and checks every exported weight against its source tensor (bit-exact for float32). \
@@ -25,7 +26,7 @@ struct Verify: ParsableCommand {
   @Argument(help: "The original .npz checkpoint.")
   var checkpoint: String
 
-  @Argument(help: "The export (bundle folder).")
+  @Argument(help: "The export: a bundle folder, an .h5 file or an .onnx file.")
   var export: String
 
   @Option(help: "Seed of the generated inputs (uniform in [-1, 1)).")

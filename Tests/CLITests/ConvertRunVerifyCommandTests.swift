@@ -4,10 +4,6 @@ import Testing
 import TestSupport
 
 @Suite struct ConvertRunVerifyCommandTests {
-  private func json(_ result: CommandResult) throws -> [String: Any] {
-    try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as! [String: Any]
-  }
-
   @Test func convertIsTheDefaultCommandAndPrintsOneLine() throws {
     let dir = TemporaryDirectory()
     let result = try CommandRunner.run([Fixtures.path("mixer_tiny"), dir.file("out")])
@@ -25,7 +21,7 @@ import TestSupport
     let result = try CommandRunner.run(["convert", Fixtures.path("mixer_tiny"), dir.file("out"), "--json", "--verify",
                                         "--dtype", "bfloat16", "--shard-size", "40KB"])
     #expect(result.status == 0, "\(result.standardError)")
-    let report = try json(result)
+    let report = try result.jsonObject()
     let conversion = report["conversion"] as! [String: Any]
     #expect(conversion["parameters"] as? Int == 34730 && conversion["dtype"] as? String == "bfloat16")
     let shards = (conversion["files"] as? [String] ?? []).filter { $0.hasSuffix(".safetensors") }
@@ -61,7 +57,7 @@ import TestSupport
     #expect(zip(values, expected).allSatisfy { abs($0 - $1) <= 1e-5 })
     let pre = try CommandRunner.run(["run", dir.file("b"), "--input", input, "--output", dir.file("pre.npy"),
                                      "--output-name", "pre_logits", "--repeat", "3", "--json", "--threads", "1"])
-    let summary = try json(pre)
+    let summary = try pre.jsonObject()
     #expect(summary["shape"] as? [Int] == [2, 32] && summary["repeats"] as? Int == 3)
     #expect((summary["median_seconds"] as! Double) > 0)
   }
@@ -93,7 +89,7 @@ import TestSupport
     // Another checkpoint with the same shapes: every weight and output differs.
     let other = try CommandRunner.run(["verify", Fixtures.path("mixer_tiny_compressed"), dir.file("b"), "--json"])
     #expect(other.status == 0, "the compressed fixture holds the same arrays")
-    #expect(try json(other)["source_matches"] as? Bool == false)
+    #expect(try other.jsonObject()["source_matches"] as? Bool == false)
     #expect(try CommandRunner.run(["synth", "Mixer-S_32", dir.file("a.npz"), "--classes", "7", "--quiet"]).status == 0)
     #expect(try CommandRunner.run(["synth", "Mixer-S_32", dir.file("c.npz"), "--classes", "7", "--seed", "9", "--quiet"]).status == 0)
     #expect(try CommandRunner.run([dir.file("a.npz"), dir.file("sa"), "--quiet"]).status == 0)

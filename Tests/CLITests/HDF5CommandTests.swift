@@ -5,10 +5,6 @@ import TestSupport
 
 /// The HDF5 option through the command line: writing, the three readers, and damaged files.
 @Suite struct HDF5CommandTests {
-  private func json(_ result: CommandResult) throws -> [String: Any] {
-    try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as! [String: Any]
-  }
-
   @Test func convertWritesHDF5AndEveryReaderAcceptsIt() throws {
     let dir = TemporaryDirectory()
     let source = Fixtures.path("vit_tiny_token")
@@ -23,8 +19,8 @@ import TestSupport
     #expect(zip(values, golden).allSatisfy { abs($0 - $1) <= 1e-5 })
     let verified = try CommandRunner.run(["verify", source, dir.file("m.h5"), "--json"])
     #expect(verified.status == 0)
-    #expect(try json(verified)["passed"] as? Bool == true)
-    let inspected = try json(try CommandRunner.run(["inspect", dir.file("m.h5"), "--json", "--depth", "1"]))
+    #expect(try verified.jsonObject()["passed"] as? Bool == true)
+    let inspected = try CommandRunner.run(["inspect", dir.file("m.h5"), "--json", "--depth", "1"]).jsonObject()
     #expect(inspected["kind"] as? String == "export" && inspected["container"] as? String == "hdf5")
     #expect(inspected["parameters"] as? Int == 42_666 && inspected["tensors"] as? Int == 40)
     #expect((inspected["operations"] as? [String: Int])?["MultiHeadAttention"] == 2)
@@ -33,7 +29,7 @@ import TestSupport
     #expect(text.standardOutput.contains("output: logits [N, 10]"))
     // A bundle folder is inspected the same way.
     #expect(try CommandRunner.run([source, dir.file("b"), "--quiet"]).status == 0)
-    let folder = try json(try CommandRunner.run(["inspect", dir.file("b"), "--json"]))
+    let folder = try CommandRunner.run(["inspect", dir.file("b"), "--json"]).jsonObject()
     #expect(folder["container"] as? String == "bundle" && folder["parameters"] as? Int == 42_666)
   }
 
@@ -89,6 +85,6 @@ import TestSupport
     #expect(refused >= 3 * 8, "every truncation is refused by every reader")
     let text = dir.write("text.h5", Array("not hdf5".utf8))
     let notHDF5 = try CommandRunner.run(["run", text, "--input", input, "--output", dir.file("o.npy"), "--force"])
-    #expect(notHDF5.status == 2 && notHDF5.standardError.contains("is neither a bundle folder nor an HDF5 file"))
+    #expect(notHDF5.status == 2 && notHDF5.standardError.contains("is neither a bundle folder, an HDF5 file nor an ONNX file"))
   }
 }

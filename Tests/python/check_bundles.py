@@ -16,24 +16,14 @@ import sys
 import tempfile
 import time
 
+import jsonschema
+import numpy as np
+import scipy.ndimage
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURES = os.path.join(ROOT, "Tests", "Fixtures")
 ITEM_SIZE = {"F32": 4, "F16": 2, "BF16": 2}
 VIT_FIXTURES = ["vit_tiny_token", "vit_tiny_gap", "vit_tiny_repr", "r50_vit_tiny"]
-
-
-def optional(module):
-    """Imports `module`, installing it with pip if that is possible; None when unavailable."""
-    try:
-        return __import__(module)
-    except ImportError:
-        pass
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", module], stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
-    try:
-        return __import__(module)
-    except ImportError:
-        return None
 
 
 def shard_problems(path):
@@ -61,10 +51,9 @@ def shard_problems(path):
     return problems
 
 
-def zoom_problem(bundle, source, scipy_ndimage):
+def zoom_problem(bundle, source):
     """Compares every resized position embedding with scipy.ndimage.zoom(order=1) of its source
     grid; returns a description of the largest difference, or None when within float32 rounding."""
-    import numpy as np
     sys.path.insert(0, os.path.join(ROOT, "examples"))
     import load_bundle
     graph, arrays = load_bundle.load(bundle)
@@ -77,7 +66,7 @@ def zoom_problem(bundle, source, scipy_ndimage):
         rows = checkpoint[prefix + entry["source"]][0].astype(np.float64)
         keep = 1 if transform["class_token_row"] else 0
         old, new = transform["from_grid"], transform["to_grid"]
-        zoomed = scipy_ndimage.zoom(rows[keep:].reshape(old, old, -1), (new / old, new / old, 1), order=1)
+        zoomed = scipy.ndimage.zoom(rows[keep:].reshape(old, old, -1), (new / old, new / old, 1), order=1)
         want = np.concatenate([rows[:keep], zoomed.reshape(new * new, -1)])
         got = arrays[name][0][0].astype(np.float64)
         difference = np.abs(got - want).max()
@@ -88,10 +77,6 @@ def zoom_problem(bundle, source, scipy_ndimage):
 
 def main():
     binary = sys.argv[1]
-    jsonschema = optional("jsonschema")
-    safetensors = optional("safetensors")
-    scipy = optional("scipy")
-    scipy_ndimage = __import__("scipy.ndimage").ndimage if scipy else None
     schema = json.load(open(os.path.join(ROOT, "formats", "graph.schema.json")))
     failures = 0
     checks = 0
@@ -122,36 +107,29 @@ def main():
             subprocess.run([binary, "convert", source, bundle, "--quiet", *options], check=True)
             graph = json.load(open(os.path.join(bundle, "graph.json")))
             results = []
-            if jsonschema:
-                try:
-                    jsonschema.validate(graph, schema, cls=jsonschema.Draft202012Validator)
-                    results.append(("schema", True))
-                except jsonschema.ValidationError as error:
-                    results.append((f"schema: {error.message}", False))
+            try:
+                jsonschema.validate(graph, schema, cls=jsonschema.Draft202012Validator)
+                results.append(("schema", True))
+            except jsonschema.ValidationError as error:
+                results.append((f"schema: {error.message}", False))
             for shard in graph["weights"]["shards"]:
                 problems = shard_problems(os.path.join(bundle, shard["file"]))
                 results.append(("safetensors layout" + (": " + "; ".join(problems) if problems else ""), not problems))
             loaded = subprocess.run([sys.executable, os.path.join(ROOT, "examples", "load_bundle.py"), bundle, source],
                                     capture_output=True, text=True)
             results.append(("load_bundle.py equals source", loaded.returncode == 0))
-            if safetensors and graph["weights"]["dtype"] != "bfloat16":
+            if graph["weights"]["dtype"] != "bfloat16":
                 opened = subprocess.run([sys.executable, os.path.join(ROOT, "examples", "safetensors_open.py"), bundle],
                                         capture_output=True, text=True)
                 results.append(("safetensors package opens every shard", opened.returncode == 0))
-            if scipy_ndimage and "--image-size" in options:
-                problem = zoom_problem(bundle, source, scipy_ndimage)
+            if "--image-size" in options:
+                problem = zoom_problem(bundle, source)
                 results.append(("position embedding equals scipy zoom" + (": " + problem if problem else ""),
                                 problem is None))
             for name, ok in results:
                 checks += 1
                 failures += not ok
                 print(f"  {label:28s} {name:45s} {'ok' if ok else 'FAIL'}")
-    if not jsonschema:
-        print("check_bundles: jsonschema unavailable: graph.json NOT validated against the schema")
-    if not scipy:
-        print("check_bundles: scipy unavailable: resized position embeddings NOT compared with scipy.ndimage.zoom")
-    if not safetensors:
-        print("check_bundles: safetensors unavailable: shards NOT opened with the reference package")
     print(f"check_bundles: {checks} checks in {time.time() - start:.1f} s, {failures} failure(s)")
     sys.exit(1 if failures else 0)
 

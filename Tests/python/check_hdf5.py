@@ -7,7 +7,6 @@ virtual datasets, other filters, other element types, a missing dataset, a graph
 the wrong type) are refused with exit status 2 and one line.
 
 Usage: check_hdf5.py PATH/TO/mixer-convert
-Exits 0 with a SKIPPED line when h5py cannot be imported or installed.
 """
 import json
 import os
@@ -18,7 +17,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_bundles import FIXTURES, ROOT, optional  # noqa: E402  (same folder)
+from check_bundles import FIXTURES, ROOT  # noqa: E402  (same folder)
 
 
 def keras_layout_problems(path):
@@ -123,10 +122,7 @@ def hostile_copies(export, folder):
 
 def main():
     binary = sys.argv[1]
-    if optional("h5py") is None:
-        print("check_hdf5: SKIPPED (h5py not importable or installable): HDF5 exports NOT cross-checked with h5py")
-        return
-    jsonschema = optional("jsonschema")
+    import jsonschema
     start = time.time()
     failures = checks = 0
 
@@ -152,9 +148,8 @@ def main():
             loaded = subprocess.run([sys.executable, os.path.join(ROOT, "examples", "read_h5.py"), export, source],
                                     capture_output=True, text=True)
             report(label, "read_h5.py: every tensor equals its source", loaded.returncode == 0)
-            if jsonschema:
-                problem = schema_problem(export, jsonschema)
-                report(label, "graph.json valid by the schema" + (": " + problem if problem else ""), problem is None)
+            problem = schema_problem(export, jsonschema)
+            report(label, "graph.json valid by the schema" + (": " + problem if problem else ""), problem is None)
             problems = keras_layout_problems(export)
             report(label, "Keras layout and attributes" + (": " + problems[0] if problems else ""), not problems)
             if "--h5-compress" in options:

@@ -8,12 +8,15 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
   case bundle
   /// One HDF5 file (formats/hdf5-layout.md).
   case hdf5
+  /// One ONNX file, with a data file beside it for large models (formats/onnx-layout.md).
+  case onnx
 
   /// The implementation.
   var definition: any ExportFormatDefinition.Type {
     switch self {
     case .bundle: BundleFormat.self
     case .hdf5: HDF5Format.self
+    case .onnx: ONNXFormat.self
     }
   }
 

@@ -24,6 +24,8 @@ public struct ExportTensor: Sendable {
 public struct ExportWriteRequest: Sendable {
   /// The folder or file to create.
   public var path: String
+  /// The program writing it.
+  public var generator: Generator
   /// Element type of every tensor (`float32`, `float16` or `bfloat16`).
   public var dtype: DType
   /// Every tensor, in the order they will be written.
@@ -39,9 +41,10 @@ public struct ExportWriteRequest: Sendable {
   /// Allow an existing output to be replaced.
   public var replacing: Bool
 
-  public init(path: String, dtype: DType, tensors: [ExportTensor], nodes: [Node], input: InputContract,
-              outputs: [GraphOutput], options: ExportOptions, replacing: Bool) {
+  public init(path: String, generator: Generator, dtype: DType, tensors: [ExportTensor], nodes: [Node],
+              input: InputContract, outputs: [GraphOutput], options: ExportOptions, replacing: Bool) {
     self.path = path
+    self.generator = generator
     self.dtype = dtype
     self.tensors = tensors
     self.nodes = nodes

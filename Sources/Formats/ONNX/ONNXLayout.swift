@@ -9,6 +9,8 @@ enum ONNXLayout {
   static let opset = 21
   /// The IR version that goes with opset 21.
   static let irVersion = 10
+  /// The graph's name.
+  static let graphName = "mixer-convert"
   /// The symbolic batch dimension of the input and outputs.
   static let batch = "N"
   /// `metadata_props` keys.
@@ -16,7 +18,6 @@ enum ONNXLayout {
   static let formatVersionKey = "mixer_convert.format_version"
   static let headerKey = "mixer_convert.header"
   static let sourceKey = "source_sha256"
-  static let inputKey = "input_contract"
   /// The value of ``formatKey``.
   static let formatName = "mixer-convert.onnx"
   static let formatVersion = "1.0"
@@ -50,6 +51,11 @@ enum ONNXLayout {
   /// lets a replaced model and its old data file coexist until the new model is in place.
   static func dataFileName(model: String, sha256: String) -> String {
     "\(URL(fileURLWithPath: model).lastPathComponent).\(sha256.prefix(12)).data"
+  }
+
+  /// The path of a file named `name` in the folder of the model at `model`.
+  static func sibling(of model: String, named name: String) -> String {
+    URL(fileURLWithPath: model).deletingLastPathComponent().appendingPathComponent(name).path
   }
 
   /// Whether `name` is a data file of the model file named `model` (its own or an older one's).

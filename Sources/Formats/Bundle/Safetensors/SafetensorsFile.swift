@@ -11,7 +11,7 @@ public final class SafetensorsFile {
   public let entries: [String: SafetensorsEntry]
   /// The optional `__metadata__` strings.
   public let metadata: [String: String]
-  private let mapping: UnsafeMutableRawPointer?
+  private let file: MappedFile
   private let dataStart: Int
 
   /// Opens and validates `path`.
@@ -19,45 +19,26 @@ public final class SafetensorsFile {
   /// - Throws: ``ExportFileError`` naming the file (and the tensor, where the problem is in one).
   public init(path: String) throws {
     self.path = path
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw ExportFileError(path: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
-    defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-      throw ExportFileError(path: path, reason: "not a regular file")
-    }
-    fileSize = Int(info.st_size)
-    if fileSize > 0 {
-      let address = mmap(nil, fileSize, PROT_READ, MAP_PRIVATE, fd, 0)
-      guard let address, address != MAP_FAILED else {
-        throw ExportFileError(path: path, reason: "cannot map: \(String(cString: strerror(errno)))")
-      }
-      mapping = address
-    } else {
-      mapping = nil
-    }
+    file = try MappedFile(path: path)
+    fileSize = file.bytes.count
     do {
-      let whole = UnsafeRawBufferPointer(start: mapping, count: fileSize)
-      let (length, entries, metadata) = try SafetensorsHeader.decode(whole, fileSize: fileSize)
+      let (length, entries, metadata) = try SafetensorsHeader.decode(file.bytes, fileSize: fileSize)
       var byName: [String: SafetensorsEntry] = [:]
       for entry in entries { byName[entry.name] = entry }
       self.entries = byName
       self.metadata = metadata
       dataStart = 8 + length
     } catch {
-      if let mapping { munmap(mapping, fileSize) }
       throw ExportFileError(path: path, reason: error.reason)
     }
   }
 
-  deinit { if let mapping { munmap(mapping, fileSize) } }
-
   /// The raw little-endian bytes of a tensor, valid while this object lives.
   public func bytes(of name: String) -> UnsafeRawBufferPointer? {
     guard let entry = entries[name] else { return nil }
-    return UnsafeRawBufferPointer(start: mapping.map { $0 + dataStart + entry.begin }, count: entry.end - entry.begin)
+    return UnsafeRawBufferPointer(rebasing: file.bytes[(dataStart + entry.begin)..<(dataStart + entry.end)])
   }
 
   /// The whole file's bytes, valid while this object lives.
-  public var fileBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: mapping, count: fileSize) }
+  public var fileBytes: UnsafeRawBufferPointer { file.bytes }
 }

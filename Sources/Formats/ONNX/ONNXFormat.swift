@@ -1,0 +1,24 @@
+import Foundation
+
+/// One ONNX file (opset 21) that ONNX Runtime, OpenVINO and every ONNX consumer loads, with a
+/// data file beside it for weights over 2 GiB (formats/onnx-layout.md).
+enum ONNXFormat: ExportFormatDefinition {
+  static let noun = "an ONNX file"
+  static let isFolder = false
+  static let suffixes = [".onnx"]
+  static let options: Set<ExportOption> = [.externalData]
+
+  /// ONNX has no signature: a file named `.onnx` is read as one (and refused if it is not).
+  static func recognizes(_ path: String) -> Bool { path.lowercased().hasSuffix(".onnx") }
+
+  static func writer(_ request: ExportWriteRequest) throws -> any ExportWriter { try ONNXWriter(request) }
+
+  static func open(_ path: String, _ options: OpenOptions) throws -> any LoadedExport {
+    try LoadedONNX(path: path, checksums: options.checksums)
+  }
+
+  static func files(at path: String) -> [String] {
+    let data = (try? LoadedONNX.dataFileName(ofModelAt: path)) ?? nil
+    return [path] + (data.map { [ONNXLayout.sibling(of: path, named: $0)] } ?? [])
+  }
+}

@@ -1,0 +1,221 @@
+import Checkpoint
+import FileIO
+import Foundation
+import Graph
+
+/// Writes an ONNX export (formats/onnx-layout.md): the canonical graph translated to ONNX
+/// nodes, every weight an initializer under its canonical name, and the export's header in
+/// `metadata_props`.
+///
+/// Fields are written in ascending field-number order, each once, with every length known
+/// before its bytes: the nodes are translated at the start and the size of every initializer
+/// follows from its shape, so the weights stream straight into the file, one chunk at a time.
+/// When the weights would pass protobuf's 2 GiB limit (or ``ExportOptions/externalData``
+/// asks), they stream into a data file beside the model instead, each at an offset aligned
+/// for memory-mapping; the data file is named by its content's hash and moved into place
+/// before the model, so that at every moment the model at OUT has its data beside it.
+final class ONNXWriter: ExportWriter {
+  let totalBytes: Int
+  private(set) var bytesWritten = 0
+  private let request: ExportWriteRequest
+  private let graphNodes: [ONNXNodeSpec]
+  private let model: AtomicOutput
+  private let modelFile: FileWriter?
+  private let data: (output: AtomicOutput, file: FileWriter)?
+  private var dataDigest = SHA256Stream()
+  private var next = 0
+  private var checksums: [String: String] = [:]
+  /// Offset of every tensor in the data file (external data).
+  private var offsets: [String: Int] = [:]
+
+  init(_ request: ExportWriteRequest) throws {
+    self.request = request
+    totalBytes = request.totalBytes
+    graphNodes = ONNXGraphBuilder(
+      nodes: request.nodes, input: request.input, outputs: request.outputs,
+      weightShapes: Dictionary(uniqueKeysWithValues: request.tensors.map { ($0.name, $0.shape) }), dtype: request.dtype
+    ).nodes
+    model = try AtomicOutput(finalPath: request.path, isDirectory: false, replacing: request.replacing)
+    if request.options.externalData || totalBytes > ONNXLayout.inlineLimit {
+      let output = try AtomicOutput(finalPath: request.path + ".data", isDirectory: false, replacing: true)
+      data = (output, try FileWriter(creating: output.temporaryPath))
+      modelFile = nil
+    } else {
+      data = nil
+      let file = try FileWriter(creating: model.temporaryPath)
+      modelFile = file
+      try file.write(modelPrefix())
+      try file.write(ProtobufEncoder.lengthDelimitedPrefix(field: 7, length: graphLength()))
+      try file.write(graphNodesAndName())
+    }
+  }
+
+  func writeTensor(_ name: String, produce: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+    precondition(next < request.tensors.count && request.tensors[next].name == name,
+                 "tensors must be written in the planned order")
+    let tensor = request.tensors[next]
+    let count = byteCount(tensor)
+    var crc: UInt32 = 0
+    var written = 0
+    let sink: (UnsafeRawBufferPointer) throws -> Void
+    if let data {
+      let padding = (ONNXLayout.dataAlignment - data.file.offset % ONNXLayout.dataAlignment) % ONNXLayout.dataAlignment
+      let zeros = [UInt8](repeating: 0, count: padding)
+      try data.file.write(zeros)
+      zeros.withUnsafeBytes { dataDigest.update($0) }
+      offsets[name] = data.file.offset
+      sink = { chunk in
+        try data.file.write(chunk)
+        self.dataDigest.update(chunk)
+      }
+    } else {
+      let file = modelFile!
+      try file.write(ProtobufEncoder.lengthDelimitedPrefix(field: 5, length: inlineInitializerLength(tensor)))
+      try file.write(initializerHeader(tensor).bytes)
+      try file.write(ProtobufEncoder.lengthDelimitedPrefix(field: 9, length: count))
+      sink = { chunk in try file.write(chunk) }
+    }
+    try produce { chunk in
+      guard written + chunk.count <= count else {
+        throw ExportFileError(path: self.request.path, tensor: name, reason: "received more than \(count) bytes")
+      }
+      crc = CRC32C.checksum(chunk, continuing: crc)
+      try sink(chunk)
+      written += chunk.count
+      self.bytesWritten += chunk.count
+    }
+    guard written == count else {
+      throw ExportFileError(path: request.path, tensor: name, reason: "received \(written) bytes, expected \(count)")
+    }
+    checksums[name] = CRC32C.hex(crc)
+    next += 1
+  }
+
+  func finish(header: (_ crc32c: [String: String]) throws -> ExportHeader) throws -> WrittenExport {
+    precondition(next == request.tensors.count, "ONNX file closed with tensors unwritten")
+    let header = try header(checksums)
+    try header.validate()
+    var files = [(request.path as NSString).lastPathComponent]
+    if let data {
+      try data.file.synchronize()
+      let dataName = ONNXLayout.dataFileName(model: request.path, sha256: dataDigest.hex())
+      let file = try FileWriter(creating: model.temporaryPath)
+      var graph = ProtobufEncoder()
+      graph.append(graphNodesAndName())
+      for tensor in request.tensors { graph.message(5, externalInitializer(tensor, location: dataName)) }
+      graph.append(graphInputsAndOutputs())
+      try file.write(modelPrefix())
+      try file.write(ProtobufEncoder.lengthDelimitedPrefix(field: 7, length: graph.bytes.count))
+      try file.write(graph.bytes)
+      try file.write(modelSuffix(header))
+      try file.synchronize()
+      let previous = previousDataFile()
+      try data.output.commit(as: dataName)
+      try model.commit()
+      if let previous, previous != dataName {
+        try? FileManager.default.removeItem(atPath: ONNXLayout.sibling(of: request.path, named: previous))
+      }
+      files.append(dataName)
+      return WrittenExport(storage: "in ONNX with external data", files: files)
+    }
+    let file = modelFile!
+    try file.write(graphInputsAndOutputs())
+    try file.write(modelSuffix(header))
+    try file.synchronize()
+    try model.commit()
+    return WrittenExport(storage: "in ONNX", files: files)
+  }
+
+  /// The data file the model now at OUT refers to, if any (it is replaced with the model).
+  private func previousDataFile() -> String? {
+    guard request.replacing, let existing = try? LoadedONNX.dataFileName(ofModelAt: request.path) else { return nil }
+    return existing
+  }
+
+  // MARK: - Encoding
+
+  private func byteCount(_ tensor: ExportTensor) -> Int { tensor.shape.reduce(1, *) * request.dtype.itemSize }
+
+  /// `ir_version`, `producer_name`, `producer_version`: the fields before the graph.
+  private func modelPrefix() -> [UInt8] {
+    var prefix = ProtobufEncoder()
+    prefix.int(1, ONNXLayout.irVersion)
+    prefix.string(2, request.generator.name)
+    prefix.string(3, request.generator.version)
+    return prefix.bytes
+  }
+
+  /// `opset_import` and `metadata_props`: the fields after the graph.
+  private func modelSuffix(_ header: ExportHeader) throws -> [UInt8] {
+    var suffix = ProtobufEncoder()
+    var opset = ProtobufEncoder()
+    opset.string(1, "")
+    opset.int(2, ONNXLayout.opset)
+    suffix.message(8, opset)
+    for (key, value) in try ONNXMetadata.properties(header) {
+      var entry = ProtobufEncoder()
+      entry.string(1, key)
+      entry.string(2, value)
+      suffix.message(14, entry)
+    }
+    return suffix.bytes
+  }
+
+  /// The graph's `node` and `name` fields.
+  private func graphNodesAndName() -> [UInt8] {
+    var graph = ProtobufEncoder()
+    for node in graphNodes { graph.message(1, node.encoded) }
+    graph.string(2, ONNXLayout.graphName)
+    return graph.bytes
+  }
+
+  /// The graph's `input` and `output` fields.
+  private func graphInputsAndOutputs() -> [UInt8] {
+    var graph = ProtobufEncoder()
+    let input = request.input
+    graph.message(11, ONNXValueInfo(name: input.name, elementType: ONNXProto.DataType.float.rawValue,
+                                    shape: [.parameter(ONNXLayout.batch)] + input.shape.dropFirst().map { .value($0) }).encoded)
+    for output in request.outputs {
+      graph.message(12, ONNXValueInfo(name: output.name, elementType: ONNXProto.DataType.float.rawValue,
+                                      shape: [.parameter(ONNXLayout.batch)] + output.shape.dropFirst().map { .value($0) }).encoded)
+    }
+    return graph.bytes
+  }
+
+  /// An initializer's `dims`, `data_type` and `name`.
+  private func initializerHeader(_ tensor: ExportTensor) -> ProtobufEncoder {
+    var message = ProtobufEncoder()
+    for dim in tensor.shape { message.int(1, dim) }
+    message.int(2, ONNXLayout.dataType(request.dtype).rawValue)
+    message.string(8, tensor.name)
+    return message
+  }
+
+  /// Bytes of an inline initializer message: its header and its `raw_data`.
+  private func inlineInitializerLength(_ tensor: ExportTensor) -> Int {
+    let count = byteCount(tensor)
+    return initializerHeader(tensor).bytes.count + ProtobufEncoder.lengthDelimitedPrefix(field: 9, length: count).count + count
+  }
+
+  /// An initializer whose bytes are in the data file.
+  private func externalInitializer(_ tensor: ExportTensor, location: String) -> ProtobufEncoder {
+    var message = initializerHeader(tensor)
+    for (key, value) in [("location", location), ("offset", String(offsets[tensor.name]!)),
+                         ("length", String(byteCount(tensor)))] {
+      var entry = ProtobufEncoder()
+      entry.string(1, key)
+      entry.string(2, value)
+      message.message(13, entry)
+    }
+    message.int(14, 1)
+    return message
+  }
+
+  /// Bytes of the whole inline graph message.
+  private func graphLength() -> Int {
+    graphNodesAndName().count + graphInputsAndOutputs().count + request.tensors.reduce(0) { total, tensor in
+      let length = inlineInitializerLength(tensor)
+      return total + ProtobufEncoder.lengthDelimitedPrefix(field: 5, length: length).count + length
+    }
+  }
+}
