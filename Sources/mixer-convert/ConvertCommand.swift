@@ -2,6 +2,7 @@ import ArgumentParser
 import Checkpoint
 import Conversion
 import Formats
+import Graph
 import Foundation
 import Models
 
@@ -36,41 +37,8 @@ struct Convert: ParsableCommand {
   @Argument(help: "The bundle folder, .h5 file or .onnx file to write.")
   var output: String
 
-  @Option(help: ArgumentHelp(
-    "The export format: \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", ")).",
-    discussion: "Default: the one OUT's suffix names (\(ExportFormat.allCases.flatMap(\.suffixes).joined(separator: ", "))); "
-      + "a bundle folder for a name without a suffix."))
-  var format: ExportFormat?
-
-  @Flag(help: "HDF5: store each dataset in chunks, shuffled and gzip-compressed (level 4).")
-  var h5Compress = false
-
-  @Flag(help: "ONNX: keep the weights in a data file beside the model even when they fit in it (automatic over 2 GiB).")
-  var externalData = false
-
-  @Option(help: "classification (logits; the default with a head) or features (the pooled pre-head representation).")
-  var variant: ExportVariant?
-
-  @Option(help: "Input size in pixels (ViT only): resizes the position embedding as the original repository does.")
-  var imageSize: Int?
-
-  @Option(help: ArgumentHelp(
-    "ViT pooling, when the checkpoint was trained unpooled: token_unpooled (class token kept) or unpooled (none).",
-    discussion: "A checkpoint does not record it; the default is token with a 'cls' tensor, gap without."))
-  var classifier: ViTClassifier?
-
-  @Option(help: "Element type of the exported weights: float32 (lossless), float16 or bfloat16.")
-  var dtype: ExportDType = .float32
-
-  @Option(help: ArgumentHelp("Bundle: largest shard, in bytes (suffixes KB, MB, GB, KiB, MiB, GiB accepted; default 2GiB).",
-                             valueName: "bytes"))
-  var shardSize: ByteCount?
-
-  @Flag(help: "Replace OUT if it exists.")
-  var force = false
-
-  @Flag(help: "Convert even if the checkpoint holds tensors the model does not use.")
-  var allowUnused = false
+  @OptionGroup(title: "Export options")
+  var export: ExportArguments
 
   @Flag(help: "Verify the export against the checkpoint right after converting (exit 1 on drift).")
   var verify = false
@@ -84,47 +52,8 @@ struct Convert: ParsableCommand {
   @Flag(help: "Print a JSON summary (and the verification report with --verify).")
   var json = false
 
-  /// The flag that sets each format-specific option.
-  static let optionFlags: [ExportOption: String] = [
-    .shardSize: "--shard-size", .compression: "--h5-compress", .externalData: "--external-data",
-  ]
-
-  var options: ExportOptions {
-    var options = ExportOptions()
-    options.shardSize = shardSize?.bytes
-    options.compressed = h5Compress
-    options.externalData = externalData
-    return options
-  }
-
-  func validate() throws {
-    if let imageSize, imageSize < 1 { throw ValidationError("--image-size must be positive") }
-  }
-
-  /// The format to write, with only its own options given.
-  private func checkedFormat() throws -> ExportFormat {
-    guard let chosen = format ?? ExportFormat.implied(by: output) else {
-      throw ValidationError("\(output): the suffix names no export format; pass --format "
-                            + ExportFormat.allCases.map(\.rawValue).joined(separator: "|"))
-    }
-    for option in options.given.subtracting(chosen.options).sorted(by: { $0.rawValue < $1.rawValue }) {
-      let owner = ExportFormat.allCases.first { $0.options.contains(option) }!
-      throw ValidationError("\(Self.optionFlags[option]!) applies to \(owner.rawValue) output (\(owner.noun)), "
-                            + "not \(chosen.rawValue)")
-    }
-    return chosen
-  }
-
   func run() throws {
-    var request = ConversionRequest(checkpoint: checkpoint, output: output)
-    request.variant = variant
-    request.imageSize = imageSize
-    request.classifier = classifier
-    request.dtype = dtype.dtype
-    request.format = try checkedFormat()
-    request.options = options
-    request.replacing = force
-    request.allowUnused = allowUnused
+    let request = try export.request(checkpoint: checkpoint, output: output)
     let progress = ProgressBar(label: "convert", enabled: !quiet && !json)
     let summary = try Converter.convert(request) { progress.update(done: $0, total: $1) }
     progress.finish()
@@ -133,7 +62,7 @@ struct Convert: ParsableCommand {
       var verification = VerificationRequest(checkpoint: checkpoint, export: output)
       verification.opening.hdf5 = HDF5ReaderCommand.isolated
       verification.threads = threads
-      verification.allowUnused = allowUnused
+      verification.allowUnused = export.allowUnused
       report = ParityReportOutput(try Verifier.verify(verification))
     }
     if json {
@@ -150,33 +79,3 @@ struct Convert: ParsableCommand {
   }
 }
 
-/// The dtypes an export can have.
-enum ExportDType: String, ExpressibleByArgument, CaseIterable {
-  case float32, float16, bfloat16
-  var dtype: DType { DType(rawValue: rawValue)! }
-}
-
-extension ExportVariant: ExpressibleByArgument {}
-extension ExportFormat: ExpressibleByArgument {}
-extension ViTClassifier: ExpressibleByArgument {}
-
-/// A size in bytes, written as a number with an optional unit.
-struct ByteCount: ExpressibleByArgument, CustomStringConvertible {
-  let bytes: Int
-  init(_ bytes: Int) { self.bytes = bytes }
-
-  init?(argument: String) {
-    let units: [(String, Int)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("KB", 1000), ("MB", 1_000_000),
-                                  ("GB", 1_000_000_000), ("B", 1)]
-    var text = argument.trimmingCharacters(in: .whitespaces)
-    var factor = 1
-    if let (suffix, value) = units.first(where: { text.hasSuffix($0.0) }) {
-      factor = value
-      text = String(text.dropLast(suffix.count)).trimmingCharacters(in: .whitespaces)
-    }
-    guard let number = Double(text), number > 0, number * Double(factor) < 1e18 else { return nil }
-    bytes = Int(number * Double(factor))
-  }
-
-  var description: String { bytes % (1 << 30) == 0 ? "\(bytes >> 30)GiB" : "\(bytes)" }
-}

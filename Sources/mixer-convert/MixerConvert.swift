@@ -16,7 +16,7 @@ struct MixerConvert: ParsableCommand {
       the ResNet hybrids). Exit status: 0 success, 1 verification drift, 2 bad input or usage.
       """,
     version: "0.1.0",
-    subcommands: [Convert.self, Verify.self, Run.self, Classify.self, Inspect.self, Synth.self, Info.self,
+    subcommands: [Convert.self, ConvertAll.self, Verify.self, Run.self, Classify.self, Inspect.self, Synth.self, Info.self,
                   HDF5ReaderCommand.self],
     defaultSubcommand: Convert.self)
 
