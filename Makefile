@@ -16,7 +16,7 @@ APT_PACKAGES := libzip-dev libhdf5-dev libjpeg-dev libpng-dev pkg-config libopen
 # kernel; name the core explicitly for a fair comparison.
 OPENBLAS_CORETYPE ?= $(shell grep -q avx512f /proc/cpuinfo 2>/dev/null && echo SkylakeX || echo Haswell)
 
-.PHONY: all deps build test test-full test-swift test-python demo bench bench-build bench-checkpoint bench-matmul bench-kernels bench-convert bench-forward clean
+.PHONY: all deps build test test-full test-swift test-python demo bench bench-build bench-checkpoint bench-matmul bench-kernels bench-convert bench-forward kernels clean
 
 all: build
 
@@ -43,6 +43,8 @@ test-swift: deps
 	$(SWIFT) build -c $(CONFIG) --product mixer-convert
 	$(SWIFT) test -c $(CONFIG)
 	scripts/check-kernel-isolation.sh $(BUILD_DIR)
+	@if command -v python3 >/dev/null 2>&1; then python3 scripts/generate-microkernels.py --check; \
+	else echo "test-swift: SKIPPED the generated micro-kernel check (python3 not found)"; fi
 
 test-python: build
 	@if python3 -c "import numpy" >/dev/null 2>&1; then \
@@ -52,6 +54,11 @@ test-python: build
 	else \
 	  echo "test-python: SKIPPED (python3 with numpy not found): synth outputs and bundles not cross-checked with numpy"; \
 	fi
+
+# The GEMM micro-kernels of the three kernel builds (Sources/Kernels*/MicroKernel.swift) are
+# generated; `make test` fails when a file differs from what the generator writes.
+kernels:
+	python3 scripts/generate-microkernels.py
 
 demo: build
 	@mkdir -p $(DEMO_DIR)
