@@ -19,5 +19,5 @@ enum Tile {
   /// Rows of a packed block of A (`mc × kc`, kept in L2).
   static var mc: Int { 192 }
   /// Columns of a packed panel of B (`kc × nc`, kept in L2 beside the block of A).
-  static var nc: Int { 1536 }
+  static var nc: Int { 512 }
 }
