@@ -75,6 +75,32 @@ import Testing
     }
   }
 
+  @Test func tokenMixingDoesNotDependOnTheThreadCountOrBatch() {
+    // 600 channels split into several column chunks, differently for each thread count.
+    var random = Random(34)
+    let (t, c, hidden) = (50, 600, 40)
+    let y = random.tensor([2, t, c])
+    let x = random.tensor([2, t, c])
+    let (w1, b1, w2, b2) = (random.tensor([t, hidden]), random.tensor([hidden]), random.tensor([hidden, t]), random.tensor([t]))
+    for path in KernelPath.allCases where path.isSupported {
+      let results = [1, 2, 3].map { threads -> [Float] in
+        let compute = Compute(path: path, threads: threads)
+        var residual = x
+        compute.tokenMixing(y, into: &residual, fc1: compute.packLeft(transposing: w1), bias1: b1,
+                            fc2: compute.packLeft(transposing: w2), bias2: b2)
+        return residual.scalars
+      }
+      #expect(results[0] == results[1] && results[1] == results[2], "\(path)")
+      // The second sample alone gives the same values as in the batch.
+      let compute = Compute(path: path, threads: 2)
+      var second = Tensor(shape: [1, t, c], scalars: Array(x.scalars[(t * c)...]))
+      compute.tokenMixing(Tensor(shape: [1, t, c], scalars: Array(y.scalars[(t * c)...])), into: &second,
+                          fc1: compute.packLeft(transposing: w1), bias1: b1, fc2: compute.packLeft(transposing: w2),
+                          bias2: b2)
+      #expect(second.scalars == Array(results[0][(t * c)...]), "\(path)")
+    }
+  }
+
   @Test(arguments: computes)
   func tokenMixingMatchesTheTransposedMLP(compute: Compute) {
     // Flax's form: x + (gelu(yᵀ · W1 + b1) · W2 + b2)ᵀ, with the existing transposes and Dense.
