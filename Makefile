@@ -26,7 +26,7 @@ PYTHON       := $(VENV)/bin/python
 REQUIREMENTS := Tests/python/requirements.txt
 VENV_STAMP   := $(VENV)/.requirements-$(shell sha256sum $(REQUIREMENTS) 2>/dev/null | cut -c1-16)
 
-.PHONY: all deps venv build install deb test test-full test-swift test-python test-install demo bench bench-build bench-checkpoint bench-matmul bench-kernels bench-convert bench-forward clean
+.PHONY: all deps venv build install deb test test-full test-swift test-python test-install demo bench bench-build bench-checkpoint bench-matmul bench-kernels bench-convert bench-forward kernels clean
 
 all: build
 
@@ -62,6 +62,8 @@ test-swift: deps
 	$(SWIFT) build -c $(CONFIG) --product mixer-convert
 	$(SWIFT) test -c $(CONFIG)
 	scripts/check-kernel-isolation.sh $(BUILD_DIR)
+	@if command -v python3 >/dev/null 2>&1; then python3 scripts/generate-microkernels.py --check; \
+	else echo "test-swift: SKIPPED the generated micro-kernel check (python3 not found)"; fi
 
 test-python: build venv
 	$(PYTHON) Tests/python/check_synth.py $(BIN)
@@ -102,6 +104,11 @@ deb:
 # Installs into a temporary prefix and runs the installed program with an empty environment.
 test-install:
 	scripts/check-install.sh
+
+# The GEMM micro-kernels of the three kernel builds (Sources/Kernels*/MicroKernel.swift) are
+# generated; `make test` fails when a file differs from what the generator writes.
+kernels:
+	python3 scripts/generate-microkernels.py
 
 demo: build
 	@mkdir -p $(DEMO_DIR)
