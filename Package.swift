@@ -47,7 +47,7 @@ let package = Package(
             resources: [.copy("Labels")]),
     .executableTarget(name: "mixer-convert", dependencies: [
       "Conversion", "Classification", "Checkpoint", "Models", "Kernels", "Graph", "Formats", "Runtime", "Parity", "CLibzip",
-      "CZlib", "CSupport",
+      "CZlib", "CHDF5", "CImageDecode", "CSupport",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
     .target(name: "TestSupport", dependencies: ["CZlib", "Checkpoint"], path: "Tests/TestSupport"),

@@ -7,12 +7,14 @@ import Foundation
 struct ChildConversion: BatchWorker {
   /// Threads each child may use to verify.
   let threads: Int
+  /// Check the export's checksums when verifying.
+  let checksums: Bool
 
   func convert(_ request: ConversionRequest, verify: Bool, item: BatchItem) -> BatchRecord {
     let began = Date()
     let columns = item.columns.isEmpty ? nil : Dictionary(item.columns.map { ($0.name, $0.value) }) { first, _ in first }
     var arguments = ["convert", request.checkpoint, request.output, "--json"] + ExportArguments.arguments(for: request)
-    if verify { arguments += ["--verify", "--threads", String(threads)] }
+    if verify { arguments += ["--verify", "--threads", String(threads)] + (checksums ? [] : ["--no-checksum"]) }
     let result: (status: Int32, output: Data, error: String)
     do { result = try ChildProcess.run(HDF5ReaderCommand.executable, arguments) } catch {
       return BatchRecord(input: item.checkpoint, output: request.output, status: .failed, seconds: 0,

@@ -55,11 +55,11 @@ struct ConvertAll: ParsableCommand {
   @Flag(help: "Go on after a failure.")
   var keepGoing = false
 
-  @Flag(help: "Print nothing but errors.")
-  var quiet = false
+  @OptionGroup(title: "Running (with --verify)")
+  var running: ModelRunArguments
 
-  @Flag(help: "Print the summary as JSON.")
-  var json = false
+  @OptionGroup(title: "Reporting")
+  var reporting: ReportArguments
 
   func validate() throws {
     guard jobs >= 1, jobs <= 64 else { throw ValidationError("--jobs must be between 1 and 64") }
@@ -67,7 +67,8 @@ struct ConvertAll: ParsableCommand {
   }
 
   func run() throws {
-    var batch = BatchConversion(items: try BatchInputs.expand(inputs), outputDirectory: outDir,
+    let outDir = PathArgument.normalized(self.outDir)
+    var batch = BatchConversion(items: try BatchInputs.expand(inputs.map(PathArgument.normalized)), outputDirectory: outDir,
                                 template: try export.request(checkpoint: "", output: nil))
     batch.shard = shard.flatMap(BatchShard.init)
     batch.jobs = jobs
@@ -77,18 +78,19 @@ struct ConvertAll: ParsableCommand {
     try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
     let total = try batch.plannedItems().count
     let log = try report.map { try BatchLog(path: $0) }
-    let progress = ProgressBar(label: "convert-all", units: .checkpoints, enabled: !quiet && !json)
+    let progress = ProgressBar(label: "convert-all", units: .checkpoints, enabled: reporting.text)
     let counter = Counter()
-    let worker = ChildConversion(threads: max(1, ProcessInfo.processInfo.activeProcessorCount / jobs))
+    let worker = ChildConversion(threads: running.threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / jobs),
+                                 checksums: !running.noChecksum)
     let summary = try batch.run(worker: worker) { record in
       log?.append(record)
       progress.update(done: counter.increment(), total: total)
-      if record.status == .failed, !quiet, !json { Console.error(record.error ?? record.input) }
+      if record.status == .failed, reporting.text { Console.error(record.error ?? record.input) }
     }
     progress.finish()
-    if json {
+    if reporting.json {
       try Console.printJSON(summary)
-    } else if !quiet {
+    } else if reporting.text {
       BatchSummaryText.lines(summary, total: total, shard: batch.shard).forEach { print($0) }
     }
     if !summary.succeeded { throw ExitCode(2) }

@@ -43,35 +43,33 @@ struct Convert: ParsableCommand {
   @Flag(help: "Verify the export against the checkpoint right after converting (exit 1 on drift).")
   var verify = false
 
-  @Option(help: "Threads for --verify (default: all cores).")
-  var threads: Int?
+  @OptionGroup(title: "Running (with --verify)")
+  var running: ModelRunArguments
 
-  @Flag(help: "Print nothing but errors.")
-  var quiet = false
-
-  @Flag(help: "Print a JSON summary (and the verification report with --verify).")
-  var json = false
+  @OptionGroup(title: "Reporting")
+  var reporting: ReportArguments
 
   func run() throws {
     let request = try export.request(checkpoint: checkpoint, output: output)
-    let progress = ProgressBar(label: "convert", enabled: !quiet && !json)
+    let progress = ProgressBar(label: "convert", enabled: reporting.text)
     let summary = try Converter.convert(request) { progress.update(done: $0, total: $1) }
     progress.finish()
     var report: ParityReportOutput?
     if verify {
-      var verification = VerificationRequest(checkpoint: checkpoint, export: output)
+      var verification = VerificationRequest(checkpoint: request.checkpoint, export: request.output)
       verification.opening.hdf5 = HDF5ReaderCommand.isolated
-      verification.threads = threads
+      verification.threads = running.threads
+      verification.opening.checksums = !running.noChecksum
       verification.allowUnused = export.allowUnused
       report = ParityReportOutput(try Verifier.verify(verification))
     }
-    if json {
+    if reporting.json {
       struct Combined: Encodable {
         let conversion: ConversionSummary
         let verification: ParityReportOutput?
       }
       try Console.printJSON(Combined(conversion: summary, verification: report))
-    } else if !quiet {
+    } else if reporting.text {
       print(summary.line)
       if let report { report.printText() }
     }

@@ -28,7 +28,7 @@ struct ExportArguments: ParsableArguments {
   var dtype: ExportDType = .float32
 
   @Option(help: ArgumentHelp("Bundle: largest shard, in bytes (suffixes KB, MB, GB, KiB, MiB, GiB accepted; default 2GiB).",
-                             valueName: "bytes"))
+                             valueName: "bytes"), transform: ByteCount.parse(shardSize:))
   var shardSize: ByteCount?
 
   @Flag(help: "HDF5: store each dataset in chunks, shuffled and gzip-compressed (level 4).")
@@ -67,6 +67,10 @@ struct ExportArguments: ParsableArguments {
       throw ValidationError("\(output ?? ""): the suffix names no export format; pass --format "
                             + ExportFormat.allCases.map(\.rawValue).joined(separator: "|"))
     }
+    if let output, PathArgument.namesFolder(output), !chosen.isFolder {
+      throw ValidationError("\(output) names a folder, but \(chosen.rawValue) output is \(chosen.noun); "
+                            + "give a file name (e.g. \(PathArgument.normalized(output))\(chosen.suffixes.first ?? ""))")
+    }
     for option in options.given.subtracting(chosen.options).sorted(by: { $0.rawValue < $1.rawValue }) {
       let owner = ExportFormat.allCases.first { $0.options.contains(option) }!
       throw ValidationError("\(Self.optionFlags[option]!) applies to \(owner.rawValue) output (\(owner.noun)), "
@@ -77,7 +81,8 @@ struct ExportArguments: ParsableArguments {
 
   /// The conversion these options ask for.
   func request(checkpoint: String, output: String?) throws -> ConversionRequest {
-    var request = ConversionRequest(checkpoint: checkpoint, output: output ?? "")
+    var request = ConversionRequest(checkpoint: PathArgument.normalized(checkpoint),
+                                    output: output.map(PathArgument.normalized) ?? "")
     request.variant = variant
     request.imageSize = imageSize
     request.classifier = classifier
@@ -119,6 +124,14 @@ extension ViTClassifier: ExpressibleByArgument {}
 struct ByteCount: ExpressibleByArgument, CustomStringConvertible {
   let bytes: Int
   init(_ bytes: Int) { self.bytes = bytes }
+
+  /// A `--shard-size` value, or a one-line reason it is not one.
+  static func parse(shardSize text: String) throws -> ByteCount {
+    guard let count = ByteCount(argument: text) else {
+      throw ValidationError("give a positive size, such as 500MB or 2GiB")
+    }
+    return count
+  }
 
   init?(argument: String) {
     let units: [(String, Int)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("KB", 1000), ("MB", 1_000_000),
