@@ -129,11 +129,11 @@ bench-checkpoint: bench-build
 bench-kernels: bench-build
 	$(BENCH) kernels
 
-bench-convert: bench-build
-	$(BENCH) convert --binary $(BIN)
+bench-convert: bench-build venv
+	$(BENCH) convert --binary $(BIN) --python $(PYTHON)
 
-bench-forward: bench-build
-	$(BENCH) forward
+bench-forward: bench-build venv
+	$(BENCH) forward --python $(PYTHON)
 
 bench-matmul: bench-build
 	OPENBLAS_CORETYPE=$(OPENBLAS_CORETYPE) $(BENCH) matmul

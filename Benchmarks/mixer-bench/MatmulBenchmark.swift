@@ -33,7 +33,7 @@ struct MatmulBenchmark: ParsableCommand {
     let peak2 = fmaPeakFLOPS(threads: 2) / 1e9
     print("matmul: ours on the \(KernelPath.selected.rawValue) path; OpenBLAS '\(config)', core \(core) "
           + "(OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"))")
-    print("CPU: \(cpuDescription())")
+    print("CPU: \(CPUDescription.current)")
     print(String(format: "FMA peak (tight loop of independent FMAs): %.1f GFLOPS on 1 thread, %.1f on 2", peak1, peak2))
     print("GFLOPS, median of \(runs) interleaved runs (range); ratios from the medians; with 2 threads,")
     print("a 0.3 s pause after each OpenBLAS sample lets its spinning worker threads park first")
@@ -104,24 +104,6 @@ struct MatmulBenchmark: ParsableCommand {
       }
     }
     return (ours, packed, blas)
-  }
-
-  /// The CPU's model name, family and model numbers, and cache sizes, from /proc/cpuinfo and sysfs.
-  private func cpuDescription() -> String {
-    let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-    func field(_ name: String) -> String {
-      info.split(separator: "\n").first { $0.hasPrefix(name) }.map { $0.split(separator: ":", maxSplits: 1).last!
-        .trimmingCharacters(in: .whitespaces) } ?? "?"
-    }
-    let caches = (0..<4).compactMap { index -> String? in
-      let base = "/sys/devices/system/cpu/cpu0/cache/index\(index)/"
-      guard let level = try? String(contentsOfFile: base + "level", encoding: .utf8),
-        let type = try? String(contentsOfFile: base + "type", encoding: .utf8),
-        let size = try? String(contentsOfFile: base + "size", encoding: .utf8) else { return nil }
-      let kind = type.hasPrefix("Data") ? "d" : type.hasPrefix("Instruction") ? "i" : ""
-      return "L\(level.trimmingCharacters(in: .whitespacesAndNewlines))\(kind) \(size.trimmingCharacters(in: .whitespacesAndNewlines))"
-    }
-    return "\(field("model name")) (family \(field("cpu family")), model \(field("model"))); \(caches.joined(separator: ", "))"
   }
 
   /// Seconds for `repeats` calls, after one untimed call that brings threads and clocks up.
