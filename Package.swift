@@ -47,7 +47,7 @@ let package = Package(
             resources: [.copy("Labels")]),
     .executableTarget(name: "mixer-convert", dependencies: [
       "Conversion", "Classification", "Checkpoint", "Models", "Kernels", "Formats", "Runtime", "Parity", "CLibzip", "CZlib",
-      "CSupport",
+      "CSupport", "FileIO",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
     .target(name: "TestSupport", dependencies: ["CZlib", "Checkpoint"], path: "Tests/TestSupport"),
@@ -67,5 +67,6 @@ let package = Package(
     .testTarget(name: "CLITests", dependencies: ["Checkpoint", "TestSupport"]),
     .testTarget(name: "ModelsTests", dependencies: ["Models", "Checkpoint", "Runtime", "TestSupport"]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Checkpoint", "TestSupport"]),
+    .testTarget(name: "FileIOTests", dependencies: ["FileIO", "TestSupport"]),
   ]
 )

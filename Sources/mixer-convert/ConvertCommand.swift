@@ -15,7 +15,8 @@ struct Convert: ParsableCommand {
       CRC-32C per tensor and a SHA-256 per shard. An OUT ending in .h5 or .hdf5 (or \
       --format hdf5) writes the same content as one HDF5 file (formats/hdf5-layout.md) that \
       h5py and Keras users can read without this tool. Output is written to a temporary \
-      sibling of OUT and renamed into place at the end: a failure or an interrupt leaves nothing.
+      sibling of OUT and moved into place in one atomic step at the end: OUT is always the \
+      complete old or the complete new output, and a failure or an interrupt leaves nothing else.
 
       Examples:
         mixer-convert Mixer-B_16.npz mixer-b16/
