@@ -21,7 +21,7 @@ let package = Package(
     .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
     .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
     .target(name: "CImageDecode", dependencies: ["CJPEG", "CPNG"]),
-    .target(name: "Imaging", dependencies: ["CImageDecode"]),
+    .target(name: "Imaging", dependencies: ["CImageDecode", "FileIO"]),
     .target(name: "CSupport"),
     .target(name: "FileIO", dependencies: ["CSupport", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "Checkpoint", dependencies: ["CLibzip", "CZlib", "FileIO"]),
@@ -43,7 +43,7 @@ let package = Package(
     .target(name: "Parity", dependencies: ["Checkpoint", "Kernels"]),
     .target(name: "Conversion", dependencies: ["Checkpoint", "Models", "Graph", "Runtime", "Kernels", "Formats", "Parity",
                                                "FileIO"]),
-    .target(name: "Classification", dependencies: ["Imaging", "Formats", "Runtime", "Graph", "Kernels"],
+    .target(name: "Classification", dependencies: ["Imaging", "Formats", "Runtime", "Graph", "Kernels", "FileIO"],
             resources: [.copy("Labels")]),
     .executableTarget(name: "mixer-convert", dependencies: [
       "Conversion", "Classification", "Checkpoint", "Models", "Kernels", "Formats", "Runtime", "Parity", "CLibzip", "CZlib",

@@ -78,6 +78,7 @@ public enum Converter {
       throw ConversionError(path: request.output, reason: "--dtype must be float32, float16 or bfloat16")
     }
     let format = try outputFormat(request)
+    try InputGuard.check(output: request.output, inputs: [request.checkpoint])
     let checkpoint = try OpenedCheckpoint(path: request.checkpoint, allowUnused: request.allowUnused)
     let recognition = checkpoint.recognition
     let plan: ExportPlan

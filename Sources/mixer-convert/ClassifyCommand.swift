@@ -1,6 +1,7 @@
 import ArgumentParser
 import Checkpoint
 import Classification
+import FileIO
 import Foundation
 
 /// `mixer-convert classify`: JPEG and PNG images through an export.
@@ -58,6 +59,7 @@ struct Classify: ParsableCommand {
   }
 
   func run() throws {
+    if let output { try InputGuard.check(output: output, inputs: [export] + images) }
     var request = ClassificationRequest(export: export, images: images)
     request.top = top
     request.labels = labels

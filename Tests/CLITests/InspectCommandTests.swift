@@ -104,6 +104,6 @@ import TestSupport
     let help = try CommandRunner.run(["inspect", "--help"])
     #expect(help.status == 0 && help.standardOutput.contains("--filter"))
     let missing = try CommandRunner.run(["inspect", "/nonexistent.npz"])
-    #expect(missing.status == 2 && missing.standardError.contains("/nonexistent.npz: cannot open"))
+    #expect(missing.status == 2 && missing.standardError.contains("/nonexistent.npz: does not exist"))
   }
 }

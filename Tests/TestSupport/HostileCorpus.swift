@@ -123,8 +123,8 @@ public enum HostileCorpus {
         member: "../../etc/w.npy", "'..' path component")
     add("absolute.npz", "member name that is an absolute path", one("/etc/w.npy", RawZip.npy(header: goodHeader, data: good)),
         member: "/etc/w.npy", "absolute path")
-    add("not-npy.npz", "a member that is not an .npy array", one("notes.txt", Array("hello".utf8)),
-        member: "notes.txt", "not an .npy array")
+    add("not-npy.npz", "a member that is not an npy array (whatever its name)", one("notes.txt", Array("hello".utf8)),
+        member: "notes.txt", "not an npy array (magic")
     var bomb = RawZip.Member("w.npy", [UInt8](repeating: 0x03, count: 100))
     bomb.method = 8
     bomb.declaredSizeOverride = 0xFFFF_FF00

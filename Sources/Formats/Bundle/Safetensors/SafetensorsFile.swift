@@ -1,4 +1,5 @@
 import Checkpoint
+import FileIO
 import Foundation
 
 /// A safetensors file, memory-mapped and validated on opening (see ``SafetensorsHeader``).
@@ -19,14 +20,9 @@ public final class SafetensorsFile {
   /// - Throws: ``ExportFileError`` naming the file (and the tensor, where the problem is in one).
   public init(path: String) throws {
     self.path = path
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw ExportFileError(path: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
+    let fd: Int32
+    do { (fd, fileSize) = try RegularFile.open(path) } catch { throw ExportFileError(path: path, reason: error.reason) }
     defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-      throw ExportFileError(path: path, reason: "not a regular file")
-    }
-    fileSize = Int(info.st_size)
     if fileSize > 0 {
       let address = mmap(nil, fileSize, PROT_READ, MAP_PRIVATE, fd, 0)
       guard let address, address != MAP_FAILED else {
