@@ -68,5 +68,7 @@ let package = Package(
     .testTarget(name: "ModelsTests", dependencies: ["Models", "Checkpoint", "Runtime", "TestSupport"]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Checkpoint", "TestSupport"]),
     .testTarget(name: "FileIOTests", dependencies: ["FileIO", "TestSupport"]),
+    .testTarget(name: "GraphTests", dependencies: ["Graph", "LayerAttributes"]),
+    .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Graph", "Kernels"]),
   ]
 )

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Checkpoint
 import Conversion
+import FileIO
 import Formats
 import Foundation
 import Kernels
@@ -35,7 +36,7 @@ struct Run: ParsableCommand {
   @Option(help: "Threads per operation (default: all cores).")
   var threads: Int?
 
-  @Option(help: "Run the batch this many more times and report the latency.")
+  @Option(help: "Run the batch this many more times and report the latency (at most 100000).")
   var `repeat` = 0
 
   @Flag(help: "Skip the CRC-32C and SHA-256 checks of the weights.")
@@ -49,17 +50,23 @@ struct Run: ParsableCommand {
 
   func validate() throws {
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-    if `repeat` < 0 { throw ValidationError("--repeat must be 0 or more") }
+    guard (0...100_000).contains(`repeat`) else { throw ValidationError("--repeat must be from 0 to 100000") }
   }
 
   func run() throws {
+    try InputGuard.check(output: output, inputs: [input, export])
     let (shape, values) = try NpyFile.readFloats(path: input)
     guard shape.count == 4 else {
       throw ConversionError(path: input, reason: "input has shape \(shape); expected (batch, height, width, 3)")
     }
-    let result = try Runner.run(export: export, input: Tensor(shape: shape, scalars: values), threads: threads,
-                                repeats: `repeat`,
+    let result = try Runner.run(export: export, input: Tensor(shape: shape, scalars: values), inputName: input,
+                                threads: threads, repeats: `repeat`,
                                 opening: OpenOptions(checksums: !noChecksum, hdf5: HDF5ReaderCommand.isolated))
+    if let outside = result.inputOutsideRange {
+      let range = result.contractRange.map { String(format: "%g", $0) }.joined(separator: ", ")
+      Console.warning("\(input): values span \(outside.lowerBound)…\(outside.upperBound), outside the input contract's "
+                      + "[\(range)]: was the image normalised? (graph.json \"input\" gives the preprocessing)")
+    }
     let name = outputName ?? result.outputNames[0]
     guard let tensor = result.outputs[name] else {
       throw ConversionError(path: export, reason: "no output named '\(name)' (outputs: \(result.outputNames.joined(separator: ", ")))")
