@@ -11,7 +11,7 @@ BUILD_DIR  := .build/$(CONFIG)
 BIN        := $(BUILD_DIR)/mixer-convert
 BENCH      := $(BUILD_DIR)/mixer-bench
 DEMO_DIR   ?= demo-out
-APT_PACKAGES := libzip-dev libhdf5-dev libjpeg-dev libpng-dev pkg-config libopenblas-dev qemu-user
+APT_PACKAGES := libzip-dev libhdf5-dev libjpeg-dev libpng-dev pkg-config libopenblas-dev qemu-user strace time
 # OpenBLAS 0.3.21 in Debian does not recognise recent Intel CPUs and falls back to a generic
 # kernel; name the core explicitly for a fair comparison.
 OPENBLAS_CORETYPE ?= $(shell grep -q avx512f /proc/cpuinfo 2>/dev/null && echo SkylakeX || echo Haswell)
@@ -24,7 +24,8 @@ all: build
 # idempotent: nothing happens when they are there).
 deps:
 	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists libzip hdf5 zlib libjpeg libpng openblas \
-	    || ! command -v qemu-x86_64 >/dev/null 2>&1; then \
+	    || ! command -v qemu-x86_64 >/dev/null 2>&1 || ! command -v strace >/dev/null 2>&1 \
+	    || ! test -x /usr/bin/time; then \
 	  echo "make: installing $(APT_PACKAGES) with apt-get"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
 	fi

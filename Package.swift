@@ -60,11 +60,11 @@ let package = Package(
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], path: "Benchmarks/mixer-bench"),
     .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
-    .testTarget(name: "FormatsTests", dependencies: ["Formats", "Checkpoint", "FileIO", "TestSupport"]),
+    .testTarget(name: "FormatsTests", dependencies: ["Formats", "Checkpoint", "FileIO", "CHDF5", "TestSupport"]),
     .testTarget(name: "ConversionTests", dependencies: [
       "Conversion", "Formats", "Checkpoint", "Models", "Parity", "Kernels", "Graph", "Runtime", "FileIO", "TestSupport",
     ]),
-    .testTarget(name: "CLITests", dependencies: ["Checkpoint", "TestSupport"]),
+    .testTarget(name: "CLITests", dependencies: ["Checkpoint", "Formats", "TestSupport"]),
     .testTarget(name: "ModelsTests", dependencies: ["Models", "Checkpoint", "Runtime", "TestSupport"]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Checkpoint", "TestSupport"]),
     .testTarget(name: "FileIOTests", dependencies: ["FileIO", "TestSupport"]),
