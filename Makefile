@@ -4,6 +4,7 @@
 #   make test    unit, end-to-end and CLI tests (plus numpy cross-checks when available)
 #   make test-full  the same, with every released ViT and hybrid in both namings (slower)
 #   make bench   benchmarks (inspect and streaming against cat, …)
+#   make fuzz    coverage-guided fuzzing of every parser, FUZZ_SECONDS (default 60) per target
 
 SWIFT      ?= swift
 CONFIG     ?= release
@@ -16,7 +17,7 @@ APT_PACKAGES := libzip-dev libhdf5-dev libjpeg-dev libpng-dev pkg-config libopen
 # kernel; name the core explicitly for a fair comparison.
 OPENBLAS_CORETYPE ?= $(shell grep -q avx512f /proc/cpuinfo 2>/dev/null && echo SkylakeX || echo Haswell)
 
-.PHONY: all deps build test test-full test-swift test-python demo bench bench-build bench-checkpoint bench-matmul bench-kernels bench-convert bench-forward clean
+.PHONY: all deps build test test-full test-swift test-python fuzz demo bench bench-build bench-checkpoint bench-matmul bench-kernels bench-convert bench-forward clean
 
 all: build
 
@@ -44,6 +45,15 @@ test-swift: deps
 	$(SWIFT) build -c $(CONFIG) --product mixer-convert
 	$(SWIFT) test -c $(CONFIG)
 	scripts/check-kernel-isolation.sh $(BUILD_DIR)
+
+# Coverage-guided fuzzing (libFuzzer + AddressSanitizer) of every parser of untrusted bytes;
+# FUZZ_SECONDS per target. scripts/fuzz.sh says more.
+FUZZ_SECONDS ?= 60
+FUZZ_DIR     := .build-fuzz
+fuzz: build
+	$(SWIFT) build -c $(CONFIG) --build-path $(FUZZ_DIR) --product mixer-fuzz \
+	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xcc -fsanitize=fuzzer-no-link,address -Xswiftc -use-ld=lld
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(BIN) $(FUZZ_DIR)/$(CONFIG)/mixer-fuzz
 
 test-python: build
 	@if python3 -c "import numpy" >/dev/null 2>&1; then \
@@ -84,4 +94,4 @@ bench-matmul: bench-build
 	OPENBLAS_CORETYPE=$(OPENBLAS_CORETYPE) $(BENCH) matmul
 
 clean:
-	rm -rf .build $(DEMO_DIR)
+	rm -rf .build $(FUZZ_DIR) $(DEMO_DIR)

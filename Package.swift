@@ -50,6 +50,10 @@ let package = Package(
       "CSupport", "FileIO",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
+    // The parsers of untrusted bytes as fuzz targets, and their driver (`make fuzz`; replays
+    // inputs when built without the fuzzer).
+    .target(name: "FuzzTargets", dependencies: ["Checkpoint", "Models", "Formats", "FileIO", "Imaging", "Runtime", "Kernels"]),
+    .executableTarget(name: "mixer-fuzz", dependencies: ["FuzzTargets"], path: "Fuzz/mixer-fuzz"),
     .target(name: "TestSupport", dependencies: ["CZlib", "Checkpoint"], path: "Tests/TestSupport"),
     .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TestSupport"]),
     .executableTarget(name: "run-bundle-example", dependencies: ["Formats", "Checkpoint", "Graph", "Runtime", "Kernels"],
@@ -71,5 +75,6 @@ let package = Package(
     .testTarget(name: "GraphTests", dependencies: ["Graph", "LayerAttributes"]),
     .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Graph", "Kernels"]),
     .testTarget(name: "ParityTests", dependencies: ["Parity", "Kernels"]),
+    .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "TestSupport"]),
   ]
 )

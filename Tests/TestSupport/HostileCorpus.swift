@@ -113,6 +113,9 @@ public enum HostileCorpus {
     var version4 = RawZip.npy(header: goodHeader, data: good)
     version4[6] = 4
     add("version4.npz", "npy format version 4.0", one("w.npy", version4), member: "w.npy", "unsupported npy format version 4.0")
+    add("header-too-short.npz", "v1 header of 1 byte, ending inside the preamble (found by fuzzing: a negative read length)",
+        one("w.npy", [0x93] + Array("NUMPY".utf8) + [1, 0, 1, 0] + Array("{}".utf8) + RawZip.floats([1])),
+        member: "w.npy", "npy header of 1 bytes is too short")
     add("header-past-end.npz", "v1 header length points past the end of the member",
         one("w.npy", [0x93] + Array("NUMPY".utf8) + [1, 0, 0xFF, 0x0F] + Array("{'descr'".utf8)),
         member: "w.npy", "npy header is truncated")
