@@ -5,6 +5,7 @@
 #   make test-full  the same, with every released ViT and hybrid in both namings (slower)
 #   make bench   benchmarks (inspect and streaming against cat, …)
 #   make fuzz    coverage-guided fuzzing of every parser, FUZZ_SECONDS (default 60) per target
+#   make test-sanitize  the test suite under AddressSanitizer and UndefinedBehaviorSanitizer
 
 SWIFT      ?= swift
 CONFIG     ?= release
@@ -17,7 +18,7 @@ APT_PACKAGES := libzip-dev libhdf5-dev libjpeg-dev libpng-dev pkg-config libopen
 # kernel; name the core explicitly for a fair comparison.
 OPENBLAS_CORETYPE ?= $(shell grep -q avx512f /proc/cpuinfo 2>/dev/null && echo SkylakeX || echo Haswell)
 
-.PHONY: all deps build test test-full test-swift test-python fuzz demo bench bench-build bench-checkpoint bench-matmul bench-kernels bench-convert bench-forward clean
+.PHONY: all deps build test test-full test-swift test-python test-sanitize fuzz demo bench bench-build bench-checkpoint bench-matmul bench-kernels bench-convert bench-forward clean
 
 all: build
 
@@ -45,6 +46,14 @@ test-swift: deps
 	$(SWIFT) build -c $(CONFIG) --product mixer-convert
 	$(SWIFT) test -c $(CONFIG)
 	scripts/check-kernel-isolation.sh $(BUILD_DIR)
+
+# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer, in its own build folder
+# (the command-line tests run the sanitized mixer-convert built there too).
+SANITIZE_DIR := .build-sanitize
+SANITIZERS   := --sanitize=address --sanitize=undefined
+test-sanitize: deps
+	$(SWIFT) build -c $(CONFIG) --build-path $(SANITIZE_DIR) $(SANITIZERS) --product mixer-convert
+	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test -c $(CONFIG) --build-path $(SANITIZE_DIR) $(SANITIZERS)
 
 # Coverage-guided fuzzing (libFuzzer + AddressSanitizer) of every parser of untrusted bytes;
 # FUZZ_SECONDS per target. scripts/fuzz.sh says more.
@@ -94,4 +103,4 @@ bench-matmul: bench-build
 	OPENBLAS_CORETYPE=$(OPENBLAS_CORETYPE) $(BENCH) matmul
 
 clean:
-	rm -rf .build $(FUZZ_DIR) $(DEMO_DIR)
+	rm -rf .build $(SANITIZE_DIR) $(FUZZ_DIR) $(DEMO_DIR)
