@@ -8,6 +8,8 @@
 #   make venv    the test virtual environment alone (made by `make test` when missing)
 #   make install PREFIX=/usr/local   the binary (Swift runtime linked in), its label lists and shell completions
 #   make deb     the same as a Debian package (mixer-convert_VERSION_amd64.deb)
+#   make fuzz    coverage-guided fuzzing of every parser, FUZZ_SECONDS (default 60) per target
+#   make test-sanitize  the test suite under AddressSanitizer and UndefinedBehaviorSanitizer
 
 SWIFT      ?= swift
 CONFIG     ?= release
@@ -15,7 +17,7 @@ BUILD_DIR  := .build/$(CONFIG)
 BIN        := $(BUILD_DIR)/mixer-convert
 BENCH      := $(BUILD_DIR)/mixer-bench
 DEMO_DIR   ?= demo-out
-APT_PACKAGES := libzip-dev libhdf5-dev libjpeg-dev libpng-dev pkg-config libopenblas-dev qemu-user parallel
+APT_PACKAGES := libzip-dev libhdf5-dev libjpeg-dev libpng-dev pkg-config libopenblas-dev qemu-user parallel strace time
 # OpenBLAS 0.3.21 in Debian does not recognise recent Intel CPUs and falls back to a generic
 # kernel; name the core explicitly for a fair comparison.
 OPENBLAS_CORETYPE ?= $(shell grep -q avx512f /proc/cpuinfo 2>/dev/null && echo SkylakeX || echo Haswell)
@@ -26,7 +28,7 @@ PYTHON       := $(VENV)/bin/python
 REQUIREMENTS := Tests/python/requirements.txt
 VENV_STAMP   := $(VENV)/.requirements-$(shell sha256sum $(REQUIREMENTS) 2>/dev/null | cut -c1-16)
 
-.PHONY: all deps venv build install deb test test-full test-swift test-python test-install demo bench bench-build bench-checkpoint bench-matmul bench-kernels bench-convert bench-forward kernels clean
+.PHONY: all deps venv build install deb test test-full test-swift test-python test-install test-sanitize fuzz demo bench bench-build bench-checkpoint bench-matmul bench-kernels bench-convert bench-forward kernels clean
 
 all: build
 
@@ -34,7 +36,8 @@ all: build
 # idempotent: nothing happens when they are there).
 deps:
 	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists libzip hdf5 zlib libjpeg libpng openblas \
-	    || ! command -v qemu-x86_64 >/dev/null 2>&1 || ! command -v parallel >/dev/null 2>&1; then \
+	    || ! command -v qemu-x86_64 >/dev/null 2>&1 || ! command -v parallel >/dev/null 2>&1 \
+	    || ! command -v strace >/dev/null 2>&1 || ! test -x /usr/bin/time; then \
 	  echo "make: installing $(APT_PACKAGES) with apt-get"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
 	fi
@@ -109,6 +112,23 @@ test-install:
 kernels:
 	python3 scripts/generate-microkernels.py
 
+# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer, in its own build folder
+# (the command-line tests run the sanitized mixer-convert built there too).
+SANITIZE_DIR := .build-sanitize
+SANITIZERS   := --sanitize=address --sanitize=undefined
+test-sanitize: deps
+	$(SWIFT) build -c $(CONFIG) --build-path $(SANITIZE_DIR) $(SANITIZERS) --product mixer-convert
+	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test -c $(CONFIG) --build-path $(SANITIZE_DIR) $(SANITIZERS)
+
+# Coverage-guided fuzzing (libFuzzer + AddressSanitizer) of every parser of untrusted bytes;
+# FUZZ_SECONDS per target. scripts/fuzz.sh says more.
+FUZZ_SECONDS ?= 60
+FUZZ_DIR     := .build-fuzz
+fuzz: build
+	$(SWIFT) build -c $(CONFIG) --build-path $(FUZZ_DIR) --product mixer-fuzz \
+	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xcc -fsanitize=fuzzer-no-link,address -Xswiftc -use-ld=lld
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(BIN) $(FUZZ_DIR)/$(CONFIG)/mixer-fuzz
+
 demo: build
 	@mkdir -p $(DEMO_DIR)
 	$(BIN) synth Mixer-B_16 $(DEMO_DIR)/Mixer-B_16.npz --force
@@ -139,4 +159,4 @@ bench-matmul: bench-build
 	OPENBLAS_CORETYPE=$(OPENBLAS_CORETYPE) $(BENCH) matmul
 
 clean:
-	rm -rf .build $(DEMO_DIR) mixer-convert_*.deb
+	rm -rf .build $(SANITIZE_DIR) $(FUZZ_DIR) $(DEMO_DIR) mixer-convert_*.deb

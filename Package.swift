@@ -21,7 +21,7 @@ let package = Package(
     .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
     .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
     .target(name: "CImageDecode", dependencies: ["CJPEG", "CPNG"]),
-    .target(name: "Imaging", dependencies: ["CImageDecode"]),
+    .target(name: "Imaging", dependencies: ["CImageDecode", "FileIO"]),
     .target(name: "CSupport"),
     .target(name: "FileIO", dependencies: ["CSupport", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "Checkpoint", dependencies: ["CLibzip", "CZlib", "FileIO"]),
@@ -43,13 +43,17 @@ let package = Package(
     .target(name: "Parity", dependencies: ["Checkpoint", "Kernels"]),
     .target(name: "Conversion", dependencies: ["Checkpoint", "Models", "Graph", "Runtime", "Kernels", "Formats", "Parity",
                                                "FileIO"]),
-    .target(name: "Classification", dependencies: ["Imaging", "Formats", "Runtime", "Graph", "Kernels"],
+    .target(name: "Classification", dependencies: ["Imaging", "Formats", "Runtime", "Graph", "Kernels", "FileIO"],
             resources: [.copy("Labels")]),
     .executableTarget(name: "mixer-convert", dependencies: [
       "Conversion", "Classification", "Checkpoint", "Models", "Kernels", "Graph", "Formats", "Runtime", "Parity", "CLibzip",
-      "CZlib", "CHDF5", "CImageDecode", "CSupport",
+      "CZlib", "CHDF5", "CImageDecode", "CSupport", "FileIO",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
+    // The parsers of untrusted bytes as fuzz targets, and their driver (`make fuzz`; replays
+    // inputs when built without the fuzzer).
+    .target(name: "FuzzTargets", dependencies: ["Checkpoint", "Models", "Formats", "FileIO", "Imaging", "Runtime", "Kernels"]),
+    .executableTarget(name: "mixer-fuzz", dependencies: ["FuzzTargets"], path: "Fuzz/mixer-fuzz"),
     .target(name: "TestSupport", dependencies: ["CZlib", "Checkpoint"], path: "Tests/TestSupport"),
     .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TestSupport"]),
     .executableTarget(name: "run-bundle-example", dependencies: ["Formats", "Checkpoint", "Graph", "Runtime", "Kernels"],
@@ -60,12 +64,17 @@ let package = Package(
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], path: "Benchmarks/mixer-bench"),
     .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
-    .testTarget(name: "FormatsTests", dependencies: ["Formats", "Checkpoint", "FileIO", "TestSupport"]),
+    .testTarget(name: "FormatsTests", dependencies: ["Formats", "Checkpoint", "FileIO", "CHDF5", "TestSupport"]),
     .testTarget(name: "ConversionTests", dependencies: [
       "Conversion", "Formats", "Checkpoint", "Models", "Parity", "Kernels", "Graph", "Runtime", "FileIO", "TestSupport",
     ]),
-    .testTarget(name: "CLITests", dependencies: ["Checkpoint", "TestSupport"]),
+    .testTarget(name: "CLITests", dependencies: ["Checkpoint", "Formats", "TestSupport"]),
     .testTarget(name: "ModelsTests", dependencies: ["Models", "Checkpoint", "Runtime", "TestSupport"]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Checkpoint", "TestSupport"]),
+    .testTarget(name: "FileIOTests", dependencies: ["FileIO", "TestSupport"]),
+    .testTarget(name: "GraphTests", dependencies: ["Graph", "LayerAttributes"]),
+    .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Graph", "Kernels"]),
+    .testTarget(name: "ParityTests", dependencies: ["Parity", "Kernels"]),
+    .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "TestSupport"]),
   ]
 )

@@ -9,6 +9,7 @@ static inline hid_t mc_h5p_default(void) { return H5P_DEFAULT; }
 static inline hid_t mc_h5s_all(void) { return H5S_ALL; }
 static inline unsigned mc_h5f_acc_excl(void) { return H5F_ACC_EXCL; }
 static inline unsigned mc_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
+static inline unsigned mc_h5f_acc_rdwr(void) { return H5F_ACC_RDWR; }
 static inline hid_t mc_h5p_file_access(void) { return H5P_FILE_ACCESS; }
 static inline hid_t mc_h5p_file_create(void) { return H5P_FILE_CREATE; }
 static inline hid_t mc_h5p_dataset_create(void) { return H5P_DATASET_CREATE; }

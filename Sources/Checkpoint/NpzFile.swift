@@ -1,6 +1,7 @@
 /// One array of an `.npz` checkpoint: where it is and what its npy header says.
 public struct NpyArrayInfo: Sendable, Equatable {
-  /// The array's key: the member name without `.npy` (for example `head/kernel`).
+  /// The array's key: the member name without `.npy` (for example `head/kernel`), or the whole
+  /// name for a member without the suffix, as `np.load` keys them.
   public let key: String
   /// The zip member name (`head/kernel.npy`), used in error messages.
   public let memberName: String
@@ -39,9 +40,18 @@ public final class NpzFile {
   public static let maxInMemoryBytes = 4 << 30
 
   /// Opens `path` and reads its directory and npy headers.
-  public init(path: String) throws {
-    self.path = path
-    archive = try ZipArchive(path: path)
+  public convenience init(path: String) throws {
+    try self.init(archive: try ZipArchive(path: path))
+  }
+
+  /// Reads a checkpoint held in memory; `name` stands for its path in errors.
+  public convenience init(bytes: [UInt8], name: String) throws {
+    try self.init(archive: try ZipArchive(bytes: bytes, name: name))
+  }
+
+  private init(archive: ZipArchive) throws {
+    path = archive.path
+    self.archive = archive
     // Check the whole directory before reading any member, so an overlapping-entry bomb is
     // refused without inflating anything.
     var entries: [(entry: ZipEntry, key: String)] = []
@@ -49,11 +59,11 @@ public final class NpzFile {
     var occupied = 0
     for index in 0..<archive.entryCount {
       let entry = try archive.entry(at: index)
-      guard entry.name.hasSuffix(".npy") else {
-        throw CheckpointError(path: path, member: entry.name, reason: "member is not an .npy array (npz members end in .npy)")
+      let key = entry.name.hasSuffix(".npy") ? String(entry.name.dropLast(4)) : entry.name
+      if let other = indexByKey.updateValue(entries.count, forKey: key) {  // libzip refuses duplicate names
+        throw CheckpointError(path: path, member: entry.name,
+                              reason: "gives the key '\(key)', as the member '\(entries[other].entry.name)' does")
       }
-      let key = String(entry.name.dropLast(4))
-      indexByKey[key] = entries.count  // libzip refuses duplicate names when opening
       occupied += entry.compressedSize + 30 + entry.name.utf8.count
       guard occupied <= archive.fileSize else {
         throw CheckpointError(path: path, member: entry.name,

@@ -18,7 +18,7 @@ public final class NpzWriter {
   ///   - replacing: allow an existing file to be replaced.
   public init(path: String, compression: ZipCompression, replacing: Bool) throws {
     output = try AtomicOutput(finalPath: path, isDirectory: false, replacing: replacing)
-    file = try FileWriter(creating: output.temporaryPath)
+    file = try FileWriter(creating: output.temporaryPath, reportingAs: output.finalPath)
     zip = ZipWriter(file: file)
     self.compression = compression
   }

@@ -122,12 +122,14 @@ public enum Classifier {
   }
 
   /// The primary output of every image that decodes, one row per image in `rows`, in the order
-  /// given; decoded and run `batchSize` images at a time, with the weights packed once.
+  /// given; run `batchSize` images at a time, with the weights packed once. Each image is
+  /// preprocessed as soon as it is decoded, so memory holds one decoded image at a time.
   private static func primaryOutputs(_ export: any LoadedExport, _ request: ClassificationRequest,
                                      _ preprocessor: InputPreprocessor, output name: String)
     throws -> (read: [String], rows: [Float], failures: [ImageFailure])
   {
     let runner = try ExportRunner(export, compute: Compute(threads: request.threads))
+    try runner.checkMemory(batch: min(request.batchSize, request.images.count))
     var read: [String] = []
     var rows: [Float] = []
     var failures: [ImageFailure] = []
@@ -135,10 +137,10 @@ public enum Classifier {
     while start < request.images.count {
       let chunk = request.images[start..<min(start + max(request.batchSize, 1), request.images.count)]
       start = chunk.endIndex
-      var images: [RGBImage] = []
+      var images: [[Float]] = []
       for path in chunk {
         do {
-          images.append(try ImageDecoder.decode(path: path))
+          images.append(preprocessor.input(try ImageDecoder.decode(path: path)))
           read.append(path)
         } catch let error as ImageError {
           failures.append(ImageFailure(path: path, reason: error.reason))

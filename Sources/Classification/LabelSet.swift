@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 
 /// Class names for a classification head, one per class in head order.
@@ -40,10 +41,9 @@ public struct LabelSet: Sendable {
 
   /// A user's list: one class per line, `wnid<TAB>name` or just the name.
   public static func file(_ path: String) throws -> LabelSet {
-    guard let data = FileManager.default.contents(atPath: path), data.count <= 64 << 20 else {
-      throw LabelError(source: path, reason: "cannot be read (missing, unreadable or over 64 MiB)")
-    }
-    return try LabelSet(source: path, text: String(decoding: data, as: UTF8.self))
+    let bytes: [UInt8]
+    do { bytes = try RegularFile.read(path, limit: 64 << 20) } catch { throw LabelError(source: path, reason: error.reason) }
+    return try LabelSet(source: path, text: String(decoding: bytes, as: UTF8.self))
   }
 
   init(source: String, text: String) throws {

@@ -37,6 +37,7 @@ struct ResolvedConversion {
     }
     self.format = format
     options = request.options.resolved(for: format)
+    try InputGuard.check(output: request.output, inputs: [request.checkpoint])
     checkpoint = try OpenedCheckpoint(path: request.checkpoint, allowUnused: request.allowUnused)
     let architecture = checkpoint.recognition.architecture
     do {

@@ -13,17 +13,29 @@ public struct RunResult: Sendable {
   public let outputNames: [String]
   /// Seconds per batch of each timed repetition (empty without repetitions).
   public let timings: [Double]
+  /// The smallest and largest input value when some lie outside the input contract's value
+  /// range (an image not normalised, say), nil when all are inside.
+  public let inputOutsideRange: ClosedRange<Float>?
+  /// The contract's value range.
+  public let contractRange: [Double]
 }
 
 /// Runs exports on inputs.
 public enum Runner {
   /// Loads the export at `path` and runs it on `input`, then `repeats` more times for timing.
   ///
-  /// - Parameter opening: how the export is opened (checksums, where an HDF5 file is read).
-  public static func run(export path: String, input: Tensor, threads: Int?, repeats: Int = 0,
-                         opening: OpenOptions = OpenOptions()) throws -> RunResult
+  /// - Parameters:
+  ///   - inputName: what errors about the input call it (its file).
+  ///   - opening: how the export is opened (checksums, where an HDF5 file is read).
+  /// - Throws: ``ConversionError`` naming the input when a value is NaN or infinite.
+  public static func run(export path: String, input: Tensor, inputName: String = "the input", threads: Int?,
+                         repeats: Int = 0, opening: OpenOptions = OpenOptions()) throws -> RunResult
   {
     let export = try Exports.open(path, opening)
+    let outside: ClosedRange<Float>?
+    do { outside = try export.header.input.checkValues(input.scalars) } catch let error as GraphError {
+      throw ConversionError(path: inputName, reason: error.message)
+    }
     let runner = try ExportRunner(export, compute: Compute(threads: threads))
     let outputs = try runner.run(input)
     var timings: [Double] = []
@@ -32,6 +44,7 @@ public enum Runner {
       _ = try runner.run(input)
       timings.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
-    return RunResult(outputs: outputs, outputNames: export.header.outputs.map(\.name), timings: timings)
+    return RunResult(outputs: outputs, outputNames: export.header.outputs.map(\.name), timings: timings,
+                     inputOutsideRange: outside, contractRange: export.header.input.valueRange)
   }
 }

@@ -8,7 +8,7 @@ public struct SynthesisRequest: Sendable {
   public var model: CatalogEntry
   /// Seed of the values.
   public var seed: UInt64 = 0
-  /// Head size; nil writes no head (a feature extractor).
+  /// Head size; nil writes no head (a feature extractor). At most ``Synthesizer/maxClasses``.
   public var classes: Int? = ModelCatalog.defaultClasses
   /// Spelling of ViT encoder-block names.
   public var naming: BlockNaming = .released
@@ -45,12 +45,19 @@ public struct SynthesisSummary: Encodable, Sendable {
 
 /// Writes synthetic checkpoints with the exact key names and shapes of a released model.
 public enum Synthesizer {
+  /// The largest head written: four times ImageNet-21k's, and the head kernel of the widest
+  /// model (ViT-H, 1280 wide) still under half a gigabyte.
+  public static let maxClasses = 100_000
+
   /// Writes `request` to `path`, calling `progress` with bytes done and total after each tensor.
   public static func write(
     _ request: SynthesisRequest, to path: String,
     progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
   ) throws -> SynthesisSummary {
     let start = Date()
+    if let classes = request.classes, !(1...maxClasses).contains(classes) {
+      throw ConversionError(path: path, reason: "a head of \(classes) classes is outside 1…\(maxClasses)")
+    }
     let specs = request.architecture.layout.sorted { NaturalOrder.less($0.path, $1.path) }
     let total = specs.parameterCount * request.dtype.itemSize
     let writer = try NpzWriter(path: path, compression: request.compression, replacing: request.replacing)

@@ -94,10 +94,11 @@ public enum Verifier {
                   stored: export.storedBytes(of: name)!, dtype: dtype)
     }
 
-    let image = try inputs(request, contract: header.input)
     let compute = Compute(threads: request.threads)
+    let runner = try ExportRunner(export, compute: compute)
+    let image = try inputs(request, contract: header.input, runner: runner)
     let reference = try architecture.referenceForward(image, parameters: rounded, compute: compute)
-    let produced = try ExportRunner(export, compute: compute).run(image)
+    let produced = try runner.run(image)
     let fullPrecision = dtype == .float32
       ? nil : try architecture.referenceForward(image, parameters: parameters, compute: compute)
     let tolerance = request.tolerance ?? defaultTolerance
@@ -120,16 +121,24 @@ public enum Verifier {
       seconds: Date().timeIntervalSince(start))
   }
 
-  private static func inputs(_ request: VerificationRequest, contract: InputContract) throws -> Tensor {
+  /// The inputs: the request's file (finite values of the export's shape), or a batch
+  /// generated from the seed once `runner` has checked that it fits in memory.
+  private static func inputs(_ request: VerificationRequest, contract: InputContract, runner: ExportRunner) throws
+    -> Tensor
+  {
     let (height, width) = (contract.shape[1], contract.shape[2])
     if let path = request.input {
       let (shape, values) = try NpyFile.readFloats(path: path)
       guard shape.count == 4, shape[1] == height, shape[2] == width, shape[3] == 3, shape[0] > 0 else {
         throw ConversionError(path: path, reason: "input has shape \(shape); the export takes [batch, \(height), \(width), 3]")
       }
+      do { _ = try contract.checkValues(values) } catch let error as GraphError {
+        throw ConversionError(path: path, reason: error.message)
+      }
       return Tensor(shape: shape, scalars: values)
     }
-    guard request.batch > 0 else { throw ConversionError(path: request.export, reason: "--batch must be at least 1") }
+    guard request.batch > 0 else { throw ConversionError(path: request.export, reason: "the batch must hold at least 1 image") }
+    try runner.checkMemory(batch: request.batch)
     let shape = [request.batch, height, width, 3]
     return Tensor(shape: shape, scalars: SyntheticValues(seed: request.seed).uniformInput(count: shape.reduce(1, *)))
   }

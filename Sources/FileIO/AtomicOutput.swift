@@ -1,111 +1,182 @@
+import CSupport
 import Foundation
 
-/// An output file or folder that appears under its final name only when complete.
+/// An output file or folder that appears under its final name only when complete, and never
+/// destroys what was there before unless it replaces it whole.
 ///
-/// Everything is written into a temporary sibling (`.NAME.tmp-PID-N`, same folder, so the
-/// final rename is atomic). ``commit()`` renames it into place; if the process fails, is
-/// interrupted by a signal, or the value is dropped without committing, the sibling is removed.
-/// An existing output is never touched unless `replacing` was requested.
+/// The protocol, from creation to commit:
+/// 1. The lock: an exclusive `flock` on `.NAME.lock` beside the output (``OutputLock``), held
+///    until the output is committed or abandoned, so two writers of one output never both
+///    proceed; the second is refused at once.
+/// 2. Leftovers: temporaries of processes that no longer run are removed from the folder
+///    (``StaleTemporaries``).
+/// 3. The temporary sibling `.NAME.tmp-PID-N` (same folder, so renames are atomic) is
+///    created, and everything is written into it. (It is registered with the
+///    ``TemporaryRegistry`` before the lock file is created.)
+/// 4. ``commit()``: the temporary is flushed to disk, then renamed into place in one atomic
+///    step: without replacing (an output that appeared meanwhile is never overwritten), by
+///    `rename` over an existing file, or for a folder by exchanging the two names
+///    (`renameat2` `RENAME_EXCHANGE`), after which the old output is under the temporary's
+///    name and is removed. The folder is flushed after the rename.
+///
+/// So at every instant the final name holds either the complete old output or the complete new
+/// one. If the writer fails, or the value is dropped without committing, the temporary is
+/// removed; a SIGINT, SIGTERM or SIGHUP is handled as ``TemporaryRegistry`` describes; after a
+/// `kill -9` the next run writing beside it removes what is left.
 public final class AtomicOutput {
   /// The path the output will have when committed.
   public private(set) var finalPath: String
   /// The temporary sibling being written.
   public let temporaryPath: String
+  private let folder: String
   private let isDirectory: Bool
   private let replacing: Bool
+  private let lock: OutputLock
   private var finished = false
 
-  /// Prepares a temporary sibling for `finalPath`.
+  /// Takes the output's lock and prepares a temporary sibling for `finalPath` (a folder is
+  /// created; a file is left for the caller to create at ``temporaryPath``).
   ///
   /// - Parameters:
   ///   - finalPath: where the output should end up.
   ///   - isDirectory: create a folder (a bundle) rather than a file.
   ///   - replacing: allow an existing output to be replaced (the `--force` flag).
-  /// - Throws: ``FileIOError`` when the output exists and `replacing` is false, or when the
-  ///   parent folder cannot be written.
+  /// - Throws: ``FileIOError`` when the output exists and `replacing` is false, exists as the
+  ///   other kind or as a symbolic link, is being written by another process, or when its
+  ///   folder cannot be written; ``Interrupted`` after a signal.
   public init(finalPath: String, isDirectory: Bool, replacing: Bool) throws {
     let url = URL(fileURLWithPath: finalPath).standardizedFileURL
     self.finalPath = url.path
     self.isDirectory = isDirectory
     self.replacing = replacing
-    let parent = url.deletingLastPathComponent().path
-    var parentIsDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: parent, isDirectory: &parentIsDirectory),
-      parentIsDirectory.boolValue
+    folder = url.deletingLastPathComponent().path
+    var folderIsDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: folder, isDirectory: &folderIsDirectory), folderIsDirectory.boolValue
     else {
-      throw FileIOError(path: finalPath, reason: "the folder \(parent) does not exist")
+      throw FileIOError(path: finalPath, reason: "the folder \(folder) does not exist")
     }
-    var existingIsDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: self.finalPath, isDirectory: &existingIsDirectory) {
-      guard replacing else {
-        throw FileIOError(path: finalPath, reason: "already exists; pass --force to replace it")
+    let stem = SiblingNames.stem(url.lastPathComponent)
+    temporaryPath = folder + "/" + SiblingNames.temporary(stem: stem, pid: getpid(),
+                                                          serial: TemporaryRegistry.shared.nextSerial())
+    // Registered before anything is created (the lock file first), so that an interrupt from
+    // here on waits for this thread to remove what it made.
+    try TemporaryRegistry.shared.register(temporaryPath)
+    do {
+      guard let lock = try OutputLock.acquire(folder: folder, stem: stem, output: finalPath) else {
+        throw FileIOError(path: finalPath, reason: "another process is writing it")
       }
-      if existingIsDirectory.boolValue != isDirectory {
-        let what = existingIsDirectory.boolValue ? "a folder" : "a file"
-        throw FileIOError(path: finalPath, reason: "already exists as \(what); remove it first")
-      }
+      self.lock = lock
+    } catch {
+      TemporaryRegistry.shared.unregister(temporaryPath)
+      throw error
     }
-    temporaryPath = parent + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(TemporaryRegistry.shared.nextSerial())"
-    if isDirectory {
-      guard mkdir(temporaryPath, 0o755) == 0 else { throw FileIOError.system(finalPath, "cannot create a folder beside it") }
+    do {
+      try checkExisting()
+      StaleTemporaries.remove(in: folder, holding: stem)
+      if isDirectory, mkdir(temporaryPath, 0o755) != 0 { throw FileIOError.system(finalPath, "cannot create a folder beside it") }
+    } catch {
+      abandon()
+      throw error
     }
-    TemporaryRegistry.shared.register(temporaryPath)
   }
 
-  deinit { if !finished { abandon() } }
+  deinit { abandon() }
 
   /// Path of a file inside the temporary folder (directory outputs only).
   public func temporaryPath(of name: String) -> String { temporaryPath + "/" + name }
 
-  /// Moves the finished output into place under another name in the same folder (a name that
-  /// depends on what was written, such as a data file named by its content's hash).
+  /// Refuses an existing output unless it may be replaced, and one of the other kind.
+  private func checkExisting() throws(FileIOError) {
+    var info = stat()
+    guard lstat(finalPath, &info) == 0 else { return }
+    let kind = info.st_mode & S_IFMT
+    guard kind != S_IFLNK else {
+      throw FileIOError(path: finalPath, reason: "is a symbolic link; remove it, or name the path it leads to")
+    }
+    guard replacing else { throw FileIOError(path: finalPath, reason: "already exists; pass --force to replace it") }
+    if (kind == S_IFDIR) != isDirectory {
+      throw FileIOError(path: finalPath, reason: "already exists as \(kind == S_IFDIR ? "a folder" : "a file"); remove it first")
+    }
+  }
+
+  /// Moves the finished output into place under another name in the same folder (one that
+  /// depends on what was written, such as a data file named by its content's hash). The lock
+  /// stays the one taken for the name given at creation.
   public func commit(as name: String) throws {
     precondition(!name.contains("/"), "commit(as:) takes a name in the same folder")
-    finalPath = (finalPath as NSString).deletingLastPathComponent + "/" + name
+    finalPath = folder + "/" + name
     try commit()
   }
 
-  /// Moves the finished output into place, replacing an existing one when allowed.
+  /// Moves the finished output into place, replacing an existing one when allowed (see the
+  /// protocol above). An interrupt that arrives during the commit takes effect after it.
+  ///
+  /// - Throws: ``Interrupted`` when a signal arrived before the commit began (the output is
+  ///   then abandoned by its owner); ``FileIOError`` when the output cannot be synced or moved
+  ///   (an existing output is then untouched).
   public func commit() throws {
     precondition(!finished, "output committed twice")
-    if isDirectory, let dir = opendir(temporaryPath) {
-      fsync(dirfd(dir))
-      closedir(dir)
-    }
-    var displaced: String?
-    if FileManager.default.fileExists(atPath: finalPath) {
-      guard replacing else { throw FileIOError(path: finalPath, reason: "already exists; pass --force to replace it") }
+    try Interruption.check()
+    guard Self.synchronize(temporaryPath) else { throw FileIOError.system(finalPath, "cannot sync the output to disk") }
+    var info = stat()
+    var displacedOld = false
+    if lstat(finalPath, &info) == 0 {
+      guard replacing else { throw FileIOError(path: finalPath, reason: "appeared while it was being written; pass --force to replace it") }
       if isDirectory {
-        // A non-empty folder cannot be renamed over: move the old one aside first.
-        let aside = temporaryPath + ".old"
-        guard rename(finalPath, aside) == 0 else { throw FileIOError.system(finalPath, "cannot move the existing output aside") }
-        displaced = aside
-        TemporaryRegistry.shared.register(aside)
+        guard csupport_rename_exchange(temporaryPath, finalPath) == 0 else {
+          let atomic = errno == EINVAL || errno == ENOSYS || errno == ENOTSUP ? " (this file system cannot exchange "
+            + "two folders atomically: remove the old output first)" : ""
+          throw FileIOError.system(finalPath, "cannot replace the existing output\(atomic)")
+        }
+        displacedOld = true
+      } else {
+        guard rename(temporaryPath, finalPath) == 0 else { throw FileIOError.system(finalPath, "cannot move the output into place") }
       }
-    }
-    guard rename(temporaryPath, finalPath) == 0 else {
-      let failure = FileIOError.system(finalPath, "cannot move the output into place")
-      if let displaced { rename(displaced, finalPath) }
-      throw failure
+    } else {
+      try moveIntoPlaceWithoutReplacing()
     }
     finished = true
+    _ = Self.synchronize(folder)
+    if displacedOld { try? FileManager.default.removeItem(atPath: temporaryPath) }
+    lock.release()
     TemporaryRegistry.shared.unregister(temporaryPath)
-    if let displaced {
-      try? FileManager.default.removeItem(atPath: displaced)
-      TemporaryRegistry.shared.unregister(displaced)
+  }
+
+  /// Renames the temporary to the final name, failing if something appeared there.
+  private func moveIntoPlaceWithoutReplacing() throws(FileIOError) {
+    if csupport_rename_noreplace(temporaryPath, finalPath) == 0 { return }
+    if errno == EEXIST || errno == ENOTEMPTY {
+      throw FileIOError(path: finalPath, reason: "appeared while it was being written; pass --force to replace it")
     }
-    let parent = (finalPath as NSString).deletingLastPathComponent
-    let parentFD = open(parent, O_RDONLY | O_DIRECTORY)
-    if parentFD >= 0 {
-      fsync(parentFD)
-      close(parentFD)
+    guard errno == EINVAL || errno == ENOSYS else { throw FileIOError.system(finalPath, "cannot move the output into place") }
+    // The file system lacks the flag. A file: a hard link is created only where nothing is; a
+    // folder: rename(2) never replaces a folder that holds anything.
+    if isDirectory {
+      guard rename(temporaryPath, finalPath) == 0 else { throw FileIOError.system(finalPath, "cannot move the output into place") }
+    } else {
+      guard link(temporaryPath, finalPath) == 0 else { throw FileIOError.system(finalPath, "cannot move the output into place") }
+      unlink(temporaryPath)
     }
   }
 
-  /// Removes the temporary output; the final path is left as it was.
+  /// `fsync` of a file or folder by path; false with `errno` set when it fails.
+  private static func synchronize(_ path: String) -> Bool {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { return false }
+    let synced = fsync(descriptor) == 0
+    let error = errno
+    close(descriptor)
+    errno = error
+    return synced
+  }
+
+  /// Removes the temporary output and releases the lock; the final path is left as it was.
+  /// Does nothing after a commit.
   public func abandon() {
+    guard !finished else { return }
     finished = true
     try? FileManager.default.removeItem(atPath: temporaryPath)
+    lock.release()
     TemporaryRegistry.shared.unregister(temporaryPath)
   }
 }

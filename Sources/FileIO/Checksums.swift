@@ -17,8 +17,7 @@ public struct SHA256Stream {
   /// SHA-256 of a whole file, read in 4 MiB chunks (with `read(2)`: Foundation's `FileHandle`
   /// reads in 4 KB pieces, tens of thousands of system calls for a checkpoint).
   public static func file(_ path: String) throws -> String {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw FileIOError.system(path, "cannot open for hashing") }
+    let (fd, _) = try RegularFile.open(path)
     defer { close(fd) }
     let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 64)
     defer { chunk.deallocate() }

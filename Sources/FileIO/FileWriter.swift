@@ -8,9 +8,15 @@ private let systemWrite = Darwin.write
 
 /// A buffered, append-only writer to a new file, which can also patch bytes it already wrote
 /// (zip local headers carry a CRC that is known only after the data).
+///
+/// Every write first checks for an interrupt (``Interruption/check()``), so a signal stops a
+/// long output within one buffer's worth of work.
 public final class FileWriter {
   /// The file being written.
   public let path: String
+  /// The name errors give it: the file's place in the finished output rather than its
+  /// temporary path.
+  private let reportedPath: String
   private let fd: Int32
   private var buffer: [UInt8] = []
   private let bufferLimit = 1 << 20
@@ -18,10 +24,15 @@ public final class FileWriter {
   public private(set) var offset: Int = 0
 
   /// Creates `path`, which must not exist yet.
-  public init(creating path: String) throws {
+  ///
+  /// - Parameter reportedPath: the path errors name (default: `path`), such as where the
+  ///   file will be once its output is committed.
+  public init(creating path: String, reportingAs reportedPath: String? = nil) throws {
     self.path = path
+    self.reportedPath = reportedPath ?? path
+    try Interruption.check()
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw FileIOError.system(path, "cannot create file") }
+    guard fd >= 0 else { throw FileIOError.system(self.reportedPath, "cannot create file") }
     buffer.reserveCapacity(bufferLimit)
   }
 
@@ -29,6 +40,7 @@ public final class FileWriter {
 
   /// Appends bytes.
   public func write(_ bytes: UnsafeRawBufferPointer) throws {
+    try Interruption.check()
     guard bytes.count > 0 else { return }
     offset += bytes.count
     if buffer.count + bytes.count <= bufferLimit {
@@ -52,7 +64,7 @@ public final class FileWriter {
   public func patch(_ bytes: [UInt8], at position: Int) throws {
     try flush()
     let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(position)) }
-    guard written == bytes.count else { throw FileIOError.system(path, "cannot write") }
+    guard written == bytes.count else { throw FileIOError.system(reportedPath, "cannot write") }
   }
 
   /// Writes out buffered bytes.
@@ -65,7 +77,7 @@ public final class FileWriter {
   /// Flushes and asks the kernel to put the data on disk.
   public func synchronize() throws {
     try flush()
-    guard fsync(fd) == 0 else { throw FileIOError.system(path, "cannot sync") }
+    guard fsync(fd) == 0 else { throw FileIOError.system(reportedPath, "cannot sync") }
   }
 
   private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
@@ -74,7 +86,7 @@ public final class FileWriter {
       let n = systemWrite(fd, bytes.baseAddress! + done, bytes.count - done)
       if n < 0 {
         if errno == EINTR { continue }
-        throw FileIOError.system(path, "cannot write")
+        throw FileIOError.system(reportedPath, "cannot write")
       }
       done += n
     }

@@ -1,29 +1,46 @@
-import Dispatch
+import CSupport
 import Foundation
 
-/// The temporary outputs of this process, removed if a signal ends it early.
+/// The temporary outputs this process is writing, and what SIGINT, SIGTERM and SIGHUP do while
+/// there are any.
 ///
-/// Signal handling runs on a dispatch queue (not in signal context), so it may remove
-/// folders; it then exits with the conventional status 128 + signal number.
+/// The signal handler (`csupport_record_interrupts`, in C) only records the signal. A watcher
+/// thread wakes up on it: with no output being written it ends the process at once, with
+/// status 128 + signal. Otherwise it leaves the outputs to the thread writing them, which
+/// notices at its next ``Interruption/check()``, unwinds, and removes its temporaries itself;
+/// the process ends as soon as the last one is unregistered. So nothing is ever removed while it
+/// is being written or committed, and a commit under way always completes. A second signal ends
+/// the process at once; what that leaves behind is removed by the next run writing beside it
+/// (``StaleTemporaries``).
 final class TemporaryRegistry: @unchecked Sendable {
   static let shared = TemporaryRegistry()
 
   private let lock = NSLock()
   private var paths: Set<String> = []
   private var serial = 0
-  private var sources: [DispatchSourceSignal] = []
+  private var signals = 0
 
   private init() {
-    for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
-      signal(signalNumber, SIG_IGN)
-      let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-      source.setEventHandler { [unowned self] in
-        self.removeAll()
-        _exit(128 + signalNumber)
+    var descriptors: [Int32] = [-1, -1]
+    guard pipe(&descriptors) == 0 else { return }  // then the signals keep their default action
+    for descriptor in descriptors { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+    _ = fcntl(descriptors[1], F_SETFL, O_NONBLOCK)
+    let reader = descriptors[0]
+    Thread.detachNewThread { [self] in
+      var byte: UInt8 = 0
+      while true {
+        let count = read(reader, &byte, 1)
+        if count == 1 { received() } else if count < 0, errno == EINTR { continue } else { return }
       }
-      source.resume()
-      sources.append(source)
     }
+    _ = csupport_record_interrupts(descriptors[1])
+  }
+
+  /// The temporaries registered now (for tests).
+  var pending: Set<String> {
+    lock.lock()
+    defer { lock.unlock() }
+    return paths
   }
 
   func nextSerial() -> Int {
@@ -33,23 +50,33 @@ final class TemporaryRegistry: @unchecked Sendable {
     return serial
   }
 
-  func register(_ path: String) {
+  /// Records a temporary before it is created, so that an interrupt waits for its owner to
+  /// remove it.
+  ///
+  /// - Throws: ``Interrupted`` when a signal has already arrived (nothing should be created).
+  func register(_ path: String) throws(Interrupted) {
     lock.lock()
+    defer { lock.unlock() }
+    try Interruption.check()
     paths.insert(path)
-    lock.unlock()
   }
 
+  /// Forgets a temporary that was committed or removed; after an interrupt, the last one ends
+  /// the process.
   func unregister(_ path: String) {
     lock.lock()
+    defer { lock.unlock() }
     paths.remove(path)
-    lock.unlock()
+    let signal = csupport_interrupt_signal()
+    if paths.isEmpty, signal != 0 { _exit(128 + signal) }
   }
 
-  private func removeAll() {
+  /// On the watcher thread, once per signal. The lock is held through `_exit`, so no
+  /// temporary can be registered (and then created) after the decision to end the process.
+  private func received() {
     lock.lock()
-    let pending = paths
-    paths.removeAll()
+    signals += 1
+    if paths.isEmpty || signals > 1 { _exit(128 + csupport_interrupt_signal()) }
     lock.unlock()
-    for path in pending { try? FileManager.default.removeItem(atPath: path) }
   }
 }

@@ -2,12 +2,17 @@ import LayerAttributes
 
 extension ExportHeader {
   /// Checks what an export header must hold whatever the graph: an image input
-  /// `[-1, height, width, 3]`, at least one output, and an element type an export may store.
+  /// `[-1, height, width, 3]` of at most ``InputContract/maxSide`` pixels a side, at least one
+  /// output, an element type an export may store, and weights of at most
+  /// ``maxTensorElements`` elements.
   ///
   /// - Throws: ``GraphError`` naming the first problem.
   public func validate() throws {
     guard input.shape.count == 4, input.shape[0] == -1, input.shape[3] == 3, input.shape[1] > 0, input.shape[2] > 0 else {
       throw GraphError("input shape \(input.shape) is not [-1, height, width, 3]")
+    }
+    guard input.shape[1] <= InputContract.maxSide, input.shape[2] <= InputContract.maxSide else {
+      throw GraphError("input shape \(input.shape) is larger than \(InputContract.maxSide) pixels a side")
     }
     guard !outputs.isEmpty else { throw GraphError("the graph has no outputs") }
     guard weights.itemSize != nil else {
@@ -40,7 +45,9 @@ extension GraphDocument {
   /// Checks that the graph is well formed and consistent with its header: format version,
   /// unique names, inputs defined before use, weight roles and references, every weight used,
   /// and, by shape inference from the input contract, every recorded output shape and every
-  /// weight shape.
+  /// weight shape. Every size is bounded (see ``ExportHeader/validate()``; no node computes
+  /// more than ``ExportHeader/maxTensorElements`` elements per image), so no arithmetic on the
+  /// shapes of a validated graph can overflow.
   ///
   /// - Throws: ``GraphError`` naming the first problem.
   public func validate() throws {
@@ -82,6 +89,9 @@ extension GraphDocument {
         used.insert(tensor)
       }
       let shape = try ShapeInference.output(of: node, inputs: inputShapes, weights: weightShapes)
+      guard let count = ExportHeader.elementCount(Array(shape.dropFirst())), count <= ExportHeader.maxTensorElements else {
+        throw GraphError("node '\(node.name)' computes \(shape), more than \(ExportHeader.maxTensorElements) elements per image")
+      }
       guard shape == node.outputShape else {
         throw GraphError("node '\(node.name)' records output shape \(node.outputShape) but computes \(shape)")
       }
@@ -117,6 +127,9 @@ enum ShapeInference {
       guard conv.strides.count == 2, conv.strides[0] == conv.strides[1], conv.strides[0] > 0 else {
         throw fail("strides must be two equal positive numbers")
       }
+      guard (kernel[0...1] + conv.strides).allSatisfy({ $0 <= InputContract.maxSide }) else {
+        throw fail("kernel \(kernel) or strides \(conv.strides) exceed \(InputContract.maxSide)")
+      }
       if let bias = weights["bias"], bias != [kernel[3]] { throw fail("bias \(bias) does not match \(kernel[3]) outputs") }
       let rows = conv.padding.window(input: x[1], kernel: kernel[0], stride: conv.strides[0]).output
       let cols = conv.padding.window(input: x[2], kernel: kernel[1], stride: conv.strides[1]).output
@@ -126,7 +139,8 @@ enum ShapeInference {
       guard shape.first == -1, shape.dropFirst().allSatisfy({ $0 > 0 }) else {
         throw fail("shape must be [-1, positive dimensions…]")
       }
-      guard shape.dropFirst().reduce(1, *) == x.dropFirst().reduce(1, *) else {
+      guard let count = ExportHeader.elementCount(Array(shape.dropFirst())), count == ExportHeader.elementCount(Array(x.dropFirst()))
+      else {
         throw fail("cannot reshape \(x) to \(shape)")
       }
       return shape
@@ -185,8 +199,8 @@ enum ShapeInference {
       return x
     case .maxPool2D(let window, let strides, let padding):
       guard x.count == 4, window.count == 2, window[0] == window[1], strides.count == 2, strides[0] == strides[1],
-        window[0] > 0, strides[0] > 0
-      else { throw fail("window and strides must be square and positive") }
+        window[0] > 0, strides[0] > 0, window[0] <= InputContract.maxSide, strides[0] <= InputContract.maxSide
+      else { throw fail("window and strides must be square, positive and at most \(InputContract.maxSide)") }
       let rows = padding.window(input: x[1], kernel: window[0], stride: strides[0]).output
       let cols = padding.window(input: x[2], kernel: window[1], stride: strides[1]).output
       guard rows > 0, cols > 0 else { throw fail("input \(x) is smaller than the window") }

@@ -13,6 +13,9 @@ public struct InputContract: Codable, Equatable, Sendable {
   /// The evaluation preprocessing of the original models.
   public var preprocessing: Preprocessing
 
+  /// The largest side an input image may have, in pixels (exports and the inputs they accept).
+  public static let maxSide = 4096
+
   /// The contract of every original model: RGB resized to `height × width`, scaled to [-1, 1].
   public static func image(height: Int, width: Int) -> InputContract {
     InputContract(name: "image", layout: "NHWC", shape: [-1, height, width, 3], dtype: "float32",
@@ -58,5 +61,32 @@ public struct Resize: Codable, Equatable, Sendable {
 
   enum CodingKeys: String, CodingKey {
     case height, width, method, halfPixelCenters = "half_pixel_centers", antialias
+  }
+}
+
+extension InputContract {
+  /// Checks input values against the contract: every value must be finite (a NaN or an
+  /// infinity is refused); values outside ``valueRange`` are reported, the classic sign of an
+  /// image that was not normalised (0…255 pixels given to a model that takes [-1, 1]).
+  ///
+  /// - Returns: the smallest and largest value when some lie outside the range, nil when all
+  ///   are inside.
+  /// - Throws: ``GraphError`` counting the values that are not finite.
+  public func checkValues(_ values: [Float]) throws -> ClosedRange<Float>? {
+    var smallest = Float.infinity
+    var largest = -Float.infinity
+    var nonFinite = 0
+    for value in values {
+      if !value.isFinite { nonFinite += 1; continue }
+      smallest = min(smallest, value)
+      largest = max(largest, value)
+    }
+    guard nonFinite == 0 else {
+      throw GraphError("the input holds \(nonFinite) NaN or infinite value\(nonFinite == 1 ? "" : "s") of \(values.count)")
+    }
+    guard !values.isEmpty, valueRange.count == 2,
+      Double(smallest) < valueRange[0] || Double(largest) > valueRange[1]
+    else { return nil }
+    return smallest...largest
   }
 }

@@ -1,4 +1,5 @@
 import CImageDecode
+import FileIO
 import Foundation
 
 /// Reads JPEG and PNG files to 8-bit RGB, as TensorFlow's `decode_jpeg` and `decode_png`
@@ -12,14 +13,11 @@ public enum ImageDecoder {
 
   /// Decodes the image file at `path`.
   public static func decode(path: String) throws -> RGBImage {
-    guard let handle = FileHandle(forReadingAtPath: path) else {
-      let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
-      throw ImageError(path: path, reason: reason)
+    let bytes: [UInt8]
+    do { bytes = try RegularFile.read(path, limit: maxFileBytes) } catch {
+      throw ImageError(path: path, reason: error.reason.hasPrefix("has ") ? "is larger than 512 MiB" : error.reason)
     }
-    defer { try? handle.close() }
-    let data = (try? handle.read(upToCount: maxFileBytes + 1)) ?? Data()
-    guard data.count <= maxFileBytes else { throw ImageError(path: path, reason: "is larger than 512 MiB") }
-    return try decode(Array(data), path: path)
+    return try decode(bytes, path: path)
   }
 
   /// Decodes an image held in memory; `path` names it in errors.

@@ -13,9 +13,11 @@ public struct OutputComparison: Encodable, Sendable {
   public let relativeMaxDiff: Double
   /// Smallest cosine similarity over the samples of the batch.
   public let cosineSimilarity: Double
-  /// Fraction of samples whose top class agrees (class outputs only).
+  /// Fraction of samples whose top class agrees (class outputs only): the export's first class
+  /// is one of the original's, ties included.
   public let top1Agreement: Double?
-  /// Mean fraction of the original top-5 classes found in the export's top 5 (class outputs only).
+  /// Mean fraction of the original top-5 classes found in the export's top 5 (class outputs
+  /// only), counting classes tied with the fifth on either side.
   public let top5Overlap: Double?
   /// For a float16 or bfloat16 export: how far its output is from the original computed with
   /// the full-precision weights, relative to that output's largest magnitude (what the narrower
@@ -30,6 +32,11 @@ public struct OutputComparison: Encodable, Sendable {
   /// class outputs each row of the last axis is one (one per token for an unpooled head).
   /// `fullPrecisionReference` is the original's output with full-precision weights when the
   /// export stores narrower ones.
+  ///
+  /// Special values: a NaN on either side fails; an infinity agrees only with the same infinity
+  /// (any other difference involving one is infinite), and the scale of `rtol`, like every
+  /// magnitude here, is taken over finite values only, so an infinite output cannot widen the
+  /// tolerance. Tied classes count as agreeing (see ``top1Agreement`` and ``top5Overlap``).
   public static func compare(name: String, reference: Tensor, candidate: Tensor, tolerance: Tolerance,
                              classes: Bool, fullPrecisionReference: Tensor? = nil) -> OutputComparison {
     precondition(reference.shape == candidate.shape, "\(name): shapes \(reference.shape) and \(candidate.shape) differ")
@@ -44,21 +51,24 @@ public struct OutputComparison: Encodable, Sendable {
       let r = reference.scalars[(s * width)..<((s + 1) * width)].map(Double.init)
       let c = candidate.scalars[(s * width)..<((s + 1) * width)].map(Double.init)
       var dot = 0.0, rr = 0.0, cc = 0.0
+      var disagreesNonFinitely = false
       for i in 0..<width {
-        maxDiff = max(maxDiff, abs(r[i] - c[i]).isNaN ? .infinity : abs(r[i] - c[i]))
+        let bothFinite = r[i].isFinite && c[i].isFinite
+        let difference = r[i] == c[i] ? 0 : bothFinite ? abs(r[i] - c[i]) : .infinity
+        maxDiff = max(maxDiff, difference)
+        if difference == .infinity { disagreesNonFinitely = true }
+        guard bothFinite else { continue }
         maxRef = max(maxRef, abs(r[i]))
         dot += r[i] * c[i]
         rr += r[i] * r[i]
         cc += c[i] * c[i]
       }
       let cosine = rr == 0 && cc == 0 ? 1 : dot / (rr.squareRoot() * cc.squareRoot())
-      worstCosine = min(worstCosine, cosine.isNaN ? -1 : cosine)
+      worstCosine = min(worstCosine, cosine.isNaN || disagreesNonFinitely ? -1 : cosine)
       if classes {
         let k = min(5, width)
-        let topR = top(r, k)
-        let topC = top(c, k)
-        if topR.first == topC.first { agree += 1 }
-        overlap += Double(Set(topR).intersection(topC).count) / Double(k)
+        if !top(r, 1).isDisjoint(with: top(c, 1)) { agree += 1 }
+        overlap += Double(min(k, top(r, k).intersection(top(c, k)).count)) / Double(k)
       }
     }
     let allowed = tolerance.bound(scale: maxRef)
@@ -75,8 +85,12 @@ public struct OutputComparison: Encodable, Sendable {
       allowedMaxAbsDiff: allowed, passed: maxDiff <= allowed)
   }
 
-  /// Indices of the `k` largest values, largest first (ties by lower index).
-  private static func top(_ values: [Double], _ k: Int) -> [Int] {
-    Array(values.indices.sorted { values[$0] != values[$1] ? values[$0] > values[$1] : $0 < $1 }.prefix(k))
+  /// The classes among the `k` largest values, with every class tied with the `k`-th (so
+  /// possibly more than `k`); NaNs are never among them.
+  private static func top(_ values: [Double], _ k: Int) -> Set<Int> {
+    let ordered = values.filter { !$0.isNaN }.sorted(by: >)
+    guard ordered.count >= k, k > 0 else { return Set(values.indices.filter { !values[$0].isNaN }) }
+    let threshold = ordered[k - 1]
+    return Set(values.indices.filter { values[$0] >= threshold })
   }
 }

@@ -1,3 +1,4 @@
+import Graph
 import Kernels
 
 /// A model compiled for running: steps in order over named values, from one input to named
@@ -14,16 +15,19 @@ public struct ExecutionPlan: Sendable {
   public let outputs: [(name: String, value: String)]
   /// Values known before the run (constants the steps read by name).
   public let constants: [String: Tensor]
+  /// What a run takes in memory, when known: a batch that would not fit is refused.
+  public let memory: MemoryEstimate?
   /// Index of the last step that reads each value (outputs: past the end).
   let lastUse: [String: Int]
 
   public init(steps: [Step], input: String, inputShape: [Int], outputs: [(name: String, value: String)],
-              constants: [String: Tensor] = [:]) {
+              constants: [String: Tensor] = [:], memory: MemoryEstimate? = nil) {
     self.steps = steps
     self.input = input
     self.inputShape = inputShape
     self.outputs = outputs
     self.constants = constants
+    self.memory = memory
     var lastUse: [String: Int] = [:]
     for (index, step) in steps.enumerated() { for name in step.inputs { lastUse[name] = index } }
     for output in outputs { lastUse[output.value] = steps.count }

@@ -30,6 +30,14 @@ public final class ExportRunner {
     }
   }
 
+  /// Refuses, before anything is allocated, a batch whose run would not fit in memory (a
+  /// ``GraphError`` naming the export).
+  public func checkMemory(batch: Int) throws {
+    do { try executor.checkMemory(batch: batch) } catch let error as GraphError {
+      throw GraphError("\(export.path): \(error.message)")
+    }
+  }
+
   /// Every output of the model on `input`; an input it cannot take is a ``GraphError`` that
   /// names the export.
   public func run(_ input: Tensor) throws -> [String: Tensor] {

@@ -159,7 +159,7 @@ extension ExecutionPlan {
       }
     }
     self.init(steps: steps, input: input.name, inputShape: input.shape,
-              outputs: graphOutputs.map { ($0.name, $0.node) })
+              outputs: graphOutputs.map { ($0.name, $0.node) }, memory: graph.memoryEstimate)
   }
 
   /// The query, key and value kernels side by side as one (D, 3·h·d) matrix, and their biases.

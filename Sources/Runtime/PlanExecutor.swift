@@ -1,3 +1,4 @@
+import Foundation
 import Graph
 import Kernels
 
@@ -33,12 +34,14 @@ public final class PlanExecutor: Sendable {
 
   /// Runs the plan on an NHWC batch and returns every output by name.
   ///
-  /// - Throws: ``GraphError`` if the input does not have the contract's shape.
+  /// - Throws: ``GraphError`` if the input does not have the contract's shape, or the batch
+  ///   would not fit in memory (``checkMemory(batch:)``).
   public func run(_ input: Tensor) throws -> [String: Tensor] {
     let expected = plan.inputShape
     guard input.rank == 4, input.shape[0] > 0, Array(input.shape.dropFirst()) == Array(expected.dropFirst()) else {
       throw GraphError("input has shape \(input.shape); the graph takes [batch, \(expected[1]), \(expected[2]), \(expected[3])]")
     }
+    try checkMemory(batch: input.shape[0])
     var values = plan.constants
     values[plan.input] = input
     for (index, step) in plan.steps.enumerated() {
@@ -49,5 +52,20 @@ public final class PlanExecutor: Sendable {
     var outputs: [String: Tensor] = [:]
     for output in plan.outputs { outputs[output.name] = values[output.value] }
     return outputs
+  }
+
+  /// Refuses a batch whose run would take more than the ``MemoryBudget`` (when the plan knows
+  /// what a run takes), before anything is allocated for it.
+  ///
+  /// - Throws: ``GraphError`` saying how much the batch needs.
+  public func checkMemory(batch: Int) throws {
+    guard let memory = plan.memory else { return }
+    // Work runs on at most one thread per core, whatever `threads` allows.
+    let needed = memory.bytes(batch: batch, threads: min(compute.threads, ProcessInfo.processInfo.activeProcessorCount))
+    guard let needed, needed <= MemoryBudget.bytes else {
+      let amount = needed.map { "about " + MemoryBudget.gibibytes($0) } ?? "more memory than can be counted"
+      throw GraphError("a batch of \(batch) needs \(amount) to run, more than the \(MemoryBudget.gibibytes(MemoryBudget.bytes)) "
+                       + "allowed (half this machine's memory): use a smaller batch or input size")
+    }
   }
 }

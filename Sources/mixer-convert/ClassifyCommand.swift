@@ -1,6 +1,7 @@
 import ArgumentParser
 import Checkpoint
 import Classification
+import FileIO
 import Formats
 import Foundation
 
@@ -60,7 +61,9 @@ struct Classify: ParsableCommand {
   func run() throws {
     let export = PathArgument.normalized(self.export)
     try CheckpointInsteadOfExport.refuse(export, command: "classify")
-    var request = ClassificationRequest(export: export, images: images.map(PathArgument.normalized))
+    let images = self.images.map(PathArgument.normalized)
+    if let output { try InputGuard.check(output: output, inputs: [export] + images) }
+    var request = ClassificationRequest(export: export, images: images)
     request.top = top
     request.labels = labels
     request.threads = running.threads

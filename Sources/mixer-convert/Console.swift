@@ -5,9 +5,31 @@ enum Console {
   /// Whether standard error is a terminal (progress bars are drawn only then).
   static let standardErrorIsTerminal = isatty(STDERR_FILENO) != 0
 
-  /// Prints an error line: `mixer-convert: error: …`.
+  /// Prints an error line: `mixer-convert: error: …`, on one line whatever the message holds.
   static func error(_ message: String) {
-    standardError("mixer-convert: error: \(message)")
+    standardError("mixer-convert: error: \(oneLine(message))")
+  }
+
+  /// Prints a warning line: `mixer-convert: warning: …`.
+  static func warning(_ message: String) {
+    standardError("mixer-convert: warning: \(oneLine(message))")
+  }
+
+  /// `text` with its control characters escaped (`\n`, `\t`, `\u{1b}`): a file name holding a
+  /// newline or a terminal escape cannot split a message or act on the terminal.
+  static func oneLine(_ text: String) -> String {
+    var escaped = ""
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "\n": escaped += "\\n"
+      case "\r": escaped += "\\r"
+      case "\t": escaped += "\\t"
+      case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value):
+        escaped += "\\u{" + String(scalar.value, radix: 16) + "}"
+      default: escaped.unicodeScalars.append(scalar)
+      }
+    }
+    return escaped
   }
 
   /// Prints a line to standard error.

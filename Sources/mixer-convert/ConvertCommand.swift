@@ -19,7 +19,8 @@ struct Convert: ParsableCommand {
       onnx) writes an ONNX model (opset 21, standard operators, the original numerics) that \
       ONNX Runtime, OpenVINO and other ONNX consumers load (formats/onnx-layout.md); weights \
       over 2 GiB go to a data file beside it. Output is written to a temporary sibling of OUT \
-      and renamed into place at the end: a failure or an interrupt leaves nothing.
+      and moved into place in one atomic step at the end: OUT is always the complete old or \
+      the complete new output, and a failure or an interrupt leaves nothing else.
 
       Examples:
         mixer-convert Mixer-B_16.npz mixer-b16/

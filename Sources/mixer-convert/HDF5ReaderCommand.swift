@@ -26,7 +26,6 @@ struct HDF5ReaderCommand: ParsableCommand {
   var noChecksum = false
 
   func run() throws {
-    let export = try LoadedHDF5(path: path, checksums: !noChecksum)
-    try HDF5Transfer.send(export, to: STDOUT_FILENO)
+    try HDF5Transfer.serve(path, checksums: !noChecksum, to: STDOUT_FILENO)
   }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CSupport
+import FileIO
 import Foundation
 
 /// The `mixer-convert` command.
@@ -35,6 +36,7 @@ struct MixerConvert: ParsableCommand {
     // long-lived allocations pin them: an HDF5 conversion of ViT-B/16 peaked at 200 MiB that
     // way. A fixed 1 MiB threshold returns them to the system (52 MiB).
     csupport_fix_mmap_threshold(1 << 20)
+    refuseInvalidUTF8Arguments()
     var command: ParsableCommand
     do {
       command = try parseAsRoot()
@@ -52,6 +54,8 @@ struct MixerConvert: ParsableCommand {
       fail(failure.message, status: failure.status)
     } catch let exit as ExitCode {
       Foundation.exit(exit.rawValue)
+    } catch let interrupted as Interrupted {
+      Foundation.exit(interrupted.exitStatus)
     } catch where exitCode(for: error) == .success {
       // `--help` parses into a help command whose run() "fails" successfully.
       print(fullMessage(for: error))
@@ -88,6 +92,22 @@ enum UsageErrorText {
       return "\(option) \(arguments[index + 1]): negative values are not accepted"
     }
     return message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+  }
+}
+
+extension MixerConvert {
+  /// Exits with status 2 when an argument is not valid UTF-8. Swift would read it with
+  /// replacement characters, so two different file names could become the same path; the
+  /// paths mixer-convert writes and records are UTF-8.
+  static func refuseInvalidUTF8Arguments() {
+    for index in 1..<Int(CommandLine.argc) {
+      guard let pointer = CommandLine.unsafeArgv[index], String(validatingCString: pointer) == nil else { continue }
+      let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self),
+                                      count: strlen(pointer))
+      let shown = bytes.map { $0 < 0x80 ? String(UnicodeScalar($0)) : String(format: "\\x%02x", $0) }.joined()
+      Console.error("argument \(index) (\(shown)) is not valid UTF-8: mixer-convert takes UTF-8 paths")
+      Foundation.exit(2)
+    }
   }
 }
 

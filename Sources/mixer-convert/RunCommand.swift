@@ -1,6 +1,7 @@
 import ArgumentParser
 import Checkpoint
 import Conversion
+import FileIO
 import Formats
 import Foundation
 import Kernels
@@ -34,7 +35,7 @@ struct Run: ParsableCommand {
   @Option(help: "Which output to write (default: the primary one, e.g. logits).")
   var outputName: String?
 
-  @Option(help: "Run the batch this many more times and report the latency.")
+  @Option(help: "Run the batch this many more times and report the latency (at most 100000).")
   var `repeat` = 0
 
   @Flag(help: "Replace the output file if it exists.")
@@ -47,19 +48,26 @@ struct Run: ParsableCommand {
   var reporting: ReportArguments
 
   func validate() throws {
-    if `repeat` < 0 { throw ValidationError("--repeat must be 0 or more") }
+    guard (0...100_000).contains(`repeat`) else { throw ValidationError("--repeat must be from 0 to 100000") }
   }
 
   func run() throws {
     let export = PathArgument.normalized(self.export)
+    let input = PathArgument.normalized(self.input)
     try CheckpointInsteadOfExport.refuse(export, command: "run")
-    let (shape, values) = try NpyFile.readFloats(path: PathArgument.normalized(input))
+    try InputGuard.check(output: PathArgument.normalized(output), inputs: [input, export])
+    let (shape, values) = try NpyFile.readFloats(path: input)
     guard shape.count == 4 else {
       throw ConversionError(path: input, reason: "input has shape \(shape); expected (batch, height, width, 3)")
     }
-    let result = try Runner.run(export: export, input: Tensor(shape: shape, scalars: values), threads: running.threads,
-                                repeats: `repeat`,
+    let result = try Runner.run(export: export, input: Tensor(shape: shape, scalars: values), inputName: input,
+                                threads: running.threads, repeats: `repeat`,
                                 opening: OpenOptions(checksums: !running.noChecksum, hdf5: HDF5ReaderCommand.isolated))
+    if let outside = result.inputOutsideRange {
+      let range = result.contractRange.map { String(format: "%g", $0) }.joined(separator: ", ")
+      Console.warning("\(input): values span \(outside.lowerBound)…\(outside.upperBound), outside the input contract's "
+                      + "[\(range)]: was the image normalised? (graph.json \"input\" gives the preprocessing)")
+    }
     let name = outputName ?? result.outputNames[0]
     guard let tensor = result.outputs[name] else {
       throw ConversionError(path: export, reason: "no output named '\(name)' (outputs: \(result.outputNames.joined(separator: ", ")))")

@@ -60,7 +60,9 @@ struct Synth: ParsableCommand {
       throw ValidationError("unknown model '\(model)'; see 'mixer-convert synth --list'")
     }
     guard output != nil else { throw ValidationError("missing the output path") }
-    guard classes >= 0 else { throw ValidationError("--classes must be 0 or more") }
+    guard (0...Synthesizer.maxClasses).contains(classes) else {
+      throw ValidationError("--classes must be from 0 to \(Synthesizer.maxClasses)")
+    }
   }
 
   func run() throws {

@@ -8,11 +8,11 @@ import TestSupport
   {
     let process = Process()
     if prefix.isEmpty {
-      process.executableURL = URL(fileURLWithPath: CommandRunner.executable)
+      process.executableURL = URL(fileURLWithPath: try CommandRunner.executable())
       process.arguments = arguments + ["--json"]
     } else {
       process.executableURL = URL(fileURLWithPath: prefix[0])
-      process.arguments = Array(prefix.dropFirst()) + [CommandRunner.executable] + arguments + ["--json"]
+      process.arguments = Array(prefix.dropFirst()) + [try CommandRunner.executable()] + arguments + ["--json"]
     }
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     let out = Pipe()

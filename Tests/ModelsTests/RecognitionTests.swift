@@ -9,6 +9,15 @@ import Checkpoint
     try ModelRecognizer.recognize(tree).get()
   }
 
+  /// The configuration of a released ViT; fails the test when `name` is not one.
+  private func vitConfig(_ name: String) throws -> ViTConfig {
+    let architecture = try #require(ModelCatalog.entry(named: name)).architecture
+    guard case .vit(let config) = architecture else { throw NotAViT(description: "\(name) is \(architecture.family)") }
+    return config
+  }
+
+  private struct NotAViT: Error, CustomStringConvertible { let description: String }
+
   @Test(arguments: Fixtures.cases)
   func fixturesAreRecognisedWithTheirConfig(name: String) throws {
     let config = try Fixtures.config(name)
@@ -72,7 +81,7 @@ import Checkpoint
   }
 
   @Test func resolutionAndRepresentationAreReported() throws {
-    guard case .vit(var config) = try #require(ModelCatalog.entry(named: "ViT-B_16")).architecture else { return }
+    var config = try vitConfig("ViT-B_16")
     config.tokens = 24 * 24 + 1
     config.representationSize = 768
     config.classes = 21843
@@ -105,7 +114,7 @@ import Checkpoint
   }
 
   @Test func inconsistentViTsAreReported() throws {
-    guard case .vit(var config) = try #require(ModelCatalog.entry(named: "ViT-Ti_16")).architecture else { return }
+    var config = try vitConfig("ViT-Ti_16")
     config.tokens = 150
     var report = try recognize(tree(ModelArchitecture.vit(config).layout)).report
     #expect(report.architectureProblems.first?.contains("149 patch tokens") == true)

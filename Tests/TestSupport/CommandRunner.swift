@@ -5,27 +5,50 @@ public struct CommandResult: Sendable {
   public let status: Int32
   public let standardOutput: String
   public let standardError: String
+  /// Whether a signal ended the process (`status` is then the signal's number).
+  public let signaled: Bool
+}
+
+/// The `mixer-convert` executable is not where the tests look for it.
+public struct MissingExecutable: Error, CustomStringConvertible {
+  public let description: String
 }
 
 /// Runs the `mixer-convert` executable built beside the test bundle.
 public enum CommandRunner {
-  /// The executable: same build folder as the running tests.
-  public static let executable: String = {
-    let testBinary = URL(fileURLWithPath: CommandLine.arguments[0])
-    var folder = testBinary.deletingLastPathComponent()
-    while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("mixer-convert").path),
-      folder.path != "/"
-    {
-      folder = folder.deletingLastPathComponent()
+  /// The executable: `mixer-convert` in the folder of the running test binary or the nearest
+  /// folder above it that has one (the build folder).
+  ///
+  /// - Throws: ``MissingExecutable`` when there is none (build it first:
+  ///   `swift build --product mixer-convert`).
+  public static func executable() throws -> String {
+    if let found = located { return found }
+    throw MissingExecutable(description: "mixer-convert was not found in \(testBinaryFolder.path) or a folder above it: "
+                              + "build it first (swift build --product mixer-convert, as make test does)")
+  }
+
+  private static let testBinaryFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+
+  private static let located: String? = {
+    var folder = testBinaryFolder
+    while true {
+      let candidate = folder.appendingPathComponent("mixer-convert").path
+      if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+      guard folder.path != "/" else { return nil }
+      folder.deleteLastPathComponent()
     }
-    return folder.appendingPathComponent("mixer-convert").path
   }()
 
   /// Runs the command with `arguments` and waits for it.
-  public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+  ///
+  /// - Parameter prefix: a program and its arguments to run the command through (`strace …`).
+  public static func run(_ arguments: [String], environment: [String: String] = [:], prefix: [String] = [])
+    throws -> CommandResult
+  {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
+    let command = prefix + [try executable()] + arguments
+    process.executableURL = URL(fileURLWithPath: command[0])
+    process.arguments = Array(command.dropFirst())
     if !environment.isEmpty {
       process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     }
@@ -43,6 +66,7 @@ public enum CommandRunner {
     process.waitUntilExit()
     group.wait()
     return CommandResult(status: process.terminationStatus, standardOutput: String(decoding: outData, as: UTF8.self),
-                         standardError: String(decoding: errData, as: UTF8.self))
+                         standardError: String(decoding: errData, as: UTF8.self),
+                         signaled: process.terminationReason == .uncaughtSignal)
   }
 }

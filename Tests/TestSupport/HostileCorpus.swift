@@ -113,6 +113,9 @@ public enum HostileCorpus {
     var version4 = RawZip.npy(header: goodHeader, data: good)
     version4[6] = 4
     add("version4.npz", "npy format version 4.0", one("w.npy", version4), member: "w.npy", "unsupported npy format version 4.0")
+    add("header-too-short.npz", "v1 header of 1 byte, ending inside the preamble (found by fuzzing: a negative read length)",
+        one("w.npy", [0x93] + Array("NUMPY".utf8) + [1, 0, 1, 0] + Array("{}".utf8) + RawZip.floats([1])),
+        member: "w.npy", "npy header of 1 bytes is too short")
     add("header-past-end.npz", "v1 header length points past the end of the member",
         one("w.npy", [0x93] + Array("NUMPY".utf8) + [1, 0, 0xFF, 0x0F] + Array("{'descr'".utf8)),
         member: "w.npy", "npy header is truncated")
@@ -123,8 +126,8 @@ public enum HostileCorpus {
         member: "../../etc/w.npy", "'..' path component")
     add("absolute.npz", "member name that is an absolute path", one("/etc/w.npy", RawZip.npy(header: goodHeader, data: good)),
         member: "/etc/w.npy", "absolute path")
-    add("not-npy.npz", "a member that is not an .npy array", one("notes.txt", Array("hello".utf8)),
-        member: "notes.txt", "not an .npy array")
+    add("not-npy.npz", "a member that is not an npy array (whatever its name)", one("notes.txt", Array("hello".utf8)),
+        member: "notes.txt", "not an npy array (magic")
     var bomb = RawZip.Member("w.npy", [UInt8](repeating: 0x03, count: 100))
     bomb.method = 8
     bomb.declaredSizeOverride = 0xFFFF_FF00

@@ -2,8 +2,8 @@
 """Cross-checks HDF5 exports written by `mixer-convert` with h5py, which knows nothing of the
 project: its graph document against formats/graph.schema.json; examples/read_h5.py (h5py and numpy only, written from formats/hdf5-layout.md) loads
 every tensor and compares it with `np.load` of the source; the Keras 3 layout and attributes
-are checked; and files that h5py rewrites into what mixer-convert must refuse (external and
-virtual datasets, other filters, other element types, a missing dataset, a graph document of
+are checked; and files that h5py rewrites into what mixer-convert must refuse (external links,
+external storage, virtual datasets, other filters, other element types, a missing dataset, a graph document of
 the wrong type) are refused with exit status 2 and one line.
 
 Usage: check_hdf5.py PATH/TO/mixer-convert
@@ -99,6 +99,9 @@ def hostile_copies(export, folder):
     def missing(f):
         pass
 
+    def external_link(f):
+        f[path] = h5py.ExternalLink(outside, "data")
+
     def fixed_string(f):
         text = f["graph.json"][()]
         del f["graph.json"]
@@ -109,6 +112,7 @@ def hostile_copies(export, folder):
              ("fletcher32 filter", fletcher, "uses HDF5 filter"),
              ("float64 elements", float64, "does not hold float32 elements"),
              ("dataset removed", missing, "is missing"),
+             ("external link", external_link, "is an external link (to another file): refused"),
              ("fixed-length graph.json", fixed_string, "is not a variable-length string")]
     for label, edit, reason in cases:
         copy = os.path.join(folder, label.replace(" ", "-") + ".h5")

@@ -23,4 +23,23 @@ uint32_t csupport_crc32c_portable(uint32_t crc, const void *data, size_t length)
 /// large buffers are always mapped and returned to the system when freed; a no-op elsewhere.
 void csupport_fix_mmap_threshold(size_t bytes);
 
+/// Renames `from` to `to` and `to` to `from` in one atomic step (Linux renameat2
+/// RENAME_EXCHANGE, macOS RENAME_SWAP); both must exist. Returns 0, or -1 with errno set
+/// (EINVAL when the file system cannot exchange).
+int csupport_rename_exchange(const char *from, const char *to);
+
+/// Renames `from` to `to` unless `to` exists (then fails with EEXIST), atomically. Returns 0,
+/// or -1 with errno set (EINVAL when the file system does not support the flag).
+int csupport_rename_noreplace(const char *from, const char *to);
+
+/// Installs the handler of SIGINT, SIGTERM and SIGHUP (except any inherited as ignored, as
+/// under nohup) and unblocks them in the calling thread: it records the first signal's number
+/// (see csupport_interrupt_signal) and writes one byte, the signal number, to `descriptor` per
+/// signal. Returns 0, or -1 with errno set.
+int csupport_record_interrupts(int descriptor);
+
+/// The number of the first SIGINT, SIGTERM or SIGHUP received since
+/// csupport_record_interrupts, or 0.
+int csupport_interrupt_signal(void);
+
 #endif

@@ -15,40 +15,69 @@ public enum NpyFile {
     return (header.shape, floats)
   }
 
-  /// Reads the header and the data bytes (C order, stored byte order).
+  /// Reads the header and the data bytes (C order, stored byte order) of a regular file (a
+  /// FIFO or device is refused without blocking).
   public static func read(path: String) throws -> (NpyHeader, [UInt8]) {
-    guard let handle = FileHandle(forReadingAtPath: path) else {
-      throw CheckpointError(path: path, reason: "cannot open: \(String(cString: strerror(errno)))")
-    }
-    defer { try? handle.close() }
-    let size = Int(try handle.seekToEnd())
+    let (descriptor, size): (Int32, Int)
+    do { (descriptor, size) = try RegularFile.open(path) } catch { throw CheckpointError(path: path, reason: error.reason) }
+    defer { close(descriptor) }
     guard size <= maxBytes else { throw CheckpointError(path: path, reason: "file is larger than \(maxBytes >> 30) GiB") }
-    try handle.seek(toOffset: 0)
-    let preamble = [UInt8](try handle.read(upToCount: NpyHeader.preambleLength) ?? Data())
-    do {
-      let textRange = try NpyHeader.headerTextRange(preamble: preamble)
-      guard textRange.upperBound <= size else { throw FormatViolation("npy header is truncated") }
-      let rest = [UInt8](try handle.read(upToCount: textRange.upperBound - preamble.count) ?? Data())
-      let header = try NpyHeader.parse(preamble + rest)
-      guard size - header.dataOffset == header.dataByteCount else {
-        throw FormatViolation("file holds \(size - header.dataOffset) data bytes but its header describes \(header.dataByteCount)")
+    func bytes(_ range: Range<Int>) throws(FormatViolation) -> [UInt8] {
+      var bytes = [UInt8](repeating: 0, count: range.count)
+      var filled = 0
+      while filled < range.count {
+        let count = bytes.withUnsafeMutableBytes {
+          pread(descriptor, $0.baseAddress! + filled, range.count - filled, off_t(range.lowerBound + filled))
+        }
+        if count < 0, errno == EINTR { continue }
+        guard count > 0 else { throw FormatViolation("data is truncated") }
+        filled += count
       }
-      var data = [UInt8](try handle.read(upToCount: header.dataByteCount) ?? Data())
-      guard data.count == header.dataByteCount else { throw FormatViolation("data is truncated") }
-      if header.fortranOrder {
-        data = AxisOrder.fortranToC(data, shape: header.shape, itemSize: header.dtype.itemSize)
-      }
-      return (header, data)
-    } catch let violation as FormatViolation {
-      throw CheckpointError(path: path, reason: violation.reason)
+      return bytes
     }
+    do {
+      let header = try header(size: size, bytes)
+      return (header, reordered(try bytes(header.dataOffset..<size), header))
+    } catch {
+      throw CheckpointError(path: path, reason: error.reason)
+    }
+  }
+
+  /// Decodes a whole `.npy` stream held in memory; `path` names it in errors.
+  public static func decode(_ stream: [UInt8], path: String) throws -> (NpyHeader, [UInt8]) {
+    do {
+      let header = try header(size: stream.count) { Array(stream[$0]) }
+      return (header, reordered(Array(stream[header.dataOffset...]), header))
+    } catch {
+      throw CheckpointError(path: path, reason: error.reason)
+    }
+  }
+
+  /// Parses the header of a stream of `size` bytes, reading its byte ranges with `bytes`, and
+  /// checks that exactly its data follows.
+  private static func header(size: Int, _ bytes: (Range<Int>) throws(FormatViolation) -> [UInt8]) throws(FormatViolation)
+    -> NpyHeader
+  {
+    let preamble = try bytes(0..<min(NpyHeader.preambleLength, size))
+    let textRange = try NpyHeader.headerTextRange(preamble: preamble)
+    guard textRange.upperBound <= size else { throw FormatViolation("npy header is truncated") }
+    let header = try NpyHeader.parse(preamble + bytes(preamble.count..<textRange.upperBound))
+    guard size - header.dataOffset == header.dataByteCount else {
+      throw FormatViolation("file holds \(size - header.dataOffset) data bytes but its header describes \(header.dataByteCount)")
+    }
+    return header
+  }
+
+  /// The data in C order.
+  private static func reordered(_ data: [UInt8], _ header: NpyHeader) -> [UInt8] {
+    header.fortranOrder ? AxisOrder.fortranToC(data, shape: header.shape, itemSize: header.dtype.itemSize) : data
   }
 
   /// Writes a little-endian float32 array (format 1.0, C order) to `path`, atomically.
   public static func write(_ values: [Float], shape: [Int], to path: String, replacing: Bool) throws {
     precondition(values.count == shape.reduce(1, *), "values do not match the shape")
     let output = try AtomicOutput(finalPath: path, isDirectory: false, replacing: replacing)
-    let file = try FileWriter(creating: output.temporaryPath)
+    let file = try FileWriter(creating: output.temporaryPath, reportingAs: output.finalPath)
     try file.write(NpyHeader.encode(dtype: .float32, shape: shape))
     try values.withUnsafeBytes { try file.write($0) }
     try file.synchronize()

@@ -52,10 +52,13 @@ public struct NpyHeader: Equatable, Sendable {
     }
   }
 
+  /// The header text's range; it must end no earlier than the preamble (a version 1.0 header of
+  /// fewer than 2 bytes cannot hold a dict, and readers fetch the rest after the preamble).
   private static func checked(start: Int, length: Int) throws(FormatViolation) -> Range<Int> {
     guard length <= maxHeaderTextLength else {
       throw FormatViolation("npy header of \(length) bytes exceeds the \(maxHeaderTextLength)-byte limit")
     }
+    guard start + length >= preambleLength else { throw FormatViolation("npy header of \(length) bytes is too short") }
     return start..<(start + length)
   }
 

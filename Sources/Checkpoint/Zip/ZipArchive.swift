@@ -1,4 +1,5 @@
 import CLibzip
+import FileIO
 import Foundation
 
 /// How a zip member's data is stored.
@@ -25,19 +26,60 @@ final class ZipArchive {
   let path: String
   let fileSize: Int
   private let handle: OpaquePointer
+  /// The archive's bytes when it was opened from memory (libzip reads them in place).
+  private let storage: UnsafeMutableRawBufferPointer?
 
+  /// Opens the regular file at `path` (a FIFO or device is refused without blocking); the
+  /// same open file is what libzip reads.
   init(path: String) throws {
     self.path = path
-    let (size, head) = try Self.sniff(path: path)
-    fileSize = size
+    let descriptor: Int32
+    do { (descriptor, fileSize) = try RegularFile.open(path) } catch {
+      throw CheckpointError(path: path, reason: error.reason)
+    }
+    var head = [UInt8](repeating: 0, count: 16)
+    let count = head.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, 16, 0) }
+    do { try Self.sniff(path: path, size: fileSize, head: Array(head.prefix(max(count, 0)))) } catch {
+      close(descriptor)
+      throw error
+    }
     var code: Int32 = 0
-    guard let handle = zip_open(path, ZIP_RDONLY | ZIP_CHECKCONS, &code) else {
-      throw CheckpointError(path: path, reason: Self.openFailure(code: code, head: head))
+    guard let handle = zip_fdopen(descriptor, ZIP_CHECKCONS, &code) else {
+      close(descriptor)
+      throw CheckpointError(path: path, reason: Self.openFailure(code: code))
     }
     self.handle = handle
+    storage = nil
   }
 
-  deinit { zip_discard(handle) }
+  /// Opens an archive held in memory (a copy of `bytes` is kept); `name` stands for its path in
+  /// errors.
+  init(bytes: [UInt8], name: String) throws {
+    path = name
+    fileSize = bytes.count
+    try Self.sniff(path: name, size: bytes.count, head: Array(bytes.prefix(16)))
+    let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 8)
+    bytes.withUnsafeBytes { storage.copyMemory(from: $0) }
+    var error = zip_error_t()
+    zip_error_init(&error)
+    defer { zip_error_fini(&error) }
+    guard let source = zip_source_buffer_create(storage.baseAddress, zip_uint64_t(bytes.count), 0, &error) else {
+      storage.deallocate()
+      throw CheckpointError(path: name, reason: "zip archive cannot be read from memory")
+    }
+    guard let handle = zip_open_from_source(source, ZIP_RDONLY | ZIP_CHECKCONS, &error) else {
+      zip_source_free(source)
+      storage.deallocate()
+      throw CheckpointError(path: name, reason: Self.openFailure(code: zip_error_code_zip(&error)))
+    }
+    self.handle = handle
+    self.storage = storage
+  }
+
+  deinit {
+    zip_discard(handle)
+    storage?.deallocate()
+  }
 
   /// Number of members in the central directory.
   var entryCount: Int { Int(zip_get_num_entries(handle, 0)) }
@@ -110,24 +152,9 @@ final class ZipArchive {
     String(cString: zip_error_strerror(zip_get_error(handle)))
   }
 
-  /// Reads the start of the file to tell "not a zip at all" apart from "a broken zip".
-  private static func sniff(path: String) throws -> (size: Int, head: [UInt8]) {
-    let fd = Foundation.open(path, O_RDONLY)
-    guard fd >= 0 else {
-      throw CheckpointError(path: path, reason: "cannot open: \(String(cString: strerror(errno)))")
-    }
-    defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0 else {
-      throw CheckpointError(path: path, reason: "cannot stat: \(String(cString: strerror(errno)))")
-    }
-    guard (info.st_mode & S_IFMT) == S_IFREG else {
-      throw CheckpointError(path: path, reason: "not a regular file")
-    }
-    var head = [UInt8](repeating: 0, count: 16)
-    let count = head.withUnsafeMutableBytes { read(fd, $0.baseAddress, 16) }
-    head = Array(head.prefix(max(count, 0)))
-    if info.st_size == 0 { throw CheckpointError(path: path, reason: "file is empty") }
+  /// Tells "not a zip at all" apart from "a broken zip" by the first bytes.
+  private static func sniff(path: String, size: Int, head: [UInt8]) throws {
+    if size == 0 { throw CheckpointError(path: path, reason: "file is empty") }
     if head.starts(with: NpyHeader.magic) {
       throw CheckpointError(path: path, reason: "this is a single .npy array, not an .npz checkpoint (a zip of .npy members)")
     }
@@ -138,10 +165,9 @@ final class ZipArchive {
       let hint = text.hasPrefix("<") ? " (it looks like an HTML or XML page: was the download an error page?)" : ""
       throw CheckpointError(path: path, reason: "not an npz file: it is not a zip archive\(hint)")
     }
-    return (Int(info.st_size), head)
   }
 
-  private static func openFailure(code: Int32, head: [UInt8]) -> String {
+  private static func openFailure(code: Int32) -> String {
     switch code {
     case ZIP_ER_NOZIP:
       return "truncated or corrupt zip archive (no valid end-of-central-directory record)"

@@ -62,7 +62,7 @@ final class BundleWriter: ExportWriter {
     let range = shardRanges[shardIndex]
     let name = BundleLayout.shardName(shardIndex + 1, of: shardRanges.count)
     shard = try SafetensorsShardWriter(
-      path: output.temporaryPath(of: name), fileName: name,
+      path: output.temporaryPath(of: name), reportedPath: output.finalPath + "/" + name, fileName: name,
       tensors: tensors[range].map { ($0.name, dtype, $0.shape) })
   }
 
@@ -92,7 +92,7 @@ final class BundleWriter: ExportWriter {
   }
 
   private func write<T: Encodable>(_ value: T, to name: String) throws {
-    let file = try FileWriter(creating: output.temporaryPath(of: name))
+    let file = try FileWriter(creating: output.temporaryPath(of: name), reportingAs: output.finalPath + "/" + name)
     try file.write(try BundleLayout.json(value))
     try file.synchronize()
   }

@@ -51,12 +51,13 @@ public final class LoadedBundle: LoadedExport {
     try checkShards(checksums: checksums)
   }
 
-  /// Reads a JSON document strictly (size cap, no duplicate keys) and decodes it.
+  /// Reads a JSON document strictly (a regular file, size cap, no duplicate keys) and decodes it.
   static func document<T: Decodable>(_ type: T.Type, at file: String) throws -> T {
-    guard let handle = FileHandle(forReadingAtPath: file) else { throw ExportFileError(path: file, reason: "is missing") }
-    defer { try? handle.close() }
-    let data = try handle.read(upToCount: JSONDocument.maxBytes + 1) ?? Data()
-    return try JSONDocument.decode(type, from: data, path: file)
+    let bytes: [UInt8]
+    do { bytes = try RegularFile.read(file, limit: JSONDocument.maxBytes) } catch {
+      throw ExportFileError(path: file, reason: error.reason == "does not exist" ? "is missing" : error.reason)
+    }
+    return try JSONDocument.decode(type, from: Data(bytes), path: file)
   }
 
   /// The index and the manifest must name the same tensors in the same shards, and every

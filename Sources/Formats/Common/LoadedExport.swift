@@ -1,4 +1,5 @@
 import Checkpoint
+import FileIO
 import Foundation
 import Graph
 import Kernels
@@ -61,6 +62,9 @@ public enum Exports {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
       throw ExportFileError(path: path, reason: "does not exist")
+    }
+    if !isDirectory.boolValue {
+      do { close(try RegularFile.open(path).descriptor) } catch { throw ExportFileError(path: path, reason: error.reason) }
     }
     let candidates = ExportFormat.allCases.filter { $0.isFolder == isDirectory.boolValue }
     if let format = candidates.first(where: { $0.definition.recognizes(path) }) { return format }

@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 
 /// A regular file mapped read-only into memory, unmapped when this object goes.
@@ -16,14 +17,9 @@ final class MappedFile {
   ///   larger than `limit`, or cannot be mapped.
   init(path: String, limit: Int = Int.max) throws {
     self.path = path
-    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-    guard fd >= 0 else { throw ExportFileError(path: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
+    let (fd, size): (Int32, Int)
+    do { (fd, size) = try RegularFile.open(path) } catch { throw ExportFileError(path: path, reason: error.reason) }
     defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-      throw ExportFileError(path: path, reason: "not a regular file")
-    }
-    let size = Int(info.st_size)
     guard size <= limit else { throw ExportFileError(path: path, reason: "has \(size) bytes, more than the \(limit) allowed") }
     guard size > 0 else {
       bytes = UnsafeRawBufferPointer(start: nil, count: 0)

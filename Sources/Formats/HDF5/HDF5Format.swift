@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 
 /// One HDF5 file in the Keras 3 weights layout, with the graph document inside
@@ -10,9 +11,9 @@ enum HDF5Format: ExportFormatDefinition {
 
   /// Files written by mixer-convert have no user block, so the signature is at offset 0.
   static func recognizes(_ path: String) -> Bool {
-    guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-    defer { try? handle.close() }
-    return (try? handle.read(upToCount: 8)).map { Array($0) == HDF5Layout.signature } ?? false
+    guard let (descriptor, _) = try? RegularFile.open(path) else { return false }
+    defer { close(descriptor) }
+    return HDF5Layout.hasSignature(descriptor)
   }
 
   static func writer(_ request: ExportWriteRequest) throws -> any ExportWriter { try HDF5Writer(request) }

@@ -2,9 +2,13 @@ import CHDF5
 
 /// libhdf5, opened once with its own error-stack printing turned off: every failure is
 /// reported by us, as one line naming the file.
+///
+/// Its clean-up at process exit is turned off too (`H5dont_atexit`): after a write failed
+/// (a full disk), that clean-up closes the file a second time and crashes; every object is
+/// closed by its ``HDF5Handle`` instead, and the process's end releases the rest.
 enum HDF5Library {
   /// Whether the library initialised; touch it before any other HDF5 call.
-  static let ready: Bool = H5open() >= 0 && mc_h5_silence_errors() >= 0
+  static let ready: Bool = H5dont_atexit() >= 0 && H5open() >= 0 && mc_h5_silence_errors() >= 0
 }
 
 /// An HDF5 identifier (file, group, dataset, dataspace, datatype, property list or attribute)
@@ -12,6 +16,7 @@ enum HDF5Library {
 final class HDF5Handle {
   let id: hid_t
   private let close: (hid_t) -> herr_t
+  private var isOpen = true
 
   /// Wraps `id`, or throws `failure()` when libhdf5 returned an error (a negative id).
   init(_ id: hid_t, close: @escaping (hid_t) -> herr_t, or failure: @autoclosure () -> Error) throws {
@@ -20,7 +25,14 @@ final class HDF5Handle {
     self.close = close
   }
 
-  deinit { _ = close(id) }
+  /// Closes the object now, checking that libhdf5 managed to (closing a file writes what it
+  /// still holds: a failure there means the file is incomplete).
+  func close(or failure: @autoclosure () -> Error) throws {
+    isOpen = false
+    guard close(id) >= 0 else { throw failure() }
+  }
+
+  deinit { if isOpen { _ = close(id) } }
 }
 
 /// The HDF5 calls mixer-convert makes, each failure turned into a ``ExportFileError`` that names
@@ -35,6 +47,26 @@ struct HDF5Calls {
 
   func check(_ status: herr_t, _ what: @autoclosure () -> String) throws {
     guard status >= 0 else { throw error(what()) }
+  }
+
+  /// Whether `path` (`a/b/c`) leads from `file` to an object through hard links only.
+  ///
+  /// - Returns: false when a component is missing.
+  /// - Throws: when a component is a soft, external or user-defined link: an external link
+  ///   reads another file, and mixer-convert writes hard links only.
+  func hardLinked(_ file: hid_t, _ path: String, tensor: String? = nil) throws -> Bool {
+    let components = path.split(separator: "/")
+    for prefix in components.indices.map({ components[0...$0].joined(separator: "/") }) {
+      // H5Lexists fails, rather than answering no, when a parent group is missing: hence each level.
+      guard H5Lexists(file, prefix, mc_h5p_default()) > 0 else { return false }
+      var info = H5L_info_t()
+      guard H5Lget_info(file, prefix, &info, mc_h5p_default()) >= 0 else { throw error("cannot read the link '\(prefix)'", tensor: tensor) }
+      guard info.type == H5L_TYPE_HARD else {
+        let kind = info.type == H5L_TYPE_EXTERNAL ? "an external link (to another file)" : "not a hard link"
+        throw error("'\(prefix)' is \(kind): refused", tensor: tensor)
+      }
+    }
+    return true
   }
 
   func propertyList(_ kind: hid_t) throws -> HDF5Handle {

@@ -23,8 +23,21 @@ public enum HDF5Reading: Sendable {
 public enum HDF5Transfer {
   static let magic = Array("MCH5".utf8)
 
-  /// Sends an opened export on `descriptor` (the child's side).
-  public static func send(_ export: LoadedHDF5, to descriptor: Int32) throws {
+  /// The child's side: reads the export at `path` under ``HDF5ReaderLimits`` and sends it on
+  /// `descriptor`.
+  ///
+  /// - Parameter checksums: verify every tensor's CRC-32C.
+  public static func serve(_ path: String, checksums: Bool, to descriptor: Int32) throws {
+    let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    HDF5ReaderLimits.beforeOpening(fileSize: fileSize)
+    let export = try LoadedHDF5(path: path, checksums: checksums) { tensorBytes in
+      HDF5ReaderLimits.forTensors(bytes: tensorBytes, fileSize: fileSize)
+    }
+    try send(export, to: descriptor)
+  }
+
+  /// Sends an opened export on `descriptor`.
+  static func send(_ export: LoadedHDF5, to descriptor: Int32) throws {
     let graph = try BundleLayout.json(export.graph)
     try (magic + littleEndian(graph.count) + graph).withUnsafeBytes { try write($0, descriptor) }
     for name in export.graph.header.weights.tensors.keys.sorted() {
@@ -62,7 +75,10 @@ public enum HDF5Transfer {
     process.waitUntilExit()
     drained.wait()
     if process.terminationReason == .uncaughtSignal {
-      throw ExportFileError(path: path, reason: "libhdf5 crashed reading it (signal \(process.terminationStatus)): the file is corrupt")
+      let reason = process.terminationStatus == SIGXCPU
+        ? "reading it took more than the HDF5 reader's CPU time limit: the file is corrupt"
+        : "libhdf5 crashed reading it (signal \(process.terminationStatus)): the file is corrupt"
+      throw ExportFileError(path: path, reason: reason)
     }
     guard process.terminationStatus == 0 else {
       // The child's last line is `mixer-convert: error: PATH: REASON`.
@@ -133,6 +149,11 @@ final class TransferredExport: LoadedExport {
     graph = try JSONDocument.decode(GraphDocument.self, from: Data(json), path: path)
     do { try graph.validate() } catch let error as GraphError { throw ExportFileError(path: path, reason: error.message) }
     guard let itemSize = graph.header.weights.itemSize else { throw incomplete }
+    // Validated shapes hold at most 2^34 elements each, and the document at most 64 MiB: no overflow.
+    let total = graph.header.weights.tensors.values.reduce(0) { $0 + $1.shape.reduce(1, *) * itemSize }
+    guard total <= MemoryBudget.bytes else {
+      throw ExportFileError(path: path, reason: "its tensors claim \(MemoryBudget.gibibytes(total)), more than half of this machine's memory")
+    }
     for name in graph.header.weights.tensors.keys.sorted() {
       let expected = graph.header.weights.tensors[name]!.shape.reduce(1, *) * itemSize
       guard let count = stream.count(), count == expected else { throw incomplete }

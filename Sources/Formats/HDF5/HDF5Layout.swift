@@ -1,5 +1,6 @@
 import CHDF5
 import Checkpoint
+import Foundation
 
 /// Names, attributes and element types of an HDF5 export (formats/hdf5-layout.md).
 public enum HDF5Layout {
@@ -17,6 +18,13 @@ public enum HDF5Layout {
   static let chunkBytes = 1 << 20
   /// The eight bytes every HDF5 file starts with.
   public static let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
+
+  /// Whether the open file starts with ``signature``.
+  static func hasSignature(_ descriptor: Int32) -> Bool {
+    var head = [UInt8](repeating: 0, count: signature.count)
+    let count = head.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
+    return count == signature.count && head == signature
+  }
 
   /// Where a weight lives, Keras 3 style: variable `index` of layer `node`.
   public static func datasetPath(node: String, index: Int) -> String { "layers/\(node)/vars/\(index)" }

@@ -55,6 +55,7 @@ final class HDF5Writer: ExportWriter {
     throws
   {
     precondition(next < tensors.count && tensors[next].name == name, "tensors must be written in the planned order")
+    try Interruption.check()
     let tensor = tensors[next]
     let count = tensor.shape.reduce(1, *) * dtype.itemSize
     var filled = 0
@@ -123,12 +124,8 @@ final class HDF5Writer: ExportWriter {
                       "cannot link '\(path)' as '\(HDF5Layout.weightLink(name))'")
     }
     try writeGraph(LocatedGraphDocument(document, HDF5Locations(byTensor: locations)))
-    file = nil  // closes the file
-    let descriptor = open(output.temporaryPath, O_RDONLY)
-    if descriptor >= 0 {
-      fsync(descriptor)
-      close(descriptor)
-    }
+    try file!.close(or: calls.error("libhdf5 cannot complete the file (is the disk full?)"))
+    file = nil
     try output.commit()
     let onDisk = HDF5Format.files(at: output.finalPath).reduce(0) { total, file in
       total + ((try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0)

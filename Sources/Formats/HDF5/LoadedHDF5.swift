@@ -9,11 +9,13 @@ import Runtime
 /// An HDF5 export opened for running: the graph document read from `graph.json`, every weight
 /// read from its dataset and checked.
 ///
-/// Opening refuses, with one line naming the file and tensor, a file libhdf5 cannot open
-/// (truncated, corrupt, not HDF5), one without the format attributes or the graph document, an
-/// invalid graph, and any dataset whose element type, shape or storage is not what the
-/// manifest says: virtual or external datasets (which read other files), filters other than
-/// shuffle and gzip, more data claimed than its storage can hold, or (unless checksums are
+/// Opening refuses, with one line naming the file and tensor, anything but a regular file, a
+/// file libhdf5 cannot open (truncated, corrupt, not HDF5), one without the format attributes
+/// or the graph document, an invalid graph, tensors that together claim more than the
+/// ``MemoryBudget``, any object reached through a link other than a hard link (an external
+/// link reads another file), and any dataset whose element type, shape or storage is not what
+/// the manifest says: virtual or external datasets (which read other files), filters other
+/// than shuffle and gzip, more data claimed than its storage can hold, or (unless checksums are
 /// skipped) a CRC-32C that does not match.
 public final class LoadedHDF5: LoadedExport {
   public let path: String
@@ -26,13 +28,29 @@ public final class LoadedHDF5: LoadedExport {
   /// Opens and checks an HDF5 export, reading every tensor into memory.
   ///
   /// - Parameter checksums: verify every tensor's CRC-32C.
-  public init(path: String, checksums: Bool = true) throws {
+  public convenience init(path: String, checksums: Bool = true) throws {
+    try self.init(path: path, checksums: checksums, reserving: { _ in })
+  }
+
+  /// Opens and checks an HDF5 export; `reserving` is told how many bytes the tensors take
+  /// together, once the graph is read and before any is allocated.
+  init(path: String, checksums: Bool, reserving: (Int) throws -> Void) throws {
     self.path = path
     let calls = HDF5Calls(path: path)
     guard HDF5Library.ready else { throw calls.error("libhdf5 failed to initialise") }
-    guard HDF5Format.recognizes(path) else { throw calls.error("is not an HDF5 file (it does not start with the HDF5 signature)") }
-    let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-    let file = try HDF5Handle(H5Fopen(path, mc_h5f_acc_rdonly(), mc_h5p_default()), close: H5Fclose,
+    let (descriptor, fileSize): (Int32, Int)
+    do { (descriptor, fileSize) = try RegularFile.open(path) } catch { throw calls.error(error.reason) }
+    defer { close(descriptor) }
+    guard HDF5Layout.hasSignature(descriptor) else {
+      throw calls.error("is not an HDF5 file (it does not start with the HDF5 signature)")
+    }
+    #if os(Linux)
+      // libhdf5 opens files by name; this name leads to the very file just checked.
+      let name = "/proc/self/fd/\(descriptor)"
+    #else
+      let name = path
+    #endif
+    let file = try HDF5Handle(H5Fopen(name, mc_h5f_acc_rdonly(), mc_h5p_default()), close: H5Fclose,
                               or: calls.error("libhdf5 cannot open it: the file is truncated or corrupt"))
     guard try calls.readStringAttribute(file.id, "format") == HDF5Layout.formatName else {
       throw calls.error("is not a mixer-convert export (no root attribute format = \"\(HDF5Layout.formatName)\")")
@@ -44,14 +62,15 @@ public final class LoadedHDF5: LoadedExport {
     let stored = try Self.readGraph(file.id, calls)
     graph = stored.document
     let dtype = DType(rawValue: graph.header.weights.dtype)!  // one of the export dtypes: the graph is validated
-    let memoryLimit = Int(ProcessInfo.processInfo.physicalMemory / 2)
-    var total = 0
-    for (name, entry) in graph.header.weights.tensors.sorted(by: { $0.key < $1.key }) {
+    let tensors = graph.header.weights.tensors.sorted(by: { $0.key < $1.key })
+    // Validated shapes hold at most 2^34 elements each, and the document at most 64 MiB: no overflow.
+    let total = tensors.reduce(0) { $0 + $1.value.shape.reduce(1, *) * dtype.itemSize }
+    guard total <= MemoryBudget.bytes else {
+      throw calls.error("its tensors claim \(MemoryBudget.gibibytes(total)), more than half of this machine's memory")
+    }
+    try reserving(total)
+    for (name, entry) in tensors {
       let bytes = entry.shape.reduce(1, *) * dtype.itemSize
-      total += bytes
-      guard total <= memoryLimit else {
-        throw calls.error("its tensors claim more than half of this machine's memory", tensor: name)
-      }
       let buffer = buffers.allocate(name, count: bytes)
       try Self.read(name, entry, dataset: stored.locations.byTensor[name]!, dtype: dtype, from: file.id, into: buffer,
                     fileSize: fileSize, calls)
@@ -77,7 +96,7 @@ public final class LoadedHDF5: LoadedExport {
 
   private static func readGraph(_ file: hid_t, _ calls: HDF5Calls) throws -> LocatedGraphDocument<HDF5Locations> {
     let location = "dataset '\(HDF5Layout.graphDataset)'"
-    guard H5Lexists(file, HDF5Layout.graphDataset, mc_h5p_default()) > 0 else {
+    guard try calls.hardLinked(file, HDF5Layout.graphDataset) else {
       throw calls.error("has no '\(HDF5Layout.graphDataset)' dataset")
     }
     let dataset = try HDF5Handle(H5Dopen2(file, HDF5Layout.graphDataset, mc_h5p_default()), close: H5Dclose,
@@ -100,10 +119,7 @@ public final class LoadedHDF5: LoadedExport {
   private static func read(_ name: String, _ entry: TensorEntry, dataset path: String, dtype: DType, from file: hid_t,
                            into buffer: UnsafeMutableRawBufferPointer, fileSize: Int, _ calls: HDF5Calls) throws {
     func fail(_ reason: String) -> ExportFileError { calls.error("dataset '\(path)' " + reason, tensor: name) }
-    // H5Lexists fails, rather than answering no, when a parent group is missing.
-    let components = path.split(separator: "/")
-    let parents = components.indices.map { components[0...$0].joined(separator: "/") }
-    guard parents.allSatisfy({ H5Lexists(file, $0, mc_h5p_default()) > 0 }) else { throw fail("is missing") }
+    guard try calls.hardLinked(file, path, tensor: name) else { throw fail("is missing") }
     let dataset = try HDF5Handle(H5Dopen2(file, path, mc_h5p_default()), close: H5Dclose, or: fail("cannot be opened"))
     let type = try HDF5Handle(H5Dget_type(dataset.id), close: H5Tclose, or: fail("has an unreadable type"))
     guard HDF5Layout.matches(type.id, dtype) else { throw fail("does not hold \(dtype.rawValue) elements") }

@@ -13,6 +13,9 @@ struct ViTGraphBuilder {
     }
     let newGrid: Int
     if let requested {
+      guard requested <= InputContract.maxSide else {
+        throw ExportError("--image-size \(requested) is larger than \(InputContract.maxSide), the most an export takes")
+      }
       guard requested > 0, requested % cell == 0 else {
         throw ExportError("--image-size \(requested) is not a multiple of \(cell), the pixels per patch-grid cell")
       }

@@ -1,4 +1,5 @@
 import Checkpoint
+import FileIO
 import Foundation
 
 /// A safetensors file, memory-mapped and validated on opening (see ``SafetensorsHeader``).

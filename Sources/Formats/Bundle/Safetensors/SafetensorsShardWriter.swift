@@ -18,7 +18,9 @@ final class SafetensorsShardWriter {
   /// CRC-32C of every completed tensor.
   private(set) var checksums: [String: UInt32] = [:]
 
-  init(path: String, fileName: String, tensors: [(name: String, dtype: DType, shape: [Int])]) throws {
+  /// Creates the shard at `path`; errors name it `reportedPath` (where it will be once the
+  /// bundle is committed).
+  init(path: String, reportedPath: String, fileName: String, tensors: [(name: String, dtype: DType, shape: [Int])]) throws {
     self.fileName = fileName
     var offset = 0
     entries = tensors.map { tensor in
@@ -26,7 +28,7 @@ final class SafetensorsShardWriter {
       defer { offset += bytes }
       return SafetensorsEntry(name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, begin: offset, end: offset + bytes)
     }
-    file = try FileWriter(creating: path)
+    file = try FileWriter(creating: path, reportingAs: reportedPath)
     let header = SafetensorsHeader.encode(entries)
     try header.withUnsafeBytes { raw in
       digest.update(raw)

@@ -1,0 +1,31 @@
+import Foundation
+import Formats
+import Kernels
+import Runtime
+
+extension FuzzTargets {
+  /// A bundle's `graph.json`: strict JSON, decoding of the graph and its manifest, validation with
+  /// shape inference, the cross-checks against the index and shards of the tiny bundle the
+  /// corpus was made from; and a graph that opens is compiled and run on one image, so that a
+  /// graph validation lets through cannot crash the executor.
+  static func graphTarget(bundleTemplate: String) -> FuzzTarget {
+    FuzzTarget(name: "graph", summary: "strict JSON, graph.json decoding, validation, execution") { bytes in
+      runGraph(bytes, bundleTemplate: bundleTemplate)
+    }
+  }
+
+  private static func runGraph(_ bytes: UnsafeRawBufferPointer, bundleTemplate: String) {
+    let bundle = ScratchFile("bundle").path
+    if !FileManager.default.fileExists(atPath: bundle) {
+      try? FileManager.default.copyItem(atPath: bundleTemplate, toPath: bundle)
+    }
+    _ = FileManager.default.createFile(atPath: bundle + "/" + BundleLayout.graphFile, contents: Data(bytes))
+    guard let export = try? LoadedBundle(path: bundle), let runner = try? ExportRunner(export, compute: Compute(threads: 1))
+    else { return }
+    // Run only what takes little time and memory (the fuzzer's own limits are 2 GB and seconds).
+    let shape = export.header.input.shape
+    guard let bytes = export.graph.memoryEstimate.bytes(batch: 1, threads: 1), bytes <= 1 << 28, shape[1] * shape[2] <= 1 << 16
+    else { return }
+    _ = try? runner.run(Tensor(shape: [1, shape[1], shape[2], 3], scalars: [Float](repeating: 0.5, count: shape[1] * shape[2] * 3)))
+  }
+}

@@ -1,0 +1,168 @@
+@testable import FileIO
+import Foundation
+import Testing
+import TestSupport
+
+/// The atomic-output protocol in one process: creation, commit, replacement, abandonment, the
+/// lock, leftovers of dead processes, long names. (Signals and kills at every step of a real
+/// conversion: CLITests/FaultInjectionTests.)
+@Suite struct AtomicOutputTests {
+  /// Writes `text` as `name` in a folder output, or as the file itself.
+  private func fill(_ output: AtomicOutput, _ text: String, file name: String? = nil) throws {
+    let writer = try FileWriter(creating: name.map(output.temporaryPath(of:)) ?? output.temporaryPath)
+    try writer.write(Array(text.utf8))
+    try writer.synchronize()
+  }
+
+  private func read(_ path: String) -> String? {
+    FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+  }
+
+  @Test func folderIsCommittedThenReplacedWhole() throws {
+    let dir = TemporaryDirectory()
+    let first = try AtomicOutput(finalPath: dir.file("out"), isDirectory: true, replacing: false)
+    #expect(TemporaryRegistry.shared.pending.contains(first.temporaryPath))
+    try fill(first, "old a", file: "a")
+    try fill(first, "old b", file: "b")
+    #expect(!FileManager.default.fileExists(atPath: dir.file("out")), "nothing at the final name before the commit")
+    try first.commit()
+    #expect(!TemporaryRegistry.shared.pending.contains(first.temporaryPath))
+    #expect(dir.contents() == ["out"])
+    let second = try AtomicOutput(finalPath: dir.file("out"), isDirectory: true, replacing: true)
+    try fill(second, "new a", file: "a")
+    try second.commit()
+    #expect(read(dir.file("out/a")) == "new a")
+    #expect(!FileManager.default.fileExists(atPath: dir.file("out/b")), "the old folder is replaced, not merged")
+    #expect(dir.contents() == ["out"], "the old folder and the lock file are gone")
+  }
+
+  @Test func fileIsCommittedThenReplaced() throws {
+    let dir = TemporaryDirectory()
+    for text in ["old", "new"] {
+      let output = try AtomicOutput(finalPath: dir.file("x.h5"), isDirectory: false, replacing: text == "new")
+      try fill(output, text)
+      try output.commit()
+      #expect(read(dir.file("x.h5")) == text)
+    }
+    #expect(dir.contents() == ["x.h5"])
+  }
+
+  @Test func existingOutputsAreRefusedUnlessReplacedAndOfTheSameKind() throws {
+    let dir = TemporaryDirectory()
+    dir.write("file", Array("keep".utf8))
+    try FileManager.default.createDirectory(atPath: dir.file("folder"), withIntermediateDirectories: false)
+    try FileManager.default.createSymbolicLink(atPath: dir.file("link"), withDestinationPath: dir.file("folder"))
+    let cases: [(String, Bool, Bool, String)] = [
+      ("file", false, false, "already exists; pass --force"),
+      ("file", true, true, "already exists as a file"),
+      ("folder", false, true, "already exists as a folder"),
+      ("link", true, true, "is a symbolic link"),
+      ("missing/out", true, false, "does not exist"),
+    ]
+    for (name, isDirectory, replacing, reason) in cases {
+      #expect { try AtomicOutput(finalPath: dir.file(name), isDirectory: isDirectory, replacing: replacing) } throws: {
+        ($0 as? FileIOError)?.reason.contains(reason) == true
+      }
+    }
+    #expect(dir.contents() == ["file", "folder", "link"], "no temporary or lock file is left")
+    #expect(read(dir.file("file")) == "keep")
+  }
+
+  @Test func abandonedOutputsLeaveNothing() throws {
+    let dir = TemporaryDirectory()
+    dir.write("x", Array("old".utf8))
+    do {
+      let output = try AtomicOutput(finalPath: dir.file("x"), isDirectory: false, replacing: true)
+      try fill(output, "new")
+      #expect(dir.contents().count == 3, "the file, its temporary and its lock")
+    }
+    #expect(dir.contents() == ["x"] && read(dir.file("x")) == "old", "dropped without a commit")
+    let output = try AtomicOutput(finalPath: dir.file("b"), isDirectory: true, replacing: false)
+    try fill(output, "a", file: "a")
+    output.abandon()
+    #expect(dir.contents() == ["x"])
+    #expect(!TemporaryRegistry.shared.pending.contains(output.temporaryPath))
+  }
+
+  @Test func aSecondWriterOfTheSameOutputIsRefusedWhileTheFirstWrites() throws {
+    let dir = TemporaryDirectory()
+    let first = try AtomicOutput(finalPath: dir.file("m.h5"), isDirectory: false, replacing: false)
+    #expect { try AtomicOutput(finalPath: dir.file("m.h5"), isDirectory: false, replacing: true) } throws: {
+      ($0 as? FileIOError)?.reason == "another process is writing it"
+    }
+    try fill(first, "first")
+    try first.commit()
+    let second = try AtomicOutput(finalPath: dir.file("m.h5"), isDirectory: false, replacing: true)
+    second.abandon()
+    #expect(dir.contents() == ["m.h5"])
+  }
+
+  @Test func anOutputThatAppearedWhileWritingIsNotOverwritten() throws {
+    let dir = TemporaryDirectory()
+    let output = try AtomicOutput(finalPath: dir.file("m.h5"), isDirectory: false, replacing: false)
+    try fill(output, "mine")
+    dir.write("m.h5", Array("theirs".utf8))
+    #expect { try output.commit() } throws: { ($0 as? FileIOError)?.reason.contains("appeared while it was being written") == true }
+    output.abandon()
+    #expect(read(dir.file("m.h5")) == "theirs" && dir.contents() == ["m.h5"])
+  }
+
+  @Test func commitAsMovesIntoPlaceUnderTheNameGivenThen() throws {
+    let dir = TemporaryDirectory()
+    let output = try AtomicOutput(finalPath: dir.file("m.onnx.data"), isDirectory: false, replacing: true)
+    try fill(output, "weights")
+    try output.commit(as: "m.onnx.0123456789ab.data")
+    #expect(dir.contents() == ["m.onnx.0123456789ab.data"] && output.finalPath == dir.file("m.onnx.0123456789ab.data"))
+  }
+
+  /// The process IDs of processes that have ended.
+  private func deadProcessID() throws -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/true")
+    try process.run()
+    process.waitUntilExit()
+    return process.processIdentifier
+  }
+
+  @Test func leftoversOfDeadProcessesAreRemovedByTheNextWriterInTheFolder() throws {
+    let dir = TemporaryDirectory()
+    let dead = try deadProcessID()
+    // A bundle's temporary with a file in it, a displaced old file, and their lock file.
+    try FileManager.default.createDirectory(atPath: dir.file(".b.tmp-\(dead)-1"), withIntermediateDirectories: false)
+    dir.write(".b.tmp-\(dead)-1/graph.json", [1])
+    dir.write(".m.h5.tmp-\(dead)-7", [2])
+    dir.write(".b.lock", [])
+    // Kept: a temporary of a live process (PID 1), and names that only look similar.
+    dir.write(".k.tmp-1-1", [3])
+    dir.write(".notes.tmp-x-1", [4])
+    dir.write("visible.tmp-\(dead)-1", [5])
+    let output = try AtomicOutput(finalPath: dir.file("other"), isDirectory: false, replacing: false)
+    #expect(dir.contents() == [".k.tmp-1-1", ".notes.tmp-x-1", ".other.lock", "visible.tmp-\(dead)-1"])
+    output.abandon()
+  }
+
+  @Test func namesUpTo255BytesWorkAndNeverShareTheirSiblings() throws {
+    let dir = TemporaryDirectory()
+    let a = String(repeating: "a", count: 250) + ".data"  // 255 bytes
+    let b = String(repeating: "a", count: 250) + ".dat2"
+    for (name, isDirectory) in [(a, true), (b, false)] {
+      let output = try AtomicOutput(finalPath: dir.file(name), isDirectory: isDirectory, replacing: false)
+      #expect(output.temporaryPath.split(separator: "/").last!.utf8.count <= 255)
+      try fill(output, "data", file: isDirectory ? "f" : nil)
+      try output.commit()
+    }
+    #expect(Set(dir.contents()) == [a, b])
+    #expect(SiblingNames.stem(a) != SiblingNames.stem(b))
+    let wide = String(repeating: "é", count: 127)  // 254 bytes of two-byte scalars
+    #expect(String(validating: Array(SiblingNames.stem(wide).utf8), as: UTF8.self) != nil)
+    #expect(SiblingNames.stem("short") == "short")
+  }
+
+  @Test func temporaryNamesAreParsedBack() {
+    #expect(SiblingNames.parseTemporary(SiblingNames.temporary(stem: "out.h5", pid: 42, serial: 3))! == ("out.h5", 42))
+    #expect(SiblingNames.parseTemporary(".a.tmp-b.tmp-9-1")! == ("a.tmp-b", 9))
+    for name in [".tmp-1-1", "x.tmp-1-1", ".x.tmp-1", ".x.tmp-1-", ".x.tmp-a-1", ".x.tmp-0-1", ".x.lock"] {
+      #expect(SiblingNames.parseTemporary(name) == nil, "\(name)")
+    }
+  }
+}
