@@ -4,8 +4,8 @@
     python3 Fuzz/make_corpus.py MIXER_CONVERT
 
 npy, npz and safetensors seeds are made here with numpy (every dtype mixer-convert reads, both
-memory orders, all npy versions, stored and deflated members, bfloat16 as '<V2'); the graph and
-hdf5 seeds are exports of the test fixtures made by MIXER_CONVERT; the image seeds are the test
+memory orders, all npy versions, stored and deflated members, bfloat16 as '<V2'); the graph, hdf5
+and onnx seeds are exports of the test fixtures made by MIXER_CONVERT; the image seeds are the test
 images. The output is deterministic: rerunning it changes nothing unless the converter's output
 does.
 """
@@ -108,12 +108,14 @@ def main():
     write_npz()
     graphs = folder("graph")
     hdf5 = folder("hdf5")
+    onnx = folder("onnx")
     with tempfile.TemporaryDirectory() as scratch:
         for fixture in ["mixer_tiny", "vit_tiny_token", "vit_tiny_gap", "r50_vit_tiny"]:
             source = os.path.join(FIXTURES, fixture, "params.npz")
             bundle = os.path.join(scratch, fixture)
             subprocess.run([mixer_convert, source, bundle, "--quiet"], check=True)
             shutil.copy(os.path.join(bundle, "graph.json"), os.path.join(graphs, fixture + ".json"))
+            subprocess.run([mixer_convert, source, os.path.join(onnx, fixture + ".onnx"), "--quiet"], check=True)
         write_safetensors(os.path.join(scratch, "mixer_tiny", "model-00001-of-00001.safetensors"))
         for fixture, options in [("mixer_tiny", []), ("mixer_tiny_fe", ["--h5-compress", "--dtype", "bfloat16"])]:
             target = os.path.join(hdf5, fixture + ".h5")

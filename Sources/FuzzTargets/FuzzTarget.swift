@@ -40,6 +40,7 @@ public enum FuzzTargets {
       pngTarget,
       jpegTarget,
       hdf5Target(childExecutable: environment.childExecutable),
+      onnxTarget,
     ]
   }
 }

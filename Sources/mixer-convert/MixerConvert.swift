@@ -70,7 +70,7 @@ struct MixerConvert: ParsableCommand {
   /// Reports an error — one line on standard error, and with `--json` also `{"error": …}` on
   /// standard output unless the command printed its JSON report already — and exits.
   private static func fail(_ message: String, status: Int32) -> Never {
-    let line = message.replacingOccurrences(of: "\n", with: " ")
+    let line = Console.oneLine(message)
     Console.error(line)
     if CommandLine.arguments.dropFirst().contains("--json"), !Console.printedJSON {
       struct ErrorReport: Encodable { let error: String }

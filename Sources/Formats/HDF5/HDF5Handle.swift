@@ -8,7 +8,12 @@ import CHDF5
 /// closed by its ``HDF5Handle`` instead, and the process's end releases the rest.
 enum HDF5Library {
   /// Whether the library initialised; touch it before any other HDF5 call.
-  static let ready: Bool = H5dont_atexit() >= 0 && H5open() >= 0 && mc_h5_silence_errors() >= 0
+  /// (`H5dont_atexit` fails when something initialised the library before, in which case the
+  /// clean-up stays on; the library is still usable.)
+  static let ready: Bool = {
+    _ = H5dont_atexit()
+    return H5open() >= 0 && mc_h5_silence_errors() >= 0
+  }()
 }
 
 /// An HDF5 identifier (file, group, dataset, dataspace, datatype, property list or attribute)

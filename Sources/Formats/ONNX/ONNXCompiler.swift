@@ -47,6 +47,9 @@ struct ONNXCompiler {
   private var fused: Set<Int> = []
   private var names: Set<String>
   private var serial = 0
+  /// Scratch a node's steps take beyond its output, in elements per image (a convolution's
+  /// NHWC copies and patches), by node index.
+  private var scratch: [Int: Int] = [:]
 
   /// Compiles `graph`, whose initializers are `weights` (float32), reading an input of
   /// `inputShape` (`[-1, H, W, 3]`), into a plan whose outputs are `outputs` (name and shape).
@@ -68,8 +71,11 @@ struct ONNXCompiler {
         throw GraphError("output '\(output.name)' has shape \(shape) but the header says \(output.shape)")
       }
     }
+    var computed: [String: [Int]] = [:]
+    for (name, value) in compiler.values { if case .computed(let shape) = value { computed[name] = shape } }
+    let memory = graph.memoryEstimate(computedShapes: computed, scratch: compiler.scratch)
     return ExecutionPlan(steps: compiler.steps, input: input, inputShape: inputShape,
-                         outputs: outputs.map { ($0.name, $0.name) }, constants: compiler.constants)
+                         outputs: outputs.map { ($0.name, $0.name) }, constants: compiler.constants, memory: memory)
   }
 
   private init(graph: ONNXGraph, compute: Compute, weights: [String: Tensor]) {
@@ -145,7 +151,7 @@ struct ONNXCompiler {
       try apply(node, .reshape(output: output, input: xName, shape: shape), shape: shape)
     case .conv:
       try arity(2...3)
-      try convolution(node, inputs, output: output)
+      try convolution(node, inputs, at: index, output: output)
     case .maxPool:
       try arity(1...1)
       try maxPool(node, x!, input: xName, output: output)
@@ -173,7 +179,8 @@ struct ONNXCompiler {
       default: .divide
       }
       if case .floats(let a) = inputs[0], case .floats(let b) = inputs[1] {
-        guard Compute.broadcastShape(a.shape, b.shape) != nil else { throw GraphError("shapes \(a.shape) and \(b.shape) do not broadcast") }
+        guard let shape = Compute.broadcastShape(a.shape, b.shape) else { throw GraphError("shapes \(a.shape) and \(b.shape) do not broadcast") }
+        try Self.checkBounded(shape, folding: inputs)
         values[output] = .floats(compute.binary(a, b, binary))
         return
       }
@@ -181,6 +188,7 @@ struct ONNXCompiler {
       guard let shape = Compute.broadcastShape(inputs[0].shape, inputs[1].shape) else {
         throw GraphError("shapes \(inputs[0].shape) and \(inputs[1].shape) do not broadcast")
       }
+      try Self.checkBounded(shape)
       let operands = [node.inputs[0], node.inputs[1]].enumerated().map { publish($0.element, inputs[$0.offset]) }
       steps.append(.binary(output: output, a: operands[0], b: operands[1], operation: binary))
       values[output] = .computed(shape: shape)
@@ -217,6 +225,7 @@ struct ONNXCompiler {
       guard case .integers(let padsShape, let pads) = inputs[1], padsShape == [2 * x!.shape.count], pads.allSatisfy({ $0 >= 0 }) else {
         throw GraphError("needs constant, non-negative int64 pads, two per axis")
       }
+      guard pads.allSatisfy({ $0 <= InputContract.maxSide }) else { throw GraphError("pads more than \(InputContract.maxSide) on an axis") }
       let rank = x!.shape.count
       let (before, after) = (Array(pads[..<rank]), Array(pads[rank...]))
       let shape = x!.shape.enumerated().map { $0.element == -1 ? -1 : $0.element + before[$0.offset] + after[$0.offset] }
@@ -237,6 +246,7 @@ struct ONNXCompiler {
   /// A step on a computed value, or the same evaluated now on a constant one.
   private mutating func apply(_ node: ONNXNode, _ step: Step, shape: [Int], keepsBatch: Bool = true) throws {
     let input = node.inputs[0]
+    try Self.checkBounded(shape, folding: [values[input]!])
     switch values[input]! {
     case .floats(let tensor):
       values[step.output] = .floats(step.evaluate(reading: [input: tensor], compute: compute))
@@ -260,12 +270,14 @@ struct ONNXCompiler {
     switch (a, b) {
     case (.floats(let x), .floats(let y)):
       guard x.shape.count == 2, y.shape.count == 2, x.shape[1] == y.shape[0] else { throw GraphError("constant shapes do not multiply") }
+      try Self.checkBounded([x.shape[0], y.shape[1]], folding: inputs)
       values[output] = .floats(compute.matmul(x, y))
     case (.computed(let shape), .floats(let kernel)):
       guard kernel.shape.count == 2, shape.last == kernel.shape[0] else {
         throw GraphError("cannot multiply \(shape) by a constant \(kernel.shape)")
       }
       let productShape = Array(shape.dropLast()) + [kernel.shape[1]]
+      try Self.checkBounded(productShape)
       let epilogue = self.epilogue(after: index, product: output, shape: productShape)
       let result = epilogue.output ?? output
       let source = transposedViews[node.inputs[0]]
@@ -276,8 +288,10 @@ struct ONNXCompiler {
       guard x.count >= 3, x.count == y.count, x.dropLast(2) == y.dropLast(2), x[x.count - 1] == y[y.count - 2] else {
         throw GraphError("cannot multiply \(x) by \(y)")
       }
+      let productShape = x.dropLast() + [y[y.count - 1]]
+      try Self.checkBounded(productShape)
       steps.append(.matmul(output: output, a: node.inputs[0], b: node.inputs[1]))
-      values[output] = .computed(shape: x.dropLast() + [y[y.count - 1]])
+      values[output] = .computed(shape: productShape)
     default:
       throw GraphError("multiplies values mixer-convert never multiplies")
     }
@@ -351,7 +365,7 @@ struct ONNXCompiler {
     return (bias, false, nil, biased)
   }
 
-  private mutating func convolution(_ node: ONNXNode, _ inputs: [Value], output: String) throws {
+  private mutating func convolution(_ node: ONNXNode, _ inputs: [Value], at index: Int, output: String) throws {
     guard case .computed(let shape) = inputs[0], shape.count == 4, case .floats(let weight) = inputs[1], weight.shape.count == 4,
       weight.shape[1] == shape[1]
     else { throw GraphError("convolves a computed NCHW value with a constant OIHW kernel of its channels") }
@@ -364,6 +378,12 @@ struct ONNXCompiler {
     if let group = node.attribute("group") { guard case .int(1) = group else { throw GraphError("group must be 1") } }
     if let dilations = node.attribute("dilations") { guard case .ints([1, 1]) = dilations else { throw GraphError("dilations must be 1") } }
     let window = try self.window(node, input: shape, kernel: [rows, columns])
+    let outputShape = [shape[0], outputs, window.rows, window.columns]
+    try Self.checkBounded(outputShape)
+    let produced = outputs * window.rows * window.columns
+    let patches = try Self.checkedProduct([window.rows, window.columns, rows, columns, shape[1]])
+    try Self.checkBounded([-1, patches])
+    scratch[index] = shape.dropFirst().reduce(1, *) + produced + patches
     let hwio = compute.permute(weight, [2, 3, 1, 0])
     let kernel = compute.pack(hwio.reshaped([rows * columns * shape[1], outputs]))
     let nhwc = temporary()
@@ -372,7 +392,7 @@ struct ONNXCompiler {
     steps.append(.conv2D(output: convolved, input: nhwc, kernel: kernel, kernelSize: (rows, columns), bias: bias,
                          stride: window.stride, padding: window.padding))
     steps.append(.transpose(output: output, input: convolved, permutation: [0, 3, 1, 2]))
-    values[output] = .computed(shape: [shape[0], outputs, window.rows, window.columns])
+    values[output] = .computed(shape: outputShape)
   }
 
   private mutating func maxPool(_ node: ONNXNode, _ x: Value, input: String, output: String) throws {
@@ -380,6 +400,7 @@ struct ONNXCompiler {
       size[0] == size[1]
     else { throw GraphError("pools a computed NCHW value over a square kernel_shape") }
     let window = try self.window(node, input: shape, kernel: size)
+    try Self.checkBounded([shape[0], shape[1], window.rows, window.columns])
     let nhwc = temporary()
     let pooled = temporary()
     steps.append(.transpose(output: nhwc, input: input, permutation: [0, 2, 3, 1]))
@@ -430,8 +451,10 @@ struct ONNXCompiler {
   private func window(_ node: ONNXNode, input: [Int], kernel: [Int]) throws
     -> (padding: Padding, stride: Int, rows: Int, columns: Int)
   {
-    guard case .ints(let strides)? = node.attribute("strides"), strides.count == 2, strides[0] == strides[1], strides[0] > 0 else {
-      throw GraphError("needs two equal positive strides")
+    guard case .ints(let strides)? = node.attribute("strides"), strides.count == 2, strides[0] == strides[1], strides[0] > 0,
+      strides[0] <= InputContract.maxSide
+    else {
+      throw GraphError("needs two equal positive strides of at most \(InputContract.maxSide)")
     }
     let pads: [Int]
     switch node.attribute("pads") {
@@ -516,6 +539,21 @@ struct ONNXCompiler {
       guard known == total else { throw GraphError("cannot reshape \(shape) to \(spec)") }
     }
     return result
+  }
+
+  /// Refuses a value of more than ``ExportHeader/maxTensorElements`` elements per image, and a
+  /// constant folded now (from `folding`) larger than the largest of its inputs: no file can
+  /// make compiling or running allocate without bound.
+  private static func checkBounded(_ shape: [Int], folding inputs: [Value] = []) throws {
+    let perImage = shape.first == -1 ? Array(shape.dropFirst()) : shape
+    guard perImage.allSatisfy({ $0 >= 0 }), let count = ExportHeader.elementCount(perImage), count <= ExportHeader.maxTensorElements
+    else { throw GraphError("computes \(shape), more than \(ExportHeader.maxTensorElements) elements per image") }
+    let folded = inputs.compactMap { value -> Int? in
+      if case .floats(let tensor) = value { return tensor.scalars.count } else { return nil }
+    }
+    if folded.count == inputs.count, let largest = folded.max(), count > max(largest, 1) {
+      throw GraphError("folds constants into \(shape), larger than any of them")
+    }
   }
 
   /// The product of sizes, refusing one that overflows.
