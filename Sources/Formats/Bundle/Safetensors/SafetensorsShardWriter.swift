@@ -18,7 +18,9 @@ final class SafetensorsShardWriter {
   /// CRC-32C of every completed tensor.
   private(set) var checksums: [String: UInt32] = [:]
 
-  init(path: String, fileName: String, tensors: [(name: String, dtype: DType, shape: [Int])]) throws {
+  /// Prepares the file, writing the header; `metadata` goes into `__metadata__`.
+  init(path: String, fileName: String, tensors: [(name: String, dtype: DType, shape: [Int])],
+       metadata: [String: String] = [:]) throws {
     self.fileName = fileName
     var offset = 0
     entries = tensors.map { tensor in
@@ -27,7 +29,7 @@ final class SafetensorsShardWriter {
       return SafetensorsEntry(name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, begin: offset, end: offset + bytes)
     }
     file = try FileWriter(creating: path)
-    let header = SafetensorsHeader.encode(entries)
+    let header = SafetensorsHeader.encode(entries, metadata: metadata)
     try header.withUnsafeBytes { raw in
       digest.update(raw)
       try file.write(raw)
