@@ -42,7 +42,7 @@ let package = Package(
     .target(name: "Formats", dependencies: ["CHDF5", "Checkpoint", "Graph", "Runtime", "Kernels", "FileIO"]),
     .target(name: "Parity", dependencies: ["Checkpoint", "Kernels"]),
     .target(name: "Conversion", dependencies: ["Checkpoint", "Models", "Graph", "Runtime", "Kernels", "Formats", "Parity",
-                                               "FileIO"]),
+                                               "FileIO", "Classification"]),
     .target(name: "Classification", dependencies: ["Imaging", "Formats", "Runtime", "Graph", "Kernels"],
             resources: [.copy("Labels")]),
     .executableTarget(name: "mixer-convert", dependencies: [
