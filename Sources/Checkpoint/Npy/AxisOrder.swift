@@ -31,44 +31,65 @@ public enum AxisOrder {
     }
   }
 
-  /// Copies the elements, each a `T`, to their places in the permuted array.
+  /// Copies the elements, each a `T`, to their places in the permuted array: in tiles over
+  /// the output's innermost axis and the one read contiguously from the input, so that both
+  /// sides stay in cache (a large transpose copies element by element otherwise at the pace of
+  /// cache misses).
   private static func permute<T>(_ type: T.Type, _ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer,
                                  shape: [Int], permutation: [Int]) {
     let rank = shape.count
-    // Strides of the input, in elements; the output walks its own C order.
-    var inputStrides = [Int](repeating: 1, count: rank)
-    for axis in stride(from: rank - 2, through: 0, by: -1) { inputStrides[axis] = inputStrides[axis + 1] * shape[axis + 1] }
-    let outputShape = permutation.map { shape[$0] }
-    let strides = permutation.map { inputStrides[$0] }
     let input = source.bindMemory(to: T.self)
     let output = destination.bindMemory(to: T.self)
     guard rank > 0 else {
       output[0] = input[0]
       return
     }
-    // The innermost output axis is copied in a tight loop; the others advance an odometer.
-    let innerCount = outputShape[rank - 1]
-    let innerStride = strides[rank - 1]
-    var index = [Int](repeating: 0, count: rank)
-    var sourceStart = 0
-    var out = 0
-    while out < output.count {
-      var from = sourceStart
-      for _ in 0..<innerCount {
-        output[out] = input[from]
-        out += 1
-        from += innerStride
+    let outputShape = permutation.map { shape[$0] }
+    var inputStrides = [Int](repeating: 1, count: rank)
+    var outputStrides = [Int](repeating: 1, count: rank)
+    for axis in stride(from: rank - 2, through: 0, by: -1) {
+      inputStrides[axis] = inputStrides[axis + 1] * shape[axis + 1]
+      outputStrides[axis] = outputStrides[axis + 1] * outputShape[axis + 1]
+    }
+    // Input stride of each output axis.
+    let sourceStrides = permutation.map { inputStrides[$0] }
+    let last = rank - 1
+    let contiguous = permutation.firstIndex(of: last)!
+    let (rows, columns) = (outputShape[contiguous], outputShape[last])
+    let (rowStride, columnStride) = (outputStrides[contiguous], sourceStrides[last])
+    let tile = 32
+    // The other axes advance an odometer.
+    let outer = (0..<rank).filter { $0 != last && $0 != contiguous }
+    var index = [Int](repeating: 0, count: outer.count)
+    var sourceBase = 0
+    var targetBase = 0
+    while true {
+      if contiguous == last {
+        for column in 0..<columns { output[targetBase + column] = input[sourceBase + column] }
+      } else {
+        for rowStart in stride(from: 0, to: rows, by: tile) {
+          for columnStart in stride(from: 0, to: columns, by: tile) {
+            for row in rowStart..<min(rowStart + tile, rows) {
+              for column in columnStart..<min(columnStart + tile, columns) {
+                output[targetBase + row * rowStride + column] = input[sourceBase + row + column * columnStride]
+              }
+            }
+          }
+        }
       }
-      var axis = rank - 2
-      while axis >= 0 {
-        index[axis] += 1
-        sourceStart += strides[axis]
-        if index[axis] < outputShape[axis] { break }
-        sourceStart -= strides[axis] * outputShape[axis]
-        index[axis] = 0
-        axis -= 1
+      var k = outer.count - 1
+      while k >= 0 {
+        let axis = outer[k]
+        index[k] += 1
+        sourceBase += sourceStrides[axis]
+        targetBase += outputStrides[axis]
+        if index[k] < outputShape[axis] { break }
+        sourceBase -= sourceStrides[axis] * outputShape[axis]
+        targetBase -= outputStrides[axis] * outputShape[axis]
+        index[k] = 0
+        k -= 1
       }
-      if axis < 0 { break }
+      if k < 0 { return }
     }
   }
 }
