@@ -7,6 +7,8 @@
 #   make test-full  the same, with every released model, the largest and both namings included (slower)
 #   make bench   benchmarks (inspect and streaming against cat, …)
 #   make venv    the test virtual environment alone (made by `make test` when missing)
+#   make install PREFIX=/usr/local   the binary (Swift runtime linked in), its label lists and shell completions
+#   make deb     the same as a Debian package (mixer-convert_VERSION_amd64.deb)
 
 SWIFT      ?= swift
 CONFIG     ?= release
@@ -14,7 +16,7 @@ BUILD_DIR  := .build/$(CONFIG)
 BIN        := $(BUILD_DIR)/mixer-convert
 BENCH      := $(BUILD_DIR)/mixer-bench
 DEMO_DIR   ?= demo-out
-APT_PACKAGES := libzip-dev libhdf5-dev libjpeg-dev libpng-dev pkg-config libopenblas-dev qemu-user
+APT_PACKAGES := libzip-dev libhdf5-dev libjpeg-dev libpng-dev pkg-config libopenblas-dev qemu-user parallel
 # OpenBLAS 0.3.21 in Debian does not recognise recent Intel CPUs and falls back to a generic
 # kernel; name the core explicitly for a fair comparison.
 OPENBLAS_CORETYPE ?= $(shell grep -q avx512f /proc/cpuinfo 2>/dev/null && echo SkylakeX || echo Haswell)
@@ -25,7 +27,7 @@ PYTHON       := $(VENV)/bin/python
 REQUIREMENTS := Tests/python/requirements.txt
 VENV_STAMP   := $(VENV)/.requirements-$(shell sha256sum $(REQUIREMENTS) 2>/dev/null | cut -c1-16)
 
-.PHONY: all deps venv build test test-full test-swift test-python demo bench bench-build bench-checkpoint bench-matmul bench-kernels bench-convert bench-forward clean
+.PHONY: all deps venv build install deb test test-full test-swift test-python test-install demo bench bench-build bench-checkpoint bench-matmul bench-kernels bench-convert bench-forward kernels clean
 
 all: build
 
@@ -33,7 +35,7 @@ all: build
 # idempotent: nothing happens when they are there).
 deps:
 	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists libzip hdf5 zlib libjpeg libpng openblas \
-	    || ! command -v qemu-x86_64 >/dev/null 2>&1; then \
+	    || ! command -v qemu-x86_64 >/dev/null 2>&1 || ! command -v parallel >/dev/null 2>&1; then \
 	  echo "make: installing $(APT_PACKAGES) with apt-get"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
 	fi
@@ -50,7 +52,7 @@ $(VENV_STAMP): $(REQUIREMENTS)
 build: deps
 	$(SWIFT) build -c $(CONFIG) --product mixer-convert
 
-test: test-swift test-python
+test: test-swift test-python test-install
 
 # The largest ViTs (over 150 M parameters) and the Linen naming of every configuration are
 # left out of `make test` to keep it near 5 minutes; this runs them too.
@@ -61,6 +63,7 @@ test-swift: deps
 	$(SWIFT) build -c $(CONFIG) --product mixer-convert
 	$(SWIFT) test -c $(CONFIG)
 	scripts/check-kernel-isolation.sh $(BUILD_DIR)
+	python3 scripts/generate-microkernels.py --check
 
 test-python: build venv
 	$(PYTHON) Tests/python/check_synth.py $(BIN)
@@ -70,7 +73,45 @@ test-python: build venv
 	$(PYTHON) Tests/python/check_write_back.py $(BIN)
 	HF_HUB_OFFLINE=1 $(PYTHON) Tests/python/check_timm.py $(BIN)
 	HF_HUB_OFFLINE=1 $(PYTHON) Tests/python/check_transformers.py $(BIN)
+	$(PYTHON) Tests/python/check_convert_all.py $(BIN)
 	PATH=$(VENV)/bin:$$PATH MIXER_CONVERT=$(BIN) examples/ci/parity-gate.sh "" $(BUILD_DIR)/parity-gate >/dev/null
+
+# The installed program: the Swift standard library and Foundation linked statically, so it
+# runs without a Swift toolchain; only Debian's runtime libraries stay shared (README, "Install").
+PREFIX       ?= /usr/local
+DESTDIR      ?=
+VERSION      := $(shell sed -n 's/.*version: "\([0-9.]*\)".*/\1/p' Sources/mixer-convert/MixerConvert.swift)
+LIBEXEC      := $(PREFIX)/lib/mixer-convert
+RESOURCES    := mixer-convert_Classification.resources
+DEB_DEPENDS  := libc6, libgcc-s1, libstdc++6, zlib1g, libzip4, libhdf5-103-1, libjpeg62-turbo, libpng16-16
+
+install: deps
+	$(SWIFT) build -c $(CONFIG) --static-swift-stdlib --product mixer-convert
+	install -d $(DESTDIR)$(LIBEXEC) $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 755 $(BIN) $(DESTDIR)$(LIBEXEC)/mixer-convert
+	rm -rf $(DESTDIR)$(LIBEXEC)/$(RESOURCES) && cp -R $(BUILD_DIR)/$(RESOURCES) $(DESTDIR)$(LIBEXEC)/
+	ln -sf ../lib/mixer-convert/mixer-convert $(DESTDIR)$(PREFIX)/bin/mixer-convert
+	$(BIN) --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/mixer-convert
+	$(BIN) --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_mixer-convert
+	$(BIN) --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/mixer-convert.fish
+	@echo "make: installed mixer-convert $(VERSION) in $(DESTDIR)$(PREFIX)"
+
+deb:
+	rm -rf $(BUILD_DIR)/deb && $(MAKE) install DESTDIR=$(CURDIR)/$(BUILD_DIR)/deb PREFIX=/usr
+	install -d $(BUILD_DIR)/deb/DEBIAN
+	printf 'Package: mixer-convert\nVersion: $(VERSION)\nArchitecture: amd64\nMaintainer: mixer-convert developers\nDepends: $(DEB_DEPENDS)\nSection: science\nPriority: optional\nDescription: Convert MLP-Mixer and ViT checkpoints to portable exports and prove parity\n' \
+	  > $(BUILD_DIR)/deb/DEBIAN/control
+	dpkg-deb --root-owner-group --build $(BUILD_DIR)/deb mixer-convert_$(VERSION)_amd64.deb
+
+# Installs into a temporary prefix and runs the installed program with an empty environment.
+test-install:
+	scripts/check-install.sh
+
+# The GEMM micro-kernels of the three kernel builds (Sources/Kernels*/MicroKernel.swift) are
+# generated; `make test` fails when a file differs from what the generator writes.
+kernels:
+	python3 scripts/generate-microkernels.py
 
 demo: build
 	@mkdir -p $(DEMO_DIR)
@@ -92,14 +133,14 @@ bench-checkpoint: bench-build
 bench-kernels: bench-build
 	$(BENCH) kernels
 
-bench-convert: bench-build
-	$(BENCH) convert --binary $(BIN)
+bench-convert: bench-build venv
+	$(BENCH) convert --binary $(BIN) --python $(PYTHON)
 
-bench-forward: bench-build
-	$(BENCH) forward
+bench-forward: bench-build venv
+	$(BENCH) forward --python $(PYTHON)
 
 bench-matmul: bench-build
 	OPENBLAS_CORETYPE=$(OPENBLAS_CORETYPE) $(BENCH) matmul
 
 clean:
-	rm -rf .build $(DEMO_DIR)
+	rm -rf .build $(DEMO_DIR) mixer-convert_*.deb

@@ -46,8 +46,8 @@ let package = Package(
     .target(name: "Classification", dependencies: ["Imaging", "Formats", "Runtime", "Graph", "Kernels"],
             resources: [.copy("Labels")]),
     .executableTarget(name: "mixer-convert", dependencies: [
-      "Conversion", "Classification", "Checkpoint", "Models", "Kernels", "Formats", "Runtime", "Parity", "CLibzip", "CZlib",
-      "CSupport",
+      "Conversion", "Classification", "Checkpoint", "Models", "Kernels", "Graph", "Formats", "Runtime", "Parity", "CLibzip",
+      "CZlib", "CHDF5", "CImageDecode", "CSupport",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
     .target(name: "TestSupport", dependencies: ["CZlib", "Checkpoint"], path: "Tests/TestSupport"),

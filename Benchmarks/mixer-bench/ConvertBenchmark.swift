@@ -5,51 +5,69 @@ import FileIO
 import Foundation
 import Models
 
-/// Conversion wall time and peak memory against `cp` of the same file, in the same run.
+/// Conversion wall time and peak memory against `cp`, `cp` + `sync` of the same file and a
+/// naive numpy converter, interleaved in the same run.
 struct ConvertBenchmark: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "convert", abstract: "Conversion time and peak RSS vs cp, on synthetic Mixer-B/16, Mixer-L/16 and ViT-L/16.")
+    commandName: "convert",
+    abstract: "Conversion time and peak RSS vs cp, cp + sync and a naive numpy converter, on synthetic Mixer-B/16 and ViT-L/16.")
 
   @Option(help: "The mixer-convert executable.")
   var binary = ".build/release/mixer-convert"
 
   @Option(help: "Models to synthesise, comma-separated.")
-  var models = "Mixer-B_16,Mixer-L_16,ViT-L_16"
+  var models = "Mixer-B_16,ViT-L_16"
 
   @Option(help: "Folder for the synthetic checkpoints and outputs.")
   var work = ".build/bench"
 
-  @Option(help: "Timed repetitions (interleaved with cp).")
+  @Option(help: "Timed repetitions (interleaved with the references).")
   var runs = 5
+
+  @Option(help: "The Python with numpy for the naive converter (empty: leave it out).")
+  var python = "python3"
 
   func run() throws {
     try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-    print("convert: wall time and peak RSS, median of \(runs) runs interleaved with cp (new output each time, warm page cache)")
+    let naive = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent("naive_convert.py").path
+    print("convert: seconds, median (min–max) of \(runs) runs interleaved with the references (new output each time, "
+          + "warm page cache); \(CPUDescription.current)")
     for model in models.split(separator: ",").map(String.init) {
-      let entry = ModelCatalog.entry(named: model)!
+      guard let entry = ModelCatalog.entry(named: model) else { throw ValidationError("unknown model \(model)") }
       let path = "\(work)/\(model).npz"
       if !FileManager.default.fileExists(atPath: path) { _ = try Synthesizer.write(SynthesisRequest(model: entry), to: path) }
       let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
       let largest = entry.architecture.layout.map { $0.elementCount * 4 }.max()!
-      let out = "\(work)/\(model)-bundle"
-      let copy = "\(work)/\(model)-copy.npz"
-      var convert: [Double] = [], cp: [Double] = [], rss: [Int] = [], hash: [Double] = []
+      let (out, copy, raw) = ("\(work)/\(model)-bundle", "\(work)/\(model)-copy.npz", "\(work)/\(model)-naive")
+      var times: [String: [Double]] = [:]
+      var rss: [Int] = []
       for _ in 0..<runs {
-        try? FileManager.default.removeItem(atPath: out)
-        try? FileManager.default.removeItem(atPath: copy)
-        let c = try measureProcess([binary, path, out, "--quiet"])
-        convert.append(c.seconds)
-        rss.append(c.peakKilobytes)
-        cp.append(try measureProcess(["cp", path, copy]).seconds)
+        for stale in [out, copy, raw] { try? FileManager.default.removeItem(atPath: stale) }
+        let converted = try measureProcess([binary, path, out, "--quiet"])
+        times["mixer-convert", default: []].append(converted.seconds)
+        rss.append(converted.peakKilobytes)
+        times["cp", default: []].append(try measureProcess(["cp", path, copy]).seconds)
+        try FileManager.default.removeItem(atPath: copy)
+        times["cp + sync", default: []].append(try measureProcess(["sh", "-c", "cp \"$0\" \"$1\" && sync \"$1\"", path, copy]).seconds)
+        if !python.isEmpty { times["numpy", default: []].append(try measureProcess([python, naive, path, raw]).seconds) }
         let start = DispatchTime.now().uptimeNanoseconds
         _ = try SHA256Stream.file(path)
-        hash.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        times["SHA-256 alone", default: []].append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
       }
-      try? FileManager.default.removeItem(atPath: copy)
+      for stale in [copy, raw] { try? FileManager.default.removeItem(atPath: stale) }
       let median = { (values: [Double]) in values.sorted()[values.count / 2] }
+      let text = { (name: String) in
+        let values = times[name]!.sorted()
+        return String(format: "%@ %.3f (%.3f–%.3f)", name, median(values), values.first!, values.last!)
+      }
+      let ours = median(times["mixer-convert"]!)
+      print(String(format: "  %@ %7.1f MB: ", padded(model, 11), Double(size) / 1e6)
+            + ["mixer-convert", "cp", "cp + sync", "numpy", "SHA-256 alone"].filter { times[$0] != nil }.map(text)
+              .joined(separator: " · "))
+      print(String(format: "  %@ mixer-convert / (cp + sync) = %.2f", padded("", 11), ours / median(times["cp + sync"]!))
+            + (times["numpy"].map { String(format: ", / numpy = %.2f", ours / median($0)) } ?? ""))
       let peak = rss.max()! * 1024
-      print(String(format: "  %@ %7.1f MB   convert %.3f s   cp %.3f s   ratio %.1f×   (SHA-256 of the file alone %.3f s)",
-                   padded(model, 11), Double(size) / 1e6, median(convert), median(cp), median(convert) / median(cp), median(hash)))
       print(String(format: "  %@ peak RSS %.1f MiB; largest tensor %.1f MiB + 64 MiB = %.1f MiB: %@", padded("", 11),
                    Double(peak) / 1_048_576, Double(largest) / 1_048_576, Double(largest + (64 << 20)) / 1_048_576,
                    peak < largest + (64 << 20) ? "below" : "ABOVE"))

@@ -33,19 +33,21 @@ struct MatmulBenchmark: ParsableCommand {
     let peak2 = fmaPeakFLOPS(threads: 2) / 1e9
     print("matmul: ours on the \(KernelPath.selected.rawValue) path; OpenBLAS '\(config)', core \(core) "
           + "(OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"))")
+    print("CPU: \(CPUDescription.current)")
     print(String(format: "FMA peak (tight loop of independent FMAs): %.1f GFLOPS on 1 thread, %.1f on 2", peak1, peak2))
     print("GFLOPS, median of \(runs) interleaved runs (range); ratios from the medians; with 2 threads,")
     print("a 0.3 s pause after each OpenBLAS sample lets its spinning worker threads park first")
-    print("threads  M×K×N              ours                  OpenBLAS              ours/BLAS  ours/peak")
+    print("'ours' packs B on every call (as attention does); 'packed' has B packed once, as the executor's weights")
+    print("threads  M×K×N              ours                  packed                OpenBLAS              ours/BLAS  packed/BLAS  ours/peak  packed/peak")
     for t in threadCounts {
       let compute = Compute(threads: t)
       openblas_set_num_threads(Int32(t))
       for shape in selectedShapes {
-        let (ours, blas) = measure(shape, compute: compute, threads: t)
+        let (ours, packed, blas) = measure(shape, compute: compute, threads: t)
         let peak = t == 1 ? peak1 : peak2 * Double(t) / 2
         let label = "\(shape.m)×\(shape.k)×\(shape.n)".padding(toLength: 18, withPad: " ", startingAt: 0)
-        print(String(format: "%-8d %@ %@  %@  %8.2f  %8.2f", t, label, ours.text, blas.text,
-                     ours.median / blas.median, ours.median / peak))
+        print(String(format: "%-8d %@ %@  %@  %@  %8.2f  %11.2f  %9.2f  %11.2f", t, label, ours.text, packed.text, blas.text,
+                     ours.median / blas.median, packed.median / blas.median, ours.median / peak, packed.median / peak))
       }
     }
   }
@@ -58,8 +60,9 @@ struct MatmulBenchmark: ParsableCommand {
     }
   }
 
-  /// GFLOPS samples of ours and OpenBLAS on one shape, interleaved.
-  private func measure(_ shape: (m: Int, k: Int, n: Int), compute: Compute, threads: Int) -> (Rate, Rate) {
+  /// GFLOPS samples of ours (B packed on every call, and packed once) and OpenBLAS on one shape,
+  /// interleaved.
+  private func measure(_ shape: (m: Int, k: Int, n: Int), compute: Compute, threads: Int) -> (Rate, Rate, Rate) {
     let (m, k, n) = shape
     var state: UInt64 = 1
     func uniform() -> Float {
@@ -71,7 +74,7 @@ struct MatmulBenchmark: ParsableCommand {
     var c = [Float](repeating: 0, count: m * n)
     let flops = 2.0 * Double(m) * Double(n) * Double(k)
     let repeats = max(2, Int(0.25 * 150e9 * Double(threads) / flops))  // about 0.25 s per sample
-    var ours = Rate(), blas = Rate()
+    var ours = Rate(), packed = Rate(), blas = Rate()
     a.withUnsafeBufferPointer { pa in
       b.withUnsafeBufferPointer { pb in
         c.withUnsafeMutableBufferPointer { pc in
@@ -80,14 +83,18 @@ struct MatmulBenchmark: ParsableCommand {
           let viewC = MutableMatrixView(pc.baseAddress!, rows: m, columns: n)
           let outC = pc.baseAddress
           let runOurs = { compute.gemm(viewA, viewB, into: viewC) }
+          let packedB = compute.pack(viewB)
+          let runPacked = { compute.gemm(viewA, packedB, into: viewC) }
           let runBLAS = {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
                         pa.baseAddress, Int32(k), pb.baseAddress, Int32(n), 0, outC, Int32(n))
           }
           runOurs()
+          runPacked()
           runBLAS()
           for _ in 0..<runs {
             ours.add(time(repeats, runOurs), flops: flops * Double(repeats))
+            packed.add(time(repeats, runPacked), flops: flops * Double(repeats))
             blas.add(time(repeats, runBLAS), flops: flops * Double(repeats))
             // OpenBLAS's workers busy-wait after a call (about 0.1 s); let them park so they
             // do not take the other core from the next measurement of ours.
@@ -96,7 +103,7 @@ struct MatmulBenchmark: ParsableCommand {
         }
       }
     }
-    return (ours, blas)
+    return (ours, packed, blas)
   }
 
   /// Seconds for `repeats` calls, after one untimed call that brings threads and clocks up.

@@ -213,3 +213,10 @@ int mc_decode_png(const uint8_t *data, size_t size, uint64_t max_pixels, mc_imag
   png_destroy_read_struct(&png, &info, NULL);
   return 0;
 }
+
+#define MC_STRING(x) #x
+#define MC_VERSION(x) MC_STRING(x)
+
+const char *mc_libjpeg_version(void) { return MC_VERSION(LIBJPEG_TURBO_VERSION); }
+
+const char *mc_libpng_version(void) { return png_get_libpng_ver(NULL); }

@@ -7,7 +7,7 @@ import Runtime
 
 /// What `classify` should do.
 public struct ClassificationRequest: Sendable {
-  /// The export: a bundle folder or an `.h5` file.
+  /// The export: a bundle folder, an `.h5` or an `.onnx` file.
   public var export: String
   /// JPEG and PNG files.
   public var images: [String]
@@ -17,8 +17,8 @@ public struct ClassificationRequest: Sendable {
   public var labels: String?
   /// Threads per operation (nil: all cores).
   public var threads: Int?
-  /// Where an HDF5 export is read.
-  public var hdf5: HDF5Reading = .inProcess
+  /// How the export is opened: checksums, where an HDF5 file is read.
+  public var opening = OpenOptions()
   /// Images decoded and run together: bounds memory on long lists (the results do not depend on it).
   public var batchSize = 16
   /// Where a features export's embeddings are to be written: required for one, refused for a
@@ -87,7 +87,7 @@ public enum Classifier {
   }
 
   public static func classify(_ request: ClassificationRequest) throws -> Outcome {
-    let export = try Exports.open(request.export, OpenOptions(hdf5: request.hdf5))
+    let export = try Exports.open(request.export, request.opening)
     let header = export.header
     let primary = header.outputs[0]
     let preprocessor = try InputPreprocessor(contract: header.input)

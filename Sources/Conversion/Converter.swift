@@ -77,23 +77,13 @@ public enum Converter {
     -> ConversionSummary
   {
     let start = Date()
-    guard [.float32, .float16, .bfloat16].contains(request.dtype) else {
-      throw ConversionError(path: request.output, reason: "--dtype must be float32, float16 or bfloat16")
-    }
-    let format = try outputFormat(request)
-    let checkpoint = try OpenedCheckpoint(path: request.checkpoint, allowUnused: request.allowUnused)
+    let resolved = try ResolvedConversion(request)
+    let (format, checkpoint, plan) = (resolved.format, resolved.checkpoint, resolved.plan)
     let recognition = checkpoint.recognition
-    let plan: ExportPlan
-    do {
-      let architecture = try request.classifier.map(recognition.architecture.withClassifier) ?? recognition.architecture
-      plan = try architecture.exportPlan(variant: request.variant, imageSize: request.imageSize)
-    } catch let error as ExportError {
-      throw ConversionError(path: request.checkpoint, reason: error.reason)
-    }
     // Hash the source on the other core while the shards are written.
     let sourceHash = BackgroundResult { try SHA256Stream.file(request.checkpoint) }
     let input = InputContract.image(height: plan.imageSize, width: plan.imageSize)
-    let variant = plan.outputs[0].name == "features" ? ExportVariant.features : .classification
+    let variant = resolved.variant
     let labels = variant == .classification ? try recognition.architecture.classes.flatMap(LabelSet.forHead(classes:)) : nil
     let writer = try format.writer(ExportWriteRequest(
       path: request.output, generator: generator, dtype: request.dtype, tensors: exportTensors(plan, checkpoint),
@@ -136,29 +126,14 @@ public enum Converter {
         source: SourceInfo(file: URL(fileURLWithPath: request.checkpoint).lastPathComponent,
                            bytes: checkpoint.file.fileSize, sha256: try sourceHash.value(), keyPrefix: checkpoint.tree.prefix))
       return ExportHeader(generator: generator, model: model, input: input, outputs: plan.outputs,
-                          weights: WeightManifest(dtype: request.dtype.rawValue, tensors: tensors))
+                          weights: WeightManifest(dtype: request.dtype.rawValue, tensors: tensors),
+                          formatOptions: resolved.options)
     }
     return ConversionSummary(
       output: request.output, format: format, model: name, upstreamName: recognition.catalogEntry?.name,
       variant: variant, parameters: parameters, tensors: plan.weights.count, storage: written.storage,
       notes: written.notes, files: written.files, dtype: request.dtype, bytesWritten: writer.totalBytes,
       outputBytes: format.diskSize(at: request.output), seconds: Date().timeIntervalSince(start))
-  }
-
-  /// The format to write: the one asked for, or the one the output's suffix implies; its
-  /// options must all be ones it takes.
-  private static func outputFormat(_ request: ConversionRequest) throws -> ExportFormat {
-    guard let format = request.format ?? ExportFormat.implied(by: request.output) else {
-      let suffixes = ExportFormat.allCases.flatMap(\.suffixes).joined(separator: ", ")
-      throw ConversionError(path: request.output, reason: "its suffix names no export format (\(suffixes), or a folder "
-                              + "name without a suffix for a bundle); name the format to write")
-    }
-    if let option = request.options.given.subtracting(format.options).sorted(by: { $0.rawValue < $1.rawValue }).first {
-      let owners = ExportFormat.allCases.filter { $0.options.contains(option) }.map(\.noun)
-      throw ConversionError(path: request.output, reason: "the \(option.words) option applies to "
-                              + "\(owners.joined(separator: " or ")), not to \(format.noun)")
-    }
-    return format
   }
 
   /// Every weight with the node that uses it, its position among that node's weights, and the

@@ -12,15 +12,38 @@ public struct ExportHeader: Codable, Equatable, Sendable {
   public var outputs: [GraphOutput]
   /// The weights: dtype and every tensor.
   public var weights: WeightManifest
+  /// The format-specific options it was written with (nil in exports made before they were
+  /// recorded).
+  public var formatOptions: ExportOptions?
 
   public init(generator: Generator, model: ModelInfo, input: InputContract, outputs: [GraphOutput],
-              weights: WeightManifest) {
+              weights: WeightManifest, formatOptions: ExportOptions? = nil) {
     self.generator = generator
     self.model = model
     self.input = input
     self.outputs = outputs
     self.weights = weights
+    self.formatOptions = formatOptions
   }
+
+  enum CodingKeys: String, CodingKey {
+    case generator, model, input, outputs, weights, formatOptions = "format_options"
+  }
+}
+
+/// The options of an export that belong to its format, each applying to the formats that take
+/// it (the others leave it at its default).
+public struct ExportOptions: Codable, Equatable, Sendable {
+  /// Bundle: largest number of tensor-data bytes per shard (nil: the default, 2 GiB).
+  public var shardSize: Int?
+  /// HDF5: every dataset stored in chunks, shuffled and gzip-compressed.
+  public var compressed = false
+  /// ONNX: the weights in a data file beside the model even when they would fit in it.
+  public var externalData = false
+
+  public init() {}
+
+  enum CodingKeys: String, CodingKey { case shardSize = "shard_size", compressed, externalData = "external_data" }
 }
 
 /// The canonical layer graph of an export with its header: the content of a bundle's
@@ -38,7 +61,8 @@ public struct GraphDocument: Equatable, Sendable {
   public var nodes: [Node]
 
   public static let formatName = "mixer-convert.bundle"
-  public static let formatVersion = "1.0"
+  /// 1.1 added `format_options`.
+  public static let formatVersion = "1.1"
 
   public init(header: ExportHeader, nodes: [Node]) {
     format = Self.formatName

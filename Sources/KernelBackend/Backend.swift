@@ -36,6 +36,32 @@ public enum Backend {
     prepackedGemm(m, n, k, a, aRow, aCol, b, columnStart, totalColumns, c, ldc, accumulate, bias, gelu, workspace)
   }
 
+  /// `C[m×n] (+)= A · B[k×n]` on one thread, where A was packed whole by ``packA(_:_:_:_:_:_:)``
+  /// (`totalRows` tall) and the product covers its rows `firstRow ..< firstRow + m` (`firstRow` a
+  /// multiple of the tile height); then `+ rowBias[i]` on row `i` of this product and GELU if
+  /// given; see `blockedGemm`.
+  @inline(never)
+  public static func gemmPackedA(
+    _ m: Int, _ n: Int, _ k: Int,
+    _ a: UnsafePointer<Float>, _ firstRow: Int, _ totalRows: Int,
+    _ b: UnsafePointer<Float>, _ bRow: Int, _ bCol: Int,
+    _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+    _ accumulate: Bool, _ rowBias: UnsafePointer<Float>?, _ gelu: Bool, _ workspace: UnsafeMutablePointer<Float>
+  ) {
+    blockedGemm(m, n, k, a, 0, 0, b, bRow, bCol, c, ldc, accumulate, nil, gelu, workspace, rowBias: rowBias,
+                wholeA: a, wholeARows: totalRows, firstRow: firstRow)
+  }
+
+  /// Floats an `m × k` left operand occupies once packed.
+  public static func packedACount(_ m: Int, _ k: Int) -> Int { packedWholeACount(m, k) }
+
+  /// Packs a whole `m × k` A operand for ``gemmPackedA(_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:)``.
+  @inline(never)
+  public static func packA(_ m: Int, _ k: Int, _ a: UnsafePointer<Float>, _ aRow: Int, _ aCol: Int,
+                           _ out: UnsafeMutablePointer<Float>) {
+    packWholeA(m, k, a, aRow, aCol, out)
+  }
+
   /// Floats a `k × n` matrix occupies once packed.
   public static func packedCount(_ k: Int, _ n: Int) -> Int { packedWholeBCount(k, n) }
 

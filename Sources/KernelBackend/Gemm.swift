@@ -11,10 +11,16 @@
 /// (kept in L2), then for each `mc`-tall block of A pack it into `MR`-tall micro-panels and,
 /// for each A micro-panel (kept in L1), sweep the B micro-panels. (Measured here against the
 /// BLIS order, which keeps the B micro-panel in L1 instead: with the 12×32 AVX-512 tile the B
-/// micro-panel of a deep slice fills L1, and this order was faster.) Edge tiles run the
+/// micro-panel of a deep slice fills L1, and this order was faster.) A last block thinner than
+/// half a block joins the one before (`blockLength`). Edge tiles run the
 /// micro-kernel on zero-padded panels into a scratch tile (the narrow one when at most half
 /// the columns are real). After the last `kc` slice each finished tile gets the epilogue
-/// while it is still in L1: `+ bias[column]`, then GELU (tanh form) if asked.
+/// while it is still in L1: `+ bias[column]` or `+ rowBias[row]`, then GELU (tanh form) if
+/// asked.
+///
+/// With `wholeA`, A was packed whole by `packWholeA` (`a` is then unused) and is not packed
+/// again: the product covers its rows `firstRow ..< firstRow + m` (`firstRow` a multiple of
+/// `MR`) of `wholeARows`.
 @inline(__always)
 func blockedGemm(
   _ m: Int, _ n: Int, _ k: Int,
@@ -22,26 +28,34 @@ func blockedGemm(
   _ b: UnsafePointer<Float>, _ bRow: Int, _ bCol: Int,
   _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
   _ accumulate: Bool, _ bias: UnsafePointer<Float>?, _ gelu: Bool,
-  _ workspace: UnsafeMutablePointer<Float>
+  _ workspace: UnsafeMutablePointer<Float>,
+  rowBias: UnsafePointer<Float>? = nil,
+  wholeA: UnsafePointer<Float>? = nil, wholeARows: Int = 0, firstRow: Int = 0
 ) {
   guard m > 0, n > 0 else { return }
-  if k == 0 { return emptyProduct(m, n, c, ldc, accumulate, bias, gelu) }
+  if k == 0 { return emptyProduct(m, n, c, ldc, accumulate, bias, rowBias, gelu) }
   let packedA = workspace
-  let ownPackedB = workspace + Tile.mc * Tile.kc
-  let scratch = ownPackedB + Tile.kc * Tile.nc
+  let ownPackedB = workspace + packedABlockCount
+  let scratch = ownPackedB + packedBBlockCount
   var jc = 0
   while jc < n {
-    let nc = min(Tile.nc, n - jc)
+    let nc = blockLength(n - jc, Tile.nc)
     var pc = 0
     while pc < k {
-      let kc = min(Tile.kc, k - pc)
+      let kc = blockLength(k - pc, Tile.kc)
       packB(kc, nc, b + pc * bRow + jc * bCol, bRow, bCol, ownPackedB)
       var ic = 0
       while ic < m {
-        let mc = min(Tile.mc, m - ic)
-        packA(mc, kc, a + ic * aRow + pc * aCol, aRow, aCol, packedA)
-        sweep(mc, nc, kc, packedA, ownPackedB, c + ic * ldc + jc, ldc, accumulate || pc > 0,
-              pc + kc == k ? bias.map { $0 + jc } : nil, pc + kc == k && gelu, scratch)
+        let mc = blockLength(m - ic, Tile.mc)
+        var panels = UnsafePointer(packedA)
+        if let wholeA {
+          panels = wholeA + pc * roundUp(wholeARows, Tile.mr) + (firstRow + ic) * kc
+        } else {
+          packA(mc, kc, a + ic * aRow + pc * aCol, aRow, aCol, packedA)
+        }
+        let last = pc + kc == k
+        sweep(mc, nc, kc, panels, ownPackedB, c + ic * ldc + jc, ldc, accumulate || pc > 0,
+              last ? bias.map { $0 + jc } : nil, last ? rowBias.map { $0 + ic } : nil, last && gelu, scratch)
         ic += mc
       }
       pc += kc
@@ -65,27 +79,29 @@ func prepackedGemm(
   _ workspace: UnsafeMutablePointer<Float>
 ) {
   guard m > 0, n > 0 else { return }
-  if k == 0 { return emptyProduct(m, n, c, ldc, accumulate, bias, gelu) }
+  if k == 0 { return emptyProduct(m, n, c, ldc, accumulate, bias, nil, gelu) }
   let packedA = workspace
-  let scratch = workspace + Tile.mc * Tile.kc + Tile.kc * Tile.nc
+  let scratch = workspace + packedABlockCount + packedBBlockCount
   let end = columnStart + n
   var pc = 0
   while pc < k {
-    let kc = min(Tile.kc, k - pc)
+    let kc = blockLength(k - pc, Tile.kc)
     let last = pc + kc == k
     var ic = 0
     while ic < m {
-      let mc = min(Tile.mc, m - ic)
+      let mc = blockLength(m - ic, Tile.mc)
       packA(mc, kc, a + ic * aRow + pc * aCol, aRow, aCol, packedA)
-      var blockStart = columnStart / Tile.nc * Tile.nc
+      var blockStart = 0
       while blockStart < end {
-        let blockWidth = min(Tile.nc, totalColumns - blockStart)
+        let blockWidth = blockLength(totalColumns - blockStart, Tile.nc)
         let low = max(columnStart, blockStart)
         let high = min(end, blockStart + blockWidth)
-        let slice = b + blockStart * k + pc * roundUp(blockWidth, Tile.nr)
-        sweep(mc, high - low, kc, packedA, slice + (low - blockStart) * kc, c + ic * ldc + (low - columnStart), ldc,
-              accumulate || pc > 0, last ? bias.map { $0 + low - columnStart } : nil, last && gelu, scratch)
-        blockStart += Tile.nc
+        if low < high {
+          let slice = b + blockStart * k + pc * roundUp(blockWidth, Tile.nr)
+          sweep(mc, high - low, kc, packedA, slice + (low - blockStart) * kc, c + ic * ldc + (low - columnStart), ldc,
+                accumulate || pc > 0, last ? bias.map { $0 + low - columnStart } : nil, nil, last && gelu, scratch)
+        }
+        blockStart += blockWidth
       }
       ic += mc
     }
@@ -96,15 +112,16 @@ func prepackedGemm(
 /// Multiplies a packed `mc × kc` block of A by a packed `kc × nc` block of B into C: for each
 /// A micro-panel (kept in L1), every B micro-panel; edge tiles through `scratch`, with the
 /// narrow kernel when at most half the columns are real and the short one when few rows are. With
-/// `finalBias`/`finalGELU` (the last `kc` slice) each finished tile gets the epilogue.
+/// `finalBias` (per column), `finalRowBias` (per row) or `finalGELU` (the last `kc` slice) each
+/// finished tile gets the epilogue.
 @inline(__always)
-func sweep(_ mc: Int, _ nc: Int, _ kc: Int, _ packedA: UnsafeMutablePointer<Float>, _ packedB: UnsafePointer<Float>,
+func sweep(_ mc: Int, _ nc: Int, _ kc: Int, _ packedA: UnsafePointer<Float>, _ packedB: UnsafePointer<Float>,
            _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ add: Bool, _ finalBias: UnsafePointer<Float>?,
-           _ finalGELU: Bool, _ scratch: UnsafeMutablePointer<Float>) {
+           _ finalRowBias: UnsafePointer<Float>?, _ finalGELU: Bool, _ scratch: UnsafeMutablePointer<Float>) {
   var ir = 0
   while ir < mc {
     let mr = min(Tile.mr, mc - ir)
-    let aPanel = UnsafePointer(packedA + ir * kc)
+    let aPanel = packedA + ir * kc
     var jr = 0
     while jr < nc {
       let nr = min(Tile.nr, nc - jr)
@@ -130,8 +147,10 @@ func sweep(_ mc: Int, _ nc: Int, _ kc: Int, _ packedA: UnsafeMutablePointer<Floa
           }
         }
       }
-      if finalBias != nil || finalGELU {
-        for i in 0..<mr { epilogue(target + i * ldc, nr, finalBias.map { $0 + jr }, finalGELU) }
+      if finalBias != nil || finalRowBias != nil || finalGELU {
+        for i in 0..<mr {
+          epilogue(target + i * ldc, nr, finalBias.map { $0 + jr }, finalRowBias.map { $0[ir + i] }, finalGELU)
+        }
       }
       jr += Tile.nr
     }
@@ -142,16 +161,17 @@ func sweep(_ mc: Int, _ nc: Int, _ kc: Int, _ packedA: UnsafeMutablePointer<Floa
 /// A product over no depth: C is zero (or kept, when accumulating), then the epilogue.
 @inline(__always)
 func emptyProduct(_ m: Int, _ n: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool,
-                  _ bias: UnsafePointer<Float>?, _ gelu: Bool) {
+                  _ bias: UnsafePointer<Float>?, _ rowBias: UnsafePointer<Float>?, _ gelu: Bool) {
   for i in 0..<m {
     if !accumulate { (c + i * ldc).update(repeating: 0, count: n) }
-    epilogue(c + i * ldc, n, bias, gelu)
+    epilogue(c + i * ldc, n, bias, rowBias.map { $0[i] }, gelu)
   }
 }
 
-/// `row[j] = gelu?(row[j] + bias[j])` for `count` values.
+/// `row[j] = gelu?(row[j] + bias[j] + rowBias)` for `count` values (each term when given).
 @inline(__always)
-func epilogue(_ row: UnsafeMutablePointer<Float>, _ count: Int, _ bias: UnsafePointer<Float>?, _ gelu: Bool) {
+func epilogue(_ row: UnsafeMutablePointer<Float>, _ count: Int, _ bias: UnsafePointer<Float>?, _ rowBias: Float?,
+              _ gelu: Bool) {
   if let bias {
     let raw = UnsafeMutableRawPointer(row)
     let rawBias = UnsafeRawPointer(bias)
@@ -166,11 +186,40 @@ func epilogue(_ row: UnsafeMutablePointer<Float>, _ count: Int, _ bias: UnsafePo
       j += 1
     }
   }
+  if let rowBias {
+    let raw = UnsafeMutableRawPointer(row)
+    let splat = Vec(repeating: rowBias)
+    var j = 0
+    while j + Vec.scalarCount <= count {
+      raw.storeBytes(of: raw.loadUnaligned(fromByteOffset: 4 * j, as: Vec.self) + splat, toByteOffset: 4 * j, as: Vec.self)
+      j += Vec.scalarCount
+    }
+    while j < count {
+      row[j] += rowBias
+      j += 1
+    }
+  }
   if gelu { mapInPlace(row, count, vgeluTanh) }
 }
 
 @inline(__always)
 func roundUp(_ n: Int, _ multiple: Int) -> Int { (n + multiple - 1) / multiple * multiple }
+
+/// The length of the next cache block along a dimension with `remaining` values left: `block`,
+/// or all of `remaining` when a full block would leave less than half a block. A thin last
+/// block would cost a whole extra pass over the other operand for little work (a batch-1
+/// product of 196 rows in blocks of 192 streamed every weight twice, the second time for 4
+/// rows), and a thin last `kc` slice an extra pass over C.
+@inline(__always)
+func blockLength(_ remaining: Int, _ block: Int) -> Int { remaining < block + block / 2 ? remaining : block }
+
+/// The longest block `blockLength` returns for a block size.
+@inline(__always)
+func longestBlock(_ block: Int) -> Int { block + block / 2 - 1 }
+
+/// Floats of the packed block of A, and of B, that `blockLength`'s longest blocks need.
+var packedABlockCount: Int { roundUp(longestBlock(Tile.mc), Tile.mr) * longestBlock(Tile.kc) }
+var packedBBlockCount: Int { longestBlock(Tile.kc) * roundUp(longestBlock(Tile.nc), Tile.nr) }
 
 /// Floats a whole `k × n` matrix occupies once packed by `packWholeB`.
 @inline(__always)
@@ -178,8 +227,9 @@ func packedWholeBCount(_ k: Int, _ n: Int) -> Int {
   var total = 0
   var jc = 0
   while jc < n {
-    total += k * roundUp(min(Tile.nc, n - jc), Tile.nr)
-    jc += Tile.nc
+    let nc = blockLength(n - jc, Tile.nc)
+    total += k * roundUp(nc, Tile.nr)
+    jc += nc
   }
   return total
 }
@@ -193,10 +243,10 @@ func packWholeB(_ k: Int, _ n: Int, _ b: UnsafePointer<Float>, _ bRow: Int, _ bC
   var offset = 0
   var jc = 0
   while jc < n {
-    let nc = min(Tile.nc, n - jc)
+    let nc = blockLength(n - jc, Tile.nc)
     var pc = 0
     while pc < k {
-      let kc = min(Tile.kc, k - pc)
+      let kc = blockLength(k - pc, Tile.kc)
       packB(kc, nc, b + pc * bRow + jc * bCol, bRow, bCol, out + offset)
       offset += kc * roundUp(nc, Tile.nr)
       pc += kc
@@ -205,8 +255,26 @@ func packWholeB(_ k: Int, _ n: Int, _ b: UnsafePointer<Float>, _ bRow: Int, _ bC
   }
 }
 
+/// Floats a whole `m × k` left operand occupies once packed by `packWholeA`.
+@inline(__always)
+func packedWholeACount(_ m: Int, _ k: Int) -> Int { roundUp(m, Tile.mr) * k }
+
+/// Packs a whole `m × k` left operand in the order `blockedGemm` reads it with `wholeA`, so a
+/// constant A (a weight matrix on the left of the product) is packed once: for each `kc`-deep
+/// slice, every `MR`-row micro-panel of all the rows (`packA`'s layout, zero rows past `m`).
+@inline(__always)
+func packWholeA(_ m: Int, _ k: Int, _ a: UnsafePointer<Float>, _ aRow: Int, _ aCol: Int,
+                _ out: UnsafeMutablePointer<Float>) {
+  var pc = 0
+  while pc < k {
+    let kc = blockLength(k - pc, Tile.kc)
+    packA(m, kc, a + pc * aCol, aRow, aCol, out + pc * roundUp(m, Tile.mr))
+    pc += kc
+  }
+}
+
 /// Floats of workspace ``blockedGemm`` needs.
-var gemmWorkspaceCount: Int { Tile.mc * Tile.kc + Tile.kc * Tile.nc + Tile.mr * Tile.nr }
+var gemmWorkspaceCount: Int { packedABlockCount + packedBBlockCount + Tile.mr * Tile.nr }
 
 /// Packs an `mc × kc` block of A into `MR`-row micro-panels: panel `r` holds, for each `p`,
 /// the `MR` values `A[r·MR + i, p]` contiguously; rows past `mc` are zero.

@@ -10,18 +10,14 @@ typealias VecBits = SIMD8<Int32>
 @inline(__always)
 func madd(_ a: Vec, _ b: Vec, _ c: Vec) -> Vec { c.addingProduct(a, b) }
 
-/// Register and cache blocking.
+/// Cache blocking of `blockedGemm` and `prepackedGemm` (the micro-tile's shape, `mr`, `nr` and
+/// `shortRows`, is in the generated MicroKernel.swift).
 enum Tile {
-  /// Rows of the micro-kernel tile.
-  static var mr: Int { 6 }
-  /// Rows of the short micro-kernel, for the last rows of A.
-  static var shortRows: Int { 3 }
-  /// Columns of the micro-kernel tile.
-  static var nr: Int { 16 }
-  /// Depth of a packed slice (the B micro-panel, `kc × nr`, stays in L1).
+  /// Depth of a packed slice. The A micro-panel (`mr × kc`) stays in L1 while the B
+  /// micro-panels of the slice stream from L2.
   static var kc: Int { 256 }
-  /// Rows of a packed block of A (kept in L2).
+  /// Rows of a packed block of A (`mc × kc`, kept in L2).
   static var mc: Int { 72 }
-  /// Columns of a packed panel of B.
+  /// Columns of a packed panel of B (`kc × nc`, kept in L2 beside the block of A).
   static var nc: Int { 768 }
 }

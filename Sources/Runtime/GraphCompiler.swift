@@ -35,6 +35,19 @@ extension ExecutionPlan {
       return (consumer, other)
     }
 
+    /// An MLP-Mixer token-mixing block starting at `transpose`: Transpose → Dense → GELU (tanh)
+    /// → Dense → Transpose → residual Add, each the sole reader of the one before.
+    func tokenMixingBlock(_ transpose: Node) -> (fc1: Node, gelu: Node, fc2: Node, back: Node, add: Node, onto: String)? {
+      guard transpose.operation == .transpose(permutation: swapLastTwo),
+        let fc1 = soleConsumer(transpose.name), fc1.operation == .dense, fc1.weights["bias"] != nil,
+        let gelu = soleConsumer(fc1.name), gelu.operation == .gelu(approximation: .tanh),
+        let fc2 = soleConsumer(gelu.name), fc2.operation == .dense, fc2.weights["bias"] != nil,
+        let back = soleConsumer(fc2.name), back.operation == .transpose(permutation: swapLastTwo),
+        let (add, onto) = residualTarget(of: back.name)
+      else { return nil }
+      return (fc1, gelu, fc2, back, add, onto)
+    }
+
     var steps: [Step] = []
     var fused: Set<String> = []
     for node in nodes where !fused.contains(node.name) {
@@ -55,6 +68,15 @@ extension ExecutionPlan {
         steps.append(.layerNorm(output: node.name, input: input, scale: weight(node, "scale")!,
                                 bias: weight(node, "bias")!, epsilon: Float(epsilon)))
       case .transpose(let permutation):
+        if let block = tokenMixingBlock(node) {
+          fused.formUnion([block.fc1.name, block.gelu.name, block.fc2.name, block.back.name, block.add.name])
+          steps.append(.tokenMixing(output: block.add.name, residual: block.onto, input: input,
+                                    fc1: compute.packLeft(transposing: weight(block.fc1, "kernel")!),
+                                    bias1: weight(block.fc1, "bias")!,
+                                    fc2: compute.packLeft(transposing: weight(block.fc2, "kernel")!),
+                                    bias2: weight(block.fc2, "bias")!))
+          continue
+        }
         let consumer = soleConsumer(node.name)
         if permutation == swapLastTwo, let consumer, consumer.operation == .dense {
           continue  // read as a strided view by the Dense

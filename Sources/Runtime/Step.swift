@@ -41,6 +41,11 @@ public enum Step: @unchecked Sendable {
   case reduceMean(output: String, input: String, axes: [Int], keepDimensions: Bool)
   /// Zeros added before and after each axis.
   case pad(output: String, input: String, before: [Int], after: [Int])
+  /// An MLP-Mixer token-mixing block, fused: `residual + (fc2ᵀ · gelu(fc1ᵀ · x + b1) + b2)` with
+  /// tokens as rows — the Transpose, Dense, GELU, Dense, Transpose and residual Add of the
+  /// graph, computed in `residual`'s buffer.
+  case tokenMixing(output: String, residual: String, input: String, fc1: PackedLeftMatrix, bias1: Tensor,
+                   fc2: PackedLeftMatrix, bias2: Tensor)
 
   /// The value the step computes.
   public var output: String {
@@ -50,7 +55,8 @@ public enum Step: @unchecked Sendable {
       .mean(let o, _, _), .classToken(let o, _, _), .positionEmbedding(let o, _, _),
       .attention(let o, _, _, _, _, _, _, _), .selectToken(let o, _, _), .tanh(let o, _), .relu(let o, _),
       .groupNorm(let o, _, _, _, _, _, _), .maxPool(let o, _, _, _, _), .binary(let o, _, _, _), .squareRoot(let o, _),
-      .softmax(let o, _), .matmul(let o, _, _), .reduceMean(let o, _, _, _), .pad(let o, _, _, _):
+      .softmax(let o, _), .matmul(let o, _, _), .reduceMean(let o, _, _, _), .pad(let o, _, _, _),
+      .tokenMixing(let o, _, _, _, _, _, _):
       o
     }
   }
@@ -66,7 +72,8 @@ public enum Step: @unchecked Sendable {
       [i]
     case .dense(_, let i, _, _, _, _, let onto), .attention(_, let i, _, _, _, _, _, let onto):
       [i] + (onto.map { [$0] } ?? [])
-    case .add(_, let a, let b), .addTransposed(_, let a, let b), .binary(_, let a, let b, _), .matmul(_, let a, let b):
+    case .add(_, let a, let b), .addTransposed(_, let a, let b), .binary(_, let a, let b, _), .matmul(_, let a, let b),
+      .tokenMixing(_, let a, let b, _, _, _, _):
       [a, b]
     }
   }

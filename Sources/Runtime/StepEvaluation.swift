@@ -69,6 +69,10 @@ extension Step {
       return compute.mean(values[input]!, axes: axes, keepDimensions: keepDimensions)
     case .pad(_, let input, let before, let after):
       return compute.pad(values[input]!, before: before, after: after)
+    case .tokenMixing(_, let residual, let input, let fc1, let bias1, let fc2, let bias2):
+      var target = values.removeValue(forKey: residual)!
+      compute.tokenMixing(values[input]!, into: &target, fc1: fc1, bias1: bias1, fc2: fc2, bias2: bias2)
+      return target
     }
   }
 
@@ -79,7 +83,9 @@ extension Step {
     let samples = transposed ? x.shape[0] : 1
     let rows = transposed ? x.shape[2] : x.count / kernel.rows
     let shape = transposed ? [x.shape[0], x.shape[2], kernel.columns] : x.shape.dropLast() + [kernel.columns]
-    var out = onto ?? Tensor(shape: shape, unsafeUninitialized: { _ in })
+    let accumulate = onto != nil
+    // Taken out of `onto`, the buffer has one owner and is written in place, not copied.
+    var out = onto.take() ?? Tensor(shape: shape, unsafeUninitialized: { _ in })
     precondition(out.shape == shape, "dense: accumulating into \(out.shape), product is \(shape)")
     out.scalars.withUnsafeMutableBufferPointer { po in
       x.scalars.withUnsafeBufferPointer { px in
@@ -91,7 +97,7 @@ extension Step {
             : MatrixView(rowMajor: px.baseAddress!, rows: rows, columns: kernel.rows)
           compute.gemm(a, kernel, into: MutableMatrixView(po.baseAddress! + sample * rows * kernel.columns, rows: rows,
                                                           columns: kernel.columns),
-                       accumulate: onto != nil, bias: pb, gelu: gelu)
+                       accumulate: accumulate, bias: pb, gelu: gelu)
         }
         }
       }

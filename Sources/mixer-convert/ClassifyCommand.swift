@@ -1,6 +1,7 @@
 import ArgumentParser
 import Checkpoint
 import Classification
+import Formats
 import Foundation
 
 /// `mixer-convert classify`: JPEG and PNG images through an export.
@@ -41,35 +42,37 @@ struct Classify: ParsableCommand {
   @Option(help: "Images decoded and run together; bounds memory on long lists, results do not depend on it.")
   var batch = 16
 
-  @Option(help: "Threads per operation (default: all cores).")
-  var threads: Int?
-
   @Flag(help: "Replace --output if it exists.")
   var force = false
 
-  @Flag(help: "Print a JSON report.")
-  var json = false
+  @OptionGroup(title: "Running")
+  var running: ModelRunArguments
+
+  @OptionGroup(title: "Reporting")
+  var reporting: ReportArguments
 
   func validate() throws {
     guard !images.isEmpty else { throw ValidationError("give at least one image") }
     guard top >= 1 else { throw ValidationError("--top must be at least 1") }
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
   }
 
   func run() throws {
-    var request = ClassificationRequest(export: export, images: images)
+    let export = PathArgument.normalized(self.export)
+    try CheckpointInsteadOfExport.refuse(export, command: "classify")
+    var request = ClassificationRequest(export: export, images: images.map(PathArgument.normalized))
     request.top = top
     request.labels = labels
-    request.threads = threads
+    request.threads = running.threads
+    request.opening.checksums = !running.noChecksum
     request.batchSize = batch
     request.output = output
-    request.hdf5 = HDF5ReaderCommand.isolated
+    request.opening.hdf5 = HDF5ReaderCommand.isolated
     let failures: [ImageFailure]
     switch try Classifier.classify(request) {
     case .classes(let report):
       failures = report.failures
-      if json { try Console.printJSON(report) } else { printText(report) }
+      if reporting.json { try Console.printJSON(report) } else if reporting.text { printText(report) }
     case .features(let report):
       failures = report.failures
       try writeFeatures(report)
@@ -97,10 +100,10 @@ struct Classify: ParsableCommand {
   private func writeFeatures(_ report: FeatureReport) throws {
     guard let features = report.features else { return }
     try NpyFile.write(features.scalars, shape: features.shape, to: report.output, replacing: force)
-    if json {
+    if reporting.json {
       try Console.printJSON(FeatureSummary(output: report.output, shape: features.shape, images: report.images,
                                            failures: report.failures))
-    } else {
+    } else if reporting.text {
       print("\(report.output): features \(features.shape) for \(report.images.count) image"
             + (report.images.count == 1 ? "" : "s") + ": " + report.images.joined(separator: ", "))
     }

@@ -15,8 +15,13 @@ enum Console {
     FileHandle.standardError.write(Data((line + "\n").utf8))
   }
 
+  /// Whether a JSON document went to standard output (an error then stays on standard error,
+  /// so that standard output holds one document).
+  nonisolated(unsafe) private(set) static var printedJSON = false
+
   /// Writes an encodable value as pretty JSON with sorted keys on standard output.
   static func printJSON<T: Encodable>(_ value: T) throws {
+    printedJSON = true
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     encoder.keyEncodingStrategy = .convertToSnakeCase

@@ -12,10 +12,11 @@ struct HDF5ReaderCommand: ParsableCommand {
     shouldDisplay: false)
 
   /// How the other commands read HDF5 exports: through this command, in a child process.
-  static var isolated: HDF5Reading {
-    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-      ?? CommandLine.arguments[0]
-    return .isolated(executable: executable)
+  static var isolated: HDF5Reading { .isolated(executable: executable) }
+
+  /// This program's executable, for the child processes it starts.
+  static var executable: String {
+    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
   }
 
   @Argument(help: "The .h5 export.")

@@ -1,4 +1,6 @@
 import ArgumentParser
+import CHDF5
+import CImageDecode
 import CLibzip
 import CZlib
 import Foundation
@@ -13,7 +15,13 @@ struct Info: ParsableCommand {
       x86-64 (or other CPU) with no extensions. The fastest one the CPU supports is chosen at \
       start-up; set \(KernelPath.environmentVariable)=avx2 or portable to force a slower one \
       (an unsupported choice is ignored). --check runs every supported path on small problems \
-      against a double-precision reference and exits 1 if any is wrong.
+      against a double-precision reference and exits 1 if any is wrong. The libraries are the \
+      ones this program runs with (libjpeg-turbo's version is the one it was built against).
+
+      Examples:
+        mixer-convert info
+        mixer-convert info --check
+        MIXER_CONVERT_KERNELS=portable mixer-convert info --check --json
       """)
 
   @Flag(help: "Run each supported kernel path against a reference.")
@@ -22,6 +30,25 @@ struct Info: ParsableCommand {
   @Flag(help: "Print JSON.")
   var json = false
 
+  /// A linked library and its version.
+  struct Library: Encodable {
+    let name: String
+    let version: String
+  }
+
+  /// Every library this program links, with its version.
+  static var libraries: [Library] {
+    var (major, minor, release): (UInt32, UInt32, UInt32) = (0, 0, 0)
+    H5get_libversion(&major, &minor, &release)
+    return [
+      Library(name: "libzip", version: String(cString: zip_libzip_version())),
+      Library(name: "zlib", version: String(cString: zlibVersion())),
+      Library(name: "libhdf5", version: "\(major).\(minor).\(release)"),
+      Library(name: "libjpeg-turbo", version: String(cString: mc_libjpeg_version())),
+      Library(name: "libpng", version: String(cString: mc_libpng_version())),
+    ]
+  }
+
   struct Report: Encodable {
     struct Path: Encodable {
       let name: KernelPath
@@ -29,8 +56,7 @@ struct Info: ParsableCommand {
       let selected: Bool
     }
     let version: String
-    let libzip: String
-    let zlib: String
+    let libraries: [Library]
     let kernels: [Path]
     let threads: Int
     let checks: [KernelCheck]?
@@ -39,14 +65,13 @@ struct Info: ParsableCommand {
   func run() throws {
     let checks = check ? KernelPath.allCases.filter(\.isSupported).map(KernelCheck.run) : nil
     let report = Report(
-      version: MixerConvert.configuration.version, libzip: String(cString: zip_libzip_version()),
-      zlib: String(cString: zlibVersion()),
+      version: MixerConvert.configuration.version, libraries: Self.libraries,
       kernels: KernelPath.allCases.map { .init(name: $0, supported: $0.isSupported, selected: $0 == .selected) },
       threads: ProcessInfo.processInfo.activeProcessorCount, checks: checks)
     if json {
       try Console.printJSON(report)
     } else {
-      print("mixer-convert \(report.version) · libzip \(report.libzip) · zlib \(report.zlib)")
+      print("mixer-convert \(report.version) · " + report.libraries.map { "\($0.name) \($0.version)" }.joined(separator: " · "))
       let forced = ProcessInfo.processInfo.environment[KernelPath.environmentVariable].map { " (\(KernelPath.environmentVariable)=\($0))" } ?? ""
       print("kernels: \(KernelPath.selected.rawValue)\(forced); threads: \(report.threads)")
       for path in report.kernels {

@@ -43,13 +43,20 @@ struct Inspect: ParsableCommand {
   }
 
   func run() throws {
+    let path = PathArgument.normalized(checkpoint)
     let options = InspectOptions(depth: depth, filter: filter, statistics: stats)
-    if Exports.isExport(checkpoint) {
-      let report = try Inspector.inspectExport(path: checkpoint, options: options, hdf5: HDF5ReaderCommand.isolated)
+    let nodes: [InspectionReport.Node]
+    if Exports.isExport(path) {
+      let report = try Inspector.inspectExport(path: path, options: options, hdf5: HDF5ReaderCommand.isolated)
+      nodes = report.nodes
       if json { try Console.printJSON(report) } else { InspectionText.lines(report, statistics: stats).forEach { print($0) } }
     } else {
-      let report = try Inspector.inspect(path: checkpoint, options: options)
+      let report = try Inspector.inspect(path: path, options: options)
+      nodes = report.nodes
       if json { try Console.printJSON(report) } else { InspectionText.lines(report, statistics: stats).forEach { print($0) } }
+    }
+    if let filter, !json, nodes.isEmpty {
+      Console.standardError("inspect: no tensor matches --filter '\(filter)' ('*' matches any run of characters, '/' included)")
     }
   }
 }

@@ -10,13 +10,22 @@ import Foundation
 struct MixerConvert: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "mixer-convert",
-    abstract: "Convert MLP-Mixer and ViT checkpoints (.npz) to portable bundles, and prove parity.",
+    abstract: "Convert MLP-Mixer and ViT checkpoints (.npz) to bundles, HDF5 and ONNX, and prove parity.",
     discussion: """
       Reads the .npz checkpoints of google-research/vision_transformer (MLP-Mixer, ViT and \
-      the ResNet hybrids). Exit status: 0 success, 1 verification drift, 2 bad input or usage.
+      the ResNet hybrids) and writes a bundle folder, an HDF5 file or an ONNX model. Exit \
+      status: 0 success, 1 verification drift, 2 bad input or usage. With --json, an error is \
+      also printed as {"error": …} on standard output.
+
+      Examples:
+        mixer-convert Mixer-B_16.npz mixer-b16/ --verify
+        mixer-convert ViT-B_16.npz vit-b16.onnx
+        mixer-convert convert-all checkpoints/ --out-dir exports/ --jobs 2
+        mixer-convert classify vit-b16.onnx elephant.jpg
+        mixer-convert <subcommand> --help
       """,
     version: "0.1.0",
-    subcommands: [Convert.self, Verify.self, Run.self, Classify.self, Inspect.self, Synth.self, Info.self,
+    subcommands: [Convert.self, ConvertAll.self, Verify.self, Run.self, Classify.self, Inspect.self, Synth.self, Info.self,
                   HDF5ReaderCommand.self],
     defaultSubcommand: Convert.self)
 
@@ -30,20 +39,17 @@ struct MixerConvert: ParsableCommand {
     do {
       command = try parseAsRoot()
     } catch {
-      // Help and version requests exit 0; every usage error exits 2.
-      let message = fullMessage(for: error)
+      // Help and version requests exit 0; every usage error is one line and exits 2.
       if exitCode(for: error) == .success {
-        print(message)
+        print(fullMessage(for: error))
         Foundation.exit(0)
       }
-      Console.standardError(message)
-      Foundation.exit(2)
+      fail(UsageErrorText.line(message(for: error), arguments: Array(CommandLine.arguments.dropFirst())), status: 2)
     }
     do {
       try command.run()
     } catch let failure as CommandFailure {
-      Console.error(failure.message)
-      Foundation.exit(failure.status)
+      fail(failure.message, status: failure.status)
     } catch let exit as ExitCode {
       Foundation.exit(exit.rawValue)
     } catch where exitCode(for: error) == .success {
@@ -51,12 +57,37 @@ struct MixerConvert: ParsableCommand {
       print(fullMessage(for: error))
       Foundation.exit(0)
     } catch let invalid as ValidationError {
-      Console.error(invalid.message)
-      Foundation.exit(2)
+      fail(invalid.message, status: 2)
     } catch {
-      Console.error("\(error)")
-      Foundation.exit(2)
+      fail(ErrorHints.line(for: error), status: 2)
     }
+  }
+
+  /// Reports an error — one line on standard error, and with `--json` also `{"error": …}` on
+  /// standard output unless the command printed its JSON report already — and exits.
+  private static func fail(_ message: String, status: Int32) -> Never {
+    let line = message.replacingOccurrences(of: "\n", with: " ")
+    Console.error(line)
+    if CommandLine.arguments.dropFirst().contains("--json"), !Console.printedJSON {
+      struct ErrorReport: Encodable { let error: String }
+      try? Console.printJSON(ErrorReport(error: line))
+    }
+    Foundation.exit(status)
+  }
+}
+
+/// argument-parser's messages as one line, with the cause spelled out where its wording misleads.
+enum UsageErrorText {
+  static func line(_ message: String, arguments: [String]) -> String {
+    // A negative number after an option reads as another option: "Missing value for '--top <top>'".
+    if message.hasPrefix("Missing value for '"), let option = message.split(separator: "'").dropFirst().first?
+      .split(separator: " ").first,
+      let index = arguments.firstIndex(of: String(option)), index + 1 < arguments.count,
+      Double(arguments[index + 1]) != nil
+    {
+      return "\(option) \(arguments[index + 1]): negative values are not accepted"
+    }
+    return message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
   }
 }
 

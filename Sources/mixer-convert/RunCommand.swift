@@ -34,34 +34,32 @@ struct Run: ParsableCommand {
   @Option(help: "Which output to write (default: the primary one, e.g. logits).")
   var outputName: String?
 
-  @Option(help: "Threads per operation (default: all cores).")
-  var threads: Int?
-
   @Option(help: "Run the batch this many more times and report the latency.")
   var `repeat` = 0
-
-  @Flag(help: "Skip the CRC-32C and SHA-256 checks of the weights.")
-  var noChecksum = false
 
   @Flag(help: "Replace the output file if it exists.")
   var force = false
 
-  @Flag(help: "Print a JSON summary on standard output.")
-  var json = false
+  @OptionGroup(title: "Running")
+  var running: ModelRunArguments
+
+  @OptionGroup(title: "Reporting")
+  var reporting: ReportArguments
 
   func validate() throws {
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     if `repeat` < 0 { throw ValidationError("--repeat must be 0 or more") }
   }
 
   func run() throws {
-    let (shape, values) = try NpyFile.readFloats(path: input)
+    let export = PathArgument.normalized(self.export)
+    try CheckpointInsteadOfExport.refuse(export, command: "run")
+    let (shape, values) = try NpyFile.readFloats(path: PathArgument.normalized(input))
     guard shape.count == 4 else {
       throw ConversionError(path: input, reason: "input has shape \(shape); expected (batch, height, width, 3)")
     }
-    let result = try Runner.run(export: export, input: Tensor(shape: shape, scalars: values), threads: threads,
+    let result = try Runner.run(export: export, input: Tensor(shape: shape, scalars: values), threads: running.threads,
                                 repeats: `repeat`,
-                                opening: OpenOptions(checksums: !noChecksum, hdf5: HDF5ReaderCommand.isolated))
+                                opening: OpenOptions(checksums: !running.noChecksum, hdf5: HDF5ReaderCommand.isolated))
     let name = outputName ?? result.outputNames[0]
     guard let tensor = result.outputs[name] else {
       throw ConversionError(path: export, reason: "no output named '\(name)' (outputs: \(result.outputNames.joined(separator: ", ")))")
@@ -69,7 +67,7 @@ struct Run: ParsableCommand {
     try NpyFile.write(tensor.scalars, shape: tensor.shape, to: output, replacing: force)
     let sorted = result.timings.sorted()
     let median = sorted.isEmpty ? nil : sorted[sorted.count / 2]
-    if json {
+    if reporting.json {
       struct Summary: Encodable {
         let output: String
         let name: String
@@ -83,9 +81,10 @@ struct Run: ParsableCommand {
                                     repeats: result.timings.count, medianSeconds: median, minimumSeconds: sorted.first))
       return
     }
+    guard reporting.text else { return }
     print("\(output): \(name) \(tensor.shape)")
     if let median, let minimum = sorted.first {
-      let threadsText = threads.map(String.init) ?? "all"
+      let threadsText = running.threads.map(String.init) ?? "all"
       Console.standardError(String(format: "latency per batch of %d: median %.1f ms, min %.1f ms (%d runs, %@ threads, %@ kernels)",
                                    shape[0], median * 1e3, minimum * 1e3, sorted.count, threadsText, KernelPath.selected.rawValue))
     }

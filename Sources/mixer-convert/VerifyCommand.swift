@@ -1,5 +1,6 @@
 import ArgumentParser
 import Conversion
+import Formats
 import Foundation
 import Parity
 
@@ -21,6 +22,11 @@ struct Verify: ParsableCommand {
       bfloat16 export the original runs with its weights rounded exactly as the export stores \
       them (each checked to be the nearest value), so the same tolerance applies; how much the \
       rounding itself moves the outputs is reported beside.
+
+      Examples:
+        mixer-convert verify Mixer-B_16.npz mixer-b16/
+        mixer-convert verify ViT-B_16.npz vit-b16.onnx --batch 4 --seed 7
+        mixer-convert verify ViT-B_16.npz vit-b16.h5 --input images.npy --json
       """)
 
   @Argument(help: "The original .npz checkpoint.")
@@ -44,14 +50,11 @@ struct Verify: ParsableCommand {
   @Option(help: "Tolerance relative to the largest |output| of the original (default 1e-5).")
   var rtol: Double?
 
-  @Option(help: "Threads per operation (default: all cores).")
-  var threads: Int?
+  @OptionGroup(title: "Running")
+  var running: ModelRunArguments
 
-  @Flag(help: "Skip the CRC-32C and SHA-256 checks of the export's weights.")
-  var noChecksum = false
-
-  @Flag(help: "Print the report as JSON.")
-  var json = false
+  @OptionGroup(title: "Reporting")
+  var reporting: ReportArguments
 
   func validate() throws {
     guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
@@ -60,18 +63,23 @@ struct Verify: ParsableCommand {
   }
 
   func run() throws {
+    let (checkpoint, export) = (PathArgument.normalized(self.checkpoint), PathArgument.normalized(self.export))
+    if Exports.isExport(checkpoint), export.lowercased().hasSuffix(".npz") {
+      throw ValidationError("the arguments are swapped: verify takes the checkpoint first, then the export "
+                            + "(mixer-convert verify \(export) \(checkpoint))")
+    }
     var request = VerificationRequest(checkpoint: checkpoint, export: export)
     request.opening.hdf5 = HDF5ReaderCommand.isolated
     request.seed = seed
     request.batch = batch
     request.input = input
-    request.threads = threads
-    request.opening.checksums = !noChecksum
+    request.threads = running.threads
+    request.opening.checksums = !running.noChecksum
     if atol != nil || rtol != nil {
       request.tolerance = Tolerance(atol: atol ?? Verifier.defaultTolerance.atol, rtol: rtol ?? Verifier.defaultTolerance.rtol)
     }
     let output = ParityReportOutput(try Verifier.verify(request))
-    if json { try Console.printJSON(output.report) } else { output.printText() }
+    if reporting.json { try Console.printJSON(output.report) } else if reporting.text { output.printText() }
     if !output.report.passed { throw ExitCode(1) }
   }
 }

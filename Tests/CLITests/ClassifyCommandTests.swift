@@ -90,9 +90,10 @@ import TestSupport
     #expect(lines[1] == Self.image("rgb64.png") && lines[5] == Self.image("gray8.png"))
     #expect(lines[2].contains("class \(rows[0]["index"] as! Int)") && lines[2].hasSuffix("%"))
 
-    for bad in [["--top", "0"], ["--threads", "0"], ["--batch", "0"]] {
+    for (bad, reason) in [(["--top", "0"], "--top must be at least 1"), (["--threads", "0"], "--threads must be between 1"),
+                          (["--batch", "0"], "--batch must be at least 1")] {
       let refused = try CommandRunner.run(["classify", bundle, Self.image("rgb64.png")] + bad)
-      #expect(refused.status == 2 && refused.standardError.contains("must be at least 1"), "\(bad)")
+      #expect(refused.status == 2 && refused.standardError.contains(reason), "\(bad)")
     }
 
     let misplaced = try CommandRunner.run(["classify", bundle, Self.image("rgb64.png"), "--output", dir.file("x.npy")])

@@ -6,6 +6,8 @@ import Testing
   static let shapes: [(Int, Int, Int)] = [
     (1, 1, 1), (1, 7, 1), (7, 1, 3), (2, 3, 1), (13, 17, 19), (14, 32, 256), (15, 33, 257), (97, 101, 103),
     (170, 40, 300), (5, 3100, 9), (196, 64, 768), (3, 5, 600),
+    // Last cache blocks just over and just under half a block (AVX-512 blocking), which join the one before.
+    (290, 780, 390), (280, 760, 380),
   ]
 
   @Test(arguments: computes)

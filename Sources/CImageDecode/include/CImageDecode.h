@@ -29,4 +29,10 @@ int mc_decode_png(const uint8_t *data, size_t size, uint64_t max_pixels, mc_imag
 /// Frees the pixels of a decoded image.
 void mc_image_free(mc_image *image);
 
+/// The libjpeg-turbo version this program was built against (libjpeg has no run-time query).
+const char *mc_libjpeg_version(void);
+
+/// The libpng version this program runs with.
+const char *mc_libpng_version(void);
+
 #endif

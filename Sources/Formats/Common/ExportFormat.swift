@@ -1,4 +1,5 @@
 import Foundation
+import Graph
 
 /// The formats an export can be written in. Each is one folder under `Sources/Formats` that
 /// writes it, reads it and describes it (an ``ExportFormatDefinition``), and one line in
@@ -91,18 +92,7 @@ public enum ExportOption: String, Sendable, CaseIterable {
   }
 }
 
-/// The format-specific options of a conversion; each applies to the formats whose
-/// ``ExportFormat/options`` list it.
-public struct ExportOptions: Sendable, Equatable {
-  /// Bundle: largest number of tensor-data bytes per shard (nil: 2 GiB).
-  public var shardSize: Int?
-  /// HDF5: store each dataset in chunks, shuffled and gzip-compressed.
-  public var compressed = false
-  /// ONNX: keep the weights in a data file beside the model even when they would fit in it.
-  public var externalData = false
-
-  public init() {}
-
+extension ExportOptions {
   /// The options that differ from their defaults.
   public var given: Set<ExportOption> {
     var given: Set<ExportOption> = []
@@ -110,6 +100,16 @@ public struct ExportOptions: Sendable, Equatable {
     if compressed { given.insert(.compression) }
     if externalData { given.insert(.externalData) }
     return given
+  }
+
+  /// The options as `format` applies them, defaults resolved (a bundle's shard size), as an
+  /// export records them.
+  public func resolved(for format: ExportFormat) -> ExportOptions {
+    var resolved = ExportOptions()
+    if format.options.contains(.shardSize) { resolved.shardSize = shardSize ?? BundleLayout.defaultShardSize }
+    resolved.compressed = format.options.contains(.compression) && compressed
+    resolved.externalData = format.options.contains(.externalData) && externalData
+    return resolved
   }
 }
 

@@ -38,6 +38,11 @@ struct ONNXCompiler {
   /// Constants the steps read.
   private var constants: [String: Tensor] = [:]
   private var consumers: [String: Int] = [:]
+  /// Swaps of the last two axes left for their reader to read in place: value → the value
+  /// swapped.
+  private var transposedViews: [String: String] = [:]
+  /// The index of the last node reading each value (graph outputs: never released).
+  private var lastReader: [String: Int] = [:]
   /// Add nodes folded into the MatMul before them (as its bias).
   private var fused: Set<Int> = []
   private var names: Set<String>
@@ -77,6 +82,8 @@ struct ONNXCompiler {
       names.formUnion(node.outputs)
     }
     for output in graph.outputs { consumers[output.name, default: 0] += 1 }
+    for (index, node) in graph.nodes.enumerated() { for input in node.inputs { lastReader[input] = index } }
+    for output in graph.outputs { lastReader[output.name] = Int.max }
     self.names = names
   }
 
@@ -120,8 +127,10 @@ struct ONNXCompiler {
       guard case .ints(let permutation)? = node.attribute("perm"), permutation.sorted() == Array(0..<x!.shape.count) else {
         throw GraphError("needs 'perm', a permutation of the \(x!.shape.count) axes")
       }
-      try apply(node, .transpose(output: output, input: xName, permutation: permutation),
-                shape: permutation.map { x!.shape[$0] }, keepsBatch: permutation.first == 0)
+      let shape = permutation.map { x!.shape[$0] }
+      if permutation == [0, 2, 1], case .computed = x!, try swapFolded(node, at: index, source: xName, shape: shape) { return }
+      try apply(node, .transpose(output: output, input: xName, permutation: permutation), shape: shape,
+                keepsBatch: permutation.first == 0)
     case .reshape:
       try arity(2...2)
       if let allowZero = node.attribute("allowzero") { guard case .int(0) = allowZero else { throw GraphError("allowzero must be 0") } }
@@ -256,23 +265,13 @@ struct ONNXCompiler {
       guard kernel.shape.count == 2, shape.last == kernel.shape[0] else {
         throw GraphError("cannot multiply \(shape) by a constant \(kernel.shape)")
       }
-      var bias: Tensor?
-      var result = output
-      // A bias Add that alone reads the product is folded into the product's epilogue.
-      if consumers[output] == 1, index + 1 < graph.nodes.count {
-        let next = graph.nodes[index + 1]
-        if next.opType == "Add", next.domain.isEmpty, next.attributes.isEmpty, next.outputs.count == 1, next.inputs.count == 2,
-          next.inputs[0] == output, case .floats(let b)? = values[next.inputs[1]], b.shape == [kernel.shape[1]],
-          values[next.outputs[0]] == nil
-        {
-          bias = b
-          result = next.outputs[0]
-          fused.insert(index + 1)
-        }
-      }
-      steps.append(.dense(output: result, input: node.inputs[0], transposedInput: false, kernel: compute.pack(kernel), bias: bias,
-                          gelu: false, accumulateOnto: nil))
-      values[result] = .computed(shape: shape.dropLast() + [kernel.shape[1]])
+      let productShape = Array(shape.dropLast()) + [kernel.shape[1]]
+      let epilogue = self.epilogue(after: index, product: output, shape: productShape)
+      let result = epilogue.output ?? output
+      let source = transposedViews[node.inputs[0]]
+      steps.append(.dense(output: result, input: source ?? node.inputs[0], transposedInput: source != nil,
+                          kernel: compute.pack(kernel), bias: epilogue.bias, gelu: epilogue.gelu, accumulateOnto: epilogue.onto))
+      values[result] = .computed(shape: productShape)
     case (.computed(let x), .computed(let y)):
       guard x.count >= 3, x.count == y.count, x.dropLast(2) == y.dropLast(2), x[x.count - 1] == y[y.count - 2] else {
         throw GraphError("cannot multiply \(x) by \(y)")
@@ -282,6 +281,74 @@ struct ONNXCompiler {
     default:
       throw GraphError("multiplies values mixer-convert never multiplies")
     }
+  }
+
+  /// Folds a swap of the last two axes into the node right after it, its sole reader, where
+  /// the kernels read the swap in place (as the canonical graph's fusions do): a product by a
+  /// constant kernel reads a transposed view, a residual `Add` adds the transpose into the other
+  /// value's buffer. Returns false when neither applies.
+  private mutating func swapFolded(_ node: ONNXNode, at index: Int, source: String, shape: [Int]) throws -> Bool {
+    let output = node.outputs[0]
+    guard consumers[output] == 1, index + 1 < graph.nodes.count else { return false }
+    let next = graph.nodes[index + 1]
+    guard next.domain.isEmpty, next.attributes.isEmpty, next.outputs.count == 1, values[next.outputs[0]] == nil,
+      next.inputs.count == 2
+    else { return false }
+    if next.opType == ONNXOperator.matMul.rawValue, next.inputs[0] == output, case .floats(let kernel)? = values[next.inputs[1]],
+      kernel.shape.count == 2, kernel.shape[0] == shape[2]
+    {
+      transposedViews[output] = source
+      values[output] = .computed(shape: shape)
+      return true
+    }
+    let other = next.inputs[0] == output ? next.inputs[1] : next.inputs[0]
+    if next.opType == ONNXOperator.add.rawValue, other != output, other != graph.inputs[0].name, lastReader[other] == index + 1,
+      case .computed(let otherShape)? = values[other], otherShape == shape
+    {
+      steps.append(.addTransposed(output: next.outputs[0], a: other, b: source))
+      values[next.outputs[0]] = .computed(shape: shape)
+      fused.insert(index + 1)
+      return true
+    }
+    return false
+  }
+
+  /// What a product by a constant kernel can take into its epilogue from the nodes right
+  /// after it, each the sole reader of the one before: a bias `Add` of a constant of the
+  /// product's width, then either `Gelu` (tanh) or a residual `Add` onto a computed value no
+  /// later node reads (whose buffer then takes the sum). The nodes taken are marked fused.
+  private mutating func epilogue(after index: Int, product: String, shape: [Int])
+    -> (bias: Tensor?, gelu: Bool, onto: String?, output: String?)
+  {
+    func node(_ offset: Int, _ type: ONNXOperator, reading input: String) -> ONNXNode? {
+      guard index + offset < graph.nodes.count, consumers[input] == 1 else { return nil }
+      let next = graph.nodes[index + offset]
+      guard next.opType == type.rawValue, next.domain.isEmpty, next.outputs.count == 1, values[next.outputs[0]] == nil,
+        next.inputs.count == (type == .gelu ? 1 : 2), next.inputs.contains(input)
+      else { return nil }
+      return next
+    }
+    guard let add = node(1, .add, reading: product), add.attributes.isEmpty, add.inputs[0] == product,
+      case .floats(let bias)? = values[add.inputs[1]], bias.shape == [shape.last!]
+    else { return (nil, false, nil, nil) }
+    fused.insert(index + 1)
+    let biased = add.outputs[0]
+    if let gelu = node(2, .gelu, reading: biased), case .string("tanh")? = gelu.attribute("approximate"),
+      gelu.attributes.count == 1
+    {
+      fused.insert(index + 2)
+      return (bias, true, nil, gelu.outputs[0])
+    }
+    if let residual = node(2, .add, reading: biased), residual.attributes.isEmpty {
+      let other = residual.inputs[0] == biased ? residual.inputs[1] : residual.inputs[0]
+      if other != biased, other != graph.inputs[0].name, lastReader[other] == index + 2,
+        case .computed(let otherShape)? = values[other], otherShape == shape
+      {
+        fused.insert(index + 2)
+        return (bias, false, other, residual.outputs[0])
+      }
+    }
+    return (bias, false, nil, biased)
   }
 
   private mutating func convolution(_ node: ONNXNode, _ inputs: [Value], output: String) throws {

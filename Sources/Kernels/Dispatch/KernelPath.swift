@@ -4,7 +4,7 @@ import Foundation
 /// The three builds of the compute kernels; one is chosen at start-up.
 ///
 /// The hot loops are compiled three times from one source (`Sources/KernelBackend`): for
-/// AVX-512 (`-target-cpu skylake-avx512`, a 14×32 micro-kernel), for AVX2 with FMA (`haswell`,
+/// AVX-512 (`-target-cpu skylake-avx512`, a 12×32 micro-kernel), for AVX2 with FMA (`haswell`,
 /// 6×16), and for the baseline target with no CPU assumptions (4×8, no FMA). Nothing of a
 /// build is executed unless the CPU supports it, so the binary runs on any x86-64 and uses
 /// the fastest path the machine has.

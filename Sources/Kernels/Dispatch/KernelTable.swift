@@ -23,6 +23,11 @@ struct KernelTable: Sendable {
   let gemmPrepacked: Gemm
   let packB: PackB
   let packedCount: @Sendable (Int, Int) -> Int
+  /// `(m, n, k, a, firstRow, totalRows, b, bRow, bCol, c, ldc, accumulate, rowBias, gelu, workspace)`
+  /// with A packed whole by `packA`.
+  let gemmPackedA: Gemm
+  let packA: PackB
+  let packedACount: @Sendable (Int, Int) -> Int
   let layerNorm: LayerNorm
   let softmax: @Sendable (UnsafeMutablePointer<Float>, Int, Int) -> Void
   let geluTanh: InPlace
@@ -36,7 +41,8 @@ struct KernelTable: Sendable {
   static let avx512 = KernelTable(
     tile: KernelsAVX512.Backend.tile, workspaceCount: KernelsAVX512.Backend.workspaceCount,
     gemm: KernelsAVX512.Backend.gemm, gemmPrepacked: KernelsAVX512.Backend.gemmPrepacked, packB: KernelsAVX512.Backend.packB,
-    packedCount: KernelsAVX512.Backend.packedCount, layerNorm: KernelsAVX512.Backend.layerNorm,
+    packedCount: KernelsAVX512.Backend.packedCount, gemmPackedA: KernelsAVX512.Backend.gemmPackedA,
+    packA: KernelsAVX512.Backend.packA, packedACount: KernelsAVX512.Backend.packedACount, layerNorm: KernelsAVX512.Backend.layerNorm,
     softmax: KernelsAVX512.Backend.softmax, geluTanh: KernelsAVX512.Backend.geluTanh,
     geluErf: KernelsAVX512.Backend.geluErf, tanh: KernelsAVX512.Backend.tanh, exp: KernelsAVX512.Backend.exp,
     fmaPeak: KernelsAVX512.Backend.fmaPeak,
@@ -45,7 +51,8 @@ struct KernelTable: Sendable {
   static let avx2 = KernelTable(
     tile: KernelsAVX2.Backend.tile, workspaceCount: KernelsAVX2.Backend.workspaceCount,
     gemm: KernelsAVX2.Backend.gemm, gemmPrepacked: KernelsAVX2.Backend.gemmPrepacked, packB: KernelsAVX2.Backend.packB,
-    packedCount: KernelsAVX2.Backend.packedCount, layerNorm: KernelsAVX2.Backend.layerNorm,
+    packedCount: KernelsAVX2.Backend.packedCount, gemmPackedA: KernelsAVX2.Backend.gemmPackedA,
+    packA: KernelsAVX2.Backend.packA, packedACount: KernelsAVX2.Backend.packedACount, layerNorm: KernelsAVX2.Backend.layerNorm,
     softmax: KernelsAVX2.Backend.softmax, geluTanh: KernelsAVX2.Backend.geluTanh,
     geluErf: KernelsAVX2.Backend.geluErf, tanh: KernelsAVX2.Backend.tanh, exp: KernelsAVX2.Backend.exp,
     fmaPeak: KernelsAVX2.Backend.fmaPeak,
@@ -54,7 +61,8 @@ struct KernelTable: Sendable {
   static let portable = KernelTable(
     tile: KernelsPortable.Backend.tile, workspaceCount: KernelsPortable.Backend.workspaceCount,
     gemm: KernelsPortable.Backend.gemm, gemmPrepacked: KernelsPortable.Backend.gemmPrepacked, packB: KernelsPortable.Backend.packB,
-    packedCount: KernelsPortable.Backend.packedCount, layerNorm: KernelsPortable.Backend.layerNorm,
+    packedCount: KernelsPortable.Backend.packedCount, gemmPackedA: KernelsPortable.Backend.gemmPackedA,
+    packA: KernelsPortable.Backend.packA, packedACount: KernelsPortable.Backend.packedACount, layerNorm: KernelsPortable.Backend.layerNorm,
     softmax: KernelsPortable.Backend.softmax, geluTanh: KernelsPortable.Backend.geluTanh,
     geluErf: KernelsPortable.Backend.geluErf, tanh: KernelsPortable.Backend.tanh, exp: KernelsPortable.Backend.exp,
     fmaPeak: KernelsPortable.Backend.fmaPeak,

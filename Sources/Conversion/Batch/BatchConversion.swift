@@ -1,0 +1,170 @@
+import Dispatch
+import Foundation
+import Formats
+
+/// Converts many checkpoints: each into `outputDirectory` under its relative path, skipping
+/// those whose output is already what the conversion would write, a share of them when
+/// sharded, several at a time.
+public struct BatchConversion: Sendable {
+  /// The checkpoints (after ``BatchInputs/expand(_:)``).
+  public var items: [BatchItem]
+  /// Where the outputs go.
+  public var outputDirectory: String
+  /// The options every conversion takes; its checkpoint and output are set per item.
+  public var template: ConversionRequest
+  /// Only this share of the items.
+  public var shard: BatchShard?
+  /// Conversions at a time.
+  public var jobs = 1
+  /// Go on after a failure (otherwise no new conversion starts after the first).
+  public var keepGoing = false
+  /// Verify each export after converting it.
+  public var verify = false
+  /// How existing exports are opened for the up-to-date check.
+  public var opening = OpenOptions()
+
+  public init(items: [BatchItem], outputDirectory: String, template: ConversionRequest) {
+    self.items = items
+    self.outputDirectory = outputDirectory
+    self.template = template
+  }
+
+  /// The items of this share, in relative-path order, with their outputs.
+  public func plannedItems() throws -> [(item: BatchItem, output: String)] {
+    let format = template.format ?? .bundle
+    let suffix = format.suffixes.first ?? ""
+    let chosen = items.filter { shard?.contains($0) ?? true }.sorted { $0.relativePath < $1.relativePath }
+    return chosen.map { ($0, $0.output(in: outputDirectory, suffix: suffix)) }
+  }
+}
+
+/// Converts one checkpoint for a batch; the command line does it in a child process, so that a
+/// checkpoint that brings a conversion down takes nothing else with it.
+public protocol BatchWorker: Sendable {
+  /// Converts `request` (and verifies it when `verify`), returning its record.
+  func convert(_ request: ConversionRequest, verify: Bool, item: BatchItem) -> BatchRecord
+}
+
+/// The totals of a batch.
+public struct BatchSummary: Encodable, Sendable {
+  public var ok = 0
+  public var skipped = 0
+  public var failed = 0
+  /// Items left alone after a failure (without keep-going).
+  public var notStarted = 0
+  /// Bytes of the exports converted or skipped.
+  public var bytes = 0
+  public var seconds = 0.0
+  /// The slowest conversions, slowest first: input and seconds.
+  public var slowest: [Slow] = []
+  /// Every failure: input and error.
+  public var failures: [Failure] = []
+
+  public struct Slow: Encodable, Sendable {
+    public let input: String
+    public let seconds: Double
+  }
+
+  public struct Failure: Encodable, Sendable {
+    public let input: String
+    public let error: String
+  }
+
+  /// Whether nothing failed.
+  public var succeeded: Bool { failed == 0 && notStarted == 0 }
+}
+
+extension BatchConversion {
+  /// Runs the batch: each item skipped or converted by `worker`, `jobs` at a time; `record` is
+  /// called once per item as it finishes (from any thread, one call at a time).
+  public func run(worker: any BatchWorker, record: @Sendable (BatchRecord) -> Void) throws -> BatchSummary {
+    let planned = try plannedItems()
+    let state = BatchState(count: planned.count)
+    let start = Date()
+    let outputs = Dictionary(grouping: planned.indices) { planned[$0].output }
+    DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, planned.count))) { _ in
+      while let index = state.next() {
+        let (item, output) = planned[index]
+        let began = Date()
+        var request = template
+        request.checkpoint = item.checkpoint
+        request.output = output
+        request.format = template.format ?? .bundle
+        let columns = item.columns.isEmpty ? nil : Dictionary(item.columns.map { ($0.name, $0.value) }) { first, _ in first }
+        let result: BatchRecord
+        if let first = outputs[output]?.first, first != index {
+          result = BatchRecord(input: item.checkpoint, output: output, status: .failed, seconds: 0,
+                               error: "\(output): also the output of \(planned[first].item.checkpoint)", columns: columns)
+        } else {
+          result = convertOrSkip(request, item: item, worker: worker, began: began, columns: columns)
+        }
+        state.finish(result, stopping: result.status == .failed && !keepGoing) { record(result) }
+      }
+    }
+    var summary = state.summary
+    summary.seconds = Date().timeIntervalSince(start)
+    return summary
+  }
+
+  private func convertOrSkip(_ request: ConversionRequest, item: BatchItem, worker: any BatchWorker, began: Date,
+                             columns: [String: String]?) -> BatchRecord {
+    do {
+      try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: request.output).deletingLastPathComponent().path,
+                                              withIntermediateDirectories: true)
+      if !request.replacing, try Converter.isUpToDate(request, opening: opening) {
+        let header = try Exports.open(request.output, OpenOptions(checksums: false, hdf5: opening.hdf5)).header
+        let format = try Exports.format(of: request.output)
+        return BatchRecord(input: item.checkpoint, output: request.output, status: .skipped, model: header.model.name,
+                           parameters: header.model.parameters, bytes: format.diskSize(at: request.output),
+                           seconds: Date().timeIntervalSince(began), columns: columns)
+      }
+    } catch {
+      return BatchRecord(input: item.checkpoint, output: request.output, status: .failed,
+                         seconds: Date().timeIntervalSince(began), error: "\(error)", columns: columns)
+    }
+    return worker.convert(request, verify: verify, item: item)
+  }
+}
+
+/// The shared progress of a running batch.
+private final class BatchState: @unchecked Sendable {
+  private let lock = NSLock()
+  private let count: Int
+  private var nextIndex = 0
+  private var stopped = false
+  private(set) var summary = BatchSummary()
+
+  init(count: Int) { self.count = count }
+
+  /// The next item to run, or nil when all are taken or the batch stopped.
+  func next() -> Int? {
+    lock.lock()
+    defer { lock.unlock() }
+    guard !stopped, nextIndex < count else { return nil }
+    nextIndex += 1
+    return nextIndex - 1
+  }
+
+  /// Counts a finished item, stops the batch when asked, and reports it (one report at a time).
+  func finish(_ record: BatchRecord, stopping: Bool, report: () -> Void) {
+    lock.lock()
+    defer { lock.unlock() }
+    report()
+    switch record.status {
+    case .ok: summary.ok += 1
+    case .skipped: summary.skipped += 1
+    case .failed:
+      summary.failed += 1
+      summary.failures.append(.init(input: record.input, error: record.error ?? "failed"))
+    }
+    summary.bytes += record.bytes ?? 0
+    if record.status == .ok {
+      summary.slowest.append(.init(input: record.input, seconds: record.seconds))
+      summary.slowest = Array(summary.slowest.sorted { $0.seconds > $1.seconds }.prefix(3))
+    }
+    if stopping, !stopped {
+      stopped = true
+      summary.notStarted = count - nextIndex
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import Foundation
+
+/// Turns the inputs of a batch into checkpoints: `.npz` files as given, folders searched
+/// recursively for `.npz` files, and list files — one path a line, or a CSV with a `filename`
+/// column (the shape of the AugReg `index.csv`, whose names lack `.npz`; other columns are
+/// kept). Paths in a list are relative to the list's folder.
+public enum BatchInputs {
+  /// The checkpoints of `inputs`, in the order given (a folder's in path order).
+  ///
+  /// - Throws: ``ConversionError`` for an input that does not exist, or a list that cannot be
+  ///   read or has no `filename` column where it is a CSV.
+  public static func expand(_ inputs: [String]) throws -> [BatchItem] {
+    var items: [BatchItem] = []
+    for input in inputs {
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
+        throw ConversionError(path: input, reason: "does not exist")
+      }
+      if isDirectory.boolValue {
+        items += try folder(input)
+      } else if input.lowercased().hasSuffix(".npz") {
+        items.append(BatchItem(checkpoint: input, relativePath: URL(fileURLWithPath: input).lastPathComponent))
+      } else {
+        items += try list(input)
+      }
+    }
+    return items
+  }
+
+  /// Every `.npz` below `folder`, relative to it, in path order.
+  private static func folder(_ folder: String) throws -> [BatchItem] {
+    guard let walker = FileManager.default.enumerator(atPath: folder) else {
+      throw ConversionError(path: folder, reason: "cannot be listed")
+    }
+    var relative: [String] = []
+    while let path = walker.nextObject() as? String {
+      if path.lowercased().hasSuffix(".npz") { relative.append(path) }
+    }
+    let root = URL(fileURLWithPath: folder)
+    return relative.sorted().map { BatchItem(checkpoint: root.appendingPathComponent($0).path, relativePath: $0) }
+  }
+
+  /// The lines of a list file, or the rows of a CSV with a `filename` column.
+  private static func list(_ path: String) throws -> [BatchItem] {
+    guard let data = FileManager.default.contents(atPath: path), data.count <= 256 << 20,
+      let text = String(data: data, encoding: .utf8)
+    else { throw ConversionError(path: path, reason: "cannot be read as a UTF-8 list of checkpoints (at most 256 MiB)") }
+    let lines = text.split(omittingEmptySubsequences: true) { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }.map(String.init)
+    let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+    func item(_ name: String, _ columns: [BatchItem.Column]) -> BatchItem {
+      let file = name.lowercased().hasSuffix(".npz") ? name : name + ".npz"
+      let checkpoint = file.hasPrefix("/") ? file : base.appendingPathComponent(file).path
+      return BatchItem(checkpoint: checkpoint, relativePath: file.hasPrefix("/") ? URL(fileURLWithPath: file).lastPathComponent : file,
+                       columns: columns)
+    }
+    guard let first = lines.first, first.contains(",") || path.lowercased().hasSuffix(".csv") else {
+      return lines.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }.map { item($0, []) }
+    }
+    let header = CSVRow.fields(first)
+    guard let column = header.firstIndex(of: "filename") else {
+      throw ConversionError(path: path, reason: "is a CSV without a 'filename' column (its columns: \(header.prefix(8).joined(separator: ", ")))")
+    }
+    return try lines.dropFirst().enumerated().map { number, line in
+      let fields = CSVRow.fields(line)
+      guard fields.count == header.count, !fields[column].isEmpty else {
+        throw ConversionError(path: path, reason: "row \(number + 2) has \(fields.count) fields (the header has \(header.count)) "
+                                + "or no filename")
+      }
+      let columns = zip(header, fields).enumerated().filter { $0.offset != column }.map {
+        BatchItem.Column(name: $0.element.0, value: $0.element.1)
+      }
+      return item(fields[column], columns)
+    }
+  }
+}
+
+/// One CSV line split into fields (RFC 4180 quoting: `"a,b"` and `""` inside quotes).
+enum CSVRow {
+  static func fields(_ line: String) -> [String] {
+    var fields: [String] = []
+    var field = ""
+    var quoted = false
+    var characters = line.makeIterator()
+    while let character = characters.next() {
+      if quoted {
+        if character == "\"" {
+          var lookahead = characters
+          if lookahead.next() == "\"" {
+            field.append("\"")
+            characters = lookahead
+          } else {
+            quoted = false
+          }
+        } else {
+          field.append(character)
+        }
+      } else if character == "\"" {
+        quoted = true
+      } else if character == "," {
+        fields.append(field)
+        field = ""
+      } else {
+        field.append(character)
+      }
+    }
+    fields.append(field)
+    return fields
+  }
+}

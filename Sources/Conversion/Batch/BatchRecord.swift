@@ -1,0 +1,49 @@
+/// One line of a batch report (JSON Lines): what happened to one checkpoint.
+public struct BatchRecord: Encodable, Sendable {
+  /// What happened.
+  public enum Status: String, Encodable, Sendable {
+    /// Converted (and verified, when asked).
+    case ok
+    /// Its output was already what the conversion would write.
+    case skipped
+    /// It could not be converted, or drifted in verification; see `error`.
+    case failed
+  }
+
+  /// The checkpoint.
+  public let input: String
+  /// The export written, or that would have been.
+  public let output: String
+  public let status: Status
+  /// The model's display name, when known.
+  public let model: String?
+  public let parameters: Int?
+  /// Bytes of the export on disk (ok and skipped).
+  public let bytes: Int?
+  /// Wall-clock seconds spent on this checkpoint.
+  public let seconds: Double
+  /// The one-line error (failed).
+  public let error: String?
+  /// Whether verification passed, and each output's largest difference relative to the
+  /// original's largest magnitude (with verification).
+  public let verified: Bool?
+  public let drift: [String: Double]?
+  /// The other columns of the checkpoint's CSV row.
+  public let columns: [String: String]?
+
+  public init(input: String, output: String, status: Status, model: String? = nil, parameters: Int? = nil,
+              bytes: Int? = nil, seconds: Double, error: String? = nil, verified: Bool? = nil,
+              drift: [String: Double]? = nil, columns: [String: String]? = nil) {
+    self.input = input
+    self.output = output
+    self.status = status
+    self.model = model
+    self.parameters = parameters
+    self.bytes = bytes
+    self.seconds = seconds
+    self.error = error
+    self.verified = verified
+    self.drift = drift
+    self.columns = columns
+  }
+}

@@ -1,0 +1,96 @@
+import Conversion
+import Foundation
+
+/// Converts one checkpoint of a batch in a child process (`mixer-convert convert … --json`),
+/// so that whatever brings one conversion down leaves the batch running, and parses its
+/// summary into the batch record.
+struct ChildConversion: BatchWorker {
+  /// Threads each child may use to verify.
+  let threads: Int
+  /// Check the export's checksums when verifying.
+  let checksums: Bool
+
+  func convert(_ request: ConversionRequest, verify: Bool, item: BatchItem) -> BatchRecord {
+    let began = Date()
+    let columns = item.columns.isEmpty ? nil : Dictionary(item.columns.map { ($0.name, $0.value) }) { first, _ in first }
+    var arguments = ["convert", request.checkpoint, request.output, "--json"] + ExportArguments.arguments(for: request)
+    if verify { arguments += ["--verify", "--threads", String(threads)] + (checksums ? [] : ["--no-checksum"]) }
+    let result: (status: Int32, output: Data, error: String)
+    do { result = try ChildProcess.run(HDF5ReaderCommand.executable, arguments) } catch {
+      return BatchRecord(input: item.checkpoint, output: request.output, status: .failed, seconds: 0,
+                         error: "cannot start a conversion: \(error)", columns: columns)
+    }
+    let seconds = Date().timeIntervalSince(began)
+    let summary = try? Self.decoder.decode(ChildSummary.self, from: result.output)
+    let drift = summary?.verification.map { Dictionary($0.outputs.map { ($0.name, $0.relativeMaxDiff) }) { first, _ in first } }
+    guard result.status == 0, let summary else {
+      let reason = result.status == 1 && summary?.verification?.passed == false
+        ? "\(request.output): verification found drift beyond tolerance"
+        : Self.lastError(result.error) ?? "the conversion ended with status \(result.status)"
+      return BatchRecord(input: item.checkpoint, output: request.output, status: .failed, model: summary?.conversion.model,
+                         parameters: summary?.conversion.parameters, seconds: seconds, error: reason,
+                         verified: summary?.verification?.passed, drift: drift, columns: columns)
+    }
+    return BatchRecord(input: item.checkpoint, output: request.output, status: .ok, model: summary.conversion.model,
+                       parameters: summary.conversion.parameters, bytes: summary.conversion.outputBytes, seconds: seconds,
+                       verified: summary.verification?.passed, drift: drift, columns: columns)
+  }
+
+  /// The child's error line without the `mixer-convert: error: ` prefix.
+  private static func lastError(_ text: String) -> String? {
+    let prefix = "mixer-convert: error: "
+    return text.split(separator: "\n").last.map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : String($0) }
+  }
+
+  private static let decoder: JSONDecoder = {
+    let decoder = JSONDecoder()
+    decoder.keyDecodingStrategy = .convertFromSnakeCase
+    return decoder
+  }()
+
+  /// The parts of `convert --json` a batch record needs.
+  private struct ChildSummary: Decodable {
+    struct Conversion: Decodable {
+      let model: String
+      let parameters: Int
+      let outputBytes: Int
+    }
+    struct Verification: Decodable {
+      struct Output: Decodable {
+        let name: String
+        let relativeMaxDiff: Double
+      }
+      let passed: Bool
+      let outputs: [Output]
+    }
+    let conversion: Conversion
+    let verification: Verification?
+  }
+}
+
+/// Runs a child process to its end, collecting its standard output and error.
+enum ChildProcess {
+  static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: Data, error: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.standardInput = FileHandle.nullDevice
+    let output = Pipe()
+    let errors = Pipe()
+    process.standardOutput = output
+    process.standardError = errors
+    try process.run()
+    let collected = Collected()
+    let group = DispatchGroup()
+    DispatchQueue.global().async(group: group) { collected.output = output.fileHandleForReading.readDataToEndOfFile() }
+    DispatchQueue.global().async(group: group) { collected.error = errors.fileHandleForReading.readDataToEndOfFile() }
+    process.waitUntilExit()
+    group.wait()
+    return (process.terminationStatus, collected.output, String(decoding: collected.error, as: UTF8.self))
+  }
+
+  private final class Collected: @unchecked Sendable {
+    var output = Data()
+    var error = Data()
+  }
+}

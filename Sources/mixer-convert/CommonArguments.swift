@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+
+/// The options of every command that runs a model: `run`, `verify`, `classify`, and `convert`
+/// and `convert-all` with `--verify`.
+struct ModelRunArguments: ParsableArguments {
+  @Option(help: "Threads per operation (default: all cores).")
+  var threads: Int?
+
+  @Flag(help: "Skip the CRC-32C and SHA-256 checks of the export's weights.")
+  var noChecksum = false
+
+  /// The most threads an operation may ask for.
+  static let maxThreads = 1024
+
+  func validate() throws {
+    if let threads, threads < 1 || threads > Self.maxThreads {
+      throw ValidationError("--threads must be between 1 and \(Self.maxThreads)")
+    }
+  }
+}
+
+/// How a command reports: text, nothing but errors, or JSON (errors included, as
+/// `{"error": …}` on standard output).
+struct ReportArguments: ParsableArguments {
+  @Flag(help: "Print nothing but errors.")
+  var quiet = false
+
+  @Flag(help: "Print the result as JSON on standard output (errors too, as {\"error\": …}).")
+  var json = false
+
+  /// Whether the text report is printed.
+  var text: Bool { !quiet && !json }
+
+  func validate() throws {
+    if quiet && json { throw ValidationError("--quiet and --json exclude each other") }
+  }
+}

@@ -1,0 +1,110 @@
+import ArgumentParser
+import Conversion
+import Foundation
+import Formats
+
+/// `mixer-convert convert-all`: many checkpoints, idempotent, resumable and shardable.
+struct ConvertAll: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "convert-all",
+    abstract: "Convert many checkpoints: idempotent, resumable, and shardable over machines.",
+    discussion: """
+      INPUT is any number of .npz files, folders (searched recursively for .npz) and list \\
+      files (one path a line, or a CSV with a 'filename' column such as AugReg's index.csv; \\
+      a name without .npz gets it; paths are relative to the list's folder; the other columns \\
+      go into the report). Each checkpoint is converted into OUT_DIR under its path relative \\
+      to its folder (or as the list names it), without .npz, plus the format's suffix; every \\
+      option of `convert` applies to each.
+
+      An output that exists and was made from the same source bytes (its recorded SHA-256) \\
+      with the same options is skipped, so a rerun after an interruption (kill -9 included) \\
+      converts only the rest; each output appears whole or not at all. --shard K/N takes a \\
+      deterministic share (K from 0 to N-1): N processes on N machines, given the same \\
+      inputs, convert every checkpoint exactly once. Each conversion runs in a child process, \\
+      --jobs at a time. Exit status: 0 when every checkpoint is converted or skipped, 2 if \\
+      any failed (without --keep-going, no new conversion starts after the first failure).
+
+      Examples:
+        mixer-convert convert-all checkpoints/ --out-dir exports/ --format onnx --jobs 2
+        mixer-convert convert-all index.csv --out-dir exports/ --report report.jsonl --verify
+        mixer-convert convert-all checkpoints/ --out-dir exports/ --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT
+        parallel mixer-convert convert-all ckpts/ --out-dir out/ --shard {}/4 ::: 0 1 2 3
+      """)
+
+  @Argument(help: ".npz files, folders of them, or list files (lines or CSV with a 'filename' column).")
+  var inputs: [String]
+
+  @Option(help: "The folder to write the exports into (created when missing).")
+  var outDir: String
+
+  @OptionGroup(title: "Export options (as for convert)")
+  var export: ExportArguments
+
+  @Option(help: ArgumentHelp("Convert only share K of N (K from 0 to N-1).", valueName: "K/N"))
+  var shard: String?
+
+  @Option(help: "Conversions at a time (default 1; each already hashes on a second thread).")
+  var jobs = 1
+
+  @Option(help: ArgumentHelp("Write one JSON line per checkpoint to this file.", valueName: "file.jsonl"))
+  var report: String?
+
+  @Flag(help: "Verify each export right after converting it (drift counts as a failure).")
+  var verify = false
+
+  @Flag(help: "Go on after a failure.")
+  var keepGoing = false
+
+  @OptionGroup(title: "Running (with --verify)")
+  var running: ModelRunArguments
+
+  @OptionGroup(title: "Reporting")
+  var reporting: ReportArguments
+
+  func validate() throws {
+    guard jobs >= 1, jobs <= 64 else { throw ValidationError("--jobs must be between 1 and 64") }
+    if let shard, BatchShard(shard) == nil { throw ValidationError("--shard must be K/N with 0 <= K < N, e.g. 0/4") }
+  }
+
+  func run() throws {
+    let outDir = PathArgument.normalized(self.outDir)
+    var batch = BatchConversion(items: try BatchInputs.expand(inputs.map(PathArgument.normalized)), outputDirectory: outDir,
+                                template: try export.request(checkpoint: "", output: nil))
+    batch.shard = shard.flatMap(BatchShard.init)
+    batch.jobs = jobs
+    batch.keepGoing = keepGoing
+    batch.verify = verify
+    batch.opening.hdf5 = HDF5ReaderCommand.isolated
+    try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+    let total = try batch.plannedItems().count
+    let log = try report.map { try BatchLog(path: $0) }
+    let progress = ProgressBar(label: "convert-all", units: .checkpoints, enabled: reporting.text)
+    let counter = Counter()
+    let worker = ChildConversion(threads: running.threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / jobs),
+                                 checksums: !running.noChecksum)
+    let summary = try batch.run(worker: worker) { record in
+      log?.append(record)
+      progress.update(done: counter.increment(), total: total)
+      if record.status == .failed, reporting.text { Console.error(record.error ?? record.input) }
+    }
+    progress.finish()
+    if reporting.json {
+      try Console.printJSON(summary)
+    } else if reporting.text {
+      BatchSummaryText.lines(summary, total: total, shard: batch.shard).forEach { print($0) }
+    }
+    if !summary.succeeded { throw ExitCode(2) }
+  }
+}
+
+/// A count shared by the threads that report.
+private final class Counter: @unchecked Sendable {
+  private let lock = NSLock()
+  private var value = 0
+  func increment() -> Int {
+    lock.lock()
+    defer { lock.unlock() }
+    value += 1
+    return value
+  }
+}

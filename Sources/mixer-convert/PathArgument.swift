@@ -1,0 +1,24 @@
+import ArgumentParser
+
+/// Paths as the user typed them, tidied for use and display: repeated slashes collapsed and a
+/// trailing slash dropped (`out//` → `out`, `/` stays `/`), so no message prints `dir//file`.
+enum PathArgument {
+  static func normalized(_ path: String) -> String {
+    var result = ""
+    for character in path where !(character == "/" && result.hasSuffix("/")) { result.append(character) }
+    while result.count > 1, result.hasSuffix("/") { result.removeLast() }
+    return result
+  }
+
+  /// Whether the user wrote the path as a folder (`out/`).
+  static func namesFolder(_ path: String) -> Bool { path.count > 1 && path.hasSuffix("/") }
+}
+
+/// The hint for a checkpoint given where an export is expected (`run CKPT.npz …`).
+enum CheckpointInsteadOfExport {
+  static func refuse(_ path: String, command: String) throws {
+    guard path.lowercased().hasSuffix(".npz") else { return }
+    throw ValidationError("\(path) is a checkpoint; \(command) takes an export: convert it first "
+                          + "(mixer-convert \(path) OUT/), then \(command) OUT/")
+  }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// One command line: every error one `mixer-convert: error:` line with exit status 2 (and JSON
+/// with --json), the same run options on every command that runs a model, helpful refusals.
+@Suite struct CommandLineConsistencyTests {
+  private func oneLineError(_ arguments: [String], _ fragment: String) throws {
+    let result = try CommandRunner.run(arguments)
+    let lines = result.standardError.split(separator: "\n")
+    #expect(result.status == 2 && lines.count == 1 && lines[0].hasPrefix("mixer-convert: error: ")
+            && result.standardError.contains(fragment), "\(arguments): \(result.status) \(result.standardError)")
+  }
+
+  @Test func parserErrorsAreOneLineWithTheReason() throws {
+    let dir = TemporaryDirectory()
+    let source = Fixtures.path("mixer_tiny")
+    try oneLineError([source, dir.file("o"), "--dtype", "int8"], "'int8' is invalid for '--dtype")
+    try oneLineError(["classify", dir.file("o"), "x.jpg", "--top", "0"], "--top must be at least 1")
+    try oneLineError([source, dir.file("o"), "--shard-size", "0"], "give a positive size, such as 500MB")
+    try oneLineError([Fixtures.path("vit_tiny_token"), dir.file("o"), "--image-size", "-5"],
+                     "--image-size -5: negative values are not accepted")
+    try oneLineError(["run", dir.file("o"), "--input", "x.npy", "--output", "y.npy", "--threads", "0"],
+                     "--threads must be between 1 and")
+    try oneLineError(["verify", source, dir.file("o"), "--quiet", "--json"], "--quiet and --json exclude each other")
+    #expect(dir.contents().isEmpty)
+  }
+
+  @Test func errorsAreJSONWithJSON() throws {
+    let result = try CommandRunner.run(["verify", Fixtures.path("mixer_tiny"), "/nonexistent/export", "--json"])
+    let error = try result.jsonObject()["error"] as? String
+    #expect(result.status == 2 && error?.contains("/nonexistent/export") == true)
+    let usage = try CommandRunner.run(["convert", Fixtures.path("mixer_tiny"), "/tmp/x", "--dtype", "int8", "--json"])
+    let usageError = try usage.jsonObject()["error"] as? String
+    #expect(usage.status == 2 && usageError?.contains("int8") == true)
+  }
+
+  @Test func commandsThatRunAModelTakeTheSameOptions() throws {
+    let dir = TemporaryDirectory()
+    let source = Fixtures.path("mixer_tiny")
+    let input = Fixtures.path("mixer_tiny", "input.npy")
+    let common = ["--threads", "1", "--no-checksum"]
+    let convert = try CommandRunner.run([source, dir.file("b"), "--verify", "--quiet"] + common)
+    #expect(convert.status == 0 && convert.standardOutput.isEmpty, "\(convert.standardError)")
+    let run = try CommandRunner.run(["run", dir.file("b"), "--input", input, "--output", dir.file("o.npy"), "--quiet"] + common)
+    #expect(run.status == 0 && run.standardOutput.isEmpty, "\(run.standardError)")
+    let verify = try CommandRunner.run(["verify", source, dir.file("b"), "--quiet"] + common)
+    #expect(verify.status == 0 && verify.standardOutput.isEmpty, "\(verify.standardError)")
+    let classify = try CommandRunner.run(["classify", dir.file("b"), Fixtures.path("images", "rgb64.png"), "--json"] + common)
+    let results = try classify.jsonObject()["results"]
+    #expect(classify.status == 0 && results != nil, "\(classify.standardError)")
+    let all = try CommandRunner.run(["convert-all", source, "--out-dir", dir.file("all"), "--verify", "--json"] + common)
+    let converted = try all.jsonObject()["ok"] as? Int
+    #expect(all.status == 0 && converted == 1, "\(all.standardError)")
+  }
+
+  @Test func swappedArgumentsAndFolderNamesGetAHint() throws {
+    let dir = TemporaryDirectory()
+    let source = Fixtures.path("mixer_tiny")
+    #expect(try CommandRunner.run([source, dir.file("b"), "--quiet"]).status == 0)
+    try oneLineError(["verify", dir.file("b"), source], "the arguments are swapped")
+    try oneLineError(["run", source, "--input", "x.npy", "--output", "y.npy"], "is a checkpoint; run takes an export")
+    try oneLineError(["classify", source, "x.jpg"], "is a checkpoint; classify takes an export")
+    try oneLineError([source, dir.file("out") + "/", "--format", "hdf5"], "names a folder, but hdf5 output is an HDF5 file")
+    let doubled = try CommandRunner.run(["verify", source, dir.path + "//missing/"])
+    #expect(doubled.status == 2 && doubled.standardError.contains(dir.path + "/missing:")
+            && !doubled.standardError.contains("//"), "\(doubled.standardError)")
+  }
+
+  @Test func helpTeachesAndInfoNamesEveryLibrary() throws {
+    for command in ["convert", "convert-all", "verify", "run", "classify", "inspect", "synth", "info"] {
+      let help = try CommandRunner.run([command, "--help"])
+      #expect(help.status == 0 && help.standardOutput.contains("Examples:"), "\(command)")
+    }
+    let info = try CommandRunner.run(["info", "--json"])
+    let names = (try info.jsonObject()["libraries"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+    #expect(names == ["libzip", "zlib", "libhdf5", "libjpeg-turbo", "libpng"])
+    let filter = try CommandRunner.run(["inspect", Fixtures.path("mixer_tiny"), "--filter", "no/such/*"])
+    #expect(filter.status == 0 && filter.standardError.contains("no tensor matches --filter 'no/such/*'"))
+  }
+}
