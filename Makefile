@@ -2,7 +2,8 @@
 #
 #   make demo    synthesise a Mixer-B/16, inspect it, convert it, verify the export, classify an image
 #   make test    unit, end-to-end and CLI tests, and the cross-checks with the real Python libraries
-#                (numpy, safetensors, h5py, onnx, ONNX Runtime, …) in the test virtual environment
+#                (numpy, safetensors, h5py, onnx, ONNX Runtime, OpenVINO, timm, transformers, …) in the
+#                test virtual environment
 #   make test-full  the same, with every released model, the largest and both namings included (slower)
 #   make bench   benchmarks (inspect and streaming against cat, …)
 #   make venv    the test virtual environment alone (made by `make test` when missing)
@@ -72,6 +73,9 @@ test-python: build venv
 	$(PYTHON) Tests/python/check_bundles.py $(BIN)
 	$(PYTHON) Tests/python/check_hdf5.py $(BIN)
 	$(PYTHON) Tests/python/check_onnx.py $(BIN)
+	$(PYTHON) Tests/python/check_write_back.py $(BIN)
+	HF_HUB_OFFLINE=1 $(PYTHON) Tests/python/check_timm.py $(BIN)
+	HF_HUB_OFFLINE=1 $(PYTHON) Tests/python/check_transformers.py $(BIN)
 	$(PYTHON) Tests/python/check_convert_all.py $(BIN)
 	PATH=$(VENV)/bin:$$PATH MIXER_CONVERT=$(BIN) examples/ci/parity-gate.sh "" $(BUILD_DIR)/parity-gate >/dev/null
 

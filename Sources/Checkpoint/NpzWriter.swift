@@ -25,13 +25,19 @@ public final class NpzWriter {
 
   /// Adds a tensor whose elements (little-endian `dtype`, C order) are in `data`.
   public func add(key: String, dtype: DType, shape: [Int], data: UnsafeRawBufferPointer) throws {
-    let count = shape.reduce(1, *)
-    precondition(data.count == count * dtype.itemSize, "\(key): data size does not match the shape")
+    try add(key: key, dtype: dtype, shape: shape) { sink in try sink(data) }
+  }
+
+  /// Adds a tensor whose elements (little-endian `dtype`, C order) `produce` hands to the
+  /// sink, in any number of chunks, exactly as many bytes as `shape` holds.
+  public func add(key: String, dtype: DType, shape: [Int],
+                  produce: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+    let size = shape.reduce(1, *) * dtype.itemSize
     precondition(keys.insert(key).inserted, "\(key) added twice")
     let header = NpyHeader.encode(dtype: dtype, shape: shape)
-    try zip.addMember(name: key + ".npy", size: header.count + data.count, compression: compression) { sink in
+    try zip.addMember(name: key + ".npy", size: header.count + size, compression: compression) { sink in
       try header.withUnsafeBytes { try sink($0) }
-      try sink(data)
+      try withoutActuallyEscaping(sink) { sink in try produce(sink) }
     }
   }
 

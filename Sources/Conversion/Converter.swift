@@ -1,4 +1,5 @@
 import Checkpoint
+import Classification
 import Dispatch
 import FileIO
 import Formats
@@ -45,6 +46,8 @@ public struct ConversionSummary: Encodable, Sendable {
   public let tensors: Int
   /// How the weights are stored (`in 2 shards`, `in HDF5`).
   public let storage: String
+  /// What a user of the export must know that the format cannot say (see ``WrittenExport/notes``).
+  public let notes: [String]
   /// The files written.
   public let files: [String]
   public let dtype: DType
@@ -80,9 +83,12 @@ public enum Converter {
     // Hash the source on the other core while the shards are written.
     let sourceHash = BackgroundResult { try SHA256Stream.file(request.checkpoint) }
     let input = InputContract.image(height: plan.imageSize, width: plan.imageSize)
+    let variant = resolved.variant
+    let labels = variant == .classification ? try recognition.architecture.classes.flatMap(LabelSet.forHead(classes:)) : nil
     let writer = try format.writer(ExportWriteRequest(
-      path: request.output, generator: generator, dtype: request.dtype, tensors: exportTensors(plan), nodes: plan.nodes,
-      input: input, outputs: plan.outputs, options: request.options, replacing: request.replacing))
+      path: request.output, generator: generator, dtype: request.dtype, tensors: exportTensors(plan, checkpoint),
+      nodes: plan.nodes, input: input, outputs: plan.outputs, options: request.options, replacing: request.replacing,
+      labels: labels?.labels.map { ClassLabel(wordnetID: $0.wordnetID, name: $0.name) }))
     for weight in plan.weights {
       let array = checkpoint.tree[weight.source]!
       try writer.writeTensor(weight.name) { sink in
@@ -101,7 +107,6 @@ public enum Converter {
         progress(writer.bytesWritten, writer.totalBytes)
       }
     }
-    let variant = resolved.variant
     // A model exported at another resolution says so in its name.
     let resized = plan.imageSize != recognition.architecture.imageSize
     let name = recognition.displayName + (resized ? " (\(plan.imageSize) px)" : "")
@@ -127,17 +132,23 @@ public enum Converter {
     return ConversionSummary(
       output: request.output, format: format, model: name, upstreamName: recognition.catalogEntry?.name,
       variant: variant, parameters: parameters, tensors: plan.weights.count, storage: written.storage,
-      files: written.files, dtype: request.dtype, bytesWritten: writer.totalBytes,
+      notes: written.notes, files: written.files, dtype: request.dtype, bytesWritten: writer.totalBytes,
       outputBytes: format.diskSize(at: request.output), seconds: Date().timeIntervalSince(start))
   }
 
-  /// Every weight with the node that uses it and its position among that node's weights.
-  private static func exportTensors(_ plan: ExportPlan) -> [ExportTensor] {
+  /// Every weight with the node that uses it, its position among that node's weights, and the
+  /// checkpoint tensor it holds (a resized position embedding in its new shape).
+  private static func exportTensors(_ plan: ExportPlan, _ checkpoint: OpenedCheckpoint) -> [ExportTensor] {
     var place: [String: (node: String, slot: Int)] = [:]
     for node in plan.nodes {
       for (slot, (_, tensor)) in node.orderedWeights.enumerated() { place[tensor] = (node.name, slot) }
     }
-    return plan.weights.map { ExportTensor(name: $0.name, shape: $0.shape, node: place[$0.name]!.node, slot: place[$0.name]!.slot) }
+    return plan.weights.map { weight in
+      let flax = FlaxTensor(key: checkpoint.tree.prefix + weight.source,
+                            shape: weight.resize == nil ? checkpoint.tree[weight.source]!.shape : weight.shape)
+      return ExportTensor(name: weight.name, shape: weight.shape, node: place[weight.name]!.node, slot: place[weight.name]!.slot,
+                          flax: flax)
+    }
   }
 
   /// Streams a checkpoint tensor in C order, converted to `dtype`, in chunks.

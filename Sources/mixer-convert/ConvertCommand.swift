@@ -9,7 +9,8 @@ import Models
 /// `mixer-convert convert` (the default command): checkpoint → export.
 struct Convert: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Convert a checkpoint (.npz) into a bundle (graph.json plus safetensors shards), one HDF5 file or one ONNX file.",
+    abstract: "Convert a checkpoint (.npz) into a bundle (graph.json plus safetensors shards), one HDF5 file, one ONNX file, "
+      + "a timm or transformers folder, or an .npz again; or an export back into an .npz.",
     discussion: """
       The bundle (formats/bundle-v1.md) holds the canonical layer graph, the input contract \
       and every weight under a framework-neutral name, with its original Flax name, a \
@@ -18,7 +19,12 @@ struct Convert: ParsableCommand {
       h5py and Keras users can read without this tool. An OUT ending in .onnx (or --format \
       onnx) writes an ONNX model (opset 21, standard operators, the original numerics) that \
       ONNX Runtime, OpenVINO and other ONNX consumers load (formats/onnx-layout.md); weights \
-      over 2 GiB go to a data file beside it. Output is written to a temporary sibling of OUT \
+      over 2 GiB go to a data file beside it. --format timm writes a folder timm loads with \
+      create_model('local-dir:OUT', pretrained=True) (formats/timm-layout.md); --format \
+      transformers a folder Hugging Face transformers loads with from_pretrained(OUT) \
+      (formats/transformers-layout.md). An OUT ending in .npz is a checkpoint in the original \
+      Flax layout (another --dtype or --image-size); given an export instead of a checkpoint, \
+      convert writes it back to an .npz (formats/npz-write-back.md). Output is written to a temporary sibling of OUT \
       and moved into place in one atomic step at the end: OUT is always the complete old or \
       the complete new output, and a failure or an interrupt leaves nothing else.
 
@@ -30,12 +36,16 @@ struct Convert: ParsableCommand {
         mixer-convert ViT-B_16.npz vit-b16.onnx --verify
         mixer-convert ViT-H_14.npz vit-h14.onnx          (weights in vit-h14.onnx.<hash>.data)
         mixer-convert Mixer-B_16.npz out/ --force --verify
+        mixer-convert ViT-B_16.npz vit-b16-timm/ --format timm
+        mixer-convert ViT-B_16.npz vit-b16-hf/ --format transformers
+        mixer-convert ViT-B_16.npz ViT-B_16-bf16.npz --dtype bfloat16
+        mixer-convert vit-b16.onnx ViT-B_16-again.npz   (an export back to a checkpoint)
       """)
 
-  @Argument(help: "The .npz checkpoint.")
+  @Argument(help: "The .npz checkpoint (or, to write it back to an .npz, an export).")
   var checkpoint: String
 
-  @Argument(help: "The bundle folder, .h5 file or .onnx file to write.")
+  @Argument(help: "The bundle folder, .h5 file, .onnx file, timm or transformers folder, or .npz file to write.")
   var output: String
 
   @OptionGroup(title: "Export options")
@@ -51,7 +61,11 @@ struct Convert: ParsableCommand {
   var reporting: ReportArguments
 
   func run() throws {
+    if Exports.isExport(PathArgument.normalized(checkpoint)) { return try writeBack() }
     let request = try export.request(checkpoint: checkpoint, output: output)
+    if verify, request.format == .npz {
+      throw ValidationError("--verify checks an export; an .npz output is a checkpoint (verify an export of it)")
+    }
     let progress = ProgressBar(label: "convert", enabled: reporting.text)
     let summary = try Converter.convert(request) { progress.update(done: $0, total: $1) }
     progress.finish()
@@ -72,9 +86,39 @@ struct Convert: ParsableCommand {
       try Console.printJSON(Combined(conversion: summary, verification: report))
     } else if reporting.text {
       print(summary.line)
+      for note in summary.notes { print("note: " + note) }
       if let report { report.printText() }
     }
     if let report, !report.report.passed { throw ExitCode(1) }
   }
-}
 
+  /// An export given where the checkpoint goes: written back to an .npz checkpoint.
+  private func writeBack() throws {
+    guard (export.format ?? ExportFormat.implied(by: output)) == .npz else {
+      throw ValidationError("\(checkpoint) is an export: it can be written back to an .npz checkpoint only; for another "
+                            + "export format, convert the checkpoint")
+    }
+    let given: [(String, Bool)] = [
+      ("--variant", export.variant != nil), ("--image-size", export.imageSize != nil),
+      ("--classifier", export.classifier != nil), ("--shard-size", export.shardSize != nil),
+      ("--h5-compress", export.h5Compress), ("--external-data", export.externalData),
+      ("--allow-unused", export.allowUnused), ("--verify", verify), ("--threads", running.threads != nil),
+    ]
+    if let flag = given.first(where: \.1)?.0 {
+      throw ValidationError("\(flag) applies to converting a checkpoint, not to writing an export back to .npz")
+    }
+    var request = WriteBackRequest(export: PathArgument.normalized(checkpoint), output: PathArgument.normalized(output))
+    request.dtype = export.dtype?.dtype
+    request.replacing = export.force
+    request.opening.hdf5 = HDF5ReaderCommand.isolated
+    request.opening.checksums = !running.noChecksum
+    let progress = ProgressBar(label: "write back", enabled: reporting.text)
+    let summary = try WriteBack.write(request) { progress.update(done: $0, total: $1) }
+    progress.finish()
+    if reporting.json {
+      try Console.printJSON(["conversion": summary])
+    } else if reporting.text {
+      print(summary.line)
+    }
+  }
+}

@@ -24,8 +24,8 @@ struct ExportArguments: ParsableArguments {
     discussion: "A checkpoint does not record it; the default is token with a 'cls' tensor, gap without."))
   var classifier: ViTClassifier?
 
-  @Option(help: "Element type of the exported weights: float32 (lossless), float16 or bfloat16.")
-  var dtype: ExportDType = .float32
+  @Option(help: "Element type of the exported weights: float32 (lossless, the default), float16 or bfloat16 (writing an export back: the export's).")
+  var dtype: ExportDType?
 
   @Option(help: ArgumentHelp("Bundle: largest shard, in bytes (suffixes KB, MB, GB, KiB, MiB, GiB accepted; default 2GiB).",
                              valueName: "bytes"), transform: ByteCount.parse(shardSize:))
@@ -86,7 +86,7 @@ struct ExportArguments: ParsableArguments {
     request.variant = variant
     request.imageSize = imageSize
     request.classifier = classifier
-    request.dtype = dtype.dtype
+    request.dtype = dtype?.dtype ?? .float32
     request.format = try checkedFormat(for: output)
     request.options = options
     request.replacing = force

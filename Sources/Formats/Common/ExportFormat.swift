@@ -11,6 +11,12 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
   case hdf5
   /// One ONNX file, with a data file beside it for large models (formats/onnx-layout.md).
   case onnx
+  /// A folder timm loads as `local-dir:` (formats/timm-layout.md).
+  case timm
+  /// A folder Hugging Face transformers loads with `from_pretrained` (formats/transformers-layout.md).
+  case transformers
+  /// An `.npz` checkpoint in the original Flax names and layouts (formats/npz-write-back.md).
+  case npz
 
   /// The implementation.
   var definition: any ExportFormatDefinition.Type {
@@ -18,6 +24,9 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
     case .bundle: BundleFormat.self
     case .hdf5: HDF5Format.self
     case .onnx: ONNXFormat.self
+    case .timm: TimmFormat.self
+    case .transformers: TransformersFormat.self
+    case .npz: NpzFormat.self
     }
   }
 
@@ -29,6 +38,9 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
   public var suffixes: [String] { definition.suffixes }
   /// The format-specific options it takes.
   public var options: Set<ExportOption> { definition.options }
+  /// Whether mixer-convert reads it back as an export (`run`, `verify`, `inspect`); an `.npz`
+  /// is read as a checkpoint instead.
+  public var isReadable: Bool { definition.isReadable }
 
   /// The format an output path implies by its suffix: the format that claims the suffix, a
   /// bundle folder for a name without one (or ending in `/`), nil for any other suffix.
@@ -41,8 +53,16 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
     return isFolderName ? .bundle : nil
   }
 
-  /// Starts writing an export in this format.
-  public func writer(_ request: ExportWriteRequest) throws -> any ExportWriter { try definition.writer(request) }
+  /// Starts writing an export in this format, or refuses, before anything is written, a model
+  /// the format cannot express, naming the formats that can.
+  public func writer(_ request: ExportWriteRequest) throws -> any ExportWriter {
+    if let reason = definition.refusal(request) {
+      let able = Self.allCases.filter { $0 != self && $0.definition.refusal(request) == nil }.map(\.rawValue)
+      let alternatives = able.count > 1 ? able.dropLast().joined(separator: ", ") + " and " + able.last! : able.joined()
+      throw ExportFileError(path: request.path, reason: "\(rawValue) cannot hold this model: \(reason); \(alternatives) can")
+    }
+    return try definition.writer(request)
+  }
 
   /// Every file of the export at `path` (a bundle's files, an ONNX file and its data).
   public func files(at path: String) -> [String] { definition.files(at: path) }
@@ -103,6 +123,10 @@ protocol ExportFormatDefinition {
   static var suffixes: [String] { get }
   /// The format-specific options it takes.
   static var options: Set<ExportOption> { get }
+  /// Whether mixer-convert reads it back as an export.
+  static var isReadable: Bool { get }
+  /// Why the format cannot hold the requested model, in a few words; nil when it can.
+  static func refusal(_ request: ExportWriteRequest) -> String?
   /// Whether the existing file or folder at `path` holds this format, judged by its content.
   static func recognizes(_ path: String) -> Bool
   /// Starts writing an export.
@@ -111,4 +135,9 @@ protocol ExportFormatDefinition {
   static func open(_ path: String, _ options: OpenOptions) throws -> any LoadedExport
   /// Every file the export at `path` consists of.
   static func files(at path: String) -> [String]
+}
+
+extension ExportFormatDefinition {
+  static var isReadable: Bool { true }
+  static func refusal(_ request: ExportWriteRequest) -> String? { nil }
 }

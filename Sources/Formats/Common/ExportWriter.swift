@@ -10,12 +10,43 @@ public struct ExportTensor: Sendable {
   /// node's operation roles): where an HDF5 export puts it, Keras style.
   public let node: String
   public let slot: Int
+  /// The checkpoint tensor it holds, as the original Flax code keys and shapes it at the
+  /// export's resolution: what a checkpoint written back holds.
+  public let flax: FlaxTensor
 
-  public init(name: String, shape: [Int], node: String, slot: Int) {
+  public init(name: String, shape: [Int], node: String, slot: Int, flax: FlaxTensor) {
     self.name = name
     self.shape = shape
     self.node = node
     self.slot = slot
+    self.flax = flax
+  }
+}
+
+/// A tensor as the original Flax code has it in an `.npz` checkpoint.
+public struct FlaxTensor: Sendable, Equatable {
+  /// The archive key, key prefix included (`Transformer/encoder_norm/scale`).
+  public let key: String
+  /// Its shape in the Flax layout: the stored shape (GroupNorm's `(1, 1, 1, C)` kept), or the
+  /// new one of a position embedding resized for another resolution.
+  public let shape: [Int]
+
+  public init(key: String, shape: [Int]) {
+    self.key = key
+    self.shape = shape
+  }
+}
+
+/// One class of a classification head, for formats that name the classes.
+public struct ClassLabel: Sendable, Equatable {
+  /// The WordNet id (`n01440764`), when the list has one.
+  public let wordnetID: String?
+  /// The class name (`tench, Tinca tinca`).
+  public let name: String
+
+  public init(wordnetID: String?, name: String) {
+    self.wordnetID = wordnetID
+    self.name = name
   }
 }
 
@@ -40,9 +71,12 @@ public struct ExportWriteRequest: Sendable {
   public var options: ExportOptions
   /// Allow an existing output to be replaced.
   public var replacing: Bool
+  /// The head's classes in order, when a known list matches its size (ImageNet-1k, -21k).
+  public var labels: [ClassLabel]?
 
   public init(path: String, generator: Generator, dtype: DType, tensors: [ExportTensor], nodes: [Node],
-              input: InputContract, outputs: [GraphOutput], options: ExportOptions, replacing: Bool) {
+              input: InputContract, outputs: [GraphOutput], options: ExportOptions, replacing: Bool,
+              labels: [ClassLabel]? = nil) {
     self.path = path
     self.generator = generator
     self.dtype = dtype
@@ -52,7 +86,11 @@ public struct ExportWriteRequest: Sendable {
     self.outputs = outputs
     self.options = options
     self.replacing = replacing
+    self.labels = labels
   }
+
+  /// Canonical shape of every tensor, by name.
+  var shapes: [String: [Int]] { Dictionary(uniqueKeysWithValues: tensors.map { ($0.name, $0.shape) }) }
 
   /// Bytes of tensor data in the whole export.
   var totalBytes: Int { tensors.reduce(0) { $0 + $1.shape.reduce(1, *) * dtype.itemSize } }
@@ -64,6 +102,15 @@ public struct WrittenExport: Sendable {
   public let storage: String
   /// Every file written (the folder's files, or the file and its data file).
   public let files: [String]
+  /// What a user of the export must know that the format cannot say itself (how to get the
+  /// original numerics from a library, what it computes differently); one sentence each.
+  public let notes: [String]
+
+  public init(storage: String, files: [String], notes: [String] = []) {
+    self.storage = storage
+    self.files = files
+    self.notes = notes
+  }
 }
 
 /// Writes an export, one tensor at a time in the planned order, into temporary siblings that

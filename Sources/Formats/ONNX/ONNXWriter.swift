@@ -33,7 +33,7 @@ final class ONNXWriter: ExportWriter {
     totalBytes = request.totalBytes
     graphNodes = ONNXGraphBuilder(
       nodes: request.nodes, input: request.input, outputs: request.outputs,
-      weightShapes: Dictionary(uniqueKeysWithValues: request.tensors.map { ($0.name, $0.shape) }), dtype: request.dtype
+      weightShapes: request.shapes, dtype: request.dtype
     ).nodes
     model = try AtomicOutput(finalPath: request.path, isDirectory: false, replacing: request.replacing)
     if request.options.externalData || totalBytes > ONNXLayout.inlineLimit {

@@ -38,15 +38,19 @@ enum SafetensorsHeader {
 
   static func dtype(_ code: String) -> DType? { DType.allCases.first { Self.code($0) == code } }
 
-  /// Encodes a header for tensors laid out contiguously in the given order.
-  static func encode(_ entries: [SafetensorsEntry]) -> [UInt8] {
-    var json = "{"
-    for (i, entry) in entries.sorted(by: { $0.name < $1.name }).enumerated() {
-      if i > 0 { json += "," }
-      json += "\(quoted(entry.name)):{\"dtype\":\"\(code(entry.dtype))\",\"shape\":[\(entry.shape.map(String.init).joined(separator: ","))],"
-        + "\"data_offsets\":[\(entry.begin),\(entry.end)]}"
+  /// Encodes a header for tensors laid out contiguously in the given order, with the
+  /// `__metadata__` strings when there are any.
+  static func encode(_ entries: [SafetensorsEntry], metadata: [String: String] = [:]) -> [UInt8] {
+    var fields: [String] = []
+    if !metadata.isEmpty {
+      fields.append("\"__metadata__\":{" + metadata.sorted { $0.key < $1.key }.map { quoted($0.key) + ":" + quoted($0.value) }
+        .joined(separator: ",") + "}")
     }
-    json += "}"
+    for entry in entries.sorted(by: { $0.name < $1.name }) {
+      fields.append("\(quoted(entry.name)):{\"dtype\":\"\(code(entry.dtype))\",\"shape\":[\(entry.shape.map(String.init).joined(separator: ","))],"
+        + "\"data_offsets\":[\(entry.begin),\(entry.end)]}")
+    }
+    let json = "{" + fields.joined(separator: ",") + "}"
     var text = Array(json.utf8)
     while text.count % 8 != 0 { text.append(0x20) }
     let n = UInt64(text.count)
