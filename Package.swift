@@ -42,13 +42,8 @@ let package = Package(
     .target(name: "Formats", dependencies: ["CHDF5", "Checkpoint", "Graph", "Runtime", "Kernels", "FileIO"]),
     .target(name: "Parity", dependencies: ["Checkpoint", "Kernels"]),
     .target(name: "Conversion", dependencies: ["Checkpoint", "Models", "Graph", "Runtime", "Kernels", "Formats", "Parity",
-<<<<<<< HEAD
-                                               "FileIO"]),
-    .target(name: "Classification", dependencies: ["Imaging", "Formats", "Runtime", "Graph", "Kernels", "FileIO"],
-=======
                                                "FileIO", "Classification"]),
-    .target(name: "Classification", dependencies: ["Imaging", "Formats", "Runtime", "Graph", "Kernels"],
->>>>>>> pytorch-formats
+    .target(name: "Classification", dependencies: ["Imaging", "Formats", "Runtime", "Graph", "Kernels", "FileIO"],
             resources: [.copy("Labels")]),
     .executableTarget(name: "mixer-convert", dependencies: [
       "Conversion", "Classification", "Checkpoint", "Models", "Kernels", "Graph", "Formats", "Runtime", "Parity", "CLibzip",

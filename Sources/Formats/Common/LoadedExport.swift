@@ -63,14 +63,10 @@ public enum Exports {
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
       throw ExportFileError(path: path, reason: "does not exist")
     }
-<<<<<<< HEAD
     if !isDirectory.boolValue {
       do { close(try RegularFile.open(path).descriptor) } catch { throw ExportFileError(path: path, reason: error.reason) }
     }
-    let candidates = ExportFormat.allCases.filter { $0.isFolder == isDirectory.boolValue }
-=======
     let candidates = ExportFormat.allCases.filter { $0.isReadable && $0.isFolder == isDirectory.boolValue }
->>>>>>> pytorch-formats
     if let format = candidates.first(where: { $0.definition.recognizes(path) }) { return format }
     if isDirectory.boolValue { return .bundle }
     let nouns = ["a bundle folder"] + ExportFormat.allCases.filter { $0.isReadable && !$0.isFolder }.map(\.noun)

@@ -288,7 +288,7 @@ struct ONNXCompiler {
       guard x.count >= 3, x.count == y.count, x.dropLast(2) == y.dropLast(2), x[x.count - 1] == y[y.count - 2] else {
         throw GraphError("cannot multiply \(x) by \(y)")
       }
-      let productShape = x.dropLast() + [y[y.count - 1]]
+      let productShape = Array(x.dropLast()) + [y[y.count - 1]]
       try Self.checkBounded(productShape)
       steps.append(.matmul(output: output, a: node.inputs[0], b: node.inputs[1]))
       values[output] = .computed(shape: productShape)

@@ -38,11 +38,11 @@ final class ONNXWriter: ExportWriter {
     model = try AtomicOutput(finalPath: request.path, isDirectory: false, replacing: request.replacing)
     if request.options.externalData || totalBytes > ONNXLayout.inlineLimit {
       let output = try AtomicOutput(finalPath: request.path + ".data", isDirectory: false, replacing: true)
-      data = (output, try FileWriter(creating: output.temporaryPath))
+      data = (output, try FileWriter(creating: output.temporaryPath, reportingAs: output.finalPath))
       modelFile = nil
     } else {
       data = nil
-      let file = try FileWriter(creating: model.temporaryPath)
+      let file = try FileWriter(creating: model.temporaryPath, reportingAs: model.finalPath)
       modelFile = file
       try file.write(modelPrefix())
       try file.write(ProtobufEncoder.lengthDelimitedPrefix(field: 7, length: graphLength()))
@@ -99,7 +99,7 @@ final class ONNXWriter: ExportWriter {
     if let data {
       try data.file.synchronize()
       let dataName = ONNXLayout.dataFileName(model: request.path, sha256: dataDigest.hex())
-      let file = try FileWriter(creating: model.temporaryPath)
+      let file = try FileWriter(creating: model.temporaryPath, reportingAs: model.finalPath)
       var graph = ProtobufEncoder()
       graph.append(graphNodesAndName())
       for tensor in request.tensors { graph.message(5, externalInitializer(tensor, location: dataName)) }

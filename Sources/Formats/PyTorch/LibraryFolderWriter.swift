@@ -46,7 +46,8 @@ final class LibraryFolderWriter: ExportWriter {
     self.placement = placement
     output = try AtomicOutput(finalPath: request.path, isDirectory: true, replacing: request.replacing)
     weights = try SafetensorsShardWriter(
-      path: output.temporaryPath(of: LibraryFolder.weightsFile), fileName: LibraryFolder.weightsFile,
+      path: output.temporaryPath(of: LibraryFolder.weightsFile), reportedPath: output.finalPath + "/" + LibraryFolder.weightsFile,
+      fileName: LibraryFolder.weightsFile,
       tensors: order.map { ($0.name, request.dtype, $0.shape) }, metadata: LibraryFolder.weightsMetadata)
   }
 
@@ -103,7 +104,7 @@ final class LibraryFolderWriter: ExportWriter {
     var files = try layout.files(header: document.header)
     files.append((LibraryFolder.documentFile, try BundleLayout.json(LocatedGraphDocument(document, locations))))
     for (name, bytes) in files {
-      let writer = try FileWriter(creating: output.temporaryPath(of: name))
+      let writer = try FileWriter(creating: output.temporaryPath(of: name), reportingAs: output.finalPath + "/" + name)
       try writer.write(bytes)
       try writer.synchronize()
     }

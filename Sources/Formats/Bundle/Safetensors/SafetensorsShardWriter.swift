@@ -18,15 +18,10 @@ final class SafetensorsShardWriter {
   /// CRC-32C of every completed tensor.
   private(set) var checksums: [String: UInt32] = [:]
 
-<<<<<<< HEAD
-  /// Creates the shard at `path`; errors name it `reportedPath` (where it will be once the
-  /// bundle is committed).
-  init(path: String, reportedPath: String, fileName: String, tensors: [(name: String, dtype: DType, shape: [Int])]) throws {
-=======
-  /// Prepares the file, writing the header; `metadata` goes into `__metadata__`.
-  init(path: String, fileName: String, tensors: [(name: String, dtype: DType, shape: [Int])],
+  /// Creates the shard at `path`, writing the header (`metadata` goes into `__metadata__`);
+  /// errors name it `reportedPath` (where it will be once the output is committed).
+  init(path: String, reportedPath: String, fileName: String, tensors: [(name: String, dtype: DType, shape: [Int])],
        metadata: [String: String] = [:]) throws {
->>>>>>> pytorch-formats
     self.fileName = fileName
     var offset = 0
     entries = tensors.map { tensor in
@@ -34,13 +29,8 @@ final class SafetensorsShardWriter {
       defer { offset += bytes }
       return SafetensorsEntry(name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, begin: offset, end: offset + bytes)
     }
-<<<<<<< HEAD
     file = try FileWriter(creating: path, reportingAs: reportedPath)
-    let header = SafetensorsHeader.encode(entries)
-=======
-    file = try FileWriter(creating: path)
     let header = SafetensorsHeader.encode(entries, metadata: metadata)
->>>>>>> pytorch-formats
     try header.withUnsafeBytes { raw in
       digest.update(raw)
       try file.write(raw)
