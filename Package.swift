@@ -37,7 +37,7 @@ let package = Package(
     .target(name: "Graph", dependencies: ["LayerAttributes"]),
     // Execution plans and their executor on the kernels; a canonical graph compiles to one.
     .target(name: "Runtime", dependencies: ["Graph", "Kernels"]),
-    .target(name: "Models", dependencies: ["Checkpoint", "Graph", "Kernels"]),
+    .target(name: "Models", dependencies: ["Checkpoint", "Graph", "Kernels", "FileIO"]),
     // The export formats, one folder each (Sources/Formats/<format>), and their registry.
     .target(name: "Formats", dependencies: ["CHDF5", "Checkpoint", "Graph", "Runtime", "Kernels", "FileIO"]),
     .target(name: "Parity", dependencies: ["Checkpoint", "Kernels"]),

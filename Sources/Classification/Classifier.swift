@@ -99,12 +99,13 @@ public enum Classifier {
       }
       labels = try labelSet(request.labels, classes: primary.shape[1])
       if let output = request.output {
-        throw ClassificationError("\(request.export) classifies; --output \(output) is for a features export's "
-                                  + "embeddings (use --json for the top classes' logits, or `run` for all of them)")
+        throw ClassificationError("\(request.export) classifies; an embeddings file (\(output)) is for a features export",
+                                  remedy: .dropEmbeddingsFile)
       }
     }
     guard primary.name == "logits" || request.output != nil else {
-      throw ClassificationError("\(request.export) is a features export: give --output FILE.npy for the embeddings")
+      throw ClassificationError("\(request.export) is a features export: it gives embeddings, not classes",
+                                remedy: .nameEmbeddingsFile)
     }
     let (read, rows, failures) = try primaryOutputs(export, request, preprocessor, output: primary.name)
     if primary.name != "logits", let output = request.output {

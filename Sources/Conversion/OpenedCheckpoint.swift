@@ -31,8 +31,8 @@ struct OpenedCheckpoint {
       let lines = report.lines
       let shown = lines.prefix(3).joined(separator: "; ")
       let more = lines.count > 3 ? " (and \(lines.count - 3) more; 'mixer-convert inspect' lists them all)" : ""
-      let hint = report.isUsable ? "; pass --allow-unused to convert anyway" : ""
-      throw ConversionError(path: path, reason: "does not match \(recognition.displayName): \(shown)\(more)\(hint)")
+      throw ConversionError(path: path, reason: "does not match \(recognition.displayName): \(shown)\(more)",
+                            remedy: report.isUsable ? .allowUnusedTensors : nil)
     }
   }
 }

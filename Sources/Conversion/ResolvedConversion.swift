@@ -44,7 +44,7 @@ struct ResolvedConversion {
       plan = try (request.classifier.map(architecture.withClassifier) ?? architecture)
         .exportPlan(variant: request.variant, imageSize: request.imageSize)
     } catch let error as ExportError {
-      throw ConversionError(path: request.checkpoint, reason: error.reason)
+      throw ConversionError(path: request.checkpoint, reason: error.reason, remedy: error.remedy)
     }
   }
 

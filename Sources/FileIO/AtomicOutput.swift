@@ -93,7 +93,7 @@ public final class AtomicOutput {
     guard kind != S_IFLNK else {
       throw FileIOError(path: finalPath, reason: "is a symbolic link; remove it, or name the path it leads to")
     }
-    guard replacing else { throw FileIOError(path: finalPath, reason: "already exists; pass --force to replace it") }
+    guard replacing else { throw FileIOError(path: finalPath, reason: "already exists", remedy: .replaceOutput) }
     if (kind == S_IFDIR) != isDirectory {
       throw FileIOError(path: finalPath, reason: "already exists as \(kind == S_IFDIR ? "a folder" : "a file"); remove it first")
     }
@@ -121,7 +121,7 @@ public final class AtomicOutput {
     var info = stat()
     var displacedOld = false
     if lstat(finalPath, &info) == 0 {
-      guard replacing else { throw FileIOError(path: finalPath, reason: "appeared while it was being written; pass --force to replace it") }
+      guard replacing else { throw FileIOError(path: finalPath, reason: "appeared while it was being written", remedy: .replaceOutput) }
       if isDirectory {
         guard csupport_rename_exchange(temporaryPath, finalPath) == 0 else {
           let atomic = errno == EINVAL || errno == ENOSYS || errno == ENOTSUP ? " (this file system cannot exchange "
@@ -146,7 +146,7 @@ public final class AtomicOutput {
   private func moveIntoPlaceWithoutReplacing() throws(FileIOError) {
     if csupport_rename_noreplace(temporaryPath, finalPath) == 0 { return }
     if errno == EEXIST || errno == ENOTEMPTY {
-      throw FileIOError(path: finalPath, reason: "appeared while it was being written; pass --force to replace it")
+      throw FileIOError(path: finalPath, reason: "appeared while it was being written", remedy: .replaceOutput)
     }
     guard errno == EINVAL || errno == ENOSYS else { throw FileIOError.system(finalPath, "cannot move the output into place") }
     // The file system lacks the flag. A file: a hard link is created only where nothing is; a

@@ -201,7 +201,7 @@ import TestSupport
     #expect(again.status == 2 && again.standardError.contains("exists"), "\(again.standardError)")
     let noOutput = try CommandRunner.run(["classify", bundle, Self.image("rgb64.png")])
     #expect(noOutput.status == 2)
-    #expect(noOutput.standardError == "mixer-convert: error: \(bundle) is a features export: give --output FILE.npy for the embeddings\n")
+    #expect(noOutput.standardError == "mixer-convert: error: \(bundle) is a features export: it gives embeddings, not classes: give --output FILE.npy for them\n")
   }
 
   @Test func hdf5ExportsClassifyLikeBundles() throws {

@@ -52,16 +52,16 @@ import TestSupport
     dir.write("file", Array("keep".utf8))
     try FileManager.default.createDirectory(atPath: dir.file("folder"), withIntermediateDirectories: false)
     try FileManager.default.createSymbolicLink(atPath: dir.file("link"), withDestinationPath: dir.file("folder"))
-    let cases: [(String, Bool, Bool, String)] = [
-      ("file", false, false, "already exists; pass --force"),
-      ("file", true, true, "already exists as a file"),
-      ("folder", false, true, "already exists as a folder"),
-      ("link", true, true, "is a symbolic link"),
-      ("missing/out", true, false, "does not exist"),
+    let cases: [(String, Bool, Bool, String, Remedy?)] = [
+      ("file", false, false, "already exists", .replaceOutput),
+      ("file", true, true, "already exists as a file", nil),
+      ("folder", false, true, "already exists as a folder", nil),
+      ("link", true, true, "is a symbolic link", nil),
+      ("missing/out", true, false, "does not exist", nil),
     ]
-    for (name, isDirectory, replacing, reason) in cases {
+    for (name, isDirectory, replacing, reason, remedy) in cases {
       #expect { try AtomicOutput(finalPath: dir.file(name), isDirectory: isDirectory, replacing: replacing) } throws: {
-        ($0 as? FileIOError)?.reason.contains(reason) == true
+        ($0 as? FileIOError)?.reason.contains(reason) == true && ($0 as? FileIOError)?.remedy == remedy
       }
     }
     #expect(dir.contents() == ["file", "folder", "link"], "no temporary or lock file is left")

@@ -50,6 +50,8 @@ struct ONNXCompiler {
   /// Scratch a node's steps take beyond its output, in elements per image (a convolution's
   /// NHWC copies and patches), by node index.
   private var scratch: [Int: Int] = [:]
+  /// Elements that folded constants added beyond their inputs (see ``checkBounded(_:folding:)``).
+  private var foldedGrowth = 0
 
   /// Compiles `graph`, whose initializers are `weights` (float32), reading an input of
   /// `inputShape` (`[-1, H, W, 3]`), into a plan whose outputs are `outputs` (name and shape).
@@ -180,7 +182,7 @@ struct ONNXCompiler {
       }
       if case .floats(let a) = inputs[0], case .floats(let b) = inputs[1] {
         guard let shape = Compute.broadcastShape(a.shape, b.shape) else { throw GraphError("shapes \(a.shape) and \(b.shape) do not broadcast") }
-        try Self.checkBounded(shape, folding: inputs)
+        try checkBounded(shape, folding: inputs)
         values[output] = .floats(compute.binary(a, b, binary))
         return
       }
@@ -188,7 +190,7 @@ struct ONNXCompiler {
       guard let shape = Compute.broadcastShape(inputs[0].shape, inputs[1].shape) else {
         throw GraphError("shapes \(inputs[0].shape) and \(inputs[1].shape) do not broadcast")
       }
-      try Self.checkBounded(shape)
+      try checkBounded(shape)
       let operands = [node.inputs[0], node.inputs[1]].enumerated().map { publish($0.element, inputs[$0.offset]) }
       steps.append(.binary(output: output, a: operands[0], b: operands[1], operation: binary))
       values[output] = .computed(shape: shape)
@@ -246,7 +248,7 @@ struct ONNXCompiler {
   /// A step on a computed value, or the same evaluated now on a constant one.
   private mutating func apply(_ node: ONNXNode, _ step: Step, shape: [Int], keepsBatch: Bool = true) throws {
     let input = node.inputs[0]
-    try Self.checkBounded(shape, folding: [values[input]!])
+    try checkBounded(shape, folding: [values[input]!])
     switch values[input]! {
     case .floats(let tensor):
       values[step.output] = .floats(step.evaluate(reading: [input: tensor], compute: compute))
@@ -270,14 +272,14 @@ struct ONNXCompiler {
     switch (a, b) {
     case (.floats(let x), .floats(let y)):
       guard x.shape.count == 2, y.shape.count == 2, x.shape[1] == y.shape[0] else { throw GraphError("constant shapes do not multiply") }
-      try Self.checkBounded([x.shape[0], y.shape[1]], folding: inputs)
+      try checkBounded([x.shape[0], y.shape[1]], folding: inputs)
       values[output] = .floats(compute.matmul(x, y))
     case (.computed(let shape), .floats(let kernel)):
       guard kernel.shape.count == 2, shape.last == kernel.shape[0] else {
         throw GraphError("cannot multiply \(shape) by a constant \(kernel.shape)")
       }
       let productShape = Array(shape.dropLast()) + [kernel.shape[1]]
-      try Self.checkBounded(productShape)
+      try checkBounded(productShape)
       let epilogue = self.epilogue(after: index, product: output, shape: productShape)
       let result = epilogue.output ?? output
       let source = transposedViews[node.inputs[0]]
@@ -289,7 +291,7 @@ struct ONNXCompiler {
         throw GraphError("cannot multiply \(x) by \(y)")
       }
       let productShape = Array(x.dropLast()) + [y[y.count - 1]]
-      try Self.checkBounded(productShape)
+      try checkBounded(productShape)
       steps.append(.matmul(output: output, a: node.inputs[0], b: node.inputs[1]))
       values[output] = .computed(shape: productShape)
     default:
@@ -379,10 +381,10 @@ struct ONNXCompiler {
     if let dilations = node.attribute("dilations") { guard case .ints([1, 1]) = dilations else { throw GraphError("dilations must be 1") } }
     let window = try self.window(node, input: shape, kernel: [rows, columns])
     let outputShape = [shape[0], outputs, window.rows, window.columns]
-    try Self.checkBounded(outputShape)
+    try checkBounded(outputShape)
     let produced = outputs * window.rows * window.columns
     let patches = try Self.checkedProduct([window.rows, window.columns, rows, columns, shape[1]])
-    try Self.checkBounded([-1, patches])
+    try checkBounded([-1, patches])
     scratch[index] = shape.dropFirst().reduce(1, *) + produced + patches
     let hwio = compute.permute(weight, [2, 3, 1, 0])
     let kernel = compute.pack(hwio.reshaped([rows * columns * shape[1], outputs]))
@@ -400,7 +402,7 @@ struct ONNXCompiler {
       size[0] == size[1]
     else { throw GraphError("pools a computed NCHW value over a square kernel_shape") }
     let window = try self.window(node, input: shape, kernel: size)
-    try Self.checkBounded([shape[0], shape[1], window.rows, window.columns])
+    try checkBounded([shape[0], shape[1], window.rows, window.columns])
     let nhwc = temporary()
     let pooled = temporary()
     steps.append(.transpose(output: nhwc, input: input, permutation: [0, 2, 3, 1]))
@@ -541,20 +543,28 @@ struct ONNXCompiler {
     return result
   }
 
-  /// Refuses a value of more than ``ExportHeader/maxTensorElements`` elements per image, and a
-  /// constant folded now (from `folding`) larger than the largest of its inputs: no file can
-  /// make compiling or running allocate without bound.
-  private static func checkBounded(_ shape: [Int], folding inputs: [Value] = []) throws {
+  /// Refuses a value of more than ``ExportHeader/maxTensorElements`` elements per image; and
+  /// constants folded now (from `folding`, all constant) that grow past their inputs by more
+  /// than ``maxFoldedGrowth`` elements in all: no file can make compiling or running allocate
+  /// without bound.
+  private mutating func checkBounded(_ shape: [Int], folding inputs: [Value] = []) throws {
     let perImage = shape.first == -1 ? Array(shape.dropFirst()) : shape
     guard perImage.allSatisfy({ $0 >= 0 }), let count = ExportHeader.elementCount(perImage), count <= ExportHeader.maxTensorElements
     else { throw GraphError("computes \(shape), more than \(ExportHeader.maxTensorElements) elements per image") }
     let folded = inputs.compactMap { value -> Int? in
       if case .floats(let tensor) = value { return tensor.scalars.count } else { return nil }
     }
-    if folded.count == inputs.count, let largest = folded.max(), count > max(largest, 1) {
-      throw GraphError("folds constants into \(shape), larger than any of them")
+    if !inputs.isEmpty, folded.count == inputs.count, let largest = folded.max(), count > largest {
+      foldedGrowth += count
+      guard foldedGrowth <= Self.maxFoldedGrowth else {
+        throw GraphError("folds constants into \(shape): more than \(Self.maxFoldedGrowth) elements beyond the weights")
+      }
     }
   }
+
+  /// The most elements constant folding may add beyond the weights it reads (a class token
+  /// padded to the sequence's length is what mixer-convert writes): 2^26, 256 MiB of float32.
+  static let maxFoldedGrowth = 1 << 26
 
   /// The product of sizes, refusing one that overflows.
   private static func checkedProduct<S: Sequence<Int>>(_ sizes: S) throws -> Int {

@@ -1,3 +1,4 @@
+import FileIO
 import Graph
 import Kernels
 
@@ -50,9 +51,13 @@ public struct ExportPlan: Sendable {
 }
 
 /// An architecture that cannot be exported as requested.
-public struct ExportError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct ExportError: RemediableError, Sendable, Equatable, CustomStringConvertible {
   public let reason: String
-  public init(_ reason: String) { self.reason = reason }
+  public let remedy: Remedy?
+  public init(_ reason: String, remedy: Remedy? = nil) {
+    self.reason = reason
+    self.remedy = remedy
+  }
   public var description: String { reason }
 }
 
@@ -61,12 +66,12 @@ extension ModelArchitecture {
   /// trained unpooled). The class token must be there exactly when the classifier uses one.
   public func withClassifier(_ classifier: ViTClassifier) throws -> ModelArchitecture {
     guard case .vit(var config) = self else {
-      throw ExportError("--classifier applies to ViTs; MLP-Mixer always averages its tokens")
+      throw ExportError("a classifier applies to ViTs; MLP-Mixer always averages its tokens", remedy: .chooseClassifier)
     }
     guard classifier.hasClassToken == config.classifier.hasClassToken else {
       let choices = ViTClassifier.choices(classToken: config.classifier.hasClassToken).map(\.rawValue)
-      throw ExportError("--classifier \(classifier.rawValue) needs a checkpoint \(classifier.hasClassToken ? "with" : "without") "
-                        + "a class token ('cls'); this one can be exported as \(choices.joined(separator: " or "))")
+      throw ExportError("classifier \(classifier.rawValue) needs a checkpoint \(classifier.hasClassToken ? "with" : "without") "
+                        + "a class token ('cls'); this one can be exported as \(choices.joined(separator: " or "))", remedy: .chooseClassifier)
     }
     config.classifier = classifier
     return .vit(config)
@@ -77,13 +82,13 @@ extension ModelArchitecture {
   public func exportPlan(variant: ExportVariant?, imageSize: Int? = nil) throws -> ExportPlan {
     let variant = variant ?? (classes == nil ? .features : .classification)
     if variant == .classification, classes == nil {
-      throw ExportError("the checkpoint has no head, so it can only be exported with --variant features")
+      throw ExportError("the checkpoint has no head, so it can only be exported as features", remedy: .exportFeatures)
     }
     switch self {
     case .mixer(let config):
       if let imageSize, imageSize != config.imageSize {
         throw ExportError("MLP-Mixer cannot change resolution: its token-mixing weights fix the number of tokens "
-                          + "(\(config.tokens), so \(config.imageSize.map { "\($0)" } ?? "?") px); --image-size \(imageSize) is refused")
+                          + "(\(config.tokens), so \(config.imageSize.map { "\($0)" } ?? "?") px); an image size of \(imageSize) is refused", remedy: .chooseImageSize)
       }
       return try MixerGraphBuilder(config: config).plan(variant)
     case .vit(let config):

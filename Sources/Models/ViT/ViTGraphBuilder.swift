@@ -1,3 +1,4 @@
+import FileIO
 import Graph
 import Kernels
 
@@ -14,10 +15,12 @@ struct ViTGraphBuilder {
     let newGrid: Int
     if let requested {
       guard requested <= InputContract.maxSide else {
-        throw ExportError("--image-size \(requested) is larger than \(InputContract.maxSide), the most an export takes")
+        throw ExportError("an image size of \(requested) is larger than \(InputContract.maxSide), the most an export takes",
+                          remedy: .chooseImageSize)
       }
       guard requested > 0, requested % cell == 0 else {
-        throw ExportError("--image-size \(requested) is not a multiple of \(cell), the pixels per patch-grid cell")
+        throw ExportError("an image size of \(requested) is not a multiple of \(cell), the pixels per patch-grid cell",
+                          remedy: .chooseImageSize)
       }
       newGrid = requested / cell
     } else {
