@@ -97,7 +97,7 @@ import TestSupport
     }
 
     let misplaced = try CommandRunner.run(["classify", bundle, Self.image("rgb64.png"), "--output", dir.file("x.npy")])
-    #expect(misplaced.status == 2 && misplaced.standardError.contains("is for a features export's embeddings"))
+    #expect(misplaced.status == 2 && misplaced.standardError.contains("an embeddings file (\(dir.file("x.npy"))) is for a features export: leave out --output"))
     #expect(!FileManager.default.fileExists(atPath: dir.file("x.npy")))
   }
 

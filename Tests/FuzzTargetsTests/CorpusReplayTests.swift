@@ -12,14 +12,20 @@ import TestSupport
 
   static let template = TemporaryDirectory()
 
-  /// The targets, with the tiny bundle converted for the graph target.
-  static func environment() throws -> FuzzEnvironment {
+  /// The tiny bundle the graph target copies, converted once for every test case (they run
+  /// in parallel: each converting it would race for the same folder).
+  static let bundle: Result<String, Error> = Result {
     let bundle = template.file("bundle")
-    if !FileManager.default.fileExists(atPath: bundle + "/graph.json") {
-      let result = try CommandRunner.run([Fixtures.path("mixer_tiny"), bundle, "--quiet"])
-      #expect(result.status == 0, "\(result.standardError)")
-    }
-    return FuzzEnvironment(childExecutable: try CommandRunner.executable(), bundleTemplate: bundle)
+    let result = try CommandRunner.run([Fixtures.path("mixer_tiny"), bundle, "--quiet"])
+    guard result.status == 0 else { throw CommandFailed(message: result.standardError) }
+    return bundle
+  }
+
+  struct CommandFailed: Error { let message: String }
+
+  /// The targets' environment.
+  static func environment() throws -> FuzzEnvironment {
+    FuzzEnvironment(childExecutable: try CommandRunner.executable(), bundleTemplate: try bundle.get())
   }
 
   static let names = FuzzTargets.all(FuzzEnvironment(childExecutable: "", bundleTemplate: "")).map(\.name)
