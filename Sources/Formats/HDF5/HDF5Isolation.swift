@@ -22,6 +22,11 @@ public enum HDF5Reading: Sendable {
 /// parent checks it all again (graph, sizes) rather than trusting it.
 public enum HDF5Transfer {
   static let magic = Array("MCH5".utf8)
+  /// What the child sends instead when it refuses the file: `MCER`, then the tensor's name
+  /// (empty for none) and the reason, each as its length (8 bytes, little-endian) and UTF-8.
+  static let failureMagic = Array("MCER".utf8)
+  /// The longest name or reason a failure record may carry.
+  static let maxFailureText = 1 << 16
 
   /// The child's side: reads the export at `path` under ``HDF5ReaderLimits`` and sends it on
   /// `descriptor`.
@@ -30,8 +35,16 @@ public enum HDF5Transfer {
   public static func serve(_ path: String, checksums: Bool, to descriptor: Int32) throws {
     let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
     HDF5ReaderLimits.beforeOpening(fileSize: fileSize)
-    let export = try LoadedHDF5(path: path, checksums: checksums) { tensorBytes in
-      HDF5ReaderLimits.forTensors(bytes: tensorBytes, fileSize: fileSize)
+    let export: LoadedHDF5
+    do {
+      export = try LoadedHDF5(path: path, checksums: checksums) { tensorBytes in
+        HDF5ReaderLimits.forTensors(bytes: tensorBytes, fileSize: fileSize)
+      }
+    } catch let error as ExportFileError {
+      let fields = [Array((error.tensor ?? "").utf8.prefix(maxFailureText)), Array(error.reason.utf8.prefix(maxFailureText))]
+      let record = failureMagic + fields.flatMap { littleEndian($0.count) + $0 }
+      try? record.withUnsafeBytes { try write($0, descriptor) }
+      throw error
     }
     try send(export, to: descriptor)
   }
@@ -81,12 +94,10 @@ public enum HDF5Transfer {
       throw ExportFileError(path: path, reason: reason)
     }
     guard process.terminationStatus == 0 else {
-      // The child's last line is `mixer-convert: error: PATH: REASON`.
+      // A refusal comes as a failure record; anything else is the child's own failure.
+      if case .failure(let refusal as ChildRefusal) = received { throw refusal.error }
       let last = String(decoding: messages.data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
-      let prefix = "mixer-convert: error: \(path): "
-      let reason = last.hasPrefix(prefix)
-        ? String(last.dropFirst(prefix.count)) : "the HDF5 reader failed (status \(process.terminationStatus)): \(last)"
-      throw ExportFileError(path: path, reason: reason)
+      throw ExportFileError(path: path, reason: "the HDF5 reader failed (status \(process.terminationStatus)): \(last)")
     }
     return try received.get()
   }
@@ -141,7 +152,12 @@ final class TransferredExport: LoadedExport {
     self.path = path
     let incomplete = ExportFileError(path: path, reason: "the HDF5 reader stopped early")
     var magic = [UInt8](repeating: 0, count: 4)
-    guard magic.withUnsafeMutableBytes({ stream.read(into: $0) }), magic == HDF5Transfer.magic,
+    guard magic.withUnsafeMutableBytes({ stream.read(into: $0) }) else { throw incomplete }
+    if magic == HDF5Transfer.failureMagic {
+      let (tensor, reason) = (try Self.text(stream, or: incomplete), try Self.text(stream, or: incomplete))
+      throw ChildRefusal(error: ExportFileError(path: path, tensor: tensor.isEmpty ? nil : tensor, reason: reason))
+    }
+    guard magic == HDF5Transfer.magic,
       let length = stream.count(), length <= JSONDocument.maxBytes
     else { throw incomplete }
     var json = [UInt8](repeating: 0, count: length)
@@ -170,5 +186,20 @@ final class TransferredExport: LoadedExport {
 
   func compile(compute: Compute) throws -> ExecutionPlan {
     ExecutionPlan(graph: graph, weights: weights(), compute: compute)
+  }
+}
+
+/// The child reader refused the file: its error, as it sent it.
+struct ChildRefusal: Error {
+  let error: ExportFileError
+}
+
+extension TransferredExport {
+  /// A length-prefixed UTF-8 text of a failure record.
+  fileprivate static func text(_ stream: StreamReader, or incomplete: ExportFileError) throws -> String {
+    guard let length = stream.count(), length <= HDF5Transfer.maxFailureText else { throw incomplete }
+    var bytes = [UInt8](repeating: 0, count: length)
+    guard bytes.withUnsafeMutableBytes({ stream.read(into: $0) }) else { throw incomplete }
+    return String(decoding: bytes, as: UTF8.self)
   }
 }
