@@ -10,7 +10,7 @@
 #   make install PREFIX=/usr/local   the binary (Swift runtime linked in), its label lists and shell completions
 #   make deb     the same as a Debian package (mixer-convert_VERSION_amd64.deb)
 #   make fuzz    coverage-guided fuzzing of every parser, FUZZ_SECONDS (default 60) per target
-#   make test-sanitize  the test suite under AddressSanitizer and UndefinedBehaviorSanitizer
+#   make test-sanitize  the test suite under AddressSanitizer
 
 SWIFT      ?= swift
 CONFIG     ?= release
@@ -116,13 +116,16 @@ test-install:
 kernels:
 	python3 scripts/generate-microkernels.py
 
-# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer, in its own build folder
-# (the command-line tests run the sanitized mixer-convert built there too).
+# The whole suite under AddressSanitizer, in its own build folder (the command-line tests run
+# the sanitized mixer-convert built there too). Swift has no UndefinedBehaviorSanitizer on Linux;
+# its own arithmetic and bounds are checked at run time anyway. The CPU-emulation test is left
+# out: AddressSanitizer's shadow memory cannot be mapped under qemu-user.
 SANITIZE_DIR := .build-sanitize
-SANITIZERS   := --sanitize=address --sanitize=undefined
+SANITIZERS   := --sanitize=address
 test-sanitize: deps
 	$(SWIFT) build -c $(CONFIG) --build-path $(SANITIZE_DIR) $(SANITIZERS) --product mixer-convert
-	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test -c $(CONFIG) --build-path $(SANITIZE_DIR) $(SANITIZERS)
+	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test -c $(CONFIG) --build-path $(SANITIZE_DIR) $(SANITIZERS) \
+	  --skip olderCPUsGetTheirOwnPath
 
 # Coverage-guided fuzzing (libFuzzer + AddressSanitizer) of every parser of untrusted bytes;
 # FUZZ_SECONDS per target. scripts/fuzz.sh says more.

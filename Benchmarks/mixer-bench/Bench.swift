@@ -7,5 +7,8 @@ struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "mixer-bench",
     abstract: "Benchmarks of mixer-convert, each against a reference measured in the same run.",
-    subcommands: [CheckpointBenchmark.self, MatmulBenchmark.self, KernelBenchmark.self, ConvertBenchmark.self, ForwardBenchmark.self])
+    subcommands: [
+      CheckpointBenchmark.self, MatmulBenchmark.self, KernelBenchmark.self, ConvertBenchmark.self,
+      ForwardBenchmark.self,
+    ])
 }

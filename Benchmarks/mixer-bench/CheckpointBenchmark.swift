@@ -43,12 +43,16 @@ struct CheckpointBenchmark: ParsableCommand {
         for array in file.arrays { try file.forEachChunk(of: array) { streamed += $0.count } }
       }
     }
-    print("checkpoint: \(model), \(Formatting.megabytes(size)), \(runs) interleaved runs, warm page cache; median (range)")
+    print(
+      "checkpoint: \(model), \(Formatting.megabytes(size)), \(runs) interleaved runs, warm page cache; median (range)")
     print("  cat FILE > /dev/null            \(cat.text)   \(throughput(size, cat.median))")
-    print("  mixer-convert inspect (process) \(inspectProcess.text)   \(String(format: "%.3f", inspectProcess.median / cat.median))× cat")
+    print(
+      "  mixer-convert inspect (process) \(inspectProcess.text)   \(String(format: "%.3f", inspectProcess.median / cat.median))× cat"
+    )
     print("  Inspector.inspect (in process)  \(inspectLibrary.text)")
-    print("  stream every tensor             \(stream.text)   \(throughput(streamed, stream.median)), "
-          + "\(String(format: "%.2f", cat.median / stream.median))× cat's throughput")
+    print(
+      "  stream every tensor             \(stream.text)   \(throughput(streamed, stream.median)), "
+        + "\(String(format: "%.2f", cat.median / stream.median))× cat's throughput")
   }
 }
 

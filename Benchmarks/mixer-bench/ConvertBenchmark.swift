@@ -10,7 +10,9 @@ import Models
 struct ConvertBenchmark: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "convert",
-    abstract: "Conversion time and peak RSS vs cp, cp + sync and a naive numpy converter, on synthetic Mixer-B/16 and ViT-L/16.")
+    abstract:
+      "Conversion time and peak RSS vs cp, cp + sync and a naive numpy converter, on synthetic Mixer-B/16 and ViT-L/16."
+  )
 
   @Option(help: "The mixer-convert executable.")
   var binary = ".build/release/mixer-convert"
@@ -31,12 +33,15 @@ struct ConvertBenchmark: ParsableCommand {
     try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
     let naive = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .appendingPathComponent("naive_convert.py").path
-    print("convert: seconds, median (min–max) of \(runs) runs interleaved with the references (new output each time, "
-          + "warm page cache); \(CPUDescription.current)")
+    print(
+      "convert: seconds, median (min–max) of \(runs) runs interleaved with the references (new output each time, "
+        + "warm page cache); \(CPUDescription.current)")
     for model in models.split(separator: ",").map(String.init) {
       guard let entry = ModelCatalog.entry(named: model) else { throw ValidationError("unknown model \(model)") }
       let path = "\(work)/\(model).npz"
-      if !FileManager.default.fileExists(atPath: path) { _ = try Synthesizer.write(SynthesisRequest(model: entry), to: path) }
+      if !FileManager.default.fileExists(atPath: path) {
+        _ = try Synthesizer.write(SynthesisRequest(model: entry), to: path)
+      }
       let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
       let largest = entry.architecture.layout.map { $0.elementCount * 4 }.max()!
       let (out, copy, raw) = ("\(work)/\(model)-bundle", "\(work)/\(model)-copy.npz", "\(work)/\(model)-naive")
@@ -49,8 +54,11 @@ struct ConvertBenchmark: ParsableCommand {
         rss.append(converted.peakKilobytes)
         times["cp", default: []].append(try measureProcess(["cp", path, copy]).seconds)
         try FileManager.default.removeItem(atPath: copy)
-        times["cp + sync", default: []].append(try measureProcess(["sh", "-c", "cp \"$0\" \"$1\" && sync \"$1\"", path, copy]).seconds)
-        if !python.isEmpty { times["numpy", default: []].append(try measureProcess([python, naive, path, raw]).seconds) }
+        times["cp + sync", default: []].append(
+          try measureProcess(["sh", "-c", "cp \"$0\" \"$1\" && sync \"$1\"", path, copy]).seconds)
+        if !python.isEmpty {
+          times["numpy", default: []].append(try measureProcess([python, naive, path, raw]).seconds)
+        }
         let start = DispatchTime.now().uptimeNanoseconds
         _ = try SHA256Stream.file(path)
         times["SHA-256 alone", default: []].append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
@@ -62,15 +70,19 @@ struct ConvertBenchmark: ParsableCommand {
         return String(format: "%@ %.3f (%.3f–%.3f)", name, median(values), values.first!, values.last!)
       }
       let ours = median(times["mixer-convert"]!)
-      print(String(format: "  %@ %7.1f MB: ", padded(model, 11), Double(size) / 1e6)
-            + ["mixer-convert", "cp", "cp + sync", "numpy", "SHA-256 alone"].filter { times[$0] != nil }.map(text)
-              .joined(separator: " · "))
-      print(String(format: "  %@ mixer-convert / (cp + sync) = %.2f", padded("", 11), ours / median(times["cp + sync"]!))
-            + (times["numpy"].map { String(format: ", / numpy = %.2f", ours / median($0)) } ?? ""))
+      print(
+        String(format: "  %@ %7.1f MB: ", padded(model, 11), Double(size) / 1e6)
+          + ["mixer-convert", "cp", "cp + sync", "numpy", "SHA-256 alone"].filter { times[$0] != nil }.map(text)
+          .joined(separator: " · "))
+      print(
+        String(format: "  %@ mixer-convert / (cp + sync) = %.2f", padded("", 11), ours / median(times["cp + sync"]!))
+          + (times["numpy"].map { String(format: ", / numpy = %.2f", ours / median($0)) } ?? ""))
       let peak = rss.max()! * 1024
-      print(String(format: "  %@ peak RSS %.1f MiB; largest tensor %.1f MiB + 64 MiB = %.1f MiB: %@", padded("", 11),
-                   Double(peak) / 1_048_576, Double(largest) / 1_048_576, Double(largest + (64 << 20)) / 1_048_576,
-                   peak < largest + (64 << 20) ? "below" : "ABOVE"))
+      print(
+        String(
+          format: "  %@ peak RSS %.1f MiB; largest tensor %.1f MiB + 64 MiB = %.1f MiB: %@", padded("", 11),
+          Double(peak) / 1_048_576, Double(largest) / 1_048_576, Double(largest + (64 << 20)) / 1_048_576,
+          peak < largest + (64 << 20) ? "below" : "ABOVE"))
     }
   }
 }

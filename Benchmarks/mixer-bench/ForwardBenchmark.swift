@@ -1,12 +1,12 @@
 import ArgumentParser
-import Formats
 import Conversion
 import Dispatch
+import Formats
 import Foundation
 import Graph
 import Kernels
-import Runtime
 import Models
+import Runtime
 
 /// Forward latency of mixer-convert against ONNX Runtime and OpenVINO running the same model —
 /// mixer-convert's own `.onnx` of the same checkpoint, same weights — measured interleaved in
@@ -14,7 +14,8 @@ import Models
 struct ForwardBenchmark: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "forward",
-    abstract: "Forward latency vs ONNX Runtime and OpenVINO on our own .onnx, interleaved; batch 1 and 8, 1 and 2 threads.")
+    abstract:
+      "Forward latency vs ONNX Runtime and OpenVINO on our own .onnx, interleaved; batch 1 and 8, 1 and 2 threads.")
 
   @Option(help: "Models to synthesise and convert, comma-separated.")
   var models = "Mixer-B_16,ViT-B_16"
@@ -57,7 +58,9 @@ struct ForwardBenchmark: ParsableCommand {
     for model in models.split(separator: ",").map(String.init) {
       guard let entry = ModelCatalog.entry(named: model) else { throw ValidationError("unknown model \(model)") }
       let path = "\(work)/\(entry.name).npz"
-      if !FileManager.default.fileExists(atPath: path) { _ = try Synthesizer.write(SynthesisRequest(model: entry), to: path) }
+      if !FileManager.default.fileExists(atPath: path) {
+        _ = try Synthesizer.write(SynthesisRequest(model: entry), to: path)
+      }
       // Converted afresh every run (seconds) so the exports are never of an older format.
       for output in ["\(work)/\(entry.name)-forward", "\(work)/\(entry.name)-forward.onnx"] {
         var conversion = ConversionRequest(checkpoint: path, output: output)
@@ -67,8 +70,10 @@ struct ForwardBenchmark: ParsableCommand {
       let bundle = try LoadedBundle(path: "\(work)/\(entry.name)-forward")
       var runners: [Int: ExportRunner] = [:]
       for count in threadCounts { runners[count] = try ExportRunner(bundle, compute: Compute(threads: count)) }
-      prepared[model] = (Self.flopsPerImage(bundle.graph), bundle.header.input.shape[1], runners,
-                         "\(work)/\(entry.name)-forward.onnx")
+      prepared[model] = (
+        Self.flopsPerImage(bundle.graph), bundle.header.input.shape[1], runners,
+        "\(work)/\(entry.name)-forward.onnx"
+      )
     }
     var table = prepared.keys.sorted().flatMap { model in
       threadCounts.flatMap { t in batchSizes.map { Configuration(model: model, threads: t, batch: $0) } }
@@ -78,8 +83,9 @@ struct ForwardBenchmark: ParsableCommand {
       for index in table.indices {
         let row = table[index]
         let model = prepared[row.model]!
-        let input = Tensor(shape: [row.batch, model.size, model.size, 3],
-                           scalars: SyntheticValues(seed: 1).uniformInput(count: row.batch * model.size * model.size * 3))
+        let input = Tensor(
+          shape: [row.batch, model.size, model.size, 3],
+          scalars: SyntheticValues(seed: 1).uniformInput(count: row.batch * model.size * model.size * 3))
         table[index].samples["mixer-convert", default: []].append(try timeOurs(model.runners[row.threads]!, input))
         for peer in peerNames {
           table[index].samples[peer, default: []].append(try timePeer(peer, model.onnx, row, size: model.size))
@@ -107,8 +113,10 @@ struct ForwardBenchmark: ParsableCommand {
       .appendingPathComponent("peers.py").path
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [python, script, peer, onnx, "--threads", "\(row.threads)", "--batch", "\(row.batch)",
-                         "--size", "\(size)", "--runs", "\(runs)"]
+    process.arguments = [
+      python, script, peer, onnx, "--threads", "\(row.threads)", "--batch", "\(row.batch)",
+      "--size", "\(size)", "--runs", "\(runs)",
+    ]
     let output = Pipe()
     process.standardOutput = output
     try process.run()
@@ -123,11 +131,16 @@ struct ForwardBenchmark: ParsableCommand {
 
   private func printTable(_ table: [Configuration], peers: [String], prepared: [String: Double], peaks: [Int: Double]) {
     let median = { (values: [Double]) in values.sorted()[values.count / 2] }
-    print("forward: ms per image, median of \(cycles) interleaved cycles, each the median of \(runs) runs; "
-          + "mixer-convert in process on its bundle, \(peers.joined(separator: " and ")) on mixer-convert's .onnx "
-          + "of the same checkpoint (float32); \(KernelPath.selected.rawValue) kernels; \(CPUDescription.current)")
-    print("FMA peak: " + peaks.keys.sorted().map { String(format: "%.0f GFLOPS on %d thread%@", peaks[$0]! / 1e9, $0, $0 == 1 ? "" : "s") }
-      .joined(separator: ", "))
+    print(
+      "forward: ms per image, median of \(cycles) interleaved cycles, each the median of \(runs) runs; "
+        + "mixer-convert in process on its bundle, \(peers.joined(separator: " and ")) on mixer-convert's .onnx "
+        + "of the same checkpoint (float32); \(KernelPath.selected.rawValue) kernels; \(CPUDescription.current)")
+    print(
+      "FMA peak: "
+        + peaks.keys.sorted().map {
+          String(format: "%.0f GFLOPS on %d thread%@", peaks[$0]! / 1e9, $0, $0 == 1 ? "" : "s")
+        }
+        .joined(separator: ", "))
     var header = ["model", "threads", "batch", "ours"] + peers + ["ours/best", "ours/peak"]
     header[3] = "mixer-convert"
     var rows = [header]
@@ -136,14 +149,17 @@ struct ForwardBenchmark: ParsableCommand {
       let others = peers.map { median(row.samples[$0]!) / Double(row.batch) }
       let best = others.min() ?? ours
       let atPeak = prepared[row.model]! / peaks[row.threads]!
-      rows.append([row.model, "\(row.threads)", "\(row.batch)", String(format: "%.1f", ours * 1e3)]
-                  + others.map { String(format: "%.1f", $0 * 1e3) }
-                  + [String(format: "%.2f", ours / best), String(format: "%.2f", atPeak / ours)])
+      rows.append(
+        [row.model, "\(row.threads)", "\(row.batch)", String(format: "%.1f", ours * 1e3)]
+          + others.map { String(format: "%.1f", $0 * 1e3) }
+          + [String(format: "%.2f", ours / best), String(format: "%.2f", atPeak / ours)])
     }
     let widths = (0..<header.count).map { column in rows.map { $0[column].count }.max()! }
     for row in rows {
-      print("  " + row.enumerated().map { String(repeating: " ", count: widths[$0.offset] - $0.element.count) + $0.element }
-        .joined(separator: "  "))
+      print(
+        "  "
+          + row.enumerated().map { String(repeating: " ", count: widths[$0.offset] - $0.element.count) + $0.element }
+          .joined(separator: "  "))
     }
   }
 

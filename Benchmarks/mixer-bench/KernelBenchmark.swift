@@ -8,7 +8,8 @@ import Kernels
 struct KernelBenchmark: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "kernels",
-    abstract: "GELU, tanh, softmax, LayerNorm throughput vs a memory copy, one thread; token mixing, fused vs Flax order.")
+    abstract:
+      "GELU, tanh, softmax, LayerNorm throughput vs a memory copy, one thread; token mixing, fused vs Flax order.")
 
   @Option(help: "Timed repetitions (median reported).")
   var runs = 7
@@ -36,7 +37,9 @@ struct KernelBenchmark: ParsableCommand {
       return samples.sorted()[runs / 2]
     }
     var sink = x
-    let copy = median { sink = Tensor(shape: x.shape, scalars: Array(x.scalars)); sink.scalars[0] += 1 }
+    let copy = median {
+      sink = Tensor(shape: x.shape, scalars: Array(x.scalars)); sink.scalars[0] += 1
+    }
     let results: [(String, Double)] = [
       ("GELU (tanh form)", median { sink = compute.gelu(x, approximation: .tanh) }),
       ("GELU (erf form)", median { sink = compute.gelu(x, approximation: .none) }),
@@ -44,11 +47,18 @@ struct KernelBenchmark: ParsableCommand {
       ("softmax (rows of 3072)", median { sink = compute.softmax(x) }),
       ("LayerNorm (rows of 3072)", median { sink = compute.layerNorm(x, scale: scale, bias: bias, epsilon: 1e-6) }),
     ]
-    print("kernels: \(rows)×\(columns) floats (\(count * 4 / 1024) KiB), one thread, \(KernelPath.selected.rawValue) path, median of \(runs)")
-    print(String(format: "  %@ %8.3f ms  %6.2f ns/element  (reference)", padded("copy into a new buffer", 26), copy * 1e3, copy * 1e9 / Double(count)))
+    print(
+      "kernels: \(rows)×\(columns) floats (\(count * 4 / 1024) KiB), one thread, \(KernelPath.selected.rawValue) path, median of \(runs)"
+    )
+    print(
+      String(
+        format: "  %@ %8.3f ms  %6.2f ns/element  (reference)", padded("copy into a new buffer", 26), copy * 1e3,
+        copy * 1e9 / Double(count)))
     for (name, seconds) in results {
-      print(String(format: "  %@ %8.3f ms  %6.2f ns/element  %5.1f× copy", padded(name, 26), seconds * 1e3,
-                   seconds * 1e9 / Double(count), seconds / copy))
+      print(
+        String(
+          format: "  %@ %8.3f ms  %6.2f ns/element  %5.1f× copy", padded(name, 26), seconds * 1e3,
+          seconds * 1e9 / Double(count), seconds / copy))
     }
     _ = sink
     tokenMixing()
@@ -65,7 +75,9 @@ struct KernelBenchmark: ParsableCommand {
     let w2 = Tensor(shape: [hidden, t], scalars: (0..<(t * hidden)).map { _ in random.next() * 0.05 })
     let b1 = Tensor(shape: [hidden], scalars: (0..<hidden).map { _ in random.next() })
     let b2 = Tensor(shape: [t], scalars: (0..<t).map { _ in random.next() })
-    print("token mixing: one Mixer-B/16 block (\(t) tokens, \(c) channels, hidden \(hidden)), ms per image, median of \(runs) interleaved (range)")
+    print(
+      "token mixing: one Mixer-B/16 block (\(t) tokens, \(c) channels, hidden \(hidden)), ms per image, median of \(runs) interleaved (range)"
+    )
     print("  threads  batch  graph order (transposes)      fused tokenMixing             ratio")
     for threads in [1, 2] {
       let compute = Compute(threads: threads)
@@ -81,9 +93,10 @@ struct KernelBenchmark: ParsableCommand {
             y.scalars.withUnsafeBufferPointer { py in
               b1.scalars.withUnsafeBufferPointer { pb in
                 for sample in 0..<batch {
-                  compute.gemm(MatrixView(py.baseAddress! + sample * t * c, rows: c, columns: t, rowStride: 1, columnStride: c),
-                               packed1, into: MutableMatrixView(ph.baseAddress! + sample * c * hidden, rows: c, columns: hidden),
-                               bias: pb.baseAddress, gelu: true)
+                  compute.gemm(
+                    MatrixView(py.baseAddress! + sample * t * c, rows: c, columns: t, rowStride: 1, columnStride: c),
+                    packed1, into: MutableMatrixView(ph.baseAddress! + sample * c * hidden, rows: c, columns: hidden),
+                    bias: pb.baseAddress, gelu: true)
                 }
               }
             }
@@ -91,8 +104,9 @@ struct KernelBenchmark: ParsableCommand {
           o.scalars.withUnsafeMutableBufferPointer { po in
             h.scalars.withUnsafeBufferPointer { ph in
               b2.scalars.withUnsafeBufferPointer { pb in
-                compute.gemm(MatrixView(rowMajor: ph.baseAddress!, rows: batch * c, columns: hidden), packed2,
-                             into: MutableMatrixView(po.baseAddress!, rows: batch * c, columns: t), bias: pb.baseAddress)
+                compute.gemm(
+                  MatrixView(rowMajor: ph.baseAddress!, rows: batch * c, columns: hidden), packed2,
+                  into: MutableMatrixView(po.baseAddress!, rows: batch * c, columns: t), bias: pb.baseAddress)
               }
             }
           }
@@ -109,9 +123,13 @@ struct KernelBenchmark: ParsableCommand {
         }
         let scale = 1e3 / Double(repeats * batch)
         func text(_ m: Measurement) -> String {
-          padded(String(format: "%7.3f (%.3f–%.3f)", m.median * scale, m.range.lowerBound * scale, m.range.upperBound * scale), 28)
+          padded(
+            String(
+              format: "%7.3f (%.3f–%.3f)", m.median * scale, m.range.lowerBound * scale, m.range.upperBound * scale), 28
+          )
         }
-        print(String(format: "  %-8d %-6d %@  %@  %5.2f", threads, batch, text(old), text(new), new.median / old.median))
+        print(
+          String(format: "  %-8d %-6d %@  %@  %5.2f", threads, batch, text(old), text(new), new.median / old.median))
       }
     }
   }

@@ -31,14 +31,17 @@ struct MatmulBenchmark: ParsableCommand {
     let config = String(cString: openblas_get_config())
     let peak1 = fmaPeakFLOPS(threads: 1) / 1e9
     let peak2 = fmaPeakFLOPS(threads: 2) / 1e9
-    print("matmul: ours on the \(KernelPath.selected.rawValue) path; OpenBLAS '\(config)', core \(core) "
-          + "(OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"))")
+    print(
+      "matmul: ours on the \(KernelPath.selected.rawValue) path; OpenBLAS '\(config)', core \(core) "
+        + "(OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"))")
     print("CPU: \(CPUDescription.current)")
     print(String(format: "FMA peak (tight loop of independent FMAs): %.1f GFLOPS on 1 thread, %.1f on 2", peak1, peak2))
     print("GFLOPS, median of \(runs) interleaved runs (range); ratios from the medians; with 2 threads,")
     print("a 0.3 s pause after each OpenBLAS sample lets its spinning worker threads park first")
     print("'ours' packs B on every call (as attention does); 'packed' has B packed once, as the executor's weights")
-    print("threads  M×K×N              ours                  packed                OpenBLAS              ours/BLAS  packed/BLAS  ours/peak  packed/peak")
+    print(
+      "threads  M×K×N              ours                  packed                OpenBLAS              ours/BLAS  packed/BLAS  ours/peak  packed/peak"
+    )
     for t in threadCounts {
       let compute = Compute(threads: t)
       openblas_set_num_threads(Int32(t))
@@ -46,8 +49,10 @@ struct MatmulBenchmark: ParsableCommand {
         let (ours, packed, blas) = measure(shape, compute: compute, threads: t)
         let peak = t == 1 ? peak1 : peak2 * Double(t) / 2
         let label = "\(shape.m)×\(shape.k)×\(shape.n)".padding(toLength: 18, withPad: " ", startingAt: 0)
-        print(String(format: "%-8d %@ %@  %@  %@  %8.2f  %11.2f  %9.2f  %11.2f", t, label, ours.text, packed.text, blas.text,
-                     ours.median / blas.median, packed.median / blas.median, ours.median / peak, packed.median / peak))
+        print(
+          String(
+            format: "%-8d %@ %@  %@  %@  %8.2f  %11.2f  %9.2f  %11.2f", t, label, ours.text, packed.text, blas.text,
+            ours.median / blas.median, packed.median / blas.median, ours.median / peak, packed.median / peak))
       }
     }
   }
@@ -86,8 +91,9 @@ struct MatmulBenchmark: ParsableCommand {
           let packedB = compute.pack(viewB)
           let runPacked = { compute.gemm(viewA, packedB, into: viewC) }
           let runBLAS = {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
-                        pa.baseAddress, Int32(k), pb.baseAddress, Int32(n), 0, outC, Int32(n))
+            cblas_sgemm(
+              CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
+              pa.baseAddress, Int32(k), pb.baseAddress, Int32(n), 0, outC, Int32(n))
           }
           runOurs()
           runPacked()

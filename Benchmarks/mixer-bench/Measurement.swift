@@ -13,7 +13,8 @@ struct Measurement {
 
   var median: Double {
     let sorted = seconds.sorted()
-    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    return sorted.count % 2 == 1
+      ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
   }
 
   var range: ClosedRange<Double> { seconds.min()!...seconds.max()! }
@@ -24,7 +25,9 @@ struct Measurement {
   }
 
   static func format(_ s: Double) -> String {
-    s >= 1 ? String(format: "%.2f s", s) : s >= 1e-3 ? String(format: "%.1f ms", s * 1e3) : String(format: "%.0f µs", s * 1e6)
+    s >= 1
+      ? String(format: "%.2f s", s)
+      : s >= 1e-3 ? String(format: "%.1f ms", s * 1e3) : String(format: "%.0f µs", s * 1e6)
   }
 }
 
@@ -36,7 +39,9 @@ func shell(_ command: String) throws {
   process.standardOutput = FileHandle.nullDevice
   try process.run()
   process.waitUntilExit()
-  guard process.terminationStatus == 0 else { throw BenchError("'\(command)' exited with \(process.terminationStatus)") }
+  guard process.terminationStatus == 0 else {
+    throw BenchError("'\(command)' exited with \(process.terminationStatus)")
+  }
 }
 
 struct BenchError: Error, CustomStringConvertible {
@@ -45,7 +50,9 @@ struct BenchError: Error, CustomStringConvertible {
 }
 
 /// `1.23 GB/s` (decimal gigabytes, as disk and memory bandwidth are quoted).
-func throughput(_ bytes: Int, _ seconds: Double) -> String { String(format: "%.2f GB/s", Double(bytes) / seconds / 1e9) }
+func throughput(_ bytes: Int, _ seconds: Double) -> String {
+  String(format: "%.2f GB/s", Double(bytes) / seconds / 1e9)
+}
 
 /// `text` left-aligned in a column of `width` characters (`%-N@` does not pad Swift strings).
 func padded(_ text: String, _ width: Int) -> String {

@@ -31,9 +31,9 @@ enum FuzzDriver {
     guard let target = targets.first(where: { $0.name == name }) else { fail("unknown target '\(name)'") }
     arguments.removeFirst()
     #if FUZZING
-      exit(fuzz(target, arguments))
+    exit(fuzz(target, arguments))
     #else
-      replay(target, arguments)
+    replay(target, arguments)
     #endif
   }
 
@@ -43,42 +43,46 @@ enum FuzzDriver {
   }
 
   #if FUZZING
-    @_silgen_name("LLVMFuzzerRunDriver")
-    static func runDriver(
-      _ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-      _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32
+  @_silgen_name("LLVMFuzzerRunDriver")
+  static func runDriver(
+    _ argc: UnsafeMutablePointer<Int32>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
+  ) -> Int32
 
-    /// Hands `arguments` to libFuzzer, which calls the target with every input it tries.
-    static func fuzz(_ target: FuzzTarget, _ arguments: [String]) -> Int32 {
-      selected = target
-      var argc = Int32(arguments.count + 1)
-      var pointers: [UnsafeMutablePointer<CChar>?] = ([CommandLine.arguments[0]] + arguments).map { strdup($0) } + [nil]
-      return pointers.withUnsafeMutableBufferPointer { buffer in
-        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = buffer.baseAddress
-        return runDriver(&argc, &argv) { data, size in
-          FuzzDriver.selected!.run(UnsafeRawBufferPointer(start: data, count: size))
-          return 0
-        }
+  /// Hands `arguments` to libFuzzer, which calls the target with every input it tries.
+  static func fuzz(_ target: FuzzTarget, _ arguments: [String]) -> Int32 {
+    selected = target
+    var argc = Int32(arguments.count + 1)
+    var pointers: [UnsafeMutablePointer<CChar>?] = ([CommandLine.arguments[0]] + arguments).map { strdup($0) } + [nil]
+    return pointers.withUnsafeMutableBufferPointer { buffer in
+      var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = buffer.baseAddress
+      return runDriver(&argc, &argv) { data, size in
+        FuzzDriver.selected!.run(UnsafeRawBufferPointer(start: data, count: size))
+        return 0
       }
     }
+  }
   #else
-    /// Runs every file named in `paths` (files of a folder in name order) through the target.
-    static func replay(_ target: FuzzTarget, _ paths: [String]) {
-      var files: [String] = []
-      for path in paths {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { fail("\(path) does not exist") }
-        if isDirectory.boolValue {
-          files += ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted().map { path + "/" + $0 }
-        } else {
-          files.append(path)
-        }
+  /// Runs every file named in `paths` (files of a folder in name order) through the target.
+  static func replay(_ target: FuzzTarget, _ paths: [String]) {
+    var files: [String] = []
+    for path in paths {
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        fail("\(path) does not exist")
       }
-      for file in files {
-        guard let data = FileManager.default.contents(atPath: file) else { fail("cannot read \(file)") }
-        data.withUnsafeBytes { target.run($0) }
+      if isDirectory.boolValue {
+        files += ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted().map { path + "/" + $0 }
+      } else {
+        files.append(path)
       }
-      print("\(target.name): \(files.count) inputs replayed")
     }
+    for file in files {
+      guard let data = FileManager.default.contents(atPath: file) else { fail("cannot read \(file)") }
+      data.withUnsafeBytes { target.run($0) }
+    }
+    print("\(target.name): \(files.count) inputs replayed")
+  }
   #endif
 }

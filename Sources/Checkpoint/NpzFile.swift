@@ -61,21 +61,25 @@ public final class NpzFile {
       let entry = try archive.entry(at: index)
       let key = entry.name.hasSuffix(".npy") ? String(entry.name.dropLast(4)) : entry.name
       if let other = indexByKey.updateValue(entries.count, forKey: key) {  // libzip refuses duplicate names
-        throw CheckpointError(path: path, member: entry.name,
-                              reason: "gives the key '\(key)', as the member '\(entries[other].entry.name)' does")
+        throw CheckpointError(
+          path: path, member: entry.name,
+          reason: "gives the key '\(key)', as the member '\(entries[other].entry.name)' does")
       }
       occupied += entry.compressedSize + 30 + entry.name.utf8.count
       guard occupied <= archive.fileSize else {
-        throw CheckpointError(path: path, member: entry.name,
-                              reason: "zip entries overlap or extend past the end of the file (possible zip bomb)")
+        throw CheckpointError(
+          path: path, member: entry.name,
+          reason: "zip entries overlap or extend past the end of the file (possible zip bomb)")
       }
       entries.append((entry, key))
     }
     var arrays: [NpyArrayInfo] = []
     for (entry, key) in entries {
       let header = try Self.readHeader(archive: archive, entry: entry)
-      arrays.append(NpyArrayInfo(key: key, memberName: entry.name, header: header, compression: entry.compression,
-                                 compressedSize: entry.compressedSize, memberIndex: entry.index))
+      arrays.append(
+        NpyArrayInfo(
+          key: key, memberName: entry.name, header: header, compression: entry.compression,
+          compressedSize: entry.compressedSize, memberIndex: entry.index))
     }
     self.arrays = arrays
     self.indexByKey = indexByKey
@@ -101,7 +105,8 @@ public final class NpzFile {
       guard !overflow, expected == entry.uncompressedSize else {
         let shape = header.shape.map(String.init).joined(separator: ", ")
         throw FormatViolation(
-          "member holds \(entry.uncompressedSize - header.dataOffset) data bytes but its header describes \(header.dataByteCount) (\(header.dtype.rawValue), shape (\(shape)))")
+          "member holds \(entry.uncompressedSize - header.dataOffset) data bytes but its header describes \(header.dataByteCount) (\(header.dtype.rawValue), shape (\(shape)))"
+        )
       }
       return header
     } catch let violation as FormatViolation {
@@ -141,8 +146,10 @@ public final class NpzFile {
   /// Reads the array's data bytes in C order and stored byte order, checking the CRC-32.
   public func readData(_ array: NpyArrayInfo) throws -> [UInt8] {
     guard array.byteCount <= Self.maxInMemoryBytes else {
-      throw CheckpointError(path: path, member: array.memberName,
-                            reason: "tensor of \(array.byteCount) bytes exceeds the \(Self.maxInMemoryBytes >> 30) GiB limit for one tensor")
+      throw CheckpointError(
+        path: path, member: array.memberName,
+        reason: "tensor of \(array.byteCount) bytes exceeds the \(Self.maxInMemoryBytes >> 30) GiB limit for one tensor"
+      )
     }
     let reader = try openData(array)
     var bytes = [UInt8](repeating: 0, count: array.byteCount)
@@ -161,9 +168,10 @@ public final class NpzFile {
   }
 
   private func openData(_ array: NpyArrayInfo) throws -> ZipEntryReader {
-    let entry = ZipEntry(index: array.memberIndex, name: array.memberName,
-                         uncompressedSize: array.header.dataOffset + array.byteCount,
-                         compressedSize: array.compressedSize, compression: array.compression)
+    let entry = ZipEntry(
+      index: array.memberIndex, name: array.memberName,
+      uncompressedSize: array.header.dataOffset + array.byteCount,
+      compressedSize: array.compressedSize, compression: array.compression)
     let reader = try archive.open(entry)
     let skip = UnsafeMutableRawBufferPointer.allocate(byteCount: array.header.dataOffset, alignment: 8)
     defer { skip.deallocate() }

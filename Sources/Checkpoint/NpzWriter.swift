@@ -30,8 +30,10 @@ public final class NpzWriter {
 
   /// Adds a tensor whose elements (little-endian `dtype`, C order) `produce` hands to the
   /// sink, in any number of chunks, exactly as many bytes as `shape` holds.
-  public func add(key: String, dtype: DType, shape: [Int],
-                  produce: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+  public func add(
+    key: String, dtype: DType, shape: [Int],
+    produce: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
+  ) throws {
     let size = shape.reduce(1, *) * dtype.itemSize
     precondition(keys.insert(key).inserted, "\(key) added twice")
     let header = NpyHeader.encode(dtype: dtype, shape: shape)

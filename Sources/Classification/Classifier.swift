@@ -94,39 +94,48 @@ public enum Classifier {
     var labels: LabelSet?
     if primary.name == "logits" {
       guard primary.shape.count == 2 else {
-        throw ClassificationError("the export classifies every token (its logits are \(primary.shape)); "
-                                  + "classify needs one prediction per image")
+        throw ClassificationError(
+          "the export classifies every token (its logits are \(primary.shape)); "
+            + "classify needs one prediction per image")
       }
       labels = try labelSet(request.labels, classes: primary.shape[1])
       if let output = request.output {
-        throw ClassificationError("\(request.export) classifies; an embeddings file (\(output)) is for a features export",
-                                  remedy: .dropEmbeddingsFile)
+        throw ClassificationError(
+          "\(request.export) classifies; an embeddings file (\(output)) is for a features export",
+          remedy: .dropEmbeddingsFile)
       }
     }
     guard primary.name == "logits" || request.output != nil else {
-      throw ClassificationError("\(request.export) is a features export: it gives embeddings, not classes",
-                                remedy: .nameEmbeddingsFile)
+      throw ClassificationError(
+        "\(request.export) is a features export: it gives embeddings, not classes",
+        remedy: .nameEmbeddingsFile)
     }
     let (read, rows, failures) = try primaryOutputs(export, request, preprocessor, output: primary.name)
     if primary.name != "logits", let output = request.output {
       let features = read.isEmpty ? nil : Tensor(shape: [read.count, rows.count / read.count], scalars: rows)
-      return .features(FeatureReport(export: request.export, model: header.model.name, output: output,
-                                     features: features, images: read, failures: failures))
+      return .features(
+        FeatureReport(
+          export: request.export, model: header.model.name, output: output,
+          features: features, images: read, failures: failures))
     }
     let classes = primary.shape[1]
     let results = read.indices.map { i in
       let logits = Array(rows[(i * classes)..<((i + 1) * classes)])
       return ClassificationReport.ImageResult(path: read[i], predictions: top(logits, request.top, labels))
     }
-    return .classes(ClassificationReport(export: request.export, model: header.model.name, classes: classes,
-                                         labels: labels?.source, results: results, failures: failures))
+    return .classes(
+      ClassificationReport(
+        export: request.export, model: header.model.name, classes: classes,
+        labels: labels?.source, results: results, failures: failures))
   }
 
   /// The primary output of every image that decodes, one row per image in `rows`, in the order
   /// given; run `batchSize` images at a time, with the weights packed once. Each image is
   /// preprocessed as soon as it is decoded, so memory holds one decoded image at a time.
-  private static func primaryOutputs(_ export: any LoadedExport, _ request: ClassificationRequest,
-                                     _ preprocessor: InputPreprocessor, output name: String)
+  private static func primaryOutputs(
+    _ export: any LoadedExport, _ request: ClassificationRequest,
+    _ preprocessor: InputPreprocessor, output name: String
+  )
     throws -> (read: [String], rows: [Float], failures: [ImageFailure])
   {
     let runner = try ExportRunner(export, compute: Compute(threads: request.threads))
@@ -158,7 +167,8 @@ public enum Classifier {
     guard let choice else { return try LabelSet.forHead(classes: classes) }
     let set = try LabelSet.Builtin(rawValue: choice).map(LabelSet.builtin) ?? LabelSet.file(choice)
     guard set.labels.count == classes else {
-      throw LabelError(source: set.source, reason: "lists \(set.labels.count) classes, but the export's head has \(classes)")
+      throw LabelError(
+        source: set.source, reason: "lists \(set.labels.count) classes, but the export's head has \(classes)")
     }
     return set
   }

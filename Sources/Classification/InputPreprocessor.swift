@@ -16,15 +16,17 @@ public struct InputPreprocessor: Sendable {
       p.crop == "none", contract.shape.count == 4, contract.shape[3] == 3,
       p.resize.height == contract.shape[1], p.resize.width == contract.shape[2]
     else {
-      throw ClassificationError("the export's input contract asks for preprocessing this tool does not implement: "
-                               + p.description)
+      throw ClassificationError(
+        "the export's input contract asks for preprocessing this tool does not implement: "
+          + p.description)
     }
     let ends = [0, 255].map { (Float($0) - Float(p.pixelCenter)) / Float(p.pixelDivisor) }
     let inRange: Bool
     do { inRange = try contract.checkValues(ends) == nil } catch { inRange = false }
     guard inRange else {
-      throw ClassificationError("the export's input contract is inconsistent: its preprocessing maps pixels 0…255 to "
-                                + "\(ends[0])…\(ends[1]), outside its value range \(contract.valueRange)")
+      throw ClassificationError(
+        "the export's input contract is inconsistent: its preprocessing maps pixels 0…255 to "
+          + "\(ends[0])…\(ends[1]), outside its value range \(contract.valueRange)")
     }
     self.contract = contract
   }

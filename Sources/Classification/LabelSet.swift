@@ -42,7 +42,9 @@ public struct LabelSet: Sendable {
   /// A user's list: one class per line, `wnid<TAB>name` or just the name.
   public static func file(_ path: String) throws -> LabelSet {
     let bytes: [UInt8]
-    do { bytes = try RegularFile.read(path, limit: 64 << 20) } catch { throw LabelError(source: path, reason: error.reason) }
+    do { bytes = try RegularFile.read(path, limit: 64 << 20) } catch {
+      throw LabelError(source: path, reason: error.reason)
+    }
     return try LabelSet(source: path, text: String(decoding: bytes, as: UTF8.self))
   }
 

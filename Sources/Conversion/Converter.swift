@@ -73,7 +73,9 @@ public enum Converter {
   /// Converts `request.checkpoint` into an export at `request.output`.
   ///
   /// - Parameter progress: called with bytes written and total after every chunk.
-  public static func convert(_ request: ConversionRequest, progress: (Int, Int) -> Void = { _, _ in }) throws
+  public static func convert(
+    _ request: ConversionRequest, progress: (Int, Int) -> Void = { _, _ in }
+  ) throws
     -> ConversionSummary
   {
     let start = Date()
@@ -84,11 +86,13 @@ public enum Converter {
     let sourceHash = BackgroundResult { try SHA256Stream.file(request.checkpoint) }
     let input = InputContract.image(height: plan.imageSize, width: plan.imageSize)
     let variant = resolved.variant
-    let labels = variant == .classification ? try recognition.architecture.classes.flatMap(LabelSet.forHead(classes:)) : nil
-    let writer = try format.writer(ExportWriteRequest(
-      path: request.output, generator: generator, dtype: request.dtype, tensors: exportTensors(plan, checkpoint),
-      nodes: plan.nodes, input: input, outputs: plan.outputs, options: request.options, replacing: request.replacing,
-      labels: labels?.labels.map { ClassLabel(wordnetID: $0.wordnetID, name: $0.name) }))
+    let labels =
+      variant == .classification ? try recognition.architecture.classes.flatMap(LabelSet.forHead(classes:)) : nil
+    let writer = try format.writer(
+      ExportWriteRequest(
+        path: request.output, generator: generator, dtype: request.dtype, tensors: exportTensors(plan, checkpoint),
+        nodes: plan.nodes, input: input, outputs: plan.outputs, options: request.options, replacing: request.replacing,
+        labels: labels?.labels.map { ClassLabel(wordnetID: $0.wordnetID, name: $0.name) }))
     for weight in plan.weights {
       let array = checkpoint.tree[weight.source]!
       try writer.writeTensor(weight.name) { sink in
@@ -115,19 +119,22 @@ public enum Converter {
       var tensors: [String: TensorEntry] = [:]
       for weight in plan.weights {
         let array = checkpoint.tree[weight.source]!
-        tensors[weight.name] = TensorEntry(shape: weight.shape, crc32c: crc32c[weight.name]!, source: weight.source,
-                                           sourceDtype: array.dtype.rawValue, sourceShape: array.shape,
-                                           transform: weight.resize?.record)
+        tensors[weight.name] = TensorEntry(
+          shape: weight.shape, crc32c: crc32c[weight.name]!, source: weight.source,
+          sourceDtype: array.dtype.rawValue, sourceShape: array.shape,
+          transform: weight.resize?.record)
       }
       let model = ModelInfo(
         family: recognition.architecture.family.rawValue, name: name,
         upstreamName: recognition.catalogEntry?.name, variant: variant.rawValue, parameters: parameters,
         config: plan.config,
-        source: SourceInfo(file: URL(fileURLWithPath: request.checkpoint).lastPathComponent,
-                           bytes: checkpoint.file.fileSize, sha256: try sourceHash.value(), keyPrefix: checkpoint.tree.prefix))
-      return ExportHeader(generator: generator, model: model, input: input, outputs: plan.outputs,
-                          weights: WeightManifest(dtype: request.dtype.rawValue, tensors: tensors),
-                          formatOptions: resolved.options)
+        source: SourceInfo(
+          file: URL(fileURLWithPath: request.checkpoint).lastPathComponent,
+          bytes: checkpoint.file.fileSize, sha256: try sourceHash.value(), keyPrefix: checkpoint.tree.prefix))
+      return ExportHeader(
+        generator: generator, model: model, input: input, outputs: plan.outputs,
+        weights: WeightManifest(dtype: request.dtype.rawValue, tensors: tensors),
+        formatOptions: resolved.options)
     }
     return ConversionSummary(
       output: request.output, format: format, model: name, upstreamName: recognition.catalogEntry?.name,
@@ -144,16 +151,20 @@ public enum Converter {
       for (slot, (_, tensor)) in node.orderedWeights.enumerated() { place[tensor] = (node.name, slot) }
     }
     return plan.weights.map { weight in
-      let flax = FlaxTensor(key: checkpoint.tree.prefix + weight.source,
-                            shape: weight.resize == nil ? checkpoint.tree[weight.source]!.shape : weight.shape)
-      return ExportTensor(name: weight.name, shape: weight.shape, node: place[weight.name]!.node, slot: place[weight.name]!.slot,
-                          flax: flax)
+      let flax = FlaxTensor(
+        key: checkpoint.tree.prefix + weight.source,
+        shape: weight.resize == nil ? checkpoint.tree[weight.source]!.shape : weight.shape)
+      return ExportTensor(
+        name: weight.name, shape: weight.shape, node: place[weight.name]!.node, slot: place[weight.name]!.slot,
+        flax: flax)
     }
   }
 
   /// Streams a checkpoint tensor in C order, converted to `dtype`, in chunks.
-  static func stream(_ array: NpyArrayInfo, from file: NpzFile, as dtype: DType,
-                     into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+  static func stream(
+    _ array: NpyArrayInfo, from file: NpzFile, as dtype: DType,
+    into sink: (UnsafeRawBufferPointer) throws -> Void
+  ) throws {
     let verbatim = array.dtype == dtype && array.header.byteOrder != .big
     var converted = [UInt8]()
     try file.forEachChunk(of: array) { chunk in
@@ -161,8 +172,9 @@ public enum Converter {
       let count = chunk.count / array.dtype.itemSize
       if converted.count < count * dtype.itemSize { converted = [UInt8](repeating: 0, count: count * dtype.itemSize) }
       try converted.withUnsafeMutableBytes { out in
-        ElementConversion.convert(chunk.baseAddress!, from: array.dtype, order: array.header.byteOrder,
-                                  to: out.baseAddress!, as: dtype, count: count)
+        ElementConversion.convert(
+          chunk.baseAddress!, from: array.dtype, order: array.header.byteOrder,
+          to: out.baseAddress!, as: dtype, count: count)
         try sink(UnsafeRawBufferPointer(rebasing: out[0..<(count * dtype.itemSize)]))
       }
     }

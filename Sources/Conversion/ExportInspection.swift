@@ -1,5 +1,5 @@
-import Formats
 import Checkpoint
+import Formats
 import Foundation
 import Graph
 
@@ -39,17 +39,19 @@ extension Inspector {
   /// not: `run` and `verify` check them); statistics read every tensor.
   ///
   /// - Parameter hdf5: where an HDF5 file is read (see ``HDF5Reading``).
-  public static func inspectExport(path: String, options: InspectOptions = InspectOptions(),
-                                   hdf5: HDF5Reading = .inProcess) throws -> ExportInspectionReport
-  {
+  public static func inspectExport(
+    path: String, options: InspectOptions = InspectOptions(),
+    hdf5: HDF5Reading = .inProcess
+  ) throws -> ExportInspectionReport {
     let export = try Exports.open(path, OpenOptions(checksums: false, hdf5: hdf5))
     let header = export.header
     let dtype = export.dtype
     let listed = header.weights.tensors.keys.sorted(by: NaturalOrder.less).map { name in
       let shape = header.weights.tensors[name]!.shape
-      return ListedTensor(path: name, components: name.split(separator: ".").map(String.init),
-                          parameters: shape.reduce(1, *), bytes: shape.reduce(1, *) * dtype.itemSize, dtype: dtype,
-                          shape: shape)
+      return ListedTensor(
+        path: name, components: name.split(separator: ".").map(String.init),
+        parameters: shape.reduce(1, *), bytes: shape.reduce(1, *) * dtype.itemSize, dtype: dtype,
+        shape: shape)
     }
     var nodes = InspectionTree.nodes(listed, separator: ".", options: options)
     if options.statistics {

@@ -76,9 +76,10 @@ public enum Inspector {
     let file = try NpzFile(path: path)
     let tree = ParamTree(arrays: file.arrays)
     let listed = tree.leaves.map { leaf in
-      ListedTensor(path: leaf.path, components: leaf.path.split(separator: "/").map(String.init),
-                   parameters: leaf.array.elementCount, bytes: leaf.array.byteCount, dtype: leaf.array.dtype,
-                   shape: leaf.array.shape)
+      ListedTensor(
+        path: leaf.path, components: leaf.path.split(separator: "/").map(String.init),
+        parameters: leaf.array.elementCount, bytes: leaf.array.byteCount, dtype: leaf.array.dtype,
+        shape: leaf.array.shape)
     }
     var nodes = InspectionTree.nodes(listed, separator: "/", options: options)
     if options.statistics {
@@ -98,8 +99,9 @@ public enum Inspector {
   private static func model(_ tree: ParamTree) -> InspectionReport.Model {
     switch ModelRecognizer.recognize(tree) {
     case .failure(let error):
-      return .init(recognized: false, reason: error.reason, family: nil, name: nil, upstreamName: nil, variant: nil,
-                   classes: nil, imageSize: nil, summary: nil, mixer: nil, vit: nil, report: nil)
+      return .init(
+        recognized: false, reason: error.reason, family: nil, name: nil, upstreamName: nil, variant: nil,
+        classes: nil, imageSize: nil, summary: nil, mixer: nil, vit: nil, report: nil)
     case .success(let recognition):
       let architecture = recognition.architecture
       var mixer: MixerConfig?
@@ -108,11 +110,12 @@ public enum Inspector {
       case .mixer(let config): mixer = config
       case .vit(let config): vit = config
       }
-      return .init(recognized: true, reason: nil, family: architecture.family, name: recognition.displayName,
-                   upstreamName: recognition.catalogEntry?.name, variant: architecture.variant,
-                   classes: architecture.classes, imageSize: architecture.imageSize,
-                   summary: recognition.summary(parameterCount: tree.parameterCount), mixer: mixer, vit: vit,
-                   report: recognition.report)
+      return .init(
+        recognized: true, reason: nil, family: architecture.family, name: recognition.displayName,
+        upstreamName: recognition.catalogEntry?.name, variant: architecture.variant,
+        classes: architecture.classes, imageSize: architecture.imageSize,
+        summary: recognition.summary(parameterCount: tree.parameterCount), mixer: mixer, vit: vit,
+        report: recognition.report)
     }
   }
 }

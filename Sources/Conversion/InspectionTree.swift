@@ -26,8 +26,10 @@ enum InspectionTree {
 
   /// Adds the lines of `tensors` (all under `path`) at `depth`; returns their totals.
   @discardableResult
-  private static func collect(_ tensors: ArraySlice<ListedTensor>, depth: Int, path: String, separator: String,
-                              options: InspectOptions, into nodes: inout [InspectionReport.Node])
+  private static func collect(
+    _ tensors: ArraySlice<ListedTensor>, depth: Int, path: String, separator: String,
+    options: InspectOptions, into nodes: inout [InspectionReport.Node]
+  )
     -> (parameters: Int, bytes: Int, tensors: Int)
   {
     // Children in order of first appearance, which is display order.
@@ -47,18 +49,23 @@ enum InspectionTree {
       if members.count == 1, members[0].components.count == level {
         let tensor = members[0]
         if shown {
-          nodes.append(.init(path: tensor.path, name: name, depth: level, kind: .tensor, parameters: tensor.parameters,
-                             bytes: tensor.bytes, tensors: 1, dtype: tensor.dtype, shape: tensor.shape, statistics: nil))
+          nodes.append(
+            .init(
+              path: tensor.path, name: name, depth: level, kind: .tensor, parameters: tensor.parameters,
+              bytes: tensor.bytes, tensors: 1, dtype: tensor.dtype, shape: tensor.shape, statistics: nil))
         }
         totals = (totals.parameters + tensor.parameters, totals.bytes + tensor.bytes, totals.tensors + 1)
         continue
       }
       let slot = nodes.count
-      let sub = collect(members.filter { $0.components.count > level }[...], depth: level, path: childPath,
-                        separator: separator, options: options, into: &nodes)
+      let sub = collect(
+        members.filter { $0.components.count > level }[...], depth: level, path: childPath,
+        separator: separator, options: options, into: &nodes)
       if shown {
-        nodes.insert(.init(path: childPath, name: name, depth: level, kind: .folder, parameters: sub.parameters,
-                           bytes: sub.bytes, tensors: sub.tensors, dtype: nil, shape: nil, statistics: nil), at: slot)
+        nodes.insert(
+          .init(
+            path: childPath, name: name, depth: level, kind: .folder, parameters: sub.parameters,
+            bytes: sub.bytes, tensors: sub.tensors, dtype: nil, shape: nil, statistics: nil), at: slot)
       }
       totals = (totals.parameters + sub.parameters, totals.bytes + sub.bytes, totals.tensors + sub.tensors)
     }

@@ -31,8 +31,9 @@ struct OpenedCheckpoint {
       let lines = report.lines
       let shown = lines.prefix(3).joined(separator: "; ")
       let more = lines.count > 3 ? " (and \(lines.count - 3) more; 'mixer-convert inspect' lists them all)" : ""
-      throw ConversionError(path: path, reason: "does not match \(recognition.displayName): \(shown)\(more)",
-                            remedy: report.isUsable ? .allowUnusedTensors : nil)
+      throw ConversionError(
+        path: path, reason: "does not match \(recognition.displayName): \(shown)\(more)",
+        remedy: report.isUsable ? .allowUnusedTensors : nil)
     }
   }
 }

@@ -1,7 +1,7 @@
 import Checkpoint
 import FileIO
-import Foundation
 import Formats
+import Foundation
 import Graph
 import Models
 
@@ -27,13 +27,17 @@ struct ResolvedConversion {
     }
     guard let format = request.format ?? ExportFormat.implied(by: request.output) else {
       let suffixes = ExportFormat.allCases.flatMap(\.suffixes).joined(separator: ", ")
-      throw ConversionError(path: request.output, reason: "its suffix names no export format (\(suffixes), or a folder "
-                              + "name without a suffix for a bundle); name the format to write")
+      throw ConversionError(
+        path: request.output,
+        reason: "its suffix names no export format (\(suffixes), or a folder "
+          + "name without a suffix for a bundle); name the format to write")
     }
     if let option = request.options.given.subtracting(format.options).sorted(by: { $0.rawValue < $1.rawValue }).first {
       let owners = ExportFormat.allCases.filter { $0.options.contains(option) }.map(\.noun)
-      throw ConversionError(path: request.output, reason: "the \(option.words) option applies to "
-                              + "\(owners.joined(separator: " or ")), not to \(format.noun)")
+      throw ConversionError(
+        path: request.output,
+        reason: "the \(option.words) option applies to "
+          + "\(owners.joined(separator: " or ")), not to \(format.noun)")
     }
     self.format = format
     options = request.options.resolved(for: format)
@@ -74,7 +78,9 @@ extension Converter {
     guard (try? Exports.format(of: request.output)) == resolved.format else { return false }
     var options = opening
     options.checksums = false
-    guard let header = try? Exports.open(request.output, options).header, resolved.describes(header) else { return false }
+    guard let header = try? Exports.open(request.output, options).header, resolved.describes(header) else {
+      return false
+    }
     return try SHA256Stream.file(request.checkpoint) == header.model.source.sha256
   }
 }

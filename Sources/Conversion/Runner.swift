@@ -1,5 +1,5 @@
-import Formats
 import Checkpoint
+import Formats
 import Foundation
 import Graph
 import Kernels
@@ -28,9 +28,10 @@ public enum Runner {
   ///   - inputName: what errors about the input call it (its file).
   ///   - opening: how the export is opened (checksums, where an HDF5 file is read).
   /// - Throws: ``ConversionError`` naming the input when a value is NaN or infinite.
-  public static func run(export path: String, input: Tensor, inputName: String = "the input", threads: Int?,
-                         repeats: Int = 0, opening: OpenOptions = OpenOptions()) throws -> RunResult
-  {
+  public static func run(
+    export path: String, input: Tensor, inputName: String = "the input", threads: Int?,
+    repeats: Int = 0, opening: OpenOptions = OpenOptions()
+  ) throws -> RunResult {
     let export = try Exports.open(path, opening)
     let outside: ClosedRange<Float>?
     do { outside = try export.header.input.checkValues(input.scalars) } catch let error as GraphError {
@@ -44,7 +45,8 @@ public enum Runner {
       _ = try runner.run(input)
       timings.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
-    return RunResult(outputs: outputs, outputNames: export.header.outputs.map(\.name), timings: timings,
-                     inputOutsideRange: outside, contractRange: export.header.input.valueRange)
+    return RunResult(
+      outputs: outputs, outputNames: export.header.outputs.map(\.name), timings: timings,
+      inputOutsideRange: outside, contractRange: export.header.input.valueRange)
   }
 }

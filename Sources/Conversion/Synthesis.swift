@@ -74,15 +74,18 @@ public enum Synthesizer {
             ElementConversion.encode($0.baseAddress!, count: floats.count, as: request.dtype, into: out.baseAddress!)
           }
         }
-        try encoded.withUnsafeBytes { try writer.add(key: spec.path, dtype: request.dtype, shape: spec.shape, data: $0) }
+        try encoded.withUnsafeBytes {
+          try writer.add(key: spec.path, dtype: request.dtype, shape: spec.shape, data: $0)
+        }
       }
       done += floats.count * request.dtype.itemSize
       progress(done, total)
     }
     try writer.finish()
     let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
-    return SynthesisSummary(path: path, model: request.model.name, parameters: specs.parameterCount,
-                            tensors: specs.count, fileBytes: size, dtype: request.dtype,
-                            seconds: Date().timeIntervalSince(start))
+    return SynthesisSummary(
+      path: path, model: request.model.name, parameters: specs.parameterCount,
+      tensors: specs.count, fileBytes: size, dtype: request.dtype,
+      seconds: Date().timeIntervalSince(start))
   }
 }

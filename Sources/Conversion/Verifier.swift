@@ -1,12 +1,12 @@
-import Formats
 import Checkpoint
 import FileIO
+import Formats
 import Foundation
 import Graph
 import Kernels
 import Models
-import Runtime
 import Parity
+import Runtime
 
 /// What `verify` should compare.
 public struct VerificationRequest: Sendable {
@@ -80,18 +80,24 @@ public enum Verifier {
       transformed[weight.source] = weight.transform(try stored.tensor(weight.source))
     }
     let parameters: ParameterSource = { path in try transformed[path] ?? stored.tensor(path) }
-    let rounded: ParameterSource = dtype == .float32 ? parameters : { path in
-      let tensor = try parameters(path)
-      return Tensor(shape: tensor.shape, scalars: ElementConversion.rounded(tensor.scalars, to: dtype))
-    }
+    let rounded: ParameterSource =
+      dtype == .float32
+      ? parameters
+      : { path in
+        let tensor = try parameters(path)
+        return Tensor(shape: tensor.shape, scalars: ElementConversion.rounded(tensor.scalars, to: dtype))
+      }
 
     var weights = WeightCheck(dtype: dtype)
     for (name, entry) in header.weights.tensors.sorted(by: { $0.key < $1.key }) {
       guard checkpoint.tree.contains(entry.source) else {
-        throw ConversionError(path: request.export, reason: "weight '\(name)' comes from '\(entry.source)', which \(request.checkpoint) does not have")
+        throw ConversionError(
+          path: request.export,
+          reason: "weight '\(name)' comes from '\(entry.source)', which \(request.checkpoint) does not have")
       }
-      weights.add(name: name, source: try parameters(entry.source).scalars, transformed: entry.transform != nil,
-                  stored: export.storedBytes(of: name)!, dtype: dtype)
+      weights.add(
+        name: name, source: try parameters(entry.source).scalars, transformed: entry.transform != nil,
+        stored: export.storedBytes(of: name)!, dtype: dtype)
     }
 
     let compute = Compute(threads: request.threads)
@@ -99,7 +105,8 @@ public enum Verifier {
     let image = try inputs(request, contract: header.input, runner: runner)
     let reference = try architecture.referenceForward(image, parameters: rounded, compute: compute)
     let produced = try runner.run(image)
-    let fullPrecision = dtype == .float32
+    let fullPrecision =
+      dtype == .float32
       ? nil : try architecture.referenceForward(image, parameters: parameters, compute: compute)
     let tolerance = request.tolerance ?? defaultTolerance
     var outputs: [OutputComparison] = []
@@ -107,11 +114,15 @@ public enum Verifier {
       guard let expected = reference.output(named: output.name), let candidate = produced[output.name],
         expected.shape == candidate.shape
       else {
-        throw ConversionError(path: request.export, reason: "output '\(output.name)' has no counterpart in \(checkpoint.recognition.displayName)")
+        throw ConversionError(
+          path: request.export,
+          reason: "output '\(output.name)' has no counterpart in \(checkpoint.recognition.displayName)")
       }
-      outputs.append(.compare(name: output.name, reference: expected, candidate: candidate, tolerance: tolerance,
-                              classes: output.name == "logits",
-                              fullPrecisionReference: fullPrecision?.output(named: output.name)))
+      outputs.append(
+        .compare(
+          name: output.name, reference: expected, candidate: candidate, tolerance: tolerance,
+          classes: output.name == "logits",
+          fullPrecisionReference: fullPrecision?.output(named: output.name)))
     }
     let sourceMatches = try sourceHash.value() == header.model.source.sha256
     return ParityReport(
@@ -123,21 +134,26 @@ public enum Verifier {
 
   /// The inputs: the request's file (finite values of the export's shape), or a batch
   /// generated from the seed once `runner` has checked that it fits in memory.
-  private static func inputs(_ request: VerificationRequest, contract: InputContract, runner: ExportRunner) throws
+  private static func inputs(
+    _ request: VerificationRequest, contract: InputContract, runner: ExportRunner
+  ) throws
     -> Tensor
   {
     let (height, width) = (contract.shape[1], contract.shape[2])
     if let path = request.input {
       let (shape, values) = try NpyFile.readFloats(path: path)
       guard shape.count == 4, shape[1] == height, shape[2] == width, shape[3] == 3, shape[0] > 0 else {
-        throw ConversionError(path: path, reason: "input has shape \(shape); the export takes [batch, \(height), \(width), 3]")
+        throw ConversionError(
+          path: path, reason: "input has shape \(shape); the export takes [batch, \(height), \(width), 3]")
       }
       do { _ = try contract.checkValues(values) } catch let error as GraphError {
         throw ConversionError(path: path, reason: error.message)
       }
       return Tensor(shape: shape, scalars: values)
     }
-    guard request.batch > 0 else { throw ConversionError(path: request.export, reason: "the batch must hold at least 1 image") }
+    guard request.batch > 0 else {
+      throw ConversionError(path: request.export, reason: "the batch must hold at least 1 image")
+    }
     try runner.checkMemory(batch: request.batch)
     let shape = [request.batch, height, width, 3]
     return Tensor(shape: shape, scalars: SyntheticValues(seed: request.seed).uniformInput(count: shape.reduce(1, *)))

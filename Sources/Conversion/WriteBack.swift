@@ -1,8 +1,8 @@
 import Checkpoint
 import Formats
 import Foundation
-import Models
 import Graph
+import Models
 
 /// What writing an export back to a checkpoint should do.
 public struct WriteBackRequest: Sendable {
@@ -33,7 +33,9 @@ public enum WriteBack {
   /// Writes `request.export` to `request.output`.
   ///
   /// - Parameter progress: called with bytes written and total after every tensor.
-  public static func write(_ request: WriteBackRequest, progress: (Int, Int) -> Void = { _, _ in }) throws -> ConversionSummary {
+  public static func write(
+    _ request: WriteBackRequest, progress: (Int, Int) -> Void = { _, _ in }
+  ) throws -> ConversionSummary {
     let start = Date()
     guard request.output.lowercased().hasSuffix(".npz") else {
       throw ConversionError(path: request.output, reason: "an export is written back to an .npz checkpoint only")
@@ -46,16 +48,23 @@ public enum WriteBack {
     }
     let prefix = header.model.source.keyPrefix
     let tensors = header.weights.tensors.map { name, entry in
-      (name: name, entry: entry, flax: FlaxTensor(key: prefix + entry.source,
-                                                  shape: entry.transform == nil ? entry.sourceShape : entry.shape))
+      (
+        name: name, entry: entry,
+        flax: FlaxTensor(
+          key: prefix + entry.source,
+          shape: entry.transform == nil ? entry.sourceShape : entry.shape)
+      )
     }.sorted { NaturalOrder.less($0.flax.key, $1.flax.key) }
     var seen: Set<String> = []
     if let repeated = tensors.first(where: { !seen.insert($0.flax.key).inserted }) {
-      throw ConversionError(path: request.export, reason: "two weights come from the Flax tensor '\(repeated.flax.key)'")
+      throw ConversionError(
+        path: request.export, reason: "two weights come from the Flax tensor '\(repeated.flax.key)'")
     }
     if let misshapen = tensors.first(where: { $0.flax.shape.reduce(1, *) != $0.entry.shape.reduce(1, *) }) {
-      throw ConversionError(path: request.export, reason: "weight '\(misshapen.name)' has \(misshapen.entry.shape), which "
-                              + "its Flax shape \(misshapen.flax.shape) cannot hold")
+      throw ConversionError(
+        path: request.export,
+        reason: "weight '\(misshapen.name)' has \(misshapen.entry.shape), which "
+          + "its Flax shape \(misshapen.flax.shape) cannot hold")
     }
     let total = tensors.reduce(0) { $0 + $1.entry.shape.reduce(1, *) } * dtype.itemSize
     let writer = try NpzWriter(path: request.output, compression: .stored, replacing: request.replacing)
@@ -67,8 +76,9 @@ public enum WriteBack {
         guard dtype != export.dtype else { return try sink(stored) }
         var converted = [UInt8](repeating: 0, count: count * dtype.itemSize)
         converted.withUnsafeMutableBytes {
-          ElementConversion.convert(stored.baseAddress!, from: export.dtype, order: .little, to: $0.baseAddress!, as: dtype,
-                                    count: count)
+          ElementConversion.convert(
+            stored.baseAddress!, from: export.dtype, order: .little, to: $0.baseAddress!, as: dtype,
+            count: count)
         }
         try converted.withUnsafeBytes { try sink($0) }
       }

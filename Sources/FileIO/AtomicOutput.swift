@@ -56,8 +56,11 @@ public final class AtomicOutput {
       throw FileIOError(path: finalPath, reason: "the folder \(folder) does not exist")
     }
     let stem = SiblingNames.stem(url.lastPathComponent)
-    temporaryPath = folder + "/" + SiblingNames.temporary(stem: stem, pid: getpid(),
-                                                          serial: TemporaryRegistry.shared.nextSerial())
+    temporaryPath =
+      folder + "/"
+      + SiblingNames.temporary(
+        stem: stem, pid: getpid(),
+        serial: TemporaryRegistry.shared.nextSerial())
     // Registered before anything is created (the lock file first), so that an interrupt from
     // here on waits for this thread to remove what it made.
     try TemporaryRegistry.shared.register(temporaryPath)
@@ -73,7 +76,9 @@ public final class AtomicOutput {
     do {
       try checkExisting()
       StaleTemporaries.remove(in: folder, holding: stem)
-      if isDirectory, mkdir(temporaryPath, 0o755) != 0 { throw FileIOError.system(finalPath, "cannot create a folder beside it") }
+      if isDirectory, mkdir(temporaryPath, 0o755) != 0 {
+        throw FileIOError.system(finalPath, "cannot create a folder beside it")
+      }
     } catch {
       abandon()
       throw error
@@ -95,7 +100,8 @@ public final class AtomicOutput {
     }
     guard replacing else { throw FileIOError(path: finalPath, reason: "already exists", remedy: .replaceOutput) }
     if (kind == S_IFDIR) != isDirectory {
-      throw FileIOError(path: finalPath, reason: "already exists as \(kind == S_IFDIR ? "a folder" : "a file"); remove it first")
+      throw FileIOError(
+        path: finalPath, reason: "already exists as \(kind == S_IFDIR ? "a folder" : "a file"); remove it first")
     }
   }
 
@@ -121,16 +127,22 @@ public final class AtomicOutput {
     var info = stat()
     var displacedOld = false
     if lstat(finalPath, &info) == 0 {
-      guard replacing else { throw FileIOError(path: finalPath, reason: "appeared while it was being written", remedy: .replaceOutput) }
+      guard replacing else {
+        throw FileIOError(path: finalPath, reason: "appeared while it was being written", remedy: .replaceOutput)
+      }
       if isDirectory {
         guard csupport_rename_exchange(temporaryPath, finalPath) == 0 else {
-          let atomic = errno == EINVAL || errno == ENOSYS || errno == ENOTSUP ? " (this file system cannot exchange "
-            + "two folders atomically: remove the old output first)" : ""
+          let atomic =
+            errno == EINVAL || errno == ENOSYS || errno == ENOTSUP
+            ? " (this file system cannot exchange "
+              + "two folders atomically: remove the old output first)" : ""
           throw FileIOError.system(finalPath, "cannot replace the existing output\(atomic)")
         }
         displacedOld = true
       } else {
-        guard rename(temporaryPath, finalPath) == 0 else { throw FileIOError.system(finalPath, "cannot move the output into place") }
+        guard rename(temporaryPath, finalPath) == 0 else {
+          throw FileIOError.system(finalPath, "cannot move the output into place")
+        }
       }
     } else {
       try moveIntoPlaceWithoutReplacing()
@@ -148,13 +160,19 @@ public final class AtomicOutput {
     if errno == EEXIST || errno == ENOTEMPTY {
       throw FileIOError(path: finalPath, reason: "appeared while it was being written", remedy: .replaceOutput)
     }
-    guard errno == EINVAL || errno == ENOSYS else { throw FileIOError.system(finalPath, "cannot move the output into place") }
+    guard errno == EINVAL || errno == ENOSYS else {
+      throw FileIOError.system(finalPath, "cannot move the output into place")
+    }
     // The file system lacks the flag. A file: a hard link is created only where nothing is; a
     // folder: rename(2) never replaces a folder that holds anything.
     if isDirectory {
-      guard rename(temporaryPath, finalPath) == 0 else { throw FileIOError.system(finalPath, "cannot move the output into place") }
+      guard rename(temporaryPath, finalPath) == 0 else {
+        throw FileIOError.system(finalPath, "cannot move the output into place")
+      }
     } else {
-      guard link(temporaryPath, finalPath) == 0 else { throw FileIOError.system(finalPath, "cannot move the output into place") }
+      guard link(temporaryPath, finalPath) == 0 else {
+        throw FileIOError.system(finalPath, "cannot move the output into place")
+      }
       unlink(temporaryPath)
     }
   }

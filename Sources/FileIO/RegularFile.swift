@@ -38,7 +38,9 @@ public enum RegularFile {
   public static func read(_ path: String, limit: Int) throws(FileIOError) -> [UInt8] {
     let (descriptor, size) = try open(path)
     defer { close(descriptor) }
-    guard size <= limit else { throw FileIOError(path: path, reason: "has \(size) bytes, more than the \(limit) accepted") }
+    guard size <= limit else {
+      throw FileIOError(path: path, reason: "has \(size) bytes, more than the \(limit) accepted")
+    }
     var bytes = [UInt8](repeating: 0, count: size)
     var filled = 0
     while filled < size {

@@ -34,7 +34,8 @@ enum SiblingNames {
       marker.lowerBound > entry.index(after: entry.startIndex)
     else { return nil }
     let numbers = entry[marker.upperBound...].split(separator: "-", omittingEmptySubsequences: false)
-    guard numbers.count == 2, numbers.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+    guard numbers.count == 2,
+      numbers.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
       let pid = Int32(numbers[0]), pid > 0
     else { return nil }
     return (String(entry[entry.index(after: entry.startIndex)..<marker.lowerBound]), pid)

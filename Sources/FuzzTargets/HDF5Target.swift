@@ -10,7 +10,8 @@ extension FuzzTargets {
     FuzzTarget(name: "hdf5", summary: "HDF5 export read through the isolated child reader") { bytes in
       let scratch = ScratchFile("input.h5")
       scratch.write(bytes)
-      guard let export = try? Exports.open(scratch.path, OpenOptions(hdf5: .isolated(executable: childExecutable))) else {
+      guard let export = try? Exports.open(scratch.path, OpenOptions(hdf5: .isolated(executable: childExecutable)))
+      else {
         return
       }
       _ = export.weights()

@@ -3,13 +3,15 @@ import Imaging
 extension FuzzTargets {
   /// PNG decoding through the C shim over libpng (every colour type and bit depth, interlacing,
   /// the pixel cap), then the bilinear resize of the input contract.
-  static let pngTarget = FuzzTarget(name: "png", summary: "PNG decoding (libpng through CImageDecode), resize") { bytes in
+  static let pngTarget = FuzzTarget(name: "png", summary: "PNG decoding (libpng through CImageDecode), resize") {
+    bytes in
     decodeAndResize(bytes)
   }
 
   /// JPEG decoding through the C shim over libjpeg-turbo (baseline and progressive, the scan
   /// limit, the pixel cap), then the bilinear resize of the input contract.
-  static let jpegTarget = FuzzTarget(name: "jpeg", summary: "JPEG decoding (libjpeg through CImageDecode), resize") { bytes in
+  static let jpegTarget = FuzzTarget(name: "jpeg", summary: "JPEG decoding (libjpeg through CImageDecode), resize") {
+    bytes in
     decodeAndResize(bytes)
   }
 

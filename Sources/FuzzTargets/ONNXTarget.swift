@@ -1,5 +1,5 @@
-import Foundation
 import Formats
+import Foundation
 import Kernels
 import Runtime
 
@@ -8,17 +8,22 @@ extension FuzzTargets {
   /// manifest (checksums skipped, so that changed weights reach the compiler), the compilation
   /// of the nodes with shape inference and constant folding; a model that compiles and needs
   /// little memory is run on one image.
-  static let onnxTarget = FuzzTarget(name: "onnx", summary: "ONNX protobuf, metadata, initializers, compilation, execution") {
+  static let onnxTarget = FuzzTarget(
+    name: "onnx", summary: "ONNX protobuf, metadata, initializers, compilation, execution"
+  ) {
     bytes in
     let scratch = ScratchFile("model.onnx")
     scratch.write(bytes)
     let compute = Compute(threads: 1)
-    guard let export = try? LoadedONNX(path: scratch.path, checksums: false), let plan = try? export.compile(compute: compute)
+    guard let export = try? LoadedONNX(path: scratch.path, checksums: false),
+      let plan = try? export.compile(compute: compute)
     else { return }
     // Run only what takes little time and memory (the fuzzer's own limits are 2 GB and seconds).
     let shape = export.header.input.shape
-    guard shape[1] * shape[2] <= 1 << 16, let needed = plan.memory?.bytes(batch: 1, threads: 1), needed <= 1 << 28 else { return }
-    let image = Tensor(shape: [1, shape[1], shape[2], 3], scalars: [Float](repeating: 0.5, count: shape[1] * shape[2] * 3))
+    guard shape[1] * shape[2] <= 1 << 16, let needed = plan.memory?.bytes(batch: 1, threads: 1), needed <= 1 << 28
+    else { return }
+    let image = Tensor(
+      shape: [1, shape[1], shape[2], 3], scalars: [Float](repeating: 0.5, count: shape[1] * shape[2] * 3))
     _ = try? PlanExecutor(plan: plan, compute: compute).run(image)
   }
 }

@@ -16,8 +16,10 @@ public struct ExportHeader: Codable, Equatable, Sendable {
   /// recorded).
   public var formatOptions: ExportOptions?
 
-  public init(generator: Generator, model: ModelInfo, input: InputContract, outputs: [GraphOutput],
-              weights: WeightManifest, formatOptions: ExportOptions? = nil) {
+  public init(
+    generator: Generator, model: ModelInfo, input: InputContract, outputs: [GraphOutput],
+    weights: WeightManifest, formatOptions: ExportOptions? = nil
+  ) {
     self.generator = generator
     self.model = model
     self.input = input
@@ -121,8 +123,10 @@ public struct ModelInfo: Codable, Equatable, Sendable {
   /// The checkpoint the export was converted from.
   public var source: SourceInfo
 
-  public init(family: String, name: String, upstreamName: String?, variant: String, parameters: Int,
-              config: [String: ConfigValue], source: SourceInfo) {
+  public init(
+    family: String, name: String, upstreamName: String?, variant: String, parameters: Int,
+    config: [String: ConfigValue], source: SourceInfo
+  ) {
     self.family = family
     self.name = name
     self.upstreamName = upstreamName

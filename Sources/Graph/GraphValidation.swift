@@ -8,7 +8,8 @@ extension ExportHeader {
   ///
   /// - Throws: ``GraphError`` naming the first problem.
   public func validate() throws {
-    guard input.shape.count == 4, input.shape[0] == -1, input.shape[3] == 3, input.shape[1] > 0, input.shape[2] > 0 else {
+    guard input.shape.count == 4, input.shape[0] == -1, input.shape[3] == 3, input.shape[1] > 0, input.shape[2] > 0
+    else {
       throw GraphError("input shape \(input.shape) is not [-1, height, width, 3]")
     }
     guard input.shape[1] <= InputContract.maxSide, input.shape[2] <= InputContract.maxSide else {
@@ -19,8 +20,11 @@ extension ExportHeader {
       throw GraphError("weight dtype '\(weights.dtype)' is not float32, float16 or bfloat16")
     }
     for (name, entry) in weights.tensors.sorted(by: { $0.key < $1.key }) {
-      guard entry.shape.allSatisfy({ $0 >= 0 }), let count = Self.elementCount(entry.shape), count <= Self.maxTensorElements else {
-        throw GraphError("weight '\(name)' has shape \(entry.shape), more than \(Self.maxTensorElements) elements or negative")
+      guard entry.shape.allSatisfy({ $0 >= 0 }), let count = Self.elementCount(entry.shape),
+        count <= Self.maxTensorElements
+      else {
+        throw GraphError(
+          "weight '\(name)' has shape \(entry.shape), more than \(Self.maxTensorElements) elements or negative")
       }
     }
   }
@@ -53,7 +57,8 @@ extension GraphDocument {
   public func validate() throws {
     guard format == Self.formatName else { throw GraphError("not a mixer-convert bundle (format '\(format)')") }
     guard formatVersion.split(separator: ".").first == Self.formatVersion.split(separator: ".").first else {
-      throw GraphError("bundle format version \(formatVersion) is not supported (this reader knows \(Self.formatVersion))")
+      throw GraphError(
+        "bundle format version \(formatVersion) is not supported (this reader knows \(Self.formatVersion))")
     }
     try header.validate()
     let (input, outputs, weights) = (header.input, header.outputs, header.weights)
@@ -89,8 +94,10 @@ extension GraphDocument {
         used.insert(tensor)
       }
       let shape = try ShapeInference.output(of: node, inputs: inputShapes, weights: weightShapes)
-      guard let count = ExportHeader.elementCount(Array(shape.dropFirst())), count <= ExportHeader.maxTensorElements else {
-        throw GraphError("node '\(node.name)' computes \(shape), more than \(ExportHeader.maxTensorElements) elements per image")
+      guard let count = ExportHeader.elementCount(Array(shape.dropFirst())), count <= ExportHeader.maxTensorElements
+      else {
+        throw GraphError(
+          "node '\(node.name)' computes \(shape), more than \(ExportHeader.maxTensorElements) elements per image")
       }
       guard shape == node.outputShape else {
         throw GraphError("node '\(node.name)' records output shape \(node.outputShape) but computes \(shape)")
@@ -102,7 +109,8 @@ extension GraphDocument {
         throw GraphError("output '\(output.name)' names unknown node '\(output.node)'")
       }
       guard shape == output.shape else {
-        throw GraphError("output '\(output.name)' records shape \(output.shape) but node '\(output.node)' computes \(shape)")
+        throw GraphError(
+          "output '\(output.name)' records shape \(output.shape) but node '\(output.node)' computes \(shape)")
       }
     }
     if let unused = weights.tensors.keys.sorted().first(where: { !used.contains($0) }) {
@@ -130,7 +138,9 @@ enum ShapeInference {
       guard (kernel[0...1] + conv.strides).allSatisfy({ $0 <= InputContract.maxSide }) else {
         throw fail("kernel \(kernel) or strides \(conv.strides) exceed \(InputContract.maxSide)")
       }
-      if let bias = weights["bias"], bias != [kernel[3]] { throw fail("bias \(bias) does not match \(kernel[3]) outputs") }
+      if let bias = weights["bias"], bias != [kernel[3]] {
+        throw fail("bias \(bias) does not match \(kernel[3]) outputs")
+      }
       let rows = conv.padding.window(input: x[1], kernel: kernel[0], stride: conv.strides[0]).output
       let cols = conv.padding.window(input: x[2], kernel: kernel[1], stride: conv.strides[1]).output
       guard rows > 0, cols > 0 else { throw fail("input \(x) is smaller than the kernel") }
@@ -139,7 +149,8 @@ enum ShapeInference {
       guard shape.first == -1, shape.dropFirst().allSatisfy({ $0 > 0 }) else {
         throw fail("shape must be [-1, positive dimensions…]")
       }
-      guard let count = ExportHeader.elementCount(Array(shape.dropFirst())), count == ExportHeader.elementCount(Array(x.dropFirst()))
+      guard let count = ExportHeader.elementCount(Array(shape.dropFirst())),
+        count == ExportHeader.elementCount(Array(x.dropFirst()))
       else {
         throw fail("cannot reshape \(x) to \(shape)")
       }
@@ -158,7 +169,9 @@ enum ShapeInference {
       guard let kernel = weights["kernel"], kernel.count == 2, kernel[0] == x.last else {
         throw fail("kernel \(weights["kernel"] ?? []) does not take inputs of width \(x.last ?? 0)")
       }
-      if let bias = weights["bias"], bias != [kernel[1]] { throw fail("bias \(bias) does not match \(kernel[1]) outputs") }
+      if let bias = weights["bias"], bias != [kernel[1]] {
+        throw fail("bias \(bias) does not match \(kernel[1]) outputs")
+      }
       return x.dropLast() + [kernel[1]]
     case .gelu:
       return x
@@ -171,7 +184,9 @@ enum ShapeInference {
       shape.remove(at: axis)
       return shape
     case .classToken:
-      guard x.count == 3, weights["token"] == [1, 1, x[2]] else { throw fail("token must be [1, 1, \(x.last ?? 0)] for \(x)") }
+      guard x.count == 3, weights["token"] == [1, 1, x[2]] else {
+        throw fail("token must be [1, 1, \(x.last ?? 0)] for \(x)")
+      }
       return [x[0], x[1] + 1, x[2]]
     case .positionEmbedding:
       guard x.count == 3, weights["embedding"] == [1, x[1], x[2]] else {
@@ -179,11 +194,15 @@ enum ShapeInference {
       }
       return x
     case .multiHeadAttention(let heads):
-      guard x.count == 3, heads > 0, x[2] % heads == 0 else { throw fail("\(heads) heads do not divide the width of \(x)") }
+      guard x.count == 3, heads > 0, x[2] % heads == 0 else {
+        throw fail("\(heads) heads do not divide the width of \(x)")
+      }
       let (d, width) = (x[2], x[2] / heads)
-      let expected = ["query_kernel": [d, heads, width], "query_bias": [heads, width], "key_kernel": [d, heads, width],
-                      "key_bias": [heads, width], "value_kernel": [d, heads, width], "value_bias": [heads, width],
-                      "out_kernel": [heads, width, d], "out_bias": [d]]
+      let expected = [
+        "query_kernel": [d, heads, width], "query_bias": [heads, width], "key_kernel": [d, heads, width],
+        "key_bias": [heads, width], "value_kernel": [d, heads, width], "value_bias": [heads, width],
+        "out_kernel": [heads, width, d], "out_bias": [d],
+      ]
       for (role, shape) in expected where weights[role] != shape {
         throw fail("\(role) is \(weights[role] ?? []), expected \(shape)")
       }
@@ -194,8 +213,12 @@ enum ShapeInference {
     case .tanh, .relu:
       return x
     case .groupNorm(let groups, _):
-      guard x.count == 4, groups > 0, x[3] % groups == 0 else { throw fail("\(groups) groups do not divide the channels of \(x)") }
-      guard weights["scale"] == [x[3]], weights["bias"] == [x[3]] else { throw fail("scale and bias must have shape [\(x[3])]") }
+      guard x.count == 4, groups > 0, x[3] % groups == 0 else {
+        throw fail("\(groups) groups do not divide the channels of \(x)")
+      }
+      guard weights["scale"] == [x[3]], weights["bias"] == [x[3]] else {
+        throw fail("scale and bias must have shape [\(x[3])]")
+      }
       return x
     case .maxPool2D(let window, let strides, let padding):
       guard x.count == 4, window.count == 2, window[0] == window[1], strides.count == 2, strides[0] == strides[1],

@@ -18,15 +18,18 @@ public struct InputContract: Codable, Equatable, Sendable {
 
   /// The contract of every original model: RGB resized to `height × width`, scaled to [-1, 1].
   public static func image(height: Int, width: Int) -> InputContract {
-    InputContract(name: "image", layout: "NHWC", shape: [-1, height, width, 3], dtype: "float32",
-                  valueRange: [-1, 1], preprocessing: Preprocessing(
-                    colorSpace: "RGB",
-                    resize: Resize(height: height, width: width, method: "bilinear", halfPixelCenters: true,
-                                   antialias: false),
-                    crop: "none", pixelCenter: 127.5, pixelDivisor: 127.5,
-                    description: "Decode to RGB (8-bit), resize to \(height)×\(width) with bilinear interpolation, "
-                      + "half-pixel centres and no antialiasing (tf.image.resize's default) and no crop, then "
-                      + "x = (pixel − 127.5) / 127.5 in float32, in [-1, 1]."))
+    InputContract(
+      name: "image", layout: "NHWC", shape: [-1, height, width, 3], dtype: "float32",
+      valueRange: [-1, 1],
+      preprocessing: Preprocessing(
+        colorSpace: "RGB",
+        resize: Resize(
+          height: height, width: width, method: "bilinear", halfPixelCenters: true,
+          antialias: false),
+        crop: "none", pixelCenter: 127.5, pixelDivisor: 127.5,
+        description: "Decode to RGB (8-bit), resize to \(height)×\(width) with bilinear interpolation, "
+          + "half-pixel centres and no antialiasing (tf.image.resize's default) and no crop, then "
+          + "x = (pixel − 127.5) / 127.5 in float32, in [-1, 1]."))
   }
 
   enum CodingKeys: String, CodingKey {
@@ -82,7 +85,8 @@ extension InputContract {
       largest = max(largest, value)
     }
     guard nonFinite == 0 else {
-      throw GraphError("the input holds \(nonFinite) NaN or infinite value\(nonFinite == 1 ? "" : "s") of \(values.count)")
+      throw GraphError(
+        "the input holds \(nonFinite) NaN or infinite value\(nonFinite == 1 ? "" : "s") of \(values.count)")
     }
     guard !values.isEmpty, valueRange.count == 2,
       Double(smallest) < valueRange[0] || Double(largest) > valueRange[1]

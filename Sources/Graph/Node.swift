@@ -13,8 +13,10 @@ public struct Node: Equatable, Sendable {
   /// Output shape with `-1` for the batch dimension.
   public var outputShape: [Int]
 
-  public init(name: String, operation: Operation, inputs: [String], weights: [String: String] = [:],
-              outputShape: [Int]) {
+  public init(
+    name: String, operation: Operation, inputs: [String], weights: [String: String] = [:],
+    outputShape: [Int]
+  ) {
     self.name = name
     self.operation = operation
     self.inputs = inputs
@@ -52,17 +54,22 @@ extension Node: Codable {
     let attributes = try? container.nestedContainer(keyedBy: AttributeKeys.self, forKey: .attributes)
     func required<T: Decodable>(_ type: T.Type, _ key: AttributeKeys) throws -> T {
       guard let attributes else {
-        throw DecodingError.keyNotFound(Keys.attributes, .init(codingPath: container.codingPath,
-                                                               debugDescription: "\(op) needs attributes"))
+        throw DecodingError.keyNotFound(
+          Keys.attributes,
+          .init(
+            codingPath: container.codingPath,
+            debugDescription: "\(op) needs attributes"))
       }
       return try attributes.decode(type, forKey: key)
     }
     switch op {
     case "Conv2D":
-      operation = .conv2D(Conv2DAttributes(
-        kernelSize: try required([Int].self, .kernelSize), strides: try required([Int].self, .strides),
-        padding: try required(Padding.self, .padding),
-        weightStandardization: try attributes?.decodeIfPresent(WeightStandardization.self, forKey: .weightStandardization)))
+      operation = .conv2D(
+        Conv2DAttributes(
+          kernelSize: try required([Int].self, .kernelSize), strides: try required([Int].self, .strides),
+          padding: try required(Padding.self, .padding),
+          weightStandardization: try attributes?.decodeIfPresent(
+            WeightStandardization.self, forKey: .weightStandardization)))
     case "Reshape": operation = .reshape(shape: try required([Int].self, .shape))
     case "LayerNorm": operation = .layerNorm(epsilon: try required(Double.self, .epsilon))
     case "Transpose": operation = .transpose(permutation: try required([Int].self, .permutation))
@@ -79,8 +86,9 @@ extension Node: Codable {
     case "GroupNorm":
       operation = .groupNorm(groups: try required(Int.self, .groups), epsilon: try required(Double.self, .epsilon))
     case "MaxPool2D":
-      operation = .maxPool2D(windowSize: try required([Int].self, .windowSize), strides: try required([Int].self, .strides),
-                             padding: try required(Padding.self, .padding))
+      operation = .maxPool2D(
+        windowSize: try required([Int].self, .windowSize), strides: try required([Int].self, .strides),
+        padding: try required(Padding.self, .padding))
     default:
       throw DecodingError.dataCorruptedError(forKey: .op, in: container, debugDescription: "unknown op '\(op)'")
     }

@@ -86,7 +86,8 @@ public struct Conv2DAttributes: Codable, Equatable, Sendable {
   /// `(w − mean) / (std + epsilon)` over (KH, KW, Cin). nil: use the kernel as stored.
   public var weightStandardization: WeightStandardization?
 
-  public init(kernelSize: [Int], strides: [Int], padding: Padding, weightStandardization: WeightStandardization? = nil) {
+  public init(kernelSize: [Int], strides: [Int], padding: Padding, weightStandardization: WeightStandardization? = nil)
+  {
     self.kernelSize = kernelSize
     self.strides = strides
     self.padding = padding
@@ -105,6 +106,8 @@ public struct WeightStandardization: Codable, Equatable, Sendable {
 public enum MultiHeadAttentionRoles {
   /// `query_kernel` (D, h, d), `query_bias` (h, d), the same for key and value, `out_kernel`
   /// (h, d, D) and `out_bias` (D).
-  public static let all = ["query_kernel", "query_bias", "key_kernel", "key_bias", "value_kernel", "value_bias",
-                           "out_kernel", "out_bias"]
+  public static let all = [
+    "query_kernel", "query_bias", "key_kernel", "key_bias", "value_kernel", "value_bias",
+    "out_kernel", "out_bias",
+  ]
 }

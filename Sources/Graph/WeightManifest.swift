@@ -42,8 +42,10 @@ public struct TensorEntry: Codable, Equatable, Sendable {
   /// position embedding).
   public var transform: WeightTransform?
 
-  public init(shape: [Int], crc32c: String, source: String, sourceDtype: String, sourceShape: [Int],
-              transform: WeightTransform? = nil) {
+  public init(
+    shape: [Int], crc32c: String, source: String, sourceDtype: String, sourceShape: [Int],
+    transform: WeightTransform? = nil
+  ) {
     self.shape = shape
     self.crc32c = crc32c
     self.source = source
@@ -72,7 +74,8 @@ public struct WeightTransform: Codable, Equatable, Sendable {
   /// The same in words.
   public var description: String
 
-  public init(kind: String, fromGrid: Int, toGrid: Int, classTokenRow: Bool, interpolation: String, description: String) {
+  public init(kind: String, fromGrid: Int, toGrid: Int, classTokenRow: Bool, interpolation: String, description: String)
+  {
     self.kind = kind
     self.fromGrid = fromGrid
     self.toGrid = toGrid

@@ -38,6 +38,7 @@ public enum ImageDecoder {
       throw ImageError(path: path, reason: reason)
     }
     let (width, height) = (Int(image.width), Int(image.height))
-    return RGBImage(width: width, height: height, pixels: Array(UnsafeBufferPointer(start: pixels, count: width * height * 3)))
+    return RGBImage(
+      width: width, height: height, pixels: Array(UnsafeBufferPointer(start: pixels, count: width * height * 3)))
   }
 }

@@ -48,8 +48,9 @@ public enum Backend {
     _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
     _ accumulate: Bool, _ rowBias: UnsafePointer<Float>?, _ gelu: Bool, _ workspace: UnsafeMutablePointer<Float>
   ) {
-    blockedGemm(m, n, k, a, 0, 0, b, bRow, bCol, c, ldc, accumulate, nil, gelu, workspace, rowBias: rowBias,
-                wholeA: a, wholeARows: totalRows, firstRow: firstRow)
+    blockedGemm(
+      m, n, k, a, 0, 0, b, bRow, bCol, c, ldc, accumulate, nil, gelu, workspace, rowBias: rowBias,
+      wholeA: a, wholeARows: totalRows, firstRow: firstRow)
   }
 
   /// Floats an `m × k` left operand occupies once packed.
@@ -57,8 +58,10 @@ public enum Backend {
 
   /// Packs a whole `m × k` A operand for ``gemmPackedA(_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:)``.
   @inline(never)
-  public static func packA(_ m: Int, _ k: Int, _ a: UnsafePointer<Float>, _ aRow: Int, _ aCol: Int,
-                           _ out: UnsafeMutablePointer<Float>) {
+  public static func packA(
+    _ m: Int, _ k: Int, _ a: UnsafePointer<Float>, _ aRow: Int, _ aCol: Int,
+    _ out: UnsafeMutablePointer<Float>
+  ) {
     packWholeA(m, k, a, aRow, aCol, out)
   }
 
@@ -67,16 +70,20 @@ public enum Backend {
 
   /// Packs a whole `k × n` B operand for ``gemmPrepacked(_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:)``.
   @inline(never)
-  public static func packB(_ k: Int, _ n: Int, _ b: UnsafePointer<Float>, _ bRow: Int, _ bCol: Int,
-                           _ out: UnsafeMutablePointer<Float>) {
+  public static func packB(
+    _ k: Int, _ n: Int, _ b: UnsafePointer<Float>, _ bRow: Int, _ bCol: Int,
+    _ out: UnsafeMutablePointer<Float>
+  ) {
     packWholeB(k, n, b, bRow, bCol, out)
   }
 
   /// LayerNorm over rows; see `layerNormRows`.
   @inline(never)
-  public static func layerNorm(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ rows: Int,
-                               _ cols: Int, _ scale: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
-                               _ epsilon: Float) {
+  public static func layerNorm(
+    _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ rows: Int,
+    _ cols: Int, _ scale: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
+    _ epsilon: Float
+  ) {
     layerNormRows(input, output, rows, cols, scale, bias, epsilon)
   }
 
@@ -115,9 +122,12 @@ public enum Backend {
     var a0 = Vec(repeating: 0e-3), a1 = Vec(repeating: 1e-3), a2 = Vec(repeating: 2e-3), a3 = Vec(repeating: 3e-3)
     var a4 = Vec(repeating: 4e-3), a5 = Vec(repeating: 5e-3), a6 = Vec(repeating: 6e-3), a7 = Vec(repeating: 7e-3)
     var a8 = Vec(repeating: 8e-3), a9 = Vec(repeating: 9e-3), a10 = Vec(repeating: 10e-3), a11 = Vec(repeating: 11e-3)
-    var a12 = Vec(repeating: 12e-3), a13 = Vec(repeating: 13e-3), a14 = Vec(repeating: 14e-3), a15 = Vec(repeating: 15e-3)
-    var a16 = Vec(repeating: 16e-3), a17 = Vec(repeating: 17e-3), a18 = Vec(repeating: 18e-3), a19 = Vec(repeating: 19e-3)
-    var a20 = Vec(repeating: 20e-3), a21 = Vec(repeating: 21e-3), a22 = Vec(repeating: 22e-3), a23 = Vec(repeating: 23e-3)
+    var a12 = Vec(repeating: 12e-3), a13 = Vec(repeating: 13e-3), a14 = Vec(repeating: 14e-3),
+      a15 = Vec(repeating: 15e-3)
+    var a16 = Vec(repeating: 16e-3), a17 = Vec(repeating: 17e-3), a18 = Vec(repeating: 18e-3),
+      a19 = Vec(repeating: 19e-3)
+    var a20 = Vec(repeating: 20e-3), a21 = Vec(repeating: 21e-3), a22 = Vec(repeating: 22e-3),
+      a23 = Vec(repeating: 23e-3)
     for _ in 0..<iterations {
       a0 = madd(a0, x, y); a1 = madd(a1, x, y); a2 = madd(a2, x, y); a3 = madd(a3, x, y)
       a4 = madd(a4, x, y); a5 = madd(a5, x, y); a6 = madd(a6, x, y); a7 = madd(a7, x, y)

@@ -54,8 +54,9 @@ func blockedGemm(
           packA(mc, kc, a + ic * aRow + pc * aCol, aRow, aCol, packedA)
         }
         let last = pc + kc == k
-        sweep(mc, nc, kc, panels, ownPackedB, c + ic * ldc + jc, ldc, accumulate || pc > 0,
-              last ? bias.map { $0 + jc } : nil, last ? rowBias.map { $0 + ic } : nil, last && gelu, scratch)
+        sweep(
+          mc, nc, kc, panels, ownPackedB, c + ic * ldc + jc, ldc, accumulate || pc > 0,
+          last ? bias.map { $0 + jc } : nil, last ? rowBias.map { $0 + ic } : nil, last && gelu, scratch)
         ic += mc
       }
       pc += kc
@@ -98,8 +99,9 @@ func prepackedGemm(
         let high = min(end, blockStart + blockWidth)
         if low < high {
           let slice = b + blockStart * k + pc * roundUp(blockWidth, Tile.nr)
-          sweep(mc, high - low, kc, packedA, slice + (low - blockStart) * kc, c + ic * ldc + (low - columnStart), ldc,
-                accumulate || pc > 0, last ? bias.map { $0 + low - columnStart } : nil, nil, last && gelu, scratch)
+          sweep(
+            mc, high - low, kc, packedA, slice + (low - blockStart) * kc, c + ic * ldc + (low - columnStart), ldc,
+            accumulate || pc > 0, last ? bias.map { $0 + low - columnStart } : nil, nil, last && gelu, scratch)
         }
         blockStart += blockWidth
       }
@@ -115,9 +117,11 @@ func prepackedGemm(
 /// `finalBias` (per column), `finalRowBias` (per row) or `finalGELU` (the last `kc` slice) each
 /// finished tile gets the epilogue.
 @inline(__always)
-func sweep(_ mc: Int, _ nc: Int, _ kc: Int, _ packedA: UnsafePointer<Float>, _ packedB: UnsafePointer<Float>,
-           _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ add: Bool, _ finalBias: UnsafePointer<Float>?,
-           _ finalRowBias: UnsafePointer<Float>?, _ finalGELU: Bool, _ scratch: UnsafeMutablePointer<Float>) {
+func sweep(
+  _ mc: Int, _ nc: Int, _ kc: Int, _ packedA: UnsafePointer<Float>, _ packedB: UnsafePointer<Float>,
+  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ add: Bool, _ finalBias: UnsafePointer<Float>?,
+  _ finalRowBias: UnsafePointer<Float>?, _ finalGELU: Bool, _ scratch: UnsafeMutablePointer<Float>
+) {
   var ir = 0
   while ir < mc {
     let mr = min(Tile.mr, mc - ir)
@@ -160,8 +164,10 @@ func sweep(_ mc: Int, _ nc: Int, _ kc: Int, _ packedA: UnsafePointer<Float>, _ p
 
 /// A product over no depth: C is zero (or kept, when accumulating), then the epilogue.
 @inline(__always)
-func emptyProduct(_ m: Int, _ n: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool,
-                  _ bias: UnsafePointer<Float>?, _ rowBias: UnsafePointer<Float>?, _ gelu: Bool) {
+func emptyProduct(
+  _ m: Int, _ n: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool,
+  _ bias: UnsafePointer<Float>?, _ rowBias: UnsafePointer<Float>?, _ gelu: Bool
+) {
   for i in 0..<m {
     if !accumulate { (c + i * ldc).update(repeating: 0, count: n) }
     epilogue(c + i * ldc, n, bias, rowBias.map { $0[i] }, gelu)
@@ -170,14 +176,18 @@ func emptyProduct(_ m: Int, _ n: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: I
 
 /// `row[j] = gelu?(row[j] + bias[j] + rowBias)` for `count` values (each term when given).
 @inline(__always)
-func epilogue(_ row: UnsafeMutablePointer<Float>, _ count: Int, _ bias: UnsafePointer<Float>?, _ rowBias: Float?,
-              _ gelu: Bool) {
+func epilogue(
+  _ row: UnsafeMutablePointer<Float>, _ count: Int, _ bias: UnsafePointer<Float>?, _ rowBias: Float?,
+  _ gelu: Bool
+) {
   if let bias {
     let raw = UnsafeMutableRawPointer(row)
     let rawBias = UnsafeRawPointer(bias)
     var j = 0
     while j + Vec.scalarCount <= count {
-      let sum = raw.loadUnaligned(fromByteOffset: 4 * j, as: Vec.self) + rawBias.loadUnaligned(fromByteOffset: 4 * j, as: Vec.self)
+      let sum =
+        raw.loadUnaligned(fromByteOffset: 4 * j, as: Vec.self)
+        + rawBias.loadUnaligned(fromByteOffset: 4 * j, as: Vec.self)
       raw.storeBytes(of: sum, toByteOffset: 4 * j, as: Vec.self)
       j += Vec.scalarCount
     }
@@ -191,7 +201,8 @@ func epilogue(_ row: UnsafeMutablePointer<Float>, _ count: Int, _ bias: UnsafePo
     let splat = Vec(repeating: rowBias)
     var j = 0
     while j + Vec.scalarCount <= count {
-      raw.storeBytes(of: raw.loadUnaligned(fromByteOffset: 4 * j, as: Vec.self) + splat, toByteOffset: 4 * j, as: Vec.self)
+      raw.storeBytes(
+        of: raw.loadUnaligned(fromByteOffset: 4 * j, as: Vec.self) + splat, toByteOffset: 4 * j, as: Vec.self)
       j += Vec.scalarCount
     }
     while j < count {
@@ -238,8 +249,10 @@ func packedWholeBCount(_ k: Int, _ n: Int) -> Int {
 /// (a weight matrix) is packed once instead of on every product: for each `nc`-wide block,
 /// for each `kc`-deep slice, the slice's `NR`-wide micro-panels.
 @inline(__always)
-func packWholeB(_ k: Int, _ n: Int, _ b: UnsafePointer<Float>, _ bRow: Int, _ bCol: Int,
-                _ out: UnsafeMutablePointer<Float>) {
+func packWholeB(
+  _ k: Int, _ n: Int, _ b: UnsafePointer<Float>, _ bRow: Int, _ bCol: Int,
+  _ out: UnsafeMutablePointer<Float>
+) {
   var offset = 0
   var jc = 0
   while jc < n {
@@ -263,8 +276,10 @@ func packedWholeACount(_ m: Int, _ k: Int) -> Int { roundUp(m, Tile.mr) * k }
 /// constant A (a weight matrix on the left of the product) is packed once: for each `kc`-deep
 /// slice, every `MR`-row micro-panel of all the rows (`packA`'s layout, zero rows past `m`).
 @inline(__always)
-func packWholeA(_ m: Int, _ k: Int, _ a: UnsafePointer<Float>, _ aRow: Int, _ aCol: Int,
-                _ out: UnsafeMutablePointer<Float>) {
+func packWholeA(
+  _ m: Int, _ k: Int, _ a: UnsafePointer<Float>, _ aRow: Int, _ aCol: Int,
+  _ out: UnsafeMutablePointer<Float>
+) {
   var pc = 0
   while pc < k {
     let kc = blockLength(k - pc, Tile.kc)
@@ -279,8 +294,10 @@ var gemmWorkspaceCount: Int { packedABlockCount + packedBBlockCount + Tile.mr * 
 /// Packs an `mc × kc` block of A into `MR`-row micro-panels: panel `r` holds, for each `p`,
 /// the `MR` values `A[r·MR + i, p]` contiguously; rows past `mc` are zero.
 @inline(__always)
-func packA(_ mc: Int, _ kc: Int, _ a: UnsafePointer<Float>, _ aRow: Int, _ aCol: Int,
-           _ out: UnsafeMutablePointer<Float>) {
+func packA(
+  _ mc: Int, _ kc: Int, _ a: UnsafePointer<Float>, _ aRow: Int, _ aCol: Int,
+  _ out: UnsafeMutablePointer<Float>
+) {
   var panel = 0
   while panel < mc {
     let rows = min(Tile.mr, mc - panel)
@@ -339,8 +356,10 @@ func packA(_ mc: Int, _ kc: Int, _ a: UnsafePointer<Float>, _ aRow: Int, _ aCol:
 /// Packs a `kc × nc` panel of B into `NR`-column micro-panels: panel `j` holds, for each `p`,
 /// the `NR` values `B[p, j·NR + l]` contiguously; columns past `nc` are zero.
 @inline(__always)
-func packB(_ kc: Int, _ nc: Int, _ b: UnsafePointer<Float>, _ bRow: Int, _ bCol: Int,
-           _ out: UnsafeMutablePointer<Float>) {
+func packB(
+  _ kc: Int, _ nc: Int, _ b: UnsafePointer<Float>, _ bRow: Int, _ bCol: Int,
+  _ out: UnsafeMutablePointer<Float>
+) {
   var panel = 0
   while panel < nc {
     let cols = min(Tile.nr, nc - panel)
@@ -380,13 +399,15 @@ func copyFloats(_ destination: UnsafeMutablePointer<Float>, _ source: UnsafePoin
   let from = UnsafeRawPointer(source)
   var i = 0
   while i + 8 <= count {
-    out.storeBytes(of: from.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self), toByteOffset: 4 * i,
-                   as: SIMD8<Float>.self)
+    out.storeBytes(
+      of: from.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self), toByteOffset: 4 * i,
+      as: SIMD8<Float>.self)
     i += 8
   }
   if i + 4 <= count {
-    out.storeBytes(of: from.loadUnaligned(fromByteOffset: 4 * i, as: SIMD4<Float>.self), toByteOffset: 4 * i,
-                   as: SIMD4<Float>.self)
+    out.storeBytes(
+      of: from.loadUnaligned(fromByteOffset: 4 * i, as: SIMD4<Float>.self), toByteOffset: 4 * i,
+      as: SIMD4<Float>.self)
     i += 4
   }
   while i < count {

@@ -26,8 +26,10 @@ func vsum(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
 /// computed from small numbers, and the variance is a second pass over centred values.
 /// `input` and `output` may be the same buffer.
 @inline(__always)
-func layerNormRows(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ rows: Int, _ cols: Int,
-                   _ scale: UnsafePointer<Float>, _ bias: UnsafePointer<Float>, _ epsilon: Float) {
+func layerNormRows(
+  _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ rows: Int, _ cols: Int,
+  _ scale: UnsafePointer<Float>, _ bias: UnsafePointer<Float>, _ epsilon: Float
+) {
   for row in 0..<rows {
     let x = input + row * cols
     let y = output + row * cols

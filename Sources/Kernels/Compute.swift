@@ -33,8 +33,10 @@ public struct Compute: Sendable {
 
   /// Splits `count` items into at most ``threads`` contiguous ranges of at least
   /// `minimumPerPart` items (aligned to `alignment`), and runs `body` on each range.
-  func parallelRanges(_ count: Int, minimumPerPart: Int, alignment: Int = 1,
-                      _ body: @Sendable (Range<Int>) -> Void) {
+  func parallelRanges(
+    _ count: Int, minimumPerPart: Int, alignment: Int = 1,
+    _ body: @Sendable (Range<Int>) -> Void
+  ) {
     let parts = max(1, min(threads, count / max(minimumPerPart, 1)))
     if parts == 1 {
       body(0..<count)
@@ -67,7 +69,9 @@ final class WorkspacePool: @unchecked Sendable {
     lock.lock()
     let buffer = free[count]?.popLast()
     lock.unlock()
-    let workspace = buffer ?? UnsafeMutableRawPointer.allocate(byteCount: 4 * count, alignment: 64)
+    let workspace =
+      buffer
+      ?? UnsafeMutableRawPointer.allocate(byteCount: 4 * count, alignment: 64)
       .bindMemory(to: Float.self, capacity: count)
     defer {
       lock.lock()

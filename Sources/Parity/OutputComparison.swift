@@ -37,8 +37,10 @@ public struct OutputComparison: Encodable, Sendable {
   /// (any other difference involving one is infinite), and the scale of `rtol`, like every
   /// magnitude here, is taken over finite values only, so an infinite output cannot widen the
   /// tolerance. Tied classes count as agreeing (see ``top1Agreement`` and ``top5Overlap``).
-  public static func compare(name: String, reference: Tensor, candidate: Tensor, tolerance: Tolerance,
-                             classes: Bool, fullPrecisionReference: Tensor? = nil) -> OutputComparison {
+  public static func compare(
+    name: String, reference: Tensor, candidate: Tensor, tolerance: Tolerance,
+    classes: Bool, fullPrecisionReference: Tensor? = nil
+  ) -> OutputComparison {
     precondition(reference.shape == candidate.shape, "\(name): shapes \(reference.shape) and \(candidate.shape) differ")
     let width = classes ? reference.shape.last ?? 1 : reference.count / max(reference.shape.first ?? 1, 1)
     let samples = reference.count / max(width, 1)

@@ -17,9 +17,11 @@ public struct ParityReport: Encodable, Sendable {
   public let weights: WeightCheck
   public let seconds: Double
 
-  public init(checkpoint: String, export: String, model: String, sourceMatches: Bool, input: String, batch: Int,
-              kernels: KernelPath, tolerance: Tolerance, outputs: [OutputComparison], weights: WeightCheck,
-              seconds: Double) {
+  public init(
+    checkpoint: String, export: String, model: String, sourceMatches: Bool, input: String, batch: Int,
+    kernels: KernelPath, tolerance: Tolerance, outputs: [OutputComparison], weights: WeightCheck,
+    seconds: Double
+  ) {
     self.checkpoint = checkpoint
     self.export = export
     self.model = model

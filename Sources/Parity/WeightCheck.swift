@@ -22,7 +22,8 @@ public struct WeightCheck: Encodable, Sendable {
   public let rule: String
 
   public init(dtype: DType) {
-    rule = dtype == .float32
+    rule =
+      dtype == .float32
       ? "bit-exact copies of the source values"
       : "each value is the \(dtype.rawValue) nearest to the source value (round to nearest, ties to even)"
   }
@@ -36,20 +37,26 @@ public struct WeightCheck: Encodable, Sendable {
   ///   - source: the source values decoded to float32 (after the recorded transform, if any).
   ///   - transformed: whether `source` went through a transform.
   ///   - stored: the exported bytes (little-endian `dtype`).
-  public mutating func add(name: String, source: [Float], transformed: Bool = false, stored: UnsafeRawBufferPointer,
-                           dtype: DType) {
+  public mutating func add(
+    name: String, source: [Float], transformed: Bool = false, stored: UnsafeRawBufferPointer,
+    dtype: DType
+  ) {
     tensors += 1
     if transformed { self.transformed += 1 }
     var expected = [UInt8](repeating: 0, count: source.count * dtype.itemSize)
     if !source.isEmpty {
       expected.withUnsafeMutableBytes { out in
-        source.withUnsafeBufferPointer { ElementConversion.encode($0.baseAddress!, count: source.count, as: dtype, into: out.baseAddress!) }
+        source.withUnsafeBufferPointer {
+          ElementConversion.encode($0.baseAddress!, count: source.count, as: dtype, into: out.baseAddress!)
+        }
       }
     }
     let sameSize = stored.count == expected.count
-    let equal = sameSize && expected.withUnsafeBytes { bytes in
-      bytes.isEmpty || memcmp(bytes.baseAddress!, stored.baseAddress!, bytes.count) == 0
-    }
+    let equal =
+      sameSize
+      && expected.withUnsafeBytes { bytes in
+        bytes.isEmpty || memcmp(bytes.baseAddress!, stored.baseAddress!, bytes.count) == 0
+      }
     if equal {
       exact += 1
     } else if mismatched.count < 20 {

@@ -20,8 +20,10 @@ public struct ExecutionPlan: Sendable {
   /// Index of the last step that reads each value (outputs: past the end).
   let lastUse: [String: Int]
 
-  public init(steps: [Step], input: String, inputShape: [Int], outputs: [(name: String, value: String)],
-              constants: [String: Tensor] = [:], memory: MemoryEstimate? = nil) {
+  public init(
+    steps: [Step], input: String, inputShape: [Int], outputs: [(name: String, value: String)],
+    constants: [String: Tensor] = [:], memory: MemoryEstimate? = nil
+  ) {
     self.steps = steps
     self.input = input
     self.inputShape = inputShape

@@ -37,7 +37,8 @@ extension ExecutionPlan {
 
     /// An MLP-Mixer token-mixing block starting at `transpose`: Transpose → Dense → GELU (tanh)
     /// → Dense → Transpose → residual Add, each the sole reader of the one before.
-    func tokenMixingBlock(_ transpose: Node) -> (fc1: Node, gelu: Node, fc2: Node, back: Node, add: Node, onto: String)? {
+    func tokenMixingBlock(_ transpose: Node) -> (fc1: Node, gelu: Node, fc2: Node, back: Node, add: Node, onto: String)?
+    {
       guard transpose.operation == .transpose(permutation: swapLastTwo),
         let fc1 = soleConsumer(transpose.name), fc1.operation == .dense, fc1.weights["bias"] != nil,
         let gelu = soleConsumer(fc1.name), gelu.operation == .gelu(approximation: .tanh),
@@ -59,22 +60,28 @@ extension ExecutionPlan {
           kernel = compute.standardizeWeights(kernel, epsilon: Float(standardization.epsilon))
         }
         let flat = kernel.reshaped([kernel.shape[0] * kernel.shape[1] * kernel.shape[2], kernel.shape[3]])
-        steps.append(.conv2D(output: node.name, input: input, kernel: compute.pack(flat),
-                             kernelSize: (kernel.shape[0], kernel.shape[1]), bias: weight(node, "bias"),
-                             stride: conv.strides[0], padding: conv.padding))
+        steps.append(
+          .conv2D(
+            output: node.name, input: input, kernel: compute.pack(flat),
+            kernelSize: (kernel.shape[0], kernel.shape[1]), bias: weight(node, "bias"),
+            stride: conv.strides[0], padding: conv.padding))
       case .reshape(let shape):
         steps.append(.reshape(output: node.name, input: input, shape: shape))
       case .layerNorm(let epsilon):
-        steps.append(.layerNorm(output: node.name, input: input, scale: weight(node, "scale")!,
-                                bias: weight(node, "bias")!, epsilon: Float(epsilon)))
+        steps.append(
+          .layerNorm(
+            output: node.name, input: input, scale: weight(node, "scale")!,
+            bias: weight(node, "bias")!, epsilon: Float(epsilon)))
       case .transpose(let permutation):
         if let block = tokenMixingBlock(node) {
           fused.formUnion([block.fc1.name, block.gelu.name, block.fc2.name, block.back.name, block.add.name])
-          steps.append(.tokenMixing(output: block.add.name, residual: block.onto, input: input,
-                                    fc1: compute.packLeft(transposing: weight(block.fc1, "kernel")!),
-                                    bias1: weight(block.fc1, "bias")!,
-                                    fc2: compute.packLeft(transposing: weight(block.fc2, "kernel")!),
-                                    bias2: weight(block.fc2, "bias")!))
+          steps.append(
+            .tokenMixing(
+              output: block.add.name, residual: block.onto, input: input,
+              fc1: compute.packLeft(transposing: weight(block.fc1, "kernel")!),
+              bias1: weight(block.fc1, "bias")!,
+              fc2: compute.packLeft(transposing: weight(block.fc2, "kernel")!),
+              bias2: weight(block.fc2, "bias")!))
           continue
         }
         let consumer = soleConsumer(node.name)
@@ -112,8 +119,10 @@ extension ExecutionPlan {
           fused.insert(add.name)
         }
         let kernel = compute.pack(weight(node, "kernel")!)
-        steps.append(.dense(output: output, input: source, transposedInput: transposed, kernel: kernel,
-                            bias: weight(node, "bias"), gelu: gelu, accumulateOnto: onto))
+        steps.append(
+          .dense(
+            output: output, input: source, transposedInput: transposed, kernel: kernel,
+            bias: weight(node, "bias"), gelu: gelu, accumulateOnto: onto))
       case .gelu(let approximation):
         steps.append(.gelu(output: node.name, input: input, approximation: approximation))
       case .add:
@@ -135,9 +144,11 @@ extension ExecutionPlan {
         let (qkv, qkvBias) = Self.fusedProjection(node, weights)
         let outKernel = weight(node, "out_kernel")!
         let width = outKernel.shape[0] * outKernel.shape[1]
-        steps.append(.attention(output: output, input: input, qkv: compute.pack(qkv), qkvBias: qkvBias,
-                                out: compute.pack(outKernel.reshaped([width, outKernel.shape[2]])),
-                                outBias: weight(node, "out_bias")!, heads: heads, accumulateOnto: onto))
+        steps.append(
+          .attention(
+            output: output, input: input, qkv: compute.pack(qkv), qkvBias: qkvBias,
+            out: compute.pack(outKernel.reshaped([width, outKernel.shape[2]])),
+            outBias: weight(node, "out_bias")!, heads: heads, accumulateOnto: onto))
       case .selectToken(let index):
         steps.append(.selectToken(output: node.name, input: input, index: index))
       case .tanh:
@@ -152,14 +163,17 @@ extension ExecutionPlan {
           output = consumer.name
           fused.insert(consumer.name)
         }
-        steps.append(.groupNorm(output: output, input: input, scale: weight(node, "scale")!, bias: weight(node, "bias")!,
-                                groups: groups, epsilon: Float(epsilon), relu: relu))
+        steps.append(
+          .groupNorm(
+            output: output, input: input, scale: weight(node, "scale")!, bias: weight(node, "bias")!,
+            groups: groups, epsilon: Float(epsilon), relu: relu))
       case .maxPool2D(let window, let strides, let padding):
         steps.append(.maxPool(output: node.name, input: input, window: window[0], stride: strides[0], padding: padding))
       }
     }
-    self.init(steps: steps, input: input.name, inputShape: input.shape,
-              outputs: graphOutputs.map { ($0.name, $0.node) }, memory: graph.memoryEstimate)
+    self.init(
+      steps: steps, input: input.name, inputShape: input.shape,
+      outputs: graphOutputs.map { ($0.name, $0.node) }, memory: graph.memoryEstimate)
   }
 
   /// The query, key and value kernels side by side as one (D, 3·h·d) matrix, and their biases.
@@ -171,6 +185,8 @@ extension ExecutionPlan {
     var fused = [Float]()
     fused.reserveCapacity(3 * d * width)
     for row in 0..<d { for part in parts { fused += part.scalars[(row * width)..<((row + 1) * width)] } }
-    return (Tensor(shape: [d, 3 * width], scalars: fused), Tensor(shape: [3 * width], scalars: biases.flatMap(\.scalars)))
+    return (
+      Tensor(shape: [d, 3 * width], scalars: fused), Tensor(shape: [3 * width], scalars: biases.flatMap(\.scalars))
+    )
   }
 }

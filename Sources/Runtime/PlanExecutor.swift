@@ -39,7 +39,8 @@ public final class PlanExecutor: Sendable {
   public func run(_ input: Tensor) throws -> [String: Tensor] {
     let expected = plan.inputShape
     guard input.rank == 4, input.shape[0] > 0, Array(input.shape.dropFirst()) == Array(expected.dropFirst()) else {
-      throw GraphError("input has shape \(input.shape); the graph takes [batch, \(expected[1]), \(expected[2]), \(expected[3])]")
+      throw GraphError(
+        "input has shape \(input.shape); the graph takes [batch, \(expected[1]), \(expected[2]), \(expected[3])]")
     }
     try checkMemory(batch: input.shape[0])
     var values = plan.constants
@@ -64,8 +65,9 @@ public final class PlanExecutor: Sendable {
     let needed = memory.bytes(batch: batch, threads: min(compute.threads, ProcessInfo.processInfo.activeProcessorCount))
     guard let needed, needed <= MemoryBudget.bytes else {
       let amount = needed.map { "about " + MemoryBudget.gibibytes($0) } ?? "more memory than can be counted"
-      throw GraphError("a batch of \(batch) needs \(amount) to run, more than the \(MemoryBudget.gibibytes(MemoryBudget.bytes)) "
-                       + "allowed (half this machine's memory): use a smaller batch or input size")
+      throw GraphError(
+        "a batch of \(batch) needs \(amount) to run, more than the \(MemoryBudget.gibibytes(MemoryBudget.bytes)) "
+          + "allowed (half this machine's memory): use a smaller batch or input size")
     }
   }
 }

@@ -2,16 +2,18 @@ import Kernels
 
 /// One step of an ``ExecutionPlan``: an operation, possibly several graph nodes fused.
 public enum Step: @unchecked Sendable {
-  case conv2D(output: String, input: String, kernel: PackedMatrix, kernelSize: (Int, Int), bias: Tensor?, stride: Int,
-              padding: Padding)
+  case conv2D(
+    output: String, input: String, kernel: PackedMatrix, kernelSize: (Int, Int), bias: Tensor?, stride: Int,
+    padding: Padding)
   case reshape(output: String, input: String, shape: [Int])
   case layerNorm(output: String, input: String, scale: Tensor, bias: Tensor, epsilon: Float)
   case transpose(output: String, input: String, permutation: [Int])
   /// `x · kernel + bias`, then GELU if `gelu`; with `transposedInput` the input's last two
   /// axes are read swapped (a folded Transpose); with `accumulateOnto` the result is added
   /// into that value's buffer (a folded residual Add), which becomes the output.
-  case dense(output: String, input: String, transposedInput: Bool, kernel: PackedMatrix, bias: Tensor?, gelu: Bool,
-             accumulateOnto: String?)
+  case dense(
+    output: String, input: String, transposedInput: Bool, kernel: PackedMatrix, bias: Tensor?, gelu: Bool,
+    accumulateOnto: String?)
   case gelu(output: String, input: String, approximation: GELUApproximation)
   case add(output: String, a: String, b: String)
   /// `a + bᵀ` (last two axes of `b` swapped), computed in `a`'s buffer (a folded Transpose and Add).
@@ -21,8 +23,9 @@ public enum Step: @unchecked Sendable {
   case positionEmbedding(output: String, input: String, embedding: Tensor)
   /// The query, key and value projections as one product with `qkv` (D, 3D), attention, and
   /// the output projection, added into `accumulateOnto` when given (a folded residual Add).
-  case attention(output: String, input: String, qkv: PackedMatrix, qkvBias: Tensor, out: PackedMatrix, outBias: Tensor,
-                 heads: Int, accumulateOnto: String?)
+  case attention(
+    output: String, input: String, qkv: PackedMatrix, qkvBias: Tensor, out: PackedMatrix, outBias: Tensor,
+    heads: Int, accumulateOnto: String?)
   case selectToken(output: String, input: String, index: Int)
   case tanh(output: String, input: String)
   case relu(output: String, input: String)
@@ -44,13 +47,15 @@ public enum Step: @unchecked Sendable {
   /// An MLP-Mixer token-mixing block, fused: `residual + (fc2ᵀ · gelu(fc1ᵀ · x + b1) + b2)` with
   /// tokens as rows — the Transpose, Dense, GELU, Dense, Transpose and residual Add of the
   /// graph, computed in `residual`'s buffer.
-  case tokenMixing(output: String, residual: String, input: String, fc1: PackedLeftMatrix, bias1: Tensor,
-                   fc2: PackedLeftMatrix, bias2: Tensor)
+  case tokenMixing(
+    output: String, residual: String, input: String, fc1: PackedLeftMatrix, bias1: Tensor,
+    fc2: PackedLeftMatrix, bias2: Tensor)
 
   /// The value the step computes.
   public var output: String {
     switch self {
-    case .conv2D(let o, _, _, _, _, _, _), .reshape(let o, _, _), .layerNorm(let o, _, _, _, _), .transpose(let o, _, _),
+    case .conv2D(let o, _, _, _, _, _, _), .reshape(let o, _, _), .layerNorm(let o, _, _, _, _),
+      .transpose(let o, _, _),
       .dense(let o, _, _, _, _, _, _), .gelu(let o, _, _), .add(let o, _, _), .addTransposed(let o, _, _),
       .mean(let o, _, _), .classToken(let o, _, _), .positionEmbedding(let o, _, _),
       .attention(let o, _, _, _, _, _, _, _), .selectToken(let o, _, _), .tanh(let o, _), .relu(let o, _),
@@ -64,7 +69,8 @@ public enum Step: @unchecked Sendable {
   /// The values the step reads.
   public var inputs: [String] {
     switch self {
-    case .conv2D(_, let i, _, _, _, _, _), .reshape(_, let i, _), .layerNorm(_, let i, _, _, _), .transpose(_, let i, _),
+    case .conv2D(_, let i, _, _, _, _, _), .reshape(_, let i, _), .layerNorm(_, let i, _, _, _),
+      .transpose(_, let i, _),
       .gelu(_, let i, _), .mean(_, let i, _), .classToken(_, let i, _), .positionEmbedding(_, let i, _),
       .selectToken(_, let i, _), .tanh(_, let i), .relu(_, let i), .groupNorm(_, let i, _, _, _, _, _),
       .maxPool(_, let i, _, _, _), .squareRoot(_, let i), .softmax(_, let i), .reduceMean(_, let i, _, _),
@@ -78,4 +84,3 @@ public enum Step: @unchecked Sendable {
     }
   }
 }
-

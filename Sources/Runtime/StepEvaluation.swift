@@ -12,8 +12,9 @@ extension Step {
   func evaluate(_ values: inout [String: Tensor], compute: Compute) -> Tensor {
     switch self {
     case .conv2D(_, let input, let kernel, let size, let bias, let stride, let padding):
-      return compute.conv2d(values[input]!, packedKernel: kernel, kernelSize: size, bias: bias, stride: stride,
-                            padding: padding)
+      return compute.conv2d(
+        values[input]!, packedKernel: kernel, kernelSize: size, bias: bias, stride: stride,
+        padding: padding)
     case .reshape(_, let input, let shape):
       let x = values[input]!
       return x.reshaped([x.shape[0]] + shape.dropFirst())
@@ -24,7 +25,8 @@ extension Step {
     case .dense(_, let input, let transposed, let kernel, let bias, let gelu, let onto):
       let x = values[input]!
       var target = onto.map { values.removeValue(forKey: $0)! }
-      return Self.dense(x, transposed: transposed, kernel: kernel, bias: bias, gelu: gelu, onto: &target, compute: compute)
+      return Self.dense(
+        x, transposed: transposed, kernel: kernel, bias: bias, gelu: gelu, onto: &target, compute: compute)
     case .gelu(_, let input, let approximation):
       return compute.gelu(values[input]!, approximation: approximation)
     case .add(_, let a, let b):
@@ -42,10 +44,12 @@ extension Step {
     case .attention(_, let input, let qkv, let qkvBias, let out, let outBias, let heads, let onto):
       let x = values[input]!
       var nothing: Tensor?
-      var projected = Self.dense(x, transposed: false, kernel: qkv, bias: qkvBias, gelu: false, onto: &nothing, compute: compute)
+      var projected = Self.dense(
+        x, transposed: false, kernel: qkv, bias: qkvBias, gelu: false, onto: &nothing, compute: compute)
       let attended = compute.attention(fused: &projected, heads: heads)
       var target = onto.map { values.removeValue(forKey: $0)! }
-      return Self.dense(attended, transposed: false, kernel: out, bias: outBias, gelu: false, onto: &target, compute: compute)
+      return Self.dense(
+        attended, transposed: false, kernel: out, bias: outBias, gelu: false, onto: &target, compute: compute)
     case .selectToken(_, let input, let index):
       return compute.selectToken(values[input]!, index: index)
     case .tanh(_, let input):
@@ -77,8 +81,10 @@ extension Step {
   }
 
   /// A Dense step: per sample when the input is read transposed; into `onto` when given.
-  private static func dense(_ x: Tensor, transposed: Bool, kernel: PackedMatrix, bias: Tensor?, gelu: Bool,
-                            onto: inout Tensor?, compute: Compute) -> Tensor {
+  private static func dense(
+    _ x: Tensor, transposed: Bool, kernel: PackedMatrix, bias: Tensor?, gelu: Bool,
+    onto: inout Tensor?, compute: Compute
+  ) -> Tensor {
     // Rows of the product per sample and the view of one sample's input.
     let samples = transposed ? x.shape[0] : 1
     let rows = transposed ? x.shape[2] : x.count / kernel.rows
@@ -90,15 +96,20 @@ extension Step {
     out.scalars.withUnsafeMutableBufferPointer { po in
       x.scalars.withUnsafeBufferPointer { px in
         withOptionalPointer(bias) { pb in
-        for sample in 0..<samples {
-          let a = transposed
-            ? MatrixView(px.baseAddress! + sample * x.shape[1] * x.shape[2], rows: rows, columns: kernel.rows,
-                         rowStride: 1, columnStride: x.shape[2])
-            : MatrixView(rowMajor: px.baseAddress!, rows: rows, columns: kernel.rows)
-          compute.gemm(a, kernel, into: MutableMatrixView(po.baseAddress! + sample * rows * kernel.columns, rows: rows,
-                                                          columns: kernel.columns),
-                       accumulate: accumulate, bias: pb, gelu: gelu)
-        }
+          for sample in 0..<samples {
+            let a =
+              transposed
+              ? MatrixView(
+                px.baseAddress! + sample * x.shape[1] * x.shape[2], rows: rows, columns: kernel.rows,
+                rowStride: 1, columnStride: x.shape[2])
+              : MatrixView(rowMajor: px.baseAddress!, rows: rows, columns: kernel.rows)
+            compute.gemm(
+              a, kernel,
+              into: MutableMatrixView(
+                po.baseAddress! + sample * rows * kernel.columns, rows: rows,
+                columns: kernel.columns),
+              accumulate: accumulate, bias: pb, gelu: gelu)
+          }
         }
       }
     }

@@ -12,34 +12,43 @@ struct ChildConversion: BatchWorker {
 
   func convert(_ request: ConversionRequest, verify: Bool, item: BatchItem) -> BatchRecord {
     let began = Date()
-    let columns = item.columns.isEmpty ? nil : Dictionary(item.columns.map { ($0.name, $0.value) }) { first, _ in first }
+    let columns =
+      item.columns.isEmpty ? nil : Dictionary(item.columns.map { ($0.name, $0.value) }) { first, _ in first }
     var arguments = ["convert", request.checkpoint, request.output, "--json"] + ExportArguments.arguments(for: request)
     if verify { arguments += ["--verify", "--threads", String(threads)] + (checksums ? [] : ["--no-checksum"]) }
     let result: (status: Int32, output: Data, error: String)
     do { result = try ChildProcess.run(HDF5ReaderCommand.executable, arguments) } catch {
-      return BatchRecord(input: item.checkpoint, output: request.output, status: .failed, seconds: 0,
-                         error: "cannot start a conversion: \(error)", columns: columns)
+      return BatchRecord(
+        input: item.checkpoint, output: request.output, status: .failed, seconds: 0,
+        error: "cannot start a conversion: \(error)", columns: columns)
     }
     let seconds = Date().timeIntervalSince(began)
     let summary = try? Self.decoder.decode(ChildSummary.self, from: result.output)
-    let drift = summary?.verification.map { Dictionary($0.outputs.map { ($0.name, $0.relativeMaxDiff) }) { first, _ in first } }
+    let drift = summary?.verification.map {
+      Dictionary($0.outputs.map { ($0.name, $0.relativeMaxDiff) }) { first, _ in first }
+    }
     guard result.status == 0, let summary else {
-      let reason = result.status == 1 && summary?.verification?.passed == false
+      let reason =
+        result.status == 1 && summary?.verification?.passed == false
         ? "\(request.output): verification found drift beyond tolerance"
         : Self.lastError(result.error) ?? "the conversion ended with status \(result.status)"
-      return BatchRecord(input: item.checkpoint, output: request.output, status: .failed, model: summary?.conversion.model,
-                         parameters: summary?.conversion.parameters, seconds: seconds, error: reason,
-                         verified: summary?.verification?.passed, drift: drift, columns: columns)
+      return BatchRecord(
+        input: item.checkpoint, output: request.output, status: .failed, model: summary?.conversion.model,
+        parameters: summary?.conversion.parameters, seconds: seconds, error: reason,
+        verified: summary?.verification?.passed, drift: drift, columns: columns)
     }
-    return BatchRecord(input: item.checkpoint, output: request.output, status: .ok, model: summary.conversion.model,
-                       parameters: summary.conversion.parameters, bytes: summary.conversion.outputBytes, seconds: seconds,
-                       verified: summary.verification?.passed, drift: drift, columns: columns)
+    return BatchRecord(
+      input: item.checkpoint, output: request.output, status: .ok, model: summary.conversion.model,
+      parameters: summary.conversion.parameters, bytes: summary.conversion.outputBytes, seconds: seconds,
+      verified: summary.verification?.passed, drift: drift, columns: columns)
   }
 
   /// The child's error line without the `mixer-convert: error: ` prefix.
   private static func lastError(_ text: String) -> String? {
     let prefix = "mixer-convert: error: "
-    return text.split(separator: "\n").last.map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : String($0) }
+    return text.split(separator: "\n").last.map {
+      $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : String($0)
+    }
   }
 
   private static let decoder: JSONDecoder = {

@@ -93,8 +93,10 @@ struct Classify: ParsableCommand {
     for result in report.results {
       print(result.path)
       let rows = result.predictions.enumerated().map { rank, prediction in
-        ["  \(rank + 1)", prediction.label?.name ?? "class \(prediction.index)",
-         String(format: "%.2f%%", prediction.probability * 100)]
+        [
+          "  \(rank + 1)", prediction.label?.name ?? "class \(prediction.index)",
+          String(format: "%.2f%%", prediction.probability * 100),
+        ]
       }
       for line in InspectionText.table(rows, rightAligned: [0, 2]) { print(line) }
     }
@@ -104,11 +106,14 @@ struct Classify: ParsableCommand {
     guard let features = report.features else { return }
     try NpyFile.write(features.scalars, shape: features.shape, to: report.output, replacing: force)
     if reporting.json {
-      try Console.printJSON(FeatureSummary(output: report.output, shape: features.shape, images: report.images,
-                                           failures: report.failures))
+      try Console.printJSON(
+        FeatureSummary(
+          output: report.output, shape: features.shape, images: report.images,
+          failures: report.failures))
     } else if reporting.text {
-      print("\(report.output): features \(features.shape) for \(report.images.count) image"
-            + (report.images.count == 1 ? "" : "s") + ": " + report.images.joined(separator: ", "))
+      print(
+        "\(report.output): features \(features.shape) for \(report.images.count) image"
+          + (report.images.count == 1 ? "" : "s") + ": " + report.images.joined(separator: ", "))
     }
   }
 }

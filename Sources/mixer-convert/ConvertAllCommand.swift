@@ -1,7 +1,7 @@
 import ArgumentParser
 import Conversion
-import Foundation
 import Formats
+import Foundation
 
 /// `mixer-convert convert-all`: many checkpoints, idempotent, resumable and shardable.
 struct ConvertAll: ParsableCommand {
@@ -68,8 +68,9 @@ struct ConvertAll: ParsableCommand {
 
   func run() throws {
     let outDir = PathArgument.normalized(self.outDir)
-    var batch = BatchConversion(items: try BatchInputs.expand(inputs.map(PathArgument.normalized)), outputDirectory: outDir,
-                                template: try export.request(checkpoint: "", output: nil))
+    var batch = BatchConversion(
+      items: try BatchInputs.expand(inputs.map(PathArgument.normalized)), outputDirectory: outDir,
+      template: try export.request(checkpoint: "", output: nil))
     batch.shard = shard.flatMap(BatchShard.init)
     batch.jobs = jobs
     batch.keepGoing = keepGoing
@@ -80,8 +81,9 @@ struct ConvertAll: ParsableCommand {
     let log = try report.map { try BatchLog(path: $0) }
     let progress = ProgressBar(label: "convert-all", units: .checkpoints, enabled: reporting.text)
     let counter = Counter()
-    let worker = ChildConversion(threads: running.threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / jobs),
-                                 checksums: !running.noChecksum)
+    let worker = ChildConversion(
+      threads: running.threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / jobs),
+      checksums: !running.noChecksum)
     let summary = try batch.run(worker: worker) { record in
       log?.append(record)
       progress.update(done: counter.increment(), total: total)

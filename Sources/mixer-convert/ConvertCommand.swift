@@ -2,14 +2,15 @@ import ArgumentParser
 import Checkpoint
 import Conversion
 import Formats
-import Graph
 import Foundation
+import Graph
 import Models
 
 /// `mixer-convert convert` (the default command): checkpoint → export.
 struct Convert: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Convert a checkpoint (.npz) into a bundle (graph.json plus safetensors shards), one HDF5 file, one ONNX file, "
+    abstract:
+      "Convert a checkpoint (.npz) into a bundle (graph.json plus safetensors shards), one HDF5 file, one ONNX file, "
       + "a timm or transformers folder, or an .npz again; or an export back into an .npz.",
     discussion: """
       The bundle (formats/bundle-v1.md) holds the canonical layer graph, the input contract \
@@ -95,8 +96,9 @@ struct Convert: ParsableCommand {
   /// An export given where the checkpoint goes: written back to an .npz checkpoint.
   private func writeBack() throws {
     guard (export.format ?? ExportFormat.implied(by: output)) == .npz else {
-      throw ValidationError("\(checkpoint) is an export: it can be written back to an .npz checkpoint only; for another "
-                            + "export format, convert the checkpoint")
+      throw ValidationError(
+        "\(checkpoint) is an export: it can be written back to an .npz checkpoint only; for another "
+          + "export format, convert the checkpoint")
     }
     let given: [(String, Bool)] = [
       ("--variant", export.variant != nil), ("--image-size", export.imageSize != nil),

@@ -7,10 +7,12 @@ import Models
 
 /// The options that say what export to write, shared by `convert` and `convert-all`.
 struct ExportArguments: ParsableArguments {
-  @Option(help: ArgumentHelp(
-    "The export format: \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", ")).",
-    discussion: "Default: the one OUT's suffix names (\(ExportFormat.allCases.flatMap(\.suffixes).joined(separator: ", "))); "
-      + "a bundle folder for a name without a suffix."))
+  @Option(
+    help: ArgumentHelp(
+      "The export format: \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", ")).",
+      discussion:
+        "Default: the one OUT's suffix names (\(ExportFormat.allCases.flatMap(\.suffixes).joined(separator: ", "))); "
+        + "a bundle folder for a name without a suffix."))
   var format: ExportFormat?
 
   @Option(help: "classification (logits; the default with a head) or features (the pooled pre-head representation).")
@@ -19,16 +21,22 @@ struct ExportArguments: ParsableArguments {
   @Option(help: "Input size in pixels (ViT only): resizes the position embedding as the original repository does.")
   var imageSize: Int?
 
-  @Option(help: ArgumentHelp(
-    "ViT pooling, when the checkpoint was trained unpooled: token_unpooled (class token kept) or unpooled (none).",
-    discussion: "A checkpoint does not record it; the default is token with a 'cls' tensor, gap without."))
+  @Option(
+    help: ArgumentHelp(
+      "ViT pooling, when the checkpoint was trained unpooled: token_unpooled (class token kept) or unpooled (none).",
+      discussion: "A checkpoint does not record it; the default is token with a 'cls' tensor, gap without."))
   var classifier: ViTClassifier?
 
-  @Option(help: "Element type of the exported weights: float32 (lossless, the default), float16 or bfloat16 (writing an export back: the export's).")
+  @Option(
+    help:
+      "Element type of the exported weights: float32 (lossless, the default), float16 or bfloat16 (writing an export back: the export's)."
+  )
   var dtype: ExportDType?
 
-  @Option(help: ArgumentHelp("Bundle: largest shard, in bytes (suffixes KB, MB, GB, KiB, MiB, GiB accepted; default 2GiB).",
-                             valueName: "bytes"), transform: ByteCount.parse(shardSize:))
+  @Option(
+    help: ArgumentHelp(
+      "Bundle: largest shard, in bytes (suffixes KB, MB, GB, KiB, MiB, GiB accepted; default 2GiB).",
+      valueName: "bytes"), transform: ByteCount.parse(shardSize:))
   var shardSize: ByteCount?
 
   @Flag(help: "HDF5: store each dataset in chunks, shuffled and gzip-compressed (level 4).")
@@ -64,25 +72,29 @@ struct ExportArguments: ParsableArguments {
   /// The format to write to `output` (nil: a batch's folders), with only its own options given.
   func checkedFormat(for output: String?) throws -> ExportFormat {
     guard let chosen = format ?? output.map(ExportFormat.implied(by:)) ?? .bundle else {
-      throw ValidationError("\(output ?? ""): the suffix names no export format; pass --format "
-                            + ExportFormat.allCases.map(\.rawValue).joined(separator: "|"))
+      throw ValidationError(
+        "\(output ?? ""): the suffix names no export format; pass --format "
+          + ExportFormat.allCases.map(\.rawValue).joined(separator: "|"))
     }
     if let output, PathArgument.namesFolder(output), !chosen.isFolder {
-      throw ValidationError("\(output) names a folder, but \(chosen.rawValue) output is \(chosen.noun); "
-                            + "give a file name (e.g. \(PathArgument.normalized(output))\(chosen.suffixes.first ?? ""))")
+      throw ValidationError(
+        "\(output) names a folder, but \(chosen.rawValue) output is \(chosen.noun); "
+          + "give a file name (e.g. \(PathArgument.normalized(output))\(chosen.suffixes.first ?? ""))")
     }
     for option in options.given.subtracting(chosen.options).sorted(by: { $0.rawValue < $1.rawValue }) {
       let owner = ExportFormat.allCases.first { $0.options.contains(option) }!
-      throw ValidationError("\(Self.optionFlags[option]!) applies to \(owner.rawValue) output (\(owner.noun)), "
-                            + "not \(chosen.rawValue)")
+      throw ValidationError(
+        "\(Self.optionFlags[option]!) applies to \(owner.rawValue) output (\(owner.noun)), "
+          + "not \(chosen.rawValue)")
     }
     return chosen
   }
 
   /// The conversion these options ask for.
   func request(checkpoint: String, output: String?) throws -> ConversionRequest {
-    var request = ConversionRequest(checkpoint: PathArgument.normalized(checkpoint),
-                                    output: output.map(PathArgument.normalized) ?? "")
+    var request = ConversionRequest(
+      checkpoint: PathArgument.normalized(checkpoint),
+      output: output.map(PathArgument.normalized) ?? "")
     request.variant = variant
     request.imageSize = imageSize
     request.classifier = classifier
@@ -134,8 +146,10 @@ struct ByteCount: ExpressibleByArgument, CustomStringConvertible {
   }
 
   init?(argument: String) {
-    let units: [(String, Int)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("KB", 1000), ("MB", 1_000_000),
-                                  ("GB", 1_000_000_000), ("B", 1)]
+    let units: [(String, Int)] = [
+      ("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("KB", 1000), ("MB", 1_000_000),
+      ("GB", 1_000_000_000), ("B", 1),
+    ]
     var text = argument.trimmingCharacters(in: .whitespaces)
     var factor = 1
     if let (suffix, value) = units.first(where: { text.hasSuffix($0.0) }) {

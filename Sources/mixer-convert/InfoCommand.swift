@@ -71,17 +71,25 @@ struct Info: ParsableCommand {
     if json {
       try Console.printJSON(report)
     } else {
-      print("mixer-convert \(report.version) · " + report.libraries.map { "\($0.name) \($0.version)" }.joined(separator: " · "))
-      let forced = ProcessInfo.processInfo.environment[KernelPath.environmentVariable].map { " (\(KernelPath.environmentVariable)=\($0))" } ?? ""
+      print(
+        "mixer-convert \(report.version) · "
+          + report.libraries.map { "\($0.name) \($0.version)" }.joined(separator: " · "))
+      let forced =
+        ProcessInfo.processInfo.environment[KernelPath.environmentVariable].map {
+          " (\(KernelPath.environmentVariable)=\($0))"
+        } ?? ""
       print("kernels: \(KernelPath.selected.rawValue)\(forced); threads: \(report.threads)")
       for path in report.kernels {
         let check = checks?.first { $0.path == path.name }
-        let status = check.map { c in
-          (c.passed ? "check ok" : "CHECK FAILED") + " (max errors: "
-            + c.maxErrors.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.1e", $0.value))" }.joined(separator: ", ") + ")"
-        } ?? ""
-        print("  \(path.name.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))"
-              + (path.supported ? "supported" : "not supported") + (path.selected ? ", selected" : "") + "  \(status)")
+        let status =
+          check.map { c in
+            (c.passed ? "check ok" : "CHECK FAILED") + " (max errors: "
+              + c.maxErrors.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.1e", $0.value))" }.joined(
+                separator: ", ") + ")"
+          } ?? ""
+        print(
+          "  \(path.name.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))"
+            + (path.supported ? "supported" : "not supported") + (path.selected ? ", selected" : "") + "  \(status)")
       }
     }
     if let checks, checks.contains(where: { !$0.passed }) { throw ExitCode(1) }

@@ -49,14 +49,23 @@ struct Inspect: ParsableCommand {
     if Exports.isExport(path) {
       let report = try Inspector.inspectExport(path: path, options: options, hdf5: HDF5ReaderCommand.isolated)
       nodes = report.nodes
-      if json { try Console.printJSON(report) } else { InspectionText.lines(report, statistics: stats).forEach { print($0) } }
+      if json {
+        try Console.printJSON(report)
+      } else {
+        InspectionText.lines(report, statistics: stats).forEach { print($0) }
+      }
     } else {
       let report = try Inspector.inspect(path: path, options: options)
       nodes = report.nodes
-      if json { try Console.printJSON(report) } else { InspectionText.lines(report, statistics: stats).forEach { print($0) } }
+      if json {
+        try Console.printJSON(report)
+      } else {
+        InspectionText.lines(report, statistics: stats).forEach { print($0) }
+      }
     }
     if let filter, !json, nodes.isEmpty {
-      Console.standardError("inspect: no tensor matches --filter '\(filter)' ('*' matches any run of characters, '/' included)")
+      Console.standardError(
+        "inspect: no tensor matches --filter '\(filter)' ('*' matches any run of characters, '/' included)")
     }
   }
 }

@@ -8,11 +8,13 @@ enum InspectionText {
   static func lines(_ report: InspectionReport, statistics: Bool) -> [String] {
     var lines = treeLines(report.nodes, statistics: statistics)
     var totals = "total: \(groupedDigits(report.parameters)) parameters in \(report.tensors) tensors, "
-    totals += "\(Formatting.bytes(report.bytes)) of data; file \(Formatting.bytes(report.fileBytes)) (\(report.compression))"
+    totals +=
+      "\(Formatting.bytes(report.bytes)) of data; file \(Formatting.bytes(report.fileBytes)) (\(report.compression))"
     lines.append(totals)
     if !report.prefix.isEmpty { lines.append("key prefix: '\(report.prefix)' (removed from the paths above)") }
     if !report.keysOutsidePrefix.isEmpty {
-      lines.append("ignored: \(report.keysOutsidePrefix.count) keys outside the prefix, e.g. \(report.keysOutsidePrefix[0])")
+      lines.append(
+        "ignored: \(report.keysOutsidePrefix.count) keys outside the prefix, e.g. \(report.keysOutsidePrefix[0])")
     }
     let model = report.model
     guard model.recognized, let summary = model.summary else {
@@ -34,22 +36,26 @@ enum InspectionText {
   /// An export: its weight tree, then what it holds and how to feed it.
   static func lines(_ report: ExportInspectionReport, statistics: Bool) -> [String] {
     var lines = treeLines(report.nodes, statistics: statistics)
-    lines.append("total: \(groupedDigits(report.parameters)) parameters in \(report.tensors) tensors, "
-                 + "\(Formatting.bytes(report.bytes)) of \(report.dtype) data; \(report.container.noun) "
-                 + Formatting.bytes(report.fileBytes))
+    lines.append(
+      "total: \(groupedDigits(report.parameters)) parameters in \(report.tensors) tensors, "
+        + "\(Formatting.bytes(report.bytes)) of \(report.dtype) data; \(report.container.noun) "
+        + Formatting.bytes(report.fileBytes))
     let model = report.model
-    lines.append("model: \(model.name) · \(model.variant) · from \(model.source.file) (SHA-256 \(model.source.sha256.prefix(12))…)"
-                 + " · \(report.generator.name) \(report.generator.version), format \(report.formatVersion)")
+    lines.append(
+      "model: \(model.name) · \(model.variant) · from \(model.source.file) (SHA-256 \(model.source.sha256.prefix(12))…)"
+        + " · \(report.generator.name) \(report.generator.version), format \(report.formatVersion)")
     let shape = report.input.shape.map { $0 == -1 ? "N" : String($0) }.joined(separator: ", ")
-    lines.append("input: \(report.input.name) [\(shape)] \(report.input.layout) \(report.input.dtype): "
-                 + report.input.preprocessing.description)
+    lines.append(
+      "input: \(report.input.name) [\(shape)] \(report.input.layout) \(report.input.dtype): "
+        + report.input.preprocessing.description)
     for output in report.outputs {
       let shape = output.shape.map { $0 == -1 ? "N" : String($0) }.joined(separator: ", ")
       lines.append("output: \(output.name) [\(shape)]: \(output.description)")
     }
     let operations = report.operations.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-    lines.append("graph: \(report.operations.values.reduce(0, +)) nodes: "
-                 + operations.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+    lines.append(
+      "graph: \(report.operations.values.reduce(0, +)) nodes: "
+        + operations.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
     lines.append("checksums: not checked here (run and verify check every one)")
     return lines
   }
@@ -59,8 +65,10 @@ enum InspectionText {
     var rows: [[String]] = []
     for node in nodes {
       let name = String(repeating: "  ", count: node.depth - 1) + node.name + (node.kind == .folder ? "/" : "")
-      var row = [name, node.shape.map(shapeText) ?? "", node.dtype?.rawValue ?? "",
-                 groupedDigits(node.parameters), Formatting.bytes(node.bytes)]
+      var row = [
+        name, node.shape.map(shapeText) ?? "", node.dtype?.rawValue ?? "",
+        groupedDigits(node.parameters), Formatting.bytes(node.bytes),
+      ]
       if node.kind == .folder { row[1] = "\(node.tensors) tensor" + (node.tensors == 1 ? "" : "s") }
       if statistics {
         if let s = node.statistics {
@@ -81,17 +89,21 @@ enum InspectionText {
   private static func configText(_ model: InspectionReport.Model) -> String {
     var parts: [String] = []
     if let c = model.mixer {
-      parts = ["patch \(c.patchSize)", "hidden \(c.hiddenDim)", "\(c.blocks) blocks", "token MLP \(c.tokensMLPDim)",
-               "channel MLP \(c.channelsMLPDim)", "\(c.tokens) tokens"]
+      parts = [
+        "patch \(c.patchSize)", "hidden \(c.hiddenDim)", "\(c.blocks) blocks", "token MLP \(c.tokensMLPDim)",
+        "channel MLP \(c.channelsMLPDim)", "\(c.tokens) tokens",
+      ]
     }
     if let c = model.vit {
       if let r = c.resnet {
         let units = r.stageUnits.isEmpty ? "root only" : "units \(r.stageUnits.map(String.init).joined(separator: "/"))"
         parts.append("ResNet \(units), width \(r.rootWidth)")
       }
-      parts += ["patch \(c.patchSize)", "hidden \(c.hiddenSize)", "\(c.layers) layers", "MLP \(c.mlpDim)",
-                "\(c.heads) heads", "classifier \(c.classifier.rawValue)", "\(c.tokens) tokens",
-                "\(c.naming.rawValue) block names"]
+      parts += [
+        "patch \(c.patchSize)", "hidden \(c.hiddenSize)", "\(c.layers) layers", "MLP \(c.mlpDim)",
+        "\(c.heads) heads", "classifier \(c.classifier.rawValue)", "\(c.tokens) tokens",
+        "\(c.naming.rawValue) block names",
+      ]
     }
     if let size = model.imageSize { parts.append("\(size)×\(size) input") }
     return parts.joined(separator: " · ")

@@ -26,8 +26,10 @@ struct MixerConvert: ParsableCommand {
         mixer-convert <subcommand> --help
       """,
     version: "0.1.0",
-    subcommands: [Convert.self, ConvertAll.self, Verify.self, Run.self, Classify.self, Inspect.self, Synth.self, Info.self,
-                  HDF5ReaderCommand.self],
+    subcommands: [
+      Convert.self, ConvertAll.self, Verify.self, Run.self, Classify.self, Inspect.self, Synth.self, Info.self,
+      HDF5ReaderCommand.self,
+    ],
     defaultSubcommand: Convert.self)
 
   static func main() {
@@ -56,7 +58,7 @@ struct MixerConvert: ParsableCommand {
       Foundation.exit(exit.rawValue)
     } catch let interrupted as Interrupted {
       Foundation.exit(interrupted.exitStatus)
-    } catch where exitCode(for: error) == .success {
+    } catch  where exitCode(for: error) == .success {
       // `--help` parses into a help command whose run() "fails" successfully.
       print(fullMessage(for: error))
       Foundation.exit(0)
@@ -84,8 +86,9 @@ struct MixerConvert: ParsableCommand {
 enum UsageErrorText {
   static func line(_ message: String, arguments: [String]) -> String {
     // A negative number after an option reads as another option: "Missing value for '--top <top>'".
-    if message.hasPrefix("Missing value for '"), let option = message.split(separator: "'").dropFirst().first?
-      .split(separator: " ").first,
+    if message.hasPrefix("Missing value for '"),
+      let option = message.split(separator: "'").dropFirst().first?
+        .split(separator: " ").first,
       let index = arguments.firstIndex(of: String(option)), index + 1 < arguments.count,
       Double(arguments[index + 1]) != nil
     {
@@ -102,8 +105,9 @@ extension MixerConvert {
   static func refuseInvalidUTF8Arguments() {
     for index in 1..<Int(CommandLine.argc) {
       guard let pointer = CommandLine.unsafeArgv[index], String(validatingCString: pointer) == nil else { continue }
-      let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self),
-                                      count: strlen(pointer))
+      let bytes = UnsafeBufferPointer(
+        start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self),
+        count: strlen(pointer))
       let shown = bytes.map { $0 < 0x80 ? String(UnicodeScalar($0)) : String(format: "\\x%02x", $0) }.joined()
       Console.error("argument \(index) (\(shown)) is not valid UTF-8: mixer-convert takes UTF-8 paths")
       Foundation.exit(2)

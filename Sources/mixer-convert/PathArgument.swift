@@ -18,7 +18,8 @@ enum PathArgument {
 enum CheckpointInsteadOfExport {
   static func refuse(_ path: String, command: String) throws {
     guard path.lowercased().hasSuffix(".npz") else { return }
-    throw ValidationError("\(path) is a checkpoint; \(command) takes an export: convert it first "
-                          + "(mixer-convert \(path) OUT/), then \(command) OUT/")
+    throw ValidationError(
+      "\(path) is a checkpoint; \(command) takes an export: convert it first "
+        + "(mixer-convert \(path) OUT/), then \(command) OUT/")
   }
 }

@@ -35,7 +35,8 @@ final class ProgressBar: @unchecked Sendable {
     case .bytes: detail = Formatting.bytes(done) + " " + Formatting.bytes(Int(Double(done) / elapsed)) + "/s"
     case .checkpoints:
       let remaining = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
-      detail = "\(done)/\(total) checkpoints" + (done > 0 && done < total ? String(format: ", %.0f s left", remaining) : "")
+      detail =
+        "\(done)/\(total) checkpoints" + (done > 0 && done < total ? String(format: ", %.0f s left", remaining) : "")
     }
     FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(Int(fraction * 100))% \(detail)  ".utf8))
   }

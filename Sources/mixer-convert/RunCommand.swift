@@ -60,17 +60,20 @@ struct Run: ParsableCommand {
     guard shape.count == 4 else {
       throw ConversionError(path: input, reason: "input has shape \(shape); expected (batch, height, width, 3)")
     }
-    let result = try Runner.run(export: export, input: Tensor(shape: shape, scalars: values), inputName: input,
-                                threads: running.threads, repeats: `repeat`,
-                                opening: OpenOptions(checksums: !running.noChecksum, hdf5: HDF5ReaderCommand.isolated))
+    let result = try Runner.run(
+      export: export, input: Tensor(shape: shape, scalars: values), inputName: input,
+      threads: running.threads, repeats: `repeat`,
+      opening: OpenOptions(checksums: !running.noChecksum, hdf5: HDF5ReaderCommand.isolated))
     if let outside = result.inputOutsideRange {
       let range = result.contractRange.map { String(format: "%g", $0) }.joined(separator: ", ")
-      Console.warning("\(input): values span \(outside.lowerBound)…\(outside.upperBound), outside the input contract's "
-                      + "[\(range)]: was the image normalised? (graph.json \"input\" gives the preprocessing)")
+      Console.warning(
+        "\(input): values span \(outside.lowerBound)…\(outside.upperBound), outside the input contract's "
+          + "[\(range)]: was the image normalised? (graph.json \"input\" gives the preprocessing)")
     }
     let name = outputName ?? result.outputNames[0]
     guard let tensor = result.outputs[name] else {
-      throw ConversionError(path: export, reason: "no output named '\(name)' (outputs: \(result.outputNames.joined(separator: ", ")))")
+      throw ConversionError(
+        path: export, reason: "no output named '\(name)' (outputs: \(result.outputNames.joined(separator: ", ")))")
     }
     try NpyFile.write(tensor.scalars, shape: tensor.shape, to: output, replacing: force)
     let sorted = result.timings.sorted()
@@ -85,16 +88,20 @@ struct Run: ParsableCommand {
         let medianSeconds: Double?
         let minimumSeconds: Double?
       }
-      try Console.printJSON(Summary(output: output, name: name, shape: tensor.shape, kernels: .selected,
-                                    repeats: result.timings.count, medianSeconds: median, minimumSeconds: sorted.first))
+      try Console.printJSON(
+        Summary(
+          output: output, name: name, shape: tensor.shape, kernels: .selected,
+          repeats: result.timings.count, medianSeconds: median, minimumSeconds: sorted.first))
       return
     }
     guard reporting.text else { return }
     print("\(output): \(name) \(tensor.shape)")
     if let median, let minimum = sorted.first {
       let threadsText = running.threads.map(String.init) ?? "all"
-      Console.standardError(String(format: "latency per batch of %d: median %.1f ms, min %.1f ms (%d runs, %@ threads, %@ kernels)",
-                                   shape[0], median * 1e3, minimum * 1e3, sorted.count, threadsText, KernelPath.selected.rawValue))
+      Console.standardError(
+        String(
+          format: "latency per batch of %d: median %.1f ms, min %.1f ms (%d runs, %@ threads, %@ kernels)",
+          shape[0], median * 1e3, minimum * 1e3, sorted.count, threadsText, KernelPath.selected.rawValue))
     }
   }
 }

@@ -35,7 +35,10 @@ struct Synth: ParsableCommand {
   @Option(help: "Classes of the head; 0 writes no head (a feature extractor).")
   var classes: Int = ModelCatalog.defaultClasses
 
-  @Option(help: "ViT encoder-block names: released (LayerNorm_0, MultiHeadDotProductAttention_1, LayerNorm_2, MlpBlock_3) or linen (…_0, …_0, LayerNorm_1, MlpBlock_0).")
+  @Option(
+    help:
+      "ViT encoder-block names: released (LayerNorm_0, MultiHeadDotProductAttention_1, LayerNorm_2, MlpBlock_3) or linen (…_0, …_0, LayerNorm_1, MlpBlock_0)."
+  )
   var naming: BlockNaming = .released
 
   @Flag(help: "Deflate every member, as np.savez_compressed does.")
@@ -79,8 +82,10 @@ struct Synth: ParsableCommand {
     progress.finish()
     if json { return try Console.printJSON(summary) }
     if quiet { return }
-    print("\(summary.path): \(ModelCatalog.displayName(summary.model)) · \(groupedDigits(summary.parameters)) params · "
-          + "\(summary.tensors) tensors · \(Formatting.bytes(summary.fileBytes)) · \(Formatting.seconds(summary.seconds))")
+    print(
+      "\(summary.path): \(ModelCatalog.displayName(summary.model)) · \(groupedDigits(summary.parameters)) params · "
+        + "\(summary.tensors) tensors · \(Formatting.bytes(summary.fileBytes)) · \(Formatting.seconds(summary.seconds))"
+    )
   }
 
   private func printList() throws {
@@ -91,13 +96,16 @@ struct Synth: ParsableCommand {
       let imageSize: Int?
     }
     let rows = ModelCatalog.entries.map {
-      Row(name: $0.name, family: $0.architecture.family, parameters: $0.architecture.layout.parameterCount,
-          imageSize: $0.architecture.imageSize)
+      Row(
+        name: $0.name, family: $0.architecture.family, parameters: $0.architecture.layout.parameterCount,
+        imageSize: $0.architecture.imageSize)
     }
     if json { return try Console.printJSON(rows) }
-    let table = [["model", "family", "params (1000 classes)", "input"]] + rows.map {
-      [$0.name, $0.family.rawValue, groupedDigits($0.parameters), $0.imageSize.map { "\($0) px" } ?? ""]
-    }
+    let table =
+      [["model", "family", "params (1000 classes)", "input"]]
+      + rows.map {
+        [$0.name, $0.family.rawValue, groupedDigits($0.parameters), $0.imageSize.map { "\($0) px" } ?? ""]
+      }
     for line in InspectionText.table(table, rightAligned: [2, 3]) { print(line) }
   }
 }

@@ -65,8 +65,9 @@ struct Verify: ParsableCommand {
   func run() throws {
     let (checkpoint, export) = (PathArgument.normalized(self.checkpoint), PathArgument.normalized(self.export))
     if Exports.isExport(checkpoint), export.lowercased().hasSuffix(".npz") {
-      throw ValidationError("the arguments are swapped: verify takes the checkpoint first, then the export "
-                            + "(mixer-convert verify \(export) \(checkpoint))")
+      throw ValidationError(
+        "the arguments are swapped: verify takes the checkpoint first, then the export "
+          + "(mixer-convert verify \(export) \(checkpoint))")
     }
     var request = VerificationRequest(checkpoint: checkpoint, export: export)
     request.opening.hdf5 = HDF5ReaderCommand.isolated
@@ -76,7 +77,8 @@ struct Verify: ParsableCommand {
     request.threads = running.threads
     request.opening.checksums = !running.noChecksum
     if atol != nil || rtol != nil {
-      request.tolerance = Tolerance(atol: atol ?? Verifier.defaultTolerance.atol, rtol: rtol ?? Verifier.defaultTolerance.rtol)
+      request.tolerance = Tolerance(
+        atol: atol ?? Verifier.defaultTolerance.atol, rtol: rtol ?? Verifier.defaultTolerance.rtol)
     }
     let output = ParityReportOutput(try Verifier.verify(request))
     if reporting.json { try Console.printJSON(output.report) } else if reporting.text { output.printText() }
@@ -94,26 +96,32 @@ struct ParityReportOutput: Encodable {
   func printText() {
     let r = report
     print("verify: \(r.model) · \(r.export) against \(r.checkpoint)")
-    print("  inputs: batch of \(r.batch), \(r.input); kernels \(r.kernels.rawValue); "
-          + String(format: "tolerance atol %.0e + rtol %.0e × max|output|", r.tolerance.atol, r.tolerance.rtol))
+    print(
+      "  inputs: batch of \(r.batch), \(r.input); kernels \(r.kernels.rawValue); "
+        + String(format: "tolerance atol %.0e + rtol %.0e × max|output|", r.tolerance.atol, r.tolerance.rtol))
     if !r.sourceMatches { print("  note: the export was converted from a different file (SHA-256 differs)") }
     var rows = [["output", "max abs diff", "rel. to max", "cosine", "top-1", "top-5", "allowed", "result"]]
     for o in r.outputs {
-      rows.append([o.name, String(format: "%.3g", o.maxAbsDiff), String(format: "%.3g", o.relativeMaxDiff),
-                   String(format: "%.9f", o.cosineSimilarity), o.top1Agreement.map { String(format: "%.0f%%", $0 * 100) } ?? "-",
-                   o.top5Overlap.map { String(format: "%.0f%%", $0 * 100) } ?? "-", String(format: "%.3g", o.allowedMaxAbsDiff),
-                   o.passed ? "ok" : "DRIFT"])
+      rows.append([
+        o.name, String(format: "%.3g", o.maxAbsDiff), String(format: "%.3g", o.relativeMaxDiff),
+        String(format: "%.9f", o.cosineSimilarity), o.top1Agreement.map { String(format: "%.0f%%", $0 * 100) } ?? "-",
+        o.top5Overlap.map { String(format: "%.0f%%", $0 * 100) } ?? "-", String(format: "%.3g", o.allowedMaxAbsDiff),
+        o.passed ? "ok" : "DRIFT",
+      ])
     }
     for line in InspectionText.table(rows, rightAligned: [1, 2, 3, 4, 5, 6]) { print("  " + line) }
     let w = r.weights
     let after = w.transformed == 0 ? "" : " (\(w.transformed) after the transform graph.json records)"
-    print("  weights: \(w.exact)/\(w.tensors) \(w.rule)" + after
-      + (w.passed ? "" : "; differ: \(w.mismatched.joined(separator: ", "))")
-      + (w.maxAbsDiff > 0 ? String(format: " (max rounding %.3g, relative %.3g)", w.maxAbsDiff, w.maxRelativeDiff) : ""))
+    print(
+      "  weights: \(w.exact)/\(w.tensors) \(w.rule)" + after
+        + (w.passed ? "" : "; differ: \(w.mismatched.joined(separator: ", "))")
+        + (w.maxAbsDiff > 0
+          ? String(format: " (max rounding %.3g, relative %.3g)", w.maxAbsDiff, w.maxRelativeDiff) : ""))
     let effects = r.outputs.compactMap { o in o.dtypeEffect.map { String(format: "%@ %.3g", o.name, $0) } }
     if !effects.isEmpty {
-      print("  the original with full-precision weights differs by (relative to max|output|): "
-            + effects.joined(separator: ", ") + "; the rounding's cost, not judged")
+      print(
+        "  the original with full-precision weights differs by (relative to max|output|): "
+          + effects.joined(separator: ", ") + "; the rounding's cost, not judged")
     }
     print(r.passed ? String(format: "parity: ok (%.2f s)", r.seconds) : "parity: DRIFT beyond tolerance")
   }

@@ -25,7 +25,8 @@ enum Checkpoints {
 extension CommandResult {
   /// Exited with status 2 and said one line (containing `fragment`) on standard error.
   func refused(_ fragment: String) -> Bool {
-    status == 2 && !signaled && standardError.hasSuffix("\n") && standardError.dropLast().split(separator: "\n").count == 1
+    status == 2 && !signaled && standardError.hasSuffix("\n")
+      && standardError.dropLast().split(separator: "\n").count == 1
       && standardError.hasPrefix("mixer-convert: error: ") && standardError.contains(fragment)
   }
 }

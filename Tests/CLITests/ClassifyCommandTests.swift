@@ -1,7 +1,7 @@
 import Checkpoint
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `classify` end to end: preprocessing against `run` on the contract's formula, softmax,
 /// label lists, features exports and broken images in a batch.
@@ -52,8 +52,10 @@ import TestSupport
     let bundle = try tinyBundle(dir)
     let logits = try runOnContract(bundle, dir, image: "rgb64.png")
     #expect(logits.count == 10)
-    let classify = try CommandRunner.run(["classify", bundle, Self.image("rgb64.png"), Self.image("baseline420.jpg"),
-                                          "--top", "10", "--json"])
+    let classify = try CommandRunner.run([
+      "classify", bundle, Self.image("rgb64.png"), Self.image("baseline420.jpg"),
+      "--top", "10", "--json",
+    ])
     #expect(classify.status == 0, "\(classify.standardError)")
     let report = try json(classify.standardOutput)
     #expect(report["classes"] as? Int == 10)
@@ -67,8 +69,10 @@ import TestSupport
       #expect(Set(rows.map { $0["index"] as! Int }) == Set(0..<10))
     }
     // One image at a time gives the same report.
-    let oneByOne = try CommandRunner.run(["classify", bundle, Self.image("rgb64.png"), Self.image("baseline420.jpg"),
-                                          "--top", "10", "--json", "--batch", "1"])
+    let oneByOne = try CommandRunner.run([
+      "classify", bundle, Self.image("rgb64.png"), Self.image("baseline420.jpg"),
+      "--top", "10", "--json", "--batch", "1",
+    ])
     #expect(oneByOne.status == 0 && oneByOne.standardOutput == classify.standardOutput)
     // The first image's logits are run's on the contract's input, and its probabilities their softmax.
     let rows = predictions(report, image: 0)
@@ -82,7 +86,9 @@ import TestSupport
     }
 
     // Text: K rows per image, class indices when no list fits the head, percentages.
-    let text = try CommandRunner.run(["classify", bundle, Self.image("rgb64.png"), Self.image("gray8.png"), "--top", "3"])
+    let text = try CommandRunner.run([
+      "classify", bundle, Self.image("rgb64.png"), Self.image("gray8.png"), "--top", "3",
+    ])
     #expect(text.status == 0, "\(text.standardError)")
     let lines = text.standardOutput.split(separator: "\n")
     #expect(lines.first?.hasPrefix("note: no label list for a 10-class head") == true)
@@ -90,14 +96,20 @@ import TestSupport
     #expect(lines[1] == Self.image("rgb64.png") && lines[5] == Self.image("gray8.png"))
     #expect(lines[2].contains("class \(rows[0]["index"] as! Int)") && lines[2].hasSuffix("%"))
 
-    for (bad, reason) in [(["--top", "0"], "--top must be at least 1"), (["--threads", "0"], "--threads must be between 1"),
-                          (["--batch", "0"], "--batch must be at least 1")] {
+    for (bad, reason) in [
+      (["--top", "0"], "--top must be at least 1"), (["--threads", "0"], "--threads must be between 1"),
+      (["--batch", "0"], "--batch must be at least 1"),
+    ] {
       let refused = try CommandRunner.run(["classify", bundle, Self.image("rgb64.png")] + bad)
       #expect(refused.status == 2 && refused.standardError.contains(reason), "\(bad)")
     }
 
     let misplaced = try CommandRunner.run(["classify", bundle, Self.image("rgb64.png"), "--output", dir.file("x.npy")])
-    #expect(misplaced.status == 2 && misplaced.standardError.contains("an embeddings file (\(dir.file("x.npy"))) is for a features export: leave out --output"))
+    #expect(
+      misplaced.status == 2
+        && misplaced.standardError.contains(
+          "an embeddings file (\(dir.file("x.npy"))) is for a features export: leave out --output")
+    )
     #expect(!FileManager.default.fileExists(atPath: dir.file("x.npy")))
   }
 
@@ -105,10 +117,13 @@ import TestSupport
     let dir = TemporaryDirectory()
     for (classes, list) in [(1000, "imagenet1k"), (21843, "imagenet21k")] {
       let checkpoint = dir.file("s32-\(classes).npz")
-      #expect(try CommandRunner.run(["synth", "Mixer-S_32", checkpoint, "--classes", "\(classes)", "--quiet"]).status == 0)
+      #expect(
+        try CommandRunner.run(["synth", "Mixer-S_32", checkpoint, "--classes", "\(classes)", "--quiet"]).status == 0)
       let bundle = dir.file("s32-\(classes)")
       #expect(try CommandRunner.run([checkpoint, bundle]).status == 0)
-      let classify = try CommandRunner.run(["classify", bundle, Self.image("progressive420.jpg"), "--top", "4", "--json"])
+      let classify = try CommandRunner.run([
+        "classify", bundle, Self.image("progressive420.jpg"), "--top", "4", "--json",
+      ])
       #expect(classify.status == 0, "\(classify.standardError)")
       let report = try json(classify.standardOutput)
       #expect(report["labels"] as? String == list)
@@ -126,14 +141,18 @@ import TestSupport
     let bundle = dir.file("s32-1000")
     let names = dir.file("names.txt")
     try (0..<1000).map { "thing \($0)" }.joined(separator: "\n").write(toFile: names, atomically: true, encoding: .utf8)
-    let own = try CommandRunner.run(["classify", bundle, Self.image("rgb8.png"), "--labels", names, "--top", "1", "--json"])
+    let own = try CommandRunner.run([
+      "classify", bundle, Self.image("rgb8.png"), "--labels", names, "--top", "1", "--json",
+    ])
     #expect(own.status == 0, "\(own.standardError)")
     let row = predictions(try json(own.standardOutput), image: 0)[0]
     #expect((row["label"] as! [String: Any])["name"] as? String == "thing \(row["index"] as! Int)")
     let short = dir.file("short.txt")
     try "a\nb\nc\n".write(toFile: short, atomically: true, encoding: .utf8)
-    for (labels, reason) in [(short, "\(short): lists 3 classes, but the export's head has 1000"),
-                             ("imagenet21k", "imagenet21k: lists 21843 classes, but the export's head has 1000")] {
+    for (labels, reason) in [
+      (short, "\(short): lists 3 classes, but the export's head has 1000"),
+      ("imagenet21k", "imagenet21k: lists 21843 classes, but the export's head has 1000"),
+    ] {
       let refused = try CommandRunner.run(["classify", bundle, Self.image("rgb8.png"), "--labels", labels])
       #expect(refused.status == 2 && refused.standardOutput.isEmpty)
       #expect(refused.standardError == "mixer-convert: error: \(reason)\n", "\(refused.standardError)")
@@ -151,8 +170,10 @@ import TestSupport
     let text = dir.write("notes.png", Array("just text".utf8))
     let missing = dir.file("missing.jpg")
     let huge = dir.write("huge.png", TestImages.pngDeclaring(width: 100_000, height: 100_000))
-    let result = try CommandRunner.run(["classify", bundle, truncated, Self.image("rgb64.png"), badCRC, text, missing,
-                                        huge, Self.image("palette4.png"), "--top", "2"])
+    let result = try CommandRunner.run([
+      "classify", bundle, truncated, Self.image("rgb64.png"), badCRC, text, missing,
+      huge, Self.image("palette4.png"), "--top", "2",
+    ])
     #expect(result.status == 2)
     let errors = result.standardError.split(separator: "\n").map(String.init)
     #expect(errors.count == 6, "\(result.standardError)")
@@ -161,11 +182,15 @@ import TestSupport
     #expect(errors[1].contains("CRC"), "\(errors[1])")
     #expect(errors[2] == "mixer-convert: error: \(text): is not a JPEG or PNG image")
     #expect(errors[3] == "mixer-convert: error: \(missing): does not exist")
-    #expect(errors[4] == "mixer-convert: error: \(huge): image declares 100000 × 100000 pixels, more than the 100000000 accepted")
+    #expect(
+      errors[4]
+        == "mixer-convert: error: \(huge): image declares 100000 × 100000 pixels, more than the 100000000 accepted")
     #expect(errors[5] == "mixer-convert: error: 5 of 7 images could not be read")
     let printed = result.standardOutput.split(separator: "\n").filter { !$0.hasPrefix("note:") }
-    #expect(printed == [Substring(Self.image("rgb64.png"))] + printed[1...2] + [Substring(Self.image("palette4.png"))] + printed[4...5],
-            "\(result.standardOutput)")
+    #expect(
+      printed == [Substring(Self.image("rgb64.png"))] + printed[1...2] + [Substring(Self.image("palette4.png"))]
+        + printed[4...5],
+      "\(result.standardOutput)")
     #expect(printed.count == 6)
 
     // JSON keeps both lists.
@@ -181,8 +206,10 @@ import TestSupport
     let bundle = try tinyBundle(dir, "mixer_tiny_fe")
     let expected = try runOnContract(bundle, dir, image: "rgb64.png")
     let output = dir.file("features.npy")
-    let result = try CommandRunner.run(["classify", bundle, Self.image("rgb64.png"), dir.file("gone.png"),
-                                        Self.image("rgba16.png"), "--output", output, "--json"])
+    let result = try CommandRunner.run([
+      "classify", bundle, Self.image("rgb64.png"), dir.file("gone.png"),
+      Self.image("rgba16.png"), "--output", output, "--json",
+    ])
     #expect(result.status == 2, "one image is missing")
     let summary = try json(result.standardOutput)
     #expect(summary["shape"] as? [Int] == [2, 32])
@@ -192,8 +219,10 @@ import TestSupport
     #expect(zip(features.prefix(32), expected).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) })
 
     let single = dir.file("single.npy")
-    let oneByOne = try CommandRunner.run(["classify", bundle, Self.image("rgb64.png"), Self.image("rgba16.png"),
-                                          "--output", single, "--batch", "1"])
+    let oneByOne = try CommandRunner.run([
+      "classify", bundle, Self.image("rgb64.png"), Self.image("rgba16.png"),
+      "--output", single, "--batch", "1",
+    ])
     #expect(oneByOne.status == 0, "\(oneByOne.standardError)")
     #expect(try NpyFile.readFloats(path: single).values == features)
 
@@ -201,7 +230,10 @@ import TestSupport
     #expect(again.status == 2 && again.standardError.contains("exists"), "\(again.standardError)")
     let noOutput = try CommandRunner.run(["classify", bundle, Self.image("rgb64.png")])
     #expect(noOutput.status == 2)
-    #expect(noOutput.standardError == "mixer-convert: error: \(bundle) is a features export: it gives embeddings, not classes: give --output FILE.npy for them\n")
+    #expect(
+      noOutput.standardError
+        == "mixer-convert: error: \(bundle) is a features export: it gives embeddings, not classes: give --output FILE.npy for them\n"
+    )
   }
 
   @Test func hdf5ExportsClassifyLikeBundles() throws {
@@ -212,7 +244,8 @@ import TestSupport
     let fromBundle = try CommandRunner.run(["classify", bundle, Self.image("baseline444.jpg"), "--json"])
     let fromHDF5 = try CommandRunner.run(["classify", h5, Self.image("baseline444.jpg"), "--json"])
     #expect(fromBundle.status == 0 && fromHDF5.status == 0, "\(fromHDF5.standardError)")
-    #expect(predictions(try json(fromBundle.standardOutput), image: 0).map { $0["logit"] as! Double }
-            == predictions(try json(fromHDF5.standardOutput), image: 0).map { $0["logit"] as! Double })
+    #expect(
+      predictions(try json(fromBundle.standardOutput), image: 0).map { $0["logit"] as! Double }
+        == predictions(try json(fromHDF5.standardOutput), image: 0).map { $0["logit"] as! Double })
   }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// One command line: every error one `mixer-convert: error:` line with exit status 2 (and JSON
 /// with --json), the same run options on every command that runs a model, helpful refusals.
@@ -8,8 +8,9 @@ import TestSupport
   private func oneLineError(_ arguments: [String], _ fragment: String) throws {
     let result = try CommandRunner.run(arguments)
     let lines = result.standardError.split(separator: "\n")
-    #expect(result.status == 2 && lines.count == 1 && lines[0].hasPrefix("mixer-convert: error: ")
-            && result.standardError.contains(fragment), "\(arguments): \(result.status) \(result.standardError)")
+    #expect(
+      result.status == 2 && lines.count == 1 && lines[0].hasPrefix("mixer-convert: error: ")
+        && result.standardError.contains(fragment), "\(arguments): \(result.status) \(result.standardError)")
   }
 
   @Test func parserErrorsAreOneLineWithTheReason() throws {
@@ -18,10 +19,12 @@ import TestSupport
     try oneLineError([source, dir.file("o"), "--dtype", "int8"], "'int8' is invalid for '--dtype")
     try oneLineError(["classify", dir.file("o"), "x.jpg", "--top", "0"], "--top must be at least 1")
     try oneLineError([source, dir.file("o"), "--shard-size", "0"], "give a positive size, such as 500MB")
-    try oneLineError([Fixtures.path("vit_tiny_token"), dir.file("o"), "--image-size", "-5"],
-                     "--image-size -5: negative values are not accepted")
-    try oneLineError(["run", dir.file("o"), "--input", "x.npy", "--output", "y.npy", "--threads", "0"],
-                     "--threads must be between 1 and")
+    try oneLineError(
+      [Fixtures.path("vit_tiny_token"), dir.file("o"), "--image-size", "-5"],
+      "--image-size -5: negative values are not accepted")
+    try oneLineError(
+      ["run", dir.file("o"), "--input", "x.npy", "--output", "y.npy", "--threads", "0"],
+      "--threads must be between 1 and")
     try oneLineError(["verify", source, dir.file("o"), "--quiet", "--json"], "--quiet and --json exclude each other")
     #expect(dir.contents().isEmpty)
   }
@@ -42,14 +45,17 @@ import TestSupport
     let common = ["--threads", "1", "--no-checksum"]
     let convert = try CommandRunner.run([source, dir.file("b"), "--verify", "--quiet"] + common)
     #expect(convert.status == 0 && convert.standardOutput.isEmpty, "\(convert.standardError)")
-    let run = try CommandRunner.run(["run", dir.file("b"), "--input", input, "--output", dir.file("o.npy"), "--quiet"] + common)
+    let run = try CommandRunner.run(
+      ["run", dir.file("b"), "--input", input, "--output", dir.file("o.npy"), "--quiet"] + common)
     #expect(run.status == 0 && run.standardOutput.isEmpty, "\(run.standardError)")
     let verify = try CommandRunner.run(["verify", source, dir.file("b"), "--quiet"] + common)
     #expect(verify.status == 0 && verify.standardOutput.isEmpty, "\(verify.standardError)")
-    let classify = try CommandRunner.run(["classify", dir.file("b"), Fixtures.path("images", "rgb64.png"), "--json"] + common)
+    let classify = try CommandRunner.run(
+      ["classify", dir.file("b"), Fixtures.path("images", "rgb64.png"), "--json"] + common)
     let results = try classify.jsonObject()["results"]
     #expect(classify.status == 0 && results != nil, "\(classify.standardError)")
-    let all = try CommandRunner.run(["convert-all", source, "--out-dir", dir.file("all"), "--verify", "--json"] + common)
+    let all = try CommandRunner.run(
+      ["convert-all", source, "--out-dir", dir.file("all"), "--verify", "--json"] + common)
     let converted = try all.jsonObject()["ok"] as? Int
     #expect(all.status == 0 && converted == 1, "\(all.standardError)")
   }
@@ -61,10 +67,12 @@ import TestSupport
     try oneLineError(["verify", dir.file("b"), source], "the arguments are swapped")
     try oneLineError(["run", source, "--input", "x.npy", "--output", "y.npy"], "is a checkpoint; run takes an export")
     try oneLineError(["classify", source, "x.jpg"], "is a checkpoint; classify takes an export")
-    try oneLineError([source, dir.file("out") + "/", "--format", "hdf5"], "names a folder, but hdf5 output is an HDF5 file")
+    try oneLineError(
+      [source, dir.file("out") + "/", "--format", "hdf5"], "names a folder, but hdf5 output is an HDF5 file")
     let doubled = try CommandRunner.run(["verify", source, dir.path + "//missing/"])
-    #expect(doubled.status == 2 && doubled.standardError.contains(dir.path + "/missing:")
-            && !doubled.standardError.contains("//"), "\(doubled.standardError)")
+    #expect(
+      doubled.status == 2 && doubled.standardError.contains(dir.path + "/missing:")
+        && !doubled.standardError.contains("//"), "\(doubled.standardError)")
   }
 
   @Test func helpTeachesAndInfoNamesEveryLibrary() throws {

@@ -1,7 +1,7 @@
 import Checkpoint
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct ConvertRunVerifyCommandTests {
   @Test func convertIsTheDefaultCommandAndPrintsOneLine() throws {
@@ -18,8 +18,10 @@ import TestSupport
 
   @Test func convertJSONAndVerifyFlag() throws {
     let dir = TemporaryDirectory()
-    let result = try CommandRunner.run(["convert", Fixtures.path("mixer_tiny"), dir.file("out"), "--json", "--verify",
-                                        "--dtype", "bfloat16", "--shard-size", "40KB"])
+    let result = try CommandRunner.run([
+      "convert", Fixtures.path("mixer_tiny"), dir.file("out"), "--json", "--verify",
+      "--dtype", "bfloat16", "--shard-size", "40KB",
+    ])
     #expect(result.status == 0, "\(result.standardError)")
     let report = try result.jsonObject()
     let conversion = report["conversion"] as! [String: Any]
@@ -38,9 +40,13 @@ import TestSupport
     let html = dir.write("page.npz", Array("<html>nope</html>".utf8))
     let refused = try CommandRunner.run([html, dir.file("other")])
     #expect(refused.status == 2)
-    #expect(refused.standardError == "mixer-convert: error: \(html): not an npz file: it is not a zip archive (it looks like an HTML or XML page: was the download an error page?)\n")
+    #expect(
+      refused.standardError
+        == "mixer-convert: error: \(html): not an npz file: it is not a zip archive (it looks like an HTML or XML page: was the download an error page?)\n"
+    )
     #expect(try CommandRunner.run([Fixtures.path("mixer_tiny"), dir.file("x"), "--shard-size", "0"]).status == 2)
-    #expect(try CommandRunner.run([Fixtures.path("mixer_tiny_fe"), dir.file("x"), "--variant", "classification"]).status == 2)
+    #expect(
+      try CommandRunner.run([Fixtures.path("mixer_tiny_fe"), dir.file("x"), "--variant", "classification"]).status == 2)
     #expect(Set(dir.contents()) == ["out", "page.npz"])
   }
 
@@ -55,8 +61,10 @@ import TestSupport
     let (_, expected) = try NpyFile.readFloats(path: Fixtures.path("mixer_tiny", "logits.npy"))
     #expect(shape == [2, 10])
     #expect(zip(values, expected).allSatisfy { abs($0 - $1) <= 1e-5 })
-    let pre = try CommandRunner.run(["run", dir.file("b"), "--input", input, "--output", dir.file("pre.npy"),
-                                     "--output-name", "pre_logits", "--repeat", "3", "--json", "--threads", "1"])
+    let pre = try CommandRunner.run([
+      "run", dir.file("b"), "--input", input, "--output", dir.file("pre.npy"),
+      "--output-name", "pre_logits", "--repeat", "3", "--json", "--threads", "1",
+    ])
     let summary = try pre.jsonObject()
     #expect(summary["shape"] as? [Int] == [2, 32] && summary["repeats"] as? Int == 3)
     #expect((summary["median_seconds"] as! Double) > 0)
@@ -65,17 +73,25 @@ import TestSupport
   @Test func runRefusesWrongInputsAndExistingOutputs() throws {
     let dir = TemporaryDirectory()
     #expect(try CommandRunner.run([Fixtures.path("mixer_tiny"), dir.file("b"), "--quiet"]).status == 0)
-    let wrong = try CommandRunner.run(["run", dir.file("b"), "--input", Fixtures.path("mixer_tiny", "logits.npy"),
-                                       "--output", dir.file("o.npy")])
+    let wrong = try CommandRunner.run([
+      "run", dir.file("b"), "--input", Fixtures.path("mixer_tiny", "logits.npy"),
+      "--output", dir.file("o.npy"),
+    ])
     #expect(wrong.status == 2 && wrong.standardError.contains("expected (batch, height, width, 3)"))
-    let vit = try CommandRunner.run(["run", dir.file("b"), "--input", Fixtures.path("r50_vit_tiny", "input.npy"),
-                                     "--output", dir.file("o.npy")])
+    let vit = try CommandRunner.run([
+      "run", dir.file("b"), "--input", Fixtures.path("r50_vit_tiny", "input.npy"),
+      "--output", dir.file("o.npy"),
+    ])
     #expect(vit.status == 0, "64×64 inputs fit this model too")
-    let exists = try CommandRunner.run(["run", dir.file("b"), "--input", Fixtures.path("mixer_tiny", "input.npy"),
-                                        "--output", dir.file("o.npy")])
+    let exists = try CommandRunner.run([
+      "run", dir.file("b"), "--input", Fixtures.path("mixer_tiny", "input.npy"),
+      "--output", dir.file("o.npy"),
+    ])
     #expect(exists.status == 2 && exists.standardError.contains("already exists"))
-    let name = try CommandRunner.run(["run", dir.file("b"), "--input", Fixtures.path("mixer_tiny", "input.npy"),
-                                      "--output", dir.file("p.npy"), "--output-name", "nope"])
+    let name = try CommandRunner.run([
+      "run", dir.file("b"), "--input", Fixtures.path("mixer_tiny", "input.npy"),
+      "--output", dir.file("p.npy"), "--output-name", "nope",
+    ])
     #expect(name.status == 2 && name.standardError.contains("outputs: logits, pre_logits"))
   }
 
@@ -91,7 +107,9 @@ import TestSupport
     #expect(other.status == 0, "the compressed fixture holds the same arrays")
     #expect(try other.jsonObject()["source_matches"] as? Bool == false)
     #expect(try CommandRunner.run(["synth", "Mixer-S_32", dir.file("a.npz"), "--classes", "7", "--quiet"]).status == 0)
-    #expect(try CommandRunner.run(["synth", "Mixer-S_32", dir.file("c.npz"), "--classes", "7", "--seed", "9", "--quiet"]).status == 0)
+    #expect(
+      try CommandRunner.run(["synth", "Mixer-S_32", dir.file("c.npz"), "--classes", "7", "--seed", "9", "--quiet"])
+        .status == 0)
     #expect(try CommandRunner.run([dir.file("a.npz"), dir.file("sa"), "--quiet"]).status == 0)
     let drift = try CommandRunner.run(["verify", dir.file("c.npz"), dir.file("sa"), "--batch", "1"])
     #expect(drift.status == 1, "\(drift.standardOutput)\(drift.standardError)")
@@ -101,8 +119,10 @@ import TestSupport
     var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: shard)))
     bytes[bytes.count - 10] ^= 0x40
     try Data(bytes).write(to: URL(fileURLWithPath: shard))
-    for arguments in [["verify", Fixtures.path("mixer_tiny"), dir.file("b")],
-                      ["run", dir.file("b"), "--input", Fixtures.path("mixer_tiny", "input.npy"), "--output", dir.file("z.npy")]] {
+    for arguments in [
+      ["verify", Fixtures.path("mixer_tiny"), dir.file("b")],
+      ["run", dir.file("b"), "--input", Fixtures.path("mixer_tiny", "input.npy"), "--output", dir.file("z.npy")],
+    ] {
       let damaged = try CommandRunner.run(arguments)
       #expect(damaged.status == 2)
       #expect(damaged.standardError.hasPrefix("mixer-convert: error: \(shard): tensor 'head.bias': CRC-32C is "))

@@ -1,7 +1,7 @@
 import Formats
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// A conversion onto a full disk (an 8 MB tmpfs): one error line, status 2, no crash (issue 13,
 /// finding 6: libhdf5 used to segfault at exit), no temporary left, an existing output intact.
@@ -26,8 +26,9 @@ import TestSupport
     return mount("/bin/umount", [probe.path])
   }()
 
-  @Test(.enabled(if: canMount, "skipped: mounting a small tmpfs needs root (and the capability to mount)"),
-        arguments: ["bundle", "model.h5"])
+  @Test(
+    .enabled(if: canMount, "skipped: mounting a small tmpfs needs root (and the capability to mount)"),
+    arguments: ["bundle", "model.h5"])
   func aFullDiskFailsInOneLineAndKeepsTheOldOutput(name: String) throws {
     let dir = TemporaryDirectory()
     let small = dir.file("small")
@@ -38,7 +39,8 @@ import TestSupport
     #expect(try CommandRunner.run([Fixtures.path("mixer_tiny"), out, "--quiet", "--variant", "features"]).status == 0)
     for (target, force) in [(out, true), (small + "/new-" + name, false)] {
       let result = try CommandRunner.run([Checkpoints.vitTiny, target, "--quiet"] + (force ? ["--force"] : []))
-      #expect(result.refused("No space left on device") || result.refused("disk full"), "\(target): \(result.standardError)")
+      #expect(
+        result.refused("No space left on device") || result.refused("disk full"), "\(target): \(result.standardError)")
       #expect(try FileManager.default.contentsOfDirectory(atPath: small) == [name], "\(target)")
     }
     #expect((try? Exports.open(out))?.header.model.variant == "features")

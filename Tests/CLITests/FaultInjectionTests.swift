@@ -1,7 +1,7 @@
 import Formats
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Interrupts and kills at every step of a conversion's commit, injected with strace
 /// (`-e inject=SYSCALL:signal=SIG:when=N`): at each rename, fsync, write, unlink, rmdir, mkdir
@@ -21,10 +21,12 @@ import TestSupport
   }
 
   static let outputs = [
-    Output(name: "bundle", options: ["--shard-size", "40000"],
-           syscalls: ["renameat2", "fsync", "write", "unlink", "rmdir", "mkdir", "flock"], interrupt: "INT"),
-    Output(name: "model.h5", options: [], syscalls: ["rename", "fsync", "pwrite64", "write", "unlink", "flock"],
-           interrupt: "TERM"),
+    Output(
+      name: "bundle", options: ["--shard-size", "40000"],
+      syscalls: ["renameat2", "fsync", "write", "unlink", "rmdir", "mkdir", "flock"], interrupt: "INT"),
+    Output(
+      name: "model.h5", options: [], syscalls: ["rename", "fsync", "pwrite64", "write", "unlink", "flock"],
+      interrupt: "TERM"),
   ]
 
   /// The variant of the complete export at `path` (every file and checksum checked), or nil.
@@ -40,8 +42,12 @@ import TestSupport
   /// How many times a normal conversion makes each system call.
   static func counts(_ output: Output, _ dir: TemporaryDirectory, _ arguments: [String]) throws -> [String: Int] {
     let trace = dir.file("trace.txt")
-    let result = try CommandRunner.run(arguments, prefix: [strace!, "-f", "-qq", "-o", trace, "-e",
-                                                           "trace=" + output.syscalls.joined(separator: ",")])
+    let result = try CommandRunner.run(
+      arguments,
+      prefix: [
+        strace!, "-f", "-qq", "-o", trace, "-e",
+        "trace=" + output.syscalls.joined(separator: ","),
+      ])
     #expect(result.status == 0, "\(result.standardError)")
     let text = try String(contentsOfFile: trace, encoding: .utf8)
     try FileManager.default.removeItem(atPath: trace)
@@ -76,20 +82,28 @@ import TestSupport
       for (call, count) in counts.sorted(by: { $0.key < $1.key }) {
         for n in 1...count {
           try resetToOld()
-          let result = try CommandRunner.run(arguments, prefix: [
-            Self.strace!, "-f", "-qq", "-o", "/dev/null", "-e", "trace=\(call)", "-e", "inject=\(call):signal=\(signal):when=\(n)",
-          ])
+          let result = try CommandRunner.run(
+            arguments,
+            prefix: [
+              Self.strace!, "-f", "-qq", "-o", "/dev/null", "-e", "trace=\(call)", "-e",
+              "inject=\(call):signal=\(signal):when=\(n)",
+            ])
           runs += 1
           let step = "\(signal) at \(call) #\(n) of \(count)"
           let found = Self.variant(target)
-          #expect(found == "features" || found == "classification", "\(step): the output is \(found ?? "missing or incomplete")")
+          #expect(
+            found == "features" || found == "classification",
+            "\(step): the output is \(found ?? "missing or incomplete")")
           if signal == "KILL" {
-            #expect(result.status == 0 || (result.signaled && result.status == SIGKILL), "\(step): \(result.standardError)")
+            #expect(
+              result.status == 0 || (result.signaled && result.status == SIGKILL), "\(step): \(result.standardError)")
             let next = try CommandRunner.run(arguments)
-            #expect(next.status == 0 && Self.variant(target) == "classification", "\(step): next run: \(next.standardError)")
+            #expect(
+              next.status == 0 && Self.variant(target) == "classification", "\(step): next run: \(next.standardError)")
           } else {
             let status = output.interrupt == "INT" ? 128 + SIGINT : 128 + SIGTERM
-            #expect(result.status == 0 || result.status == status, "\(step): exit \(result.status) \(result.standardError)")
+            #expect(
+              result.status == 0 || result.status == status, "\(step): exit \(result.status) \(result.standardError)")
             if result.status == status { interrupted += 1 }
             #expect(result.standardError.isEmpty, "\(step): \(result.standardError)")
           }
@@ -108,15 +122,21 @@ import TestSupport
     let dir = TemporaryDirectory()
     let source = Fixtures.path("mixer_tiny")
     #expect(try CommandRunner.run([source, dir.file("b"), "--quiet", "--variant", "features"]).status == 0)
-    let refused = try CommandRunner.run([source, dir.file("b"), "--force", "--quiet"], prefix: [
-      Self.strace!, "-f", "-qq", "-o", "/dev/null", "-e", "trace=renameat2", "-e", "inject=renameat2:error=EINVAL",
-    ])
-    #expect(refused.status == 2 && refused.standardError.contains("cannot exchange two folders atomically"), "\(refused.standardError)")
-    #expect(Self.variant(dir.file("b")) == "features" && dir.contents() == ["b"])
-    for name in ["new", "new.h5"] {
-      let fallback = try CommandRunner.run([source, dir.file(name), "--quiet"], prefix: [
+    let refused = try CommandRunner.run(
+      [source, dir.file("b"), "--force", "--quiet"],
+      prefix: [
         Self.strace!, "-f", "-qq", "-o", "/dev/null", "-e", "trace=renameat2", "-e", "inject=renameat2:error=EINVAL",
       ])
+    #expect(
+      refused.status == 2 && refused.standardError.contains("cannot exchange two folders atomically"),
+      "\(refused.standardError)")
+    #expect(Self.variant(dir.file("b")) == "features" && dir.contents() == ["b"])
+    for name in ["new", "new.h5"] {
+      let fallback = try CommandRunner.run(
+        [source, dir.file(name), "--quiet"],
+        prefix: [
+          Self.strace!, "-f", "-qq", "-o", "/dev/null", "-e", "trace=renameat2", "-e", "inject=renameat2:error=EINVAL",
+        ])
       #expect(fallback.status == 0 && Self.variant(dir.file(name)) == "classification", "\(fallback.standardError)")
     }
     #expect(dir.contents() == ["b", "new", "new.h5"])

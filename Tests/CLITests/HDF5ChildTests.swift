@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The child process that reads HDF5 files runs under resource limits (issue 13, finding 8).
 @Suite struct HDF5ChildTests {
@@ -9,7 +9,9 @@ import TestSupport
   /// One flipped byte (offset 963 of a ViT-Ti/16 export, in a B-tree node) made the child
   /// allocate 8 GB for 12 s and more before it succeeded; now it fails at once within its
   /// address-space limit, and the parent reports one line.
-  @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: time), "GNU time is not installed (make test installs it)"))
+  @Test(
+    .enabled(
+      if: FileManager.default.isExecutableFile(atPath: time), "GNU time is not installed (make test installs it)"))
   func aDamagedFileCannotMakeTheReaderRunAway() throws {
     let dir = TemporaryDirectory()
     let path = dir.file("flipped.h5")
@@ -30,14 +32,18 @@ import TestSupport
   @Test(.enabled(if: FaultInjectionTests.strace != nil, "strace is not installed (make test installs it)"))
   func theReaderLimitsItself() throws {
     let dir = TemporaryDirectory()
-    let result = try CommandRunner.run(["internal-read-hdf5", Checkpoints.vitTinyHDF5], prefix: [
-      FaultInjectionTests.strace!, "-qq", "-o", dir.file("trace"), "-e", "trace=prlimit64,setrlimit,openat",
-    ])
+    let result = try CommandRunner.run(
+      ["internal-read-hdf5", Checkpoints.vitTinyHDF5],
+      prefix: [
+        FaultInjectionTests.strace!, "-qq", "-o", dir.file("trace"), "-e", "trace=prlimit64,setrlimit,openat",
+      ])
     #expect(result.status == 0)
     let trace = try String(contentsOfFile: dir.file("trace"), encoding: .utf8).split(separator: "\n")
     let opened = try #require(trace.firstIndex { $0.contains("/proc/self/fd/") })
     for resource in ["RLIMIT_CORE", "RLIMIT_CPU", "RLIMIT_AS"] {
-      let set = trace.firstIndex { ($0.hasPrefix("prlimit64(0, \(resource), {") || $0.hasPrefix("setrlimit(\(resource)")) }
+      let set = trace.firstIndex {
+        ($0.hasPrefix("prlimit64(0, \(resource), {") || $0.hasPrefix("setrlimit(\(resource)"))
+      }
       #expect(set.map { $0 < opened } == true, "\(resource) is limited before the file is opened")
     }
     #expect(trace.filter { $0.contains("RLIMIT_AS, {") }.count >= 2, "raised once the tensors are known")

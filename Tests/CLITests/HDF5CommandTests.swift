@@ -1,7 +1,7 @@
 import Checkpoint
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The HDF5 option through the command line: writing, the three readers, and damaged files.
 @Suite struct HDF5CommandTests {
@@ -37,7 +37,9 @@ import TestSupport
     let dir = TemporaryDirectory()
     let source = Fixtures.path("mixer_tiny")
     let misplaced = try CommandRunner.run([source, dir.file("out"), "--h5-compress"])
-    #expect(misplaced.status == 2 && misplaced.standardError.contains("--h5-compress applies to hdf5 output (an HDF5 file), not bundle"))
+    #expect(
+      misplaced.status == 2
+        && misplaced.standardError.contains("--h5-compress applies to hdf5 output (an HDF5 file), not bundle"))
     #expect(try CommandRunner.run([source, dir.file("weights.bin"), "--format", "hdf5", "--quiet"]).status == 0)
     let header = try FileHandle(forReadingFrom: URL(fileURLWithPath: dir.file("weights.bin"))).read(upToCount: 4)
     #expect(header.map(Array.init) == [0x89, 0x48, 0x44, 0x46])
@@ -54,14 +56,17 @@ import TestSupport
     let source = Fixtures.path("vit_tiny_token")
     #expect(try CommandRunner.run([source, dir.file("m.h5"), "--quiet"]).status == 0)
     let input = Fixtures.path("vit_tiny_token", "input.npy")
-    #expect(try CommandRunner.run(["run", dir.file("m.h5"), "--input", input, "--output", dir.file("ref.npy")]).status == 0)
+    #expect(
+      try CommandRunner.run(["run", dir.file("m.h5"), "--input", input, "--output", dir.file("ref.npy")]).status == 0)
     let reference = try NpyFile.readFloats(path: dir.file("ref.npy")).values
     let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir.file("m.h5"))))
     var damaged: [(String, [UInt8])] = [("empty", []), ("signature only", Array(original.prefix(8)))]
     for cut in [100, 800, 2000, 4000, original.count / 2, original.count - 1] {
       damaged.append(("cut at \(cut)", Array(original.prefix(cut))))
     }
-    for offset in [8, 40, 96, 500, 973, 1200, 2079, 2191, 2600, 3017, 3400, 4025, original.count / 2, original.count - 100] {
+    for offset in [
+      8, 40, 96, 500, 973, 1200, 2079, 2191, 2600, 3017, 3400, 4025, original.count / 2, original.count - 100,
+    ] {
       var bytes = original
       bytes[offset] ^= 0x5A
       damaged.append(("flip at \(offset)", bytes))
@@ -69,8 +74,10 @@ import TestSupport
     var refused = 0
     for (label, bytes) in damaged {
       let path = dir.write("d.h5", bytes)
-      for arguments in [["run", path, "--input", input, "--output", dir.file("o.npy"), "--force"],
-                        ["verify", source, path], ["inspect", path]] {
+      for arguments in [
+        ["run", path, "--input", input, "--output", dir.file("o.npy"), "--force"],
+        ["verify", source, path], ["inspect", path],
+      ] {
         let result = try CommandRunner.run(arguments)
         #expect(result.status == 0 || result.status == 2, "\(label) \(arguments[0]): status \(result.status)")
         if result.status == 2 {
@@ -85,6 +92,8 @@ import TestSupport
     #expect(refused >= 3 * 8, "every truncation is refused by every reader")
     let text = dir.write("text.h5", Array("not hdf5".utf8))
     let notHDF5 = try CommandRunner.run(["run", text, "--input", input, "--output", dir.file("o.npy"), "--force"])
-    #expect(notHDF5.status == 2 && notHDF5.standardError.contains("is neither a bundle folder, an HDF5 file nor an ONNX file"))
+    #expect(
+      notHDF5.status == 2 && notHDF5.standardError.contains("is neither a bundle folder, an HDF5 file nor an ONNX file")
+    )
   }
 }

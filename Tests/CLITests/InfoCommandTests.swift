@@ -1,9 +1,11 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct InfoCommandTests {
-  private func report(_ arguments: [String], prefix: [String] = [], environment: [String: String] = [:]) throws
+  private func report(
+    _ arguments: [String], prefix: [String] = [], environment: [String: String] = [:]
+  ) throws
     -> [String: Any]
   {
     let process = Process()
@@ -35,14 +37,17 @@ import TestSupport
 
   @Test func everySupportedPathPassesItsCheck() throws {
     let info = try report(["info", "--check"])
-    let supported = (info["kernels"] as! [[String: Any]]).filter { $0["supported"] as? Bool == true }.map { $0["name"] as! String }
+    let supported = (info["kernels"] as! [[String: Any]]).filter { $0["supported"] as? Bool == true }.map {
+      $0["name"] as! String
+    }
     #expect(checksPassed(info) == supported)
     #expect(supported.contains("portable"))
   }
 
   @Test func environmentForcesASlowerPathButNotAnUnsupportedOne() throws {
     #expect(selected(try report(["info"], environment: ["MIXER_CONVERT_KERNELS": "portable"])) == "portable")
-    #expect(selected(try report(["info"], environment: ["MIXER_CONVERT_KERNELS": "bogus"])) == selected(try report(["info"])))
+    #expect(
+      selected(try report(["info"], environment: ["MIXER_CONVERT_KERNELS": "bogus"])) == selected(try report(["info"])))
   }
 
   #if arch(x86_64)
@@ -50,11 +55,13 @@ import TestSupport
   /// (no illegal instruction); on an AVX2-only CPU it must pick AVX2. `make test` installs qemu-user.
   @Test(arguments: [("Nehalem", "portable"), ("Haswell", "avx2")])
   func olderCPUsGetTheirOwnPath(cpu: String, path: String) throws {
-    let qemu = try #require(["/usr/bin/qemu-x86_64", "/usr/local/bin/qemu-x86_64"].first {
-      FileManager.default.isExecutableFile(atPath: $0)
-    }, "qemu-x86_64 not found: install qemu-user (make test does)")
+    let qemu = try #require(
+      ["/usr/bin/qemu-x86_64", "/usr/local/bin/qemu-x86_64"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+      }, "qemu-x86_64 not found: install qemu-user (make test does)")
     // Even when the environment asks for AVX-512, an unsupported path is never used.
-    let info = try report(["info", "--check"], prefix: [qemu, "-cpu", cpu], environment: ["MIXER_CONVERT_KERNELS": "avx512"])
+    let info = try report(
+      ["info", "--check"], prefix: [qemu, "-cpu", cpu], environment: ["MIXER_CONVERT_KERNELS": "avx512"])
     #expect(selected(info) == path)
     #expect(checksPassed(info).contains(path))
     #expect(!checksPassed(info).contains("avx512"))

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct InspectCommandTests {
   private func json(_ arguments: [String]) throws -> [String: Any] {
@@ -19,9 +19,10 @@ import TestSupport
       let leaf = String(path.split(separator: "/").last!)
       let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
       // The tensor's own line names it and gives its shape.
-      #expect(result.standardOutput.split(separator: "\n").contains {
-        ($0.contains(" \(leaf) ") || $0.hasPrefix(leaf + " ")) && $0.contains(shapeText)
-      }, "\(path)")
+      #expect(
+        result.standardOutput.split(separator: "\n").contains {
+          ($0.contains(" \(leaf) ") || $0.hasPrefix(leaf + " ")) && $0.contains(shapeText)
+        }, "\(path)")
     }
     let count = try Fixtures.config(name)["num_params"] as! Int
     let grouped = NumberFormatter.localizedString(from: NSNumber(value: count), number: .decimal)
@@ -65,8 +66,11 @@ import TestSupport
     #expect(shallow.first?["tensors"] as? Int == 35)
     let filtered = try json(["inspect", path, "--filter", "*encoderblock_1/*/query/*"])["nodes"] as! [[String: Any]]
     let tensors = filtered.filter { $0["kind"] as? String == "tensor" }.map { $0["path"] as! String }
-    #expect(tensors == ["Transformer/encoderblock_1/MultiHeadDotProductAttention_1/query/bias",
-                        "Transformer/encoderblock_1/MultiHeadDotProductAttention_1/query/kernel"])
+    #expect(
+      tensors == [
+        "Transformer/encoderblock_1/MultiHeadDotProductAttention_1/query/bias",
+        "Transformer/encoderblock_1/MultiHeadDotProductAttention_1/query/kernel",
+      ])
     #expect(filtered.first?["parameters"] as? Int == 32 + 32 * 32)
   }
 

@@ -1,7 +1,7 @@
 import Formats
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Real signals at random moments of a multi-shard conversion (issue 13, findings 1 and 3):
 /// the process exits with 128 + signal (or 0 when it had finished, or dies of the signal when
@@ -28,7 +28,8 @@ import TestSupport
       #expect(status == 0 || status == 128 + signal || diedEarly, "after \(delay) s: exit \(status)")
       if status == 128 + signal { interrupted += 1 }
       let variant = (try? Exports.open(out))?.header.model.variant
-      #expect(variant == "features" || variant == "classification", "after \(delay) s: \(variant ?? "no complete output")")
+      #expect(
+        variant == "features" || variant == "classification", "after \(delay) s: \(variant ?? "no complete output")")
       #expect(dir.contents() == ["out"], "after \(delay) s: \(dir.contents())")
     }
     #expect(interrupted > 0, "no run was interrupted")

@@ -1,7 +1,7 @@
 import Checkpoint
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The ONNX format through the command line: writing, every reader, classify, and the options
 /// that belong to other formats.
@@ -20,8 +20,10 @@ import TestSupport
     #expect(inspected["container"] as? String == "onnx" && inspected["parameters"] as? Int == 147_146)
     let operations = inspected["operations"] as? [String: Int] ?? [:]
     #expect(operations["GroupNormalization"] != nil && operations["Cast"] != nil && operations["Conv"] != nil)
-    let classified = try CommandRunner.run(["classify", dir.file("m.onnx"), Fixtures.path("images", "baseline444.jpg"),
-                                            "--top", "2", "--json"])
+    let classified = try CommandRunner.run([
+      "classify", dir.file("m.onnx"), Fixtures.path("images", "baseline444.jpg"),
+      "--top", "2", "--json",
+    ])
     #expect(classified.status == 0, "\(classified.standardError)")
     #expect(((try classified.jsonObject()["results"] as? [[String: Any]])?.first?["predictions"] as? [Any])?.count == 2)
     let external = try CommandRunner.run([source, dir.file("e.onnx"), "--external-data", "--json"])
@@ -33,7 +35,9 @@ import TestSupport
     let dir = TemporaryDirectory()
     let source = Fixtures.path("mixer_tiny")
     for (arguments, message) in [
-      ([dir.file("m.onnx"), "--shard-size", "1MB"], "--shard-size applies to bundle output (a bundle folder), not onnx"),
+      (
+        [dir.file("m.onnx"), "--shard-size", "1MB"], "--shard-size applies to bundle output (a bundle folder), not onnx"
+      ),
       ([dir.file("m.onnx"), "--h5-compress"], "--h5-compress applies to hdf5 output (an HDF5 file), not onnx"),
       ([dir.file("out"), "--external-data"], "--external-data applies to onnx output (an ONNX file), not bundle"),
       ([dir.file("model.pt")], "the suffix names no export format; pass --format bundle|hdf5|onnx"),

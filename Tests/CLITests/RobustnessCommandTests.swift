@@ -1,7 +1,7 @@
 import Checkpoint
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Issue 13's findings through the command line: each refused in one line with status 2, with
 /// nothing written and nothing hanging.
@@ -23,7 +23,10 @@ import TestSupport
     let input = Fixtures.path("mixer_tiny", "input.npy")
     #expect(try CommandRunner.run([Fixtures.path("mixer_tiny"), dir.file("b"), "--quiet"]).status == 0)
     try FileManager.default.copyItem(atPath: input, toPath: dir.file("x.npy"))
-    #expect(try CommandRunner.run(["run", dir.file("b"), "--input", dir.file("x.npy"), "--output", dir.file("x.npy"), "--force"])
+    #expect(
+      try CommandRunner.run([
+        "run", dir.file("b"), "--input", dir.file("x.npy"), "--output", dir.file("x.npy"), "--force",
+      ])
       .refused("is the input"))
   }
 
@@ -32,13 +35,19 @@ import TestSupport
     let dir = TemporaryDirectory()
     let vit = Fixtures.path("vit_tiny_token")
     let result = try CommandRunner.run([vit, dir.file("out"), "--image-size", "100000"])
-    #expect(result.refused("an image size of 100000 is larger than 4096, the most an export takes (--image-size)"), "\(result.standardError)")
+    #expect(
+      result.refused("an image size of 100000 is larger than 4096, the most an export takes (--image-size)"),
+      "\(result.standardError)")
     #expect(dir.contents().isEmpty)
     #expect(try CommandRunner.run(["verify", vit, "x", "--batch", "0"]).status == 2)
     #expect(try CommandRunner.run([vit, dir.file("b"), "--quiet"]).status == 0)
     let verify = try CommandRunner.run(["verify", vit, dir.file("b"), "--batch", "1000000000000"])
-    #expect(verify.refused("needs more memory than can be counted") || verify.refused("to run, more than the"), "\(verify.standardError)")
-    let run = try CommandRunner.run(["run", dir.file("b"), "--input", "x.npy", "--output", "y.npy", "--repeat", "1000000000"])
+    #expect(
+      verify.refused("needs more memory than can be counted") || verify.refused("to run, more than the"),
+      "\(verify.standardError)")
+    let run = try CommandRunner.run([
+      "run", dir.file("b"), "--input", "x.npy", "--output", "y.npy", "--repeat", "1000000000",
+    ])
     #expect(run.status == 2 && run.standardError.contains("--repeat must be from 0 to 100000"))
     let synth = try CommandRunner.run(["synth", "ViT-H_14", dir.file("h.npz"), "--classes", "1000000000000"])
     #expect(synth.status == 2 && synth.standardError.contains("--classes must be from 0 to 100000"))
@@ -53,7 +62,8 @@ import TestSupport
     #expect(try CommandRunner.run([source, dir.file("good.h5"), "--quiet"]).status == 0)
     #expect(mkfifo(dir.file("fifo"), 0o644) == 0)
     var cases: [[String]] = [
-      [dir.file("fifo"), dir.file("out")], ["inspect", dir.file("fifo")], ["verify", dir.file("fifo"), dir.file("good")],
+      [dir.file("fifo"), dir.file("out")], ["inspect", dir.file("fifo")],
+      ["verify", dir.file("fifo"), dir.file("good")],
       ["verify", source, dir.file("fifo")], ["run", dir.file("fifo"), "--input", input, "--output", dir.file("o.npy")],
       ["run", dir.file("good"), "--input", dir.file("fifo"), "--output", dir.file("o.npy")],
       ["verify", source, dir.file("good"), "--input", dir.file("fifo")],
@@ -72,7 +82,9 @@ import TestSupport
     for arguments in cases {
       let start = Date()
       let result = try CommandRunner.run(arguments, prefix: ["/usr/bin/timeout", "60"])
-      #expect(result.status == 2 && result.standardError.contains("not a regular file"), "\(arguments): \(result.standardError)")
+      #expect(
+        result.status == 2 && result.standardError.contains("not a regular file"),
+        "\(arguments): \(result.standardError)")
       #expect(Date().timeIntervalSince(start) < 30, "\(arguments)")
     }
   }
@@ -93,8 +105,11 @@ import TestSupport
     let all = results.all
     #expect(all.count == 4 && all.allSatisfy { $0 != nil })
     #expect(all.filter { $0?.status == 0 }.count == 1, "\(all.map { $0?.standardError ?? "" })")
-    #expect(all.allSatisfy { $0?.status == 0 || $0?.refused("another process is writing it") == true
-      || $0?.refused("already exists") == true })
+    #expect(
+      all.allSatisfy {
+        $0?.status == 0 || $0?.refused("another process is writing it") == true
+          || $0?.refused("already exists") == true
+      })
     #expect(dir.contents() == ["m.h5"])
   }
 
@@ -113,13 +128,17 @@ import TestSupport
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/bin/sh")
     // sh passes the bytes through: \xff is not UTF-8.
-    process.arguments = ["-c", "exec \"$0\" \"$1\" \"$2\"$(printf '\\377') 2>&1", try CommandRunner.executable(), source, dir.file("out")]
+    process.arguments = [
+      "-c", "exec \"$0\" \"$1\" \"$2\"$(printf '\\377') 2>&1", try CommandRunner.executable(), source, dir.file("out"),
+    ]
     let pipe = Pipe()
     process.standardOutput = pipe
     try process.run()
     let message = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
-    #expect(process.terminationStatus == 2 && message.contains("is not valid UTF-8") && message.contains("out\\xff"), "\(message)")
+    #expect(
+      process.terminationStatus == 2 && message.contains("is not valid UTF-8") && message.contains("out\\xff"),
+      "\(message)")
     #expect(dir.contents().isEmpty)
     for name in [String(repeating: "b", count: 255), String(repeating: "h", count: 252) + ".h5"] {
       let result = try CommandRunner.run([source, dir.file(name), "--quiet"])
@@ -143,16 +162,26 @@ import TestSupport
     broken[8] = .infinity
     try NpyFile.write(pixels, shape: shape, to: dir.file("pixels.npy"), replacing: false)
     try NpyFile.write(broken, shape: shape, to: dir.file("nan.npy"), replacing: false)
-    let warned = try CommandRunner.run(["run", dir.file("b"), "--input", dir.file("pixels.npy"), "--output", dir.file("o.npy")])
-    #expect(warned.status == 0 && warned.standardError.hasPrefix("mixer-convert: warning: \(dir.file("pixels.npy")): values span"))
+    let warned = try CommandRunner.run([
+      "run", dir.file("b"), "--input", dir.file("pixels.npy"), "--output", dir.file("o.npy"),
+    ])
+    #expect(
+      warned.status == 0
+        && warned.standardError.hasPrefix("mixer-convert: warning: \(dir.file("pixels.npy")): values span"))
     #expect(warned.standardError.contains("outside the input contract's [-1, 1]"), "\(warned.standardError)")
-    let quiet = try CommandRunner.run(["run", dir.file("b"), "--input", Fixtures.path("mixer_tiny", "input.npy"),
-                                       "--output", dir.file("p.npy")])
+    let quiet = try CommandRunner.run([
+      "run", dir.file("b"), "--input", Fixtures.path("mixer_tiny", "input.npy"),
+      "--output", dir.file("p.npy"),
+    ])
     #expect(quiet.status == 0 && quiet.standardError.isEmpty)
-    let refused = try CommandRunner.run(["run", dir.file("b"), "--input", dir.file("nan.npy"), "--output", dir.file("q.npy")])
+    let refused = try CommandRunner.run([
+      "run", dir.file("b"), "--input", dir.file("nan.npy"), "--output", dir.file("q.npy"),
+    ])
     #expect(refused.refused("nan.npy: the input holds 2 NaN or infinite values"), "\(refused.standardError)")
     #expect(!FileManager.default.fileExists(atPath: dir.file("q.npy")))
-    let verify = try CommandRunner.run(["verify", Fixtures.path("mixer_tiny"), dir.file("b"), "--input", dir.file("nan.npy")])
+    let verify = try CommandRunner.run([
+      "verify", Fixtures.path("mixer_tiny"), dir.file("b"), "--input", dir.file("nan.npy"),
+    ])
     #expect(verify.refused("the input holds 2 NaN or infinite values"), "\(verify.standardError)")
     // classify: an export whose preprocessing cannot produce its own value range.
     let graph = dir.file("b/graph.json")
@@ -172,7 +201,8 @@ import TestSupport
       let bundle = dir.file(name)
       #expect(try CommandRunner.run([Fixtures.path("mixer_tiny"), bundle, "--quiet"]).status == 0)
       let path = bundle + "/graph.json"
-      var object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+      var object =
+        try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
       if name == "manifest" {
         var weights = object["weights"] as! [String: Any]
         var tensors = weights["tensors"] as! [String: Any]

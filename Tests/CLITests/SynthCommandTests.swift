@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct SynthCommandTests {
   private func inspectJSON(_ path: String) throws -> [String: Any] {
@@ -24,8 +24,10 @@ import TestSupport
   @Test func optionsShapeTheOutput() throws {
     let dir = TemporaryDirectory()
     let path = dir.file("v.npz")
-    let run = try CommandRunner.run(["synth", "vit-ti_16", path, "--naming", "linen", "--classes", "0", "--dtype",
-                                     "bfloat16", "--compress", "--json"])
+    let run = try CommandRunner.run([
+      "synth", "vit-ti_16", path, "--naming", "linen", "--classes", "0", "--dtype",
+      "bfloat16", "--compress", "--json",
+    ])
     #expect(run.status == 0, "\(run.standardError)")
     let summary = try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as! [String: Any]
     #expect(summary["model"] as? String == "ViT-Ti_16" && summary["dtype"] as? String == "bfloat16")
@@ -63,7 +65,8 @@ import TestSupport
 
   @Test func listAndBadNames() throws {
     let list = try CommandRunner.run(["synth", "--list"])
-    #expect(list.status == 0 && list.standardOutput.contains("R50+ViT-L_32") && list.standardOutput.contains("328,994,856"))
+    #expect(
+      list.status == 0 && list.standardOutput.contains("R50+ViT-L_32") && list.standardOutput.contains("328,994,856"))
     let unknown = try CommandRunner.run(["synth", "ViT-Z_99", "/tmp/x.npz"])
     #expect(unknown.status == 2 && unknown.standardError.contains("unknown model 'ViT-Z_99'"))
     let noFolder = try CommandRunner.run(["synth", "Mixer-S_32", "/nonexistent/dir/x.npz"])

@@ -1,7 +1,7 @@
 import Checkpoint
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// ViT and hybrid specifics through the command line: malformed architectures, other
 /// resolutions, unpooled heads and the Linen naming.
@@ -29,15 +29,20 @@ import TestSupport
     let dir = TemporaryDirectory()
     let token = Fixtures.path("vit_tiny_token")
     let position = dir.file("position.npz")
-    try CheckpointRewriter.rewrite(token, to: position,
-                                   replace: ["Transformer/posembed_input/pos_embedding": .init(shape: [1, 20, 32])])
+    try CheckpointRewriter.rewrite(
+      token, to: position,
+      replace: ["Transformer/posembed_input/pos_embedding": .init(shape: [1, 20, 32])])
     let heads = dir.file("heads.npz")
     try CheckpointRewriter.rewrite(token, to: heads, replace: attentionWith(heads: 5, width: 6))
-    #expect(try CommandRunner.run(["synth", "R26+ViT-S_32", dir.file("r26.npz"), "--classes", "10", "--quiet"]).status == 0)
+    #expect(
+      try CommandRunner.run(["synth", "R26+ViT-S_32", dir.file("r26.npz"), "--classes", "10", "--quiet"]).status == 0)
     let unit = dir.file("unit.npz")
     try CheckpointRewriter.rewrite(dir.file("r26.npz"), to: unit) { $0.hasPrefix("block2/unit1/") ? nil : $0 }
     let cases = [
-      (position, "position embedding has 20 rows: 19 patch tokens (after the class-token row) do not form a square grid"),
+      (
+        position,
+        "position embedding has 20 rows: 19 patch tokens (after the class-token row) do not form a square grid"
+      ),
       (heads, "attention has 5 heads of width 6, which do not divide the hidden size 32"),
       (unit, "missing: block2/unit1/conv1/kernel"),
     ]
@@ -69,16 +74,26 @@ import TestSupport
     let entry = try #require(tensors["position.embedding"])
     #expect(entry["shape"] as? [Int] == [1, 37, 32] && entry["source_shape"] as? [Int] == [1, 17, 32])
     let transform = try #require(entry["transform"] as? [String: Any])
-    #expect(transform["kind"] as? String == "resize_position_embedding" && transform["interpolation"] as? String == "linear_aligned_corners")
-    #expect(transform["from_grid"] as? Int == 4 && transform["to_grid"] as? Int == 6 && transform["class_token_row"] as? Bool == true)
+    #expect(
+      transform["kind"] as? String == "resize_position_embedding"
+        && transform["interpolation"] as? String == "linear_aligned_corners")
+    #expect(
+      transform["from_grid"] as? Int == 4 && transform["to_grid"] as? Int == 6
+        && transform["class_token_row"] as? Bool == true)
     let config = (document["model"] as! [String: Any])["config"] as! [String: Any]
     #expect(config["image_size"] as? Int == 96 && config["trained_image_size"] as? Int == 64)
 
-    let hybrid = try CommandRunner.run([Fixtures.path("r50_vit_tiny"), dir.file("h80"), "--image-size", "80", "--verify"])
+    let hybrid = try CommandRunner.run([
+      Fixtures.path("r50_vit_tiny"), dir.file("h80"), "--image-size", "80", "--verify",
+    ])
     #expect(hybrid.status == 0, "\(hybrid.standardOutput)\(hybrid.standardError)")
 
     let odd = try CommandRunner.run([token, dir.file("odd"), "--image-size", "100"])
-    #expect(odd.status == 2 && odd.standardError.contains("an image size of 100 is not a multiple of 16, the pixels per patch-grid cell (--image-size)"))
+    #expect(
+      odd.status == 2
+        && odd.standardError.contains(
+          "an image size of 100 is not a multiple of 16, the pixels per patch-grid cell (--image-size)")
+    )
     let mixer = try CommandRunner.run([Fixtures.path("mixer_tiny"), dir.file("m"), "--image-size", "96"])
     #expect(mixer.status == 2 && mixer.standardError.contains("MLP-Mixer cannot change resolution"))
     #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)) == ["b96", "h80"])
@@ -89,10 +104,15 @@ import TestSupport
   @Test func unpooledClassifiersKeepTheTokenAxis() throws {
     let dir = TemporaryDirectory()
     let expectedToken = try NpyFile.readFloats(path: Fixtures.path("vit_tiny_token", "logits.npy"))
-    #expect(try CommandRunner.run([Fixtures.path("vit_tiny_token"), dir.file("tu"), "--classifier", "token_unpooled",
-                                   "--verify", "--quiet"]).status == 0)
-    let tokens = try CommandRunner.run(["run", dir.file("tu"), "--input", Fixtures.path("vit_tiny_token", "input.npy"),
-                                        "--output", dir.file("tu.npy")])
+    #expect(
+      try CommandRunner.run([
+        Fixtures.path("vit_tiny_token"), dir.file("tu"), "--classifier", "token_unpooled",
+        "--verify", "--quiet",
+      ]).status == 0)
+    let tokens = try CommandRunner.run([
+      "run", dir.file("tu"), "--input", Fixtures.path("vit_tiny_token", "input.npy"),
+      "--output", dir.file("tu.npy"),
+    ])
     #expect(tokens.status == 0 && tokens.standardOutput.contains("logits [2, 17, 10]"), "\(tokens.standardOutput)")
     let perToken = try NpyFile.readFloats(path: dir.file("tu.npy"))
     for sample in 0..<2 {
@@ -102,10 +122,16 @@ import TestSupport
     }
 
     let expectedMean = try NpyFile.readFloats(path: Fixtures.path("vit_tiny_gap", "logits.npy"))
-    #expect(try CommandRunner.run([Fixtures.path("vit_tiny_gap"), dir.file("u"), "--classifier", "unpooled",
-                                   "--verify", "--quiet"]).status == 0)
-    #expect(try CommandRunner.run(["run", dir.file("u"), "--input", Fixtures.path("vit_tiny_gap", "input.npy"),
-                                   "--output", dir.file("u.npy")]).status == 0)
+    #expect(
+      try CommandRunner.run([
+        Fixtures.path("vit_tiny_gap"), dir.file("u"), "--classifier", "unpooled",
+        "--verify", "--quiet",
+      ]).status == 0)
+    #expect(
+      try CommandRunner.run([
+        "run", dir.file("u"), "--input", Fixtures.path("vit_tiny_gap", "input.npy"),
+        "--output", dir.file("u.npy"),
+      ]).status == 0)
     let unpooled = try NpyFile.readFloats(path: dir.file("u.npy"))
     #expect(unpooled.shape == [2, 16, 10])
     for sample in 0..<2 {
@@ -115,16 +141,24 @@ import TestSupport
       }
     }
 
-    let mismatch = try CommandRunner.run([Fixtures.path("vit_tiny_gap"), dir.file("x"), "--classifier", "token_unpooled"])
+    let mismatch = try CommandRunner.run([
+      Fixtures.path("vit_tiny_gap"), dir.file("x"), "--classifier", "token_unpooled",
+    ])
     #expect(mismatch.status == 2 && mismatch.standardError.contains("can be exported as gap or unpooled"))
     let mixer = try CommandRunner.run([Fixtures.path("mixer_tiny"), dir.file("x"), "--classifier", "unpooled"])
-    #expect(mixer.status == 2 && mixer.standardError.contains("a classifier applies to ViTs; MLP-Mixer always averages its tokens (--classifier)"))
+    #expect(
+      mixer.status == 2
+        && mixer.standardError.contains(
+          "a classifier applies to ViTs; MLP-Mixer always averages its tokens (--classifier)")
+    )
   }
 
   @Test func linenNamingAndReducedPrecisionSourcesConvert() throws {
     let dir = TemporaryDirectory()
-    let synth = try CommandRunner.run(["synth", "ViT-Ti_16", dir.file("linen.npz"), "--naming", "linen", "--classes", "10",
-                                       "--dtype", "bfloat16", "--quiet"])
+    let synth = try CommandRunner.run([
+      "synth", "ViT-Ti_16", dir.file("linen.npz"), "--naming", "linen", "--classes", "10",
+      "--dtype", "bfloat16", "--quiet",
+    ])
     #expect(synth.status == 0)
     let inspect = try CommandRunner.run(["inspect", dir.file("linen.npz"), "--depth", "1"])
     #expect(inspect.standardOutput.contains("linen block names") && inspect.standardOutput.contains("ViT-Ti/16"))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Checkpoint
 
 @Suite struct ElementConversionTests {
@@ -7,7 +8,8 @@ import Testing
     var out = [UInt8](repeating: 0, count: count * to.itemSize)
     bytes.withUnsafeBytes { src in
       out.withUnsafeMutableBytes { dst in
-        ElementConversion.convert(src.baseAddress!, from: from, order: order, to: dst.baseAddress!, as: to, count: count)
+        ElementConversion.convert(
+          src.baseAddress!, from: from, order: order, to: dst.baseAddress!, as: to, count: count)
       }
     }
     return out
@@ -65,7 +67,9 @@ import Testing
     for (a, b) in zip(values, back) { #expect(b == Float(Float16(a))) }
     let bf16 = convert(half, from: .float32, to: .bfloat16)
     let backB = bf16.withUnsafeBytes { ElementConversion.floats($0, type: .bfloat16, order: .little) }
-    for (a, b) in zip(values, backB) { #expect(b == ElementConversion.bfloat16Value(ElementConversion.bfloat16Bits(a))) }
+    for (a, b) in zip(values, backB) {
+      #expect(b == ElementConversion.bfloat16Value(ElementConversion.bfloat16Bits(a)))
+    }
   }
 
   @Test func fortranOrderBecomesCOrder() {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Checkpoint
 
 @Suite struct NpyHeaderTests {
@@ -9,7 +10,9 @@ import Testing
     body.append(0x0A)
     let length = body.count
     var out: [UInt8] = [0x93] + Array("NUMPY".utf8) + [version, 0]
-    out += version == 1 ? [UInt8(length & 0xFF), UInt8(length >> 8)] : (0..<4).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) }
+    out +=
+      version == 1
+      ? [UInt8(length & 0xFF), UInt8(length >> 8)] : (0..<4).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) }
     return out + body
   }
 
@@ -26,7 +29,8 @@ import Testing
 
   @Test(arguments: [1, 2, 3] as [UInt8])
   func parsesEveryVersion(version: UInt8) throws {
-    let h = try NpyHeader.parse(header("{\"shape\": (), \"fortran_order\": True, \"descr\": \">f8\"}", version: version))
+    let h = try NpyHeader.parse(
+      header("{\"shape\": (), \"fortran_order\": True, \"descr\": \">f8\"}", version: version))
     #expect(h.dtype == .float64)
     #expect(h.byteOrder == .big)
     #expect(h.fortranOrder)

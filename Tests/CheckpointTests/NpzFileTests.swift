@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Checkpoint
 
 @Suite struct NpzFileTests {
@@ -47,7 +48,9 @@ import TestSupport
     for dtype in [DType.float32, .float16, .bfloat16, .float64] {
       var bytes = [UInt8](repeating: 0, count: values.count * dtype.itemSize)
       bytes.withUnsafeMutableBytes { out in
-        values.withUnsafeBufferPointer { ElementConversion.encode($0.baseAddress!, count: 1000, as: dtype, into: out.baseAddress!) }
+        values.withUnsafeBufferPointer {
+          ElementConversion.encode($0.baseAddress!, count: 1000, as: dtype, into: out.baseAddress!)
+        }
       }
       let key = "group/\(dtype.rawValue)/kernel"
       try bytes.withUnsafeBytes { try writer.add(key: key, dtype: dtype, shape: [10, 100], data: $0) }
@@ -94,7 +97,8 @@ import TestSupport
   @Test func fortranOrderArraysReadInCOrder() throws {
     // A 2×3 float32 array stored column-major: C-order values 0…5.
     let fortran: [Float] = [0, 3, 1, 4, 2, 5]
-    let npy = RawZip.npy(header: "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", data: RawZip.floats(fortran))
+    let npy = RawZip.npy(
+      header: "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", data: RawZip.floats(fortran))
     let dir = TemporaryDirectory()
     let path = dir.write("f.npz", RawZip([.init("f.npy", npy)]).bytes())
     let file = try NpzFile(path: path)
@@ -106,7 +110,8 @@ import TestSupport
 
   @Test func statisticsMatchANaiveComputation() throws {
     let values: [Float] = [1, 2, .nan, 4, .infinity, -3, 0.5]
-    let npy = RawZip.npy(header: "{'descr': '<f4', 'fortran_order': False, 'shape': (7,), }", data: RawZip.floats(values))
+    let npy = RawZip.npy(
+      header: "{'descr': '<f4', 'fortran_order': False, 'shape': (7,), }", data: RawZip.floats(values))
     let dir = TemporaryDirectory()
     let file = try NpzFile(path: dir.write("s.npz", RawZip([.init("s.npy", npy)]).bytes()))
     let stats = try file.statistics(of: file.arrays[0])

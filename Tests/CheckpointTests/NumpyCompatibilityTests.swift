@@ -1,16 +1,19 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Checkpoint
 
 /// What numpy reads, we read; what would block or collide, we refuse.
 @Suite struct NumpyCompatibilityTests {
-  static let npy = RawZip.npy(header: "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", data: RawZip.floats([1, 2]))
+  static let npy = RawZip.npy(
+    header: "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", data: RawZip.floats([1, 2]))
 
   /// `np.load` keys a member without the `.npy` suffix by its whole name (issue 13, finding 14).
   @Test func membersWithoutTheSuffixAreKeyedByTheirName() throws {
     let dir = TemporaryDirectory()
-    let path = dir.write("bare.npz", RawZip([.init("head/kernel", Self.npy), .init("head/bias.npy", Self.npy)]).bytes())
+    let path = dir.write(
+      "bare.npz", RawZip([.init("head/kernel", Self.npy), .init("head/bias.npy", Self.npy)]).bytes())
     let file = try NpzFile(path: path)
     #expect(file.arrays.map(\.key) == ["head/kernel", "head/bias"])
     #expect(try file.readFloats(try #require(file.array("head/kernel"))) == [1, 2])

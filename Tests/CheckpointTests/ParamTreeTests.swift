@@ -1,14 +1,17 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import Checkpoint
 
 @Suite struct ParamTreeTests {
   private func info(_ key: String, _ shape: [Int]) -> NpyArrayInfo {
     let count = shape.reduce(1, *)
-    return NpyArrayInfo(key: key, memberName: key + ".npy",
-                        header: NpyHeader(dtype: .float32, byteOrder: .little, fortranOrder: false, shape: shape,
-                                          dataOffset: 128, elementCount: count, dataByteCount: 4 * count),
-                        compression: .stored, compressedSize: 128 + 4 * count, memberIndex: 0)
+    return NpyArrayInfo(
+      key: key, memberName: key + ".npy",
+      header: NpyHeader(
+        dtype: .float32, byteOrder: .little, fortranOrder: false, shape: shape,
+        dataOffset: 128, elementCount: count, dataByteCount: 4 * count),
+      compression: .stored, compressedSize: 128 + 4 * count, memberIndex: 0)
   }
 
   @Test func naturalOrderSortsNumbersByValue() {
@@ -32,8 +35,10 @@ import TestSupport
 
   @Test(arguments: ["params/", "opt/target/", "params/img/"])
   func knownPrefixesAreRemovedAndReported(prefix: String) {
-    let tree = ParamTree(arrays: [info(prefix + "stem/kernel", [1]), info(prefix + "head/bias", [2]),
-                                  info("opt/state/step", [1])])
+    let tree = ParamTree(arrays: [
+      info(prefix + "stem/kernel", [1]), info(prefix + "head/bias", [2]),
+      info("opt/state/step", [1]),
+    ])
     #expect(tree.prefix == prefix)
     #expect(tree.leaves.map(\.path) == ["head/bias", "stem/kernel"])
     #expect(tree.keysOutsidePrefix == ["opt/state/step"])

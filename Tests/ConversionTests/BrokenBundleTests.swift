@@ -1,7 +1,7 @@
 import Formats
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Bundles damaged after conversion: opening them must fail with one line naming the file.
 @Suite struct BrokenBundleTests {
@@ -77,7 +77,8 @@ import TestSupport
     },
     Damage(name: "duplicate key in graph.json", reason: "twice") { path in
       try edit(path + "/graph.json") { bytes in
-        let text = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\"format\" :", with: "\"format\" : 1, \"format\" :")
+        let text = String(decoding: bytes, as: UTF8.self).replacingOccurrences(
+          of: "\"format\" :", with: "\"format\" : 1, \"format\" :")
         bytes = Array(text.utf8)
       }
     },

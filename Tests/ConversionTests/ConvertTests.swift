@@ -1,13 +1,14 @@
 import Checkpoint
 import Conversion
 import FileIO
-@testable import Formats
 import Foundation
 import Graph
 import Kernels
 import Models
-import Testing
 import TestSupport
+import Testing
+
+@testable import Formats
 
 @Suite struct ConvertTests {
   @Test(arguments: Fixtures.cases)
@@ -61,7 +62,8 @@ import TestSupport
     let dir = TemporaryDirectory()
     let limit = 40_000
     let path = try convert(Fixtures.path("mixer_tiny"), into: dir) { $0.options.shardSize = limit }
-    let files = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".safetensors") }.sorted()
+    let files = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".safetensors") }
+      .sorted()
     #expect(files.count > 2)
     #expect(files == (1...files.count).map { BundleLayout.shardName($0, of: files.count) })
     let bundle = try LoadedBundle(path: path)
@@ -103,8 +105,9 @@ import TestSupport
   @Test func unusedTensorsAreRefusedUnlessAllowed() throws {
     let dir = TemporaryDirectory()
     let path = dir.file("extra.npz")
-    try CheckpointRewriter.rewrite(Fixtures.path("mixer_tiny"), to: path,
-                                   extra: [("MixerBlock_0/extra/scale", .init(shape: [3], values: [1, 2, 3]))])
+    try CheckpointRewriter.rewrite(
+      Fixtures.path("mixer_tiny"), to: path,
+      extra: [("MixerBlock_0/extra/scale", .init(shape: [3], values: [1, 2, 3]))])
     #expect { try convert(path, into: dir) } throws: {
       "\($0)".contains("unused: MixerBlock_0/extra/scale") && ($0 as? ConversionError)?.remedy == .allowUnusedTensors
     }
@@ -125,7 +128,9 @@ import TestSupport
   @Test func missingTensorsAreRefusedWithTheirNames() throws {
     let dir = TemporaryDirectory()
     let path = dir.file("partial.npz")
-    try CheckpointRewriter.rewrite(Fixtures.path("mixer_tiny"), to: path) { $0 == "MixerBlock_1/LayerNorm_1/scale" ? nil : $0 }
+    try CheckpointRewriter.rewrite(Fixtures.path("mixer_tiny"), to: path) {
+      $0 == "MixerBlock_1/LayerNorm_1/scale" ? nil : $0
+    }
     #expect { try convert(path, into: dir) } throws: {
       "\($0)".contains("missing: MixerBlock_1/LayerNorm_1/scale")
     }

@@ -1,10 +1,10 @@
-import Formats
 import Checkpoint
 import Conversion
+import Formats
 import Foundation
 import Kernels
-import Testing
 import TestSupport
+import Testing
 
 /// The HDF5 export against the bundle export of the same checkpoint: same bytes per tensor,
 /// same outputs bit for bit.
@@ -35,7 +35,9 @@ import TestSupport
         #expect(produced[name]?.scalars == tensor.scalars, "\(path): output \(name) differs from the bundle's")
       }
     }
-    #expect(maxDifference(expected[bundle.header.outputs[0].name]!, try golden(fixture, bundle.header.outputs[0].name + ".npy")) <= 1e-5)
+    #expect(
+      maxDifference(
+        expected[bundle.header.outputs[0].name]!, try golden(fixture, bundle.header.outputs[0].name + ".npy")) <= 1e-5)
   }
 
   @Test(arguments: [DType.float16, .bfloat16])
@@ -43,7 +45,9 @@ import TestSupport
     let dir = TemporaryDirectory()
     let source = Fixtures.path("r50_vit_tiny")
     let bundle = try LoadedBundle(path: try convert(source, into: dir, name: "b") { $0.dtype = dtype })
-    let path = try convert(source, into: dir, name: "m.h5") { $0.dtype = dtype; $0.options.compressed = true }
+    let path = try convert(source, into: dir, name: "m.h5") {
+      $0.dtype = dtype; $0.options.compressed = true
+    }
     let export = try LoadedHDF5(path: path)
     #expect(export.header.weights.dtype == dtype.rawValue)
     for name in bundle.header.weights.tensors.keys {
@@ -56,7 +60,9 @@ import TestSupport
   @Test func writingIsDeterministicAndAtomic() throws {
     let dir = TemporaryDirectory()
     for compressed in [false, true] {
-      let a = try convert(Fixtures.path("vit_tiny_repr"), into: dir, name: "a.h5") { $0.options.compressed = compressed; $0.replacing = true }
+      let a = try convert(Fixtures.path("vit_tiny_repr"), into: dir, name: "a.h5") {
+        $0.options.compressed = compressed; $0.replacing = true
+      }
       let first = try Data(contentsOf: URL(fileURLWithPath: a))
       try FileManager.default.removeItem(atPath: a)
       _ = try convert(Fixtures.path("vit_tiny_repr"), into: dir, name: "a.h5") { $0.options.compressed = compressed }

@@ -3,8 +3,9 @@ import Conversion
 import Foundation
 import Graph
 import Kernels
-import Testing
 import TestSupport
+import Testing
+
 @testable import Formats
 
 /// The timm and transformers folders as mixer-convert writes and reads them back: the layouts
@@ -21,8 +22,9 @@ import TestSupport
     #expect(try Exports.format(of: path) == format)
     let export = try LoadedLibraryFolder(path: path, library: format)
     // The same header but for the format's own options (a folder has no shard size).
-    #expect(export.header.model == bundle.header.model && export.header.input == bundle.header.input
-      && export.header.outputs == bundle.header.outputs && export.header.weights == bundle.header.weights)
+    #expect(
+      export.header.model == bundle.header.model && export.header.input == bundle.header.input
+        && export.header.outputs == bundle.header.outputs && export.header.weights == bundle.header.weights)
     #expect(export.header.formatOptions == ExportOptions().resolved(for: format))
     for name in bundle.header.weights.tensors.keys {
       #expect(Array(export.storedBytes(of: name)!) == Array(bundle.storedBytes(of: name)!), "\(name)")
@@ -32,8 +34,9 @@ import TestSupport
       #expect(maxDifference(outputs[output.name]!, try golden("vit_tiny_token", output.name + ".npy")) <= 1e-5)
     }
     #expect(Set(dir.contents()) == ["b", "folder"])
-    #expect(Set(try FileManager.default.contentsOfDirectory(atPath: path)).isSuperset(
-      of: ["config.json", "model.safetensors", "mixer-convert.json", "README.md"]))
+    #expect(
+      Set(try FileManager.default.contentsOfDirectory(atPath: path)).isSuperset(
+        of: ["config.json", "model.safetensors", "mixer-convert.json", "README.md"]))
   }
 
   @Test func timmStacksQueryKeyAndValueAsTransposedRows() throws {
@@ -63,19 +66,23 @@ import TestSupport
   }
 
   @Test(arguments: [
-    ("mixer_tiny", ExportFormat.timm, "registered sizes"), ("vit_tiny_repr", .timm, "representation (pre_logits) layer"),
+    ("mixer_tiny", ExportFormat.timm, "registered sizes"),
+    ("vit_tiny_repr", .timm, "representation (pre_logits) layer"),
     ("r50_vit_tiny", .timm, "ResNet stem"), ("mixer_tiny_fe", .transformers, "no MLP-Mixer model"),
     ("vit_tiny_gap", .transformers, "averages its tokens"), ("r50_vit_tiny", .transformers, "no hybrid ViT"),
     ("vit_tiny_repr", .transformers, "representation (pre_logits) layer"),
   ])
-  func modelsALibraryCannotHoldAreRefusedWithNothingWritten(fixture: String, format: ExportFormat, reason: String) throws {
+  func modelsALibraryCannotHoldAreRefusedWithNothingWritten(
+    fixture: String, format: ExportFormat, reason: String
+  ) throws {
     let dir = TemporaryDirectory()
     do {
       try convert(Fixtures.path(fixture), into: dir, name: "out") { $0.format = format }
       Issue.record("\(fixture) was written as \(format)")
     } catch let error as ExportFileError {
-      #expect(error.reason.hasPrefix("\(format.rawValue) cannot hold this model: ") && error.reason.contains(reason)
-                && error.reason.hasSuffix(" can"), "\(error)")
+      #expect(
+        error.reason.hasPrefix("\(format.rawValue) cannot hold this model: ") && error.reason.contains(reason)
+          && error.reason.hasSuffix(" can"), "\(error)")
       #expect(error.reason.contains("bundle, hdf5, onnx") && error.reason.contains("npz"), "\(error)")
     }
     #expect(dir.contents().isEmpty)
@@ -89,7 +96,9 @@ import TestSupport
     }
     let weights = try SafetensorsFile(path: path + "/model.safetensors")
     #expect(weights.entries["pooler.dense.weight"]?.shape == [24, 32] && weights.entries["classifier.weight"] == nil)
-    #expect(maxDifference(try run(path, on: "vit_tiny_repr")["features"]!, try golden("vit_tiny_repr", "pre_logits.npy")) <= 1e-5)
+    #expect(
+      maxDifference(try run(path, on: "vit_tiny_repr")["features"]!, try golden("vit_tiny_repr", "pre_logits.npy"))
+        <= 1e-5)
   }
 
   @Test func aChangedWeightsFileIsNotTheExport() throws {

@@ -3,8 +3,9 @@ import Conversion
 import Foundation
 import Graph
 import Kernels
-import Testing
 import TestSupport
+import Testing
+
 @testable import Formats
 
 /// The ONNX export read back by mixer-convert's own reader, which runs the ONNX nodes: the
@@ -46,10 +47,13 @@ import TestSupport
       let bytes = external.storedBytes(of: name)!
       #expect(Array(bytes) == Array(inline.storedBytes(of: name)!), "\(name)")
       base.withUnsafeBytes { whole in
-        #expect(whole.firstRange(of: bytes).map { $0.lowerBound % ONNXLayout.dataAlignment == 0 } == true, "\(name) is aligned")
+        #expect(
+          whole.firstRange(of: bytes).map { $0.lowerBound % ONNXLayout.dataAlignment == 0 } == true,
+          "\(name) is aligned")
       }
     }
-    #expect(maxDifference(try run(path, on: "vit_tiny_repr")["logits"]!, try golden("vit_tiny_repr", "logits.npy")) <= 1e-5)
+    #expect(
+      maxDifference(try run(path, on: "vit_tiny_repr")["logits"]!, try golden("vit_tiny_repr", "logits.npy")) <= 1e-5)
   }
 
   @Test func optionsOfOtherFormatsAndUnknownSuffixesAreRefused() throws {

@@ -1,6 +1,6 @@
-import Formats
 import Checkpoint
 import Conversion
+import Formats
 import Foundation
 import Graph
 import Kernels
@@ -8,8 +8,10 @@ import TestSupport
 
 /// Converts a fixture (or any checkpoint) into `dir/name` and returns the bundle path.
 @discardableResult
-func convert(_ checkpoint: String, into dir: TemporaryDirectory, name: String = "bundle",
-             configure: (inout ConversionRequest) -> Void = { _ in }) throws -> String {
+func convert(
+  _ checkpoint: String, into dir: TemporaryDirectory, name: String = "bundle",
+  configure: (inout ConversionRequest) -> Void = { _ in }
+) throws -> String {
   var request = ConversionRequest(checkpoint: checkpoint, output: dir.file(name))
   configure(&request)
   _ = try Converter.convert(request)

@@ -1,11 +1,11 @@
-import Formats
 import Checkpoint
 import Conversion
+import Formats
 import Foundation
 import Models
 import Parity
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct VerifyTests {
   @Test(arguments: Fixtures.cases)
@@ -76,7 +76,8 @@ import TestSupport
     let path = try convert(dir.file("m.npz"), into: dir) { $0.dtype = dtype }
     let bundle = try LoadedBundle(path: path)
     #expect(bundle.header.weights.dtype == dtype.rawValue)
-    let size = (try FileManager.default.attributesOfItem(atPath: path + "/model-00001-of-00001.safetensors")[.size] as! Int)
+    let size =
+      (try FileManager.default.attributesOfItem(atPath: path + "/model-00001-of-00001.safetensors")[.size] as! Int)
     #expect(size < 2 * bundle.header.model.parameters + 100_000)
     var request = VerificationRequest(checkpoint: dir.file("m.npz"), export: path)
     request.batch = 4
@@ -96,8 +97,10 @@ import TestSupport
 
   @Test func float32ExportsReportNoDtypeEffect() throws {
     let dir = TemporaryDirectory()
-    let report = try Verifier.verify(VerificationRequest(checkpoint: Fixtures.path("vit_tiny_repr"),
-                                                         export: try convert(Fixtures.path("vit_tiny_repr"), into: dir)))
+    let report = try Verifier.verify(
+      VerificationRequest(
+        checkpoint: Fixtures.path("vit_tiny_repr"),
+        export: try convert(Fixtures.path("vit_tiny_repr"), into: dir)))
     #expect(report.passed && report.outputs.allSatisfy { $0.dtypeEffect == nil })
   }
 

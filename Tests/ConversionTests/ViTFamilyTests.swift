@@ -1,11 +1,11 @@
-import Formats
 import Conversion
+import Formats
 import Foundation
 import Kernels
 import Models
 import Parity
-import Testing
 import TestSupport
+import Testing
 
 /// Every released ViT and hybrid configuration, synthesised with its exact layout: convert,
 /// run, verify. `make test` covers every configuration in the released naming up to 150 M
@@ -44,10 +44,12 @@ import TestSupport
     #expect(bundle.header.model.config["naming"] == .string(testCase.naming.rawValue))
     var state: UInt64 = 3
     let side = try #require(entry.architecture.imageSize)
-    let image = Tensor(shape: [1, side, side, 3], scalars: (0..<(side * side * 3)).map { _ in
-      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-      return Float(Int64(bitPattern: state) >> 40) / Float(1 << 23)
-    })
+    let image = Tensor(
+      shape: [1, side, side, 3],
+      scalars: (0..<(side * side * 3)).map { _ in
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Float(Int64(bitPattern: state) >> 40) / Float(1 << 23)
+      })
     let logits = try #require(try Runner.run(export: dir.file("b"), input: image, threads: nil).outputs["logits"])
     #expect(logits.shape == [1, ModelCatalog.defaultClasses])
     #expect(logits.scalars.allSatisfy(\.isFinite) && Set(logits.scalars).count > 1)

@@ -1,8 +1,9 @@
 import Checkpoint
 import Conversion
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Formats
 
 /// Exports written back to `.npz` (and checkpoints re-saved as `.npz`): the original keys,
@@ -51,7 +52,9 @@ import TestSupport
   @Test func onlyAnNpzIsWrittenBack() throws {
     let dir = TemporaryDirectory()
     let export = try convert(Fixtures.path("mixer_tiny"), into: dir, name: "b")
-    #expect(throws: ConversionError.self) { try WriteBack.write(WriteBackRequest(export: export, output: dir.file("x.onnx"))) }
+    #expect(throws: ConversionError.self) {
+      try WriteBack.write(WriteBackRequest(export: export, output: dir.file("x.onnx")))
+    }
     #expect(throws: ExportFileError.self) {
       try WriteBack.write(WriteBackRequest(export: Fixtures.path("mixer_tiny"), output: dir.file("x.npz")))
     }

@@ -1,7 +1,8 @@
-@testable import FileIO
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
+@testable import FileIO
 
 /// The atomic-output protocol in one process: creation, commit, replacement, abandonment, the
 /// lock, leftovers of dead processes, long names. (Signals and kills at every step of a real
@@ -102,7 +103,9 @@ import TestSupport
     let output = try AtomicOutput(finalPath: dir.file("m.h5"), isDirectory: false, replacing: false)
     try fill(output, "mine")
     dir.write("m.h5", Array("theirs".utf8))
-    #expect { try output.commit() } throws: { ($0 as? FileIOError)?.reason.contains("appeared while it was being written") == true }
+    #expect { try output.commit() } throws: {
+      ($0 as? FileIOError)?.reason.contains("appeared while it was being written") == true
+    }
     output.abandon()
     #expect(read(dir.file("m.h5")) == "theirs" && dir.contents() == ["m.h5"])
   }

@@ -1,7 +1,7 @@
 import FileIO
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct InputGuardTests {
   @Test func anOutputThatIsOrHoldsAnInputIsRefused() throws {

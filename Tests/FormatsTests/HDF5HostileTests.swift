@@ -1,8 +1,9 @@
 import CHDF5
-@testable import Formats
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
+@testable import Formats
 
 /// HDF5 files edited through libhdf5 into what the reader must refuse: links to other files
 /// (issue 13, finding 11) and a graph document whose sizes overflow (finding 7).
@@ -18,7 +19,8 @@ import TestSupport
   private func edit(_ path: String, _ body: (hid_t, HDF5Calls) throws -> Void) throws {
     #expect(HDF5Library.ready)
     let calls = HDF5Calls(path: path)
-    let file = try HDF5Handle(H5Fopen(path, mc_h5f_acc_rdwr(), mc_h5p_default()), close: H5Fclose, or: calls.error("open"))
+    let file = try HDF5Handle(
+      H5Fopen(path, mc_h5f_acc_rdwr(), mc_h5p_default()), close: H5Fclose, or: calls.error("open"))
     try body(file.id, calls)
     try file.close(or: calls.error("close"))
   }
@@ -46,14 +48,19 @@ import TestSupport
     let path = try export(dir, "soft.h5")
     try edit(path) { file, calls in
       try calls.check(H5Ldelete(file, "weights/stem.kernel", mc_h5p_default()), "delete")
-      try calls.check(H5Lcreate_soft("/layers/stem/vars/0", file, "weights/stem.kernel", mc_h5p_default(), mc_h5p_default()),
-                      "link")
-      try calls.check(H5Lmove(file, "layers/stem/vars/0", file, "layers/stem/vars/moved", mc_h5p_default(), mc_h5p_default()),
-                      "move")
-      try calls.check(H5Lcreate_soft("/weights/stem.kernel", file, "layers/stem/vars/0", mc_h5p_default(), mc_h5p_default()),
-                      "link")
+      try calls.check(
+        H5Lcreate_soft("/layers/stem/vars/0", file, "weights/stem.kernel", mc_h5p_default(), mc_h5p_default()),
+        "link")
+      try calls.check(
+        H5Lmove(file, "layers/stem/vars/0", file, "layers/stem/vars/moved", mc_h5p_default(), mc_h5p_default()),
+        "move")
+      try calls.check(
+        H5Lcreate_soft("/weights/stem.kernel", file, "layers/stem/vars/0", mc_h5p_default(), mc_h5p_default()),
+        "link")
     }
-    #expect { try LoadedHDF5(path: path) } throws: { ($0 as? ExportFileError)?.reason.contains("is not a hard link") == true }
+    #expect { try LoadedHDF5(path: path) } throws: {
+      ($0 as? ExportFileError)?.reason.contains("is not a hard link") == true
+    }
   }
 
   /// A Reshape to `[-1, 2^32, 2^32, 16]` inside an `.h5`: refused in one line by the reader
@@ -71,23 +78,32 @@ import TestSupport
       try calls.check(H5Ldelete(file, HDF5Layout.graphDataset, mc_h5p_default()), "delete")
       let type = try calls.utf8StringType()
       let space = try calls.scalarSpace()
-      let dataset = try HDF5Handle(H5Dcreate2(file, HDF5Layout.graphDataset, type.id, space.id, mc_h5p_default(),
-                                              mc_h5p_default(), mc_h5p_default()), close: H5Dclose, or: calls.error("create"))
+      let dataset = try HDF5Handle(
+        H5Dcreate2(
+          file, HDF5Layout.graphDataset, type.id, space.id, mc_h5p_default(),
+          mc_h5p_default(), mc_h5p_default()), close: H5Dclose, or: calls.error("create"))
       try calls.check(mc_h5d_write_string(dataset.id, type.id, json), "write")
     }
-    #expect { try LoadedHDF5(path: path) } throws: { ($0 as? ExportFileError)?.reason.contains("cannot reshape") == true }
+    #expect { try LoadedHDF5(path: path) } throws: {
+      ($0 as? ExportFileError)?.reason.contains("cannot reshape") == true
+    }
     let result = try CommandRunner.run(["inspect", path])
-    #expect(result.status == 2 && result.standardError.contains("cannot reshape") && !result.standardError.contains("crashed"),
-            "\(result.standardError)")
+    #expect(
+      result.status == 2 && result.standardError.contains("cannot reshape")
+        && !result.standardError.contains("crashed"),
+      "\(result.standardError)")
     #expect(result.standardError.split(separator: "\n").count == 1)
   }
 
   /// The `graph.json` dataset of `path`, as stored.
   private func readGraph(_ path: String) throws -> String {
     let calls = HDF5Calls(path: path)
-    let file = try HDF5Handle(H5Fopen(path, mc_h5f_acc_rdonly(), mc_h5p_default()), close: H5Fclose, or: calls.error("open"))
-    let dataset = try HDF5Handle(H5Dopen2(file.id, HDF5Layout.graphDataset, mc_h5p_default()), close: H5Dclose,
-                                 or: calls.error("open graph"))
-    return try calls.readString(dataset.id, what: "graph", read: mc_h5d_read_string, type: H5Dget_type, space: H5Dget_space)
+    let file = try HDF5Handle(
+      H5Fopen(path, mc_h5f_acc_rdonly(), mc_h5p_default()), close: H5Fclose, or: calls.error("open"))
+    let dataset = try HDF5Handle(
+      H5Dopen2(file.id, HDF5Layout.graphDataset, mc_h5p_default()), close: H5Dclose,
+      or: calls.error("open graph"))
+    return try calls.readString(
+      dataset.id, what: "graph", read: mc_h5d_read_string, type: H5Dget_type, space: H5Dget_space)
   }
 }

@@ -1,5 +1,6 @@
 import Checkpoint
 import Testing
+
 @testable import Formats
 
 /// The byte transforms of the library layouts: axis permutations of any element size, and a
@@ -12,11 +13,17 @@ import Testing
     // Element (i, j, k) holds the value i·12 + j·4 + k in its first byte.
     var bytes = [UInt8](repeating: 0, count: 24 * itemSize)
     for value in 0..<24 { bytes[value * itemSize] = UInt8(value) }
-    let permuted = bytes.withUnsafeBytes { AxisOrder.permuted($0, shape: shape, permutation: permutation, itemSize: itemSize) }
+    let permuted = bytes.withUnsafeBytes {
+      AxisOrder.permuted($0, shape: shape, permutation: permutation, itemSize: itemSize)
+    }
     // Output (k, i, j) of shape (4, 2, 3).
-    for k in 0..<4 { for i in 0..<2 { for j in 0..<3 {
-      #expect(permuted[((k * 2 + i) * 3 + j) * itemSize] == UInt8(i * 12 + j * 4 + k))
-    } } }
+    for k in 0..<4 {
+      for i in 0..<2 {
+        for j in 0..<3 {
+          #expect(permuted[((k * 2 + i) * 3 + j) * itemSize] == UInt8(i * 12 + j * 4 + k))
+        }
+      }
+    }
   }
 
   @Test func aPartsLibraryBytesGiveTheCanonicalBytesBack() {

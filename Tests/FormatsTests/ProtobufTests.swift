@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Formats
 
 /// The protobuf wire format as the ONNX reader and writer use it.
@@ -59,14 +60,15 @@ import Testing
     #expect(single == [7])
   }
 
-  @Test(arguments: [
-    ([0x0A, 0x05, 0x01], "claims 5 bytes, but only 1"),
-    ([0x08, 0x80], "past the end"),
-    ([0x08, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F], "longer than 64 bits"),
-    ([0x0B], "wire type 3"),
-    ([0x00, 0x01], "out of range"),
-    ([0x0D, 0x00, 0x00], "fixed-size"),
-  ] as [([UInt8], String)])
+  @Test(
+    arguments: [
+      ([0x0A, 0x05, 0x01], "claims 5 bytes, but only 1"),
+      ([0x08, 0x80], "past the end"),
+      ([0x08, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F], "longer than 64 bits"),
+      ([0x0B], "wire type 3"),
+      ([0x00, 0x01], "out of range"),
+      ([0x0D, 0x00, 0x00], "fixed-size"),
+    ] as [([UInt8], String)])
   func malformedMessagesAreRefused(bytes: [UInt8], fragment: String) {
     do {
       _ = try fields(bytes)

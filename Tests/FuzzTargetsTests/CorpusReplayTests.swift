@@ -1,7 +1,7 @@
 import Foundation
 import FuzzTargets
-import Testing
 import TestSupport
+import Testing
 
 /// Every committed seed (`Fuzz/Corpus/<target>`) and every input that once crashed a target
 /// (`Fuzz/Regressions/<target>`, each named after what it found) runs through its fuzz target

@@ -12,8 +12,10 @@ import Testing
   }
 
   /// A fixture whose last node is built by `body` on an input of `input` (default NHWC 8×8×3).
-  static func one(_ name: String, _ message: String, input: [Int] = [-1, 8, 8, 3],
-                  _ body: @escaping @Sendable (inout GraphFixture) -> Void) -> Case {
+  static func one(
+    _ name: String, _ message: String, input: [Int] = [-1, 8, 8, 3],
+    _ body: @escaping @Sendable (inout GraphFixture) -> Void
+  ) -> Case {
     Case(description: name, message: message) {
       var fixture = GraphFixture(input: input)
       body(&fixture)
@@ -33,19 +35,22 @@ import Testing
       $0.add("c", .conv2D(conv), shape: [-1, 4, 4, 5], weights: ["kernel": [3, 3, 3, 5]])
     },
     one("conv: strides", "strides must be two equal positive numbers") {
-      $0.add("c", .conv2D(Conv2DAttributes(kernelSize: [2, 2], strides: [1, 2], padding: .valid)), shape: [-1, 4, 4, 5],
-             weights: ["kernel": [2, 2, 3, 5]])
+      $0.add(
+        "c", .conv2D(Conv2DAttributes(kernelSize: [2, 2], strides: [1, 2], padding: .valid)), shape: [-1, 4, 4, 5],
+        weights: ["kernel": [2, 2, 3, 5]])
     },
     one("conv: huge strides", "exceed 4096") {
-      $0.add("c", .conv2D(Conv2DAttributes(kernelSize: [2, 2], strides: [Int.max, Int.max], padding: .same)),
-             shape: [-1, 1, 1, 5], weights: ["kernel": [2, 2, 3, 5]])
+      $0.add(
+        "c", .conv2D(Conv2DAttributes(kernelSize: [2, 2], strides: [Int.max, Int.max], padding: .same)),
+        shape: [-1, 1, 1, 5], weights: ["kernel": [2, 2, 3, 5]])
     },
     one("conv: bias", "bias [4] does not match 5 outputs") {
       $0.add("c", .conv2D(conv), shape: [-1, 4, 4, 5], weights: ["kernel": [2, 2, 3, 5], "bias": [4]])
     },
     one("conv: larger than the input", "is smaller than the kernel") {
-      $0.add("c", .conv2D(Conv2DAttributes(kernelSize: [9, 9], strides: [1, 1], padding: .valid)), shape: [-1, 1, 1, 5],
-             weights: ["kernel": [9, 9, 3, 5]])
+      $0.add(
+        "c", .conv2D(Conv2DAttributes(kernelSize: [9, 9], strides: [1, 1], padding: .valid)), shape: [-1, 1, 1, 5],
+        weights: ["kernel": [9, 9, 3, 5]])
     },
     one("reshape: batch", "shape must be [-1, positive dimensions") {
       $0.add("r", .reshape(shape: [1, 192]), shape: [1, 192])
@@ -85,13 +90,16 @@ import Testing
     },
     one("attention: heads", "2 heads do not divide the width") {
       $0.add("r", .reshape(shape: [-1, 64, 3]), shape: [-1, 64, 3])
-      $0.add("mha", .multiHeadAttention(heads: 2), shape: [-1, 64, 3],
-             weights: Dictionary(uniqueKeysWithValues: MultiHeadAttentionRoles.all.map { ($0, [1]) }))
+      $0.add(
+        "mha", .multiHeadAttention(heads: 2), shape: [-1, 64, 3],
+        weights: Dictionary(uniqueKeysWithValues: MultiHeadAttentionRoles.all.map { ($0, [1]) }))
     },
     one("attention: weights", "query_kernel is [3, 3], expected [3, 1, 3]") {
       $0.add("r", .reshape(shape: [-1, 64, 3]), shape: [-1, 64, 3])
-      var roles = ["query_kernel": [3, 3], "query_bias": [1, 3], "key_kernel": [3, 1, 3], "key_bias": [1, 3],
-                   "value_kernel": [3, 1, 3], "value_bias": [1, 3], "out_kernel": [1, 3, 3], "out_bias": [3]]
+      var roles = [
+        "query_kernel": [3, 3], "query_bias": [1, 3], "key_kernel": [3, 1, 3], "key_bias": [1, 3],
+        "value_kernel": [3, 1, 3], "value_bias": [1, 3], "out_kernel": [1, 3, 3], "out_bias": [3],
+      ]
       roles["query_kernel"] = [3, 3]
       $0.add("mha", .multiHeadAttention(heads: 1), shape: [-1, 64, 3], weights: roles)
     },
@@ -103,7 +111,8 @@ import Testing
       $0.add("g", .groupNorm(groups: 2, epsilon: 1e-5), shape: [-1, 8, 8, 3], weights: ["scale": [3], "bias": [3]])
     },
     one("group norm: weights", "scale and bias must have shape [3]") {
-      $0.add("g", .groupNorm(groups: 3, epsilon: 1e-5), shape: [-1, 8, 8, 3], weights: ["scale": [3], "bias": [1, 3]])
+      $0.add(
+        "g", .groupNorm(groups: 3, epsilon: 1e-5), shape: [-1, 8, 8, 3], weights: ["scale": [3], "bias": [1, 3]])
     },
     one("max pool: window", "window and strides must be square, positive") {
       $0.add("p", .maxPool2D(windowSize: [2, 3], strides: [2, 2], padding: .valid), shape: [-1, 4, 3, 3])
@@ -128,8 +137,12 @@ import Testing
       document.formatVersion = "2.0"
       return document
     },
-    one("input shape", "is not [-1, height, width, 3]", input: [-1, 8, 8, 4]) { $0.add("g", .gelu(approximation: .tanh), shape: [-1, 8, 8, 4]) },
-    one("input size", "larger than 4096 pixels a side", input: [-1, 5000, 8, 3]) { $0.add("g", .gelu(approximation: .tanh), shape: [-1, 5000, 8, 3]) },
+    one("input shape", "is not [-1, height, width, 3]", input: [-1, 8, 8, 4]) {
+      $0.add("g", .gelu(approximation: .tanh), shape: [-1, 8, 8, 4])
+    },
+    one("input size", "larger than 4096 pixels a side", input: [-1, 5000, 8, 3]) {
+      $0.add("g", .gelu(approximation: .tanh), shape: [-1, 5000, 8, 3])
+    },
     Case(description: "no outputs", message: "the graph has no outputs") {
       var fixture = GraphFixture()
       fixture.add("g", .gelu(approximation: .tanh), shape: [-1, 8, 8, 3])
@@ -146,8 +159,12 @@ import Testing
       $0.add("d", .dense, shape: [-1, 8, 8, 4], weights: ["kernel": [3, 4]])
       $0.weights["extra"] = [32, 1 << 61]
     },
-    one("negative weight shape", "has shape [-3, 4]") { $0.add("d", .dense, shape: [-1, 8, 8, 4], weights: ["kernel": [-3, 4]]) },
-    one("node name", "node name 'a/b' is empty or contains '/'") { $0.add("a/b", .gelu(approximation: .tanh), shape: [-1, 8, 8, 3]) },
+    one("negative weight shape", "has shape [-3, 4]") {
+      $0.add("d", .dense, shape: [-1, 8, 8, 4], weights: ["kernel": [-3, 4]])
+    },
+    one("node name", "node name 'a/b' is empty or contains '/'") {
+      $0.add("a/b", .gelu(approximation: .tanh), shape: [-1, 8, 8, 3])
+    },
     one("duplicate node", "node 'g' is defined twice") {
       $0.add("g", .gelu(approximation: .tanh), shape: [-1, 8, 8, 3])
       $0.add("g", .gelu(approximation: .tanh), shape: [-1, 8, 8, 3])
@@ -156,7 +173,9 @@ import Testing
     one("unknown input", "reads 'later', which is not computed before it") {
       $0.add("g", .gelu(approximation: .tanh), ["later"], shape: [-1, 8, 8, 3])
     },
-    one("missing weight", "Dense needs a 'kernel' weight") { $0.add("d", .dense, shape: [-1, 8, 8, 4], weights: ["bias": [4]]) },
+    one("missing weight", "Dense needs a 'kernel' weight") {
+      $0.add("d", .dense, shape: [-1, 8, 8, 4], weights: ["bias": [4]])
+    },
     one("unknown role", "GELU takes no 'kernel' weight") {
       $0.add("g", .gelu(approximation: .tanh), shape: [-1, 8, 8, 3], weights: ["kernel": [3, 3]])
     },
@@ -198,9 +217,12 @@ import Testing
     f.add("cls", .classToken, shape: [-1, 17, 6], weights: ["token": [1, 1, 6]])
     f.add("pos", .positionEmbedding, shape: [-1, 17, 6], weights: ["embedding": [1, 17, 6]])
     f.add("norm", .layerNorm(epsilon: 1e-6), shape: [-1, 17, 6], weights: ["scale": [6], "bias": [6]])
-    f.add("mha", .multiHeadAttention(heads: 2), shape: [-1, 17, 6], weights: [
-      "query_kernel": [6, 2, 3], "query_bias": [2, 3], "key_kernel": [6, 2, 3], "key_bias": [2, 3],
-      "value_kernel": [6, 2, 3], "value_bias": [2, 3], "out_kernel": [2, 3, 6], "out_bias": [6]])
+    f.add(
+      "mha", .multiHeadAttention(heads: 2), shape: [-1, 17, 6],
+      weights: [
+        "query_kernel": [6, 2, 3], "query_bias": [2, 3], "key_kernel": [6, 2, 3], "key_bias": [2, 3],
+        "value_kernel": [6, 2, 3], "value_bias": [2, 3], "out_kernel": [2, 3, 6], "out_bias": [6],
+      ])
     f.add("res", .add, ["mha", "pos"], shape: [-1, 17, 6])
     f.add("swap", .transpose(permutation: [0, 2, 1]), shape: [-1, 6, 17])
     f.add("fc", .dense, shape: [-1, 6, 8], weights: ["kernel": [17, 8], "bias": [8]])

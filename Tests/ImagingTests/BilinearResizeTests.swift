@@ -31,11 +31,14 @@ import Testing
   }
 
   static func image(height: Int, width: Int, seed: Int) -> RGBImage {
-    RGBImage(width: width, height: height, pixels: (0..<(height * width * 3)).map { UInt8(($0 * 37 + seed * 11) % 256) })
+    RGBImage(
+      width: width, height: height, pixels: (0..<(height * width * 3)).map { UInt8(($0 * 37 + seed * 11) % 256) })
   }
 
-  @Test(arguments: [((7, 5), (3, 4)), ((3, 4), (9, 13)), ((13, 9), (13, 9)), ((1, 1), (4, 3)), ((8, 6), (8, 3)),
-                    ((5, 17), (2, 1)), ((17, 23), (224, 224)), ((224, 160), (64, 64))])
+  @Test(arguments: [
+    ((7, 5), (3, 4)), ((3, 4), (9, 13)), ((13, 9), (13, 9)), ((1, 1), (4, 3)), ((8, 6), (8, 3)),
+    ((5, 17), (2, 1)), ((17, 23), (224, 224)), ((224, 160), (64, 64)),
+  ])
   func matchesTheTentDefinition(source: (Int, Int), target: (Int, Int)) {
     let image = Self.image(height: source.0, width: source.1, seed: source.0 + target.1)
     let resized = BilinearResize.resize(image, height: target.0, width: target.1)

@@ -1,8 +1,8 @@
 import Checkpoint
 import Foundation
 import Imaging
-import Testing
 import TestSupport
+import Testing
 
 /// The decoders against pixels known independently (Tests/Fixtures/images/make_images.py):
 /// PNGs encoded from scratch, JPEGs decoded by Pillow's libjpeg-turbo.

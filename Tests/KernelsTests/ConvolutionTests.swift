@@ -1,9 +1,13 @@
+import Foundation
 import Testing
+
 @testable import Kernels
 
 @Suite struct ConvolutionTests {
   /// Direct convolution with explicit padding, in double precision.
-  static func naiveConv(_ x: Tensor, _ k: Tensor, _ bias: Tensor?, stride: Int, padding: Padding) -> (shape: [Int], values: [Double]) {
+  static func naiveConv(
+    _ x: Tensor, _ k: Tensor, _ bias: Tensor?, stride: Int, padding: Padding
+  ) -> (shape: [Int], values: [Double]) {
     let (n, h, w, cin) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let (kh, kw, cout) = (k.shape[0], k.shape[1], k.shape[3])
     let rows = padding.window(input: h, kernel: kh, stride: stride)
@@ -20,7 +24,9 @@ import Testing
                 let xx = ox * stride - cols.before + kx
                 guard y >= 0, y < h, xx >= 0, xx < w else { continue }
                 for i in 0..<cin {
-                  sum += Double(x.scalars[((s * h + y) * w + xx) * cin + i]) * Double(k.scalars[((ky * kw + kx) * cin + i) * cout + o])
+                  sum +=
+                    Double(x.scalars[((s * h + y) * w + xx) * cin + i])
+                    * Double(k.scalars[((ky * kw + kx) * cin + i) * cout + o])
                 }
               }
             }
@@ -101,7 +107,8 @@ import Testing
           var logits = [Double](repeating: 0, count: t)
           for j in 0..<t {
             for c in 0..<d {
-              logits[j] += Double(q.scalars[(s * t + i) * width + h * d + c]) / Double(d).squareRoot()
+              logits[j] +=
+                Double(q.scalars[(s * t + i) * width + h * d + c]) / Double(d).squareRoot()
                 * Double(k.scalars[(s * t + j) * width + h * d + c])
             }
           }
@@ -109,7 +116,8 @@ import Testing
           let e = logits.map { Foundation.exp($0 - m) }
           let total = e.reduce(0, +)
           for c in 0..<d {
-            let expected = (0..<t).map { e[$0] / total * Double(v.scalars[(s * t + $0) * width + h * d + c]) }.reduce(0, +)
+            let expected = (0..<t).map { e[$0] / total * Double(v.scalars[(s * t + $0) * width + h * d + c]) }.reduce(
+              0, +)
             #expect(abs(Double(y.scalars[(s * t + i) * width + h * d + c]) - expected) < 2e-6)
           }
         }
@@ -117,5 +125,3 @@ import Testing
     }
   }
 }
-
-import Foundation

@@ -1,10 +1,12 @@
 import Foundation
 import Testing
+
 @testable import Kernels
 
 @Suite struct ElementwiseKernelTests {
   /// Inputs across the interesting ranges, including the vector tail (count not a multiple of 16).
-  static let inputs: [Float] = (0..<4003).map { Float($0 - 2001) * 0.01 } + [-100, -88, -30, 30, 88, 100, 1e-6, -1e-6, 0]
+  static let inputs: [Float] =
+    (0..<4003).map { Float($0 - 2001) * 0.01 } + [-100, -88, -30, 30, 88, 100, 1e-6, -1e-6, 0]
 
   @Test(arguments: computes)
   func expMatchesDoubleWithinAFewUlps(compute: Compute) {
@@ -34,7 +36,7 @@ import Testing
       let d = Double(value)
       let tanhForm = 0.5 * d * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * (d + 0.044715 * d * d * d)))
       let erfForm = 0.5 * d * (1 + Foundation.erf(d / 2.squareRoot()))
-      #expect(abs(Double(approximate.scalars[i]) - tanhForm) <= 4e-7 * max(abs(tanhForm), 1) , "gelu_tanh(\(d))")
+      #expect(abs(Double(approximate.scalars[i]) - tanhForm) <= 4e-7 * max(abs(tanhForm), 1), "gelu_tanh(\(d))")
       #expect(abs(Double(exact.scalars[i]) - erfForm) <= 4e-7 * max(abs(erfForm), 1), "gelu_erf(\(d))")
     }
     // The two forms really differ (the fixtures move by ~3e-4 if one is swapped for the other).
@@ -73,6 +75,10 @@ import Testing
     }
     let permuted = compute.permute(x, [2, 0, 1])
     #expect(permuted.shape == [4, 2, 3])
-    for a in 0..<2 { for b in 0..<3 { for c in 0..<4 { #expect(permuted.scalars[c * 6 + a * 3 + b] == x.scalars[a * 12 + b * 4 + c]) } } }
+    for a in 0..<2 {
+      for b in 0..<3 {
+        for c in 0..<4 { #expect(permuted.scalars[c * 6 + a * 3 + b] == x.scalars[a * 12 + b * 4 + c]) }
+      }
+    }
   }
 }

@@ -1,4 +1,6 @@
+import Foundation
 import Testing
+
 @testable import Kernels
 
 @Suite struct GemmTests {
@@ -39,9 +41,10 @@ import Testing
     c.scalars.withUnsafeMutableBufferPointer { pc in
       a.scalars.withUnsafeBufferPointer { pa in
         b.scalars.withUnsafeBufferPointer { pb in
-          compute.gemm(MatrixView(rowMajor: pa.baseAddress!, rows: m, columns: k),
-                       MatrixView(rowMajor: pb.baseAddress!, rows: k, columns: n),
-                       into: MutableMatrixView(pc.baseAddress! + 3, rows: m, columns: n, rowStride: ldc), accumulate: true)
+          compute.gemm(
+            MatrixView(rowMajor: pa.baseAddress!, rows: m, columns: k),
+            MatrixView(rowMajor: pb.baseAddress!, rows: k, columns: n),
+            into: MutableMatrixView(pc.baseAddress! + 3, rows: m, columns: n, rowStride: ldc), accumulate: true)
         }
       }
     }
@@ -95,8 +98,10 @@ import Testing
   }
 
   /// Shapes with one and several packed column blocks, edge tiles in M and N, and K beyond one slice.
-  static let shapes: [(Int, Int, Int)] = [(1, 1, 1), (13, 17, 19), (196, 3072, 768), (37, 1000, 400), (300, 65, 513),
-                                          (2, 1600, 3)]
+  static let shapes: [(Int, Int, Int)] = [
+    (1, 1, 1), (13, 17, 19), (196, 3072, 768), (37, 1000, 400), (300, 65, 513),
+    (2, 1600, 3),
+  ]
 
   @Test(arguments: computes)
   func prepackedProductWithEpilogueMatchesNaive(compute: Compute) {
@@ -114,9 +119,10 @@ import Testing
         c.scalars.withUnsafeMutableBufferPointer { pc in
           a.scalars.withUnsafeBufferPointer { pa in
             bias.scalars.withUnsafeBufferPointer { pb in
-              compute.gemm(MatrixView(rowMajor: pa.baseAddress!, rows: m, columns: k), packed,
-                           into: MutableMatrixView(pc.baseAddress!, rows: m, columns: n), accumulate: accumulate,
-                           bias: pb.baseAddress, gelu: gelu)
+              compute.gemm(
+                MatrixView(rowMajor: pa.baseAddress!, rows: m, columns: k), packed,
+                into: MutableMatrixView(pc.baseAddress!, rows: m, columns: n), accumulate: accumulate,
+                bias: pb.baseAddress, gelu: gelu)
             }
           }
         }
@@ -125,7 +131,9 @@ import Testing
           expected[i] += Double(bias.scalars[i % n]) + (accumulate ? Double(start.scalars[i]) : 0)
           if gelu { expected[i] = Self.gelu(expected[i]) }
         }
-        #expect(maxDifference(c.scalars, expected) < tolerance, "\(compute.path) \(m)×\(n)×\(k) acc \(accumulate) gelu \(gelu)")
+        #expect(
+          maxDifference(c.scalars, expected) < tolerance,
+          "\(compute.path) \(m)×\(n)×\(k) acc \(accumulate) gelu \(gelu)")
       }
     }
   }
@@ -141,13 +149,12 @@ import Testing
     var out = Tensor(shape: [d, hidden])
     out.scalars.withUnsafeMutableBufferPointer { po in
       x.scalars.withUnsafeBufferPointer { px in
-        compute.gemm(MatrixView(px.baseAddress!, rows: d, columns: s, rowStride: 1, columnStride: d), packed,
-                     into: MutableMatrixView(po.baseAddress!, rows: d, columns: hidden))
+        compute.gemm(
+          MatrixView(px.baseAddress!, rows: d, columns: s, rowStride: 1, columnStride: d), packed,
+          into: MutableMatrixView(po.baseAddress!, rows: d, columns: hidden))
       }
     }
     let expected = naiveMatmul(compute.transpose(x, 0, 1).scalars, w.scalars, m: d, n: hidden, k: s)
     #expect(maxDifference(out.scalars, expected) < 1e-5)
   }
 }
-
-import Foundation

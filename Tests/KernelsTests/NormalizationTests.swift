@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Kernels
 
 @Suite struct NormalizationTests {
@@ -9,7 +10,9 @@ import Testing
       let v = x[(row * c)..<((row + 1) * c)].map(Double.init)
       let mean = v.reduce(0, +) / Double(c)
       let variance = v.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(c)
-      out += v.enumerated().map { ($1 - mean) / (variance + epsilon).squareRoot() * Double(scale[$0]) + Double(bias[$0]) }
+      out += v.enumerated().map {
+        ($1 - mean) / (variance + epsilon).squareRoot() * Double(scale[$0]) + Double(bias[$0])
+      }
     }
     return out
   }
@@ -52,14 +55,17 @@ import Testing
     for sample in 0..<n {
       for g in 0..<groups {
         var values: [Double] = []
-        for p in 0..<(h * w) { for j in 0..<width { values.append(Double(x.scalars[(sample * h * w + p) * c + g * width + j])) } }
+        for p in 0..<(h * w) {
+          for j in 0..<width { values.append(Double(x.scalars[(sample * h * w + p) * c + g * width + j])) }
+        }
         let mean = values.reduce(0, +) / Double(values.count)
         let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count)
         for p in 0..<(h * w) {
           for j in 0..<width {
             let channel = g * width + j
             let i = (sample * h * w + p) * c + channel
-            let expected = (Double(x.scalars[i]) - mean) / (variance + 1e-6).squareRoot() * Double(scale.scalars[channel])
+            let expected =
+              (Double(x.scalars[i]) - mean) / (variance + 1e-6).squareRoot() * Double(scale.scalars[channel])
               + Double(bias.scalars[channel])
             #expect(abs(Double(y.scalars[i]) - expected) < 1e-5)
           }

@@ -1,11 +1,14 @@
 import Foundation
 import Testing
+
 @testable import Kernels
 
 @Suite struct PackedLeftGemmTests {
   /// (m, n, k, samples): edge tiles in M and N, K over one and several slices, batches.
-  static let shapes: [(Int, Int, Int, Int)] = [(1, 1, 1, 1), (13, 17, 19, 3), (384, 96, 196, 2), (196, 80, 384, 3),
-                                               (37, 530, 600, 1), (290, 40, 390, 2)]
+  static let shapes: [(Int, Int, Int, Int)] = [
+    (1, 1, 1, 1), (13, 17, 19, 3), (384, 96, 196, 2), (196, 80, 384, 3),
+    (37, 530, 600, 1), (290, 40, 390, 2),
+  ]
 
   /// `C_s = A · B_s` in double precision, samples stacked.
   static func naive(_ a: Tensor, _ b: Tensor, samples: Int) -> [Double] {
@@ -16,17 +19,20 @@ import Testing
   }
 
   /// Runs the batched product into `start` and returns the result.
-  static func product(_ compute: Compute, _ packed: PackedLeftMatrix, _ b: Tensor, start: Tensor, accumulate: Bool,
-                      rowBias: Tensor?, gelu: Bool) -> [Float] {
+  static func product(
+    _ compute: Compute, _ packed: PackedLeftMatrix, _ b: Tensor, start: Tensor, accumulate: Bool,
+    rowBias: Tensor?, gelu: Bool
+  ) -> [Float] {
     let (samples, k, n) = (b.shape[0], b.shape[1], b.shape[2])
     var c = start
     c.scalars.withUnsafeMutableBufferPointer { pc in
       b.scalars.withUnsafeBufferPointer { pb in
         withOptionalPointer(rowBias) { bias in
-          compute.gemm(packed, MatrixView(rowMajor: pb.baseAddress!, rows: k, columns: n),
-                       into: MutableMatrixView(pc.baseAddress!, rows: packed.rows, columns: n), samples: samples,
-                       bSampleStride: k * n, cSampleStride: packed.rows * n, accumulate: accumulate, rowBias: bias,
-                       gelu: gelu)
+          compute.gemm(
+            packed, MatrixView(rowMajor: pb.baseAddress!, rows: k, columns: n),
+            into: MutableMatrixView(pc.baseAddress!, rows: packed.rows, columns: n), samples: samples,
+            bSampleStride: k * n, cSampleStride: packed.rows * n, accumulate: accumulate, rowBias: bias,
+            gelu: gelu)
         }
       }
     }
@@ -53,7 +59,9 @@ import Testing
           expected[i] += Double(bias.scalars[i / n % m]) + (accumulate ? Double(start.scalars[i]) : 0)
           if gelu { expected[i] = PackedGemmTests.gelu(expected[i]) }
         }
-        #expect(maxDifference(c, expected) < tolerance, "\(compute.path) \(m)×\(n)×\(k) ×\(samples) acc \(accumulate) gelu \(gelu)")
+        #expect(
+          maxDifference(c, expected) < tolerance,
+          "\(compute.path) \(m)×\(n)×\(k) ×\(samples) acc \(accumulate) gelu \(gelu)")
       }
     }
   }
@@ -68,8 +76,9 @@ import Testing
     for path in KernelPath.allCases where path.isSupported {
       let results = [1, 2, 3].map { threads -> [Float] in
         let compute = Compute(path: path, threads: threads)
-        return Self.product(compute, compute.packLeft(transposing: a), b, start: start, accumulate: true, rowBias: bias,
-                            gelu: false)
+        return Self.product(
+          compute, compute.packLeft(transposing: a), b, start: start, accumulate: true, rowBias: bias,
+          gelu: false)
       }
       #expect(results[0] == results[1] && results[1] == results[2], "\(path)")
     }
@@ -81,22 +90,26 @@ import Testing
     let (t, c, hidden) = (50, 600, 40)
     let y = random.tensor([2, t, c])
     let x = random.tensor([2, t, c])
-    let (w1, b1, w2, b2) = (random.tensor([t, hidden]), random.tensor([hidden]), random.tensor([hidden, t]), random.tensor([t]))
+    let (w1, b1, w2, b2) = (
+      random.tensor([t, hidden]), random.tensor([hidden]), random.tensor([hidden, t]), random.tensor([t])
+    )
     for path in KernelPath.allCases where path.isSupported {
       let results = [1, 2, 3].map { threads -> [Float] in
         let compute = Compute(path: path, threads: threads)
         var residual = x
-        compute.tokenMixing(y, into: &residual, fc1: compute.packLeft(transposing: w1), bias1: b1,
-                            fc2: compute.packLeft(transposing: w2), bias2: b2)
+        compute.tokenMixing(
+          y, into: &residual, fc1: compute.packLeft(transposing: w1), bias1: b1,
+          fc2: compute.packLeft(transposing: w2), bias2: b2)
         return residual.scalars
       }
       #expect(results[0] == results[1] && results[1] == results[2], "\(path)")
       // The second sample alone gives the same values as in the batch.
       let compute = Compute(path: path, threads: 2)
       var second = Tensor(shape: [1, t, c], scalars: Array(x.scalars[(t * c)...]))
-      compute.tokenMixing(Tensor(shape: [1, t, c], scalars: Array(y.scalars[(t * c)...])), into: &second,
-                          fc1: compute.packLeft(transposing: w1), bias1: b1, fc2: compute.packLeft(transposing: w2),
-                          bias2: b2)
+      compute.tokenMixing(
+        Tensor(shape: [1, t, c], scalars: Array(y.scalars[(t * c)...])), into: &second,
+        fc1: compute.packLeft(transposing: w1), bias1: b1, fc2: compute.packLeft(transposing: w2),
+        bias2: b2)
       #expect(second.scalars == Array(results[0][(t * c)...]), "\(path)")
     }
   }
@@ -115,8 +128,9 @@ import Testing
     let h = compute.gelu(compute.dense(compute.transpose(y, 1, 2), kernel: w1, bias: b1))
     let expected = compute.add(x, compute.transpose(compute.dense(h, kernel: w2, bias: b2), 1, 2))
     var residual = x
-    compute.tokenMixing(y, into: &residual, fc1: compute.packLeft(transposing: w1), bias1: b1,
-                        fc2: compute.packLeft(transposing: w2), bias2: b2)
+    compute.tokenMixing(
+      y, into: &residual, fc1: compute.packLeft(transposing: w1), bias1: b1,
+      fc2: compute.packLeft(transposing: w2), bias2: b2)
     #expect(residual.shape == expected.shape)
     #expect(maxDifference(residual.scalars, expected.scalars.map(Double.init)) < 1e-5, "\(compute.path)")
   }

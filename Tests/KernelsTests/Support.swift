@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Kernels
 
 /// Every kernel path this CPU can run, each with one and two threads.
@@ -27,6 +28,8 @@ func maxDifference(_ a: [Float], _ b: [Double]) -> Double {
 /// Row-major index helpers for naive references.
 func naiveMatmul(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int) -> [Double] {
   var c = [Double](repeating: 0, count: m * n)
-  for i in 0..<m { for p in 0..<k { let x = Double(a[i * k + p]); for j in 0..<n { c[i * n + j] += x * Double(b[p * n + j]) } } }
+  for i in 0..<m {
+    for p in 0..<k { let x = Double(a[i * k + p]); for j in 0..<n { c[i * n + j] += x * Double(b[p * n + j]) } }
+  }
   return c
 }

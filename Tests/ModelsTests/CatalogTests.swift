@@ -1,5 +1,5 @@
-import Testing
 import Models
+import Testing
 
 @Suite struct CatalogTests {
   /// Parameter counts with a 1000-class head at 224 px: checkpoint-layout.md section 7 (from
@@ -38,8 +38,10 @@ import Models
   }
 
   @Test func backboneCountsMatchWithoutHead() throws {
-    let backbone = ["ViT-B_16": 85_798_656, "R50+ViT-B_16": 97_890_112, "Mixer-B_16": 59_111_472, "ViT-H_14": 630_764_800,
-                    "R+ViT-Ti_16": 6_144_704]
+    let backbone = [
+      "ViT-B_16": 85_798_656, "R50+ViT-B_16": 97_890_112, "Mixer-B_16": 59_111_472, "ViT-H_14": 630_764_800,
+      "R+ViT-Ti_16": 6_144_704,
+    ]
     for (name, count) in backbone {
       let entry = try #require(ModelCatalog.entry(named: name))
       #expect(entry.architecture.withClasses(nil).layout.parameterCount == count, "\(name)")

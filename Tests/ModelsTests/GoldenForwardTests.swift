@@ -1,10 +1,10 @@
 import Checkpoint
 import Graph
 import Kernels
-import Runtime
 import Models
-import Testing
+import Runtime
 import TestSupport
+import Testing
 
 /// Both forward paths against the logits the original Flax code produced for the fixtures.
 @Suite struct GoldenForwardTests {
@@ -14,13 +14,15 @@ import TestSupport
     var description: String { fixture }
   }
 
-  static let cases = [Case(fixture: "mixer_tiny", output: "logits.npy"),
-                      Case(fixture: "mixer_tiny_compressed", output: "logits.npy"),
-                      Case(fixture: "mixer_tiny_fe", output: "features.npy"),
-                      Case(fixture: "vit_tiny_token", output: "logits.npy"),
-                      Case(fixture: "vit_tiny_gap", output: "logits.npy"),
-                      Case(fixture: "vit_tiny_repr", output: "logits.npy"),
-                      Case(fixture: "r50_vit_tiny", output: "logits.npy")]
+  static let cases = [
+    Case(fixture: "mixer_tiny", output: "logits.npy"),
+    Case(fixture: "mixer_tiny_compressed", output: "logits.npy"),
+    Case(fixture: "mixer_tiny_fe", output: "features.npy"),
+    Case(fixture: "vit_tiny_token", output: "logits.npy"),
+    Case(fixture: "vit_tiny_gap", output: "logits.npy"),
+    Case(fixture: "vit_tiny_repr", output: "logits.npy"),
+    Case(fixture: "r50_vit_tiny", output: "logits.npy"),
+  ]
   /// The classification fixtures, whose pre_logits.npy is what a features export outputs.
   static let classificationCases = cases.filter { $0.output == "logits.npy" }
 
@@ -46,9 +48,11 @@ import TestSupport
   func referenceForwardMatchesFlax(testCase: Case) throws {
     let (architecture, parameters, image) = try Self.load(testCase.fixture)
     for path in KernelPath.allCases where path.isSupported {
-      let outputs = try architecture.referenceForward(image, parameters: parameters.source, compute: Compute(path: path))
+      let outputs = try architecture.referenceForward(
+        image, parameters: parameters.source, compute: Compute(path: path))
       if testCase.output == "logits.npy" {
-        #expect(Self.maxDifference(try #require(outputs.logits), try Self.golden(testCase.fixture, "logits.npy")) <= 1e-5)
+        #expect(
+          Self.maxDifference(try #require(outputs.logits), try Self.golden(testCase.fixture, "logits.npy")) <= 1e-5)
         #expect(Self.maxDifference(outputs.preLogits, try Self.golden(testCase.fixture, "pre_logits.npy")) <= 1e-5)
       } else {
         #expect(outputs.logits == nil)
@@ -81,23 +85,29 @@ import TestSupport
     #expect(plan.outputs.map(\.name) == ["features"])
     #expect(!plan.nodes.contains { $0.name == "head" })
     let outputs = try Self.executor(plan, architecture, parameters, .selected).run(image)
-    #expect(Self.maxDifference(try #require(outputs["features"]), try Self.golden(testCase.fixture, "pre_logits.npy")) <= 1e-5)
+    #expect(
+      Self.maxDifference(try #require(outputs["features"]), try Self.golden(testCase.fixture, "pre_logits.npy")) <= 1e-5
+    )
   }
 
   /// A graph document for `plan` and its executor, weights taken straight from the checkpoint.
-  static func executor(_ plan: ExportPlan, _ architecture: ModelArchitecture, _ parameters: CheckpointParameters,
-                       _ path: KernelPath) throws -> PlanExecutor {
+  static func executor(
+    _ plan: ExportPlan, _ architecture: ModelArchitecture, _ parameters: CheckpointParameters,
+    _ path: KernelPath
+  ) throws -> PlanExecutor {
     var weights: [String: Tensor] = [:]
     var manifest: [String: TensorEntry] = [:]
     for weight in plan.weights {
       weights[weight.name] = weight.transform(try parameters.tensor(weight.source))
-      manifest[weight.name] = TensorEntry(shape: weight.shape, crc32c: "0", source: weight.source,
-                                          sourceDtype: "float32", sourceShape: weight.shape)
+      manifest[weight.name] = TensorEntry(
+        shape: weight.shape, crc32c: "0", source: weight.source,
+        sourceDtype: "float32", sourceShape: weight.shape)
     }
     let header = ExportHeader(
       generator: Generator(name: "test", version: "0"),
-      model: ModelInfo(family: architecture.family.rawValue, name: "t", upstreamName: nil, variant: "x", parameters: 0,
-                       config: plan.config, source: SourceInfo(file: "f", bytes: 0, sha256: "", keyPrefix: "")),
+      model: ModelInfo(
+        family: architecture.family.rawValue, name: "t", upstreamName: nil, variant: "x", parameters: 0,
+        config: plan.config, source: SourceInfo(file: "f", bytes: 0, sha256: "", keyPrefix: "")),
       input: .image(height: plan.imageSize, width: plan.imageSize), outputs: plan.outputs,
       weights: WeightManifest(dtype: "float32", tensors: manifest))
     let graph = GraphDocument(header: header, nodes: plan.nodes)

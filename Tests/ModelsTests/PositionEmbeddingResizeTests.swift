@@ -10,13 +10,15 @@ import Testing
     var out: [Double] = []
     for i in 0..<to {
       for j in 0..<to {
-        let (y, x) = to > 1
+        let (y, x) =
+          to > 1
           ? (Double(i) * Double(from - 1) / Double(to - 1), Double(j) * Double(from - 1) / Double(to - 1)) : (0, 0)
         for c in 0..<width {
           var value = 0.0
           for p in 0..<from {
             for q in 0..<from {
-              value += grid[(p * from + q) * width + c] * max(0, 1 - abs(y - Double(p))) * max(0, 1 - abs(x - Double(q)))
+              value +=
+                grid[(p * from + q) * width + c] * max(0, 1 - abs(y - Double(p))) * max(0, 1 - abs(x - Double(q)))
             }
           }
           out.append(value)
@@ -26,7 +28,9 @@ import Testing
     return out
   }
 
-  @Test(arguments: [(4, 6, true), (6, 4, true), (3, 7, false), (5, 5, false), (2, 1, true), (1, 3, false), (14, 24, true)])
+  @Test(arguments: [
+    (4, 6, true), (6, 4, true), (3, 7, false), (5, 5, false), (2, 1, true), (1, 3, false), (14, 24, true),
+  ])
   func resizeMatchesTheTentDefinition(from: Int, to: Int, classToken: Bool) {
     let width = 3
     let extra = classToken ? 1 : 0

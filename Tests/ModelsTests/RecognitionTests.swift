@@ -1,7 +1,8 @@
-import Foundation
-import Testing
-import TestSupport
 import Checkpoint
+import Foundation
+import TestSupport
+import Testing
+
 @testable import Models
 
 @Suite struct RecognitionTests {
@@ -74,10 +75,12 @@ import Checkpoint
   @Test func summaryLineReadsLikeTheIssueExample() throws {
     let entry = try #require(ModelCatalog.entry(named: "Mixer-B_16"))
     let recognition = try recognize(tree(entry.architecture.layout))
-    #expect(recognition.summary(parameterCount: 59_880_472)
-            == "Mixer-B/16 · 59,880,472 params · 1000 classes · classification head")
+    #expect(
+      recognition.summary(parameterCount: 59_880_472)
+        == "Mixer-B/16 · 59,880,472 params · 1000 classes · classification head")
     let headless = try recognize(tree(entry.architecture.withClasses(nil).layout))
-    #expect(headless.summary(parameterCount: 59_111_472) == "Mixer-B/16 · 59,111,472 params · no head (feature extractor)")
+    #expect(
+      headless.summary(parameterCount: 59_111_472) == "Mixer-B/16 · 59,111,472 params · no head (feature extractor)")
   }
 
   @Test func resolutionAndRepresentationAreReported() throws {
@@ -87,7 +90,9 @@ import Checkpoint
     config.classes = 21843
     let recognition = try recognize(tree(ModelArchitecture.vit(config).layout))
     #expect(recognition.displayName == "ViT-B/16 (384 px)")
-    #expect(recognition.summary(parameterCount: 1).hasSuffix("21843 classes · classification head · representation layer (768)"))
+    #expect(
+      recognition.summary(parameterCount: 1).hasSuffix(
+        "21843 classes · classification head · representation layer (768)"))
   }
 
   @Test func groupNormMayBeStoredWithUnitAxes() throws {

@@ -1,5 +1,5 @@
-import Testing
 import Models
+import Testing
 
 @Suite struct SyntheticValuesTests {
   @Test func valuesDependOnSeedAndPathOnly() {

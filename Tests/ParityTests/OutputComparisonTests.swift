@@ -7,8 +7,9 @@ import Testing
   let tolerance = Tolerance(atol: 1e-5, rtol: 1e-5)
 
   func compare(_ reference: [Float], _ candidate: [Float], classes: Bool = true) -> OutputComparison {
-    .compare(name: "logits", reference: Tensor(shape: [1, reference.count], scalars: reference),
-             candidate: Tensor(shape: [1, candidate.count], scalars: candidate), tolerance: tolerance, classes: classes)
+    .compare(
+      name: "logits", reference: Tensor(shape: [1, reference.count], scalars: reference),
+      candidate: Tensor(shape: [1, candidate.count], scalars: candidate), tolerance: tolerance, classes: classes)
   }
 
   @Test func identicalOutputsPass() {
@@ -17,7 +18,9 @@ import Testing
   }
 
   @Test func aNaNAnywhereFails() {
-    for (reference, candidate) in [([1, 2, 3], [1, .nan, 3]), ([1, .nan, 3], [1, 2, 3]), ([1, .nan, 3], [1, .nan, 3])]
+    for (reference, candidate) in [
+      ([1, 2, 3], [1, .nan, 3]), ([1, .nan, 3], [1, 2, 3]), ([1, .nan, 3], [1, .nan, 3]),
+    ]
       as [([Float], [Float])]
     {
       let result = compare(reference, candidate)

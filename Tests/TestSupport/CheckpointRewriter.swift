@@ -20,8 +20,10 @@ public enum CheckpointRewriter {
 
   /// Copies `source` to `path`. `rename` gives each key's new name (nil drops the tensor);
   /// `replace` substitutes tensors by source key; `extra` adds tensors at the end.
-  public static func rewrite(_ source: String, to path: String, rename: (String) -> String? = { $0 },
-                             replace: [String: Replacement] = [:], extra: [(String, Replacement)] = []) throws {
+  public static func rewrite(
+    _ source: String, to path: String, rename: (String) -> String? = { $0 },
+    replace: [String: Replacement] = [:], extra: [(String, Replacement)] = []
+  ) throws {
     let file = try NpzFile(path: source)
     let writer = try NpzWriter(path: path, compression: .stored, replacing: true)
     func add(_ key: String, _ tensor: Replacement) throws {
@@ -32,7 +34,9 @@ public enum CheckpointRewriter {
       if let replacement = replace[array.key] {
         try add(key, replacement)
       } else {
-        try file.readData(array).withUnsafeBytes { try writer.add(key: key, dtype: array.dtype, shape: array.shape, data: $0) }
+        try file.readData(array).withUnsafeBytes {
+          try writer.add(key: key, dtype: array.dtype, shape: array.shape, data: $0)
+        }
       }
     }
     for (key, tensor) in extra { try add(key, tensor) }

@@ -23,8 +23,9 @@ public enum CommandRunner {
   ///   `swift build --product mixer-convert`).
   public static func executable() throws -> String {
     if let found = located { return found }
-    throw MissingExecutable(description: "mixer-convert was not found in \(testBinaryFolder.path) or a folder above it: "
-                              + "build it first (swift build --product mixer-convert, as make test does)")
+    throw MissingExecutable(
+      description: "mixer-convert was not found in \(testBinaryFolder.path) or a folder above it: "
+        + "build it first (swift build --product mixer-convert, as make test does)")
   }
 
   private static let testBinaryFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
@@ -42,7 +43,9 @@ public enum CommandRunner {
   /// Runs the command with `arguments` and waits for it.
   ///
   /// - Parameter prefix: a program and its arguments to run the command through (`strace …`).
-  public static func run(_ arguments: [String], environment: [String: String] = [:], prefix: [String] = [])
+  public static func run(
+    _ arguments: [String], environment: [String: String] = [:], prefix: [String] = []
+  )
     throws -> CommandResult
   {
     let process = Process()
@@ -65,8 +68,9 @@ public enum CommandRunner {
     DispatchQueue.global().async(group: group) { errData = err.fileHandleForReading.readDataToEndOfFile() }
     process.waitUntilExit()
     group.wait()
-    return CommandResult(status: process.terminationStatus, standardOutput: String(decoding: outData, as: UTF8.self),
-                         standardError: String(decoding: errData, as: UTF8.self),
-                         signaled: process.terminationReason == .uncaughtSignal)
+    return CommandResult(
+      status: process.terminationStatus, standardOutput: String(decoding: outData, as: UTF8.self),
+      standardError: String(decoding: errData, as: UTF8.self),
+      signaled: process.terminationReason == .uncaughtSignal)
   }
 }

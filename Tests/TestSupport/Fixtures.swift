@@ -9,8 +9,10 @@ public enum Fixtures {
   }()
 
   /// The fixture cases (folder names).
-  public static let cases = ["mixer_tiny", "mixer_tiny_compressed", "mixer_tiny_fe", "vit_tiny_token", "vit_tiny_gap",
-                             "vit_tiny_repr", "r50_vit_tiny"]
+  public static let cases = [
+    "mixer_tiny", "mixer_tiny_compressed", "mixer_tiny_fe", "vit_tiny_token", "vit_tiny_gap",
+    "vit_tiny_repr", "r50_vit_tiny",
+  ]
 
   /// Path of `file` in fixture `name`.
   public static func path(_ name: String, _ file: String = "params.npz") -> String {

@@ -15,21 +15,12 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_onnx import Checks  # noqa: E402  (same folder)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURES = os.path.join(ROOT, "Tests", "Fixtures")
 MODELS = ["mixer_tiny", "mixer_tiny_fe", "vit_tiny_token", "vit_tiny_gap", "vit_tiny_repr", "r50_vit_tiny"]
-
-
-class Checks:
-    def __init__(self):
-        self.count = 0
-        self.failures = 0
-
-    def expect(self, label, ok, detail=""):
-        self.count += 1
-        self.failures += not ok
-        print(f"  {label:72s} {'ok' if ok else 'FAIL'}{'  ' + detail if detail else ''}")
-        return ok
 
 
 def tree(folder, copies):

@@ -2,7 +2,9 @@
 public enum AxisOrder {
   /// The C-order bytes of a C-order array with its axes permuted: output axis `i` is input
   /// axis `permutation[i]` (numpy's `transpose(permutation)`), done on `itemSize`-byte elements.
-  public static func permuted(_ bytes: UnsafeRawBufferPointer, shape: [Int], permutation: [Int], itemSize: Int) -> [UInt8] {
+  public static func permuted(
+    _ bytes: UnsafeRawBufferPointer, shape: [Int], permutation: [Int], itemSize: Int
+  ) -> [UInt8] {
     precondition(permutation.sorted() == Array(shape.indices), "not a permutation of the axes")
     precondition(bytes.count == shape.reduce(1, *) * itemSize, "the bytes do not hold the shape")
     var output = [UInt8](repeating: 0, count: bytes.count)
@@ -35,8 +37,10 @@ public enum AxisOrder {
   /// the output's innermost axis and the one read contiguously from the input, so that both
   /// sides stay in cache (a large transpose copies element by element otherwise at the pace of
   /// cache misses).
-  private static func permute<T>(_ type: T.Type, _ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer,
-                                 shape: [Int], permutation: [Int]) {
+  private static func permute<T>(
+    _ type: T.Type, _ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer,
+    shape: [Int], permutation: [Int]
+  ) {
     let rank = shape.count
     let input = source.bindMemory(to: T.self)
     let output = destination.bindMemory(to: T.self)

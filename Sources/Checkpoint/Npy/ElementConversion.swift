@@ -25,7 +25,9 @@ public enum ElementConversion {
       return
     }
     if targetType == .float64 {
-      for i in 0..<count { destination.storeBytes(of: double(source, sourceType, order, i), toByteOffset: 8 * i, as: Double.self) }
+      for i in 0..<count {
+        destination.storeBytes(of: double(source, sourceType, order, i), toByteOffset: 8 * i, as: Double.self)
+      }
       return
     }
     withUnsafeTemporaryAllocation(of: Float.self, capacity: blockSize) { block in
@@ -43,13 +45,17 @@ public enum ElementConversion {
   public static func floats(_ raw: UnsafeRawBufferPointer, type: DType, order: ByteOrder) -> [Float] {
     let count = raw.count / type.itemSize
     return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-      if count > 0 { convert(raw.baseAddress!, from: type, order: order, to: buffer.baseAddress!, as: .float32, count: count) }
+      if count > 0 {
+        convert(raw.baseAddress!, from: type, order: order, to: buffer.baseAddress!, as: .float32, count: count)
+      }
       initialized = count
     }
   }
 
   /// Encodes `Float` values as `type` (a floating-point type), little-endian.
-  public static func encode(_ values: UnsafePointer<Float>, count: Int, as type: DType, into destination: UnsafeMutableRawPointer) {
+  public static func encode(
+    _ values: UnsafePointer<Float>, count: Int, as type: DType, into destination: UnsafeMutableRawPointer
+  ) {
     switch type {
     case .float32:
       destination.copyMemory(from: values, byteCount: 4 * count)
@@ -71,7 +77,9 @@ public enum ElementConversion {
   public static func rounded(_ values: [Float], to type: DType) -> [Float] {
     var bytes = [UInt8](repeating: 0, count: values.count * type.itemSize)
     bytes.withUnsafeMutableBytes { out in
-      values.withUnsafeBufferPointer { if !$0.isEmpty { encode($0.baseAddress!, count: $0.count, as: type, into: out.baseAddress!) } }
+      values.withUnsafeBufferPointer {
+        if !$0.isEmpty { encode($0.baseAddress!, count: $0.count, as: type, into: out.baseAddress!) }
+      }
     }
     return bytes.withUnsafeBytes { floats($0, type: type, order: .little) }
   }

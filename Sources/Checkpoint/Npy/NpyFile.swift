@@ -19,9 +19,13 @@ public enum NpyFile {
   /// FIFO or device is refused without blocking).
   public static func read(path: String) throws -> (NpyHeader, [UInt8]) {
     let (descriptor, size): (Int32, Int)
-    do { (descriptor, size) = try RegularFile.open(path) } catch { throw CheckpointError(path: path, reason: error.reason) }
+    do { (descriptor, size) = try RegularFile.open(path) } catch {
+      throw CheckpointError(path: path, reason: error.reason)
+    }
     defer { close(descriptor) }
-    guard size <= maxBytes else { throw CheckpointError(path: path, reason: "file is larger than \(maxBytes >> 30) GiB") }
+    guard size <= maxBytes else {
+      throw CheckpointError(path: path, reason: "file is larger than \(maxBytes >> 30) GiB")
+    }
     func bytes(_ range: Range<Int>) throws(FormatViolation) -> [UInt8] {
       var bytes = [UInt8](repeating: 0, count: range.count)
       var filled = 0
@@ -55,7 +59,9 @@ public enum NpyFile {
 
   /// Parses the header of a stream of `size` bytes, reading its byte ranges with `bytes`, and
   /// checks that exactly its data follows.
-  private static func header(size: Int, _ bytes: (Range<Int>) throws(FormatViolation) -> [UInt8]) throws(FormatViolation)
+  private static func header(
+    size: Int, _ bytes: (Range<Int>) throws(FormatViolation) -> [UInt8]
+  ) throws(FormatViolation)
     -> NpyHeader
   {
     let preamble = try bytes(0..<min(NpyHeader.preambleLength, size))
@@ -63,7 +69,8 @@ public enum NpyFile {
     guard textRange.upperBound <= size else { throw FormatViolation("npy header is truncated") }
     let header = try NpyHeader.parse(preamble + bytes(preamble.count..<textRange.upperBound))
     guard size - header.dataOffset == header.dataByteCount else {
-      throw FormatViolation("file holds \(size - header.dataOffset) data bytes but its header describes \(header.dataByteCount)")
+      throw FormatViolation(
+        "file holds \(size - header.dataOffset) data bytes but its header describes \(header.dataByteCount)")
     }
     return header
   }

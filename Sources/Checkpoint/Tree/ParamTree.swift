@@ -26,7 +26,8 @@ public struct ParamTree: Sendable {
 
   /// Builds the tree of an opened checkpoint's arrays.
   public init(arrays: [NpyArrayInfo]) {
-    let prefix = Self.knownPrefixes
+    let prefix =
+      Self.knownPrefixes
       .map { candidate in (candidate, arrays.filter { $0.key.hasPrefix(candidate) }.count) }
       .filter { $0.1 > 0 }
       .max { $0.1 < $1.1 }?.0 ?? ""

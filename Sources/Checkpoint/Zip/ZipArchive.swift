@@ -93,8 +93,10 @@ final class ZipArchive {
     else {
       throw CheckpointError(path: path, reason: "cannot read zip entry \(index): \(libzipMessage())")
     }
-    let nameBytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(rawName).assumingMemoryBound(to: UInt8.self),
-                                               count: strlen(rawName)))
+    let nameBytes = Array(
+      UnsafeBufferPointer(
+        start: UnsafeRawPointer(rawName).assumingMemoryBound(to: UInt8.self),
+        count: strlen(rawName)))
     guard let name = String(validating: nameBytes, as: UTF8.self) else {
       throw CheckpointError(path: path, reason: "zip entry \(index) has a name that is not UTF-8")
     }
@@ -106,18 +108,21 @@ final class ZipArchive {
     case 0: compression = .stored
     case 8: compression = .deflate
     default:
-      throw CheckpointError(path: path, member: name,
-                            reason: "unsupported compression method \(stat.comp_method) (npz uses stored or deflate)")
+      throw CheckpointError(
+        path: path, member: name,
+        reason: "unsupported compression method \(stat.comp_method) (npz uses stored or deflate)")
     }
     guard stat.encryption_method == 0 else {
       throw CheckpointError(path: path, member: name, reason: "member is encrypted")
     }
     guard stat.size <= UInt64(Int.max), stat.comp_size <= UInt64(fileSize) else {
-      throw CheckpointError(path: path, member: name,
-                            reason: "compressed size \(stat.comp_size) exceeds the file size \(fileSize)")
+      throw CheckpointError(
+        path: path, member: name,
+        reason: "compressed size \(stat.comp_size) exceeds the file size \(fileSize)")
     }
-    let entry = ZipEntry(index: index, name: name, uncompressedSize: Int(stat.size),
-                         compressedSize: Int(stat.comp_size), compression: compression)
+    let entry = ZipEntry(
+      index: index, name: name, uncompressedSize: Int(stat.size),
+      compressedSize: Int(stat.comp_size), compression: compression)
     try checkSizes(entry)
     return entry
   }
@@ -128,14 +133,18 @@ final class ZipArchive {
     switch entry.compression {
     case .stored:
       guard entry.uncompressedSize == entry.compressedSize else {
-        throw CheckpointError(path: path, member: entry.name,
-                              reason: "stored member declares \(entry.uncompressedSize) bytes but occupies \(entry.compressedSize)")
+        throw CheckpointError(
+          path: path, member: entry.name,
+          reason: "stored member declares \(entry.uncompressedSize) bytes but occupies \(entry.compressedSize)")
       }
     case .deflate:
       let (limit, overflow) = entry.compressedSize.multipliedReportingOverflow(by: 1032)
       guard overflow || entry.uncompressedSize <= limit + 1024 else {
-        throw CheckpointError(path: path, member: entry.name,
-                              reason: "declares \(entry.uncompressedSize) bytes from \(entry.compressedSize) compressed bytes, beyond what deflate can produce (zip bomb?)")
+        throw CheckpointError(
+          path: path, member: entry.name,
+          reason:
+            "declares \(entry.uncompressedSize) bytes from \(entry.compressedSize) compressed bytes, beyond what deflate can produce (zip bomb?)"
+        )
       }
     }
   }
@@ -156,7 +165,8 @@ final class ZipArchive {
   private static func sniff(path: String, size: Int, head: [UInt8]) throws {
     if size == 0 { throw CheckpointError(path: path, reason: "file is empty") }
     if head.starts(with: NpyHeader.magic) {
-      throw CheckpointError(path: path, reason: "this is a single .npy array, not an .npz checkpoint (a zip of .npy members)")
+      throw CheckpointError(
+        path: path, reason: "this is a single .npy array, not an .npz checkpoint (a zip of .npy members)")
     }
     let zipLocal: [UInt8] = [0x50, 0x4B, 0x03, 0x04]
     let zipEmpty: [UInt8] = [0x50, 0x4B, 0x05, 0x06]
@@ -228,8 +238,9 @@ final class ZipEntryReader {
       let n = zip_fread(file, buffer.baseAddress! + filled, zip_uint64_t(buffer.count - filled))
       if n < 0 { throw failure() }
       if n == 0 {
-        throw CheckpointError(path: path, member: member,
-                              reason: "data ends after \(filled) of \(buffer.count) expected bytes")
+        throw CheckpointError(
+          path: path, member: member,
+          reason: "data ends after \(filled) of \(buffer.count) expected bytes")
       }
       filled += Int(n)
     }
@@ -253,7 +264,9 @@ final class ZipEntryReader {
     var extra: UInt8 = 0
     let n = zip_fread(file, &extra, 1)
     if n < 0 { throw failure() }
-    if n > 0 { throw CheckpointError(path: path, member: member, reason: "member holds more data than its header describes") }
+    if n > 0 {
+      throw CheckpointError(path: path, member: member, reason: "member holds more data than its header describes")
+    }
   }
 
   private func failure() -> CheckpointError {

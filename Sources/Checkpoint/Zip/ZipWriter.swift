@@ -78,8 +78,10 @@ final class ZipWriter {
     var sizeBytes = ByteBuffer()
     sizeBytes.u64(UInt64(compressedSize))
     try file.patch(sizeBytes.data, at: headerOffset + 30 + nameBytes.count + 12)
-    records.append(Record(name: nameBytes, method: method, crc: UInt32(crc), compressedSize: compressedSize,
-                          uncompressedSize: size, localHeaderOffset: headerOffset))
+    records.append(
+      Record(
+        name: nameBytes, method: method, crc: UInt32(crc), compressedSize: compressedSize,
+        uncompressedSize: size, localHeaderOffset: headerOffset))
   }
 
   /// Writes the central directory and the end records.
@@ -179,7 +181,10 @@ private final class Deflater {
     var offset = 0
     repeat {
       let n = min(input.count - offset, 1 << 30)
-      stream.next_in = n > 0 ? UnsafeMutablePointer(mutating: input.baseAddress!.advanced(by: offset).assumingMemoryBound(to: Bytef.self)) : nil
+      stream.next_in =
+        n > 0
+        ? UnsafeMutablePointer(mutating: input.baseAddress!.advanced(by: offset).assumingMemoryBound(to: Bytef.self))
+        : nil
       stream.avail_in = uInt(n)
       offset += n
       let last = finish && offset == input.count

@@ -1,6 +1,6 @@
 import Dispatch
-import Foundation
 import Formats
+import Foundation
 
 /// Converts many checkpoints: each into `outputDirectory` under its relative path, skipping
 /// those whose output is already what the conversion would write, a share of them when
@@ -90,11 +90,13 @@ extension BatchConversion {
         request.checkpoint = item.checkpoint
         request.output = output
         request.format = template.format ?? .bundle
-        let columns = item.columns.isEmpty ? nil : Dictionary(item.columns.map { ($0.name, $0.value) }) { first, _ in first }
+        let columns =
+          item.columns.isEmpty ? nil : Dictionary(item.columns.map { ($0.name, $0.value) }) { first, _ in first }
         let result: BatchRecord
         if let first = outputs[output]?.first, first != index {
-          result = BatchRecord(input: item.checkpoint, output: output, status: .failed, seconds: 0,
-                               error: "\(output): also the output of \(planned[first].item.checkpoint)", columns: columns)
+          result = BatchRecord(
+            input: item.checkpoint, output: output, status: .failed, seconds: 0,
+            error: "\(output): also the output of \(planned[first].item.checkpoint)", columns: columns)
         } else {
           result = convertOrSkip(request, item: item, worker: worker, began: began, columns: columns)
         }
@@ -106,21 +108,26 @@ extension BatchConversion {
     return summary
   }
 
-  private func convertOrSkip(_ request: ConversionRequest, item: BatchItem, worker: any BatchWorker, began: Date,
-                             columns: [String: String]?) -> BatchRecord {
+  private func convertOrSkip(
+    _ request: ConversionRequest, item: BatchItem, worker: any BatchWorker, began: Date,
+    columns: [String: String]?
+  ) -> BatchRecord {
     do {
-      try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: request.output).deletingLastPathComponent().path,
-                                              withIntermediateDirectories: true)
+      try FileManager.default.createDirectory(
+        atPath: URL(fileURLWithPath: request.output).deletingLastPathComponent().path,
+        withIntermediateDirectories: true)
       if !request.replacing, try Converter.isUpToDate(request, opening: opening) {
         let header = try Exports.open(request.output, OpenOptions(checksums: false, hdf5: opening.hdf5)).header
         let format = try Exports.format(of: request.output)
-        return BatchRecord(input: item.checkpoint, output: request.output, status: .skipped, model: header.model.name,
-                           parameters: header.model.parameters, bytes: format.diskSize(at: request.output),
-                           seconds: Date().timeIntervalSince(began), columns: columns)
+        return BatchRecord(
+          input: item.checkpoint, output: request.output, status: .skipped, model: header.model.name,
+          parameters: header.model.parameters, bytes: format.diskSize(at: request.output),
+          seconds: Date().timeIntervalSince(began), columns: columns)
       }
     } catch {
-      return BatchRecord(input: item.checkpoint, output: request.output, status: .failed,
-                         seconds: Date().timeIntervalSince(began), error: "\(error)", columns: columns)
+      return BatchRecord(
+        input: item.checkpoint, output: request.output, status: .failed,
+        seconds: Date().timeIntervalSince(began), error: "\(error)", columns: columns)
     }
     return worker.convert(request, verify: verify, item: item)
   }

@@ -44,27 +44,37 @@ public enum BatchInputs {
   private static func list(_ path: String) throws -> [BatchItem] {
     guard let data = FileManager.default.contents(atPath: path), data.count <= 256 << 20,
       let text = String(data: data, encoding: .utf8)
-    else { throw ConversionError(path: path, reason: "cannot be read as a UTF-8 list of checkpoints (at most 256 MiB)") }
-    let lines = text.split(omittingEmptySubsequences: true) { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }.map(String.init)
+    else {
+      throw ConversionError(path: path, reason: "cannot be read as a UTF-8 list of checkpoints (at most 256 MiB)")
+    }
+    let lines = text.split(omittingEmptySubsequences: true) { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }.map(
+      String.init)
     let base = URL(fileURLWithPath: path).deletingLastPathComponent()
     func item(_ name: String, _ columns: [BatchItem.Column]) -> BatchItem {
       let file = name.lowercased().hasSuffix(".npz") ? name : name + ".npz"
       let checkpoint = file.hasPrefix("/") ? file : base.appendingPathComponent(file).path
-      return BatchItem(checkpoint: checkpoint, relativePath: file.hasPrefix("/") ? URL(fileURLWithPath: file).lastPathComponent : file,
-                       columns: columns)
+      return BatchItem(
+        checkpoint: checkpoint, relativePath: file.hasPrefix("/") ? URL(fileURLWithPath: file).lastPathComponent : file,
+        columns: columns)
     }
     guard let first = lines.first, first.contains(",") || path.lowercased().hasSuffix(".csv") else {
-      return lines.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }.map { item($0, []) }
+      return lines.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }.map {
+        item($0, [])
+      }
     }
     let header = CSVRow.fields(first)
     guard let column = header.firstIndex(of: "filename") else {
-      throw ConversionError(path: path, reason: "is a CSV without a 'filename' column (its columns: \(header.prefix(8).joined(separator: ", ")))")
+      throw ConversionError(
+        path: path,
+        reason: "is a CSV without a 'filename' column (its columns: \(header.prefix(8).joined(separator: ", ")))")
     }
     return try lines.dropFirst().enumerated().map { number, line in
       let fields = CSVRow.fields(line)
       guard fields.count == header.count, !fields[column].isEmpty else {
-        throw ConversionError(path: path, reason: "row \(number + 2) has \(fields.count) fields (the header has \(header.count)) "
-                                + "or no filename")
+        throw ConversionError(
+          path: path,
+          reason: "row \(number + 2) has \(fields.count) fields (the header has \(header.count)) "
+            + "or no filename")
       }
       let columns = zip(header, fields).enumerated().filter { $0.offset != column }.map {
         BatchItem.Column(name: $0.element.0, value: $0.element.1)

@@ -31,9 +31,11 @@ public struct BatchRecord: Encodable, Sendable {
   /// The other columns of the checkpoint's CSV row.
   public let columns: [String: String]?
 
-  public init(input: String, output: String, status: Status, model: String? = nil, parameters: Int? = nil,
-              bytes: Int? = nil, seconds: Double, error: String? = nil, verified: Bool? = nil,
-              drift: [String: Double]? = nil, columns: [String: String]? = nil) {
+  public init(
+    input: String, output: String, status: Status, model: String? = nil, parameters: Int? = nil,
+    bytes: Int? = nil, seconds: Double, error: String? = nil, verified: Bool? = nil,
+    drift: [String: Double]? = nil, columns: [String: String]? = nil
+  ) {
     self.input = input
     self.output = output
     self.status = status

@@ -15,7 +15,9 @@ public enum BundleLayout {
     "model-\(fiveDigits(index))-of-\(fiveDigits(count)).safetensors"
   }
 
-  private static func fiveDigits(_ n: Int) -> String { String(repeating: "0", count: max(0, 5 - String(n).count)) + String(n) }
+  private static func fiveDigits(_ n: Int) -> String {
+    String(repeating: "0", count: max(0, 5 - String(n).count)) + String(n)
+  }
 
   /// Splits tensors, in order, into shards of at most `limit` data bytes; a tensor larger
   /// than the limit gets a shard of its own.

@@ -43,7 +43,9 @@ final class BundleWriter: ExportWriter {
     output = try AtomicOutput(finalPath: request.path, isDirectory: true, replacing: request.replacing)
   }
 
-  public func writeTensor(_ name: String, produce: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void)
+  public func writeTensor(
+    _ name: String, produce: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
+  )
     throws
   {
     precondition(next < tensors.count && tensors[next].name == name, "tensors must be written in the planned order")
@@ -80,7 +82,8 @@ final class BundleWriter: ExportWriter {
   public func finish(header: (_ crc32c: [String: String]) throws -> ExportHeader) throws -> WrittenExport {
     precondition(next == tensors.count, "bundle closed with tensors unwritten")
     let document = GraphDocument(header: try header(checksums), nodes: nodes)
-    precondition(document.header.input == input && document.header.outputs == outputs, "the header changed the graph's ends")
+    precondition(
+      document.header.input == input && document.header.outputs == outputs, "the header changed the graph's ends")
     try document.validate()
     let index = BundleIndex(totalSize: totalBytes, weightMap: shardOf)
     try write(index, to: BundleLayout.indexFile)
@@ -88,7 +91,8 @@ final class BundleWriter: ExportWriter {
     try write(LocatedGraphDocument(document, locations), to: BundleLayout.graphFile)
     try output.commit()
     let storage = "in \(shards.count) shard" + (shards.count == 1 ? "" : "s")
-    return WrittenExport(storage: storage, files: [BundleLayout.graphFile, BundleLayout.indexFile] + shards.map(\.file))
+    return WrittenExport(
+      storage: storage, files: [BundleLayout.graphFile, BundleLayout.indexFile] + shards.map(\.file))
   }
 
   private func write<T: Encodable>(_ value: T, to name: String) throws {

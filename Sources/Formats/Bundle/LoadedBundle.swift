@@ -30,9 +30,11 @@ public final class LoadedBundle: LoadedExport {
       throw ExportFileError(path: path, reason: "does not exist")
     }
     guard isDirectory.boolValue else {
-      throw ExportFileError(path: path, reason: "not a bundle folder (expected a folder holding \(BundleLayout.graphFile))")
+      throw ExportFileError(
+        path: path, reason: "not a bundle folder (expected a folder holding \(BundleLayout.graphFile))")
     }
-    let stored = try Self.document(LocatedGraphDocument<SafetensorsLocations>.self, at: path + "/" + BundleLayout.graphFile)
+    let stored = try Self.document(
+      LocatedGraphDocument<SafetensorsLocations>.self, at: path + "/" + BundleLayout.graphFile)
     (graph, locations) = (stored.document, stored.locations)
     do { try graph.validate() } catch let error as GraphError {
       throw ExportFileError(path: path + "/" + BundleLayout.graphFile, reason: error.message)
@@ -62,8 +64,10 @@ public final class LoadedBundle: LoadedExport {
 
   /// The index and the manifest must name the same tensors in the same shards, and every
   /// file they name must be a plain name inside the folder.
-  private static func crossCheck(_ graph: GraphDocument, _ locations: SafetensorsLocations, _ index: BundleIndex,
-                                 folder: String) throws {
+  private static func crossCheck(
+    _ graph: GraphDocument, _ locations: SafetensorsLocations, _ index: BundleIndex,
+    folder: String
+  ) throws {
     let indexPath = folder + "/" + BundleLayout.indexFile
     let graphPath = folder + "/" + BundleLayout.graphFile
     for file in Set(index.weightMap.values).union(locations.shards.map(\.file)).sorted()
@@ -81,8 +85,9 @@ public final class LoadedBundle: LoadedExport {
     for name in manifest.keys.sorted() {
       let shard = locations.byTensor[name]!
       guard index.weightMap[name] == shard else {
-        throw ExportFileError(path: indexPath, tensor: name,
-                          reason: "is in '\(index.weightMap[name]!)' by the index but in '\(shard)' by \(BundleLayout.graphFile)")
+        throw ExportFileError(
+          path: indexPath, tensor: name,
+          reason: "is in '\(index.weightMap[name]!)' by the index but in '\(shard)' by \(BundleLayout.graphFile)")
       }
       guard shardNames.contains(shard) else {
         throw ExportFileError(path: graphPath, tensor: name, reason: "is in shard '\(shard)', which is not listed")
@@ -91,7 +96,8 @@ public final class LoadedBundle: LoadedExport {
     let itemSize = graph.header.weights.itemSize!  // one of the export dtypes: the graph is validated
     let total = manifest.values.reduce(0) { $0 + $1.shape.reduce(1, *) * itemSize }
     guard index.metadata.totalSize == total else {
-      throw ExportFileError(path: indexPath, reason: "total_size is \(index.metadata.totalSize) but the tensors hold \(total) bytes")
+      throw ExportFileError(
+        path: indexPath, reason: "total_size is \(index.metadata.totalSize) but the tensors hold \(total) bytes")
     }
   }
 
@@ -107,24 +113,30 @@ public final class LoadedBundle: LoadedExport {
           throw ExportFileError(path: file.path, tensor: name, reason: "is missing from the shard")
         }
         guard stored.dtype == dtype, stored.shape == entry.shape else {
-          throw ExportFileError(path: file.path, tensor: name,
-                            reason: "is \(stored.dtype.rawValue) \(stored.shape) but \(BundleLayout.graphFile) says \(dtype.rawValue) \(entry.shape)")
+          throw ExportFileError(
+            path: file.path, tensor: name,
+            reason:
+              "is \(stored.dtype.rawValue) \(stored.shape) but \(BundleLayout.graphFile) says \(dtype.rawValue) \(entry.shape)"
+          )
         }
         if checksums {
           let crc = CRC32C.hex(CRC32C.checksum(file.bytes(of: name)!))
           guard crc == entry.crc32c else {
-            throw ExportFileError(path: file.path, tensor: name, reason: "CRC-32C is \(crc), expected \(entry.crc32c): the data is corrupt")
+            throw ExportFileError(
+              path: file.path, tensor: name, reason: "CRC-32C is \(crc), expected \(entry.crc32c): the data is corrupt")
           }
         }
       }
       guard file.fileSize == shard.bytes else {
-        throw ExportFileError(path: file.path, reason: "has \(file.fileSize) bytes, \(BundleLayout.graphFile) says \(shard.bytes)")
+        throw ExportFileError(
+          path: file.path, reason: "has \(file.fileSize) bytes, \(BundleLayout.graphFile) says \(shard.bytes)")
       }
       if checksums {
         var digest = SHA256Stream()
         digest.update(file.fileBytes)
         guard digest.hex() == shard.sha256 else {
-          throw ExportFileError(path: file.path, reason: "SHA-256 does not match \(BundleLayout.graphFile): the file is corrupt")
+          throw ExportFileError(
+            path: file.path, reason: "SHA-256 does not match \(BundleLayout.graphFile): the file is corrupt")
         }
       }
     }

@@ -22,8 +22,9 @@ struct SafetensorsLocations: TensorLocations, Equatable {
     index = try manifest.decode(String.self, forKey: JSONKey("index"))
     shards = try manifest.decode([Shard].self, forKey: JSONKey("shards"))
     guard !shards.isEmpty else {
-      throw DecodingError.dataCorruptedError(forKey: JSONKey("shards"), in: manifest,
-                                             debugDescription: "safetensors weights need at least one shard")
+      throw DecodingError.dataCorruptedError(
+        forKey: JSONKey("shards"), in: manifest,
+        debugDescription: "safetensors weights need at least one shard")
     }
     self.byTensor = byTensor
   }

@@ -59,7 +59,8 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
     if let reason = definition.refusal(request) {
       let able = Self.allCases.filter { $0 != self && $0.definition.refusal(request) == nil }.map(\.rawValue)
       let alternatives = able.count > 1 ? able.dropLast().joined(separator: ", ") + " and " + able.last! : able.joined()
-      throw ExportFileError(path: request.path, reason: "\(rawValue) cannot hold this model: \(reason); \(alternatives) can")
+      throw ExportFileError(
+        path: request.path, reason: "\(rawValue) cannot hold this model: \(reason); \(alternatives) can")
     }
     return try definition.writer(request)
   }

@@ -74,9 +74,11 @@ public struct ExportWriteRequest: Sendable {
   /// The head's classes in order, when a known list matches its size (ImageNet-1k, -21k).
   public var labels: [ClassLabel]?
 
-  public init(path: String, generator: Generator, dtype: DType, tensors: [ExportTensor], nodes: [Node],
-              input: InputContract, outputs: [GraphOutput], options: ExportOptions, replacing: Bool,
-              labels: [ClassLabel]? = nil) {
+  public init(
+    path: String, generator: Generator, dtype: DType, tensors: [ExportTensor], nodes: [Node],
+    input: InputContract, outputs: [GraphOutput], options: ExportOptions, replacing: Bool,
+    labels: [ClassLabel]? = nil
+  ) {
     self.path = path
     self.generator = generator
     self.dtype = dtype

@@ -64,13 +64,16 @@ public enum Exports {
       throw ExportFileError(path: path, reason: "does not exist")
     }
     if !isDirectory.boolValue {
-      do { close(try RegularFile.open(path).descriptor) } catch { throw ExportFileError(path: path, reason: error.reason) }
+      do { close(try RegularFile.open(path).descriptor) } catch {
+        throw ExportFileError(path: path, reason: error.reason)
+      }
     }
     let candidates = ExportFormat.allCases.filter { $0.isReadable && $0.isFolder == isDirectory.boolValue }
     if let format = candidates.first(where: { $0.definition.recognizes(path) }) { return format }
     if isDirectory.boolValue { return .bundle }
     let nouns = ["a bundle folder"] + ExportFormat.allCases.filter { $0.isReadable && !$0.isFolder }.map(\.noun)
-    throw ExportFileError(path: path, reason: "is neither \(nouns.dropLast().joined(separator: ", ")) nor \(nouns.last!)")
+    throw ExportFileError(
+      path: path, reason: "is neither \(nouns.dropLast().joined(separator: ", ")) nor \(nouns.last!)")
   }
 
   /// Whether `path` is an export rather than a checkpoint: a folder, or a file whose content

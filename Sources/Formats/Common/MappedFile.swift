@@ -20,7 +20,9 @@ final class MappedFile {
     let (fd, size): (Int32, Int)
     do { (fd, size) = try RegularFile.open(path) } catch { throw ExportFileError(path: path, reason: error.reason) }
     defer { close(fd) }
-    guard size <= limit else { throw ExportFileError(path: path, reason: "has \(size) bytes, more than the \(limit) allowed") }
+    guard size <= limit else {
+      throw ExportFileError(path: path, reason: "has \(size) bytes, more than the \(limit) allowed")
+    }
     guard size > 0 else {
       bytes = UnsafeRawBufferPointer(start: nil, count: 0)
       return

@@ -65,7 +65,9 @@ struct HDF5Calls {
       // H5Lexists fails, rather than answering no, when a parent group is missing: hence each level.
       guard H5Lexists(file, prefix, mc_h5p_default()) > 0 else { return false }
       var info = H5L_info_t()
-      guard H5Lget_info(file, prefix, &info, mc_h5p_default()) >= 0 else { throw error("cannot read the link '\(prefix)'", tensor: tensor) }
+      guard H5Lget_info(file, prefix, &info, mc_h5p_default()) >= 0 else {
+        throw error("cannot read the link '\(prefix)'", tensor: tensor)
+      }
       guard info.type == H5L_TYPE_HARD else {
         let kind = info.type == H5L_TYPE_EXTERNAL ? "an external link (to another file)" : "not a hard link"
         throw error("'\(prefix)' is \(kind): refused", tensor: tensor)
@@ -84,8 +86,9 @@ struct HDF5Calls {
 
   func simpleSpace(_ dims: [Int]) throws -> HDF5Handle {
     let extents = dims.map { hsize_t($0) }
-    return try HDF5Handle(H5Screate_simple(Int32(extents.count), extents, nil), close: H5Sclose,
-                          or: error("libhdf5 cannot create a dataspace of shape \(dims)"))
+    return try HDF5Handle(
+      H5Screate_simple(Int32(extents.count), extents, nil), close: H5Sclose,
+      or: error("libhdf5 cannot create a dataspace of shape \(dims)"))
   }
 
   func utf8StringType() throws -> HDF5Handle {
@@ -96,8 +99,9 @@ struct HDF5Calls {
   func writeAttribute(_ object: hid_t, _ name: String, _ value: String) throws {
     let type = try utf8StringType()
     let space = try scalarSpace()
-    let attribute = try HDF5Handle(H5Acreate2(object, name, type.id, space.id, mc_h5p_default(), mc_h5p_default()),
-                                   close: H5Aclose, or: error("cannot create attribute '\(name)'"))
+    let attribute = try HDF5Handle(
+      H5Acreate2(object, name, type.id, space.id, mc_h5p_default(), mc_h5p_default()),
+      close: H5Aclose, or: error("cannot create attribute '\(name)'"))
     try check(mc_h5a_write_string(attribute.id, type.id, value), "cannot write attribute '\(name)'")
   }
 
@@ -114,15 +118,19 @@ struct HDF5Calls {
   /// Reads a scalar variable-length string attribute, or nil when the object has none.
   func readStringAttribute(_ object: hid_t, _ name: String) throws -> String? {
     guard H5Aexists(object, name) > 0 else { return nil }
-    let attribute = try HDF5Handle(H5Aopen(object, name, mc_h5p_default()), close: H5Aclose,
-                                   or: error("cannot open attribute '\(name)'"))
-    return try readString(attribute.id, what: "attribute '\(name)'", read: mc_h5a_read_string, type: H5Aget_type,
-                          space: H5Aget_space)
+    let attribute = try HDF5Handle(
+      H5Aopen(object, name, mc_h5p_default()), close: H5Aclose,
+      or: error("cannot open attribute '\(name)'"))
+    return try readString(
+      attribute.id, what: "attribute '\(name)'", read: mc_h5a_read_string, type: H5Aget_type,
+      space: H5Aget_space)
   }
 
   /// Reads a scalar variable-length string from an attribute or dataset.
-  func readString(_ object: hid_t, what: String, read: (hid_t, hid_t, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> herr_t,
-                  type: (hid_t) -> hid_t, space: (hid_t) -> hid_t) throws -> String {
+  func readString(
+    _ object: hid_t, what: String, read: (hid_t, hid_t, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> herr_t,
+    type: (hid_t) -> hid_t, space: (hid_t) -> hid_t
+  ) throws -> String {
     let stored = try HDF5Handle(type(object), close: H5Tclose, or: error("cannot read the type of \(what)"))
     let extent = try HDF5Handle(space(object), close: H5Sclose, or: error("cannot read the shape of \(what)"))
     guard H5Tget_class(stored.id) == H5T_STRING, H5Tis_variable_str(stored.id) > 0,

@@ -41,7 +41,9 @@ public enum HDF5Transfer {
         HDF5ReaderLimits.forTensors(bytes: tensorBytes, fileSize: fileSize)
       }
     } catch let error as ExportFileError {
-      let fields = [Array((error.tensor ?? "").utf8.prefix(maxFailureText)), Array(error.reason.utf8.prefix(maxFailureText))]
+      let fields = [
+        Array((error.tensor ?? "").utf8.prefix(maxFailureText)), Array(error.reason.utf8.prefix(maxFailureText)),
+      ]
       let record = failureMagic + fields.flatMap { littleEndian($0.count) + $0 }
       try? record.withUnsafeBytes { try write($0, descriptor) }
       throw error
@@ -68,16 +70,17 @@ public enum HDF5Transfer {
     process.arguments = ["internal-read-hdf5", path] + (checksums ? [] : ["--no-checksum"])
     let output = Pipe()
     #if os(Linux)
-      // A 1 MiB pipe (F_SETPIPE_SZ, 1031) instead of 64 KiB: a sixteenth of the round trips
-      // between the two processes for the same data.
-      _ = fcntl(output.fileHandleForWriting.fileDescriptor, 1031, 1 << 20)
+    // A 1 MiB pipe (F_SETPIPE_SZ, 1031) instead of 64 KiB: a sixteenth of the round trips
+    // between the two processes for the same data.
+    _ = fcntl(output.fileHandleForWriting.fileDescriptor, 1031, 1 << 20)
     #endif
     let errors = Pipe()
     process.standardOutput = output
     process.standardError = errors
     process.standardInput = FileHandle.nullDevice
     do { try process.run() } catch {
-      throw ExportFileError(path: path, reason: "cannot start the HDF5 reader \(executable): \(error.localizedDescription)")
+      throw ExportFileError(
+        path: path, reason: "cannot start the HDF5 reader \(executable): \(error.localizedDescription)")
     }
     let messages = Messages()
     let drained = DispatchGroup()
@@ -88,7 +91,8 @@ public enum HDF5Transfer {
     process.waitUntilExit()
     drained.wait()
     if process.terminationReason == .uncaughtSignal {
-      let reason = process.terminationStatus == SIGXCPU
+      let reason =
+        process.terminationStatus == SIGXCPU
         ? "reading it took more than the HDF5 reader's CPU time limit: the file is corrupt"
         : "libhdf5 crashed reading it (signal \(process.terminationStatus)): the file is corrupt"
       throw ExportFileError(path: path, reason: reason)
@@ -102,14 +106,18 @@ public enum HDF5Transfer {
     return try received.get()
   }
 
-  private static func littleEndian(_ value: Int) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
+  private static func littleEndian(_ value: Int) -> [UInt8] {
+    (0..<8).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
+  }
 
   private static func write(_ bytes: UnsafeRawBufferPointer, _ descriptor: Int32) throws {
     var offset = 0
     while offset < bytes.count {
       let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
       if written < 0, errno == EINTR { continue }
-      guard written > 0 else { throw ExportFileError(path: "standard output", reason: "cannot write: \(String(cString: strerror(errno)))") }
+      guard written > 0 else {
+        throw ExportFileError(path: "standard output", reason: "cannot write: \(String(cString: strerror(errno)))")
+      }
       offset += written
     }
   }
@@ -163,12 +171,16 @@ final class TransferredExport: LoadedExport {
     var json = [UInt8](repeating: 0, count: length)
     guard json.withUnsafeMutableBytes({ stream.read(into: $0) }) else { throw incomplete }
     graph = try JSONDocument.decode(GraphDocument.self, from: Data(json), path: path)
-    do { try graph.validate() } catch let error as GraphError { throw ExportFileError(path: path, reason: error.message) }
+    do { try graph.validate() } catch let error as GraphError {
+      throw ExportFileError(path: path, reason: error.message)
+    }
     guard let itemSize = graph.header.weights.itemSize else { throw incomplete }
     // Validated shapes hold at most 2^34 elements each, and the document at most 64 MiB: no overflow.
     let total = graph.header.weights.tensors.values.reduce(0) { $0 + $1.shape.reduce(1, *) * itemSize }
     guard total <= MemoryBudget.bytes else {
-      throw ExportFileError(path: path, reason: "its tensors claim \(MemoryBudget.gibibytes(total)), more than half of this machine's memory")
+      throw ExportFileError(
+        path: path,
+        reason: "its tensors claim \(MemoryBudget.gibibytes(total)), more than half of this machine's memory")
     }
     for name in graph.header.weights.tensors.keys.sorted() {
       let expected = graph.header.weights.tensors[name]!.shape.reduce(1, *) * itemSize

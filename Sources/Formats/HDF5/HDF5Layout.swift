@@ -38,16 +38,19 @@ public enum HDF5Layout {
   static func fileType(_ dtype: DType, _ calls: HDF5Calls) throws -> HDF5Handle {
     switch dtype {
     case .float32:
-      return try HDF5Handle(H5Tcopy(mc_h5t_ieee_f32le()), close: H5Tclose, or: calls.error("cannot create a float32 type"))
+      return try HDF5Handle(
+        H5Tcopy(mc_h5t_ieee_f32le()), close: H5Tclose, or: calls.error("cannot create a float32 type"))
     case .float16:
-      let type = try HDF5Handle(H5Tcopy(mc_h5t_ieee_f32le()), close: H5Tclose, or: calls.error("cannot create a float16 type"))
+      let type = try HDF5Handle(
+        H5Tcopy(mc_h5t_ieee_f32le()), close: H5Tclose, or: calls.error("cannot create a float16 type"))
       try calls.check(H5Tset_fields(type.id, 15, 10, 5, 0, 10), "cannot lay out a float16 type")
       try calls.check(H5Tset_precision(type.id, 16), "cannot lay out a float16 type")
       try calls.check(H5Tset_size(type.id, 2), "cannot lay out a float16 type")
       try calls.check(H5Tset_ebias(type.id, 15), "cannot lay out a float16 type")
       return type
     case .bfloat16:
-      return try HDF5Handle(H5Tcreate(H5T_OPAQUE, 2), close: H5Tclose, or: calls.error("cannot create a 2-byte opaque type"))
+      return try HDF5Handle(
+        H5Tcreate(H5T_OPAQUE, 2), close: H5Tclose, or: calls.error("cannot create a 2-byte opaque type"))
     default:
       throw calls.error("\(dtype.rawValue) weights cannot be stored")
     }
@@ -59,7 +62,9 @@ public enum HDF5Layout {
     case .float32:
       return H5Tequal(type, mc_h5t_ieee_f32le()) > 0
     case .float16:
-      guard H5Tget_class(type) == H5T_FLOAT, H5Tget_size(type) == 2, H5Tget_order(type) == H5T_ORDER_LE else { return false }
+      guard H5Tget_class(type) == H5T_FLOAT, H5Tget_size(type) == 2, H5Tget_order(type) == H5T_ORDER_LE else {
+        return false
+      }
       var (sign, exponentPosition, exponentSize, mantissaPosition, mantissaSize) = (0, 0, 0, 0, 0)
       guard H5Tget_fields(type, &sign, &exponentPosition, &exponentSize, &mantissaPosition, &mantissaSize) >= 0 else {
         return false

@@ -9,8 +9,9 @@ struct HDF5Locations: TensorLocations, Equatable {
 
   init(manifest: KeyedDecodingContainer<JSONKey>, byTensor: [String: String]) throws {
     for key in ["index", "shards"] where manifest.contains(JSONKey(key)) {
-      throw DecodingError.dataCorruptedError(forKey: JSONKey(key), in: manifest,
-                                             debugDescription: "HDF5 weights have no index or shards")
+      throw DecodingError.dataCorruptedError(
+        forKey: JSONKey(key), in: manifest,
+        debugDescription: "HDF5 weights have no index or shards")
     }
     self.byTensor = byTensor
   }

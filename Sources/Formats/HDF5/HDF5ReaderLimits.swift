@@ -48,9 +48,9 @@ enum HDF5ReaderLimits {
   /// Sets the soft limit of `resource` (and lowers the hard one to `hard`), never above the
   /// hard limit the process has.
   #if os(Linux)
-    private static func setLimit(_ resource: __rlimit_resource, _ value: Int, hard: Int? = nil) {
-      setLimit(Int32(resource.rawValue), value, hard: hard)
-    }
+  private static func setLimit(_ resource: __rlimit_resource, _ value: Int, hard: Int? = nil) {
+    setLimit(Int32(resource.rawValue), value, hard: hard)
+  }
   #endif
 
   private static func setLimit(_ resource: Int32, _ value: Int, hard: Int? = nil) {

@@ -38,20 +38,24 @@ final class HDF5Writer: ExportWriter {
     compressed = request.options.compressed
     nodes = request.nodes
     totalBytes = request.totalBytes
-    staging = .allocate(byteCount: max(1, tensors.map { $0.shape.reduce(1, *) * dtype.itemSize }.max() ?? 1), alignment: 64)
+    staging = .allocate(
+      byteCount: max(1, tensors.map { $0.shape.reduce(1, *) * dtype.itemSize }.max() ?? 1), alignment: 64)
     output = try AtomicOutput(finalPath: path, isDirectory: false, replacing: request.replacing)
     calls = HDF5Calls(path: path)
     guard HDF5Library.ready else { throw calls.error("libhdf5 failed to initialise") }
     _ = try HDF5Layout.fileType(dtype, calls)
-    file = try HDF5Handle(H5Fcreate(output.temporaryPath, mc_h5f_acc_excl(), mc_h5p_default(), mc_h5p_default()),
-                          close: H5Fclose, or: calls.error("libhdf5 cannot create the file beside it"))
+    file = try HDF5Handle(
+      H5Fcreate(output.temporaryPath, mc_h5f_acc_excl(), mc_h5p_default(), mc_h5p_default()),
+      close: H5Fclose, or: calls.error("libhdf5 cannot create the file beside it"))
     try calls.writeAttribute(file!.id, "format", HDF5Layout.formatName)
     try calls.writeAttribute(file!.id, "format_version", HDF5Layout.formatVersion)
   }
 
   deinit { staging.deallocate() }
 
-  public func writeTensor(_ name: String, produce: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void)
+  public func writeTensor(
+    _ name: String, produce: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
+  )
     throws
   {
     precondition(next < tensors.count && tensors[next].name == name, "tensors must be written in the planned order")
@@ -60,7 +64,9 @@ final class HDF5Writer: ExportWriter {
     let count = tensor.shape.reduce(1, *) * dtype.itemSize
     var filled = 0
     try produce { chunk in
-      guard filled + chunk.count <= count else { throw self.calls.error("received more than \(count) bytes", tensor: name) }
+      guard filled + chunk.count <= count else {
+        throw self.calls.error("received more than \(count) bytes", tensor: name)
+      }
       UnsafeMutableRawBufferPointer(rebasing: self.staging[filled..<(filled + chunk.count)]).copyMemory(from: chunk)
       filled += chunk.count
       self.bytesWritten += chunk.count
@@ -97,15 +103,17 @@ final class HDF5Writer: ExportWriter {
     let dataset = try HDF5Handle(
       H5Dcreate2(file, path, type.id, space.id, mc_h5p_default(), properties.id, mc_h5p_default()),
       close: H5Dclose, or: calls.error("cannot create dataset '\(path)'", tensor: tensor))
-    try calls.check(H5Dwrite(dataset.id, type.id, mc_h5s_all(), mc_h5s_all(), mc_h5p_default(), bytes.baseAddress),
-                    "cannot write dataset '\(path)' (is the disk full?)")
+    try calls.check(
+      H5Dwrite(dataset.id, type.id, mc_h5s_all(), mc_h5s_all(), mc_h5p_default(), bytes.baseAddress),
+      "cannot write dataset '\(path)' (is the disk full?)")
   }
 
   private func createGroup(_ path: String) throws {
     let properties = try calls.propertyList(mc_h5p_group_create())
     try calls.check(H5Pset_obj_track_times(properties.id, false), "cannot turn off timestamps")
-    _ = try HDF5Handle(H5Gcreate2(file!.id, path, mc_h5p_default(), properties.id, mc_h5p_default()), close: H5Gclose,
-                       or: calls.error("cannot create group '\(path)'"))
+    _ = try HDF5Handle(
+      H5Gcreate2(file!.id, path, mc_h5p_default(), properties.id, mc_h5p_default()), close: H5Gclose,
+      or: calls.error("cannot create group '\(path)'"))
   }
 
   public func finish(header: (_ crc32c: [String: String]) throws -> ExportHeader) throws -> WrittenExport {
@@ -117,11 +125,13 @@ final class HDF5Writer: ExportWriter {
     for name in document.header.weights.tensors.keys.sorted() {
       let entry = document.header.weights.tensors[name]!
       let path = locations[name]!
-      let dataset = try HDF5Handle(H5Dopen2(handle, path, mc_h5p_default()), close: H5Dclose,
-                                   or: calls.error("cannot reopen dataset '\(path)'", tensor: name))
+      let dataset = try HDF5Handle(
+        H5Dopen2(handle, path, mc_h5p_default()), close: H5Dclose,
+        or: calls.error("cannot reopen dataset '\(path)'", tensor: name))
       try describe(dataset.id, name: name, entry: entry)
-      try calls.check(H5Lcreate_hard(handle, path, handle, HDF5Layout.weightLink(name), mc_h5p_default(), mc_h5p_default()),
-                      "cannot link '\(path)' as '\(HDF5Layout.weightLink(name))'")
+      try calls.check(
+        H5Lcreate_hard(handle, path, handle, HDF5Layout.weightLink(name), mc_h5p_default(), mc_h5p_default()),
+        "cannot link '\(path)' as '\(HDF5Layout.weightLink(name))'")
     }
     try writeGraph(LocatedGraphDocument(document, HDF5Locations(byTensor: locations)))
     try file!.close(or: calls.error("libhdf5 cannot complete the file (is the disk full?)"))
@@ -130,7 +140,8 @@ final class HDF5Writer: ExportWriter {
     let onDisk = HDF5Format.files(at: output.finalPath).reduce(0) { total, file in
       total + ((try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0)
     }
-    let compression = compressed && onDisk < totalBytes
+    let compression =
+      compressed && onDisk < totalBytes
       ? String(format: " (%.1f MiB compressed)", Double(onDisk) / 1_048_576) : ""
     return WrittenExport(storage: "in HDF5" + compression, files: [(output.finalPath as NSString).lastPathComponent])
   }
@@ -153,7 +164,8 @@ final class HDF5Writer: ExportWriter {
     let properties = try calls.propertyList(mc_h5p_dataset_create())
     try calls.check(H5Pset_obj_track_times(properties.id, false), "cannot turn off timestamps")
     let dataset = try HDF5Handle(
-      H5Dcreate2(file!.id, HDF5Layout.graphDataset, type.id, space.id, mc_h5p_default(), properties.id, mc_h5p_default()),
+      H5Dcreate2(
+        file!.id, HDF5Layout.graphDataset, type.id, space.id, mc_h5p_default(), properties.id, mc_h5p_default()),
       close: H5Dclose, or: calls.error("cannot create dataset '\(HDF5Layout.graphDataset)'"))
     try calls.check(mc_h5d_write_string(dataset.id, type.id, json), "cannot write '\(HDF5Layout.graphDataset)'")
   }

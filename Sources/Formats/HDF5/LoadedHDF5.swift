@@ -45,19 +45,21 @@ public final class LoadedHDF5: LoadedExport {
       throw calls.error("is not an HDF5 file (it does not start with the HDF5 signature)")
     }
     #if os(Linux)
-      // libhdf5 opens files by name; this name leads to the very file just checked.
-      let name = "/proc/self/fd/\(descriptor)"
+    // libhdf5 opens files by name; this name leads to the very file just checked.
+    let name = "/proc/self/fd/\(descriptor)"
     #else
-      let name = path
+    let name = path
     #endif
-    let file = try HDF5Handle(H5Fopen(name, mc_h5f_acc_rdonly(), mc_h5p_default()), close: H5Fclose,
-                              or: calls.error("libhdf5 cannot open it: the file is truncated or corrupt"))
+    let file = try HDF5Handle(
+      H5Fopen(name, mc_h5f_acc_rdonly(), mc_h5p_default()), close: H5Fclose,
+      or: calls.error("libhdf5 cannot open it: the file is truncated or corrupt"))
     guard try calls.readStringAttribute(file.id, "format") == HDF5Layout.formatName else {
       throw calls.error("is not a mixer-convert export (no root attribute format = \"\(HDF5Layout.formatName)\")")
     }
     let version = try calls.readStringAttribute(file.id, "format_version") ?? "?"
     guard version.split(separator: ".").first == HDF5Layout.formatVersion.split(separator: ".").first else {
-      throw calls.error("HDF5 layout version \(version) is not supported (this reader knows \(HDF5Layout.formatVersion))")
+      throw calls.error(
+        "HDF5 layout version \(version) is not supported (this reader knows \(HDF5Layout.formatVersion))")
     }
     let stored = try Self.readGraph(file.id, calls)
     graph = stored.document
@@ -72,8 +74,9 @@ public final class LoadedHDF5: LoadedExport {
     for (name, entry) in tensors {
       let bytes = entry.shape.reduce(1, *) * dtype.itemSize
       let buffer = buffers.allocate(name, count: bytes)
-      try Self.read(name, entry, dataset: stored.locations.byTensor[name]!, dtype: dtype, from: file.id, into: buffer,
-                    fileSize: fileSize, calls)
+      try Self.read(
+        name, entry, dataset: stored.locations.byTensor[name]!, dtype: dtype, from: file.id, into: buffer,
+        fileSize: fileSize, calls)
       if checksums {
         let crc = CRC32C.hex(CRC32C.checksum(UnsafeRawBufferPointer(buffer)))
         guard crc == entry.crc32c else {
@@ -99,13 +102,16 @@ public final class LoadedHDF5: LoadedExport {
     guard try calls.hardLinked(file, HDF5Layout.graphDataset) else {
       throw calls.error("has no '\(HDF5Layout.graphDataset)' dataset")
     }
-    let dataset = try HDF5Handle(H5Dopen2(file, HDF5Layout.graphDataset, mc_h5p_default()), close: H5Dclose,
-                                 or: calls.error("cannot open the '\(HDF5Layout.graphDataset)' dataset"))
-    let text = try calls.readString(dataset.id, what: "dataset '\(HDF5Layout.graphDataset)'", read: mc_h5d_read_string,
-                                    type: H5Dget_type, space: H5Dget_space)
+    let dataset = try HDF5Handle(
+      H5Dopen2(file, HDF5Layout.graphDataset, mc_h5p_default()), close: H5Dclose,
+      or: calls.error("cannot open the '\(HDF5Layout.graphDataset)' dataset"))
+    let text = try calls.readString(
+      dataset.id, what: "dataset '\(HDF5Layout.graphDataset)'", read: mc_h5d_read_string,
+      type: H5Dget_type, space: H5Dget_space)
     let stored: LocatedGraphDocument<HDF5Locations>
     do {
-      stored = try JSONDocument.decode(LocatedGraphDocument<HDF5Locations>.self, from: Data(text.utf8), path: calls.path)
+      stored = try JSONDocument.decode(
+        LocatedGraphDocument<HDF5Locations>.self, from: Data(text.utf8), path: calls.path)
     } catch let error as ExportFileError {
       throw calls.error("\(location): \(error.reason)")
     }
@@ -116,8 +122,10 @@ public final class LoadedHDF5: LoadedExport {
   }
 
   /// Reads one tensor's dataset after checking it is what the manifest says.
-  private static func read(_ name: String, _ entry: TensorEntry, dataset path: String, dtype: DType, from file: hid_t,
-                           into buffer: UnsafeMutableRawBufferPointer, fileSize: Int, _ calls: HDF5Calls) throws {
+  private static func read(
+    _ name: String, _ entry: TensorEntry, dataset path: String, dtype: DType, from file: hid_t,
+    into buffer: UnsafeMutableRawBufferPointer, fileSize: Int, _ calls: HDF5Calls
+  ) throws {
     func fail(_ reason: String) -> ExportFileError { calls.error("dataset '\(path)' " + reason, tensor: name) }
     guard try calls.hardLinked(file, path, tensor: name) else { throw fail("is missing") }
     let dataset = try HDF5Handle(H5Dopen2(file, path, mc_h5p_default()), close: H5Dclose, or: fail("cannot be opened"))
@@ -133,7 +141,8 @@ public final class LoadedHDF5: LoadedExport {
     guard H5Sget_simple_extent_dims(space.id, &dims, nil) == rank, dims.map({ Int($0) }) == entry.shape else {
       throw fail("has shape \(dims), the manifest says \(entry.shape)")
     }
-    let properties = try HDF5Handle(H5Dget_create_plist(dataset.id), close: H5Pclose, or: fail("has unreadable properties"))
+    let properties = try HDF5Handle(
+      H5Dget_create_plist(dataset.id), close: H5Pclose, or: fail("has unreadable properties"))
     let layout = H5Pget_layout(properties.id)
     guard layout == H5D_CONTIGUOUS || layout == H5D_CHUNKED || layout == H5D_COMPACT else {
       throw fail("is a virtual dataset, which reads other files: refused")

@@ -21,8 +21,9 @@ final class NpzExportWriter: ExportWriter {
   }
 
   func writeTensor(_ name: String, produce: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
-    precondition(next < request.tensors.count && request.tensors[next].name == name,
-                 "tensors must be written in the planned order")
+    precondition(
+      next < request.tensors.count && request.tensors[next].name == name,
+      "tensors must be written in the planned order")
     let tensor = request.tensors[next]
     var crc: UInt32 = 0
     try writer.add(key: tensor.flax.key, dtype: request.dtype, shape: tensor.flax.shape) { sink in

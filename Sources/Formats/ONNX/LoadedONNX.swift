@@ -38,8 +38,10 @@ public final class LoadedONNX: LoadedExport {
     guard model.opsets.count == 1, ["", "ai.onnx"].contains(model.opsets[0].domain),
       model.opsets[0].version == ONNXLayout.opset
     else {
-      let opsets = model.opsets.map { "\($0.domain.isEmpty ? "ai.onnx" : $0.domain) \($0.version)" }.joined(separator: ", ")
-      throw ExportFileError(path: path, reason: "imports opsets [\(opsets)]; mixer-convert reads exactly ai.onnx \(ONNXLayout.opset)")
+      let opsets = model.opsets.map { "\($0.domain.isEmpty ? "ai.onnx" : $0.domain) \($0.version)" }.joined(
+        separator: ", ")
+      throw ExportFileError(
+        path: path, reason: "imports opsets [\(opsets)]; mixer-convert reads exactly ai.onnx \(ONNXLayout.opset)")
     }
     (header, formatVersion) = try ONNXMetadata.header(model.metadata, path: path)
     try Self.checkEnds(model.graph, header, path: path)
@@ -50,7 +52,8 @@ public final class LoadedONNX: LoadedExport {
       for (name, entry) in header.weights.tensors.sorted(by: { $0.key < $1.key }) {
         let crc = CRC32C.hex(CRC32C.checksum(stored[name]!))
         guard crc == entry.crc32c else {
-          throw ExportFileError(path: path, tensor: name, reason: "CRC-32C is \(crc), expected \(entry.crc32c): the data is corrupt")
+          throw ExportFileError(
+            path: path, tensor: name, reason: "CRC-32C is \(crc), expected \(entry.crc32c): the data is corrupt")
         }
       }
     }
@@ -65,8 +68,9 @@ public final class LoadedONNX: LoadedExport {
   public func storedBytes(of name: String) -> UnsafeRawBufferPointer? { stored[name] }
 
   public func compile(compute: Compute) throws -> ExecutionPlan {
-    try ONNXCompiler.plan(model.graph, weights: weights(), inputShape: header.input.shape, outputs: header.outputs,
-                          compute: compute)
+    try ONNXCompiler.plan(
+      model.graph, weights: weights(), inputShape: header.input.shape, outputs: header.outputs,
+      compute: compute)
   }
 
   /// The data file the ONNX model at `path` keeps its weights in, if it has one.
@@ -83,24 +87,34 @@ public final class LoadedONNX: LoadedExport {
   private static func checkEnds(_ graph: ONNXGraph, _ header: ExportHeader, path: String) throws {
     let float = ONNXProto.DataType.float.rawValue
     func matches(_ info: ONNXValueInfo, _ shape: [Int]) -> Bool {
-      guard info.elementType == float, info.shape.count == shape.count, case .parameter = info.shape.first else { return false }
+      guard info.elementType == float, info.shape.count == shape.count, case .parameter = info.shape.first else {
+        return false
+      }
       return zip(info.shape.dropFirst(), shape.dropFirst()).allSatisfy { $0 == .value($1) }
     }
-    guard graph.inputs.count == 1, graph.inputs[0].name == header.input.name, matches(graph.inputs[0], header.input.shape) else {
-      throw ExportFileError(path: path, reason: "the graph's input is not '\(header.input.name)', float32 \(header.input.shape) "
-                              + "with a symbolic batch, as its header says")
+    guard graph.inputs.count == 1, graph.inputs[0].name == header.input.name,
+      matches(graph.inputs[0], header.input.shape)
+    else {
+      throw ExportFileError(
+        path: path,
+        reason: "the graph's input is not '\(header.input.name)', float32 \(header.input.shape) "
+          + "with a symbolic batch, as its header says")
     }
     guard graph.outputs.map(\.name) == header.outputs.map(\.name),
       zip(graph.outputs, header.outputs).allSatisfy({ matches($0, $1.shape) })
     else {
-      throw ExportFileError(path: path, reason: "the graph's outputs are not the header's: "
-                              + header.outputs.map { "\($0.name) \($0.shape)" }.joined(separator: ", "))
+      throw ExportFileError(
+        path: path,
+        reason: "the graph's outputs are not the header's: "
+          + header.outputs.map { "\($0.name) \($0.shape)" }.joined(separator: ", "))
     }
   }
 
   /// The stored bytes of every initializer, checked against the manifest: names, element
   /// type, shape, size, and where external data is.
-  private static func tensors(_ graph: ONNXGraph, _ header: ExportHeader, path: String, dataFiles: inout [MappedFile]) throws
+  private static func tensors(
+    _ graph: ONNXGraph, _ header: ExportHeader, path: String, dataFiles: inout [MappedFile]
+  ) throws
     -> [String: UnsafeRawBufferPointer]
   {
     let manifest = header.weights.tensors

@@ -55,8 +55,10 @@ struct ONNXCompiler {
 
   /// Compiles `graph`, whose initializers are `weights` (float32), reading an input of
   /// `inputShape` (`[-1, H, W, 3]`), into a plan whose outputs are `outputs` (name and shape).
-  static func plan(_ graph: ONNXGraph, weights: [String: Tensor], inputShape: [Int], outputs: [GraphOutput],
-                   compute: Compute) throws -> ExecutionPlan {
+  static func plan(
+    _ graph: ONNXGraph, weights: [String: Tensor], inputShape: [Int], outputs: [GraphOutput],
+    compute: Compute
+  ) throws -> ExecutionPlan {
     var compiler = ONNXCompiler(graph: graph, compute: compute, weights: weights)
     let input = graph.inputs[0].name
     compiler.values[input] = .computed(shape: inputShape)
@@ -76,8 +78,9 @@ struct ONNXCompiler {
     var computed: [String: [Int]] = [:]
     for (name, value) in compiler.values { if case .computed(let shape) = value { computed[name] = shape } }
     let memory = graph.memoryEstimate(computedShapes: computed, scratch: compiler.scratch)
-    return ExecutionPlan(steps: compiler.steps, input: input, inputShape: inputShape,
-                         outputs: outputs.map { ($0.name, $0.name) }, constants: compiler.constants, memory: memory)
+    return ExecutionPlan(
+      steps: compiler.steps, input: input, inputShape: inputShape,
+      outputs: outputs.map { ($0.name, $0.name) }, constants: compiler.constants, memory: memory)
   }
 
   private init(graph: ONNXGraph, compute: Compute, weights: [String: Tensor]) {
@@ -132,16 +135,22 @@ struct ONNXCompiler {
       values[output] = x
     case .transpose:
       try arity(1...1)
-      guard case .ints(let permutation)? = node.attribute("perm"), permutation.sorted() == Array(0..<x!.shape.count) else {
+      guard case .ints(let permutation)? = node.attribute("perm"), permutation.sorted() == Array(0..<x!.shape.count)
+      else {
         throw GraphError("needs 'perm', a permutation of the \(x!.shape.count) axes")
       }
       let shape = permutation.map { x!.shape[$0] }
-      if permutation == [0, 2, 1], case .computed = x!, try swapFolded(node, at: index, source: xName, shape: shape) { return }
-      try apply(node, .transpose(output: output, input: xName, permutation: permutation), shape: shape,
-                keepsBatch: permutation.first == 0)
+      if permutation == [0, 2, 1], case .computed = x!, try swapFolded(node, at: index, source: xName, shape: shape) {
+        return
+      }
+      try apply(
+        node, .transpose(output: output, input: xName, permutation: permutation), shape: shape,
+        keepsBatch: permutation.first == 0)
     case .reshape:
       try arity(2...2)
-      if let allowZero = node.attribute("allowzero") { guard case .int(0) = allowZero else { throw GraphError("allowzero must be 0") } }
+      if let allowZero = node.attribute("allowzero") {
+        guard case .int(0) = allowZero else { throw GraphError("allowzero must be 0") }
+      }
       guard case .integers(let specShape, let spec) = inputs[1], specShape.count == 1 else {
         throw GraphError("needs a constant int64 shape")
       }
@@ -162,26 +171,35 @@ struct ONNXCompiler {
       try groupNorm(node, inputs, output: output)
     case .layerNormalization:
       try arity(3...3)
-      guard case .computed(let shape) = x!, let width = shape.last, try Self.axis(node, rank: shape.count, default: -1) == shape.count - 1,
-        case .floats(let scale) = inputs[1], case .floats(let bias) = inputs[2], scale.shape == [width], bias.shape == [width]
-      else { throw GraphError("normalises the last axis of a computed value with constant scale and bias of its width") }
+      guard case .computed(let shape) = x!, let width = shape.last,
+        try Self.axis(node, rank: shape.count, default: -1) == shape.count - 1,
+        case .floats(let scale) = inputs[1], case .floats(let bias) = inputs[2], scale.shape == [width],
+        bias.shape == [width]
+      else {
+        throw GraphError("normalises the last axis of a computed value with constant scale and bias of its width")
+      }
       try stashType(node)
-      steps.append(.layerNorm(output: output, input: xName, scale: scale, bias: bias,
-                              epsilon: try float(node, "epsilon", default: 1e-5)))
+      steps.append(
+        .layerNorm(
+          output: output, input: xName, scale: scale, bias: bias,
+          epsilon: try float(node, "epsilon", default: 1e-5)))
       values[output] = .computed(shape: shape)
     case .matMul:
       try arity(2...2)
       try matmul(node, inputs, at: index, output: output)
     case .add, .sub, .mul, .div:
       try arity(2...2)
-      let binary: BinaryOperation = switch operation {
-      case .add: .add
-      case .sub: .subtract
-      case .mul: .multiply
-      default: .divide
-      }
+      let binary: BinaryOperation =
+        switch operation {
+        case .add: .add
+        case .sub: .subtract
+        case .mul: .multiply
+        default: .divide
+        }
       if case .floats(let a) = inputs[0], case .floats(let b) = inputs[1] {
-        guard let shape = Compute.broadcastShape(a.shape, b.shape) else { throw GraphError("shapes \(a.shape) and \(b.shape) do not broadcast") }
+        guard let shape = Compute.broadcastShape(a.shape, b.shape) else {
+          throw GraphError("shapes \(a.shape) and \(b.shape) do not broadcast")
+        }
         try checkBounded(shape, folding: inputs)
         values[output] = .floats(compute.binary(a, b, binary))
         return
@@ -223,15 +241,25 @@ struct ONNXCompiler {
       try reduceMean(node, x!, inputs[1], input: xName, output: output)
     case .pad:
       try arity(2...2)
-      if let mode = node.attribute("mode") { guard case .string("constant") = mode else { throw GraphError("mode must be 'constant'") } }
-      guard case .integers(let padsShape, let pads) = inputs[1], padsShape == [2 * x!.shape.count], pads.allSatisfy({ $0 >= 0 }) else {
+      if let mode = node.attribute("mode") {
+        guard case .string("constant") = mode else { throw GraphError("mode must be 'constant'") }
+      }
+      guard case .integers(let padsShape, let pads) = inputs[1], padsShape == [2 * x!.shape.count],
+        pads.allSatisfy({ $0 >= 0 })
+      else {
         throw GraphError("needs constant, non-negative int64 pads, two per axis")
       }
-      guard pads.allSatisfy({ $0 <= InputContract.maxSide }) else { throw GraphError("pads more than \(InputContract.maxSide) on an axis") }
+      guard pads.allSatisfy({ $0 <= InputContract.maxSide }) else {
+        throw GraphError("pads more than \(InputContract.maxSide) on an axis")
+      }
       let rank = x!.shape.count
       let (before, after) = (Array(pads[..<rank]), Array(pads[rank...]))
-      let shape = x!.shape.enumerated().map { $0.element == -1 ? -1 : $0.element + before[$0.offset] + after[$0.offset] }
-      guard x!.shape.first != -1 || (before[0] == 0 && after[0] == 0) else { throw GraphError("cannot pad the batch axis") }
+      let shape = x!.shape.enumerated().map {
+        $0.element == -1 ? -1 : $0.element + before[$0.offset] + after[$0.offset]
+      }
+      guard x!.shape.first != -1 || (before[0] == 0 && after[0] == 0) else {
+        throw GraphError("cannot pad the batch axis")
+      }
       try apply(node, .pad(output: output, input: xName, before: before, after: after), shape: shape)
     case .gather:
       try arity(2...2)
@@ -239,7 +267,9 @@ struct ONNXCompiler {
         case .integers(let indexShape, let index) = inputs[1], indexShape.isEmpty
       else { throw GraphError("gathers one position (a scalar index) along axis 1 of a computed sequence") }
       let position = index[0] < 0 ? index[0] + shape[1] : index[0]
-      guard position >= 0, position < shape[1] else { throw GraphError("index \(index[0]) is outside \(shape[1]) positions") }
+      guard position >= 0, position < shape[1] else {
+        throw GraphError("index \(index[0]) is outside \(shape[1]) positions")
+      }
       steps.append(.selectToken(output: output, input: xName, index: position))
       values[output] = .computed(shape: [shape[0], shape[2]])
     }
@@ -271,7 +301,9 @@ struct ONNXCompiler {
     let (a, b) = (inputs[0], inputs[1])
     switch (a, b) {
     case (.floats(let x), .floats(let y)):
-      guard x.shape.count == 2, y.shape.count == 2, x.shape[1] == y.shape[0] else { throw GraphError("constant shapes do not multiply") }
+      guard x.shape.count == 2, y.shape.count == 2, x.shape[1] == y.shape[0] else {
+        throw GraphError("constant shapes do not multiply")
+      }
       try checkBounded([x.shape[0], y.shape[1]], folding: inputs)
       values[output] = .floats(compute.matmul(x, y))
     case (.computed(let shape), .floats(let kernel)):
@@ -283,8 +315,10 @@ struct ONNXCompiler {
       let epilogue = self.epilogue(after: index, product: output, shape: productShape)
       let result = epilogue.output ?? output
       let source = transposedViews[node.inputs[0]]
-      steps.append(.dense(output: result, input: source ?? node.inputs[0], transposedInput: source != nil,
-                          kernel: compute.pack(kernel), bias: epilogue.bias, gelu: epilogue.gelu, accumulateOnto: epilogue.onto))
+      steps.append(
+        .dense(
+          output: result, input: source ?? node.inputs[0], transposedInput: source != nil,
+          kernel: compute.pack(kernel), bias: epilogue.bias, gelu: epilogue.gelu, accumulateOnto: epilogue.onto))
       values[result] = .computed(shape: productShape)
     case (.computed(let x), .computed(let y)):
       guard x.count >= 3, x.count == y.count, x.dropLast(2) == y.dropLast(2), x[x.count - 1] == y[y.count - 2] else {
@@ -310,7 +344,8 @@ struct ONNXCompiler {
     guard next.domain.isEmpty, next.attributes.isEmpty, next.outputs.count == 1, values[next.outputs[0]] == nil,
       next.inputs.count == 2
     else { return false }
-    if next.opType == ONNXOperator.matMul.rawValue, next.inputs[0] == output, case .floats(let kernel)? = values[next.inputs[1]],
+    if next.opType == ONNXOperator.matMul.rawValue, next.inputs[0] == output,
+      case .floats(let kernel)? = values[next.inputs[1]],
       kernel.shape.count == 2, kernel.shape[0] == shape[2]
     {
       transposedViews[output] = source
@@ -318,7 +353,8 @@ struct ONNXCompiler {
       return true
     }
     let other = next.inputs[0] == output ? next.inputs[1] : next.inputs[0]
-    if next.opType == ONNXOperator.add.rawValue, other != output, other != graph.inputs[0].name, lastReader[other] == index + 1,
+    if next.opType == ONNXOperator.add.rawValue, other != output, other != graph.inputs[0].name,
+      lastReader[other] == index + 1,
       case .computed(let otherShape)? = values[other], otherShape == shape
     {
       steps.append(.addTransposed(output: next.outputs[0], a: other, b: source))
@@ -333,7 +369,9 @@ struct ONNXCompiler {
   /// after it, each the sole reader of the one before: a bias `Add` of a constant of the
   /// product's width, then either `Gelu` (tanh) or a residual `Add` onto a computed value no
   /// later node reads (whose buffer then takes the sum). The nodes taken are marked fused.
-  private mutating func epilogue(after index: Int, product: String, shape: [Int])
+  private mutating func epilogue(
+    after index: Int, product: String, shape: [Int]
+  )
     -> (bias: Tensor?, gelu: Bool, onto: String?, output: String?)
   {
     func node(_ offset: Int, _ type: ONNXOperator, reading input: String) -> ONNXNode? {
@@ -368,17 +406,22 @@ struct ONNXCompiler {
   }
 
   private mutating func convolution(_ node: ONNXNode, _ inputs: [Value], at index: Int, output: String) throws {
-    guard case .computed(let shape) = inputs[0], shape.count == 4, case .floats(let weight) = inputs[1], weight.shape.count == 4,
+    guard case .computed(let shape) = inputs[0], shape.count == 4, case .floats(let weight) = inputs[1],
+      weight.shape.count == 4,
       weight.shape[1] == shape[1]
     else { throw GraphError("convolves a computed NCHW value with a constant OIHW kernel of its channels") }
     let (outputs, rows, columns) = (weight.shape[0], weight.shape[2], weight.shape[3])
     var bias: Tensor?
     if inputs.count == 3 {
-      guard case .floats(let b) = inputs[2], b.shape == [outputs] else { throw GraphError("bias must be constant, one per output channel") }
+      guard case .floats(let b) = inputs[2], b.shape == [outputs] else {
+        throw GraphError("bias must be constant, one per output channel")
+      }
       bias = b
     }
     if let group = node.attribute("group") { guard case .int(1) = group else { throw GraphError("group must be 1") } }
-    if let dilations = node.attribute("dilations") { guard case .ints([1, 1]) = dilations else { throw GraphError("dilations must be 1") } }
+    if let dilations = node.attribute("dilations") {
+      guard case .ints([1, 1]) = dilations else { throw GraphError("dilations must be 1") }
+    }
     let window = try self.window(node, input: shape, kernel: [rows, columns])
     let outputShape = [shape[0], outputs, window.rows, window.columns]
     try checkBounded(outputShape)
@@ -391,14 +434,17 @@ struct ONNXCompiler {
     let nhwc = temporary()
     let convolved = temporary()
     steps.append(.transpose(output: nhwc, input: node.inputs[0], permutation: [0, 2, 3, 1]))
-    steps.append(.conv2D(output: convolved, input: nhwc, kernel: kernel, kernelSize: (rows, columns), bias: bias,
-                         stride: window.stride, padding: window.padding))
+    steps.append(
+      .conv2D(
+        output: convolved, input: nhwc, kernel: kernel, kernelSize: (rows, columns), bias: bias,
+        stride: window.stride, padding: window.padding))
     steps.append(.transpose(output: output, input: convolved, permutation: [0, 3, 1, 2]))
     values[output] = .computed(shape: outputShape)
   }
 
   private mutating func maxPool(_ node: ONNXNode, _ x: Value, input: String, output: String) throws {
-    guard case .computed(let shape) = x, shape.count == 4, case .ints(let size)? = node.attribute("kernel_shape"), size.count == 2,
+    guard case .computed(let shape) = x, shape.count == 4, case .ints(let size)? = node.attribute("kernel_shape"),
+      size.count == 2,
       size[0] == size[1]
     else { throw GraphError("pools a computed NCHW value over a square kernel_shape") }
     let window = try self.window(node, input: shape, kernel: size)
@@ -416,18 +462,24 @@ struct ONNXCompiler {
       case .floats(let bias) = inputs[2], scale.shape == [shape[1]], bias.shape == [shape[1]]
     else { throw GraphError("normalises a computed NCHW value with constant per-channel scale and bias") }
     let groups = try int(node, "num_groups")
-    guard groups > 0, shape[1] % groups == 0 else { throw GraphError("\(groups) groups do not divide \(shape[1]) channels") }
+    guard groups > 0, shape[1] % groups == 0 else {
+      throw GraphError("\(groups) groups do not divide \(shape[1]) channels")
+    }
     try stashType(node)
     let nhwc = temporary()
     let normalized = temporary()
     steps.append(.transpose(output: nhwc, input: node.inputs[0], permutation: [0, 2, 3, 1]))
-    steps.append(.groupNorm(output: normalized, input: nhwc, scale: scale, bias: bias, groups: groups,
-                            epsilon: try float(node, "epsilon", default: 1e-5), relu: false))
+    steps.append(
+      .groupNorm(
+        output: normalized, input: nhwc, scale: scale, bias: bias, groups: groups,
+        epsilon: try float(node, "epsilon", default: 1e-5), relu: false))
     steps.append(.transpose(output: output, input: normalized, permutation: [0, 3, 1, 2]))
     values[output] = .computed(shape: shape)
   }
 
-  private mutating func reduceMean(_ node: ONNXNode, _ x: Value, _ axesValue: Value, input: String, output: String) throws {
+  private mutating func reduceMean(
+    _ node: ONNXNode, _ x: Value, _ axesValue: Value, input: String, output: String
+  ) throws {
     guard case .integers(let axesShape, let given) = axesValue, axesShape.count == 1, !given.isEmpty else {
       throw GraphError("needs constant, non-empty int64 axes")
     }
@@ -437,10 +489,13 @@ struct ONNXCompiler {
       throw GraphError("axes \(given) are not distinct axes of a rank-\(rank) value")
     }
     let keep = try int(node, "keepdims", default: 1) != 0
-    let shape = keep ? x.shape.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
+    let shape =
+      keep
+      ? x.shape.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
       : x.shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
     guard !(x.shape.first == -1 && axes.contains(0)) else { throw GraphError("cannot average over the batch") }
-    let step: Step = axes.count == 1 && !keep
+    let step: Step =
+      axes.count == 1 && !keep
       ? .mean(output: output, input: input, axis: axes[0])
       : .reduceMean(output: output, input: input, axes: axes, keepDimensions: keep)
     try apply(node, step, shape: shape)
@@ -450,10 +505,13 @@ struct ONNXCompiler {
 
   /// The padding, stride and output size of a window over an NCHW `input`: strides equal on
   /// both axes, and pads that are SAME's (extra at the end) or none.
-  private func window(_ node: ONNXNode, input: [Int], kernel: [Int]) throws
+  private func window(
+    _ node: ONNXNode, input: [Int], kernel: [Int]
+  ) throws
     -> (padding: Padding, stride: Int, rows: Int, columns: Int)
   {
-    guard case .ints(let strides)? = node.attribute("strides"), strides.count == 2, strides[0] == strides[1], strides[0] > 0,
+    guard case .ints(let strides)? = node.attribute("strides"), strides.count == 2, strides[0] == strides[1],
+      strides[0] > 0,
       strides[0] <= InputContract.maxSide
     else {
       throw GraphError("needs two equal positive strides of at most \(InputContract.maxSide)")
@@ -527,7 +585,9 @@ struct ONNXCompiler {
     }
     var result = try spec.enumerated().map { axis, size in
       guard size == 0 else { return size }
-      guard axis < shape.count else { throw GraphError("shape \(spec) copies axis \(axis) of a rank-\(shape.count) value") }
+      guard axis < shape.count else {
+        throw GraphError("shape \(spec) copies axis \(axis) of a rank-\(shape.count) value")
+      }
       return shape[axis]
     }
     let batched = shape.first == -1
@@ -549,7 +609,8 @@ struct ONNXCompiler {
   /// without bound.
   private mutating func checkBounded(_ shape: [Int], folding inputs: [Value] = []) throws {
     let perImage = shape.first == -1 ? Array(shape.dropFirst()) : shape
-    guard perImage.allSatisfy({ $0 >= 0 }), let count = ExportHeader.elementCount(perImage), count <= ExportHeader.maxTensorElements
+    guard perImage.allSatisfy({ $0 >= 0 }), let count = ExportHeader.elementCount(perImage),
+      count <= ExportHeader.maxTensorElements
     else { throw GraphError("computes \(shape), more than \(ExportHeader.maxTensorElements) elements per image") }
     let folded = inputs.compactMap { value -> Int? in
       if case .floats(let tensor) = value { return tensor.scalars.count } else { return nil }
@@ -579,18 +640,25 @@ struct ONNXCompiler {
   private static func constant(_ tensor: ONNXTensor) throws -> Value {
     guard tensor.dims.allSatisfy({ $0 >= 0 }) else { throw GraphError("a constant has a negative dimension") }
     let count = try checkedProduct(tensor.dims)
-    guard count <= 1 << 20 else { throw GraphError("a constant of \(count) elements is larger than mixer-convert writes") }
+    guard count <= 1 << 20 else {
+      throw GraphError("a constant of \(count) elements is larger than mixer-convert writes")
+    }
     switch (ONNXProto.DataType(rawValue: tensor.dataType), tensor.data) {
     case (.float, .raw(let bytes)) where bytes.count == 4 * count:
-      return .floats(Tensor(shape: tensor.dims, scalars: (0..<count).map {
-        Float(bitPattern: bytes.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self).littleEndian)
-      }))
+      return .floats(
+        Tensor(
+          shape: tensor.dims,
+          scalars: (0..<count).map {
+            Float(bitPattern: bytes.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self).littleEndian)
+          }))
     case (.float, .floats(let values)) where values.count == count:
       return .floats(Tensor(shape: tensor.dims, scalars: values))
     case (.int64, .raw(let bytes)) where bytes.count == 8 * count:
-      return .integers(shape: tensor.dims, values: (0..<count).map {
-        Int(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self)))
-      })
+      return .integers(
+        shape: tensor.dims,
+        values: (0..<count).map {
+          Int(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self)))
+        })
     case (.int64, .int64s(let values)) where values.count == count:
       return .integers(shape: tensor.dims, values: values)
     default:

@@ -30,7 +30,9 @@ struct ONNXGraphBuilder {
 
   /// Translates `nodes`, whose weights have `weightShapes`, reading `input`; the values of
   /// the nodes `outputs` name get the outputs' names.
-  init(nodes canonical: [Node], input: InputContract, outputs: [GraphOutput], weightShapes: [String: [Int]], dtype: DType) {
+  init(
+    nodes canonical: [Node], input: InputContract, outputs: [GraphOutput], weightShapes: [String: [Int]], dtype: DType
+  ) {
     self.dtype = dtype
     self.weightShapes = weightShapes
     outputNames = Dictionary(outputs.map { ($0.node, $0.name) }, uniquingKeysWith: { first, _ in first })
@@ -53,21 +55,31 @@ struct ONNXGraphBuilder {
     var layout = Layout.canonical
     switch node.operation {
     case .conv2D(let conv):
-      var kernel = emit(name, .transpose, [weight(node, "kernel")], [name + "/kernel_oihw"], [("perm", .ints([3, 2, 0, 1]))])
-      if let standardization = conv.weightStandardization { kernel = standardize(kernel, epsilon: standardization.epsilon, name) }
+      var kernel = emit(
+        name, .transpose, [weight(node, "kernel")], [name + "/kernel_oihw"], [("perm", .ints([3, 2, 0, 1]))])
+      if let standardization = conv.weightStandardization {
+        kernel = standardize(kernel, epsilon: standardization.epsilon, name)
+      }
       let inputShape = shapes[x]!
-      let (rows, columns) = (conv.padding.window(input: inputShape[1], kernel: conv.kernelSize[0], stride: conv.strides[0]),
-                             conv.padding.window(input: inputShape[2], kernel: conv.kernelSize[1], stride: conv.strides[1]))
+      let (rows, columns) = (
+        conv.padding.window(input: inputShape[1], kernel: conv.kernelSize[0], stride: conv.strides[0]),
+        conv.padding.window(input: inputShape[2], kernel: conv.kernelSize[1], stride: conv.strides[1])
+      )
       let bias = node.weights["bias"] == nil ? [] : [weight(node, "bias")]
-      emit(name, .conv, [channelsFirst(x), kernel] + bias, [result],
-               [("kernel_shape", .ints(conv.kernelSize)), ("pads", .ints([rows.before, columns.before, rows.after, columns.after])),
-                ("strides", .ints(conv.strides))])
+      emit(
+        name, .conv, [channelsFirst(x), kernel] + bias, [result],
+        [
+          ("kernel_shape", .ints(conv.kernelSize)),
+          ("pads", .ints([rows.before, columns.before, rows.after, columns.after])),
+          ("strides", .ints(conv.strides)),
+        ])
       layout = .channelsFirst
     case .reshape(let shape):
       emit(name, .reshape, [canonical(x), constant(name + "/shape", .int64s([0] + shape.dropFirst()))], [result])
     case .layerNorm(let epsilon):
-      emit(name, .layerNormalization, [canonical(x), weight(node, "scale"), weight(node, "bias")], [result],
-               [("axis", .int(-1)), ("epsilon", .float(Float(epsilon)))])
+      emit(
+        name, .layerNormalization, [canonical(x), weight(node, "scale"), weight(node, "bias")], [result],
+        [("axis", .int(-1)), ("epsilon", .float(Float(epsilon)))])
     case .transpose(let permutation):
       emit(name, .transpose, [canonical(x)], [result], [("perm", .ints(permutation))])
     case .dense:
@@ -82,21 +94,25 @@ struct ONNXGraphBuilder {
       emit(name, .add, same ? [x, b] : [canonical(x), canonical(b)], [result])
       layout = same ? layouts[x]! : .canonical
     case .mean(let axis):
-      emit(name, .reduceMean, [canonical(x), constant(name + "/axes", .int64s([axis]))], [result], [("keepdims", .int(0))])
+      emit(
+        name, .reduceMean, [canonical(x), constant(name + "/axes", .int64s([axis]))], [result], [("keepdims", .int(0))])
     case .classToken:
       let sequence = shapes[x]![1]
-      let token = emit(name, .pad, [weight(node, "token"), constant(name + "/token_pads", .int64s([0, 0, 0, 0, sequence, 0]))],
-                       [name + "/token_row"])
-      let shifted = emit(name, .pad, [canonical(x), constant(name + "/pads", .int64s([0, 1, 0, 0, 0, 0]))],
-                         [name + "/shifted"])
+      let token = emit(
+        name, .pad, [weight(node, "token"), constant(name + "/token_pads", .int64s([0, 0, 0, 0, sequence, 0]))],
+        [name + "/token_row"])
+      let shifted = emit(
+        name, .pad, [canonical(x), constant(name + "/pads", .int64s([0, 1, 0, 0, 0, 0]))],
+        [name + "/shifted"])
       emit(name, .add, [shifted, token], [result])
     case .positionEmbedding:
       emit(name, .add, [canonical(x), weight(node, "embedding")], [result])
     case .multiHeadAttention(let heads):
       attention(canonical(x), node, heads: heads, result: result)
     case .selectToken(let index):
-      emit(name, .gather, [canonical(x), constant(name + "/index", .int64s([index], scalar: true))], [result],
-               [("axis", .int(1))])
+      emit(
+        name, .gather, [canonical(x), constant(name + "/index", .int64s([index], scalar: true))], [result],
+        [("axis", .int(1))])
     case .tanh:
       emit(name, .tanh, [x], [result])
       layout = layouts[x]!
@@ -104,16 +120,22 @@ struct ONNXGraphBuilder {
       emit(name, .relu, [x], [result])
       layout = layouts[x]!
     case .groupNorm(let groups, let epsilon):
-      emit(name, .groupNormalization, [channelsFirst(x), weight(node, "scale"), weight(node, "bias")], [result],
-               [("epsilon", .float(Float(epsilon))), ("num_groups", .int(groups))])
+      emit(
+        name, .groupNormalization, [channelsFirst(x), weight(node, "scale"), weight(node, "bias")], [result],
+        [("epsilon", .float(Float(epsilon))), ("num_groups", .int(groups))])
       layout = .channelsFirst
     case .maxPool2D(let window, let strides, let padding):
       let inputShape = shapes[x]!
-      let (rows, columns) = (padding.window(input: inputShape[1], kernel: window[0], stride: strides[0]),
-                             padding.window(input: inputShape[2], kernel: window[1], stride: strides[1]))
-      emit(name, .maxPool, [channelsFirst(x)], [result],
-               [("kernel_shape", .ints(window)), ("pads", .ints([rows.before, columns.before, rows.after, columns.after])),
-                ("strides", .ints(strides))])
+      let (rows, columns) = (
+        padding.window(input: inputShape[1], kernel: window[0], stride: strides[0]),
+        padding.window(input: inputShape[2], kernel: window[1], stride: strides[1])
+      )
+      emit(
+        name, .maxPool, [channelsFirst(x)], [result],
+        [
+          ("kernel_shape", .ints(window)), ("pads", .ints([rows.before, columns.before, rows.after, columns.after])),
+          ("strides", .ints(strides)),
+        ])
       layout = .channelsFirst
     }
     results[name] = result
@@ -138,28 +160,47 @@ struct ONNXGraphBuilder {
     let width = weightShapes[node.weights["query_kernel"]!]![0]
     let headWidth = width / heads
     func projection(_ part: String, _ permutation: [Int]) -> String {
-      let kernel = emit(name, .reshape, [weight(node, part + "_kernel"), constant(name + "/\(part)_kernel_shape",
-                                                                                   .int64s([width, width]))],
-                        [name + "/\(part)_kernel_2d"])
-      let bias = emit(name, .reshape, [weight(node, part + "_bias"), constant(name + "/\(part)_bias_shape", .int64s([width]))],
-                      [name + "/\(part)_bias_1d"])
+      let kernel = emit(
+        name, .reshape,
+        [
+          weight(node, part + "_kernel"),
+          constant(
+            name + "/\(part)_kernel_shape",
+            .int64s([width, width])),
+        ],
+        [name + "/\(part)_kernel_2d"])
+      let bias = emit(
+        name, .reshape, [weight(node, part + "_bias"), constant(name + "/\(part)_bias_shape", .int64s([width]))],
+        [name + "/\(part)_bias_1d"])
       dense(x, kernel: kernel, bias: bias, result: name + "/\(part)", name + "/\(part)")
-      let split = emit(name, .reshape, [name + "/\(part)", constant(name + "/\(part)_heads_shape",
-                                                                      .int64s([0, 0, heads, headWidth]))],
-                       [name + "/\(part)_heads"])
+      let split = emit(
+        name, .reshape,
+        [
+          name + "/\(part)",
+          constant(
+            name + "/\(part)_heads_shape",
+            .int64s([0, 0, heads, headWidth])),
+        ],
+        [name + "/\(part)_heads"])
       return emit(name, .transpose, [split], [name + "/\(part)_by_head"], [("perm", .ints(permutation))])
     }
-    let query = emit(name, .div, [projection("query", [0, 2, 1, 3]),
-                                   constant(name + "/scale", .float(Float(headWidth).squareRoot()))], [name + "/query_scaled"])
+    let query = emit(
+      name, .div,
+      [
+        projection("query", [0, 2, 1, 3]),
+        constant(name + "/scale", .float(Float(headWidth).squareRoot())),
+      ], [name + "/query_scaled"])
     let key = projection("key", [0, 2, 3, 1])
     let value = projection("value", [0, 2, 1, 3])
     let scores = emit(name, .matMul, [query, key], [name + "/scores"])
     let weights = emit(name, .softmax, [scores], [name + "/weights"], [("axis", .int(-1))])
     let mixed = emit(name, .matMul, [weights, value], [name + "/mixed"])
     let merged = emit(name, .transpose, [mixed], [name + "/mixed_by_token"], [("perm", .ints([0, 2, 1, 3]))])
-    let joined = emit(name, .reshape, [merged, constant(name + "/joined_shape", .int64s([0, 0, width]))], [name + "/joined"])
-    let out = emit(name, .reshape, [weight(node, "out_kernel"), constant(name + "/out_kernel_shape", .int64s([width, width]))],
-                   [name + "/out_kernel_2d"])
+    let joined = emit(
+      name, .reshape, [merged, constant(name + "/joined_shape", .int64s([0, 0, width]))], [name + "/joined"])
+    let out = emit(
+      name, .reshape, [weight(node, "out_kernel"), constant(name + "/out_kernel_shape", .int64s([width, width]))],
+      [name + "/out_kernel_2d"])
     dense(joined, kernel: out, bias: weight(node, "out_bias"), result: result, name + "/out")
   }
 
@@ -172,8 +213,9 @@ struct ONNXGraphBuilder {
     let squares = emit(name, .mul, [centred, centred], [name + "/ws_squares"])
     let variance = emit(name, .reduceMean, [squares, axes], [name + "/ws_variance"], [("keepdims", .int(1))])
     let deviation = emit(name, .sqrt, [variance], [name + "/ws_std"])
-    let denominator = emit(name, .add, [deviation, constant(name + "/ws_epsilon", .float(Float(epsilon)))],
-                           [name + "/ws_denominator"])
+    let denominator = emit(
+      name, .add, [deviation, constant(name + "/ws_epsilon", .float(Float(epsilon)))],
+      [name + "/ws_denominator"])
     return emit(name, .div, [centred, denominator], [name + "/kernel_standardized"])
   }
 
@@ -217,8 +259,10 @@ struct ONNXGraphBuilder {
 
   /// Appends a node named after `owner` and returns its first output.
   @discardableResult
-  private mutating func emit(_ owner: String, _ operation: ONNXOperator, _ inputs: [String], _ outputs: [String],
-                             _ attributes: [(name: String, value: ONNXAttributeSpec)] = []) -> String {
+  private mutating func emit(
+    _ owner: String, _ operation: ONNXOperator, _ inputs: [String], _ outputs: [String],
+    _ attributes: [(name: String, value: ONNXAttributeSpec)] = []
+  ) -> String {
     var name = owner + "/" + operation.rawValue
     var serial = 2
     while nodeNames.contains(name) {
@@ -226,7 +270,8 @@ struct ONNXGraphBuilder {
       serial += 1
     }
     nodeNames.insert(name)
-    nodes.append(ONNXNodeSpec(name: name, opType: operation.rawValue, inputs: inputs, outputs: outputs, attributes: attributes))
+    nodes.append(
+      ONNXNodeSpec(name: name, opType: operation.rawValue, inputs: inputs, outputs: outputs, attributes: attributes))
     return outputs[0]
   }
 }

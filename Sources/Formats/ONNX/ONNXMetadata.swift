@@ -22,7 +22,9 @@ enum ONNXMetadata {
   ///
   /// - Throws: a reason, when a key is missing or repeated, the format or its version is not
   ///   this reader's, or the header does not decode or validate.
-  static func header(_ properties: [(key: String, value: String)], path: String) throws -> (header: ExportHeader, version: String) {
+  static func header(
+    _ properties: [(key: String, value: String)], path: String
+  ) throws -> (header: ExportHeader, version: String) {
     var values: [String: String] = [:]
     for (key, value) in properties {
       guard values.updateValue(value, forKey: key) == nil else {
@@ -30,23 +32,29 @@ enum ONNXMetadata {
       }
     }
     guard values[ONNXLayout.formatKey] == ONNXLayout.formatName else {
-      throw ExportFileError(path: path, reason: "is not a mixer-convert ONNX export (metadata_props has no "
-                              + "\(ONNXLayout.formatKey) = \(ONNXLayout.formatName)); it can be run with ONNX Runtime")
+      throw ExportFileError(
+        path: path,
+        reason: "is not a mixer-convert ONNX export (metadata_props has no "
+          + "\(ONNXLayout.formatKey) = \(ONNXLayout.formatName)); it can be run with ONNX Runtime")
     }
     let version = values[ONNXLayout.formatVersionKey] ?? "?"
     guard version.split(separator: ".").first == ONNXLayout.formatVersion.split(separator: ".").first else {
-      throw ExportFileError(path: path, reason: "ONNX layout version \(version) is not supported (this reader knows "
-                              + "\(ONNXLayout.formatVersion))")
+      throw ExportFileError(
+        path: path,
+        reason: "ONNX layout version \(version) is not supported (this reader knows "
+          + "\(ONNXLayout.formatVersion))")
     }
     guard let json = values[ONNXLayout.headerKey] else {
       throw ExportFileError(path: path, reason: "metadata_props has no \(ONNXLayout.headerKey)")
     }
-    let header = try JSONDocument.decode(ExportHeader.self, from: Data(json.utf8), path: path + " (metadata \(ONNXLayout.headerKey))")
+    let header = try JSONDocument.decode(
+      ExportHeader.self, from: Data(json.utf8), path: path + " (metadata \(ONNXLayout.headerKey))")
     do { try header.validate() } catch let error as GraphError {
       throw ExportFileError(path: path, reason: "metadata \(ONNXLayout.headerKey): \(error.message)")
     }
     guard values[ONNXLayout.sourceKey] == header.model.source.sha256 else {
-      throw ExportFileError(path: path, reason: "metadata \(ONNXLayout.sourceKey) differs from the header's source SHA-256")
+      throw ExportFileError(
+        path: path, reason: "metadata \(ONNXLayout.sourceKey) differs from the header's source SHA-256")
     }
     return (header, version)
   }

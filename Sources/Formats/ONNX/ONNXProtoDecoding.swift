@@ -10,8 +10,9 @@ enum ONNXDecoding {
   }
 
   static func model(_ bytes: UnsafeRawBufferPointer) throws(Failure) -> ONNXModel {
-    var model = ONNXModel(irVersion: 0, opsets: [], producerName: "", producerVersion: "",
-                          graph: ONNXGraph(name: "", nodes: [], initializers: [], inputs: [], outputs: []), metadata: [])
+    var model = ONNXModel(
+      irVersion: 0, opsets: [], producerName: "", producerVersion: "",
+      graph: ONNXGraph(name: "", nodes: [], initializers: [], inputs: [], outputs: []), metadata: [])
     var sawGraph = false
     try fields(bytes, at: "model") { field, value, location in
       switch field {
@@ -49,7 +50,9 @@ enum ONNXDecoding {
       switch field {
       case 1: graph.nodes.append(try node(try value.data(), at: location + ".node[\(graph.nodes.count)]"))
       case 2: graph.name = try value.string()
-      case 5: graph.initializers.append(try tensor(try value.data(), at: location + ".initializer[\(graph.initializers.count)]"))
+      case 5:
+        graph.initializers.append(
+          try tensor(try value.data(), at: location + ".initializer[\(graph.initializers.count)]"))
       case 11: graph.inputs.append(try valueInfo(try value.data(), at: location + ".input[\(graph.inputs.count)]"))
       case 12: graph.outputs.append(try valueInfo(try value.data(), at: location + ".output[\(graph.outputs.count)]"))
       case 15: throw ProtobufError("has sparse initializers, which mixer-convert does not write")
@@ -67,7 +70,8 @@ enum ONNXDecoding {
       case 2: node.outputs.append(try value.string())
       case 3: node.name = try value.string()
       case 4: node.opType = try value.string()
-      case 5: node.attributes.append(try attribute(try value.data(), at: location + ".attribute[\(node.attributes.count)]"))
+      case 5:
+        node.attributes.append(try attribute(try value.data(), at: location + ".attribute[\(node.attributes.count)]"))
       case 7: node.domain = try value.string()
       default: break
       }
@@ -75,7 +79,9 @@ enum ONNXDecoding {
     return node
   }
 
-  private static func attribute(_ bytes: UnsafeRawBufferPointer, at location: String) throws(Failure)
+  private static func attribute(
+    _ bytes: UnsafeRawBufferPointer, at location: String
+  ) throws(Failure)
     -> (name: String, value: ONNXAttributeValue)
   {
     var name = ""
@@ -97,14 +103,15 @@ enum ONNXDecoding {
       default: break
       }
     }
-    let value: ONNXAttributeValue? = switch type {
-    case 1: float.map { .float($0) }
-    case 2: int.map { .int($0) }
-    case 3: string.map { .string($0) }
-    case 4: tensorValue.map { .tensor($0) }
-    case 7: .ints(ints)
-    default: nil
-    }
+    let value: ONNXAttributeValue? =
+      switch type {
+      case 1: float.map { .float($0) }
+      case 2: int.map { .int($0) }
+      case 3: string.map { .string($0) }
+      case 4: tensorValue.map { .tensor($0) }
+      case 7: .ints(ints)
+      default: nil
+      }
     guard let value else {
       throw Failure(location: location, reason: "attribute '\(name)' has type \(type) or lacks its value")
     }
@@ -123,9 +130,10 @@ enum ONNXDecoding {
       case 4:
         let raw = try value.data()
         guard raw.count % 4 == 0 else { throw ProtobufError("float_data is not a whole number of floats") }
-        tensor.data = .floats((0..<(raw.count / 4)).map { i in
-          Float(bitPattern: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self).littleEndian)
-        })
+        tensor.data = .floats(
+          (0..<(raw.count / 4)).map { i in
+            Float(bitPattern: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self).littleEndian)
+          })
         dataFields += 1
       case 7:
         tensor.data = .int64s(try value.ints())
@@ -144,16 +152,20 @@ enum ONNXDecoding {
           throw ProtobufError("names external_data '\(entry.key)' twice")
         }
       case 14: isExternal = try value.int() == 1
-      case 3, 5, 6, 10, 11: throw ProtobufError("stores its values in a way mixer-convert does not write (field \(field))")
+      case 3, 5, 6, 10, 11:
+        throw ProtobufError("stores its values in a way mixer-convert does not write (field \(field))")
       default: break
       }
     }
-    guard dataFields <= 1 else { throw Failure(location: location, reason: "tensor '\(tensor.name)' has its data twice") }
+    guard dataFields <= 1 else {
+      throw Failure(location: location, reason: "tensor '\(tensor.name)' has its data twice")
+    }
     if isExternal {
       guard dataFields == 0, let place = external["location"], let offset = Int(external["offset"] ?? "0"),
         let length = external["length"].flatMap({ Int($0) }), offset >= 0, length >= 0
       else {
-        throw Failure(location: location, reason: "tensor '\(tensor.name)' has incomplete external_data (location, offset, length)")
+        throw Failure(
+          location: location, reason: "tensor '\(tensor.name)' has incomplete external_data (location, offset, length)")
       }
       tensor.data = .external(location: place, offset: offset, length: length)
     }

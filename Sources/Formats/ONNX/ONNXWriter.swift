@@ -31,10 +31,11 @@ final class ONNXWriter: ExportWriter {
   init(_ request: ExportWriteRequest) throws {
     self.request = request
     totalBytes = request.totalBytes
-    graphNodes = ONNXGraphBuilder(
-      nodes: request.nodes, input: request.input, outputs: request.outputs,
-      weightShapes: request.shapes, dtype: request.dtype
-    ).nodes
+    graphNodes =
+      ONNXGraphBuilder(
+        nodes: request.nodes, input: request.input, outputs: request.outputs,
+        weightShapes: request.shapes, dtype: request.dtype
+      ).nodes
     model = try AtomicOutput(finalPath: request.path, isDirectory: false, replacing: request.replacing)
     if request.options.externalData || totalBytes > ONNXLayout.inlineLimit {
       let output = try AtomicOutput(finalPath: request.path + ".data", isDirectory: false, replacing: true)
@@ -51,8 +52,9 @@ final class ONNXWriter: ExportWriter {
   }
 
   func writeTensor(_ name: String, produce: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
-    precondition(next < request.tensors.count && request.tensors[next].name == name,
-                 "tensors must be written in the planned order")
+    precondition(
+      next < request.tensors.count && request.tensors[next].name == name,
+      "tensors must be written in the planned order")
     let tensor = request.tensors[next]
     let count = byteCount(tensor)
     var crc: UInt32 = 0
@@ -173,11 +175,19 @@ final class ONNXWriter: ExportWriter {
   private func graphInputsAndOutputs() -> [UInt8] {
     var graph = ProtobufEncoder()
     let input = request.input
-    graph.message(11, ONNXValueInfo(name: input.name, elementType: ONNXProto.DataType.float.rawValue,
-                                    shape: [.parameter(ONNXLayout.batch)] + input.shape.dropFirst().map { .value($0) }).encoded)
+    graph.message(
+      11,
+      ONNXValueInfo(
+        name: input.name, elementType: ONNXProto.DataType.float.rawValue,
+        shape: [.parameter(ONNXLayout.batch)] + input.shape.dropFirst().map { .value($0) }
+      ).encoded)
     for output in request.outputs {
-      graph.message(12, ONNXValueInfo(name: output.name, elementType: ONNXProto.DataType.float.rawValue,
-                                      shape: [.parameter(ONNXLayout.batch)] + output.shape.dropFirst().map { .value($0) }).encoded)
+      graph.message(
+        12,
+        ONNXValueInfo(
+          name: output.name, elementType: ONNXProto.DataType.float.rawValue,
+          shape: [.parameter(ONNXLayout.batch)] + output.shape.dropFirst().map { .value($0) }
+        ).encoded)
     }
     return graph.bytes
   }
@@ -194,14 +204,17 @@ final class ONNXWriter: ExportWriter {
   /// Bytes of an inline initializer message: its header and its `raw_data`.
   private func inlineInitializerLength(_ tensor: ExportTensor) -> Int {
     let count = byteCount(tensor)
-    return initializerHeader(tensor).bytes.count + ProtobufEncoder.lengthDelimitedPrefix(field: 9, length: count).count + count
+    return initializerHeader(tensor).bytes.count + ProtobufEncoder.lengthDelimitedPrefix(field: 9, length: count).count
+      + count
   }
 
   /// An initializer whose bytes are in the data file.
   private func externalInitializer(_ tensor: ExportTensor, location: String) -> ProtobufEncoder {
     var message = initializerHeader(tensor)
-    for (key, value) in [("location", location), ("offset", String(offsets[tensor.name]!)),
-                         ("length", String(byteCount(tensor)))] {
+    for (key, value) in [
+      ("location", location), ("offset", String(offsets[tensor.name]!)),
+      ("length", String(byteCount(tensor))),
+    ] {
       var entry = ProtobufEncoder()
       entry.string(1, key)
       entry.string(2, value)
@@ -213,9 +226,10 @@ final class ONNXWriter: ExportWriter {
 
   /// Bytes of the whole inline graph message.
   private func graphLength() -> Int {
-    graphNodesAndName().count + graphInputsAndOutputs().count + request.tensors.reduce(0) { total, tensor in
-      let length = inlineInitializerLength(tensor)
-      return total + ProtobufEncoder.lengthDelimitedPrefix(field: 5, length: length).count + length
-    }
+    graphNodesAndName().count + graphInputsAndOutputs().count
+      + request.tensors.reduce(0) { total, tensor in
+        let length = inlineInitializerLength(tensor)
+        return total + ProtobufEncoder.lengthDelimitedPrefix(field: 5, length: length).count + length
+      }
   }
 }

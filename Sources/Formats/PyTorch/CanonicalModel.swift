@@ -67,8 +67,10 @@ struct CanonicalModel: Equatable {
     if shapes.contains("stem.kernel") {
       let stem = try shapes.of("stem.kernel", rank: 4)
       let tokenMixing = try shapes.of("blocks.0.token_mixing.fc1.kernel", rank: 2)
-      family = .mixer(Mixer(patchSize: stem[0], width: stem[3], blocks: depth, tokens: tokenMixing[0],
-                            tokenMLP: tokenMixing[1], channelMLP: try shapes.of("blocks.0.channel_mixing.fc1.kernel", rank: 2)[1]))
+      family = .mixer(
+        Mixer(
+          patchSize: stem[0], width: stem[3], blocks: depth, tokens: tokenMixing[0],
+          tokenMLP: tokenMixing[1], channelMLP: try shapes.of("blocks.0.channel_mixing.fc1.kernel", rank: 2)[1]))
       return
     }
     let embedding = try shapes.of("embedding.kernel", rank: 4)
@@ -80,15 +82,18 @@ struct CanonicalModel: Equatable {
       }
       stem = ResNetStem(rootWidth: try shapes.of("stem.root.conv.kernel", rank: 4)[3], stageUnits: units)
     }
-    let pooling: Pooling = switch pool {
-    case .selectToken: .classToken
-    case .mean: .mean
-    default: .none
-    }
-    family = .vit(ViT(patchSize: embedding[0], width: embedding[3], depth: depth,
-                      heads: try shapes.of("blocks.0.attention.query_kernel", rank: 3)[1],
-                      mlp: try shapes.of("blocks.0.mlp.fc1.kernel", rank: 2)[1], classToken: shapes.contains("cls.token"),
-                      pooling: pooling, representation: shapes.byName["pre_logits.kernel"]?.last, stem: stem))
+    let pooling: Pooling =
+      switch pool {
+      case .selectToken: .classToken
+      case .mean: .mean
+      default: .none
+      }
+    family = .vit(
+      ViT(
+        patchSize: embedding[0], width: embedding[3], depth: depth,
+        heads: try shapes.of("blocks.0.attention.query_kernel", rank: 3)[1],
+        mlp: try shapes.of("blocks.0.mlp.fc1.kernel", rank: 2)[1], classToken: shapes.contains("cls.token"),
+        pooling: pooling, representation: shapes.byName["pre_logits.kernel"]?.last, stem: stem))
   }
 }
 

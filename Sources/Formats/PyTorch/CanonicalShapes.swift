@@ -11,8 +11,10 @@ struct CanonicalShapes {
   /// The weight's shape, of `rank` axes when a rank is given.
   func of(_ name: String, rank: Int? = nil) throws -> [Int] {
     guard let shape = byName[name], rank.map({ shape.count == $0 }) ?? true else {
-      throw ExportFileError(path: path, reason: "the graph has no \(rank.map { "\($0)-axis " } ?? "")weight '\(name)': "
-                              + "it is not a Mixer, ViT or hybrid as mixer-convert writes them")
+      throw ExportFileError(
+        path: path,
+        reason: "the graph has no \(rank.map { "\($0)-axis " } ?? "")weight '\(name)': "
+          + "it is not a Mixer, ViT or hybrid as mixer-convert writes them")
     }
     return shape
   }

@@ -46,14 +46,16 @@ final class LibraryFolderWriter: ExportWriter {
     self.placement = placement
     output = try AtomicOutput(finalPath: request.path, isDirectory: true, replacing: request.replacing)
     weights = try SafetensorsShardWriter(
-      path: output.temporaryPath(of: LibraryFolder.weightsFile), reportedPath: output.finalPath + "/" + LibraryFolder.weightsFile,
+      path: output.temporaryPath(of: LibraryFolder.weightsFile),
+      reportedPath: output.finalPath + "/" + LibraryFolder.weightsFile,
       fileName: LibraryFolder.weightsFile,
       tensors: order.map { ($0.name, request.dtype, $0.shape) }, metadata: LibraryFolder.weightsMetadata)
   }
 
   func writeTensor(_ name: String, produce: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
-    precondition(nextCanonical < request.tensors.count && request.tensors[nextCanonical].name == name,
-                 "tensors must be written in the planned order")
+    precondition(
+      nextCanonical < request.tensors.count && request.tensors[nextCanonical].name == name,
+      "tensors must be written in the planned order")
     let count = request.tensors[nextCanonical].shape.reduce(1, *) * request.dtype.itemSize
     var bytes: [UInt8] = []
     bytes.reserveCapacity(count)
@@ -67,7 +69,8 @@ final class LibraryFolderWriter: ExportWriter {
       self.bytesWritten += chunk.count
     }
     guard bytes.count == count else {
-      throw ExportFileError(path: request.path, tensor: name, reason: "received \(bytes.count) bytes, expected \(count)")
+      throw ExportFileError(
+        path: request.path, tensor: name, reason: "received \(bytes.count) bytes, expected \(count)")
     }
     checksums[name] = CRC32C.hex(crc)
     nextCanonical += 1
@@ -109,7 +112,8 @@ final class LibraryFolderWriter: ExportWriter {
       try writer.synchronize()
     }
     try output.commit()
-    return WrittenExport(storage: "in \(library.rawValue) layout", files: [LibraryFolder.weightsFile] + files.map(\.name),
-                         notes: layout.notes)
+    return WrittenExport(
+      storage: "in \(library.rawValue) layout", files: [LibraryFolder.weightsFile] + files.map(\.name),
+      notes: layout.notes)
   }
 }

@@ -21,9 +21,12 @@ enum LibraryReadme {
       "Input: \(header.input.preprocessing.description)",
     ]
     for note in notes { lines += ["", "Note: " + note + "."] }
-    lines += ["", "`\(LibraryFolder.documentFile)` holds the canonical graph, every weight's original Flax name and "
-                + "CRC-32C: `mixer-convert verify CHECKPOINT.npz .` proves this folder against its checkpoint, and "
-                + "`mixer-convert . CHECKPOINT.npz` writes the checkpoint back.", ""]
+    lines += [
+      "",
+      "`\(LibraryFolder.documentFile)` holds the canonical graph, every weight's original Flax name and "
+        + "CRC-32C: `mixer-convert verify CHECKPOINT.npz .` proves this folder against its checkpoint, and "
+        + "`mixer-convert . CHECKPOINT.npz` writes the checkpoint back.", "",
+    ]
     return lines.joined(separator: "\n")
   }
 }

@@ -51,7 +51,8 @@ struct LibraryTensor: Equatable {
 
   /// A canonical tensor copied as it is.
   static func copy(_ name: String, _ canonical: String, _ shape: [Int]) -> LibraryTensor {
-    LibraryTensor(name: name, shape: shape, parts: [Part(canonical: canonical, view: shape, permutation: Array(shape.indices))])
+    LibraryTensor(
+      name: name, shape: shape, parts: [Part(canonical: canonical, view: shape, permutation: Array(shape.indices))])
   }
 
   /// A Dense kernel `(in, out)` as a Linear weight `(out, in)`.
@@ -72,7 +73,8 @@ struct LibraryTensor: Equatable {
 
   /// An identity layer's parameter: an `n × n` identity weight, or a bias of `n` zeros.
   static func identity(_ name: String, _ shape: [Int]) -> LibraryTensor {
-    precondition(shape.count == 1 || (shape.count == 2 && shape[0] == shape[1]), "\(name): an identity layer has no \(shape)")
+    precondition(
+      shape.count == 1 || (shape.count == 2 && shape[0] == shape[1]), "\(name): an identity layer has no \(shape)")
     return LibraryTensor(name: name, shape: shape, parts: [])
   }
 
@@ -83,7 +85,9 @@ struct LibraryTensor: Equatable {
     if shape.count == 2 { for i in 0..<shape[0] { values[i * shape[0] + i] = 1 } }
     var bytes = [UInt8](repeating: 0, count: values.count * dtype.itemSize)
     bytes.withUnsafeMutableBytes { out in
-      values.withUnsafeBufferPointer { ElementConversion.encode($0.baseAddress!, count: values.count, as: dtype, into: out.baseAddress!) }
+      values.withUnsafeBufferPointer {
+        ElementConversion.encode($0.baseAddress!, count: values.count, as: dtype, into: out.baseAddress!)
+      }
     }
     return bytes
   }

@@ -35,7 +35,8 @@ public final class LoadedLibraryFolder: LoadedExport {
       throw ExportFileError(path: documentPath, reason: error.message)
     }
     guard located.locations.library == library.rawValue else {
-      throw ExportFileError(path: documentPath, reason: "describes a \(located.locations.library) folder, not \(library.rawValue)")
+      throw ExportFileError(
+        path: documentPath, reason: "describes a \(located.locations.library) folder, not \(library.rawValue)")
     }
     let manifest = graph.header.weights.tensors
     let shapes = CanonicalShapes(byName: manifest.mapValues(\.shape), path: documentPath)
@@ -44,15 +45,19 @@ public final class LoadedLibraryFolder: LoadedExport {
     let weightsPath = path + "/" + LibraryFolder.weightsFile
     let file = try SafetensorsFile(path: weightsPath)
     guard file.fileSize == located.locations.file.bytes else {
-      throw ExportFileError(path: weightsPath, reason: "has \(file.fileSize) bytes, \(LibraryFolder.documentFile) says "
-                              + "\(located.locations.file.bytes)")
+      throw ExportFileError(
+        path: weightsPath,
+        reason: "has \(file.fileSize) bytes, \(LibraryFolder.documentFile) says "
+          + "\(located.locations.file.bytes)")
     }
     if checksums {
       var digest = SHA256Stream()
       digest.update(file.fileBytes)
       guard digest.hex() == located.locations.file.sha256 else {
-        throw ExportFileError(path: weightsPath, reason: "SHA-256 does not match \(LibraryFolder.documentFile): the file "
-                                + "was changed (or is corrupt) since mixer-convert wrote it")
+        throw ExportFileError(
+          path: weightsPath,
+          reason: "SHA-256 does not match \(LibraryFolder.documentFile): the file "
+            + "was changed (or is corrupt) since mixer-convert wrote it")
       }
     }
     let dtype = DType(rawValue: graph.header.weights.dtype)!  // validated
@@ -68,13 +73,17 @@ public final class LoadedLibraryFolder: LoadedExport {
         throw ExportFileError(path: weightsPath, tensor: tensor.name, reason: "is missing")
       }
       guard entry.dtype == dtype, entry.shape == tensor.shape else {
-        throw ExportFileError(path: weightsPath, tensor: tensor.name, reason: "is \(entry.dtype.rawValue) \(entry.shape); the "
-                                + "layout of \(LibraryFolder.documentFile) makes it \(dtype.rawValue) \(tensor.shape)")
+        throw ExportFileError(
+          path: weightsPath, tensor: tensor.name,
+          reason: "is \(entry.dtype.rawValue) \(entry.shape); the "
+            + "layout of \(LibraryFolder.documentFile) makes it \(dtype.rawValue) \(tensor.shape)")
       }
       if tensor.parts.isEmpty {
         guard Array(bytes) == tensor.identityBytes(dtype) else {
-          throw ExportFileError(path: weightsPath, tensor: tensor.name, reason: "is not the identity layer's parameter "
-                                  + "mixer-convert wrote (the original has no such layer)")
+          throw ExportFileError(
+            path: weightsPath, tensor: tensor.name,
+            reason: "is not the identity layer's parameter "
+              + "mixer-convert wrote (the original has no such layer)")
         }
       }
       var offset = 0
@@ -83,11 +92,14 @@ public final class LoadedLibraryFolder: LoadedExport {
         guard let entry = manifest[part.canonical], entry.shape.reduce(1, *) * dtype.itemSize == count,
           located.locations.byTensor[part.canonical] == tensor.name
         else {
-          throw ExportFileError(path: documentPath, tensor: part.canonical, reason: "does not match the \(library.rawValue) "
-                                  + "layout (\(tensor.name))")
+          throw ExportFileError(
+            path: documentPath, tensor: part.canonical,
+            reason: "does not match the \(library.rawValue) "
+              + "layout (\(tensor.name))")
         }
-        let canonical = part.canonicalBytes(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)]),
-                                            itemSize: dtype.itemSize)
+        let canonical = part.canonicalBytes(
+          UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)]),
+          itemSize: dtype.itemSize)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
         canonical.withUnsafeBytes { buffer.copyMemory(from: $0) }
         stored[part.canonical] = buffer
@@ -95,14 +107,17 @@ public final class LoadedLibraryFolder: LoadedExport {
         if checksums {
           let crc = CRC32C.hex(CRC32C.checksum(UnsafeRawBufferPointer(buffer)))
           guard crc == entry.crc32c else {
-            throw ExportFileError(path: weightsPath, tensor: tensor.name, reason: "CRC-32C of '\(part.canonical)' is \(crc), "
-                                    + "expected \(entry.crc32c): the data is corrupt")
+            throw ExportFileError(
+              path: weightsPath, tensor: tensor.name,
+              reason: "CRC-32C of '\(part.canonical)' is \(crc), "
+                + "expected \(entry.crc32c): the data is corrupt")
           }
         }
       }
     }
     if let missing = manifest.keys.sorted().first(where: { stored[$0] == nil }) {
-      throw ExportFileError(path: documentPath, tensor: missing, reason: "is in no tensor of the \(library.rawValue) layout")
+      throw ExportFileError(
+        path: documentPath, tensor: missing, reason: "is in no tensor of the \(library.rawValue) layout")
     }
     self.stored = stored
     opened = true
@@ -111,12 +126,17 @@ public final class LoadedLibraryFolder: LoadedExport {
   deinit { stored.values.forEach { $0.deallocate() } }
 
   /// The library folder layout for `model`, when the library can hold it.
-  static func layout(_ library: ExportFormat, _ model: CanonicalModel, _ shapes: CanonicalShapes, path: String) throws
+  static func layout(
+    _ library: ExportFormat, _ model: CanonicalModel, _ shapes: CanonicalShapes, path: String
+  ) throws
     -> any LibraryLayout
   {
     let refusal = library == .timm ? TimmArchitecture.refusal(model) : TransformersLayout.refusal(model)
-    if let refusal { throw ExportFileError(path: path, reason: "describes a model \(library.rawValue) cannot hold: \(refusal)") }
-    return library == .timm ? try TimmLayout(model, shapes: shapes, labels: nil)
+    if let refusal {
+      throw ExportFileError(path: path, reason: "describes a model \(library.rawValue) cannot hold: \(refusal)")
+    }
+    return library == .timm
+      ? try TimmLayout(model, shapes: shapes, labels: nil)
       : try TransformersLayout(model, shapes: shapes, labels: nil)
   }
 
@@ -139,7 +159,9 @@ public final class LoadedLibraryFolder: LoadedExport {
   public var formatVersion: String { graph.formatVersion }
   public var operations: [String: Int] { graph.operationCounts }
 
-  public func storedBytes(of name: String) -> UnsafeRawBufferPointer? { stored[name].map { UnsafeRawBufferPointer($0) } }
+  public func storedBytes(of name: String) -> UnsafeRawBufferPointer? {
+    stored[name].map { UnsafeRawBufferPointer($0) }
+  }
 
   public func compile(compute: Compute) throws -> ExecutionPlan {
     ExecutionPlan(graph: graph, weights: weights(), compute: compute)

@@ -14,10 +14,12 @@ enum TimmArchitecture {
 
   static let hybridStems = [
     HybridStem(stageUnits: [], names: [192: ("vit_tiny_r_s16_p8", [224, 384])], fallback: "vit_tiny_r_s16_p8"),
-    HybridStem(stageUnits: [2, 2, 2, 2], names: [384: ("vit_small_r26_s32", [224, 384]), 768: ("vit_base_r26_s32", [224])],
-               fallback: "vit_small_r26_s32"),
+    HybridStem(
+      stageUnits: [2, 2, 2, 2], names: [384: ("vit_small_r26_s32", [224, 384]), 768: ("vit_base_r26_s32", [224])],
+      fallback: "vit_small_r26_s32"),
     HybridStem(stageUnits: [3, 4, 9], names: [768: ("vit_base_r50_s16", [224, 384])], fallback: "vit_base_r50_s16"),
-    HybridStem(stageUnits: [3, 4, 6, 3], names: [1024: ("vit_large_r50_s32", [224, 384])], fallback: "vit_large_r50_s32"),
+    HybridStem(
+      stageUnits: [3, 4, 6, 3], names: [1024: ("vit_large_r50_s32", [224, 384])], fallback: "vit_large_r50_s32"),
   ]
   /// Root width of every timm hybrid stem.
   static let hybridRootWidth = 64
@@ -42,8 +44,11 @@ enum TimmArchitecture {
   static func refusal(_ model: CanonicalModel) -> String? {
     switch model.family {
     case .mixer(let mixer):
-      guard mixerSizes[[mixer.width, mixer.blocks]] == nil || !mixerPatches.contains(mixer.patchSize) else { return nil }
-      return "timm builds MLP-Mixer only in its registered sizes (S, B, L with patch 16 or 32: 512, 768, 1024 wide with "
+      guard mixerSizes[[mixer.width, mixer.blocks]] == nil || !mixerPatches.contains(mixer.patchSize) else {
+        return nil
+      }
+      return
+        "timm builds MLP-Mixer only in its registered sizes (S, B, L with patch 16 or 32: 512, 768, 1024 wide with "
         + "8, 12, 24 blocks), whose architectures fix patch, blocks and width; this one has patch \(mixer.patchSize), "
         + "\(mixer.blocks) blocks, \(mixer.width) wide"
     case .vit(let vit):

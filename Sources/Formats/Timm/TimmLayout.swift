@@ -56,8 +56,11 @@ struct TimmLayout: LibraryLayout {
         try list.norm(block + "norm1", block + "norm1")
         // Query, key and value stacked along the output axis, as timm's fused `qkv`.
         let projections = ["query", "key", "value"]
-        list.append(.stacked(block + "attn.qkv.weight", projections.map { .attentionKernel(attention + $0 + "_kernel", width: d) }))
-        list.append(.stacked(block + "attn.qkv.bias", projections.map { .flattened(attention + $0 + "_bias", count: d) }))
+        list.append(
+          .stacked(
+            block + "attn.qkv.weight", projections.map { .attentionKernel(attention + $0 + "_kernel", width: d) }))
+        list.append(
+          .stacked(block + "attn.qkv.bias", projections.map { .flattened(attention + $0 + "_bias", count: d) }))
         list.append(.stacked(block + "attn.proj.weight", [.attentionKernel(attention + "out_kernel", width: d)]))
         try list.copy(block + "attn.proj.bias", attention + "out_bias")
         try list.norm(block + "norm2", block + "norm2")
@@ -74,13 +77,17 @@ struct TimmLayout: LibraryLayout {
   var notes: [String] {
     switch model.family {
     case .mixer:
-      ["timm builds MLP-Mixer with exact (erf) GELU and cannot name another in config.json: load it with "
-         + "timm.create_model('local-dir:OUT', pretrained=True, act_layer=timm.layers.GELUTanh) for the original "
-         + "tanh-approximated GELU"]
+      [
+        "timm builds MLP-Mixer with exact (erf) GELU and cannot name another in config.json: load it with "
+          + "timm.create_model('local-dir:OUT', pretrained=True, act_layer=timm.layers.GELUTanh) for the original "
+          + "tanh-approximated GELU"
+      ]
     case .vit(let vit) where vit.stem != nil:
-      ["timm's hybrid stem standardises each kernel as (w − mean) / sqrt(var + 1e-8) and its GroupNorm adds 1e-5, "
-         + "where the original divides by (std + 1e-5) and adds 1e-6; neither is configurable, so timm's outputs "
-         + "differ slightly from the original's (formats/timm-layout.md gives the size)"]
+      [
+        "timm's hybrid stem standardises each kernel as (w − mean) / sqrt(var + 1e-8) and its GroupNorm adds 1e-5, "
+          + "where the original divides by (std + 1e-5) and adds 1e-6; neither is configurable, so timm's outputs "
+          + "differ slightly from the original's (formats/timm-layout.md gives the size)"
+      ]
     case .vit:
       []
     }
@@ -94,31 +101,40 @@ struct TimmLayout: LibraryLayout {
       pool = "avg"
       args = TimmModelArgs(
         numClasses: model.classes ?? 0, imgSize: model.imageSize, globalPool: pool,
-        mlpRatio: .pair(TimmModelArgs.MLPRatio.ratio(mixer.tokenMLP, of: mixer.width),
-                        TimmModelArgs.MLPRatio.ratio(mixer.channelMLP, of: mixer.width)))
+        mlpRatio: .pair(
+          TimmModelArgs.MLPRatio.ratio(mixer.tokenMLP, of: mixer.width),
+          TimmModelArgs.MLPRatio.ratio(mixer.channelMLP, of: mixer.width)))
     case .vit(let vit):
-      pool = switch vit.pooling {
-      case .classToken: "token"
-      case .mean: "avg"
-      case .none: ""
-      }
+      pool =
+        switch vit.pooling {
+        case .classToken: "token"
+        case .mean: "avg"
+        case .none: ""
+        }
       args = TimmModelArgs(
         numClasses: model.classes ?? 0, imgSize: model.imageSize, patchSize: vit.patchSize, embedDim: vit.width,
-        globalPool: pool, mlpRatio: .single(TimmModelArgs.MLPRatio.ratio(vit.mlp, of: vit.width)), depth: vit.depth, numHeads: vit.heads,
+        globalPool: pool, mlpRatio: .single(TimmModelArgs.MLPRatio.ratio(vit.mlp, of: vit.width)), depth: vit.depth,
+        numHeads: vit.heads,
         classToken: vit.classToken, fcNorm: false, actLayer: "gelu_tanh")
     }
-    let width: Int = switch model.family {
-    case .mixer(let mixer): mixer.width
-    case .vit(let vit): vit.width
+    let width: Int =
+      switch model.family {
+      case .mixer(let mixer): mixer.width
+      case .vit(let vit): vit.width
+      }
+    let wordnetIDs = labels.flatMap { labels in
+      labels.allSatisfy { $0.wordnetID != nil } ? labels.map { $0.wordnetID! } : nil
     }
-    let wordnetIDs = labels.flatMap { labels in labels.allSatisfy { $0.wordnetID != nil } ? labels.map { $0.wordnetID! } : nil }
     return TimmConfig(
       architecture: TimmArchitecture.name(model), numClasses: model.classes ?? 0, numFeatures: width, globalPool: pool,
       modelArgs: args,
-      pretrainedCfg: TimmPretrainedConfig(inputSize: [3, model.imageSize, model.imageSize], numClasses: model.classes ?? 0,
-                                          firstConv: firstConv),
+      pretrainedCfg: TimmPretrainedConfig(
+        inputSize: [3, model.imageSize, model.imageSize], numClasses: model.classes ?? 0,
+        firstConv: firstConv),
       labelNames: wordnetIDs,
-      labelDescriptions: wordnetIDs.map { Dictionary(zip($0, labels!.map(\.name)), uniquingKeysWith: { first, _ in first }) })
+      labelDescriptions: wordnetIDs.map {
+        Dictionary(zip($0, labels!.map(\.name)), uniquingKeysWith: { first, _ in first })
+      })
   }
 
   /// The first convolution, which timm adapts for other input channel counts.
@@ -141,11 +157,13 @@ struct TimmLayout: LibraryLayout {
   private func readme(_ header: ExportHeader) -> String {
     let overrides = if case .mixer = model.family { ", act_layer=timm.layers.GELUTanh" } else { "" }
     let input = model.imageSize
-    return LibraryReadme.text(header, library: "timm", loading: """
-      import timm, torch
-      model = timm.create_model("local-dir:.", pretrained=True\(overrides)).eval()
-      config = timm.data.resolve_data_config(model=model)   # \(input)×\(input), bilinear, no crop, mean = std = 0.5
-      transform = timm.data.create_transform(**config)
-      """, notes: notes)
+    return LibraryReadme.text(
+      header, library: "timm",
+      loading: """
+        import timm, torch
+        model = timm.create_model("local-dir:.", pretrained=True\(overrides)).eval()
+        config = timm.data.resolve_data_config(model=model)   # \(input)×\(input), bilinear, no crop, mean = std = 0.5
+        transform = timm.data.create_transform(**config)
+        """, notes: notes)
   }
 }

@@ -60,6 +60,7 @@ struct ViTImageProcessorConfig: Encodable {
 
   enum CodingKeys: String, CodingKey {
     case imageProcessorType = "image_processor_type", doResize = "do_resize", size, resample, doRescale = "do_rescale"
-    case rescaleFactor = "rescale_factor", doNormalize = "do_normalize", imageMean = "image_mean", imageStd = "image_std"
+    case rescaleFactor = "rescale_factor", doNormalize = "do_normalize", imageMean = "image_mean", imageStd =
+      "image_std"
   }
 }

@@ -16,7 +16,8 @@ enum TransformersFormat: ExportFormatDefinition {
   static func recognizes(_ path: String) -> Bool { LoadedLibraryFolder.library(at: path) == .transformers }
 
   static func writer(_ request: ExportWriteRequest) throws -> any ExportWriter {
-    let layout = try TransformersLayout(try CanonicalModel(request), shapes: CanonicalShapes(request), labels: request.labels)
+    let layout = try TransformersLayout(
+      try CanonicalModel(request), shapes: CanonicalShapes(request), labels: request.labels)
     return try LibraryFolderWriter(request, library: .transformers, layout: layout)
   }
 

@@ -18,12 +18,16 @@ struct TransformersLayout: LibraryLayout {
     guard case .vit(let vit) = model.family else { return "transformers has no MLP-Mixer model" }
     if vit.stem != nil { return "transformers 5 has no hybrid ViT (ViTHybrid was removed)" }
     switch vit.pooling {
-    case .mean: return "transformers' ViT has a class token and pools it; this model averages its tokens (classifier gap)"
-    case .none: return "transformers' ViT pools the class token; this model's head classifies every token (an unpooled classifier)"
+    case .mean:
+      return "transformers' ViT has a class token and pools it; this model averages its tokens (classifier gap)"
+    case .none:
+      return
+        "transformers' ViT pools the class token; this model's head classifies every token (an unpooled classifier)"
     case .classToken: break
     }
     if vit.representation != nil, model.classes != nil {
-      return "ViTForImageClassification has no representation (pre_logits) layer (a features export keeps it as ViTModel's pooler)"
+      return
+        "ViTForImageClassification has no representation (pre_logits) layer (a features export keeps it as ViTModel's pooler)"
     }
     return nil
   }
@@ -48,8 +52,9 @@ struct TransformersLayout: LibraryLayout {
       let (layer, block) = (base + "encoder.layer.\(i).", "blocks.\(i).")
       try list.norm(layer + "layernorm_before", block + "norm1")
       for projection in ["query", "key", "value"] {
-        attention(layer + "attention.attention." + projection, block + "attention.\(projection)_kernel",
-                  block + "attention.\(projection)_bias")
+        attention(
+          layer + "attention.attention." + projection, block + "attention.\(projection)_kernel",
+          block + "attention.\(projection)_bias")
       }
       attention(layer + "attention.output.dense", block + "attention.out_kernel", block + "attention.out_bias")
       try list.norm(layer + "layernorm_after", block + "norm2")
@@ -70,10 +75,12 @@ struct TransformersLayout: LibraryLayout {
 
   var notes: [String] {
     guard model.classes == nil else { return [] }
-    return [vit.representation == nil
-      ? "transformers' ViTModel always has a pooler: here an identity Dense with the linear activation (weights not from the "
-        + "checkpoint), so pooler_output is the original features"
-      : "the representation (pre_logits) layer is ViTModel's pooler (Dense, tanh): pooler_output is the original features"]
+    return [
+      vit.representation == nil
+        ? "transformers' ViTModel always has a pooler: here an identity Dense with the linear activation (weights not from the "
+          + "checkpoint), so pooler_output is the original features"
+        : "the representation (pre_logits) layer is ViTModel's pooler (Dense, tanh): pooler_output is the original features"
+    ]
   }
 
   /// `config.json` for weights stored as `dtype`.
@@ -95,7 +102,8 @@ struct TransformersLayout: LibraryLayout {
   func files(header: ExportHeader) throws -> [(name: String, bytes: [UInt8])] {
     let config = config(dtype: header.weights.dtype)
     let processor = ViTImageProcessorConfig(size: .init(height: model.imageSize, width: model.imageSize))
-    let (auto, output) = model.classes == nil
+    let (auto, output) =
+      model.classes == nil
       ? ("AutoModel", "model(**inputs).pooler_output                    # the original features")
       : ("AutoModelForImageClassification", "model(**inputs).logits")
     let loading = """
@@ -105,7 +113,12 @@ struct TransformersLayout: LibraryLayout {
       inputs = processor(images=image, return_tensors="pt")
       \(output)
       """
-    return [("config.json", try BundleLayout.json(config)), ("preprocessor_config.json", try BundleLayout.json(processor)),
-            (LibraryFolder.readmeFile, Array(LibraryReadme.text(header, library: "transformers", loading: loading, notes: notes).utf8))]
+    return [
+      ("config.json", try BundleLayout.json(config)), ("preprocessor_config.json", try BundleLayout.json(processor)),
+      (
+        LibraryFolder.readmeFile,
+        Array(LibraryReadme.text(header, library: "transformers", loading: loading, notes: notes).utf8)
+      ),
+    ]
   }
 }

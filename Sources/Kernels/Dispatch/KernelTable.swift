@@ -7,14 +7,16 @@ import KernelsPortable
 struct KernelTable: Sendable {
   /// `(m, n, k, a, aRow, aCol, b, bRow, bCol, c, ldc, accumulate, bias, gelu, workspace)`; for
   /// the pre-packed form `bRow, bCol` are the first column and the packed matrix's width.
-  typealias Gemm = @Sendable (
-    Int, Int, Int, UnsafePointer<Float>, Int, Int, UnsafePointer<Float>, Int, Int,
-    UnsafeMutablePointer<Float>, Int, Bool, UnsafePointer<Float>?, Bool, UnsafeMutablePointer<Float>
-  ) -> Void
+  typealias Gemm =
+    @Sendable (
+      Int, Int, Int, UnsafePointer<Float>, Int, Int, UnsafePointer<Float>, Int, Int,
+      UnsafeMutablePointer<Float>, Int, Bool, UnsafePointer<Float>?, Bool, UnsafeMutablePointer<Float>
+    ) -> Void
   typealias PackB = @Sendable (Int, Int, UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>) -> Void
-  typealias LayerNorm = @Sendable (
-    UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int, UnsafePointer<Float>, UnsafePointer<Float>, Float
-  ) -> Void
+  typealias LayerNorm =
+    @Sendable (
+      UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int, UnsafePointer<Float>, UnsafePointer<Float>, Float
+    ) -> Void
   typealias InPlace = @Sendable (UnsafeMutablePointer<Float>, Int) -> Void
 
   let tile: (rows: Int, columns: Int)
@@ -40,9 +42,11 @@ struct KernelTable: Sendable {
   // Each table is built on first use, which happens only after its path's CPU check.
   static let avx512 = KernelTable(
     tile: KernelsAVX512.Backend.tile, workspaceCount: KernelsAVX512.Backend.workspaceCount,
-    gemm: KernelsAVX512.Backend.gemm, gemmPrepacked: KernelsAVX512.Backend.gemmPrepacked, packB: KernelsAVX512.Backend.packB,
+    gemm: KernelsAVX512.Backend.gemm, gemmPrepacked: KernelsAVX512.Backend.gemmPrepacked,
+    packB: KernelsAVX512.Backend.packB,
     packedCount: KernelsAVX512.Backend.packedCount, gemmPackedA: KernelsAVX512.Backend.gemmPackedA,
-    packA: KernelsAVX512.Backend.packA, packedACount: KernelsAVX512.Backend.packedACount, layerNorm: KernelsAVX512.Backend.layerNorm,
+    packA: KernelsAVX512.Backend.packA, packedACount: KernelsAVX512.Backend.packedACount,
+    layerNorm: KernelsAVX512.Backend.layerNorm,
     softmax: KernelsAVX512.Backend.softmax, geluTanh: KernelsAVX512.Backend.geluTanh,
     geluErf: KernelsAVX512.Backend.geluErf, tanh: KernelsAVX512.Backend.tanh, exp: KernelsAVX512.Backend.exp,
     fmaPeak: KernelsAVX512.Backend.fmaPeak,
@@ -52,7 +56,8 @@ struct KernelTable: Sendable {
     tile: KernelsAVX2.Backend.tile, workspaceCount: KernelsAVX2.Backend.workspaceCount,
     gemm: KernelsAVX2.Backend.gemm, gemmPrepacked: KernelsAVX2.Backend.gemmPrepacked, packB: KernelsAVX2.Backend.packB,
     packedCount: KernelsAVX2.Backend.packedCount, gemmPackedA: KernelsAVX2.Backend.gemmPackedA,
-    packA: KernelsAVX2.Backend.packA, packedACount: KernelsAVX2.Backend.packedACount, layerNorm: KernelsAVX2.Backend.layerNorm,
+    packA: KernelsAVX2.Backend.packA, packedACount: KernelsAVX2.Backend.packedACount,
+    layerNorm: KernelsAVX2.Backend.layerNorm,
     softmax: KernelsAVX2.Backend.softmax, geluTanh: KernelsAVX2.Backend.geluTanh,
     geluErf: KernelsAVX2.Backend.geluErf, tanh: KernelsAVX2.Backend.tanh, exp: KernelsAVX2.Backend.exp,
     fmaPeak: KernelsAVX2.Backend.fmaPeak,
@@ -60,9 +65,11 @@ struct KernelTable: Sendable {
 
   static let portable = KernelTable(
     tile: KernelsPortable.Backend.tile, workspaceCount: KernelsPortable.Backend.workspaceCount,
-    gemm: KernelsPortable.Backend.gemm, gemmPrepacked: KernelsPortable.Backend.gemmPrepacked, packB: KernelsPortable.Backend.packB,
+    gemm: KernelsPortable.Backend.gemm, gemmPrepacked: KernelsPortable.Backend.gemmPrepacked,
+    packB: KernelsPortable.Backend.packB,
     packedCount: KernelsPortable.Backend.packedCount, gemmPackedA: KernelsPortable.Backend.gemmPackedA,
-    packA: KernelsPortable.Backend.packA, packedACount: KernelsPortable.Backend.packedACount, layerNorm: KernelsPortable.Backend.layerNorm,
+    packA: KernelsPortable.Backend.packA, packedACount: KernelsPortable.Backend.packedACount,
+    layerNorm: KernelsPortable.Backend.layerNorm,
     softmax: KernelsPortable.Backend.softmax, geluTanh: KernelsPortable.Backend.geluTanh,
     geluErf: KernelsPortable.Backend.geluErf, tanh: KernelsPortable.Backend.tanh, exp: KernelsPortable.Backend.exp,
     fmaPeak: KernelsPortable.Backend.fmaPeak,

@@ -13,8 +13,9 @@ extension Compute {
       scaled.scalars.withUnsafeBufferPointer { q in
         key.scalars.withUnsafeBufferPointer { k in
           value.scalars.withUnsafeBufferPointer { v in
-            attention(q: q.baseAddress!, k: k.baseAddress!, v: v.baseAddress!, rowStride: width, samples: n, tokens: t,
-                      width: width, heads: heads, into: out.baseAddress!)
+            attention(
+              q: q.baseAddress!, k: k.baseAddress!, v: v.baseAddress!, rowStride: width, samples: n, tokens: t,
+              width: width, heads: heads, into: out.baseAddress!)
           }
         }
       }
@@ -32,8 +33,9 @@ extension Compute {
       qkv.scalars.withUnsafeMutableBufferPointer { p in
         let base = p.baseAddress!
         for row in 0..<(n * t) { for j in 0..<width { base[row * 3 * width + j] *= factor } }
-        attention(q: base, k: base + width, v: base + 2 * width, rowStride: 3 * width, samples: n, tokens: t,
-                  width: width, heads: heads, into: out.baseAddress!)
+        attention(
+          q: base, k: base + width, v: base + 2 * width, rowStride: 3 * width, samples: n, tokens: t,
+          width: width, heads: heads, into: out.baseAddress!)
       }
     }
   }
@@ -41,13 +43,17 @@ extension Compute {
   /// The attention core on strided rows: token `i` of sample `s` starts at `(s·T + i)·rowStride`
   /// in each of `q` (already scaled), `k` and `v`; the output is (N, T, width) row-major.
   /// Work is split over (sample, head) pairs.
-  func attention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, rowStride: Int,
-                 samples n: Int, tokens t: Int, width: Int, heads: Int, into output: UnsafeMutablePointer<Float>) {
+  func attention(
+    q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, rowStride: Int,
+    samples n: Int, tokens t: Int, width: Int, heads: Int, into output: UnsafeMutablePointer<Float>
+  ) {
     precondition(width % heads == 0, "attention: \(heads) heads do not divide \(width)")
     let headWidth = width / heads
     let table = table
-    let (pq, pk, pv) = (SharedPointer(UnsafeMutablePointer(mutating: q)), SharedPointer(UnsafeMutablePointer(mutating: k)),
-                        SharedPointer(UnsafeMutablePointer(mutating: v)))
+    let (pq, pk, pv) = (
+      SharedPointer(UnsafeMutablePointer(mutating: q)), SharedPointer(UnsafeMutablePointer(mutating: k)),
+      SharedPointer(UnsafeMutablePointer(mutating: v))
+    )
     let po = SharedPointer(output)
     parallel(n * heads) { job in
       let (sample, head) = (job / heads, job % heads)
@@ -55,12 +61,14 @@ extension Compute {
       WorkspacePool.shared.with(table.workspaceCount + t * t) { workspace in
         let logits = workspace + table.workspaceCount
         // logits (T×T) = q_h (T×D) · k_hᵀ (D×T).
-        table.gemm(t, t, headWidth, pq.pointer + input, rowStride, 1, pk.pointer + input, 1, rowStride,
-                   logits, t, false, nil, false, workspace)
+        table.gemm(
+          t, t, headWidth, pq.pointer + input, rowStride, 1, pk.pointer + input, 1, rowStride,
+          logits, t, false, nil, false, workspace)
         table.softmax(logits, t, t)
         // out_h (T×D) = weights (T×T) · v_h (T×D), written into the head's columns.
-        table.gemm(t, headWidth, t, logits, t, 1, pv.pointer + input, rowStride, 1,
-                   po.pointer + sample * t * width + head * headWidth, width, false, nil, false, workspace)
+        table.gemm(
+          t, headWidth, t, logits, t, 1, pv.pointer + input, rowStride, 1,
+          po.pointer + sample * t * width + head * headWidth, width, false, nil, false, workspace)
       }
     }
   }

@@ -109,7 +109,8 @@ extension Compute {
     }
     let scale = 1 / Float(max(count, 1))
     for i in sum.scalars.indices { sum.scalars[i] *= scale }
-    return keepDimensions ? sum : sum.reshaped(x.shape.enumerated().filter { !reduced.contains($0.offset) }.map(\.element))
+    return keepDimensions
+      ? sum : sum.reshaped(x.shape.enumerated().filter { !reduced.contains($0.offset) }.map(\.element))
   }
 
   /// `x` with `before[i]` zeros in front of and `after[i]` zeros behind axis `i`.
@@ -118,7 +119,9 @@ extension Compute {
     let shape = (0..<x.rank).map { x.shape[$0] + before[$0] + after[$0] }
     var out = Tensor(shape: shape, repeating: 0)
     var outStrides = [Int](repeating: 1, count: x.rank)
-    for axis in stride(from: x.rank - 2, through: 0, by: -1) { outStrides[axis] = outStrides[axis + 1] * shape[axis + 1] }
+    for axis in stride(from: x.rank - 2, through: 0, by: -1) {
+      outStrides[axis] = outStrides[axis + 1] * shape[axis + 1]
+    }
     let start = zip(before, outStrides).reduce(0) { $0 + $1.0 * $1.1 }
     let row = x.shape.last ?? 1
     out.scalars.withUnsafeMutableBufferPointer { o in
@@ -144,17 +147,19 @@ extension Compute {
   /// Matrix products over the last two axes of `a` (…, M, K) and `b` (…, K, N), the leading
   /// axes equal: (…, M, N).
   public func batchedMatmul(_ a: Tensor, _ b: Tensor) -> Tensor {
-    precondition(a.rank >= 2 && a.rank == b.rank && a.shape.dropLast(2) == b.shape.dropLast(2)
-                 && a.shape[a.rank - 1] == b.shape[b.rank - 2], "batchedMatmul: \(a.shape) × \(b.shape)")
+    precondition(
+      a.rank >= 2 && a.rank == b.rank && a.shape.dropLast(2) == b.shape.dropLast(2)
+        && a.shape[a.rank - 1] == b.shape[b.rank - 2], "batchedMatmul: \(a.shape) × \(b.shape)")
     let (m, k, n) = (a.shape[a.rank - 2], a.shape[a.rank - 1], b.shape[b.rank - 1])
     let batches = a.shape.dropLast(2).reduce(1, *)
     return Tensor(shape: a.shape.dropLast() + [n]) { out in
       a.scalars.withUnsafeBufferPointer { pa in
         b.scalars.withUnsafeBufferPointer { pb in
           for batch in 0..<batches {
-            gemm(MatrixView(rowMajor: pa.baseAddress! + batch * m * k, rows: m, columns: k),
-                 MatrixView(rowMajor: pb.baseAddress! + batch * k * n, rows: k, columns: n),
-                 into: MutableMatrixView(out.baseAddress! + batch * m * n, rows: m, columns: n))
+            gemm(
+              MatrixView(rowMajor: pa.baseAddress! + batch * m * k, rows: m, columns: k),
+              MatrixView(rowMajor: pb.baseAddress! + batch * k * n, rows: k, columns: n),
+              into: MutableMatrixView(out.baseAddress! + batch * m * n, rows: m, columns: n))
           }
         }
       }

@@ -10,19 +10,24 @@ extension Compute {
   public func conv2d(_ x: Tensor, kernel: Tensor, bias: Tensor?, stride: Int, padding: Padding) -> Tensor {
     precondition(kernel.rank == 4 && kernel.shape[2] == x.shape[3], "conv2d: input \(x.shape), kernel \(kernel.shape)")
     let packed = pack(kernel.reshaped([kernel.shape[0] * kernel.shape[1] * kernel.shape[2], kernel.shape[3]]))
-    return conv2d(x, packedKernel: packed, kernelSize: (kernel.shape[0], kernel.shape[1]), bias: bias, stride: stride,
-                  padding: padding)
+    return conv2d(
+      x, packedKernel: packed, kernelSize: (kernel.shape[0], kernel.shape[1]), bias: bias, stride: stride,
+      padding: padding)
   }
 
   /// 2-D convolution with a kernel pre-packed as a `(KH·KW·Cin, Cout)` matrix.
-  public func conv2d(_ x: Tensor, packedKernel: PackedMatrix, kernelSize: (Int, Int), bias: Tensor?, stride: Int,
-                     padding: Padding) -> Tensor {
-    precondition(x.rank == 4 && packedKernel.rows == kernelSize.0 * kernelSize.1 * x.shape[3],
-                 "conv2d: input \(x.shape), kernel \(kernelSize) × \(packedKernel.rows / (kernelSize.0 * kernelSize.1))")
+  public func conv2d(
+    _ x: Tensor, packedKernel: PackedMatrix, kernelSize: (Int, Int), bias: Tensor?, stride: Int,
+    padding: Padding
+  ) -> Tensor {
+    precondition(
+      x.rank == 4 && packedKernel.rows == kernelSize.0 * kernelSize.1 * x.shape[3],
+      "conv2d: input \(x.shape), kernel \(kernelSize) × \(packedKernel.rows / (kernelSize.0 * kernelSize.1))")
     let (n, h, w) = (x.shape[0], x.shape[1], x.shape[2])
     let rows = padding.window(input: h, kernel: kernelSize.0, stride: stride)
     let cols = padding.window(input: w, kernel: kernelSize.1, stride: stride)
-    let inputs = kernelSize == (1, 1) && stride == 1 ? x : patches(x, kernelSize: kernelSize, stride: stride, padding: padding)
+    let inputs =
+      kernelSize == (1, 1) && stride == 1 ? x : patches(x, kernelSize: kernelSize, stride: stride, padding: padding)
     return dense(inputs, packed: packedKernel, bias: bias).reshaped([n, rows.output, cols.output, packedKernel.columns])
   }
 
@@ -55,8 +60,9 @@ extension Compute {
                     if xx < 0 || xx >= w {
                       (destination + kx * cin).initialize(repeating: 0, count: cin)
                     } else {
-                      (destination + kx * cin).initialize(from: src.baseAddress! + ((sample * h + y) * w + xx) * cin,
-                                                          count: cin)
+                      (destination + kx * cin).initialize(
+                        from: src.baseAddress! + ((sample * h + y) * w + xx) * cin,
+                        count: cin)
                     }
                   }
                 }

@@ -12,8 +12,9 @@ extension Compute {
   /// `a += bᵀ` where `b`'s last two axes are swapped relative to `a`'s: `a` is (N, P, Q) and
   /// `b` is (N, Q, P). Done in cache-sized blocks so both are read with short strides.
   public func addTransposed(_ b: Tensor, into a: inout Tensor) {
-    precondition(a.rank == 3 && b.shape == [a.shape[0], a.shape[2], a.shape[1]],
-                 "addTransposed: \(a.shape) and \(b.shape) are not transposes")
+    precondition(
+      a.rank == 3 && b.shape == [a.shape[0], a.shape[2], a.shape[1]],
+      "addTransposed: \(a.shape) and \(b.shape) are not transposes")
     let (n, p, q) = (a.shape[0], a.shape[1], a.shape[2])
     let block = 32
     a.scalars.withUnsafeMutableBufferPointer { pa in

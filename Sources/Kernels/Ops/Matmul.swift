@@ -12,27 +12,32 @@ extension Compute {
   ///   - accumulate: add to `C` instead of overwriting it.
   ///   - bias: added to every row of the product (`n` values), after accumulation.
   ///   - gelu: apply GELU (tanh form) last.
-  public func gemm(_ a: MatrixView, _ b: MatrixView, into c: MutableMatrixView, accumulate: Bool = false,
-                   bias: UnsafePointer<Float>? = nil, gelu: Bool = false) {
-    precondition(a.columns == b.rows && a.rows == c.rows && b.columns == c.columns,
-                 "gemm shapes \(a.rows)×\(a.columns) · \(b.rows)×\(b.columns) → \(c.rows)×\(c.columns)")
+  public func gemm(
+    _ a: MatrixView, _ b: MatrixView, into c: MutableMatrixView, accumulate: Bool = false,
+    bias: UnsafePointer<Float>? = nil, gelu: Bool = false
+  ) {
+    precondition(
+      a.columns == b.rows && a.rows == c.rows && b.columns == c.columns,
+      "gemm shapes \(a.rows)×\(a.columns) · \(b.rows)×\(b.columns) → \(c.rows)×\(c.columns)")
     let (m, n, k) = (a.rows, b.columns, a.columns)
     guard m > 0, n > 0 else { return }
     let table = table
     let (mr, nr) = table.tile
     let biasPointer = bias.map { SharedPointer(UnsafeMutablePointer(mutating: $0)) }
     splitOverThreads(m, n, k, splitRows: (m + mr - 1) / mr > (n + nr - 1) / nr) { rows, columns, workspace in
-      table.gemm(rows.count, columns.count, k, a.base + rows.lowerBound * a.rowStride, a.rowStride, a.columnStride,
-                 b.base + columns.lowerBound * b.columnStride, b.rowStride, b.columnStride,
-                 c.base + rows.lowerBound * c.rowStride + columns.lowerBound, c.rowStride, accumulate,
-                 biasPointer.map { UnsafePointer($0.pointer + columns.lowerBound) }, gelu, workspace)
+      table.gemm(
+        rows.count, columns.count, k, a.base + rows.lowerBound * a.rowStride, a.rowStride, a.columnStride,
+        b.base + columns.lowerBound * b.columnStride, b.rowStride, b.columnStride,
+        c.base + rows.lowerBound * c.rowStride + columns.lowerBound, c.rowStride, accumulate,
+        biasPointer.map { UnsafePointer($0.pointer + columns.lowerBound) }, gelu, workspace)
     }
   }
 
   /// Packs a `k × n` weight matrix once for this kernel path.
   public func pack(_ b: MatrixView) -> PackedMatrix {
-    let packed = PackedMatrix(rows: b.rows, columns: b.columns, path: path,
-                              count: table.packedCount(b.rows, b.columns))
+    let packed = PackedMatrix(
+      rows: b.rows, columns: b.columns, path: path,
+      count: table.packedCount(b.rows, b.columns))
     table.packB(b.rows, b.columns, b.base, b.rowStride, b.columnStride, packed.storage)
     return packed
   }
@@ -40,18 +45,23 @@ extension Compute {
   /// Packs a rank-2 weight tensor `(k, n)` once for this kernel path.
   public func pack(_ b: Tensor) -> PackedMatrix {
     precondition(b.rank == 2, "pack takes a matrix")
-    return b.scalars.withUnsafeBufferPointer { pack(MatrixView(rowMajor: $0.baseAddress!, rows: b.shape[0], columns: b.shape[1])) }
+    return b.scalars.withUnsafeBufferPointer {
+      pack(MatrixView(rowMajor: $0.baseAddress!, rows: b.shape[0], columns: b.shape[1]))
+    }
   }
 
   /// `C (+)= A · B` with a pre-packed `B`, then `+ bias` and GELU if given.
   ///
   /// Threads take contiguous ranges of B's micro-panels (all sharing the one packed matrix)
   /// when there are enough of them, rows otherwise.
-  public func gemm(_ a: MatrixView, _ b: PackedMatrix, into c: MutableMatrixView, accumulate: Bool = false,
-                   bias: UnsafePointer<Float>? = nil, gelu: Bool = false) {
+  public func gemm(
+    _ a: MatrixView, _ b: PackedMatrix, into c: MutableMatrixView, accumulate: Bool = false,
+    bias: UnsafePointer<Float>? = nil, gelu: Bool = false
+  ) {
     precondition(b.path == path, "matrix packed for \(b.path.rawValue), used on \(path.rawValue)")
-    precondition(a.columns == b.rows && a.rows == c.rows && b.columns == c.columns,
-                 "gemm shapes \(a.rows)×\(a.columns) · \(b.rows)×\(b.columns) → \(c.rows)×\(c.columns)")
+    precondition(
+      a.columns == b.rows && a.rows == c.rows && b.columns == c.columns,
+      "gemm shapes \(a.rows)×\(a.columns) · \(b.rows)×\(b.columns) → \(c.rows)×\(c.columns)")
     let (m, n, k) = (a.rows, b.columns, a.columns)
     guard m > 0, n > 0 else { return }
     let table = table
@@ -59,18 +69,21 @@ extension Compute {
     let biasPointer = bias.map { SharedPointer(UnsafeMutablePointer(mutating: $0)) }
     let packed = SharedPointer(b.storage)
     splitOverThreads(m, n, k, splitRows: panels < partCount(m, n, k)) { rows, columns, workspace in
-      table.gemmPrepacked(rows.count, columns.count, k, a.base + rows.lowerBound * a.rowStride, a.rowStride,
-                          a.columnStride, packed.pointer, columns.lowerBound, n,
-                          c.base + rows.lowerBound * c.rowStride + columns.lowerBound, c.rowStride, accumulate,
-                          biasPointer.map { UnsafePointer($0.pointer + columns.lowerBound) }, gelu, workspace)
+      table.gemmPrepacked(
+        rows.count, columns.count, k, a.base + rows.lowerBound * a.rowStride, a.rowStride,
+        a.columnStride, packed.pointer, columns.lowerBound, n,
+        c.base + rows.lowerBound * c.rowStride + columns.lowerBound, c.rowStride, accumulate,
+        biasPointer.map { UnsafePointer($0.pointer + columns.lowerBound) }, gelu, workspace)
     }
   }
 
   /// Runs `body` on each thread's share of an `m × n` product, with a workspace: ranges of
   /// whole micro-tiles of rows (`splitRows`) or of columns, each worth at least
   /// ``minimumMultiplyAddsPerThread``.
-  private func splitOverThreads(_ m: Int, _ n: Int, _ k: Int, splitRows: Bool,
-                                _ body: @Sendable (Range<Int>, Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+  private func splitOverThreads(
+    _ m: Int, _ n: Int, _ k: Int, splitRows: Bool,
+    _ body: @Sendable (Range<Int>, Range<Int>, UnsafeMutablePointer<Float>) -> Void
+  ) {
     let (mr, nr) = table.tile
     let workspaceCount = table.workspaceCount
     let (count, other, alignment) = splitRows ? (m, n, mr) : (n, m, nr)
@@ -118,9 +131,10 @@ extension Compute {
       x.scalars.withUnsafeBufferPointer { px in
         kernel.scalars.withUnsafeBufferPointer { pk in
           withOptionalPointer(bias) { pb in
-            gemm(MatrixView(rowMajor: px.baseAddress!, rows: rows, columns: inputs),
-                 MatrixView(rowMajor: pk.baseAddress!, rows: inputs, columns: outputs),
-                 into: MutableMatrixView(out.baseAddress!, rows: rows, columns: outputs), bias: pb)
+            gemm(
+              MatrixView(rowMajor: px.baseAddress!, rows: rows, columns: inputs),
+              MatrixView(rowMajor: pk.baseAddress!, rows: inputs, columns: outputs),
+              into: MutableMatrixView(out.baseAddress!, rows: rows, columns: outputs), bias: pb)
           }
         }
       }
@@ -130,13 +144,15 @@ extension Compute {
   /// A Dense layer with a pre-packed kernel: `x · kernel + bias` over the last axis, then GELU
   /// (tanh form) if asked.
   public func dense(_ x: Tensor, packed kernel: PackedMatrix, bias: Tensor?, gelu: Bool = false) -> Tensor {
-    precondition(x.shape.last == kernel.rows, "dense: input width \(x.shape.last ?? 0), kernel \(kernel.rows)×\(kernel.columns)")
+    precondition(
+      x.shape.last == kernel.rows, "dense: input width \(x.shape.last ?? 0), kernel \(kernel.rows)×\(kernel.columns)")
     let rows = x.count / kernel.rows
     return Tensor(shape: x.shape.dropLast() + [kernel.columns]) { out in
       x.scalars.withUnsafeBufferPointer { px in
         withOptionalPointer(bias) { pb in
-          gemm(MatrixView(rowMajor: px.baseAddress!, rows: rows, columns: kernel.rows), kernel,
-               into: MutableMatrixView(out.baseAddress!, rows: rows, columns: kernel.columns), bias: pb, gelu: gelu)
+          gemm(
+            MatrixView(rowMajor: px.baseAddress!, rows: rows, columns: kernel.rows), kernel,
+            into: MutableMatrixView(out.baseAddress!, rows: rows, columns: kernel.columns), bias: pb, gelu: gelu)
         }
       }
     }

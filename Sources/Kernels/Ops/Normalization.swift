@@ -1,14 +1,19 @@
 extension Compute {
   /// LayerNorm over the last axis, into `output` (which may be `input`):
   /// `(x − mean) / √(var + ε) · scale + bias`, biased variance from centred values.
-  public func layerNorm(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
-                        scale: UnsafePointer<Float>, bias: UnsafePointer<Float>, epsilon: Float) {
+  public func layerNorm(
+    _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
+    scale: UnsafePointer<Float>, bias: UnsafePointer<Float>, epsilon: Float
+  ) {
     let layerNorm = table.layerNorm
     let (src, dst) = (SharedPointer(UnsafeMutablePointer(mutating: input)), SharedPointer(output))
-    let (s, b) = (SharedPointer(UnsafeMutablePointer(mutating: scale)), SharedPointer(UnsafeMutablePointer(mutating: bias)))
+    let (s, b) = (
+      SharedPointer(UnsafeMutablePointer(mutating: scale)), SharedPointer(UnsafeMutablePointer(mutating: bias))
+    )
     parallelRanges(rows, minimumPerPart: max(1, Self.minimumElementsPerThread / max(columns, 1))) { range in
-      layerNorm(src.pointer + range.lowerBound * columns, dst.pointer + range.lowerBound * columns, range.count,
-                columns, s.pointer, b.pointer, epsilon)
+      layerNorm(
+        src.pointer + range.lowerBound * columns, dst.pointer + range.lowerBound * columns, range.count,
+        columns, s.pointer, b.pointer, epsilon)
     }
   }
 
@@ -18,8 +23,9 @@ extension Compute {
     precondition(scale.count == columns && bias.count == columns, "layerNorm: parameters do not match width \(columns)")
     return Tensor(shape: x.shape) { out in
       x.scalars.withUnsafeBufferPointer { px in
-        layerNorm(px.baseAddress!, out.baseAddress!, rows: x.count / columns, columns: columns,
-                  scale: scale.scalars, bias: bias.scalars, epsilon: epsilon)
+        layerNorm(
+          px.baseAddress!, out.baseAddress!, rows: x.count / columns, columns: columns,
+          scale: scale.scalars, bias: bias.scalars, epsilon: epsilon)
       }
     }
   }

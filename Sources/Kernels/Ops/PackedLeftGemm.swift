@@ -2,8 +2,9 @@ extension Compute {
   /// Packs an `m × k` matrix once for this kernel path, as the left operand of
   /// ``gemm(_:_:into:samples:bSampleStride:cSampleStride:accumulate:rowBias:gelu:)``.
   public func packLeft(_ a: MatrixView) -> PackedLeftMatrix {
-    let packed = PackedLeftMatrix(rows: a.rows, columns: a.columns, path: path,
-                                  count: table.packedACount(a.rows, a.columns))
+    let packed = PackedLeftMatrix(
+      rows: a.rows, columns: a.columns, path: path,
+      count: table.packedACount(a.rows, a.columns))
     table.packA(a.rows, a.columns, a.base, a.rowStride, a.columnStride, packed.storage)
     return packed
   }
@@ -27,12 +28,15 @@ extension Compute {
   /// `NR`-wide column panel) pairs, so a batch splits by samples and a single sample by
   /// columns, each thread packing only its own part of B. The result does not depend on the
   /// thread count.
-  public func gemm(_ a: PackedLeftMatrix, _ b: MatrixView, into c: MutableMatrixView, samples: Int = 1,
-                   bSampleStride: Int = 0, cSampleStride: Int = 0, accumulate: Bool = false,
-                   rowBias: UnsafePointer<Float>? = nil, gelu: Bool = false) {
+  public func gemm(
+    _ a: PackedLeftMatrix, _ b: MatrixView, into c: MutableMatrixView, samples: Int = 1,
+    bSampleStride: Int = 0, cSampleStride: Int = 0, accumulate: Bool = false,
+    rowBias: UnsafePointer<Float>? = nil, gelu: Bool = false
+  ) {
     precondition(a.path == path, "matrix packed for \(a.path.rawValue), used on \(path.rawValue)")
-    precondition(a.columns == b.rows && a.rows == c.rows && b.columns == c.columns,
-                 "gemm shapes \(a.rows)×\(a.columns) · \(b.rows)×\(b.columns) → \(c.rows)×\(c.columns)")
+    precondition(
+      a.columns == b.rows && a.rows == c.rows && b.columns == c.columns,
+      "gemm shapes \(a.rows)×\(a.columns) · \(b.rows)×\(b.columns) → \(c.rows)×\(c.columns)")
     let (m, n, k) = (a.rows, b.columns, a.columns)
     guard m > 0, n > 0, samples > 0 else { return }
     let table = table
@@ -49,10 +53,11 @@ extension Compute {
           let (sample, first) = (unit / panels, unit % panels)
           let last = min(panels, first + range.upperBound - unit)
           let columns = (first * nr)..<min(n, last * nr)
-          table.gemmPackedA(m, columns.count, k, packed.pointer, 0, m,
-                            b.base + sample * bSampleStride + columns.lowerBound * b.columnStride, b.rowStride,
-                            b.columnStride, c.base + sample * cSampleStride + columns.lowerBound, c.rowStride,
-                            accumulate, bias.map { UnsafePointer($0.pointer) }, gelu, workspace)
+          table.gemmPackedA(
+            m, columns.count, k, packed.pointer, 0, m,
+            b.base + sample * bSampleStride + columns.lowerBound * b.columnStride, b.rowStride,
+            b.columnStride, c.base + sample * cSampleStride + columns.lowerBound, c.rowStride,
+            accumulate, bias.map { UnsafePointer($0.pointer) }, gelu, workspace)
           unit += last - first
         }
       }

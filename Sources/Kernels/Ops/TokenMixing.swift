@@ -16,15 +16,19 @@ extension Compute {
   /// - Parameters:
   ///   - normalized: `(N, T, C)`, the block's LayerNorm output.
   ///   - residual: `(N, T, C)`, the block's input; receives the sum.
-  public func tokenMixing(_ normalized: Tensor, into residual: inout Tensor, fc1: PackedLeftMatrix, bias1: Tensor,
-                          fc2: PackedLeftMatrix, bias2: Tensor) {
-    precondition(normalized.rank == 3 && residual.shape == normalized.shape,
-                 "tokenMixing: shapes \(normalized.shape), \(residual.shape)")
+  public func tokenMixing(
+    _ normalized: Tensor, into residual: inout Tensor, fc1: PackedLeftMatrix, bias1: Tensor,
+    fc2: PackedLeftMatrix, bias2: Tensor
+  ) {
+    precondition(
+      normalized.rank == 3 && residual.shape == normalized.shape,
+      "tokenMixing: shapes \(normalized.shape), \(residual.shape)")
     precondition(fc1.path == path && fc2.path == path, "tokenMixing: weights packed for another kernel path")
     let (n, t, c) = (normalized.shape[0], normalized.shape[1], normalized.shape[2])
     let hidden = fc1.rows
-    precondition(fc1.columns == t && fc2.rows == t && fc2.columns == hidden && bias1.count == hidden && bias2.count == t,
-                 "tokenMixing: \(t) tokens, weights \(fc1.rows)×\(fc1.columns) and \(fc2.rows)×\(fc2.columns)")
+    precondition(
+      fc1.columns == t && fc2.rows == t && fc2.columns == hidden && bias1.count == hidden && bias2.count == t,
+      "tokenMixing: \(t) tokens, weights \(fc1.rows)×\(fc1.columns) and \(fc2.rows)×\(fc2.columns)")
     guard n > 0, c > 0 else { return }
     let table = table
     let chunk = tokenMixingChunk(samples: n, columns: c)
@@ -35,9 +39,13 @@ extension Compute {
       residual.scalars.withUnsafeMutableBufferPointer { pr in
         bias1.scalars.withUnsafeBufferPointer { pb1 in
           bias2.scalars.withUnsafeBufferPointer { pb2 in
-            let (x, out) = (SharedPointer(UnsafeMutablePointer(mutating: px.baseAddress!)), SharedPointer(pr.baseAddress!))
-            let (b1, b2) = (SharedPointer(UnsafeMutablePointer(mutating: pb1.baseAddress!)),
-                            SharedPointer(UnsafeMutablePointer(mutating: pb2.baseAddress!)))
+            let (x, out) = (
+              SharedPointer(UnsafeMutablePointer(mutating: px.baseAddress!)), SharedPointer(pr.baseAddress!)
+            )
+            let (b1, b2) = (
+              SharedPointer(UnsafeMutablePointer(mutating: pb1.baseAddress!)),
+              SharedPointer(UnsafeMutablePointer(mutating: pb2.baseAddress!))
+            )
             parallelRanges(n * chunks, minimumPerPart: minimumUnits) { units in
               WorkspacePool.shared.with(table.workspaceCount + hidden * chunk) { workspace in
                 let mixed = workspace + table.workspaceCount
@@ -45,10 +53,12 @@ extension Compute {
                   let (sample, first) = (unit / chunks, unit % chunks * chunk)
                   let width = min(chunk, c - first)
                   let offset = sample * t * c + first
-                  table.gemmPackedA(hidden, width, t, w1.pointer, 0, hidden, x.pointer + offset, c, 1, mixed, chunk,
-                                    false, b1.pointer, true, workspace)
-                  table.gemmPackedA(t, width, hidden, w2.pointer, 0, t, mixed, chunk, 1, out.pointer + offset, c,
-                                    true, b2.pointer, false, workspace)
+                  table.gemmPackedA(
+                    hidden, width, t, w1.pointer, 0, hidden, x.pointer + offset, c, 1, mixed, chunk,
+                    false, b1.pointer, true, workspace)
+                  table.gemmPackedA(
+                    t, width, hidden, w2.pointer, 0, t, mixed, chunk, 1, out.pointer + offset, c,
+                    true, b2.pointer, false, workspace)
                 }
               }
             }

@@ -70,8 +70,10 @@ extension ModelArchitecture {
     }
     guard classifier.hasClassToken == config.classifier.hasClassToken else {
       let choices = ViTClassifier.choices(classToken: config.classifier.hasClassToken).map(\.rawValue)
-      throw ExportError("classifier \(classifier.rawValue) needs a checkpoint \(classifier.hasClassToken ? "with" : "without") "
-                        + "a class token ('cls'); this one can be exported as \(choices.joined(separator: " or "))", remedy: .chooseClassifier)
+      throw ExportError(
+        "classifier \(classifier.rawValue) needs a checkpoint \(classifier.hasClassToken ? "with" : "without") "
+          + "a class token ('cls'); this one can be exported as \(choices.joined(separator: " or "))",
+        remedy: .chooseClassifier)
     }
     config.classifier = classifier
     return .vit(config)
@@ -87,8 +89,10 @@ extension ModelArchitecture {
     switch self {
     case .mixer(let config):
       if let imageSize, imageSize != config.imageSize {
-        throw ExportError("MLP-Mixer cannot change resolution: its token-mixing weights fix the number of tokens "
-                          + "(\(config.tokens), so \(config.imageSize.map { "\($0)" } ?? "?") px); an image size of \(imageSize) is refused", remedy: .chooseImageSize)
+        throw ExportError(
+          "MLP-Mixer cannot change resolution: its token-mixing weights fix the number of tokens "
+            + "(\(config.tokens), so \(config.imageSize.map { "\($0)" } ?? "?") px); an image size of \(imageSize) is refused",
+          remedy: .chooseImageSize)
       }
       return try MixerGraphBuilder(config: config).plan(variant)
     case .vit(let config):
@@ -105,9 +109,11 @@ struct GraphBuilder {
   /// Adds a node and returns its name. `weights` maps role → (source path, shape); the
   /// canonical weight name is `name.role`.
   @discardableResult
-  mutating func add(_ name: String, _ operation: Operation, _ inputs: [String], shape: [Int],
-                    weights: [(role: String, source: String, shape: [Int])] = [],
-                    resize: PositionEmbeddingResize? = nil) -> String {
+  mutating func add(
+    _ name: String, _ operation: Operation, _ inputs: [String], shape: [Int],
+    weights: [(role: String, source: String, shape: [Int])] = [],
+    resize: PositionEmbeddingResize? = nil
+  ) -> String {
     var roles: [String: String] = [:]
     for weight in weights {
       let canonical = name + "." + weight.role

@@ -62,7 +62,9 @@ public struct LayoutReport: Sendable, Equatable, Encodable {
   public var lines: [String] {
     var lines = architectureProblems
     lines += missing.map { "missing: \($0)" }
-    lines += shapeMismatches.map { "shape mismatch: \($0.path) is \(shapeText($0.actual)), expected \(shapeText($0.expected))" }
+    lines += shapeMismatches.map {
+      "shape mismatch: \($0.path) is \(shapeText($0.actual)), expected \(shapeText($0.expected))"
+    }
     lines += dtypeProblems.map { "not floating point: \($0.path) is \($0.dtype.rawValue)" }
     lines += unused.map { "unused: \($0)" }
     return lines

@@ -39,22 +39,32 @@ public enum ModelCatalog {
     entries.first { $0.architecture.shapeKey == architecture.shapeKey }
   }
 
-  private static func mixer(_ name: String, patch: Int, hidden: Int, blocks: Int, tokensMLP: Int, channelsMLP: Int)
+  private static func mixer(
+    _ name: String, patch: Int, hidden: Int, blocks: Int, tokensMLP: Int, channelsMLP: Int
+  )
     -> CatalogEntry
   {
     let grid = defaultImageSize / patch
-    return CatalogEntry(name: name, architecture: .mixer(MixerConfig(
-      patchSize: patch, hiddenDim: hidden, blocks: blocks, tokensMLPDim: tokensMLP, channelsMLPDim: channelsMLP,
-      tokens: grid * grid, classes: defaultClasses)))
+    return CatalogEntry(
+      name: name,
+      architecture: .mixer(
+        MixerConfig(
+          patchSize: patch, hiddenDim: hidden, blocks: blocks, tokensMLPDim: tokensMLP, channelsMLPDim: channelsMLP,
+          tokens: grid * grid, classes: defaultClasses)))
   }
 
-  private static func vit(_ name: String, patch: Int, hidden: Int, layers: Int, mlp: Int, heads: Int,
-                          classifier: ViTClassifier = .token, resnet: ResNetConfig? = nil) -> CatalogEntry {
+  private static func vit(
+    _ name: String, patch: Int, hidden: Int, layers: Int, mlp: Int, heads: Int,
+    classifier: ViTClassifier = .token, resnet: ResNetConfig? = nil
+  ) -> CatalogEntry {
     let grid = defaultImageSize / (patch * (resnet?.totalStride ?? 1))
-    return CatalogEntry(name: name, architecture: .vit(ViTConfig(
-      patchSize: patch, hiddenSize: hidden, layers: layers, mlpDim: mlp, heads: heads, classifier: classifier,
-      representationSize: nil, classes: defaultClasses, tokens: grid * grid + (classifier.hasClassToken ? 1 : 0),
-      resnet: resnet, naming: .released)))
+    return CatalogEntry(
+      name: name,
+      architecture: .vit(
+        ViTConfig(
+          patchSize: patch, hiddenSize: hidden, layers: layers, mlpDim: mlp, heads: heads, classifier: classifier,
+          representationSize: nil, classes: defaultClasses, tokens: grid * grid + (classifier.hasClassToken ? 1 : 0),
+          resnet: resnet, naming: .released)))
   }
 
   private static let vitEntries: [CatalogEntry] = [
@@ -74,16 +84,21 @@ public enum ModelCatalog {
   ]
 
   private static let hybridEntries: [CatalogEntry] = [
-    vit("R+ViT-Ti_16", patch: 8, hidden: 192, layers: 12, mlp: 768, heads: 3,
-        resnet: ResNetConfig(stageUnits: [], rootWidth: 64)),
-    vit("R50+ViT-B_16", patch: 1, hidden: 768, layers: 12, mlp: 3072, heads: 12,
-        resnet: ResNetConfig(stageUnits: [3, 4, 9], rootWidth: 64)),
-    vit("R26+ViT-B_32", patch: 1, hidden: 768, layers: 12, mlp: 3072, heads: 12,
-        resnet: ResNetConfig(stageUnits: [2, 2, 2, 2], rootWidth: 64)),
-    vit("R26+ViT-S_32", patch: 1, hidden: 384, layers: 12, mlp: 1536, heads: 6,
-        resnet: ResNetConfig(stageUnits: [2, 2, 2, 2], rootWidth: 64)),
-    vit("R50+ViT-L_32", patch: 1, hidden: 1024, layers: 24, mlp: 4096, heads: 16,
-        resnet: ResNetConfig(stageUnits: [3, 4, 6, 3], rootWidth: 64)),
+    vit(
+      "R+ViT-Ti_16", patch: 8, hidden: 192, layers: 12, mlp: 768, heads: 3,
+      resnet: ResNetConfig(stageUnits: [], rootWidth: 64)),
+    vit(
+      "R50+ViT-B_16", patch: 1, hidden: 768, layers: 12, mlp: 3072, heads: 12,
+      resnet: ResNetConfig(stageUnits: [3, 4, 9], rootWidth: 64)),
+    vit(
+      "R26+ViT-B_32", patch: 1, hidden: 768, layers: 12, mlp: 3072, heads: 12,
+      resnet: ResNetConfig(stageUnits: [2, 2, 2, 2], rootWidth: 64)),
+    vit(
+      "R26+ViT-S_32", patch: 1, hidden: 384, layers: 12, mlp: 1536, heads: 6,
+      resnet: ResNetConfig(stageUnits: [2, 2, 2, 2], rootWidth: 64)),
+    vit(
+      "R50+ViT-L_32", patch: 1, hidden: 1024, layers: 24, mlp: 4096, heads: 16,
+      resnet: ResNetConfig(stageUnits: [3, 4, 6, 3], rootWidth: 64)),
   ]
 
   private static let mixerEntries: [CatalogEntry] = [

@@ -59,8 +59,10 @@ public enum ModelRecognizer {
         throw UnrecognizedModel("no 'stem/kernel' (MLP-Mixer) or 'embedding/kernel' (ViT) tensor")
       }
       let report = LayoutReport.compare(tree, with: architecture.layout, problems: problems)
-      return .success(Recognition(architecture: architecture, catalogEntry: ModelCatalog.match(architecture),
-                                  report: report))
+      return .success(
+        Recognition(
+          architecture: architecture, catalogEntry: ModelCatalog.match(architecture),
+          report: report))
     } catch let error as UnrecognizedModel {
       return .failure(error)
     } catch {

@@ -28,7 +28,9 @@ func flaxLayerNorm(_ x: Tensor, _ path: String, _ parameter: ParameterSource, _ 
 
 /// The outputs for `preLogits`, the vector the head sees: with the `head` Dense applied when
 /// the model has one.
-func headOutputs(_ preLogits: Tensor, classes: Int?, _ parameter: ParameterSource, _ compute: Compute) throws
+func headOutputs(
+  _ preLogits: Tensor, classes: Int?, _ parameter: ParameterSource, _ compute: Compute
+) throws
   -> ReferenceOutputs
 {
   guard classes != nil else { return ReferenceOutputs(preLogits: preLogits, logits: nil) }
@@ -40,7 +42,9 @@ extension ModelArchitecture {
   /// Runs the original model's computation, reading parameters by their Flax names and
   /// following the Flax semantics of checkpoint-layout.md directly, independently of the
   /// canonical graph.
-  public func referenceForward(_ image: Tensor, parameters: ParameterSource, compute: Compute) throws
+  public func referenceForward(
+    _ image: Tensor, parameters: ParameterSource, compute: Compute
+  ) throws
     -> ReferenceOutputs
   {
     switch self {

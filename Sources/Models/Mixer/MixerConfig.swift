@@ -15,8 +15,10 @@ public struct MixerConfig: Sendable, Hashable, Codable {
   /// Number of classes of the head, or nil when there is no head.
   public var classes: Int?
 
-  public init(patchSize: Int, hiddenDim: Int, blocks: Int, tokensMLPDim: Int, channelsMLPDim: Int,
-              tokens: Int, classes: Int?) {
+  public init(
+    patchSize: Int, hiddenDim: Int, blocks: Int, tokensMLPDim: Int, channelsMLPDim: Int,
+    tokens: Int, classes: Int?
+  ) {
     self.patchSize = patchSize
     self.hiddenDim = hiddenDim
     self.blocks = blocks

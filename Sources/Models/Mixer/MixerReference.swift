@@ -12,8 +12,9 @@ struct MixerReference {
   func forward(_ image: Tensor, _ parameter: ParameterSource, _ compute: Compute) throws -> ReferenceOutputs {
     let p = config.patchSize
     // The stem is a P×P convolution with stride P and Flax's default SAME padding.
-    var x = compute.conv2d(image, kernel: try parameter("stem/kernel"), bias: try parameter("stem/bias"), stride: p,
-                           padding: .same)
+    var x = compute.conv2d(
+      image, kernel: try parameter("stem/kernel"), bias: try parameter("stem/bias"), stride: p,
+      padding: .same)
     let (n, d) = (x.shape[0], x.shape[3])
     let s = x.shape[1] * x.shape[2]
     x = x.reshaped([n, s, d])
@@ -23,11 +24,13 @@ struct MixerReference {
       y = try tokenMixing(y, prefix + "token_mixing/", parameter, compute)
       x = compute.add(x, y)
       y = try flaxLayerNorm(x, prefix + "LayerNorm_1", parameter, compute)
-      y = compute.dense(y, kernel: try parameter(prefix + "channel_mixing/Dense_0/kernel"),
-                        bias: try parameter(prefix + "channel_mixing/Dense_0/bias"))
+      y = compute.dense(
+        y, kernel: try parameter(prefix + "channel_mixing/Dense_0/kernel"),
+        bias: try parameter(prefix + "channel_mixing/Dense_0/bias"))
       y = compute.gelu(y, approximation: .tanh)
-      y = compute.dense(y, kernel: try parameter(prefix + "channel_mixing/Dense_1/kernel"),
-                        bias: try parameter(prefix + "channel_mixing/Dense_1/bias"))
+      y = compute.dense(
+        y, kernel: try parameter(prefix + "channel_mixing/Dense_1/kernel"),
+        bias: try parameter(prefix + "channel_mixing/Dense_1/bias"))
       x = compute.add(x, y)
     }
     x = try flaxLayerNorm(x, "pre_head_layer_norm", parameter, compute)
@@ -37,7 +40,9 @@ struct MixerReference {
 
   /// `Dense_1(gelu(Dense_0(yᵀ)))ᵀ` for each sample of `y` (tokens × channels), computed in the
   /// tokens-as-rows orientation: `h = W0ᵀ·y + b0` (hidden × channels), then `W1ᵀ·gelu(h) + b1`.
-  private func tokenMixing(_ y: Tensor, _ prefix: String, _ parameter: ParameterSource, _ compute: Compute) throws
+  private func tokenMixing(
+    _ y: Tensor, _ prefix: String, _ parameter: ParameterSource, _ compute: Compute
+  ) throws
     -> Tensor
   {
     let w0 = try parameter(prefix + "Dense_0/kernel")  // (tokens, hidden)

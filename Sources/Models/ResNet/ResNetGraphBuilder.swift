@@ -14,8 +14,9 @@ struct ResNetGraphBuilder {
     x = norm(&graph, "stem.root.norm", "gn_root", x, config.rootWidth, side)
     x = graph.add("stem.root.relu", .relu, [x], shape: [-1, side, side, config.rootWidth])
     side = Padding.same.window(input: side, kernel: 3, stride: 2).output
-    x = graph.add("stem.root.pool", .maxPool2D(windowSize: [3, 3], strides: [2, 2], padding: .same), [x],
-                  shape: [-1, side, side, config.rootWidth])
+    x = graph.add(
+      "stem.root.pool", .maxPool2D(windowSize: [3, 3], strides: [2, 2], padding: .same), [x],
+      shape: [-1, side, side, config.rootWidth])
     var channels = config.rootWidth
     for (s, units) in config.stageUnits.enumerated() {
       let stage = s + 1
@@ -47,18 +48,27 @@ struct ResNetGraphBuilder {
   }
 
   /// A bias-free StdConv with SAME padding.
-  private func conv(_ graph: inout GraphBuilder, _ name: String, _ flax: String, _ input: String, _ size: Int,
-                    _ stride: Int, _ inputs: Int, _ outputs: Int, _ side: Int) -> String {
-    graph.add(name, .conv2D(Conv2DAttributes(kernelSize: [size, size], strides: [stride, stride], padding: .same,
-                                             weightStandardization: WeightStandardization(epsilon: 1e-5))),
-              [input], shape: [-1, side, side, outputs],
-              weights: [("kernel", flax + "/kernel", [size, size, inputs, outputs])])
+  private func conv(
+    _ graph: inout GraphBuilder, _ name: String, _ flax: String, _ input: String, _ size: Int,
+    _ stride: Int, _ inputs: Int, _ outputs: Int, _ side: Int
+  ) -> String {
+    graph.add(
+      name,
+      .conv2D(
+        Conv2DAttributes(
+          kernelSize: [size, size], strides: [stride, stride], padding: .same,
+          weightStandardization: WeightStandardization(epsilon: 1e-5))),
+      [input], shape: [-1, side, side, outputs],
+      weights: [("kernel", flax + "/kernel", [size, size, inputs, outputs])])
   }
 
   /// GroupNorm with Flax's defaults (32 groups, epsilon 1e-6); parameters squeezed to (C,).
-  private func norm(_ graph: inout GraphBuilder, _ name: String, _ flax: String, _ input: String, _ channels: Int,
-                    _ side: Int) -> String {
-    graph.add(name, .groupNorm(groups: 32, epsilon: 1e-6), [input], shape: [-1, side, side, channels],
-              weights: [("scale", flax + "/scale", [channels]), ("bias", flax + "/bias", [channels])])
+  private func norm(
+    _ graph: inout GraphBuilder, _ name: String, _ flax: String, _ input: String, _ channels: Int,
+    _ side: Int
+  ) -> String {
+    graph.add(
+      name, .groupNorm(groups: 32, epsilon: 1e-6), [input], shape: [-1, side, side, channels],
+      weights: [("scale", flax + "/scale", [channels]), ("bias", flax + "/bias", [channels])])
   }
 }

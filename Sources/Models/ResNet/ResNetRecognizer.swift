@@ -9,9 +9,10 @@ enum ResNetRecognizer {
       let stage = stages.count + 1
       guard tree.containsSubtree("block\(stage)") else { break }
       // Count the highest unit present, so a missing unit in the middle is reported as missing.
-      let units = tree.childNames(of: "block\(stage)").compactMap { name -> Int? in
-        name.hasPrefix("unit") ? Int(name.dropFirst(4)) : nil
-      }.max() ?? 0
+      let units =
+        tree.childNames(of: "block\(stage)").compactMap { name -> Int? in
+          name.hasPrefix("unit") ? Int(name.dropFirst(4)) : nil
+        }.max() ?? 0
       stages.append(units)
     }
     return ResNetConfig(stageUnits: stages, rootWidth: root[3])

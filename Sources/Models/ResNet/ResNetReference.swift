@@ -18,22 +18,30 @@ struct ResNetReference {
         let stride = config.stride(stage: stage, unit: unit)
         var shortcut = x
         if config.hasProjection(stage: stage, unit: unit) {
-          shortcut = try groupNorm(try stdConv(x, prefix + "conv_proj", stride: stride, parameter, compute),
-                                   prefix + "gn_proj", parameter, compute)
+          shortcut = try groupNorm(
+            try stdConv(x, prefix + "conv_proj", stride: stride, parameter, compute),
+            prefix + "gn_proj", parameter, compute)
         }
-        var y = compute.relu(try groupNorm(try stdConv(x, prefix + "conv1", stride: 1, parameter, compute),
-                                           prefix + "gn1", parameter, compute))
-        y = compute.relu(try groupNorm(try stdConv(y, prefix + "conv2", stride: stride, parameter, compute),
-                                       prefix + "gn2", parameter, compute))
-        y = try groupNorm(try stdConv(y, prefix + "conv3", stride: 1, parameter, compute), prefix + "gn3", parameter,
-                          compute)
+        var y = compute.relu(
+          try groupNorm(
+            try stdConv(x, prefix + "conv1", stride: 1, parameter, compute),
+            prefix + "gn1", parameter, compute))
+        y = compute.relu(
+          try groupNorm(
+            try stdConv(y, prefix + "conv2", stride: stride, parameter, compute),
+            prefix + "gn2", parameter, compute))
+        y = try groupNorm(
+          try stdConv(y, prefix + "conv3", stride: 1, parameter, compute), prefix + "gn3", parameter,
+          compute)
         x = compute.relu(compute.add(shortcut, y))
       }
     }
     return x
   }
 
-  private func stdConv(_ x: Tensor, _ path: String, stride: Int, _ parameter: ParameterSource, _ compute: Compute) throws
+  private func stdConv(
+    _ x: Tensor, _ path: String, stride: Int, _ parameter: ParameterSource, _ compute: Compute
+  ) throws
     -> Tensor
   {
     let kernel = compute.standardizeWeights(try parameter(path + "/kernel"), epsilon: 1e-5)
@@ -41,10 +49,12 @@ struct ResNetReference {
   }
 
   /// GroupNorm; parameters may be stored as (C,) or (1, 1, 1, C).
-  private func groupNorm(_ x: Tensor, _ path: String, _ parameter: ParameterSource, _ compute: Compute) throws -> Tensor {
+  private func groupNorm(_ x: Tensor, _ path: String, _ parameter: ParameterSource, _ compute: Compute) throws -> Tensor
+  {
     let scale = try parameter(path + "/scale")
     let bias = try parameter(path + "/bias")
-    return compute.groupNorm(x, groups: 32, scale: scale.reshaped([scale.count]), bias: bias.reshaped([bias.count]),
-                             epsilon: 1e-6)
+    return compute.groupNorm(
+      x, groups: 32, scale: scale.reshaped([scale.count]), bias: bias.reshaped([bias.count]),
+      epsilon: 1e-6)
   }
 }

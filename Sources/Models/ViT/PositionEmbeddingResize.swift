@@ -23,8 +23,9 @@ public struct PositionEmbeddingResize: Sendable, Equatable {
 
   /// How graph.json records it.
   public var record: WeightTransform {
-    WeightTransform(kind: "resize_position_embedding", fromGrid: from, toGrid: to, classTokenRow: classToken,
-                    interpolation: "linear_aligned_corners", description: description)
+    WeightTransform(
+      kind: "resize_position_embedding", fromGrid: from, toGrid: to, classTokenRow: classToken,
+      interpolation: "linear_aligned_corners", description: description)
   }
 
   /// In words.
@@ -38,7 +39,8 @@ public struct PositionEmbeddingResize: Sendable, Equatable {
   public func apply(_ embedding: Tensor) -> Tensor {
     let d = embedding.shape[2]
     let extra = classToken ? 1 : 0
-    precondition(embedding.shape == [1, from * from + extra, d], "resize: embedding \(embedding.shape) is not a \(from)² grid")
+    precondition(
+      embedding.shape == [1, from * from + extra, d], "resize: embedding \(embedding.shape) is not a \(from)² grid")
     let grid = embedding.scalars[(extra * d)...].map(Double.init)
     // Sample positions and weights along one axis.
     let taps: [(Int, Int, Double)] = (0..<to).map { j in

@@ -28,7 +28,9 @@ public enum BlockNaming: String, Sendable, Codable, CaseIterable {
   /// Name of the LayerNorm before attention.
   public var attentionNorm: String { "LayerNorm_0" }
   /// Name of the attention module.
-  public var attention: String { self == .released ? "MultiHeadDotProductAttention_1" : "MultiHeadDotProductAttention_0" }
+  public var attention: String {
+    self == .released ? "MultiHeadDotProductAttention_1" : "MultiHeadDotProductAttention_0"
+  }
   /// Name of the LayerNorm before the MLP.
   public var mlpNorm: String { self == .released ? "LayerNorm_2" : "LayerNorm_1" }
   /// Name of the MLP module.
@@ -61,8 +63,10 @@ public struct ViTConfig: Sendable, Hashable, Codable {
   /// Spelling of the encoder-block module names.
   public var naming: BlockNaming
 
-  public init(patchSize: Int, hiddenSize: Int, layers: Int, mlpDim: Int, heads: Int, classifier: ViTClassifier,
-              representationSize: Int?, classes: Int?, tokens: Int, resnet: ResNetConfig?, naming: BlockNaming) {
+  public init(
+    patchSize: Int, hiddenSize: Int, layers: Int, mlpDim: Int, heads: Int, classifier: ViTClassifier,
+    representationSize: Int?, classes: Int?, tokens: Int, resnet: ResNetConfig?, naming: BlockNaming
+  ) {
     self.patchSize = patchSize
     self.hiddenSize = hiddenSize
     self.layers = layers

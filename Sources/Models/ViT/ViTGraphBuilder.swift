@@ -15,12 +15,14 @@ struct ViTGraphBuilder {
     let newGrid: Int
     if let requested {
       guard requested <= InputContract.maxSide else {
-        throw ExportError("an image size of \(requested) is larger than \(InputContract.maxSide), the most an export takes",
-                          remedy: .chooseImageSize)
+        throw ExportError(
+          "an image size of \(requested) is larger than \(InputContract.maxSide), the most an export takes",
+          remedy: .chooseImageSize)
       }
       guard requested > 0, requested % cell == 0 else {
-        throw ExportError("an image size of \(requested) is not a multiple of \(cell), the pixels per patch-grid cell",
-                          remedy: .chooseImageSize)
+        throw ExportError(
+          "an image size of \(requested) is not a multiple of \(cell), the pixels per patch-grid cell",
+          remedy: .chooseImageSize)
       }
       newGrid = requested / cell
     } else {
@@ -35,39 +37,53 @@ struct ViTGraphBuilder {
       (x, channels) = ResNetGraphBuilder(config: resnet).add(to: &graph, input: x, imageSize: size)
     }
     let p = config.patchSize
-    x = graph.add("embedding", .conv2D(Conv2DAttributes(kernelSize: [p, p], strides: [p, p], padding: .valid)), [x],
-                  shape: [-1, newGrid, newGrid, d],
-                  weights: [("kernel", "embedding/kernel", [p, p, channels, d]), ("bias", "embedding/bias", [d])])
+    x = graph.add(
+      "embedding", .conv2D(Conv2DAttributes(kernelSize: [p, p], strides: [p, p], padding: .valid)), [x],
+      shape: [-1, newGrid, newGrid, d],
+      weights: [("kernel", "embedding/kernel", [p, p, channels, d]), ("bias", "embedding/bias", [d])])
     let patches = newGrid * newGrid
     x = graph.add("tokens", .reshape(shape: [-1, patches, d]), [x], shape: [-1, patches, d])
     let tokens = patches + (config.classifier.hasClassToken ? 1 : 0)
     if config.classifier.hasClassToken {
       x = graph.add("cls", .classToken, [x], shape: [-1, tokens, d], weights: [("token", "cls", [1, 1, d])])
     }
-    let resize = newGrid == grid ? nil : PositionEmbeddingResize(from: grid, to: newGrid, classToken: config.classifier.hasClassToken)
-    x = graph.add("position", .positionEmbedding, [x], shape: [-1, tokens, d],
-                  weights: [("embedding", "Transformer/posembed_input/pos_embedding", [1, tokens, d])], resize: resize)
+    let resize =
+      newGrid == grid
+      ? nil : PositionEmbeddingResize(from: grid, to: newGrid, classToken: config.classifier.hasClassToken)
+    x = graph.add(
+      "position", .positionEmbedding, [x], shape: [-1, tokens, d],
+      weights: [("embedding", "Transformer/posembed_input/pos_embedding", [1, tokens, d])], resize: resize)
     let names = config.naming
     for layer in 0..<config.layers {
       let (block, flax) = ("blocks.\(layer)", "Transformer/encoderblock_\(layer)/")
-      var y = graph.add(block + ".norm1", .layerNorm(epsilon: 1e-6), [x], shape: [-1, tokens, d],
-                        weights: norm(flax + names.attentionNorm, d))
-      y = graph.add(block + ".attention", .multiHeadAttention(heads: config.heads), [y], shape: [-1, tokens, d],
-                    weights: attention(flax + names.attention))
+      var y = graph.add(
+        block + ".norm1", .layerNorm(epsilon: 1e-6), [x], shape: [-1, tokens, d],
+        weights: norm(flax + names.attentionNorm, d))
+      y = graph.add(
+        block + ".attention", .multiHeadAttention(heads: config.heads), [y], shape: [-1, tokens, d],
+        weights: attention(flax + names.attention))
       x = graph.add(block + ".residual1", .add, [x, y], shape: [-1, tokens, d])
-      y = graph.add(block + ".norm2", .layerNorm(epsilon: 1e-6), [x], shape: [-1, tokens, d],
-                    weights: norm(flax + names.mlpNorm, d))
-      y = graph.add(block + ".mlp.fc1", .dense, [y], shape: [-1, tokens, config.mlpDim],
-                    weights: [("kernel", flax + names.mlp + "/Dense_0/kernel", [d, config.mlpDim]),
-                              ("bias", flax + names.mlp + "/Dense_0/bias", [config.mlpDim])])
+      y = graph.add(
+        block + ".norm2", .layerNorm(epsilon: 1e-6), [x], shape: [-1, tokens, d],
+        weights: norm(flax + names.mlpNorm, d))
+      y = graph.add(
+        block + ".mlp.fc1", .dense, [y], shape: [-1, tokens, config.mlpDim],
+        weights: [
+          ("kernel", flax + names.mlp + "/Dense_0/kernel", [d, config.mlpDim]),
+          ("bias", flax + names.mlp + "/Dense_0/bias", [config.mlpDim]),
+        ])
       y = graph.add(block + ".mlp.gelu", .gelu(approximation: .tanh), [y], shape: [-1, tokens, config.mlpDim])
-      y = graph.add(block + ".mlp.fc2", .dense, [y], shape: [-1, tokens, d],
-                    weights: [("kernel", flax + names.mlp + "/Dense_1/kernel", [config.mlpDim, d]),
-                              ("bias", flax + names.mlp + "/Dense_1/bias", [d])])
+      y = graph.add(
+        block + ".mlp.fc2", .dense, [y], shape: [-1, tokens, d],
+        weights: [
+          ("kernel", flax + names.mlp + "/Dense_1/kernel", [config.mlpDim, d]),
+          ("bias", flax + names.mlp + "/Dense_1/bias", [d]),
+        ])
       x = graph.add(block + ".residual2", .add, [x, y], shape: [-1, tokens, d])
     }
-    x = graph.add("encoder_norm", .layerNorm(epsilon: 1e-6), [x], shape: [-1, tokens, d],
-                  weights: norm("Transformer/encoder_norm", d))
+    x = graph.add(
+      "encoder_norm", .layerNorm(epsilon: 1e-6), [x], shape: [-1, tokens, d],
+      weights: norm("Transformer/encoder_norm", d))
     // Unpooled classifiers keep the token axis all the way through the head.
     let rows: [Int] = config.classifier == .token || config.classifier == .gap ? [-1] : [-1, tokens]
     var pooled = x
@@ -83,20 +99,26 @@ struct ViTGraphBuilder {
       break
     }
     if let r = config.representationSize {
-      pooled = graph.add("pre_logits", .dense, [pooled], shape: rows + [r],
-                         weights: [("kernel", "pre_logits/kernel", [d, r]), ("bias", "pre_logits/bias", [r])])
+      pooled = graph.add(
+        "pre_logits", .dense, [pooled], shape: rows + [r],
+        weights: [("kernel", "pre_logits/kernel", [d, r]), ("bias", "pre_logits/bias", [r])])
       pooled = graph.add("pre_logits.tanh", .tanh, [pooled], shape: rows + [r])
       what += ", through the pre_logits Dense and tanh"
     }
     let width = config.preLogitsWidth
     var outputs: [GraphOutput]
     if variant == .classification, let classes = config.classes {
-      let head = graph.add("head", .dense, [pooled], shape: rows + [classes],
-                           weights: [("kernel", "head/kernel", [width, classes]), ("bias", "head/bias", [classes])])
+      let head = graph.add(
+        "head", .dense, [pooled], shape: rows + [classes],
+        weights: [("kernel", "head/kernel", [width, classes]), ("bias", "head/bias", [classes])])
       let perToken = rows.count > 1 ? ", per token" : ""
-      outputs = [GraphOutput(name: "logits", node: head, shape: rows + [classes],
-                             description: "class logits (before softmax)" + perToken),
-                 GraphOutput(name: "pre_logits", node: pooled, shape: rows + [width], description: what + ": the input of the head")]
+      outputs = [
+        GraphOutput(
+          name: "logits", node: head, shape: rows + [classes],
+          description: "class logits (before softmax)" + perToken),
+        GraphOutput(
+          name: "pre_logits", node: pooled, shape: rows + [width], description: what + ": the input of the head"),
+      ]
     } else {
       outputs = [GraphOutput(name: "features", node: pooled, shape: rows + [width], description: what)]
     }
@@ -120,9 +142,11 @@ struct ViTGraphBuilder {
 
   private func attention(_ flax: String) -> [(role: String, source: String, shape: [Int])] {
     let (d, h, w) = (config.hiddenSize, config.heads, config.headDim)
-    return [("query_kernel", flax + "/query/kernel", [d, h, w]), ("query_bias", flax + "/query/bias", [h, w]),
-            ("key_kernel", flax + "/key/kernel", [d, h, w]), ("key_bias", flax + "/key/bias", [h, w]),
-            ("value_kernel", flax + "/value/kernel", [d, h, w]), ("value_bias", flax + "/value/bias", [h, w]),
-            ("out_kernel", flax + "/out/kernel", [h, w, d]), ("out_bias", flax + "/out/bias", [d])]
+    return [
+      ("query_kernel", flax + "/query/kernel", [d, h, w]), ("query_bias", flax + "/query/bias", [h, w]),
+      ("key_kernel", flax + "/key/kernel", [d, h, w]), ("key_bias", flax + "/key/bias", [h, w]),
+      ("value_kernel", flax + "/value/kernel", [d, h, w]), ("value_bias", flax + "/value/bias", [h, w]),
+      ("out_kernel", flax + "/out/kernel", [h, w, d]), ("out_bias", flax + "/out/bias", [d]),
+    ]
   }
 }

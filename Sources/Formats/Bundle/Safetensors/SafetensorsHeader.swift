@@ -43,12 +43,15 @@ enum SafetensorsHeader {
   static func encode(_ entries: [SafetensorsEntry], metadata: [String: String] = [:]) -> [UInt8] {
     var fields: [String] = []
     if !metadata.isEmpty {
-      fields.append("\"__metadata__\":{" + metadata.sorted { $0.key < $1.key }.map { quoted($0.key) + ":" + quoted($0.value) }
-        .joined(separator: ",") + "}")
+      fields.append(
+        "\"__metadata__\":{"
+          + metadata.sorted { $0.key < $1.key }.map { quoted($0.key) + ":" + quoted($0.value) }
+          .joined(separator: ",") + "}")
     }
     for entry in entries.sorted(by: { $0.name < $1.name }) {
-      fields.append("\(quoted(entry.name)):{\"dtype\":\"\(code(entry.dtype))\",\"shape\":[\(entry.shape.map(String.init).joined(separator: ","))],"
-        + "\"data_offsets\":[\(entry.begin),\(entry.end)]}")
+      fields.append(
+        "\(quoted(entry.name)):{\"dtype\":\"\(code(entry.dtype))\",\"shape\":[\(entry.shape.map(String.init).joined(separator: ","))],"
+          + "\"data_offsets\":[\(entry.begin),\(entry.end)]}")
     }
     let json = "{" + fields.joined(separator: ",") + "}"
     var text = Array(json.utf8)
@@ -79,27 +82,37 @@ enum SafetensorsHeader {
   ///   - prefix: the first bytes of the file, at least `8 + N` of them when the file has them.
   ///   - fileSize: the total file size.
   /// - Returns: the header length `N`, the tensors in offset order, and the metadata.
-  static func decode(_ prefix: UnsafeRawBufferPointer, fileSize: Int) throws(FormatViolation)
+  static func decode(
+    _ prefix: UnsafeRawBufferPointer, fileSize: Int
+  ) throws(FormatViolation)
     -> (length: Int, entries: [SafetensorsEntry], metadata: [String: String])
   {
-    guard fileSize >= 8, prefix.count >= 8 else { throw FormatViolation("file is shorter than the 8-byte header length") }
+    guard fileSize >= 8, prefix.count >= 8 else {
+      throw FormatViolation("file is shorter than the 8-byte header length")
+    }
     var n: UInt64 = 0
     for i in 0..<8 { n |= UInt64(prefix[i]) << (8 * UInt64(i)) }
-    guard n <= UInt64(maxLength) else { throw FormatViolation("header length \(n) exceeds the \(maxLength)-byte limit") }
+    guard n <= UInt64(maxLength) else {
+      throw FormatViolation("header length \(n) exceeds the \(maxLength)-byte limit")
+    }
     let length = Int(n)
     guard length >= 2, 8 + length <= fileSize, 8 + length <= prefix.count else {
       throw FormatViolation("header length \(n) does not fit the file of \(fileSize) bytes")
     }
     let text = Array(prefix[8..<(8 + length)])
     guard text.first == UInt8(ascii: "{") else { throw FormatViolation("header does not start with '{'") }
-    guard case .object(let members) = try StrictJSON.parse(text) else { throw FormatViolation("header is not a JSON object") }
+    guard case .object(let members) = try StrictJSON.parse(text) else {
+      throw FormatViolation("header is not a JSON object")
+    }
     var entries: [SafetensorsEntry] = []
     var metadata: [String: String] = [:]
     for (name, value) in members {
       if name == "__metadata__" {
         guard case .object(let pairs) = value else { throw FormatViolation("__metadata__ is not an object") }
         for (key, item) in pairs {
-          guard case .string(let string) = item else { throw FormatViolation("__metadata__ value '\(key)' is not a string") }
+          guard case .string(let string) = item else {
+            throw FormatViolation("__metadata__ value '\(key)' is not a string")
+          }
           metadata[key] = string
         }
         continue

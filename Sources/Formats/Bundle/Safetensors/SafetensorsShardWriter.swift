@@ -20,14 +20,17 @@ final class SafetensorsShardWriter {
 
   /// Creates the shard at `path`, writing the header (`metadata` goes into `__metadata__`);
   /// errors name it `reportedPath` (where it will be once the output is committed).
-  init(path: String, reportedPath: String, fileName: String, tensors: [(name: String, dtype: DType, shape: [Int])],
-       metadata: [String: String] = [:]) throws {
+  init(
+    path: String, reportedPath: String, fileName: String, tensors: [(name: String, dtype: DType, shape: [Int])],
+    metadata: [String: String] = [:]
+  ) throws {
     self.fileName = fileName
     var offset = 0
     entries = tensors.map { tensor in
       let bytes = tensor.shape.reduce(1, *) * tensor.dtype.itemSize
       defer { offset += bytes }
-      return SafetensorsEntry(name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, begin: offset, end: offset + bytes)
+      return SafetensorsEntry(
+        name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, begin: offset, end: offset + bytes)
     }
     file = try FileWriter(creating: path, reportingAs: reportedPath)
     let header = SafetensorsHeader.encode(entries, metadata: metadata)
@@ -43,8 +46,9 @@ final class SafetensorsShardWriter {
 
   /// Appends bytes of the current tensor.
   func write(_ bytes: UnsafeRawBufferPointer) throws {
-    precondition(next < entries.count && written + bytes.count <= entries[next].end,
-                 "\(fileName): more data than tensor '\(next < entries.count ? entries[next].name : "-")' holds")
+    precondition(
+      next < entries.count && written + bytes.count <= entries[next].end,
+      "\(fileName): more data than tensor '\(next < entries.count ? entries[next].name : "-")' holds")
     tensorCRC = CRC32C.checksum(bytes, continuing: tensorCRC)
     digest.update(bytes)
     try file.write(bytes)

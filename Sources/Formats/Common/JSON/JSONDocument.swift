@@ -25,7 +25,8 @@ enum JSONDocument {
       context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined()
     }
     switch error {
-    case .keyNotFound(let key, let context): return "missing field '\(key.stringValue)' at \(path(context).isEmpty ? "top level" : path(context))"
+    case .keyNotFound(let key, let context):
+      return "missing field '\(key.stringValue)' at \(path(context).isEmpty ? "top level" : path(context))"
     case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
       return "invalid value at \(path(context)): \(context.debugDescription)"
     @unknown default: return "cannot be decoded"

@@ -46,8 +46,9 @@ struct LocatedGraphDocument<Locations: TensorLocations>: Codable {
     let manifest = try root.nestedContainer(keyedBy: JSONKey.self, forKey: Self.weightsKey)
     let storage = try manifest.decode(String.self, forKey: Self.storageKey)
     guard storage == Locations.storage else {
-      throw DecodingError.dataCorruptedError(forKey: Self.storageKey, in: manifest,
-                                             debugDescription: "describes \(storage) weights, not \(Locations.storage)")
+      throw DecodingError.dataCorruptedError(
+        forKey: Self.storageKey, in: manifest,
+        debugDescription: "describes \(storage) weights, not \(Locations.storage)")
     }
     let tensors = try manifest.nestedContainer(keyedBy: JSONKey.self, forKey: Self.tensorsKey)
     var byTensor: [String: String] = [:]

@@ -73,7 +73,9 @@ public struct StrictJSON {
     if take(UInt8(ascii: "}")) { return .object(members) }
     while true {
       skipSpace()
-      guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw FormatViolation("JSON object key is not a string") }
+      guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+        throw FormatViolation("JSON object key is not a string")
+      }
       let key = try string()
       guard keys.insert(key).inserted else { throw FormatViolation("JSON object has the key '\(key)' twice") }
       skipSpace()
@@ -117,7 +119,9 @@ public struct StrictJSON {
       position += 1
       switch c {
       case UInt8(ascii: "\""):
-        guard let text = String(validating: out, as: UTF8.self) else { throw FormatViolation("JSON string is not UTF-8") }
+        guard let text = String(validating: out, as: UTF8.self) else {
+          throw FormatViolation("JSON string is not UTF-8")
+        }
         return text
       case UInt8(ascii: "\\"):
         guard position < bytes.count else { break }
@@ -133,7 +137,9 @@ public struct StrictJSON {
         case UInt8(ascii: "u"):
           var scalar = try hex4()
           if (0xD800..<0xDC00).contains(scalar) {
-            guard take(UInt8(ascii: "\\")), take(UInt8(ascii: "u")) else { throw FormatViolation("JSON string has a lone surrogate") }
+            guard take(UInt8(ascii: "\\")), take(UInt8(ascii: "u")) else {
+              throw FormatViolation("JSON string has a lone surrogate")
+            }
             let low = try hex4()
             guard (0xDC00..<0xE000).contains(low) else { throw FormatViolation("JSON string has a lone surrogate") }
             scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
@@ -151,7 +157,8 @@ public struct StrictJSON {
   }
 
   private mutating func hex4() throws(FormatViolation) -> UInt32 {
-    guard position + 4 <= bytes.count, let value = UInt32(String(decoding: bytes[position..<position + 4], as: UTF8.self), radix: 16)
+    guard position + 4 <= bytes.count,
+      let value = UInt32(String(decoding: bytes[position..<position + 4], as: UTF8.self), radix: 16)
     else { throw FormatViolation("JSON string has an invalid \\u escape") }
     position += 4
     return value
@@ -163,7 +170,9 @@ public struct StrictJSON {
     let digitsStart = position
     while position < bytes.count, (48...57).contains(bytes[position]) { position += 1 }
     guard position > digitsStart else { throw FormatViolation("JSON has an unexpected character") }
-    guard !(bytes[digitsStart] == 48 && position - digitsStart > 1) else { throw FormatViolation("JSON number has a leading zero") }
+    guard !(bytes[digitsStart] == 48 && position - digitsStart > 1) else {
+      throw FormatViolation("JSON number has a leading zero")
+    }
     var integral = true
     if take(UInt8(ascii: ".")) {
       integral = false

@@ -64,7 +64,9 @@ struct ProtobufDecoder {
   }
 
   private mutating func fixed(_ size: Int) throws(ProtobufError) -> UInt64 {
-    guard bytes.count - position >= size else { throw ProtobufError("a fixed-size value runs past the end of the message") }
+    guard bytes.count - position >= size else {
+      throw ProtobufError("a fixed-size value runs past the end of the message")
+    }
     var value: UInt64 = 0
     for i in 0..<size { value |= UInt64(bytes[position + i]) << UInt64(8 * i) }
     position += size
