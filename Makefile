@@ -45,7 +45,9 @@ deps:
 
 venv: $(VENV_STAMP)
 
-$(VENV_STAMP): $(REQUIREMENTS)
+# The stamp's name is the requirements' hash, so it needs no timestamp prerequisite: a new clone
+# (newer file times) reuses the environment; changed requirements make a new stamp name.
+$(VENV_STAMP):
 	@echo "make: creating the test virtual environment in $(VENV) (torch brings about 3 GB of CUDA libraries; once)"
 	rm -rf $(VENV)
 	python3 -m venv $(VENV)
