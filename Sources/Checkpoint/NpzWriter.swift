@@ -46,7 +46,7 @@ public final class NpzWriter {
   /// Completes the archive and moves it into place.
   public func finish() throws {
     try zip.finish()
-    try file.synchronize()
+    try file.flush()
     try output.commit()
   }
 }

@@ -1,13 +1,11 @@
 import FileIO
+import Formats
 import Foundation
 
 /// Class names for a classification head, one per class in head order.
 public struct LabelSet: Sendable {
   /// One class: its WordNet id when the list has one, and its names.
-  public struct Label: Sendable, Equatable, Encodable {
-    public let wordnetID: String?
-    public let name: String
-  }
+  public typealias Label = ClassLabel
 
   /// Where the labels came from: `imagenet1k`, `imagenet21k` or a file path.
   public let source: String

@@ -92,7 +92,7 @@ public enum Converter {
       ExportWriteRequest(
         path: request.output, generator: generator, dtype: request.dtype, tensors: exportTensors(plan, checkpoint),
         nodes: plan.nodes, input: input, outputs: plan.outputs, options: request.options, replacing: request.replacing,
-        labels: labels?.labels.map { ClassLabel(wordnetID: $0.wordnetID, name: $0.name) }))
+        labels: labels?.labels))
     for weight in plan.weights {
       let array = checkpoint.tree[weight.source]!
       try writer.writeTensor(weight.name) { sink in

@@ -22,9 +22,7 @@ struct ResolvedConversion {
   /// - Throws: ``ConversionError`` naming the output or the checkpoint.
   init(_ request: ConversionRequest) throws {
     self.request = request
-    guard [.float32, .float16, .bfloat16].contains(request.dtype) else {
-      throw ConversionError(path: request.output, reason: "the export dtype must be float32, float16 or bfloat16")
-    }
+    try Self.checkExportable(request.dtype, output: request.output)
     guard let format = request.format ?? ExportFormat.implied(by: request.output) else {
       let suffixes = ExportFormat.allCases.flatMap(\.suffixes).joined(separator: ", ")
       throw ConversionError(
@@ -52,6 +50,13 @@ struct ResolvedConversion {
     }
   }
 
+  /// Refuses an element type no export stores.
+  static func checkExportable(_ dtype: DType, output: String) throws {
+    guard [.float32, .float16, .bfloat16].contains(dtype) else {
+      throw ConversionError(path: output, reason: "the export dtype must be float32, float16 or bfloat16")
+    }
+  }
+
   /// What the export computes.
   var variant: ExportVariant { plan.outputs[0].name == "features" ? .features : .classification }
 
@@ -67,20 +72,21 @@ struct ResolvedConversion {
 }
 
 extension Converter {
-  /// Whether `request.output` already holds what converting `request` would write: an export
-  /// of the same format whose header records the same options and the same source bytes (the
-  /// source's SHA-256 is computed only when everything else agrees).
+  /// The header of the export at `request.output` when it already holds what converting
+  /// `request` would write: an export of the same format whose header records the same options
+  /// and the same source bytes (the source's SHA-256 is computed only when everything else
+  /// agrees); nil otherwise.
   ///
   /// - Parameter opening: how the existing export is opened (where an HDF5 file is read).
-  public static func isUpToDate(_ request: ConversionRequest, opening: OpenOptions) throws -> Bool {
-    guard FileManager.default.fileExists(atPath: request.output) else { return false }
+  public static func upToDateHeader(_ request: ConversionRequest, opening: OpenOptions) throws -> ExportHeader? {
+    guard FileManager.default.fileExists(atPath: request.output) else { return nil }
     let resolved = try ResolvedConversion(request)
-    guard (try? Exports.format(of: request.output)) == resolved.format else { return false }
+    guard (try? Exports.format(of: request.output)) == resolved.format else { return nil }
     var options = opening
     options.checksums = false
-    guard let header = try? Exports.open(request.output, options).header, resolved.describes(header) else {
-      return false
+    guard let header = try? resolved.format.open(request.output, options).header, resolved.describes(header) else {
+      return nil
     }
-    return try SHA256Stream.file(request.checkpoint) == header.model.source.sha256
+    return try SHA256Stream.file(request.checkpoint) == header.model.source.sha256 ? header : nil
   }
 }

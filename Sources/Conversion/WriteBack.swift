@@ -43,9 +43,7 @@ public enum WriteBack {
     let export = try Exports.open(request.export, request.opening)
     let header = export.header
     let dtype = request.dtype ?? export.dtype
-    guard [.float32, .float16, .bfloat16].contains(dtype) else {
-      throw ConversionError(path: request.output, reason: "--dtype must be float32, float16 or bfloat16")
-    }
+    try ResolvedConversion.checkExportable(dtype, output: request.output)
     let prefix = header.model.source.keyPrefix
     let tensors = header.weights.tensors.map { name, entry in
       (
@@ -86,11 +84,11 @@ public enum WriteBack {
       progress(done, total)
     }
     try writer.finish()
-    let size = ((try? FileManager.default.attributesOfItem(atPath: request.output))?[.size] as? Int) ?? 0
     return ConversionSummary(
       output: request.output, format: .npz, model: header.model.name, upstreamName: header.model.upstreamName,
       variant: ExportVariant(rawValue: header.model.variant) ?? .classification, parameters: header.model.parameters,
       tensors: tensors.count, storage: "in npz", notes: [], files: [(request.output as NSString).lastPathComponent],
-      dtype: dtype, bytesWritten: total, outputBytes: size, seconds: Date().timeIntervalSince(start))
+      dtype: dtype, bytesWritten: total, outputBytes: ExportFormat.npz.diskSize(at: request.output),
+      seconds: Date().timeIntervalSince(start))
   }
 }

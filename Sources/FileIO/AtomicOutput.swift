@@ -90,6 +90,20 @@ public final class AtomicOutput {
   /// Path of a file inside the temporary folder (directory outputs only).
   public func temporaryPath(of name: String) -> String { temporaryPath + "/" + name }
 
+  /// Creates the file `name` inside the temporary folder (directory outputs only); its errors
+  /// name it where it will be once committed.
+  public func createFile(_ name: String) throws -> FileWriter {
+    try FileWriter(creating: temporaryPath(of: name), reportingAs: finalPath + "/" + name)
+  }
+
+  /// Writes the whole file `name` inside the temporary folder and syncs it to disk (directory
+  /// outputs only: the commit syncs the folder, not the files in it).
+  public func writeFile(_ name: String, _ bytes: [UInt8]) throws {
+    let file = try createFile(name)
+    try file.write(bytes)
+    try file.synchronize()
+  }
+
   /// Refuses an existing output unless it may be replaced, and one of the other kind.
   private func checkExisting() throws(FileIOError) {
     var info = stat()
@@ -115,7 +129,9 @@ public final class AtomicOutput {
   }
 
   /// Moves the finished output into place, replacing an existing one when allowed (see the
-  /// protocol above). An interrupt that arrives during the commit takes effect after it.
+  /// protocol above). The temporary is synced to disk first — a file's data, a folder's entries
+  /// (files inside a folder are each synced by their writer) — so a single-file writer need only
+  /// flush. An interrupt that arrives during the commit takes effect after it.
   ///
   /// - Throws: ``Interrupted`` when a signal arrived before the commit began (the output is
   ///   then abandoned by its owner); ``FileIOError`` when the output cannot be synced or moved

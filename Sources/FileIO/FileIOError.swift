@@ -7,11 +7,14 @@ public struct FileIOError: RemediableError, Equatable, Sendable, CustomStringCon
   /// What went wrong.
   public let reason: String
   public let remedy: Remedy?
+  /// The limit a file's size passed, when that is what went wrong (a reader may word it its own way).
+  public let exceededLimit: Int?
 
-  public init(path: String, reason: String, remedy: Remedy? = nil) {
+  public init(path: String, reason: String, remedy: Remedy? = nil, exceededLimit: Int? = nil) {
     self.path = path
     self.reason = reason
     self.remedy = remedy
+    self.exceededLimit = exceededLimit
   }
 
   /// An error carrying the message of the current `errno`.

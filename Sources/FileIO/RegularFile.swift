@@ -39,17 +39,26 @@ public enum RegularFile {
     let (descriptor, size) = try open(path)
     defer { close(descriptor) }
     guard size <= limit else {
-      throw FileIOError(path: path, reason: "has \(size) bytes, more than the \(limit) accepted")
+      throw FileIOError(path: path, reason: "has \(size) bytes, more than the \(limit) accepted", exceededLimit: limit)
     }
-    var bytes = [UInt8](repeating: 0, count: size)
+    guard let bytes = read(descriptor, range: 0..<size) else { throw FileIOError.system(path, "cannot read") }
+    return bytes
+  }
+
+  /// The bytes of `range` of the open file `descriptor` (`pread`, retried when interrupted);
+  /// fewer when the file ends first, nil when reading fails (`errno` says why).
+  public static func read(_ descriptor: Int32, range: Range<Int>) -> [UInt8]? {
+    var bytes = [UInt8](repeating: 0, count: range.count)
     var filled = 0
-    while filled < size {
-      let count = bytes.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress! + filled, size - filled) }
+    while filled < range.count {
+      let count = bytes.withUnsafeMutableBytes {
+        pread(descriptor, $0.baseAddress! + filled, range.count - filled, off_t(range.lowerBound + filled))
+      }
       if count < 0, errno == EINTR { continue }
-      guard count >= 0 else { throw FileIOError.system(path, "cannot read") }
+      guard count >= 0 else { return nil }
       if count == 0 { break }
       filled += count
     }
-    return Array(bytes.prefix(filled))
+    return filled == range.count ? bytes : Array(bytes.prefix(filled))
   }
 }

@@ -20,15 +20,8 @@ extension FuzzTargets {
       try? FileManager.default.copyItem(atPath: bundleTemplate, toPath: bundle)
     }
     _ = FileManager.default.createFile(atPath: bundle + "/" + BundleLayout.graphFile, contents: Data(bytes))
-    guard let export = try? LoadedBundle(path: bundle),
-      let runner = try? ExportRunner(export, compute: Compute(threads: 1))
-    else { return }
-    // Run only what takes little time and memory (the fuzzer's own limits are 2 GB and seconds).
-    let shape = export.header.input.shape
-    guard let bytes = export.graph.memoryEstimate.bytes(batch: 1, threads: 1), bytes <= 1 << 28,
-      shape[1] * shape[2] <= 1 << 16
-    else { return }
-    _ = try? runner.run(
-      Tensor(shape: [1, shape[1], shape[2], 3], scalars: [Float](repeating: 0.5, count: shape[1] * shape[2] * 3)))
+    let compute = Compute(threads: 1)
+    guard let export = try? LoadedBundle(path: bundle), let plan = try? export.compile(compute: compute) else { return }
+    runSmall(plan, inputShape: export.header.input.shape, compute: compute)
   }
 }

@@ -22,25 +22,61 @@ public struct MemoryEstimate: Sendable, Equatable {
   }
 }
 
+/// One step of a computation as the memory estimate sees it: the values it reads, the value it
+/// produces and its size, and the scratch it takes while it runs (elements per image).
+public struct MemoryStep: Sendable {
+  public var reads: [String]
+  public var output: String
+  public var produced: Int
+  public var scratch: Int
+
+  public init(reads: [String], output: String, produced: Int, scratch: Int = 0) {
+    self.reads = reads
+    self.output = output
+    self.produced = produced
+    self.scratch = scratch
+  }
+}
+
+extension MemoryEstimate {
+  /// Where counts of elements stop: past 2^50 nothing fits anyway, and no sum of such counts
+  /// overflows.
+  static let elementCap = 1 << 50
+
+  /// The most elements per image alive at one time while `steps` run in order: the inputs,
+  /// every value produced until its last reader has run (the values in `kept`, the outputs,
+  /// until the end), plus the scratch of the step running; sums stop at ``elementCap``.
+  public static func peakElements(inputs: [String: Int], steps: [MemoryStep], kept: Set<String>) -> Int {
+    let cap = elementCap
+    var lastUse: [String: Int] = [:]
+    for (index, step) in steps.enumerated() { for name in step.reads { lastUse[name] = index } }
+    for name in kept { lastUse[name] = steps.count }
+    var sizes = inputs
+    var live = min(cap, inputs.values.reduce(0, +))
+    var peak = live
+    for (index, step) in steps.enumerated() {
+      peak = max(peak, min(cap, live + step.produced + step.scratch))
+      live = min(cap, live + step.produced)
+      for name in Set(step.reads) where lastUse[name] == index { live = max(0, live - (sizes[name] ?? 0)) }
+      sizes[step.output] = step.produced
+    }
+    return peak
+  }
+}
+
 extension GraphDocument {
   /// The memory estimate of this graph, which must be valid (``validate()``: every shape is then
-  /// bounded and none of this arithmetic overflows).
+  /// bounded).
   public var memoryEstimate: MemoryEstimate {
     let input = header.input
     func elements(_ shape: [Int]) -> Int { shape.dropFirst().reduce(1, *) }
-    // Products of two bounded sizes can still pass Int.max; past 2^50 elements nothing fits anyway.
+    // Products of two bounded sizes can still pass Int.max: they stop at the cap too.
     func product(_ a: Int, _ b: Int) -> Int {
       let (result, overflow) = a.multipliedReportingOverflow(by: b)
-      return overflow || result > 1 << 50 ? 1 << 50 : result
+      return overflow || result > MemoryEstimate.elementCap ? MemoryEstimate.elementCap : result
     }
-    var lastUse: [String: Int] = [:]
-    for (index, node) in nodes.enumerated() { for name in node.inputs { lastUse[name] = index } }
-    for output in header.outputs { lastUse[output.node] = nodes.count }
-    var shapes = [input.name: input.shape]
-    var live = elements(input.shape)
-    var peak = live
     var perThread = 0
-    for (index, node) in nodes.enumerated() {
+    let steps = nodes.map { node in
       let produced = elements(node.outputShape)
       var scratch = 0
       switch node.operation {
@@ -57,11 +93,10 @@ extension GraphDocument {
       default:
         break
       }
-      peak = max(peak, live + produced + scratch)
-      live += produced
-      for name in Set(node.inputs) where lastUse[name] == index { live -= shapes[name].map(elements) ?? 0 }
-      shapes[node.name] = node.outputShape
+      return MemoryStep(reads: node.inputs, output: node.name, produced: produced, scratch: scratch)
     }
+    let peak = MemoryEstimate.peakElements(
+      inputs: [input.name: elements(input.shape)], steps: steps, kept: Set(header.outputs.map(\.node)))
     return MemoryEstimate(bytesPerImage: 4 * peak, bytesPerThread: 4 * perThread)
   }
 }

@@ -15,7 +15,7 @@ public enum ImageDecoder {
   public static func decode(path: String) throws -> RGBImage {
     let bytes: [UInt8]
     do { bytes = try RegularFile.read(path, limit: maxFileBytes) } catch {
-      throw ImageError(path: path, reason: error.reason.hasPrefix("has ") ? "is larger than 512 MiB" : error.reason)
+      throw ImageError(path: path, reason: error.exceededLimit != nil ? "is larger than 512 MiB" : error.reason)
     }
     return try decode(bytes, path: path)
   }

@@ -36,21 +36,19 @@ public enum Backend {
     prepackedGemm(m, n, k, a, aRow, aCol, b, columnStart, totalColumns, c, ldc, accumulate, bias, gelu, workspace)
   }
 
-  /// `C[m×n] (+)= A · B[k×n]` on one thread, where A was packed whole by ``packA(_:_:_:_:_:_:)``
-  /// (`totalRows` tall) and the product covers its rows `firstRow ..< firstRow + m` (`firstRow` a
-  /// multiple of the tile height); then `+ rowBias[i]` on row `i` of this product and GELU if
-  /// given; see `blockedGemm`.
+  /// `C[m×n] (+)= A[m×k] · B[k×n]` on one thread, where A was packed whole by
+  /// ``packA(_:_:_:_:_:_:)``; then `+ rowBias[i]` on row `i` and GELU if given; see `blockedGemm`.
   @inline(never)
   public static func gemmPackedA(
     _ m: Int, _ n: Int, _ k: Int,
-    _ a: UnsafePointer<Float>, _ firstRow: Int, _ totalRows: Int,
+    _ a: UnsafePointer<Float>,
     _ b: UnsafePointer<Float>, _ bRow: Int, _ bCol: Int,
     _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
     _ accumulate: Bool, _ rowBias: UnsafePointer<Float>?, _ gelu: Bool, _ workspace: UnsafeMutablePointer<Float>
   ) {
     blockedGemm(
       m, n, k, a, 0, 0, b, bRow, bCol, c, ldc, accumulate, nil, gelu, workspace, rowBias: rowBias,
-      wholeA: a, wholeARows: totalRows, firstRow: firstRow)
+      packedA: true)
   }
 
   /// Floats an `m × k` left operand occupies once packed.

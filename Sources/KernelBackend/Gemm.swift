@@ -18,9 +18,7 @@
 /// while it is still in L1: `+ bias[column]` or `+ rowBias[row]`, then GELU (tanh form) if
 /// asked.
 ///
-/// With `wholeA`, A was packed whole by `packWholeA` (`a` is then unused) and is not packed
-/// again: the product covers its rows `firstRow ..< firstRow + m` (`firstRow` a multiple of
-/// `MR`) of `wholeARows`.
+/// With `packedA`, `a` is the whole A packed by `packWholeA`, and is not packed again.
 @inline(__always)
 func blockedGemm(
   _ m: Int, _ n: Int, _ k: Int,
@@ -30,11 +28,11 @@ func blockedGemm(
   _ accumulate: Bool, _ bias: UnsafePointer<Float>?, _ gelu: Bool,
   _ workspace: UnsafeMutablePointer<Float>,
   rowBias: UnsafePointer<Float>? = nil,
-  wholeA: UnsafePointer<Float>? = nil, wholeARows: Int = 0, firstRow: Int = 0
+  packedA: Bool = false
 ) {
   guard m > 0, n > 0 else { return }
   if k == 0 { return emptyProduct(m, n, c, ldc, accumulate, bias, rowBias, gelu) }
-  let packedA = workspace
+  let packedABlock = workspace
   let ownPackedB = workspace + packedABlockCount
   let scratch = ownPackedB + packedBBlockCount
   var jc = 0
@@ -47,11 +45,11 @@ func blockedGemm(
       var ic = 0
       while ic < m {
         let mc = blockLength(m - ic, Tile.mc)
-        var panels = UnsafePointer(packedA)
-        if let wholeA {
-          panels = wholeA + pc * roundUp(wholeARows, Tile.mr) + (firstRow + ic) * kc
+        var panels = UnsafePointer(packedABlock)
+        if packedA {
+          panels = a + pc * roundUp(m, Tile.mr) + ic * kc
         } else {
-          packA(mc, kc, a + ic * aRow + pc * aCol, aRow, aCol, packedA)
+          packA(mc, kc, a + ic * aRow + pc * aCol, aRow, aCol, packedABlock)
         }
         let last = pc + kc == k
         sweep(

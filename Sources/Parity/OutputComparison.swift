@@ -69,8 +69,9 @@ public struct OutputComparison: Encodable, Sendable {
       worstCosine = min(worstCosine, cosine.isNaN || disagreesNonFinitely ? -1 : cosine)
       if classes {
         let k = min(5, width)
-        if !top(r, 1).isDisjoint(with: top(c, 1)) { agree += 1 }
-        overlap += Double(min(k, top(r, k).intersection(top(c, k)).count)) / Double(k)
+        let (referenceTop, candidateTop) = (top(r, [1, k]), top(c, [1, k]))
+        if !referenceTop[0].isDisjoint(with: candidateTop[0]) { agree += 1 }
+        overlap += Double(min(k, referenceTop[1].intersection(candidateTop[1]).count)) / Double(k)
       }
     }
     let allowed = tolerance.bound(scale: maxRef)
@@ -87,12 +88,14 @@ public struct OutputComparison: Encodable, Sendable {
       allowedMaxAbsDiff: allowed, passed: maxDiff <= allowed)
   }
 
-  /// The classes among the `k` largest values, with every class tied with the `k`-th (so
-  /// possibly more than `k`); NaNs are never among them.
-  private static func top(_ values: [Double], _ k: Int) -> Set<Int> {
+  /// For each `k` of `counts`, the classes among the `k` largest values, with every class tied
+  /// with the `k`-th (so possibly more than `k`); NaNs are never among them. Sorts once.
+  private static func top(_ values: [Double], _ counts: [Int]) -> [Set<Int>] {
     let ordered = values.filter { !$0.isNaN }.sorted(by: >)
-    guard ordered.count >= k, k > 0 else { return Set(values.indices.filter { !values[$0].isNaN }) }
-    let threshold = ordered[k - 1]
-    return Set(values.indices.filter { values[$0] >= threshold })
+    return counts.map { k in
+      guard ordered.count >= k, k > 0 else { return Set(values.indices.filter { !values[$0].isNaN }) }
+      let threshold = ordered[k - 1]
+      return Set(values.indices.filter { values[$0] >= threshold })
+    }
   }
 }

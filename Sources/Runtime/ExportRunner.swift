@@ -23,25 +23,24 @@ public final class ExportRunner {
   /// Compiles `export` for `compute`.
   public init(_ export: any RunnableExport, compute: Compute) throws {
     self.export = export
-    do {
-      executor = PlanExecutor(plan: try export.compile(compute: compute), compute: compute)
-    } catch let error as GraphError {
-      throw GraphError("\(export.path): \(error.message)")
-    }
+    executor = try Self.naming(export) { PlanExecutor(plan: try export.compile(compute: compute), compute: compute) }
   }
 
   /// Refuses, before anything is allocated, a batch whose run would not fit in memory (a
   /// ``GraphError`` naming the export).
   public func checkMemory(batch: Int) throws {
-    do { try executor.checkMemory(batch: batch) } catch let error as GraphError {
-      throw GraphError("\(export.path): \(error.message)")
-    }
+    try Self.naming(export) { try executor.checkMemory(batch: batch) }
   }
 
   /// Every output of the model on `input`; an input it cannot take is a ``GraphError`` that
   /// names the export.
   public func run(_ input: Tensor) throws -> [String: Tensor] {
-    do { return try executor.run(input) } catch let error as GraphError {
+    try Self.naming(export) { try executor.run(input) }
+  }
+
+  /// Runs `body`, putting the export's path in front of any ``GraphError`` it throws.
+  private static func naming<T>(_ export: any RunnableExport, _ body: () throws -> T) throws -> T {
+    do { return try body() } catch let error as GraphError {
       throw GraphError("\(export.path): \(error.message)")
     }
   }

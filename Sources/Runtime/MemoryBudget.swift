@@ -7,6 +7,11 @@ public enum MemoryBudget {
   /// The budget in bytes.
   public static let bytes = Int(clamping: ProcessInfo.processInfo.physicalMemory / 2)
 
+  /// Why tensors of `total` bytes cannot be loaded, or nil when they fit the budget.
+  public static func refusal(tensorBytes total: Int) -> String? {
+    total <= bytes ? nil : "its tensors claim \(gibibytes(total)), more than half of this machine's memory"
+  }
+
   /// `bytes` in GiB with one decimal, for messages.
   public static func gibibytes(_ bytes: Int) -> String { String(format: "%.1f GiB", Double(bytes) / Double(1 << 30)) }
 }

@@ -12,8 +12,7 @@ struct ChildConversion: BatchWorker {
 
   func convert(_ request: ConversionRequest, verify: Bool, item: BatchItem) -> BatchRecord {
     let began = Date()
-    let columns =
-      item.columns.isEmpty ? nil : Dictionary(item.columns.map { ($0.name, $0.value) }) { first, _ in first }
+    let columns = item.columnValues
     var arguments = ["convert", request.checkpoint, request.output, "--json"] + ExportArguments.arguments(for: request)
     if verify { arguments += ["--verify", "--threads", String(threads)] + (checksums ? [] : ["--no-checksum"]) }
     let result: (status: Int32, output: Data, error: String)
@@ -45,7 +44,7 @@ struct ChildConversion: BatchWorker {
 
   /// The child's error line without the `mixer-convert: error: ` prefix.
   private static func lastError(_ text: String) -> String? {
-    let prefix = "mixer-convert: error: "
+    let prefix = Console.errorPrefix
     return text.split(separator: "\n").last.map {
       $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : String($0)
     }

@@ -67,10 +67,9 @@ struct Classify: ParsableCommand {
     request.top = top
     request.labels = labels
     request.threads = running.threads
-    request.opening.checksums = !running.noChecksum
     request.batchSize = batch
     request.output = output
-    request.opening.hdf5 = HDF5ReaderCommand.isolated
+    request.opening = running.opening
     let failures: [ImageFailure]
     switch try Classifier.classify(request) {
     case .classes(let report):

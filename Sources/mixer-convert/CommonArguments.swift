@@ -1,4 +1,5 @@
 import ArgumentParser
+import Formats
 import Foundation
 
 /// The options of every command that runs a model: `run`, `verify`, `classify`, and `convert`
@@ -9,6 +10,9 @@ struct ModelRunArguments: ParsableArguments {
 
   @Flag(help: "Skip the CRC-32C and SHA-256 checks of the export's weights.")
   var noChecksum = false
+
+  /// How the export is opened: checksums as asked, HDF5 files in a child reader.
+  var opening: OpenOptions { OpenOptions(checksums: !noChecksum, hdf5: HDF5ReaderCommand.isolated) }
 
   /// The most threads an operation may ask for.
   static let maxThreads = 1024

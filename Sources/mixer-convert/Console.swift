@@ -5,9 +5,12 @@ enum Console {
   /// Whether standard error is a terminal (progress bars are drawn only then).
   static let standardErrorIsTerminal = isatty(STDERR_FILENO) != 0
 
+  /// What starts every error line.
+  static let errorPrefix = "mixer-convert: error: "
+
   /// Prints an error line: `mixer-convert: error: …`, on one line whatever the message holds.
   static func error(_ message: String) {
-    standardError("mixer-convert: error: \(oneLine(message))")
+    standardError(errorPrefix + oneLine(message))
   }
 
   /// Prints a warning line: `mixer-convert: warning: …`.

@@ -77,14 +77,14 @@ struct ConvertAll: ParsableCommand {
     batch.verify = verify
     batch.opening.hdf5 = HDF5ReaderCommand.isolated
     try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
-    let total = try batch.plannedItems().count
+    let total = batch.plannedItems().count
     let log = try report.map { try BatchLog(path: $0) }
     let progress = ProgressBar(label: "convert-all", units: .checkpoints, enabled: reporting.text)
     let counter = Counter()
     let worker = ChildConversion(
       threads: running.threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / jobs),
       checksums: !running.noChecksum)
-    let summary = try batch.run(worker: worker) { record in
+    let summary = batch.run(worker: worker) { record in
       log?.append(record)
       progress.update(done: counter.increment(), total: total)
       if record.status == .failed, reporting.text { Console.error(record.error ?? record.input) }

@@ -73,9 +73,8 @@ struct Convert: ParsableCommand {
     var report: ParityReportOutput?
     if verify {
       var verification = VerificationRequest(checkpoint: request.checkpoint, export: request.output)
-      verification.opening.hdf5 = HDF5ReaderCommand.isolated
+      verification.opening = running.opening
       verification.threads = running.threads
-      verification.opening.checksums = !running.noChecksum
       verification.allowUnused = export.allowUnused
       report = ParityReportOutput(try Verifier.verify(verification))
     }
@@ -100,20 +99,15 @@ struct Convert: ParsableCommand {
         "\(checkpoint) is an export: it can be written back to an .npz checkpoint only; for another "
           + "export format, convert the checkpoint")
     }
-    let given: [(String, Bool)] = [
-      ("--variant", export.variant != nil), ("--image-size", export.imageSize != nil),
-      ("--classifier", export.classifier != nil), ("--shard-size", export.shardSize != nil),
-      ("--h5-compress", export.h5Compress), ("--external-data", export.externalData),
-      ("--allow-unused", export.allowUnused), ("--verify", verify), ("--threads", running.threads != nil),
-    ]
-    if let flag = given.first(where: \.1)?.0 {
+    let given =
+      export.checkpointOnlyFlags + (verify ? ["--verify"] : []) + (running.threads != nil ? ["--threads"] : [])
+    if let flag = given.first {
       throw ValidationError("\(flag) applies to converting a checkpoint, not to writing an export back to .npz")
     }
     var request = WriteBackRequest(export: PathArgument.normalized(checkpoint), output: PathArgument.normalized(output))
     request.dtype = export.dtype?.dtype
     request.replacing = export.force
-    request.opening.hdf5 = HDF5ReaderCommand.isolated
-    request.opening.checksums = !running.noChecksum
+    request.opening = running.opening
     let progress = ProgressBar(label: "write back", enabled: reporting.text)
     let summary = try WriteBack.write(request) { progress.update(done: $0, total: $1) }
     progress.finish()

@@ -106,6 +106,15 @@ struct ExportArguments: ParsableArguments {
     return request
   }
 
+  /// The flags given that only converting a checkpoint takes (not writing an export back), in
+  /// the order of the help.
+  var checkpointOnlyFlags: [String] {
+    [("--variant", variant != nil), ("--image-size", imageSize != nil), ("--classifier", classifier != nil)]
+      .filter(\.1).map(\.0)
+      + ExportOption.allCases.filter(options.given.contains).map { Self.optionFlags[$0]! }
+      + (allowUnused ? ["--allow-unused"] : [])
+  }
+
   /// The same options as command-line arguments (for a child `convert`).
   static func arguments(for request: ConversionRequest) -> [String] {
     var arguments = ["--dtype", request.dtype.rawValue]
@@ -114,8 +123,8 @@ struct ExportArguments: ParsableArguments {
     if let imageSize = request.imageSize { arguments += ["--image-size", String(imageSize)] }
     if let classifier = request.classifier { arguments += ["--classifier", classifier.rawValue] }
     if let shardSize = request.options.shardSize { arguments += ["--shard-size", String(shardSize)] }
-    if request.options.compressed { arguments.append("--h5-compress") }
-    if request.options.externalData { arguments.append("--external-data") }
+    if request.options.compressed { arguments.append(optionFlags[.compression]!) }
+    if request.options.externalData { arguments.append(optionFlags[.externalData]!) }
     if request.replacing { arguments.append("--force") }
     if request.allowUnused { arguments.append("--allow-unused") }
     return arguments
@@ -133,9 +142,8 @@ extension ExportFormat: ExpressibleByArgument {}
 extension ViTClassifier: ExpressibleByArgument {}
 
 /// A size in bytes, written as a number with an optional unit.
-struct ByteCount: ExpressibleByArgument, CustomStringConvertible {
+struct ByteCount {
   let bytes: Int
-  init(_ bytes: Int) { self.bytes = bytes }
 
   /// A `--shard-size` value, or a one-line reason it is not one.
   static func parse(shardSize text: String) throws -> ByteCount {
@@ -159,6 +167,4 @@ struct ByteCount: ExpressibleByArgument, CustomStringConvertible {
     guard let number = Double(text), number > 0, number * Double(factor) < 1e18 else { return nil }
     bytes = Int(number * Double(factor))
   }
-
-  var description: String { bytes % (1 << 30) == 0 ? "\(bytes >> 30)GiB" : "\(bytes)" }
 }

@@ -63,7 +63,7 @@ struct Run: ParsableCommand {
     let result = try Runner.run(
       export: export, input: Tensor(shape: shape, scalars: values), inputName: input,
       threads: running.threads, repeats: `repeat`,
-      opening: OpenOptions(checksums: !running.noChecksum, hdf5: HDF5ReaderCommand.isolated))
+      opening: running.opening)
     if let outside = result.inputOutsideRange {
       let range = result.contractRange.map { String(format: "%g", $0) }.joined(separator: ", ")
       Console.warning(

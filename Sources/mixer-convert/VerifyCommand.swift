@@ -70,12 +70,11 @@ struct Verify: ParsableCommand {
           + "(mixer-convert verify \(export) \(checkpoint))")
     }
     var request = VerificationRequest(checkpoint: checkpoint, export: export)
-    request.opening.hdf5 = HDF5ReaderCommand.isolated
+    request.opening = running.opening
     request.seed = seed
     request.batch = batch
     request.input = input
     request.threads = running.threads
-    request.opening.checksums = !running.noChecksum
     if atol != nil || rtol != nil {
       request.tolerance = Tolerance(
         atol: atol ?? Verifier.defaultTolerance.atol, rtol: rtol ?? Verifier.defaultTolerance.rtol)

@@ -12,11 +12,10 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_onnx import Checks  # noqa: E402  (same folder)
+from check_onnx import run_checks, tool  # noqa: E402  (same folder)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURES = os.path.join(ROOT, "Tests", "Fixtures")
@@ -43,98 +42,93 @@ def report(path):
         return [json.loads(line) for line in f if line.strip()]
 
 
+def convert_all(binary, tmp, checks):
+    """Every check of convert-all, in `tmp`."""
+    source = os.path.join(tmp, "checkpoints")
+    names = tree(source, 3)
+    out = os.path.join(tmp, "exports")
+    first = os.path.join(tmp, "first.jsonl")
+
+    print("convert-all over a tree with a broken checkpoint:")
+    run = tool(binary, "convert-all", source, "--out-dir", out, "--format", "onnx", "--jobs", "2",
+                          "--verify", "--keep-going", "--report", first)
+    records = report(first)
+    by_status = {status: [r for r in records if r["status"] == status] for status in ["ok", "skipped", "failed"]}
+    checks.expect("exit status 2 (one failed), one report line per checkpoint",
+                  run.returncode == 2 and len(records) == len(names), f"{run.returncode}, {len(records)}")
+    checks.expect("the broken checkpoint failed with its one-line error, the rest converted and verified",
+                  len(by_status["failed"]) == 1 and by_status["failed"][0]["input"].endswith("truncated.npz")
+                  and "truncated.npz" in by_status["failed"][0]["error"]
+                  and len(by_status["ok"]) == len(names) - 1 and all(r["verified"] for r in by_status["ok"]))
+    expected = {os.path.join(out, n[:-4] + ".onnx") for n in names if "broken" not in n}
+    written = {os.path.join(d, f) for d, _, files in os.walk(out) for f in files}
+    checks.expect("outputs mirror the tree, nothing else written (no temporaries)", written == expected,
+                  str(sorted(written ^ expected)[:3]))
+    checks.expect("the summary table counts them", "converted" in run.stdout and "failed" in run.stdout)
+
+    again = tool(binary, "convert-all", source, "--out-dir", out, "--format", "onnx", "--jobs", "2",
+                            "--keep-going", "--report", os.path.join(tmp, "second.jsonl"))
+    second = report(os.path.join(tmp, "second.jsonl"))
+    checks.expect("a rerun skips every converted checkpoint",
+                  again.returncode == 2 and sum(r["status"] == "skipped" for r in second) == len(names) - 1)
+    other = tool(binary, "convert-all", source, "--out-dir", out, "--format", "onnx", "--dtype", "float16",
+                            "--keep-going")
+    checks.expect("other options do not count as up to date (refused without --force)",
+                  other.returncode == 2 and "already exists" in other.stderr)
+
+    print("an AugReg-style index.csv:")
+    with open(os.path.join(source, "index.csv"), "w") as f:
+        f.write("name,filename,lr\n")
+        f.write('"tiny, token",group0/run0/vit_tiny_token,0.001\n')
+        f.write("gap,group1/run1/vit_tiny_gap.npz,0.03\n")
+    listed = tool(binary, "convert-all", os.path.join(source, "index.csv"), "--out-dir",
+                             os.path.join(tmp, "csv"), "--report", os.path.join(tmp, "csv.jsonl"))
+    rows = report(os.path.join(tmp, "csv.jsonl"))
+    checks.expect("names without .npz, quoted fields, the other columns in the report",
+                  listed.returncode == 0 and sorted(r["columns"]["name"] for r in rows) == ["gap", "tiny, token"]
+                  and os.path.isdir(os.path.join(tmp, "csv", "group0", "run0", "vit_tiny_token")))
+
+    print("three shards run by GNU parallel:")
+    sharded = os.path.join(tmp, "sharded")
+    command = (f"parallel {binary} convert-all {source} --out-dir {sharded} --keep-going --quiet "
+               f"--shard {{}}/3 --report {sharded}-{{}}.jsonl ::: 0 1 2")
+    engine = subprocess.run(command, shell=True, capture_output=True, text=True)
+    shares = [{r["input"] for r in report(f"{sharded}-{k}.jsonl")} for k in range(3)]
+    union = set().union(*shares)
+    checks.expect("parallel ran the three shares (one holds the broken checkpoint: exit 1 from parallel)",
+                  engine.returncode == 1, engine.stderr.strip()[-120:])
+    checks.expect("their union is every checkpoint, their pairwise intersections empty",
+                  union == {os.path.join(source, n) for n in names}
+                  and all(not (shares[a] & shares[b]) for a in range(3) for b in range(a + 1, 3)),
+                  f"{[len(s) for s in shares]}")
+
+    print("killed with SIGKILL, then rerun:")
+    killed = os.path.join(tmp, "killed")
+    batch = subprocess.Popen([binary, "convert-all", source, "--out-dir", killed, "--keep-going", "--quiet",
+                              "--report", os.path.join(tmp, "killed.jsonl")], start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and len(report(os.path.join(tmp, "killed.jsonl"))
+                                         if os.path.exists(os.path.join(tmp, "killed.jsonl")) else []) < 3:
+        time.sleep(0.01)
+    os.killpg(batch.pid, signal.SIGKILL)
+    batch.wait()
+    done_before = len(report(os.path.join(tmp, "killed.jsonl")))
+    rerun = tool(binary, "convert-all", source, "--out-dir", killed, "--keep-going", "--quiet",
+                            "--report", os.path.join(tmp, "rerun.jsonl"))
+    statuses = [r["status"] for r in report(os.path.join(tmp, "rerun.jsonl"))]
+    bundles = [os.path.join(killed, n[:-4]) for n in names if "broken" not in n]
+    verified = all(tool(binary, "verify", os.path.join(source, n), os.path.join(killed, n[:-4])).returncode == 0 for n in names if "broken" not in n)
+    leftovers = [os.path.join(d, f) for d, dirs, files in os.walk(killed) for f in files + dirs if f.startswith(".")]
+    checks.expect("the rerun converts the rest: every output whole and verified",
+                  rerun.returncode == 2 and all(os.path.isdir(b) for b in bundles) and verified,
+                  f"{done_before} done before the kill; rerun {statuses.count('skipped')} skipped, "
+                  f"{statuses.count('ok')} converted")
+    checks.expect("no temporaries are left after the rerun", not leftovers, str(leftovers[:3]))
+    return []
+
+
 def main():
-    binary = os.path.abspath(sys.argv[1])
-    checks = Checks()
-    start = time.time()
-    with tempfile.TemporaryDirectory() as tmp:
-        source = os.path.join(tmp, "checkpoints")
-        names = tree(source, 3)
-        out = os.path.join(tmp, "exports")
-        first = os.path.join(tmp, "first.jsonl")
-
-        print("convert-all over a tree with a broken checkpoint:")
-        run = subprocess.run([binary, "convert-all", source, "--out-dir", out, "--format", "onnx", "--jobs", "2",
-                              "--verify", "--keep-going", "--report", first], capture_output=True, text=True)
-        records = report(first)
-        by_status = {status: [r for r in records if r["status"] == status] for status in ["ok", "skipped", "failed"]}
-        checks.expect("exit status 2 (one failed), one report line per checkpoint",
-                      run.returncode == 2 and len(records) == len(names), f"{run.returncode}, {len(records)}")
-        checks.expect("the broken checkpoint failed with its one-line error, the rest converted and verified",
-                      len(by_status["failed"]) == 1 and by_status["failed"][0]["input"].endswith("truncated.npz")
-                      and "truncated.npz" in by_status["failed"][0]["error"]
-                      and len(by_status["ok"]) == len(names) - 1 and all(r["verified"] for r in by_status["ok"]))
-        expected = {os.path.join(out, n[:-4] + ".onnx") for n in names if "broken" not in n}
-        written = {os.path.join(d, f) for d, _, files in os.walk(out) for f in files}
-        checks.expect("outputs mirror the tree, nothing else written (no temporaries)", written == expected,
-                      str(sorted(written ^ expected)[:3]))
-        checks.expect("the summary table counts them", "converted" in run.stdout and "failed" in run.stdout)
-
-        again = subprocess.run([binary, "convert-all", source, "--out-dir", out, "--format", "onnx", "--jobs", "2",
-                                "--keep-going", "--report", os.path.join(tmp, "second.jsonl")],
-                               capture_output=True, text=True)
-        second = report(os.path.join(tmp, "second.jsonl"))
-        checks.expect("a rerun skips every converted checkpoint",
-                      again.returncode == 2 and sum(r["status"] == "skipped" for r in second) == len(names) - 1)
-        other = subprocess.run([binary, "convert-all", source, "--out-dir", out, "--format", "onnx", "--dtype", "float16",
-                                "--keep-going"], capture_output=True, text=True)
-        checks.expect("other options do not count as up to date (refused without --force)",
-                      other.returncode == 2 and "already exists" in other.stderr)
-
-        print("an AugReg-style index.csv:")
-        with open(os.path.join(source, "index.csv"), "w") as f:
-            f.write("name,filename,lr\n")
-            f.write('"tiny, token",group0/run0/vit_tiny_token,0.001\n')
-            f.write("gap,group1/run1/vit_tiny_gap.npz,0.03\n")
-        listed = subprocess.run([binary, "convert-all", os.path.join(source, "index.csv"), "--out-dir",
-                                 os.path.join(tmp, "csv"), "--report", os.path.join(tmp, "csv.jsonl")],
-                                capture_output=True, text=True)
-        rows = report(os.path.join(tmp, "csv.jsonl"))
-        checks.expect("names without .npz, quoted fields, the other columns in the report",
-                      listed.returncode == 0 and sorted(r["columns"]["name"] for r in rows) == ["gap", "tiny, token"]
-                      and os.path.isdir(os.path.join(tmp, "csv", "group0", "run0", "vit_tiny_token")))
-
-        print("three shards run by GNU parallel:")
-        sharded = os.path.join(tmp, "sharded")
-        command = (f"parallel {binary} convert-all {source} --out-dir {sharded} --keep-going --quiet "
-                   f"--shard {{}}/3 --report {sharded}-{{}}.jsonl ::: 0 1 2")
-        engine = subprocess.run(command, shell=True, capture_output=True, text=True)
-        shares = [{r["input"] for r in report(f"{sharded}-{k}.jsonl")} for k in range(3)]
-        union = set().union(*shares)
-        checks.expect("parallel ran the three shares (one holds the broken checkpoint: exit 1 from parallel)",
-                      engine.returncode == 1, engine.stderr.strip()[-120:])
-        checks.expect("their union is every checkpoint, their pairwise intersections empty",
-                      union == {os.path.join(source, n) for n in names}
-                      and all(not (shares[a] & shares[b]) for a in range(3) for b in range(a + 1, 3)),
-                      f"{[len(s) for s in shares]}")
-
-        print("killed with SIGKILL, then rerun:")
-        killed = os.path.join(tmp, "killed")
-        batch = subprocess.Popen([binary, "convert-all", source, "--out-dir", killed, "--keep-going", "--quiet",
-                                  "--report", os.path.join(tmp, "killed.jsonl")], start_new_session=True)
-        deadline = time.time() + 60
-        while time.time() < deadline and len(report(os.path.join(tmp, "killed.jsonl"))
-                                             if os.path.exists(os.path.join(tmp, "killed.jsonl")) else []) < 3:
-            time.sleep(0.01)
-        os.killpg(batch.pid, signal.SIGKILL)
-        batch.wait()
-        done_before = len(report(os.path.join(tmp, "killed.jsonl")))
-        rerun = subprocess.run([binary, "convert-all", source, "--out-dir", killed, "--keep-going", "--quiet",
-                                "--report", os.path.join(tmp, "rerun.jsonl")], capture_output=True, text=True)
-        statuses = [r["status"] for r in report(os.path.join(tmp, "rerun.jsonl"))]
-        bundles = [os.path.join(killed, n[:-4]) for n in names if "broken" not in n]
-        verified = all(subprocess.run([binary, "verify", os.path.join(source, n), os.path.join(killed, n[:-4])],
-                                      capture_output=True).returncode == 0 for n in names if "broken" not in n)
-        leftovers = [os.path.join(d, f) for d, dirs, files in os.walk(killed) for f in files + dirs if f.startswith(".")]
-        checks.expect("the rerun converts the rest: every output whole and verified",
-                      rerun.returncode == 2 and all(os.path.isdir(b) for b in bundles) and verified,
-                      f"{done_before} done before the kill; rerun {statuses.count('skipped')} skipped, "
-                      f"{statuses.count('ok')} converted")
-        checks.expect("no temporaries are left after the rerun", not leftovers, str(leftovers[:3]))
-
-    print(f"check_convert_all: {checks.count} checks in {time.time() - start:.1f} s, {checks.failures} failure(s)")
-    sys.exit(1 if checks.failures else 0)
-
+    run_checks("check_convert_all", convert_all)
 
 if __name__ == "__main__":
     main()

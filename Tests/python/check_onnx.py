@@ -49,6 +49,27 @@ class Checks:
         return ok
 
 
+def drift_line(what, drift):
+    """One line of drifts: `drift of WHAT from the Flax outputs, relative to max |output|: name d, …`."""
+    return (f"drift of {what} from the Flax outputs, relative to max |output|: "
+            + ", ".join(f"{k} {v:.1e}" for k, v in drift.items()))
+
+
+def run_checks(name, body, versions=""):
+    """A check script's main: runs `body(binary, tmp, checks)` in a temporary folder (it returns the lines to
+    print before the summary), prints `NAME: N checks in T s, F failure(s) (VERSIONS)` and exits 1 on a failure."""
+    binary = os.path.abspath(sys.argv[1])
+    checks = Checks()
+    start = time.time()
+    with tempfile.TemporaryDirectory() as tmp:
+        lines = body(binary, tmp, checks)
+    for line in lines:
+        print(line)
+    print(f"{name}: {checks.count} checks in {time.time() - start:.1f} s, {checks.failures} failure(s)"
+          + (f" ({versions})" if versions else ""))
+    sys.exit(1 if checks.failures else 0)
+
+
 def tool(binary, *arguments, limit_memory=False):
     """Runs mixer-convert; with `limit_memory`, under a 4 GiB address-space limit and 60 s."""
     def limits():
@@ -319,20 +340,14 @@ def tampered(binary, tmp, checks):
 
 
 def main():
-    binary = os.path.abspath(sys.argv[1])
-    checks = Checks()
-    start = time.time()
-    with tempfile.TemporaryDirectory() as tmp:
+    def body(binary, tmp, checks):
         drift = fixtures(binary, tmp, checks)
         dtypes_and_external_data(binary, tmp, checks)
         tampered(binary, tmp, checks)
         released(binary, tmp, checks)
-    print("drift of ONNX Runtime from the Flax outputs, relative to max |output|: "
-          + ", ".join(f"{k} {v:.1e}" for k, v in drift.items()))
-    print(f"check_onnx: {checks.count} checks in {time.time() - start:.1f} s, {checks.failures} failure(s) "
-          f"(onnx {onnx.__version__}, onnxruntime {onnxruntime.__version__}, openvino {openvino.__version__})")
-    sys.exit(1 if checks.failures else 0)
-
+        return [drift_line("ONNX Runtime", drift)]
+    run_checks("check_onnx", body, f"onnx {onnx.__version__}, onnxruntime {onnxruntime.__version__}, "
+               f"openvino {openvino.__version__}")
 
 if __name__ == "__main__":
     main()

@@ -24,12 +24,10 @@ Usage: check_timm.py PATH/TO/mixer-convert
 import json
 import os
 import sys
-import tempfile
-import time
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_onnx import FIXTURES, FULL, LARGE, Checks, relative, tool  # noqa: E402  (same folder)
+from check_onnx import FIXTURES, FULL, LARGE, relative, tool, drift_line, run_checks  # noqa: E402  (same folder)
 
 import numpy as np  # noqa: E402
 import safetensors  # noqa: E402
@@ -92,12 +90,13 @@ def strict_keys(model, folder):
     return set(stored) == set(state) and all(tuple(stored[k].shape) == tuple(state[k].shape) for k in stored)
 
 
-def refused(binary, tmp, checks, label, source, output, fragment, *options):
+def refused(binary, tmp, checks, label, source, output, fragment, *options, library="timm"):
+    """Converting `source` to `library`'s folder is refused in one line and nothing is written."""
     before = set(os.listdir(tmp))
-    result = tool(binary, source, output, "--format", "timm", *options)
+    result = tool(binary, source, output, "--format", library, *options)
     lines = result.stderr.strip().splitlines()
     checks.expect(f"{label}: refused in one line, nothing written", result.returncode == 2 and len(lines) == 1
-                  and "timm cannot hold this model" in lines[0] and fragment in lines[0] and " can" in lines[0]
+                  and f"{library} cannot hold this model" in lines[0] and fragment in lines[0] and " can" in lines[0]
                   and not os.path.exists(output) and set(os.listdir(tmp)) == before, lines[0] if lines else "")
 
 
@@ -284,22 +283,14 @@ def fine_tuning(binary, tmp, checks):
 
 
 def main():
-    binary = os.path.abspath(sys.argv[1])
-    checks = Checks()
-    start = time.time()
-    with tempfile.TemporaryDirectory() as tmp:
+    def body(binary, tmp, checks):
         drift, default_gelu = fixtures(binary, tmp, checks)
         resized_and_bfloat16(binary, tmp, checks)
         fine_tuning(binary, tmp, checks)
         mixer_gelu = released(binary, tmp, checks)
-    print("drift of timm from the Flax outputs, relative to max |output|: "
-          + ", ".join(f"{k} {v:.1e}" for k, v in drift.items()))
-    print("with timm's default exact GELU instead: "
-          + ", ".join(f"{k} {v:.1e}" for k, v in {**default_gelu, **mixer_gelu}.items()))
-    print(f"check_timm: {checks.count} checks in {time.time() - start:.1f} s, {checks.failures} failure(s) "
-          f"(timm {timm.__version__}, torch {torch.__version__})")
-    sys.exit(1 if checks.failures else 0)
-
+        return [drift_line("timm", drift), "with timm's default exact GELU instead: "
+                + ", ".join(f"{k} {v:.1e}" for k, v in {**default_gelu, **mixer_gelu}.items())]
+    run_checks("check_timm", body, f"timm {timm.__version__}, torch {torch.__version__}")
 
 if __name__ == "__main__":
     main()

@@ -22,13 +22,11 @@ Usage: check_transformers.py PATH/TO/mixer-convert
 import json
 import os
 import sys
-import tempfile
-import time
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_onnx import FIXTURES, FULL, LARGE, Checks, relative, tool  # noqa: E402  (same folder)
-from check_timm import nchw, released_reference, within  # noqa: E402
+from check_onnx import FIXTURES, FULL, LARGE, relative, tool, drift_line, run_checks  # noqa: E402  (same folder)
+from check_timm import nchw, refused, released_reference, within  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -62,13 +60,8 @@ def golden(name, output):
 
 def refusals(binary, tmp, checks):
     for name, options, fragment in REFUSED:
-        output = os.path.join(tmp, "refused")
-        before = set(os.listdir(tmp))
-        result = tool(binary, os.path.join(FIXTURES, name, "params.npz"), output, "--format", "transformers", *options)
-        lines = result.stderr.strip().splitlines()
-        checks.expect(f"{name} {' '.join(options)}: refused in one line, nothing written", result.returncode == 2
-                      and len(lines) == 1 and "transformers cannot hold this model" in lines[0] and fragment in lines[0]
-                      and " can" in lines[0] and set(os.listdir(tmp)) == before, lines[0] if lines else "")
+        refused(binary, tmp, checks, f"{name} {' '.join(options)}", os.path.join(FIXTURES, name, "params.npz"),
+                os.path.join(tmp, "refused"), fragment, *options, library="transformers")
 
 
 def fixtures(binary, tmp, checks):
@@ -167,20 +160,13 @@ def labels_and_dtypes(binary, tmp, checks):
 
 
 def main():
-    binary = os.path.abspath(sys.argv[1])
-    checks = Checks()
-    start = time.time()
-    with tempfile.TemporaryDirectory() as tmp:
+    def body(binary, tmp, checks):
         refusals(binary, tmp, checks)
         drift = fixtures(binary, tmp, checks)
         labels_and_dtypes(binary, tmp, checks)
         released(binary, tmp, checks)
-    print("drift of transformers from the Flax outputs, relative to max |output|: "
-          + ", ".join(f"{k} {v:.1e}" for k, v in drift.items()))
-    print(f"check_transformers: {checks.count} checks in {time.time() - start:.1f} s, {checks.failures} failure(s) "
-          f"(transformers {transformers.__version__}, torch {torch.__version__})")
-    sys.exit(1 if checks.failures else 0)
-
+        return [drift_line("transformers", drift)]
+    run_checks("check_transformers", body, f"transformers {transformers.__version__}, torch {torch.__version__}")
 
 if __name__ == "__main__":
     main()

@@ -19,12 +19,10 @@ Usage: check_write_back.py PATH/TO/mixer-convert
 """
 import os
 import sys
-import tempfile
-import time
 import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_onnx import FIXTURES, Checks, tool  # noqa: E402  (same folder)
+from check_onnx import FIXTURES, tool, run_checks  # noqa: E402  (same folder)
 
 import numpy as np  # noqa: E402
 
@@ -159,19 +157,14 @@ def refusals(binary, tmp, checks):
 
 
 def main():
-    binary = os.path.abspath(sys.argv[1])
-    checks = Checks()
-    start = time.time()
-    with tempfile.TemporaryDirectory() as tmp:
+    def body(binary, tmp, checks):
         round_trips(binary, tmp, checks)
         namings_and_prefixes(binary, tmp, checks)
         dtypes(binary, tmp, checks)
         resolution(binary, tmp, checks)
         refusals(binary, tmp, checks)
-    print(f"check_write_back: {checks.count} checks in {time.time() - start:.1f} s, {checks.failures} failure(s) "
-          f"(numpy {np.__version__})")
-    sys.exit(1 if checks.failures else 0)
-
+        return []
+    run_checks("check_write_back", body, f"numpy {np.__version__}")
 
 if __name__ == "__main__":
     main()

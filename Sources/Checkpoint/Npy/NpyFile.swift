@@ -27,15 +27,8 @@ public enum NpyFile {
       throw CheckpointError(path: path, reason: "file is larger than \(maxBytes >> 30) GiB")
     }
     func bytes(_ range: Range<Int>) throws(FormatViolation) -> [UInt8] {
-      var bytes = [UInt8](repeating: 0, count: range.count)
-      var filled = 0
-      while filled < range.count {
-        let count = bytes.withUnsafeMutableBytes {
-          pread(descriptor, $0.baseAddress! + filled, range.count - filled, off_t(range.lowerBound + filled))
-        }
-        if count < 0, errno == EINTR { continue }
-        guard count > 0 else { throw FormatViolation("data is truncated") }
-        filled += count
+      guard let bytes = RegularFile.read(descriptor, range: range), bytes.count == range.count else {
+        throw FormatViolation("data is truncated")
       }
       return bytes
     }
@@ -87,7 +80,7 @@ public enum NpyFile {
     let file = try FileWriter(creating: output.temporaryPath, reportingAs: output.finalPath)
     try file.write(NpyHeader.encode(dtype: .float32, shape: shape))
     try values.withUnsafeBytes { try file.write($0) }
-    try file.synchronize()
+    try file.flush()
     try output.commit()
   }
 }

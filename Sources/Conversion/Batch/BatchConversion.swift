@@ -30,7 +30,7 @@ public struct BatchConversion: Sendable {
   }
 
   /// The items of this share, in relative-path order, with their outputs.
-  public func plannedItems() throws -> [(item: BatchItem, output: String)] {
+  public func plannedItems() -> [(item: BatchItem, output: String)] {
     let format = template.format ?? .bundle
     let suffix = format.suffixes.first ?? ""
     let chosen = items.filter { shard?.contains($0) ?? true }.sorted { $0.relativePath < $1.relativePath }
@@ -77,8 +77,8 @@ public struct BatchSummary: Encodable, Sendable {
 extension BatchConversion {
   /// Runs the batch: each item skipped or converted by `worker`, `jobs` at a time; `record` is
   /// called once per item as it finishes (from any thread, one call at a time).
-  public func run(worker: any BatchWorker, record: @Sendable (BatchRecord) -> Void) throws -> BatchSummary {
-    let planned = try plannedItems()
+  public func run(worker: any BatchWorker, record: @Sendable (BatchRecord) -> Void) -> BatchSummary {
+    let planned = plannedItems()
     let state = BatchState(count: planned.count)
     let start = Date()
     let outputs = Dictionary(grouping: planned.indices) { planned[$0].output }
@@ -90,8 +90,7 @@ extension BatchConversion {
         request.checkpoint = item.checkpoint
         request.output = output
         request.format = template.format ?? .bundle
-        let columns =
-          item.columns.isEmpty ? nil : Dictionary(item.columns.map { ($0.name, $0.value) }) { first, _ in first }
+        let columns = item.columnValues
         let result: BatchRecord
         if let first = outputs[output]?.first, first != index {
           result = BatchRecord(
@@ -116,12 +115,10 @@ extension BatchConversion {
       try FileManager.default.createDirectory(
         atPath: URL(fileURLWithPath: request.output).deletingLastPathComponent().path,
         withIntermediateDirectories: true)
-      if !request.replacing, try Converter.isUpToDate(request, opening: opening) {
-        let header = try Exports.open(request.output, OpenOptions(checksums: false, hdf5: opening.hdf5)).header
-        let format = try Exports.format(of: request.output)
+      if !request.replacing, let header = try Converter.upToDateHeader(request, opening: opening) {
         return BatchRecord(
           input: item.checkpoint, output: request.output, status: .skipped, model: header.model.name,
-          parameters: header.model.parameters, bytes: format.diskSize(at: request.output),
+          parameters: header.model.parameters, bytes: request.format!.diskSize(at: request.output),
           seconds: Date().timeIntervalSince(began), columns: columns)
       }
     } catch {

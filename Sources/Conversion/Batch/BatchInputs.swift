@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 
 /// Turns the inputs of a batch into checkpoints: `.npz` files as given, folders searched
@@ -42,8 +43,7 @@ public enum BatchInputs {
 
   /// The lines of a list file, or the rows of a CSV with a `filename` column.
   private static func list(_ path: String) throws -> [BatchItem] {
-    guard let data = FileManager.default.contents(atPath: path), data.count <= 256 << 20,
-      let text = String(data: data, encoding: .utf8)
+    guard let bytes = try? RegularFile.read(path, limit: 256 << 20), let text = String(validating: bytes, as: UTF8.self)
     else {
       throw ConversionError(path: path, reason: "cannot be read as a UTF-8 list of checkpoints (at most 256 MiB)")
     }

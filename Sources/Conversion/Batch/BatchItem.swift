@@ -23,6 +23,11 @@ public struct BatchItem: Sendable, Equatable {
     self.columns = columns
   }
 
+  /// The columns by name for the report (the first of a repeated name), nil when there are none.
+  public var columnValues: [String: String]? {
+    columns.isEmpty ? nil : Dictionary(columns.map { ($0.name, $0.value) }) { first, _ in first }
+  }
+
   /// The output path for this item in `directory`, for `format`'s suffix.
   public func output(in directory: String, suffix: String) -> String {
     let stem = relativePath.hasSuffix(".npz") ? String(relativePath.dropLast(4)) : relativePath

@@ -64,8 +64,7 @@ final class BundleWriter: ExportWriter {
     let range = shardRanges[shardIndex]
     let name = BundleLayout.shardName(shardIndex + 1, of: shardRanges.count)
     shard = try SafetensorsShardWriter(
-      path: output.temporaryPath(of: name), reportedPath: output.finalPath + "/" + name, fileName: name,
-      tensors: tensors[range].map { ($0.name, dtype, $0.shape) })
+      in: output, fileName: name, tensors: tensors[range].map { ($0.name, dtype, $0.shape) })
   }
 
   private func closeShard() throws {
@@ -86,18 +85,12 @@ final class BundleWriter: ExportWriter {
       document.header.input == input && document.header.outputs == outputs, "the header changed the graph's ends")
     try document.validate()
     let index = BundleIndex(totalSize: totalBytes, weightMap: shardOf)
-    try write(index, to: BundleLayout.indexFile)
+    try output.writeFile(BundleLayout.indexFile, try BundleLayout.json(index))
     let locations = SafetensorsLocations(index: BundleLayout.indexFile, shards: shards, byTensor: shardOf)
-    try write(LocatedGraphDocument(document, locations), to: BundleLayout.graphFile)
+    try output.writeFile(BundleLayout.graphFile, try BundleLayout.json(LocatedGraphDocument(document, locations)))
     try output.commit()
     let storage = "in \(shards.count) shard" + (shards.count == 1 ? "" : "s")
     return WrittenExport(
       storage: storage, files: [BundleLayout.graphFile, BundleLayout.indexFile] + shards.map(\.file))
-  }
-
-  private func write<T: Encodable>(_ value: T, to name: String) throws {
-    let file = try FileWriter(creating: output.temporaryPath(of: name), reportingAs: output.finalPath + "/" + name)
-    try file.write(try BundleLayout.json(value))
-    try file.synchronize()
   }
 }

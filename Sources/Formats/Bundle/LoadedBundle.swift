@@ -93,8 +93,7 @@ public final class LoadedBundle: LoadedExport {
         throw ExportFileError(path: graphPath, tensor: name, reason: "is in shard '\(shard)', which is not listed")
       }
     }
-    let itemSize = graph.header.weights.itemSize!  // one of the export dtypes: the graph is validated
-    let total = manifest.values.reduce(0) { $0 + $1.shape.reduce(1, *) * itemSize }
+    let total = graph.header.weights.totalBytes!  // one of the export dtypes: the graph is validated
     guard index.metadata.totalSize == total else {
       throw ExportFileError(
         path: indexPath, reason: "total_size is \(index.metadata.totalSize) but the tensors hold \(total) bytes")
@@ -127,18 +126,9 @@ public final class LoadedBundle: LoadedExport {
           }
         }
       }
-      guard file.fileSize == shard.bytes else {
-        throw ExportFileError(
-          path: file.path, reason: "has \(file.fileSize) bytes, \(BundleLayout.graphFile) says \(shard.bytes)")
-      }
-      if checksums {
-        var digest = SHA256Stream()
-        digest.update(file.fileBytes)
-        guard digest.hex() == shard.sha256 else {
-          throw ExportFileError(
-            path: file.path, reason: "SHA-256 does not match \(BundleLayout.graphFile): the file is corrupt")
-        }
-      }
+      try file.check(
+        size: shard.bytes, sha256: shard.sha256, checksums: checksums, recordedIn: BundleLayout.graphFile,
+        meaning: "the file is corrupt")
     }
   }
 

@@ -42,6 +42,11 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
   /// is read as a checkpoint instead.
   public var isReadable: Bool { definition.isReadable }
 
+  /// Opens the existing export at `path`, which must be of this format (``Exports/format(of:)``).
+  public func open(_ path: String, _ options: OpenOptions = OpenOptions()) throws -> any LoadedExport {
+    try definition.open(path, options)
+  }
+
   /// The format an output path implies by its suffix: the format that claims the suffix, a
   /// bundle folder for a name without one (or ending in `/`), nil for any other suffix.
   public static func implied(by path: String) -> ExportFormat? {

@@ -38,7 +38,7 @@ public struct FlaxTensor: Sendable, Equatable {
 }
 
 /// One class of a classification head, for formats that name the classes.
-public struct ClassLabel: Sendable, Equatable {
+public struct ClassLabel: Sendable, Equatable, Encodable {
   /// The WordNet id (`n01440764`), when the list has one.
   public let wordnetID: String?
   /// The class name (`tench, Tinca tinca`).

@@ -54,7 +54,7 @@ public struct OpenOptions: Sendable {
 public enum Exports {
   /// Opens `path`, in whichever format its content shows (a folder is a bundle).
   public static func open(_ path: String, _ options: OpenOptions = OpenOptions()) throws -> any LoadedExport {
-    try format(of: path).definition.open(path, options)
+    try format(of: path).open(path, options)
   }
 
   /// The format of the existing export at `path`, judged by its content.

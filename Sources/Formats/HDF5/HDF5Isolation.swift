@@ -174,14 +174,10 @@ final class TransferredExport: LoadedExport {
     do { try graph.validate() } catch let error as GraphError {
       throw ExportFileError(path: path, reason: error.message)
     }
-    guard let itemSize = graph.header.weights.itemSize else { throw incomplete }
-    // Validated shapes hold at most 2^34 elements each, and the document at most 64 MiB: no overflow.
-    let total = graph.header.weights.tensors.values.reduce(0) { $0 + $1.shape.reduce(1, *) * itemSize }
-    guard total <= MemoryBudget.bytes else {
-      throw ExportFileError(
-        path: path,
-        reason: "its tensors claim \(MemoryBudget.gibibytes(total)), more than half of this machine's memory")
+    guard let itemSize = graph.header.weights.itemSize, let total = graph.header.weights.totalBytes else {
+      throw incomplete
     }
+    if let refusal = MemoryBudget.refusal(tensorBytes: total) { throw ExportFileError(path: path, reason: refusal) }
     for name in graph.header.weights.tensors.keys.sorted() {
       let expected = graph.header.weights.tensors[name]!.shape.reduce(1, *) * itemSize
       guard let count = stream.count(), count == expected else { throw incomplete }

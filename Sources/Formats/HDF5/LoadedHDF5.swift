@@ -65,11 +65,8 @@ public final class LoadedHDF5: LoadedExport {
     graph = stored.document
     let dtype = DType(rawValue: graph.header.weights.dtype)!  // one of the export dtypes: the graph is validated
     let tensors = graph.header.weights.tensors.sorted(by: { $0.key < $1.key })
-    // Validated shapes hold at most 2^34 elements each, and the document at most 64 MiB: no overflow.
-    let total = tensors.reduce(0) { $0 + $1.value.shape.reduce(1, *) * dtype.itemSize }
-    guard total <= MemoryBudget.bytes else {
-      throw calls.error("its tensors claim \(MemoryBudget.gibibytes(total)), more than half of this machine's memory")
-    }
+    let total = graph.header.weights.totalBytes!  // the graph is validated
+    if let refusal = MemoryBudget.refusal(tensorBytes: total) { throw calls.error(refusal) }
     try reserving(total)
     for (name, entry) in tensors {
       let bytes = entry.shape.reduce(1, *) * dtype.itemSize

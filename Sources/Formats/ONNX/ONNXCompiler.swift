@@ -353,9 +353,7 @@ struct ONNXCompiler {
       return true
     }
     let other = next.inputs[0] == output ? next.inputs[1] : next.inputs[0]
-    if next.opType == ONNXOperator.add.rawValue, other != output, other != graph.inputs[0].name,
-      lastReader[other] == index + 1,
-      case .computed(let otherShape)? = values[other], otherShape == shape
+    if next.opType == ONNXOperator.add.rawValue, other != output, canTakeSum(other, readLastAt: index + 1, shape: shape)
     {
       steps.append(.addTransposed(output: next.outputs[0], a: other, b: source))
       values[next.outputs[0]] = .computed(shape: shape)
@@ -395,14 +393,22 @@ struct ONNXCompiler {
     }
     if let residual = node(2, .add, reading: biased), residual.attributes.isEmpty {
       let other = residual.inputs[0] == biased ? residual.inputs[1] : residual.inputs[0]
-      if other != biased, other != graph.inputs[0].name, lastReader[other] == index + 2,
-        case .computed(let otherShape)? = values[other], otherShape == shape
-      {
+      if other != biased, canTakeSum(other, readLastAt: index + 2, shape: shape) {
         fused.insert(index + 2)
         return (bias, false, other, residual.outputs[0])
       }
     }
     return (bias, false, nil, biased)
+  }
+
+  /// Whether the buffer of `value` can take a sum in place: a computed value of `shape`, not the
+  /// graph's input, whose last reader is the node at `index`.
+  private func canTakeSum(_ value: String, readLastAt index: Int, shape: [Int]) -> Bool {
+    guard value != graph.inputs[0].name, lastReader[value] == index, case .computed(let valueShape)? = values[value]
+    else {
+      return false
+    }
+    return valueShape == shape
   }
 
   private mutating func convolution(_ node: ONNXNode, _ inputs: [Value], at index: Int, output: String) throws {
@@ -629,11 +635,8 @@ struct ONNXCompiler {
 
   /// The product of sizes, refusing one that overflows.
   private static func checkedProduct<S: Sequence<Int>>(_ sizes: S) throws -> Int {
-    try sizes.reduce(1) { total, size in
-      let (product, overflow) = total.multipliedReportingOverflow(by: size)
-      guard !overflow else { throw GraphError("a shape's size overflows") }
-      return product
-    }
+    guard let product = ExportHeader.elementCount(Array(sizes)) else { throw GraphError("a shape's size overflows") }
+    return product
   }
 
   /// The value of a `Constant` node's tensor: float32 or int64, stored in the node.

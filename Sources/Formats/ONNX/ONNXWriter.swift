@@ -99,7 +99,7 @@ final class ONNXWriter: ExportWriter {
     try header.validate()
     var files = [(request.path as NSString).lastPathComponent]
     if let data {
-      try data.file.synchronize()
+      try data.file.flush()
       let dataName = ONNXLayout.dataFileName(model: request.path, sha256: dataDigest.hex())
       let file = try FileWriter(creating: model.temporaryPath, reportingAs: model.finalPath)
       var graph = ProtobufEncoder()
@@ -110,7 +110,7 @@ final class ONNXWriter: ExportWriter {
       try file.write(ProtobufEncoder.lengthDelimitedPrefix(field: 7, length: graph.bytes.count))
       try file.write(graph.bytes)
       try file.write(modelSuffix(header))
-      try file.synchronize()
+      try file.flush()
       let previous = previousDataFile()
       try data.output.commit(as: dataName)
       try model.commit()
@@ -123,7 +123,7 @@ final class ONNXWriter: ExportWriter {
     let file = modelFile!
     try file.write(graphInputsAndOutputs())
     try file.write(modelSuffix(header))
-    try file.synchronize()
+    try file.flush()
     try model.commit()
     return WrittenExport(storage: "in ONNX", files: files)
   }

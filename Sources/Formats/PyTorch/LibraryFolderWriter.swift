@@ -46,9 +46,7 @@ final class LibraryFolderWriter: ExportWriter {
     self.placement = placement
     output = try AtomicOutput(finalPath: request.path, isDirectory: true, replacing: request.replacing)
     weights = try SafetensorsShardWriter(
-      path: output.temporaryPath(of: LibraryFolder.weightsFile),
-      reportedPath: output.finalPath + "/" + LibraryFolder.weightsFile,
-      fileName: LibraryFolder.weightsFile,
+      in: output, fileName: LibraryFolder.weightsFile,
       tensors: order.map { ($0.name, request.dtype, $0.shape) }, metadata: LibraryFolder.weightsMetadata)
   }
 
@@ -106,11 +104,7 @@ final class LibraryFolderWriter: ExportWriter {
     let locations = LibraryLocations(library: library.rawValue, file: file, byTensor: located)
     var files = try layout.files(header: document.header)
     files.append((LibraryFolder.documentFile, try BundleLayout.json(LocatedGraphDocument(document, locations))))
-    for (name, bytes) in files {
-      let writer = try FileWriter(creating: output.temporaryPath(of: name), reportingAs: output.finalPath + "/" + name)
-      try writer.write(bytes)
-      try writer.synchronize()
-    }
+    for (name, bytes) in files { try output.writeFile(name, bytes) }
     try output.commit()
     return WrittenExport(
       storage: "in \(library.rawValue) layout", files: [LibraryFolder.weightsFile] + files.map(\.name),

@@ -4,6 +4,10 @@ import Graph
 /// formats/transformers-layout.md): the state dict's tensors, made from the canonical ones, and
 /// the library's own files beside them.
 protocol LibraryLayout {
+  /// Why the library cannot hold `model` (before anything is written), or nil when it can.
+  static func refusal(_ model: CanonicalModel) -> String?
+  /// The layout of a model the library can hold; `labels` name the head's classes when known.
+  init(_ model: CanonicalModel, shapes: CanonicalShapes, labels: [ClassLabel]?) throws
   /// Every tensor of the library's state dict.
   var tensors: [LibraryTensor] { get }
   /// What a user must know that the files cannot say (how to get the original numerics in the

@@ -44,22 +44,10 @@ public final class LoadedLibraryFolder: LoadedExport {
     let layout = try Self.layout(library, model, shapes, path: documentPath)
     let weightsPath = path + "/" + LibraryFolder.weightsFile
     let file = try SafetensorsFile(path: weightsPath)
-    guard file.fileSize == located.locations.file.bytes else {
-      throw ExportFileError(
-        path: weightsPath,
-        reason: "has \(file.fileSize) bytes, \(LibraryFolder.documentFile) says "
-          + "\(located.locations.file.bytes)")
-    }
-    if checksums {
-      var digest = SHA256Stream()
-      digest.update(file.fileBytes)
-      guard digest.hex() == located.locations.file.sha256 else {
-        throw ExportFileError(
-          path: weightsPath,
-          reason: "SHA-256 does not match \(LibraryFolder.documentFile): the file "
-            + "was changed (or is corrupt) since mixer-convert wrote it")
-      }
-    }
+    try file.check(
+      size: located.locations.file.bytes, sha256: located.locations.file.sha256, checksums: checksums,
+      recordedIn: LibraryFolder.documentFile,
+      meaning: "the file was changed (or is corrupt) since mixer-convert wrote it")
     let dtype = DType(rawValue: graph.header.weights.dtype)!  // validated
     let expected = Set(layout.tensors.map(\.name))
     if let extra = file.entries.keys.sorted().first(where: { !expected.contains($0) }) {
@@ -131,13 +119,13 @@ public final class LoadedLibraryFolder: LoadedExport {
   ) throws
     -> any LibraryLayout
   {
-    let refusal = library == .timm ? TimmArchitecture.refusal(model) : TransformersLayout.refusal(model)
-    if let refusal {
+    guard let layoutType = (library.definition as? any LibraryFolderFormat.Type)?.layoutType else {
+      throw ExportFileError(path: path, reason: "\(library.rawValue) is not a library folder format")
+    }
+    if let refusal = layoutType.refusal(model) {
       throw ExportFileError(path: path, reason: "describes a model \(library.rawValue) cannot hold: \(refusal)")
     }
-    return library == .timm
-      ? try TimmLayout(model, shapes: shapes, labels: nil)
-      : try TransformersLayout(model, shapes: shapes, labels: nil)
+    return try layoutType.init(model, shapes: shapes, labels: nil)
   }
 
   /// The library of the mixer-convert folder at `path` (by its `mixer-convert.json`), if it is one.
@@ -146,10 +134,8 @@ public final class LoadedLibraryFolder: LoadedExport {
       struct Weights: Decodable { let storage: String; let library: String? }
       let weights: Weights
     }
-    guard let handle = FileHandle(forReadingAtPath: path + "/" + LibraryFolder.documentFile) else { return nil }
-    defer { try? handle.close() }
-    guard let data = try? handle.read(upToCount: JSONDocument.maxBytes),
-      let document = try? JSONDecoder().decode(Document.self, from: data),
+    guard let bytes = try? RegularFile.read(path + "/" + LibraryFolder.documentFile, limit: JSONDocument.maxBytes),
+      let document = try? JSONDecoder().decode(Document.self, from: Data(bytes)),
       document.weights.storage == LibraryLocations.storage
     else { return nil }
     return document.weights.library.flatMap(ExportFormat.init(rawValue:))

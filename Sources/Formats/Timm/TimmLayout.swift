@@ -8,6 +8,8 @@ struct TimmLayout: LibraryLayout {
   let tensors: [LibraryTensor]
   private let labels: [ClassLabel]?
 
+  static func refusal(_ model: CanonicalModel) -> String? { TimmArchitecture.refusal(model) }
+
   /// The layout of a model timm can build (``TimmArchitecture/refusal(_:)`` is nil).
   init(_ model: CanonicalModel, shapes: CanonicalShapes, labels: [ClassLabel]?) throws {
     self.model = model

@@ -12,6 +12,13 @@ struct KernelTable: Sendable {
       Int, Int, Int, UnsafePointer<Float>, Int, Int, UnsafePointer<Float>, Int, Int,
       UnsafeMutablePointer<Float>, Int, Bool, UnsafePointer<Float>?, Bool, UnsafeMutablePointer<Float>
     ) -> Void
+  /// `(m, n, k, a, b, bRow, bCol, c, ldc, accumulate, rowBias, gelu, workspace)`, with the
+  /// whole `m × k` A packed by `packA`.
+  typealias PackedAGemm =
+    @Sendable (
+      Int, Int, Int, UnsafePointer<Float>, UnsafePointer<Float>, Int, Int,
+      UnsafeMutablePointer<Float>, Int, Bool, UnsafePointer<Float>?, Bool, UnsafeMutablePointer<Float>
+    ) -> Void
   typealias PackB = @Sendable (Int, Int, UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>) -> Void
   typealias LayerNorm =
     @Sendable (
@@ -25,9 +32,7 @@ struct KernelTable: Sendable {
   let gemmPrepacked: Gemm
   let packB: PackB
   let packedCount: @Sendable (Int, Int) -> Int
-  /// `(m, n, k, a, firstRow, totalRows, b, bRow, bCol, c, ldc, accumulate, rowBias, gelu, workspace)`
-  /// with A packed whole by `packA`.
-  let gemmPackedA: Gemm
+  let gemmPackedA: PackedAGemm
   let packA: PackB
   let packedACount: @Sendable (Int, Int) -> Int
   let layerNorm: LayerNorm

@@ -27,8 +27,9 @@ extension Compute {
   /// the batch. The work is one parallel region: threads take contiguous ranges of (sample,
   /// `NR`-wide column panel) pairs, so a batch splits by samples and a single sample by
   /// columns, each thread packing only its own part of B. The result does not depend on the
-  /// thread count.
-  public func gemm(
+  /// thread count. (The executor's token mixing calls the kernel directly, per column chunk,
+  /// with both products fused: ``tokenMixing``; this form is the kernel's tested reference.)
+  func gemm(
     _ a: PackedLeftMatrix, _ b: MatrixView, into c: MutableMatrixView, samples: Int = 1,
     bSampleStride: Int = 0, cSampleStride: Int = 0, accumulate: Bool = false,
     rowBias: UnsafePointer<Float>? = nil, gelu: Bool = false
@@ -54,7 +55,7 @@ extension Compute {
           let last = min(panels, first + range.upperBound - unit)
           let columns = (first * nr)..<min(n, last * nr)
           table.gemmPackedA(
-            m, columns.count, k, packed.pointer, 0, m,
+            m, columns.count, k, packed.pointer,
             b.base + sample * bSampleStride + columns.lowerBound * b.columnStride, b.rowStride,
             b.columnStride, c.base + sample * cSampleStride + columns.lowerBound, c.rowStride,
             accumulate, bias.map { UnsafePointer($0.pointer) }, gelu, workspace)

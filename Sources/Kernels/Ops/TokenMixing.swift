@@ -54,10 +54,10 @@ extension Compute {
                   let width = min(chunk, c - first)
                   let offset = sample * t * c + first
                   table.gemmPackedA(
-                    hidden, width, t, w1.pointer, 0, hidden, x.pointer + offset, c, 1, mixed, chunk,
+                    hidden, width, t, w1.pointer, x.pointer + offset, c, 1, mixed, chunk,
                     false, b1.pointer, true, workspace)
                   table.gemmPackedA(
-                    t, width, hidden, w2.pointer, 0, t, mixed, chunk, 1, out.pointer + offset, c,
+                    t, width, hidden, w2.pointer, mixed, chunk, 1, out.pointer + offset, c,
                     true, b2.pointer, false, workspace)
                 }
               }

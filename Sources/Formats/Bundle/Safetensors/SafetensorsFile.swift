@@ -43,3 +43,19 @@ public final class SafetensorsFile {
   /// The whole file's bytes, valid while this object lives.
   public var fileBytes: UnsafeRawBufferPointer { file.bytes }
 }
+
+extension SafetensorsFile {
+  /// Checks the file against what `document` records of it: its size, and (with `checksums`)
+  /// its SHA-256, whose mismatch the error explains with `meaning`.
+  func check(size: Int, sha256: String, checksums: Bool, recordedIn document: String, meaning: String) throws {
+    guard fileSize == size else {
+      throw ExportFileError(path: path, reason: "has \(fileSize) bytes, \(document) says \(size)")
+    }
+    guard checksums else { return }
+    var digest = SHA256Stream()
+    digest.update(fileBytes)
+    guard digest.hex() == sha256 else {
+      throw ExportFileError(path: path, reason: "SHA-256 does not match \(document): \(meaning)")
+    }
+  }
+}

@@ -18,10 +18,10 @@ final class SafetensorsShardWriter {
   /// CRC-32C of every completed tensor.
   private(set) var checksums: [String: UInt32] = [:]
 
-  /// Creates the shard at `path`, writing the header (`metadata` goes into `__metadata__`);
-  /// errors name it `reportedPath` (where it will be once the output is committed).
+  /// Creates the shard `fileName` in the folder `output` is writing, writing the header
+  /// (`metadata` goes into `__metadata__`).
   init(
-    path: String, reportedPath: String, fileName: String, tensors: [(name: String, dtype: DType, shape: [Int])],
+    in output: AtomicOutput, fileName: String, tensors: [(name: String, dtype: DType, shape: [Int])],
     metadata: [String: String] = [:]
   ) throws {
     self.fileName = fileName
@@ -32,7 +32,7 @@ final class SafetensorsShardWriter {
       return SafetensorsEntry(
         name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, begin: offset, end: offset + bytes)
     }
-    file = try FileWriter(creating: path, reportingAs: reportedPath)
+    file = try output.createFile(fileName)
     let header = SafetensorsHeader.encode(entries, metadata: metadata)
     try header.withUnsafeBytes { raw in
       digest.update(raw)
