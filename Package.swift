@@ -60,7 +60,7 @@ let package = Package(
                       path: "examples/RunBundle"),
     .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     .executableTarget(name: "mixer-bench", dependencies: [
-      "Checkpoint", "Models", "Conversion", "Kernels", "COpenBLAS", "Formats", "Graph", "Runtime", "FileIO",
+      "Checkpoint", "Models", "Conversion", "Kernels", "COpenBLAS", "Formats", "Graph", "Runtime", "FileIO", "CSupport",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], path: "Benchmarks/mixer-bench"),
     .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),

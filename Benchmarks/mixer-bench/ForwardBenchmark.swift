@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSupport
 import Conversion
 import Dispatch
 import Formats
@@ -50,6 +51,7 @@ struct ForwardBenchmark: ParsableCommand {
   }
 
   func run() throws {
+    csupport_keep_freed_memory(256 << 20)  // as `mixer-convert run` does
     try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
     let peerNames = peers.split(separator: ",").map(String.init)
     let threadCounts = threads.split(separator: ",").compactMap { Int($0) }

@@ -35,6 +35,10 @@ public final class NpzFile {
   public let arrays: [NpyArrayInfo]
   private let archive: ZipArchive
   private let indexByKey: [String: Int]
+  /// The chunk buffer ``forEachChunk(of:chunkSize:_:)`` reuses from tensor to tensor (a fresh
+  /// one per tensor is fresh pages to fault in and zero: tens of milliseconds per checkpoint).
+  private var chunkBuffer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+  private var streaming = false
 
   /// The largest tensor ``readFloats(_:)`` and ``readData(_:)`` will hold in memory.
   public static let maxInMemoryBytes = 4 << 30
@@ -48,6 +52,8 @@ public final class NpzFile {
   public convenience init(bytes: [UInt8], name: String) throws {
     try self.init(archive: try ZipArchive(bytes: bytes, name: name))
   }
+
+  deinit { chunkBuffer.deallocate() }
 
   private init(archive: ZipArchive) throws {
     path = archive.path
@@ -128,10 +134,17 @@ public final class NpzFile {
       try data.withUnsafeBytes { try body($0) }
       return
     }
+    precondition(!streaming, "\(path): forEachChunk called from its own body")
+    streaming = true
+    defer { streaming = false }
     let reader = try openData(array)
     let step = max(array.dtype.itemSize, chunkSize - chunkSize % array.dtype.itemSize)
-    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(step, max(array.byteCount, 1)), alignment: 64)
-    defer { buffer.deallocate() }
+    let wanted = min(step, max(array.byteCount, 1))
+    if chunkBuffer.count < wanted {
+      chunkBuffer.deallocate()
+      chunkBuffer = .allocate(byteCount: wanted, alignment: 64)
+    }
+    let buffer = UnsafeMutableRawBufferPointer(rebasing: chunkBuffer[0..<wanted])
     var remaining = array.byteCount
     while remaining > 0 {
       let n = min(buffer.count, remaining)

@@ -1,3 +1,4 @@
+import CSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -22,6 +23,12 @@ public final class FileWriter {
   private let bufferLimit = 1 << 20
   /// Bytes written so far, including those still buffered.
   public private(set) var offset: Int = 0
+  /// Bytes handed to the kernel, and how many of them it was asked to start writing to disk.
+  private var flushedBytes = 0
+  private var writebackStarted = 0
+  /// How much the kernel gathers before it is asked to start writing: the final fsync then
+  /// waits for at most this much (plus what the disk has not caught up with).
+  private static let writebackStep = 8 << 20
 
   /// Creates `path`, which must not exist yet.
   ///
@@ -89,6 +96,11 @@ public final class FileWriter {
         throw FileIOError.system(reportedPath, "cannot write")
       }
       done += n
+    }
+    flushedBytes += bytes.count
+    if flushedBytes - writebackStarted >= Self.writebackStep {
+      csupport_start_writeback(fd, Int64(writebackStarted), Int64(flushedBytes - writebackStarted))
+      writebackStarted = flushedBytes
     }
   }
 }

@@ -22,12 +22,15 @@ public struct Compute: Sendable {
     table = path.table
   }
 
-  /// Runs `body(part)` for `part` in `0..<parts`, on up to ``threads`` threads.
+  /// Runs `body(part)` for `part` in `0..<parts`, on up to ``threads`` threads: the
+  /// ``WorkerPool``'s when it is free, libdispatch's otherwise (a region inside a region, or
+  /// another thread's region running).
   func parallel(_ parts: Int, _ body: @Sendable (Int) -> Void) {
     if parts <= 1 || threads == 1 {
       for part in 0..<parts { body(part) }
       return
     }
+    if WorkerPool.shared.run(parts: parts, maximumThreads: threads, body) { return }
     DispatchQueue.concurrentPerform(iterations: parts, execute: body)
   }
 

@@ -23,6 +23,12 @@ uint32_t csupport_crc32c_portable(uint32_t crc, const void *data, size_t length)
 /// large buffers are always mapped and returned to the system when freed; a no-op elsewhere.
 void csupport_fix_mmap_threshold(size_t bytes);
 
+/// Keeps freed memory for reuse instead of returning it to the system, up to `bytes` per block
+/// (at most 32 MiB: glibc's cap) and `bytes` of free heap (glibc: M_MMAP_THRESHOLD and
+/// M_TRIM_THRESHOLD), so a forward pass run again finds its tensors' pages already mapped
+/// instead of faulting in and zeroing fresh ones; a no-op elsewhere.
+void csupport_keep_freed_memory(size_t bytes);
+
 /// Renames `from` to `to` and `to` to `from` in one atomic step (Linux renameat2
 /// RENAME_EXCHANGE, macOS RENAME_SWAP); both must exist. Returns 0, or -1 with errno set
 /// (EINVAL when the file system cannot exchange).
@@ -31,6 +37,11 @@ int csupport_rename_exchange(const char *from, const char *to);
 /// Renames `from` to `to` unless `to` exists (then fails with EEXIST), atomically. Returns 0,
 /// or -1 with errno set (EINVAL when the file system does not support the flag).
 int csupport_rename_noreplace(const char *from, const char *to);
+
+/// Asks the kernel to start writing the dirty pages of `length` bytes at `offset` of the open
+/// file `descriptor` to disk, without waiting (Linux sync_file_range with
+/// SYNC_FILE_RANGE_WRITE); a no-op elsewhere or when unsupported. Durability still needs fsync.
+void csupport_start_writeback(int descriptor, int64_t offset, int64_t length);
 
 /// Installs the handler of SIGINT, SIGTERM and SIGHUP (except any inherited as ignored, as
 /// under nohup) and unblocks them in the calling thread: it records the first signal's number

@@ -22,7 +22,7 @@ final class ONNXWriter: ExportWriter {
   private let model: AtomicOutput
   private let modelFile: FileWriter?
   private let data: (output: AtomicOutput, file: FileWriter)?
-  private var dataDigest = SHA256Stream()
+  private let dataDigest = BackgroundSHA256()
   private var next = 0
   private var checksums: [String: String] = [:]
   /// Offset of every tensor in the data file (external data).

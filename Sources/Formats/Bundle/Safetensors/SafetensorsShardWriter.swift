@@ -6,7 +6,8 @@ import Graph
 ///
 /// The header (with every offset) is written first; tensors follow contiguously in the given
 /// order, each element-aligned because the header is padded to 8 bytes and each shard holds
-/// one dtype. The file's SHA-256 and each tensor's CRC-32C are computed while writing.
+/// one dtype. Each tensor's CRC-32C is computed while writing, the file's SHA-256 on another
+/// thread at the same time.
 final class SafetensorsShardWriter {
   let fileName: String
   private let file: FileWriter
@@ -14,7 +15,7 @@ final class SafetensorsShardWriter {
   private var next = 0
   private var written = 0
   private var tensorCRC: UInt32 = 0
-  private var digest = SHA256Stream()
+  private let digest = BackgroundSHA256()
   /// CRC-32C of every completed tensor.
   private(set) var checksums: [String: UInt32] = [:]
 

@@ -1,0 +1,87 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import FileIO
+
+/// SHA-256 on a background thread against the one in line, and large writes (which start the
+/// kernel's write-back as they go) read back byte for byte.
+@Suite struct ChecksumTests {
+  /// Deterministic bytes that differ at every position of a few megabytes.
+  private func pattern(_ count: Int, seed: UInt64) -> [UInt8] {
+    var state = seed
+    return (0..<count).map { _ in
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return UInt8(truncatingIfNeeded: state >> 33)
+    }
+  }
+
+  @Test func backgroundDigestOfKnownInputs() {
+    let empty = BackgroundSHA256()
+    #expect(empty.hex() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    let abc = BackgroundSHA256()
+    Array("abc".utf8).withUnsafeBytes { abc.update($0) }
+    #expect(abc.hex() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    #expect(abc.hex() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "hex() twice")
+  }
+
+  /// Pieces of every size class — tiny, across a staging buffer's end, larger than all the
+  /// buffers together — from one reused buffer the caller overwrites after each update.
+  @Test func backgroundDigestEqualsTheInlineOne() {
+    let staging = BackgroundSHA256.stagingBytes
+    let sizes = [
+      0, 1, 7, staging - 3, 5, staging, 2 * staging + 11, 64, BackgroundSHA256.stagingBuffers * staging + 1, 3,
+    ]
+    let data = pattern(sizes.reduce(0, +), seed: 42)
+    let background = BackgroundSHA256()
+    var inline = SHA256Stream()
+    var reused = [UInt8](repeating: 0, count: sizes.max()!)
+    var at = 0
+    for size in sizes {
+      reused.replaceSubrange(0..<size, with: data[at..<(at + size)])
+      reused.withUnsafeBytes { background.update(UnsafeRawBufferPointer(rebasing: $0[0..<size])) }
+      reused.withUnsafeBytes { inline.update(UnsafeRawBufferPointer(rebasing: $0[0..<size])) }
+      for i in 0..<size { reused[i] = ~reused[i] }  // the hash must have copied what it needs
+      at += size
+    }
+    #expect(background.hex() == inline.hex())
+  }
+
+  /// A hasher dropped while its queue still hashes (a write abandoned on a full disk) must go
+  /// quietly: its buffers outlive it until the last block is done.
+  @Test func abandonedMidStreamIsHarmless() {
+    let data = pattern(BackgroundSHA256.stagingBuffers * BackgroundSHA256.stagingBytes + 17, seed: 3)
+    for _ in 0..<20 {
+      let abandoned = BackgroundSHA256()
+      data.withUnsafeBytes { abandoned.update($0) }
+    }
+    let kept = BackgroundSHA256()
+    var inline = SHA256Stream()
+    data.withUnsafeBytes {
+      kept.update($0)
+      inline.update($0)
+    }
+    #expect(kept.hex() == inline.hex())
+  }
+
+  /// Writes well past the write-back step in pieces of mixed sizes, patches an early byte, and
+  /// reads the file back.
+  @Test func largeWritesReadBackExactly() throws {
+    let dir = TemporaryDirectory()
+    let data = pattern(21 << 20, seed: 7)
+    let writer = try FileWriter(creating: dir.file("big"))
+    var at = 0
+    for size in [100, 3 << 20, 1, 9 << 20, 12345, (1 << 20) - 1] + [Int](repeating: 1 << 19, count: 40) {
+      let end = min(at + size, data.count)
+      try data[at..<end].withUnsafeBytes { try writer.write($0) }
+      at = end
+    }
+    try data[at...].withUnsafeBytes { try writer.write($0) }
+    try writer.patch([data[5] ^ 0xff], at: 5)
+    try writer.synchronize()
+    var expected = data
+    expected[5] ^= 0xff
+    #expect(writer.offset == data.count)
+    #expect(FileManager.default.contents(atPath: dir.file("big")) == Data(expected))
+  }
+}
