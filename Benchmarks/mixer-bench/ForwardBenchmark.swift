@@ -51,7 +51,7 @@ struct ForwardBenchmark: ParsableCommand {
   }
 
   func run() throws {
-    csupport_keep_freed_memory(256 << 20)  // as `mixer-convert run` does
+    csupport_keep_freed_memory()  // as `mixer-convert run` does
     try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
     let peerNames = peers.split(separator: ",").map(String.init)
     let threadCounts = threads.split(separator: ",").compactMap { Int($0) }

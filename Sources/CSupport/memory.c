@@ -12,13 +12,11 @@ void csupport_fix_mmap_threshold(size_t bytes) {
 #endif
 }
 
-void csupport_keep_freed_memory(size_t bytes) {
+void csupport_keep_freed_memory(void) {
 #if defined(__GLIBC__)
-  // glibc caps the mmap threshold at 32 MiB on 64-bit systems; larger blocks are still mapped.
-  size_t threshold = bytes < ((size_t)32 << 20) ? bytes : ((size_t)32 << 20);
-  mallopt(M_MMAP_THRESHOLD, (int)threshold);
-  mallopt(M_TRIM_THRESHOLD, (int)bytes);
-#else
-  (void)bytes;
+  // 32 MiB is glibc's cap for the mmap threshold on 64-bit systems; larger blocks are still
+  // mapped. Up to 256 MiB of free heap is kept.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
 #endif
 }

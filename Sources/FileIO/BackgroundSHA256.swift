@@ -17,10 +17,11 @@ public final class BackgroundSHA256 {
   /// hasher can go away (an abandoned write) while a block still runs.
   private final class Shared: @unchecked Sendable {
     let buffers: [UnsafeMutableRawBufferPointer]
-    let freeBuffers = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
-    /// Buffers the hash has finished with (guarded by `lock`).
-    private var recycled: [Int]
+    /// Counts free buffers; signalled when one has been hashed. The queue is serial, so
+    /// buffers come back in the order they were handed over and the next free one is always
+    /// the next in turn. (Created at 0 and signalled up: libdispatch traps on freeing a
+    /// semaphore below its initial value, as an abandoned hasher's would be.)
+    let hashed = DispatchSemaphore(value: 0)
     /// Touched only on the hashing queue.
     var stream = SHA256Stream()
 
@@ -28,23 +29,10 @@ public final class BackgroundSHA256 {
       buffers = (0..<BackgroundSHA256.stagingBuffers).map { _ in
         UnsafeMutableRawBufferPointer.allocate(byteCount: BackgroundSHA256.stagingBytes, alignment: 64)
       }
-      recycled = Array(buffers.indices)
-      for _ in buffers { freeBuffers.signal() }
+      for _ in buffers { hashed.signal() }
     }
 
     deinit { for buffer in buffers { buffer.deallocate() } }
-
-    /// Waits for a free buffer and takes it.
-    func take() -> Int {
-      freeBuffers.wait()
-      return lock.withLock { recycled.removeLast() }
-    }
-
-    /// Gives a hashed buffer back.
-    func recycle(_ index: Int) {
-      lock.withLock { recycled.append(index) }
-      freeBuffers.signal()
-    }
   }
 
   private let queue = DispatchQueue(label: "mixer-convert.sha256")
@@ -52,6 +40,8 @@ public final class BackgroundSHA256 {
   /// The buffer being filled and how much of it holds bytes.
   private var current: Int?
   private var filled = 0
+  /// Buffers taken so far; the next one is buffer `taken % stagingBuffers`.
+  private var taken = 0
   private var finished = false
 
   public init() {}
@@ -61,7 +51,7 @@ public final class BackgroundSHA256 {
     precondition(!finished, "BackgroundSHA256 updated after hex()")
     var rest = bytes
     while !rest.isEmpty {
-      let index = current ?? shared.take()
+      let index = current ?? takeBuffer()
       current = index
       let buffer = shared.buffers[index]
       let n = min(rest.count, buffer.count - filled)
@@ -81,6 +71,13 @@ public final class BackgroundSHA256 {
     return queue.sync { [shared] in shared.stream.hex() }
   }
 
+  /// Waits until the next buffer in turn has been hashed and takes it.
+  private func takeBuffer() -> Int {
+    shared.hashed.wait()
+    defer { taken += 1 }
+    return taken % Self.stagingBuffers
+  }
+
   /// Hands the current buffer to the hashing queue.
   private func submit() {
     guard let index = current else { return }
@@ -89,7 +86,7 @@ public final class BackgroundSHA256 {
     filled = 0
     queue.async { [shared] in
       shared.stream.update(UnsafeRawBufferPointer(rebasing: shared.buffers[index][0..<count]))
-      shared.recycle(index)
+      shared.hashed.signal()
     }
   }
 }

@@ -23,14 +23,12 @@ final class WorkerPool: @unchecked Sendable {
     /// Workers allowed to join (the caller's thread is the other one).
     let workerSeats: Int
     let next = Atomic<Int>(0)
-    let unfinished: Atomic<Int>
     let joined = Atomic<Int>(0)
 
     init(parts: Int, workerSeats: Int, body: @escaping (Int) -> Void) {
       self.parts = parts
       self.workerSeats = workerSeats
       self.body = body
-      unfinished = Atomic(parts)
     }
 
     /// Runs parts until none is left.
@@ -39,7 +37,6 @@ final class WorkerPool: @unchecked Sendable {
         let part = next.wrappingAdd(1, ordering: .relaxed).oldValue
         guard part < parts else { return }
         body(part)
-        unfinished.wrappingSubtract(1, ordering: .releasing)
       }
     }
   }
@@ -83,8 +80,8 @@ final class WorkerPool: @unchecked Sendable {
       condition.broadcast()
       condition.unlock()
       region.work()
-      while region.unfinished.load(ordering: .acquiring) > 0 { sched_yield() }
-      // No worker may keep the region (and `body`) once this returns.
+      // Every part is claimed now; those still running belong to seated workers. Once none is
+      // seated, all parts are done and no worker keeps the region (and `body`).
       condition.lock()
       current = nil
       while active > 0 {

@@ -33,11 +33,6 @@ struct MixerConvert: ParsableCommand {
     defaultSubcommand: Convert.self)
 
   static func main() {
-    // Large buffers (a tensor, a 4 MiB read chunk) come and go all the time. glibc raises its
-    // mmap threshold after such frees and then serves them from the heap, where libhdf5's small
-    // long-lived allocations pin them: an HDF5 conversion of ViT-B/16 peaked at 200 MiB that
-    // way. A fixed 1 MiB threshold returns them to the system (52 MiB).
-    csupport_fix_mmap_threshold(1 << 20)
     refuseInvalidUTF8Arguments()
     var command: ParsableCommand
     do {
@@ -54,7 +49,13 @@ struct MixerConvert: ParsableCommand {
       // A forward pass frees and allocates the same tensors layer after layer and run after
       // run; kept for reuse, their pages are not faulted in and zeroed again each time (about
       // 19,000 page faults per ViT-B/16 image otherwise).
-      csupport_keep_freed_memory(256 << 20)
+      csupport_keep_freed_memory()
+    } else {
+      // Large buffers (a tensor, a 4 MiB read chunk) come and go all the time. glibc raises
+      // its mmap threshold after such frees and then serves them from the heap, where
+      // libhdf5's small long-lived allocations pin them: an HDF5 conversion of ViT-B/16 peaked
+      // at 200 MiB that way. A fixed 1 MiB threshold returns them to the system (52 MiB).
+      csupport_fix_mmap_threshold(1 << 20)
     }
     do {
       try command.run()

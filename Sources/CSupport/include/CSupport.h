@@ -23,11 +23,11 @@ uint32_t csupport_crc32c_portable(uint32_t crc, const void *data, size_t length)
 /// large buffers are always mapped and returned to the system when freed; a no-op elsewhere.
 void csupport_fix_mmap_threshold(size_t bytes);
 
-/// Keeps freed memory for reuse instead of returning it to the system, up to `bytes` per block
-/// (at most 32 MiB: glibc's cap) and `bytes` of free heap (glibc: M_MMAP_THRESHOLD and
+/// Keeps freed memory for reuse instead of returning it to the system: blocks up to 32 MiB
+/// come from the heap and up to 256 MiB of free heap is kept (glibc: M_MMAP_THRESHOLD and
 /// M_TRIM_THRESHOLD), so a forward pass run again finds its tensors' pages already mapped
 /// instead of faulting in and zeroing fresh ones; a no-op elsewhere.
-void csupport_keep_freed_memory(size_t bytes);
+void csupport_keep_freed_memory(void);
 
 /// Renames `from` to `to` and `to` to `from` in one atomic step (Linux renameat2
 /// RENAME_EXCHANGE, macOS RENAME_SWAP); both must exist. Returns 0, or -1 with errno set

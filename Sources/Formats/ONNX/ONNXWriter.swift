@@ -21,8 +21,7 @@ final class ONNXWriter: ExportWriter {
   private let graphNodes: [ONNXNodeSpec]
   private let model: AtomicOutput
   private let modelFile: FileWriter?
-  private let data: (output: AtomicOutput, file: FileWriter)?
-  private let dataDigest = BackgroundSHA256()
+  private let data: (output: AtomicOutput, file: FileWriter, digest: BackgroundSHA256)?
   private var next = 0
   private var checksums: [String: String] = [:]
   /// Offset of every tensor in the data file (external data).
@@ -39,7 +38,7 @@ final class ONNXWriter: ExportWriter {
     model = try AtomicOutput(finalPath: request.path, isDirectory: false, replacing: request.replacing)
     if request.options.externalData || totalBytes > ONNXLayout.inlineLimit {
       let output = try AtomicOutput(finalPath: request.path + ".data", isDirectory: false, replacing: true)
-      data = (output, try FileWriter(creating: output.temporaryPath, reportingAs: output.finalPath))
+      data = (output, try FileWriter(creating: output.temporaryPath, reportingAs: output.finalPath), BackgroundSHA256())
       modelFile = nil
     } else {
       data = nil
@@ -64,11 +63,11 @@ final class ONNXWriter: ExportWriter {
       let padding = (ONNXLayout.dataAlignment - data.file.offset % ONNXLayout.dataAlignment) % ONNXLayout.dataAlignment
       let zeros = [UInt8](repeating: 0, count: padding)
       try data.file.write(zeros)
-      zeros.withUnsafeBytes { dataDigest.update($0) }
+      zeros.withUnsafeBytes { data.digest.update($0) }
       offsets[name] = data.file.offset
       sink = { chunk in
         try data.file.write(chunk)
-        self.dataDigest.update(chunk)
+        data.digest.update(chunk)
       }
     } else {
       let file = modelFile!
@@ -100,7 +99,7 @@ final class ONNXWriter: ExportWriter {
     var files = [(request.path as NSString).lastPathComponent]
     if let data {
       try data.file.flush()
-      let dataName = ONNXLayout.dataFileName(model: request.path, sha256: dataDigest.hex())
+      let dataName = ONNXLayout.dataFileName(model: request.path, sha256: data.digest.hex())
       let file = try FileWriter(creating: model.temporaryPath, reportingAs: model.finalPath)
       var graph = ProtobufEncoder()
       graph.append(graphNodesAndName())
