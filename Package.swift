@@ -29,9 +29,9 @@ let package = Package(
     // `Shared`) compiled for three CPU levels, and a front module that picks one at run time.
     // Attributes both the graph document and the kernels speak of (GELU form, window padding).
     .target(name: "LayerAttributes"),
-    .target(name: "KernelsAVX512", swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"])]),
-    .target(name: "KernelsAVX2", swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])]),
-    .target(name: "KernelsPortable"),
+    .target(name: "KernelsAVX512", dependencies: ["CSupport"], swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"])]),
+    .target(name: "KernelsAVX2", dependencies: ["CSupport"], swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])]),
+    .target(name: "KernelsPortable", dependencies: ["CSupport"]),
     .target(name: "Kernels", dependencies: ["CSupport", "LayerAttributes", "KernelsAVX512", "KernelsAVX2", "KernelsPortable"]),
     // The canonical graph document: nodes, attributes, header, validation (no kernels).
     .target(name: "Graph", dependencies: ["LayerAttributes"]),

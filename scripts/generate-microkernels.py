@@ -44,6 +44,14 @@ LEVELS = [
 ]
 
 
+# Steps of K ahead at which a kernel prefetches the packed B panel into L1. The panel streams
+# from L2 (or L3 for a batch-1 product's weights) and the hardware prefetchers bring it only as
+# far as L2; fetching 8 steps ahead (1 KiB on the AVX-512 tile, past the panel's end into the
+# next one the sweep reads) measured 3-5% faster on whole products, 10-20% on a kernel fed
+# from L3 (Intel Xeon, family 6 model 207).
+PREFETCH_STEPS = 8
+
+
 def kernel(level, name, rows, vectors, doc):
     """One micro-kernel: `rows` rows of A against `vectors` B vectors per step, reading panels
     packed for the full tile (`level.rows` values of A and `level.columns` of B per step)."""
@@ -59,13 +67,15 @@ def kernel(level, name, rows, vectors, doc):
     ]
     for i in range(rows):
         out.append("  var " + ", ".join(f"c{i}_{v} = Vec()" for v in range(vectors)))
-    out += ["  var pa = a", "  var pb = UnsafeRawPointer(b)", "  for _ in 0..<kc {"]
+    step = width * level.vectors  # bytes of the packed B panel per step
+    out += ["  var pa = a", "  var pb = UnsafeRawPointer(b)", "  for _ in 0..<kc {",
+            f"    csupport_prefetch(pb + {PREFETCH_STEPS * step})"]
     for v in range(vectors):
         out.append(f"    let b{v} = pb.loadUnaligned(fromByteOffset: {v * width}, as: Vec.self)")
     for i in range(rows):
         out.append(f"    let a{i} = Vec(repeating: pa[{i}])")
         out.append("    " + "; ".join(f"c{i}_{v} = madd(a{i}, b{v}, c{i}_{v})" for v in range(vectors)))
-    out += [f"    pa += {level.rows}", f"    pb += {width * level.vectors}", "  }",
+    out += [f"    pa += {level.rows}", f"    pb += {step}", "  }",
             "  let out = UnsafeMutableRawPointer(c)", "  if accumulate {"]
 
     def offset(i, v):
@@ -94,6 +104,8 @@ def source(level):
         "// Every accumulator is a named local so the compiler keeps all of them in registers for the",
         "// whole K loop.",
         "// swift-format-ignore-file",
+        "",
+        "import CSupport",
         "",
         "extension Tile {",
         "  /// Rows of the micro-kernel tile.",

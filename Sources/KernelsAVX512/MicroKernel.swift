@@ -3,6 +3,8 @@
 // whole K loop.
 // swift-format-ignore-file
 
+import CSupport
+
 extension Tile {
   /// Rows of the micro-kernel tile.
   static var mr: Int { 12 }
@@ -35,6 +37,7 @@ func microKernel(
   var pa = a
   var pb = UnsafeRawPointer(b)
   for _ in 0..<kc {
+    csupport_prefetch(pb + 1024)
     let b0 = pb.loadUnaligned(fromByteOffset: 0, as: Vec.self)
     let b1 = pb.loadUnaligned(fromByteOffset: 64, as: Vec.self)
     let a0 = Vec(repeating: pa[0])
@@ -140,6 +143,7 @@ func narrowMicroKernel(
   var pa = a
   var pb = UnsafeRawPointer(b)
   for _ in 0..<kc {
+    csupport_prefetch(pb + 1024)
     let b0 = pb.loadUnaligned(fromByteOffset: 0, as: Vec.self)
     let a0 = Vec(repeating: pa[0])
     c0_0 = madd(a0, b0, c0_0)
@@ -214,6 +218,7 @@ func shortMicroKernel(
   var pa = a
   var pb = UnsafeRawPointer(b)
   for _ in 0..<kc {
+    csupport_prefetch(pb + 1024)
     let b0 = pb.loadUnaligned(fromByteOffset: 0, as: Vec.self)
     let b1 = pb.loadUnaligned(fromByteOffset: 64, as: Vec.self)
     let a0 = Vec(repeating: pa[0])

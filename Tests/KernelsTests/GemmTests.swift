@@ -97,10 +97,11 @@ import Testing
     0.5 * x * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x)))
   }
 
-  /// Shapes with one and several packed column blocks, edge tiles in M and N, and K beyond one slice.
+  /// Shapes with one and several packed column blocks, edge tiles in M and N, K beyond one
+  /// slice, and enough rows (800) that two threads split the rows instead of the columns.
   static let shapes: [(Int, Int, Int)] = [
     (1, 1, 1), (13, 17, 19), (196, 3072, 768), (37, 1000, 400), (300, 65, 513),
-    (2, 1600, 3),
+    (2, 1600, 3), (800, 70, 40),
   ]
 
   @Test(arguments: computes)
@@ -135,6 +136,33 @@ import Testing
           maxDifference(c.scalars, expected) < tolerance,
           "\(compute.path) \(m)×\(n)×\(k) acc \(accumulate) gelu \(gelu)")
       }
+    }
+  }
+
+  /// Two threads split a tall product by rows and a short one by columns; either way every
+  /// value has the bits of the one-thread product.
+  @Test(arguments: KernelPath.allCases.filter(\.isSupported))
+  func threadSplitDoesNotChangeBits(path: KernelPath) {
+    var random = Random(23)
+    for m in [196, 800] {
+      let (n, k) = (300, 130)
+      let a = random.tensor([m, k])
+      let b = random.tensor([k, n])
+      var results: [[Float]] = []
+      for threads in [1, 2] {
+        let compute = Compute(path: path, threads: threads)
+        let packed = compute.pack(b)
+        var c = Tensor(shape: [m, n])
+        c.scalars.withUnsafeMutableBufferPointer { pc in
+          a.scalars.withUnsafeBufferPointer { pa in
+            compute.gemm(
+              MatrixView(rowMajor: pa.baseAddress!, rows: m, columns: k), packed,
+              into: MutableMatrixView(pc.baseAddress!, rows: m, columns: n), gelu: true)
+          }
+        }
+        results.append(c.scalars)
+      }
+      #expect(results[0] == results[1], "\(path) \(m)×\(n)×\(k)")
     }
   }
 

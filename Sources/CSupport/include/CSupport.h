@@ -53,4 +53,11 @@ int csupport_record_interrupts(int descriptor);
 /// csupport_record_interrupts, or 0.
 int csupport_interrupt_signal(void);
 
+/// Asks the CPU to bring the cache line holding `address` into L1 for reading, without
+/// waiting for it (Swift has no prefetch). Inlined at each use: the GEMM micro-kernels fetch
+/// the packed B panel a few steps ahead of their loads.
+static inline __attribute__((always_inline)) void csupport_prefetch(const void *address) {
+  __builtin_prefetch(address, 0, 3);
+}
+
 #endif
