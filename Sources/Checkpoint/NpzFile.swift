@@ -123,10 +123,14 @@ public final class NpzFile {
   /// Calls `body` with the array's data bytes in C order and stored byte order, in chunks of
   /// at most `chunkSize` bytes (whole elements), then checks the member's CRC-32.
   ///
+  /// The default chunk, 1 MiB, stays in L2 while the caller checksums and writes it: with
+  /// 4 MiB chunks the kernel's copy of each `write` into the page cache read from memory and
+  /// took 14% of a conversion's CPU samples instead of 4.5% (Mixer-B/16: median 0.65 s → 0.46 s).
+  ///
   /// C-order arrays are streamed, so memory stays at one chunk; a Fortran-order array is read
   /// whole and reordered first.
   public func forEachChunk(
-    of array: NpyArrayInfo, chunkSize: Int = 1 << 22,
+    of array: NpyArrayInfo, chunkSize: Int = 1 << 20,
     _ body: (UnsafeRawBufferPointer) throws -> Void
   ) throws {
     if array.header.fortranOrder {

@@ -51,7 +51,7 @@ struct MixerConvert: ParsableCommand {
       // 19,000 page faults per ViT-B/16 image otherwise).
       csupport_keep_freed_memory()
     } else {
-      // Large buffers (a tensor, a 4 MiB read chunk) come and go all the time. glibc raises
+      // Large buffers (a tensor, a 1 MiB read chunk) come and go all the time. glibc raises
       // its mmap threshold after such frees and then serves them from the heap, where
       // libhdf5's small long-lived allocations pin them: an HDF5 conversion of ViT-B/16 peaked
       // at 200 MiB that way. A fixed 1 MiB threshold returns them to the system (52 MiB).
