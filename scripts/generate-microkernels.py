@@ -48,7 +48,8 @@ LEVELS = [
 # from L2 (or L3 for a batch-1 product's weights) and the hardware prefetchers bring it only as
 # far as L2; fetching 8 steps ahead (1 KiB on the AVX-512 tile, past the panel's end into the
 # next one the sweep reads) measured 2-6% faster on whole products, 10-20% on a kernel fed
-# from L3 (Intel Xeon, family 6 model 207).
+# from L3 (Intel Xeon, family 6 model 207); the AVX2 build on the same CPU as fast or faster,
+# the portable one within noise.
 PREFETCH_STEPS = 8
 
 

@@ -69,7 +69,7 @@ extension NpzFile {
   /// Streams a tensor and computes its statistics without holding it in memory.
   public func statistics(of array: NpyArrayInfo) throws -> TensorStatistics {
     var statistics = TensorStatistics()
-    try forEachChunk(of: array, chunkSize: 1 << 20) { chunk in
+    try forEachChunk(of: array) { chunk in
       let floats = ElementConversion.floats(chunk, type: array.dtype, order: array.header.byteOrder)
       floats.withUnsafeBufferPointer { statistics.add($0) }
     }

@@ -14,13 +14,13 @@ public struct SHA256Stream {
   /// The digest as 64 lowercase hex digits.
   public func hex() -> String { hasher.finalize().map { String(format: "%02x", $0) }.joined() }
 
-  /// SHA-256 of a whole file, read in 1 MiB chunks (with `read(2)`: Foundation's `FileHandle`
-  /// reads in 4 KB pieces, tens of thousands of system calls for a checkpoint; a chunk that
-  /// fits in L2 is still there when it is hashed).
+  /// SHA-256 of a whole file, read in ``streamingChunkBytes`` pieces with `read(2)`
+  /// (Foundation's `FileHandle` reads in 4 KB pieces, tens of thousands of system calls for a
+  /// checkpoint).
   public static func file(_ path: String) throws -> String {
     let (fd, _) = try RegularFile.open(path)
     defer { close(fd) }
-    let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+    let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: streamingChunkBytes, alignment: 64)
     defer { chunk.deallocate() }
     var stream = SHA256Stream()
     while true {

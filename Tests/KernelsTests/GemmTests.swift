@@ -148,19 +148,9 @@ import Testing
       let (n, k) = (300, 130)
       let a = random.tensor([m, k])
       let b = random.tensor([k, n])
-      var results: [[Float]] = []
-      for threads in [1, 2] {
+      let results = [1, 2].map { threads in
         let compute = Compute(path: path, threads: threads)
-        let packed = compute.pack(b)
-        var c = Tensor(shape: [m, n])
-        c.scalars.withUnsafeMutableBufferPointer { pc in
-          a.scalars.withUnsafeBufferPointer { pa in
-            compute.gemm(
-              MatrixView(rowMajor: pa.baseAddress!, rows: m, columns: k), packed,
-              into: MutableMatrixView(pc.baseAddress!, rows: m, columns: n), gelu: true)
-          }
-        }
-        results.append(c.scalars)
+        return compute.dense(a, packed: compute.pack(b), bias: nil, gelu: true).scalars
       }
       #expect(results[0] == results[1], "\(path) \(m)×\(n)×\(k)")
     }
