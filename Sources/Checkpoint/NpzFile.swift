@@ -9,11 +9,13 @@ public struct NpyArrayInfo: Sendable, Equatable {
   public let memberName: String
   /// The parsed npy header.
   public let header: NpyHeader
+  /// The zip member as the archive's directory describes it.
+  let member: ZipEntry
+
   /// How the member is compressed.
-  public let compression: ZipCompression
+  public var compression: ZipCompression { member.compression }
   /// Bytes the member occupies in the file.
-  public let compressedSize: Int
-  let memberIndex: Int
+  public var compressedSize: Int { member.compressedSize }
 
   /// Element type.
   public var dtype: DType { header.dtype }
@@ -86,8 +88,7 @@ public final class NpzFile {
       let header = try Self.readHeader(archive: archive, entry: entry)
       arrays.append(
         NpyArrayInfo(
-          key: key, memberName: entry.name, header: header, compression: entry.compression,
-          compressedSize: entry.compressedSize, memberIndex: entry.index))
+          key: key, memberName: entry.name, header: header, member: entry))
     }
     self.arrays = arrays
     self.indexByKey = indexByKey
@@ -186,11 +187,7 @@ public final class NpzFile {
   }
 
   private func openData(_ array: NpyArrayInfo) throws -> ZipEntryReader {
-    let entry = ZipEntry(
-      index: array.memberIndex, name: array.memberName,
-      uncompressedSize: array.header.dataOffset + array.byteCount,
-      compressedSize: array.compressedSize, compression: array.compression)
-    let reader = try archive.open(entry)
+    let reader = try archive.open(array.member)
     let skip = UnsafeMutableRawBufferPointer.allocate(byteCount: array.header.dataOffset, alignment: 8)
     defer { skip.deallocate() }
     try reader.readExactly(into: skip)

@@ -34,6 +34,15 @@ public struct SHA256Stream {
   }
 }
 
+/// CRC-32 as zip and zlib define it (the checksum of every zip member).
+public enum CRC32 {
+  /// The checksum of `bytes`, continuing from `crc` (0 to start).
+  public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+    guard let base = bytes.baseAddress else { return crc }
+    return csupport_crc32(crc, base, bytes.count)
+  }
+}
+
 /// CRC-32C (Castagnoli), as TensorFlow's tensor bundles record per tensor.
 public enum CRC32C {
   /// The checksum of `bytes`, continuing from `crc` (0 to start).

@@ -11,7 +11,9 @@ import Testing
       header: NpyHeader(
         dtype: .float32, byteOrder: .little, fortranOrder: false, shape: shape,
         dataOffset: 128, elementCount: count, dataByteCount: 4 * count),
-      compression: .stored, compressedSize: 128 + 4 * count, memberIndex: 0)
+      member: ZipEntry(
+        index: 0, name: key + ".npy", uncompressedSize: 128 + 4 * count, compressedSize: 128 + 4 * count,
+        compression: .stored, crc: 0))
   }
 
   @Test func naturalOrderSortsNumbersByValue() {

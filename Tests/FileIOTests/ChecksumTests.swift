@@ -1,11 +1,13 @@
+import CSupport
 import Foundation
 import TestSupport
 import Testing
 
 @testable import FileIO
 
-/// SHA-256 on a background thread against the one in line, and large writes (which start the
-/// kernel's write-back as they go) read back byte for byte.
+/// SHA-256 on a background thread against the one in line, CRC-32 and CRC-32C against their
+/// definition, and large writes (which start the kernel's write-back as they go) read back
+/// byte for byte.
 @Suite struct ChecksumTests {
   /// Deterministic bytes that differ at every position of a few megabytes.
   private func pattern(_ count: Int, seed: UInt64) -> [UInt8] {
@@ -13,6 +15,52 @@ import Testing
     return (0..<count).map { _ in
       state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
       return UInt8(truncatingIfNeeded: state >> 33)
+    }
+  }
+
+  /// A reflected CRC one bit at a time, as its definition reads.
+  private func bitwiseCRC(_ polynomial: UInt32, _ bytes: ArraySlice<UInt8>, from crc: UInt32) -> UInt32 {
+    var c = ~crc
+    for byte in bytes {
+      c ^= UInt32(byte)
+      for _ in 0..<8 { c = c & 1 == 1 ? (c >> 1) ^ polynomial : c >> 1 }
+    }
+    return ~c
+  }
+
+  @Test func crcCheckValues() {
+    let check = Array("123456789".utf8)
+    check.withUnsafeBytes {
+      #expect(CRC32.checksum($0) == 0xCBF4_3926)
+      #expect(CRC32C.checksum($0) == 0xE306_9283)
+    }
+  }
+
+  /// The folding path (64 bytes or more) and the table path, at every length around the fold's
+  /// 16- and 64-byte steps, at odd alignments, continued from a running value and split at
+  /// odd places, equal the bit-at-a-time definition.
+  @Test func crcsEqualTheirDefinition() {
+    let data = pattern(70_000, seed: 11)
+    let lengths = Array(0...200) + [255, 256, 257, 1000, 4096 + 13, 65_536, 69_990]
+    for (polynomial, crc, table) in [
+      (UInt32(0xEDB8_8320), CRC32.checksum, csupport_crc32_portable),
+      (UInt32(0x82F6_3B78), CRC32C.checksum, csupport_crc32c_portable),
+    ] as [(UInt32, (UnsafeRawBufferPointer, UInt32) -> UInt32, (UInt32, UnsafeRawPointer?, Int) -> UInt32)] {
+      for length in lengths {
+        let offset = length % 7
+        let start: UInt32 = length % 3 == 0 ? 0 : UInt32(truncatingIfNeeded: length &* 2_654_435_761)
+        let expected = bitwiseCRC(polynomial, data[offset..<(offset + length)], from: start)
+        data.withUnsafeBytes { raw in
+          let bytes = UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + length)])
+          #expect(crc(bytes, start) == expected, "length \(length)")
+          #expect(table(start, bytes.baseAddress, length) == expected, "table, length \(length)")
+          let cut = length / 3 + 1
+          if cut < length {
+            let first = crc(UnsafeRawBufferPointer(rebasing: bytes[..<cut]), start)
+            #expect(crc(UnsafeRawBufferPointer(rebasing: bytes[cut...]), first) == expected, "split, length \(length)")
+          }
+        }
+      }
     }
   }
 

@@ -12,7 +12,8 @@ func tree(_ shapes: [(String, [Int])], dtype: DType = .float32) -> ParamTree {
         header: NpyHeader(
           dtype: dtype, byteOrder: .little, fortranOrder: false, shape: shape,
           dataOffset: 128, elementCount: count, dataByteCount: count * dtype.itemSize),
-        compression: .stored, compressedSize: 0, memberIndex: 0)
+        member: ZipEntry(
+          index: 0, name: path + ".npy", uncompressedSize: 0, compressedSize: 0, compression: .stored, crc: 0))
     })
 }
 

@@ -13,11 +13,18 @@ int csupport_cpu_has_avx512(void);
 int csupport_cpu_has_avx2_fma(void);
 
 /// CRC-32C (Castagnoli) of `length` bytes, continuing from `crc` (0 to start).
-/// Uses the SSE4.2 instruction when the CPU has it, a table otherwise.
+/// Folds with carry-less multiplication when the CPU has PCLMULQDQ, uses tables otherwise.
 uint32_t csupport_crc32c(uint32_t crc, const void *data, size_t length);
 
-/// CRC-32C computed with the portable table only (for tests of the dispatch).
+/// CRC-32 as zip, zlib and PNG use it, of `length` bytes, continuing from `crc` (0 to start);
+/// computed as `csupport_crc32c` is.
+uint32_t csupport_crc32(uint32_t crc, const void *data, size_t length);
+
+/// CRC-32C computed with the portable tables only (for tests of the folding path).
 uint32_t csupport_crc32c_portable(uint32_t crc, const void *data, size_t length);
+
+/// CRC-32 computed with the portable tables only (for tests of the folding path).
+uint32_t csupport_crc32_portable(uint32_t crc, const void *data, size_t length);
 
 /// Fixes the C library's mmap threshold at `bytes` (glibc: mallopt M_MMAP_THRESHOLD), so
 /// large buffers are always mapped and returned to the system when freed; a no-op elsewhere.

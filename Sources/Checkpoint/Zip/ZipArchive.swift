@@ -9,12 +9,14 @@ public enum ZipCompression: String, Sendable, Codable {
 }
 
 /// One member of a zip archive, as its central-directory entry describes it.
-struct ZipEntry: Sendable {
+struct ZipEntry: Sendable, Equatable {
   let index: Int
   let name: String
   let uncompressedSize: Int
   let compressedSize: Int
   let compression: ZipCompression
+  /// The CRC-32 the directory records for the uncompressed data.
+  let crc: UInt32
 }
 
 /// A zip archive opened read-only through libzip.
@@ -22,12 +24,21 @@ struct ZipEntry: Sendable {
 /// Sizes come from the central directory (numpy's local headers hold zip64 placeholders).
 /// Opening checks that local and central headers agree (`ZIP_CHECKCONS`) and that the file
 /// looks like a zip at all, so an HTML page saved as `.npz` gets a message that says so.
+/// Stored members are read straight from the archive's bytes where ``ZipDirectory`` locates
+/// them, the rest through libzip.
 final class ZipArchive {
   let path: String
   let fileSize: Int
   private let handle: OpaquePointer
   /// The archive's bytes when it was opened from memory (libzip reads them in place).
   private let storage: UnsafeMutableRawBufferPointer?
+  /// The archive's bytes for reading stored members: a second descriptor of the file (libzip
+  /// owns the first), or `storage`.
+  private let bytes: ArchiveBytes?
+  /// The directory as ``ZipDirectory`` reads it, when it lists as many members as libzip's.
+  private lazy var directory: ZipDirectory? = bytes.flatMap { bytes in
+    ZipDirectory(bytes, fileSize: fileSize).flatMap { $0.records.count == entryCount ? $0 : nil }
+  }
 
   /// Opens the regular file at `path` (a FIFO or device is refused without blocking); the
   /// same open file is what libzip reads.
@@ -43,13 +54,16 @@ final class ZipArchive {
       close(descriptor)
       throw error
     }
+    let own = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
     var code: Int32 = 0
     guard let handle = zip_fdopen(descriptor, ZIP_CHECKCONS, &code) else {
       close(descriptor)
+      if own >= 0 { close(own) }
       throw CheckpointError(path: path, reason: Self.openFailure(code: code))
     }
     self.handle = handle
     storage = nil
+    bytes = own >= 0 ? .file(descriptor: own) : nil
   }
 
   /// Opens an archive held in memory (a copy of `bytes` is kept); `name` stands for its path in
@@ -74,11 +88,13 @@ final class ZipArchive {
     }
     self.handle = handle
     self.storage = storage
+    self.bytes = .memory(UnsafeRawBufferPointer(rebasing: storage[0..<bytes.count]))
   }
 
   deinit {
     zip_discard(handle)
     storage?.deallocate()
+    if case .file(let descriptor) = bytes { close(descriptor) }
   }
 
   /// Number of members in the central directory.
@@ -120,9 +136,12 @@ final class ZipArchive {
         path: path, member: name,
         reason: "compressed size \(stat.comp_size) exceeds the file size \(fileSize)")
     }
+    guard stat.valid & zip_uint64_t(ZIP_STAT_CRC) != 0 else {
+      throw CheckpointError(path: path, member: name, reason: "zip entry records no CRC-32")
+    }
     let entry = ZipEntry(
       index: index, name: name, uncompressedSize: Int(stat.size),
-      compressedSize: Int(stat.comp_size), compression: compression)
+      compressedSize: Int(stat.comp_size), compression: compression, crc: stat.crc)
     try checkSizes(entry)
     return entry
   }
@@ -151,10 +170,22 @@ final class ZipArchive {
 
   /// Opens a member for sequential reading of its uncompressed bytes.
   func open(_ entry: ZipEntry) throws -> ZipEntryReader {
+    if entry.compression == .stored, let bytes,
+      let start = directory?.dataStart(
+        of: entry.index, name: Array(entry.name.utf8), size: entry.compressedSize, in: bytes, fileSize: fileSize)
+    {
+      return StoredEntryReader(archive: self, member: entry.name, start: start, size: entry.uncompressedSize, crc: entry.crc)
+    }
     guard let file = zip_fopen_index(handle, zip_uint64_t(entry.index), 0) else {
       throw CheckpointError(path: path, member: entry.name, reason: "cannot open member: \(libzipMessage())")
     }
-    return ZipEntryReader(file: file, path: path, member: entry.name)
+    return LibzipEntryReader(file: file, path: path, member: entry.name)
+  }
+
+  /// Reads up to `buffer.count` bytes at `offset` of the archive (``ArchiveBytes/read(into:at:)``);
+  /// only for archives whose stored members ``open(_:)`` reads directly.
+  func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
+    bytes!.read(into: buffer, at: offset)
   }
 
   private func libzipMessage() -> String {
@@ -211,74 +242,5 @@ final class ZipArchive {
     }
     if name.hasSuffix("/") { return "member is a directory entry, not an array" }
     return nil
-  }
-}
-
-/// Sequential reader of one member's uncompressed bytes.
-///
-/// libzip verifies the CRC-32 when the stream reaches its end, so ``finish()`` reads past the
-/// last byte to trigger that check and to detect data longer than declared.
-final class ZipEntryReader {
-  private let file: OpaquePointer
-  private let path: String
-  private let member: String
-
-  fileprivate init(file: OpaquePointer, path: String, member: String) {
-    self.file = file
-    self.path = path
-    self.member = member
-  }
-
-  deinit { zip_fclose(file) }
-
-  /// Fills `buffer` completely, or throws if the member ends first.
-  func readExactly(into buffer: UnsafeMutableRawBufferPointer) throws {
-    var filled = 0
-    while filled < buffer.count {
-      let n = zip_fread(file, buffer.baseAddress! + filled, zip_uint64_t(buffer.count - filled))
-      if n < 0 { throw failure() }
-      if n == 0 {
-        throw CheckpointError(
-          path: path, member: member,
-          reason: "data ends after \(filled) of \(buffer.count) expected bytes")
-      }
-      filled += Int(n)
-    }
-  }
-
-  /// Reads up to `count` bytes; fewer only at the end of the member.
-  func read(upTo count: Int) throws -> [UInt8] {
-    var bytes = [UInt8](repeating: 0, count: count)
-    var filled = 0
-    while filled < count {
-      let n = bytes.withUnsafeMutableBytes { zip_fread(file, $0.baseAddress! + filled, zip_uint64_t(count - filled)) }
-      if n < 0 { throw failure() }
-      if n == 0 { break }
-      filled += Int(n)
-    }
-    return Array(bytes.prefix(filled))
-  }
-
-  /// Confirms the member ends here and its CRC-32 matches.
-  func finish() throws {
-    var extra: UInt8 = 0
-    let n = zip_fread(file, &extra, 1)
-    if n < 0 { throw failure() }
-    if n > 0 {
-      throw CheckpointError(path: path, member: member, reason: "member holds more data than its header describes")
-    }
-  }
-
-  private func failure() -> CheckpointError {
-    let error = zip_file_get_error(file)
-    let reason: String
-    switch zip_error_code_zip(error) {
-    case ZIP_ER_CRC: reason = "CRC-32 mismatch: the member's data is corrupt"
-    case ZIP_ER_ZLIB: reason = "corrupt deflate stream"
-    case ZIP_ER_EOF, ZIP_ER_READ: reason = "data is truncated (the archive ends early)"
-    case ZIP_ER_INCONS: reason = "member data is inconsistent with its zip headers"
-    default: reason = "cannot read member: \(String(cString: zip_error_strerror(error)))"
-    }
-    return CheckpointError(path: path, member: member, reason: reason)
   }
 }

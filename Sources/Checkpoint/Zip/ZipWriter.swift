@@ -52,19 +52,19 @@ final class ZipWriter {
     header.u64(0)  // compressed size, patched below
     try file.write(header.data)
 
-    var crc: UInt = crc32(0, nil, 0)
+    var crc: UInt32 = 0
     var written = 0
     let dataStart = file.offset
     if compression == .stored {
       try produce { chunk in
-        crc = Self.crc(crc, chunk)
+        crc = CRC32.checksum(chunk, continuing: crc)
         written += chunk.count
         try self.file.write(chunk)
       }
     } else {
       let deflater = try Deflater()
       try produce { chunk in
-        crc = Self.crc(crc, chunk)
+        crc = CRC32.checksum(chunk, continuing: crc)
         written += chunk.count
         try deflater.compress(chunk, finish: false) { try self.file.write($0) }
       }
@@ -73,14 +73,14 @@ final class ZipWriter {
     precondition(written == size, "zip member \(name): produced \(written) bytes, declared \(size)")
     let compressedSize = file.offset - dataStart
     var crcBytes = ByteBuffer()
-    crcBytes.u32(UInt32(crc))
+    crcBytes.u32(crc)
     try file.patch(crcBytes.data, at: headerOffset + 14)
     var sizeBytes = ByteBuffer()
     sizeBytes.u64(UInt64(compressedSize))
     try file.patch(sizeBytes.data, at: headerOffset + 30 + nameBytes.count + 12)
     records.append(
       Record(
-        name: nameBytes, method: method, crc: UInt32(crc), compressedSize: compressedSize,
+        name: nameBytes, method: method, crc: crc, compressedSize: compressedSize,
         uncompressedSize: size, localHeaderOffset: headerOffset))
   }
 
@@ -151,17 +151,6 @@ final class ZipWriter {
 
   /// Bit 11 marks UTF-8 names; pure ASCII names leave it clear, as Python's zipfile does.
   private static func flags(for name: [UInt8]) -> UInt16 { name.contains { $0 >= 0x80 } ? 0x800 : 0 }
-
-  private static func crc(_ crc: UInt, _ chunk: UnsafeRawBufferPointer) -> UInt {
-    var crc = crc
-    var offset = 0
-    while offset < chunk.count {
-      let n = min(chunk.count - offset, 1 << 30)
-      crc = crc32(crc, chunk.baseAddress!.advanced(by: offset).assumingMemoryBound(to: Bytef.self), uInt(n))
-      offset += n
-    }
-    return crc
-  }
 }
 
 /// A raw-deflate compressor over zlib.
