@@ -1,4 +1,5 @@
 import Checkpoint
+import FileIO
 import Foundation
 import Models
 
@@ -82,7 +83,7 @@ public enum Synthesizer {
       progress(done, total)
     }
     try writer.finish()
-    let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
+    let size = RegularFile.size(at: path) ?? 0
     return SynthesisSummary(
       path: path, model: request.model.name, parameters: specs.parameterCount,
       tensors: specs.count, fileBytes: size, dtype: request.dtype,

@@ -8,6 +8,7 @@ import Foundation
 /// `mixer-convert classify`: JPEG and PNG images through an export.
 struct Classify: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "classify",
     abstract: "Classify JPEG and PNG images with an export (or write a features export's embeddings).",
     discussion: """
       Decodes each image to RGB (JPEG through libjpeg-turbo; PNG of any colour type and bit \

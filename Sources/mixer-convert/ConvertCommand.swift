@@ -9,6 +9,7 @@ import Models
 /// `mixer-convert convert` (the default command): checkpoint → export.
 struct Convert: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "convert",
     abstract:
       "Convert a checkpoint (.npz) into a bundle (graph.json plus safetensors shards), one HDF5 file, one ONNX file, "
       + "a timm or transformers folder, or an .npz again; or an export back into an .npz.",

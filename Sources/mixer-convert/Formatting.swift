@@ -11,7 +11,7 @@ enum Formatting {
       value /= 1024
       unit += 1
     }
-    return unit == 0 ? "\(n) B" : String(format: "%.1f %@", value, units[unit])
+    return unit == 0 ? "\(n) B" : String(format: "%.1f", value) + " " + units[unit]
   }
 
   /// `0.1234` → `0.123 s`.

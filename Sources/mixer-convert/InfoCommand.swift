@@ -9,6 +9,7 @@ import Kernels
 /// `mixer-convert info`: the build, its libraries, and the compute kernels this CPU runs.
 struct Info: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "info",
     abstract: "Show the version, libraries and compute-kernel path; --check tests the kernels.",
     discussion: """
       The kernels are compiled three times: for AVX-512, for AVX2 with FMA, and for any \

@@ -6,6 +6,7 @@ import Foundation
 /// `mixer-convert inspect`: the parameter tree and the recognised model.
 struct Inspect: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "inspect",
     abstract: "Show a checkpoint's parameter tree and the model it holds, or what an export holds.",
     discussion: """
       Lists one line per folder and tensor, indented by depth: shape, dtype, parameters and \

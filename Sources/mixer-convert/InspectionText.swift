@@ -115,10 +115,12 @@ enum InspectionText {
     var widths = [Int](repeating: 0, count: columns)
     for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
     return rows.map { row in
-      row.enumerated().map { i, cell in
+      var line = row.enumerated().map { i, cell in
         let pad = String(repeating: " ", count: widths[i] - cell.count)
         return rightAligned.contains(i) ? pad + cell : cell + pad
-      }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+      }.joined(separator: "  ")
+      while line.last?.isWhitespace == true { line.removeLast() }
+      return line
     }
   }
 }

@@ -9,6 +9,7 @@ import Kernels
 /// `mixer-convert run`: an export on an input batch.
 struct Run: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "run",
     abstract: "Run an export on an NHWC float32 batch (.npy) and write its output (.npy).",
     discussion: """
       The export (a bundle folder, an .h5 file or an .onnx file) must stand on its own: \

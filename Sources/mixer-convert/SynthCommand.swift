@@ -7,6 +7,7 @@ import Models
 /// `mixer-convert synth`: synthetic checkpoints with the layout of a released model.
 struct Synth: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "synth",
     abstract: "Write a synthetic checkpoint with exactly the keys and shapes of a released model.",
     discussion: """
       MODEL is an upstream model name, case-insensitive: Mixer-B_16, ViT-B_16, \

@@ -7,6 +7,7 @@ import Parity
 /// `mixer-convert verify`: the export's outputs against the original's.
 struct Verify: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "verify",
     abstract: "Compare an export's outputs with the original checkpoint's; exit 1 on drift.",
     discussion: """
       Runs the checkpoint through a reference forward that reads the original Flax names and \

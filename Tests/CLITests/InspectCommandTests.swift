@@ -24,6 +24,8 @@ import Testing
           ($0.contains(" \(leaf) ") || $0.hasPrefix(leaf + " ")) && $0.contains(shapeText)
         }, "\(path)")
     }
+    // The table's padding stops at each line's last cell.
+    #expect(!result.standardOutput.split(separator: "\n").contains { $0.last?.isWhitespace == true })
     let count = try Fixtures.config(name)["num_params"] as! Int
     let grouped = NumberFormatter.localizedString(from: NSNumber(value: count), number: .decimal)
     #expect(result.standardOutput.contains("model: custom "))

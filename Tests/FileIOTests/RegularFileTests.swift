@@ -29,4 +29,13 @@ import Testing
       ($0 as? FileIOError)?.reason.contains("more than the 3 accepted") == true
     }
   }
+
+  @Test func sizeIsTheFileSizeOrNil() throws {
+    let dir = TemporaryDirectory()
+    let path = dir.write("f", [UInt8](repeating: 7, count: 5000))
+    #expect(RegularFile.size(at: path) == 5000)
+    #expect(symlink(path, dir.file("link")) == 0)
+    #expect(RegularFile.size(at: dir.file("link")) == 5000)
+    #expect(RegularFile.size(at: dir.file("none")) == nil)
+  }
 }

@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 import Graph
 
@@ -75,7 +76,7 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
 
   /// Bytes on disk of the export at `path`.
   public func diskSize(at path: String) -> Int {
-    files(at: path).reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
+    files(at: path).reduce(0) { $0 + (RegularFile.size(at: $1) ?? 0) }
   }
 }
 

@@ -1,4 +1,5 @@
 import Checkpoint
+import FileIO
 import Foundation
 import Graph
 import Kernels
@@ -33,7 +34,7 @@ public enum HDF5Transfer {
   ///
   /// - Parameter checksums: verify every tensor's CRC-32C.
   public static func serve(_ path: String, checksums: Bool, to descriptor: Int32) throws {
-    let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    let fileSize = RegularFile.size(at: path) ?? 0
     HDF5ReaderLimits.beforeOpening(fileSize: fileSize)
     let export: LoadedHDF5
     do {

@@ -137,9 +137,7 @@ final class HDF5Writer: ExportWriter {
     try file!.close(or: calls.error("libhdf5 cannot complete the file (is the disk full?)"))
     file = nil
     try output.commit()
-    let onDisk = HDF5Format.files(at: output.finalPath).reduce(0) { total, file in
-      total + ((try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0)
-    }
+    let onDisk = HDF5Format.files(at: output.finalPath).reduce(0) { $0 + (RegularFile.size(at: $1) ?? 0) }
     let compression =
       compressed && onDisk < totalBytes
       ? String(format: " (%.1f MiB compressed)", Double(onDisk) / 1_048_576) : ""
