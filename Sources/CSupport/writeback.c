@@ -1,8 +1,10 @@
-// Starting the write-back of a file's pages early, so that the fsync that ends a long write
-// waits for the last few megabytes instead of all of them.
+// Getting a long write's data to disk: starting the write-back of a file's pages early, so that
+// the fsync that ends it waits for the last few megabytes instead of all of them, or writing
+// past the page cache altogether.
 #define _GNU_SOURCE
 #include "CSupport.h"
 
+#include <errno.h>
 #include <fcntl.h>
 
 void csupport_start_writeback(int descriptor, int64_t offset, int64_t length) {
@@ -14,5 +16,15 @@ void csupport_start_writeback(int descriptor, int64_t offset, int64_t length) {
   (void)descriptor;
   (void)offset;
   (void)length;
+#endif
+}
+
+int csupport_open_direct(const char *path) {
+#if defined(__linux__)
+  return open(path, O_WRONLY | O_DIRECT | O_CLOEXEC);
+#else
+  (void)path;
+  errno = EINVAL;
+  return -1;
 #endif
 }

@@ -92,8 +92,9 @@ public final class AtomicOutput {
 
   /// Creates the file `name` inside the temporary folder (directory outputs only); its errors
   /// name it where it will be once committed.
-  public func createFile(_ name: String) throws -> FileWriter {
-    try FileWriter(creating: temporaryPath(of: name), reportingAs: finalPath + "/" + name)
+  public func createFile(_ name: String, bypassingPageCache: Bool = false) throws -> FileWriter {
+    try FileWriter(
+      creating: temporaryPath(of: name), reportingAs: finalPath + "/" + name, bypassingPageCache: bypassingPageCache)
   }
 
   /// Writes the whole file `name` inside the temporary folder and syncs it to disk (directory

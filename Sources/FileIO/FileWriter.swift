@@ -29,18 +29,31 @@ public final class FileWriter {
   /// How much the kernel gathers before it is asked to start writing: the final fsync then
   /// waits for at most this much (plus what the disk has not caught up with).
   private static let writebackStep = 8 << 20
+  /// The data's path to disk while it bypasses the page cache (see ``DirectWrites``); nil
+  /// when not asked for, refused by the file system, or after the first flush.
+  private var direct: DirectWrites?
+
+  /// Whether the data now goes past the page cache.
+  var isBypassingPageCache: Bool { direct != nil }
 
   /// Creates `path`, which must not exist yet.
   ///
-  /// - Parameter reportedPath: the path errors name (default: `path`), such as where the
-  ///   file will be once its output is committed.
-  public init(creating path: String, reportingAs reportedPath: String? = nil) throws {
+  /// - Parameters:
+  ///   - reportedPath: the path errors name (default: `path`), such as where the file will be
+  ///     once its output is committed.
+  ///   - bypassingPageCache: write the data with `O_DIRECT` from a background thread until the
+  ///     first ``flush()`` (for a large file written once, start to end: ``patch(_:at:)`` and
+  ///     writes after a flush go through the page cache), where the file system allows it.
+  public init(creating path: String, reportingAs reportedPath: String? = nil, bypassingPageCache: Bool = false) throws {
     self.path = path
     self.reportedPath = reportedPath ?? path
     try Interruption.check()
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw FileIOError.system(self.reportedPath, "cannot create file") }
-    buffer.reserveCapacity(bufferLimit)
+    if bypassingPageCache {
+      direct = DirectWrites(path: path, reportedPath: self.reportedPath)
+    }
+    if direct == nil { buffer.reserveCapacity(bufferLimit) }
   }
 
   deinit { close(fd) }
@@ -49,6 +62,11 @@ public final class FileWriter {
   public func write(_ bytes: UnsafeRawBufferPointer) throws {
     try Interruption.check()
     guard bytes.count > 0 else { return }
+    if let direct {
+      try direct.append(bytes)
+      offset += bytes.count
+      return
+    }
     offset += bytes.count
     if buffer.count + bytes.count <= bufferLimit {
       buffer.append(contentsOf: bytes)
@@ -76,6 +94,19 @@ public final class FileWriter {
 
   /// Writes out buffered bytes.
   public func flush() throws {
+    if let direct {
+      // The bytes after the last whole block go through the page cache, and so does
+      // everything after them: the descriptor's position moves to the end.
+      self.direct = nil
+      let (start, tail) = try direct.finish()
+      let written = tail.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(start)) }
+      guard written == tail.count, lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else {
+        throw FileIOError.system(reportedPath, "cannot write")
+      }
+      flushedBytes = offset
+      writebackStarted = offset
+      return
+    }
     guard !buffer.isEmpty else { return }
     try buffer.withUnsafeBytes { (raw) in try writeAll(raw) }
     buffer.removeAll(keepingCapacity: true)

@@ -4,7 +4,8 @@ import TestSupport
 import Testing
 
 /// Interrupts and kills at every step of a conversion's commit, injected with strace
-/// (`-e inject=SYSCALL:signal=SIG:when=N`): at each rename, fsync, write, unlink, rmdir, mkdir
+/// (`-e inject=SYSCALL:signal=SIG:when=N`): at each rename, fsync, write (`pwrite64` for the
+/// shards, written past the page cache from another thread), unlink, rmdir, mkdir
 /// and flock the conversion makes, in turn, SIGKILL and SIGINT (bundle) or SIGTERM (HDF5) are
 /// delivered as the call is entered. After every run the output is either the complete old
 /// export or the complete new one (opened with every checksum); after an interrupt nothing else
@@ -23,7 +24,8 @@ import Testing
   static let outputs = [
     Output(
       name: "bundle", options: ["--shard-size", "40000"],
-      syscalls: ["renameat2", "fsync", "write", "unlink", "rmdir", "mkdir", "flock"], interrupt: "INT"),
+      syscalls: ["renameat2", "fsync", "write", "pwrite64", "unlink", "rmdir", "mkdir", "flock"],
+      interrupt: "INT"),
     Output(
       name: "model.h5", options: [], syscalls: ["rename", "fsync", "pwrite64", "write", "unlink", "flock"],
       interrupt: "TERM"),

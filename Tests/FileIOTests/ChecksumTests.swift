@@ -114,15 +114,25 @@ import Testing
 
   /// Writes well past the write-back step in pieces of mixed sizes, patches an early byte, and
   /// reads the file back.
-  @Test func largeWritesReadBackExactly() throws {
+  /// Through the page cache and past it (`O_DIRECT` where the file system allows it, as the
+  /// test folder's ext4 does here): buffer-sized, tiny and unaligned pieces, a flush half-way
+  /// (after which the writer goes on through the page cache at the right offset) and a patch.
+  @Test(arguments: [false, true])
+  func largeWritesReadBackExactly(bypassingPageCache: Bool) throws {
     let dir = TemporaryDirectory()
     let data = pattern(21 << 20, seed: 7)
-    let writer = try FileWriter(creating: dir.file("big"))
+    let writer = try FileWriter(creating: dir.file("big"), bypassingPageCache: bypassingPageCache)
+    #expect(writer.isBypassingPageCache == bypassingPageCache)
     var at = 0
-    for size in [100, 3 << 20, 1, 9 << 20, 12345, (1 << 20) - 1] + [Int](repeating: 1 << 19, count: 40) {
+    let sizes = [100, 3 << 20, 1, 9 << 20, 12345, (1 << 20) - 1] + [Int](repeating: 1 << 19, count: 40)
+    for (step, size) in sizes.enumerated() {
       let end = min(at + size, data.count)
       try data[at..<end].withUnsafeBytes { try writer.write($0) }
       at = end
+      if step == 20 {
+        try writer.flush()
+        #expect(!writer.isBypassingPageCache)
+      }
     }
     try data[at...].withUnsafeBytes { try writer.write($0) }
     try writer.patch([data[5] ^ 0xff], at: 5)
@@ -131,5 +141,18 @@ import Testing
     expected[5] ^= 0xff
     #expect(writer.offset == data.count)
     #expect(FileManager.default.contents(atPath: dir.file("big")) == Data(expected))
+  }
+
+  /// A file written past the page cache and synchronized with no flush before: the bytes
+  /// after the last whole block go through the page cache at the end.
+  @Test func directWritesEndWithTheirTail() throws {
+    let dir = TemporaryDirectory()
+    for count in [0, 1, 4095, 4096, 4097, (1 << 20) + 5, 3 << 20, (7 << 20) + 4095] {
+      let data = pattern(count, seed: UInt64(count))
+      let writer = try FileWriter(creating: dir.file("f\(count)"), bypassingPageCache: true)
+      try data.withUnsafeBytes { try writer.write($0) }
+      try writer.synchronize()
+      #expect(FileManager.default.contents(atPath: dir.file("f\(count)")) == Data(data), "\(count) bytes")
+    }
   }
 }

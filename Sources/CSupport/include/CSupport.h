@@ -45,6 +45,11 @@ int csupport_rename_exchange(const char *from, const char *to);
 /// or -1 with errno set (EINVAL when the file system does not support the flag).
 int csupport_rename_noreplace(const char *from, const char *to);
 
+/// Opens `path` for writing with O_DIRECT (Linux; writes then go from the caller's aligned
+/// buffers to the device, bypassing the page cache). Returns the descriptor (close-on-exec),
+/// or -1 with errno set; elsewhere always -1 with errno EINVAL.
+int csupport_open_direct(const char *path);
+
 /// Asks the kernel to start writing the dirty pages of `length` bytes at `offset` of the open
 /// file `descriptor` to disk, without waiting (Linux sync_file_range with
 /// SYNC_FILE_RANGE_WRITE); a no-op elsewhere or when unsupported. Durability still needs fsync.

@@ -33,7 +33,8 @@ final class SafetensorsShardWriter {
       return SafetensorsEntry(
         name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, begin: offset, end: offset + bytes)
     }
-    file = try output.createFile(fileName)
+    // Written once, start to end, and read by nobody before the commit: past the page cache.
+    file = try output.createFile(fileName, bypassingPageCache: true)
     let header = SafetensorsHeader.encode(entries, metadata: metadata)
     try header.withUnsafeBytes { raw in
       digest.update(raw)
