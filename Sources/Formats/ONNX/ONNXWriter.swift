@@ -38,7 +38,10 @@ final class ONNXWriter: ExportWriter {
     model = try AtomicOutput(finalPath: request.path, isDirectory: false, replacing: request.replacing)
     if request.options.externalData || totalBytes > ONNXLayout.inlineLimit {
       let output = try AtomicOutput(finalPath: request.path + ".data", isDirectory: false, replacing: true)
-      data = (output, try FileWriter(creating: output.temporaryPath, reportingAs: output.finalPath), BackgroundSHA256())
+      // Written once, start to end, like a bundle's shards: past the page cache.
+      let file = try FileWriter(
+        creating: output.temporaryPath, reportingAs: output.finalPath, bypassingPageCache: true)
+      data = (output, file, BackgroundSHA256())
       modelFile = nil
     } else {
       data = nil
