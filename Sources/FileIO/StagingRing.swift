@@ -73,7 +73,7 @@ final class StagingRing {
   /// Hands over the first `count` staged bytes (by default all of them) and drops the rest,
   /// then waits until every buffer handed over has been consumed.
   func drain(handingOver count: Int? = nil) {
-    if let index = current {
+    if current != nil {
       let kept = count ?? filled
       precondition(kept <= filled, "StagingRing: more bytes handed over than staged")
       if kept > 0 {
