@@ -53,8 +53,6 @@ final class DirectWrites {
   private let target: Target
   private let ring: StagingRing
   private let reportedPath: String
-  /// Bytes appended so far.
-  private var appended = 0
 
   /// Opens the new, still empty file at `path` a second time, with `O_DIRECT`; nil when the
   /// file system refuses it (tmpfs, some network file systems) or fails a first aligned write.
@@ -80,20 +78,19 @@ final class DirectWrites {
   func append(_ bytes: UnsafeRawBufferPointer) throws(FileIOError) {
     try checkWrites()
     ring.append(bytes)
-    appended += bytes.count
   }
 
   /// Writes the whole blocks still staged, waits for every write, and returns the bytes after
-  /// the last whole block with their offset, for the caller to write without `O_DIRECT`.
+  /// the last whole block (the file's last bytes), for the caller to write without `O_DIRECT`.
   ///
   /// - Throws: ``FileIOError`` when a write failed.
-  func finish() throws(FileIOError) -> (offset: Int, tail: [UInt8]) {
+  func finish() throws(FileIOError) -> [UInt8] {
     let staged = ring.staged
     let whole = staged.count - staged.count % Self.alignment
     let tail = Array(staged[whole...])
     ring.drain(handingOver: whole)
     try checkWrites()
-    return (appended - tail.count, tail)
+    return tail
   }
 
   private func checkWrites() throws(FileIOError) {

@@ -98,8 +98,8 @@ public final class FileWriter {
       // The bytes after the last whole block go through the page cache, and so does
       // everything after them: the descriptor's position moves to the end.
       self.direct = nil
-      let (start, tail) = try direct.finish()
-      let written = tail.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(start)) }
+      let tail = try direct.finish()
+      let written = tail.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset - tail.count)) }
       guard written == tail.count, lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else {
         throw FileIOError.system(reportedPath, "cannot write")
       }
