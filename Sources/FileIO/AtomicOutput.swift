@@ -91,10 +91,11 @@ public final class AtomicOutput {
   public func temporaryPath(of name: String) -> String { temporaryPath + "/" + name }
 
   /// Creates the file `name` inside the temporary folder (directory outputs only); its errors
-  /// name it where it will be once committed.
-  public func createFile(_ name: String, bypassingPageCache: Bool = false) throws -> FileWriter {
+  /// name it where it will be once committed. The options are ``FileWriter``'s.
+  public func createFile(_ name: String, bypassingPageCache: Bool = false, hashing: Bool = false) throws -> FileWriter {
     try FileWriter(
-      creating: temporaryPath(of: name), reportingAs: finalPath + "/" + name, bypassingPageCache: bypassingPageCache)
+      creating: temporaryPath(of: name), reportingAs: finalPath + "/" + name, bypassingPageCache: bypassingPageCache,
+      hashing: hashing)
   }
 
   /// Writes the whole file `name` inside the temporary folder and syncs it to disk (directory

@@ -11,7 +11,7 @@ public final class BackgroundSHA256 {
   /// Bytes per staging buffer.
   public static let stagingBytes = 2 << 20
 
-  /// The hash state, touched only on the ring's queue (and read once it is drained).
+  /// The hash state, touched only on one queue at a time (and read once it is drained).
   private final class State: @unchecked Sendable {
     var stream = SHA256Stream()
   }
@@ -22,10 +22,15 @@ public final class BackgroundSHA256 {
 
   public init() {
     let state = self.state
-    ring = StagingRing(label: "mixer-convert.sha256", count: Self.stagingBuffers, bytes: Self.stagingBytes) {
-      state.stream.update($0)
-    }
+    ring = StagingRing(
+      label: "mixer-convert.sha256", count: Self.stagingBuffers, bytes: Self.stagingBytes,
+      consumers: [{ state.stream.update($0) }])
   }
+
+  /// Hashes bytes that another ring already stages, on that ring's queue, without a copy of
+  /// their own. The other ring must be drained before ``update(_:)`` or ``hex()`` is called
+  /// again, and its bytes come in the stream where they were handed over.
+  var consumer: StagingRing.Consumer { { [state] in state.stream.update($0) } }
 
   /// Adds bytes; they may be reused by the caller as soon as this returns.
   public func update(_ bytes: UnsafeRawBufferPointer) {

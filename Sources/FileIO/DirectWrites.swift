@@ -56,15 +56,17 @@ final class DirectWrites {
 
   /// Opens the new, still empty file at `path` a second time, with `O_DIRECT`; nil when the
   /// file system refuses it (tmpfs, some network file systems) or fails a first aligned write.
-  init?(path: String, reportedPath: String) {
+  /// `alsoConsuming` receives every whole buffer too, on a thread of its own (a hash of the
+  /// bytes written, from the same buffers), but not the tail ``finish()`` returns.
+  init?(path: String, reportedPath: String, alsoConsuming other: StagingRing.Consumer? = nil) {
     let descriptor = csupport_open_direct(path)
     guard descriptor >= 0 else { return nil }
     let target = Target(descriptor: descriptor)
     self.target = target
     self.reportedPath = reportedPath
     ring = StagingRing(
-      label: "mixer-convert.direct-write", count: Self.bufferCount, bytes: Self.bufferBytes, alignment: Self.alignment
-    ) { target.write($0) }
+      label: "mixer-convert.direct-write", count: Self.bufferCount, bytes: Self.bufferBytes, alignment: Self.alignment,
+      consumers: [{ target.write($0) }] + (other.map { [$0] } ?? []))
     // Some file systems accept the flag and refuse the writes: try one block (the file is new
     // and empty, and every byte of it will be written again).
     let probe = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.alignment, alignment: Self.alignment)

@@ -33,6 +33,10 @@ public final class FileWriter {
   /// when not asked for, refused by the file system, or after the first flush.
   private var direct: DirectWrites?
 
+  /// The SHA-256 of every byte written, when asked for: computed on another thread from the
+  /// direct writes' own buffers, or from copies once the data goes through the page cache.
+  private let digest: BackgroundSHA256?
+
   /// Whether the data now goes past the page cache.
   var isBypassingPageCache: Bool { direct != nil }
 
@@ -44,14 +48,20 @@ public final class FileWriter {
   ///   - bypassingPageCache: write the data with `O_DIRECT` from a background thread until the
   ///     first ``flush()`` (for a large file written once, start to end: ``patch(_:at:)`` and
   ///     writes after a flush go through the page cache), where the file system allows it.
-  public init(creating path: String, reportingAs reportedPath: String? = nil, bypassingPageCache: Bool = false) throws {
+  ///   - hashing: compute the SHA-256 of the bytes written, for ``sha256()`` (such a file
+  ///     cannot be patched).
+  public init(
+    creating path: String, reportingAs reportedPath: String? = nil, bypassingPageCache: Bool = false,
+    hashing: Bool = false
+  ) throws {
     self.path = path
     self.reportedPath = reportedPath ?? path
     try Interruption.check()
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw FileIOError.system(self.reportedPath, "cannot create file") }
+    digest = hashing ? BackgroundSHA256() : nil
     if bypassingPageCache {
-      direct = DirectWrites(path: path, reportedPath: self.reportedPath)
+      direct = DirectWrites(path: path, reportedPath: self.reportedPath, alsoConsuming: digest?.consumer)
     }
     if direct == nil { buffer.reserveCapacity(bufferLimit) }
   }
@@ -68,6 +78,7 @@ public final class FileWriter {
       return
     }
     offset += bytes.count
+    digest?.update(bytes)
     if buffer.count + bytes.count <= bufferLimit {
       buffer.append(contentsOf: bytes)
       return
@@ -87,6 +98,7 @@ public final class FileWriter {
 
   /// Overwrites bytes at an earlier offset (which must already be flushed or buffered).
   public func patch(_ bytes: [UInt8], at position: Int) throws {
+    precondition(digest == nil, "\(reportedPath): a hashed file patched")
     try flush()
     let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(position)) }
     guard written == bytes.count else { throw FileIOError.system(reportedPath, "cannot write") }
@@ -99,6 +111,7 @@ public final class FileWriter {
       // everything after them: the descriptor's position moves to the end.
       self.direct = nil
       let tail = try direct.finish()
+      tail.withUnsafeBytes { digest?.update($0) }
       let written = tail.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset - tail.count)) }
       guard written == tail.count, lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else {
         throw FileIOError.system(reportedPath, "cannot write")
@@ -110,6 +123,14 @@ public final class FileWriter {
     guard !buffer.isEmpty else { return }
     try buffer.withUnsafeBytes { (raw) in try writeAll(raw) }
     buffer.removeAll(keepingCapacity: true)
+  }
+
+  /// The SHA-256 of every byte written, as 64 lowercase hex digits (after a flush); nothing
+  /// may be written after it.
+  public func sha256() throws -> String {
+    guard let digest else { preconditionFailure("\(reportedPath): sha256() of a file created without hashing") }
+    try flush()
+    return digest.hex()
   }
 
   /// Flushes and asks the kernel to put the data on disk.

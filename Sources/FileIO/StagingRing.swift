@@ -1,36 +1,59 @@
 import Dispatch
+import Foundation
 
-/// Bytes copied into a few staging buffers and handed, a full buffer at a time, to a serial
-/// background queue that consumes them in order (a hash, a write), while the producer goes on.
-/// At most ``bufferCount`` buffers are held; a producer faster than the consumer waits for one.
+/// Bytes copied into a few staging buffers and handed, a full buffer at a time, to one or
+/// more consumers (a write, a hash), each on a serial background queue of its own that takes
+/// the buffers in order, while the producer goes on. A buffer is reused once every consumer is
+/// done with it; at most ``bufferCount`` buffers are held, and a producer faster than the
+/// slowest consumer waits for one.
 final class StagingRing {
+  /// What consumes full buffers, in order, on a queue of its own.
+  typealias Consumer = (UnsafeRawBufferPointer) -> Void
+
   /// Bytes per buffer.
   let bufferBytes: Int
   /// Buffers in flight: one being filled, the others waiting for or in their consumption.
   let bufferCount: Int
 
-  /// What the queue touches. Its blocks hold it, not the ring, so the ring's owner can go away
-  /// (an abandoned write) while a buffer is still being consumed.
+  /// What the queues touch. Their blocks hold it, not the ring, so the ring's owner can go
+  /// away (an abandoned write) while a buffer is still being consumed.
   private final class Shared: @unchecked Sendable {
     let buffers: [UnsafeMutableRawBufferPointer]
-    let consume: (UnsafeRawBufferPointer) -> Void
-    /// Counts free buffers; signalled when one has been consumed. The queue is serial, so
-    /// buffers come back in the order they were handed over and the next free one is always
-    /// the next in turn. (Created at 0 and signalled up: libdispatch traps on freeing a
-    /// semaphore below its initial value, as an abandoned ring's would be.)
+    let consumers: [Consumer]
+    /// Counts free buffers; signalled when one has been consumed by every consumer. Each queue
+    /// is serial and takes the buffers in the order they were handed over, so they come back
+    /// in that order too and the next free one is always the next in turn. (Created at 0 and
+    /// signalled up: libdispatch traps on freeing a semaphore below its initial value, as an
+    /// abandoned ring's would be.)
     let free = DispatchSemaphore(value: 0)
+    /// Consumers still to finish each buffer.
+    private var pending: [Int]
+    private let lock = NSLock()
 
-    init(buffers: [UnsafeMutableRawBufferPointer], consume: @escaping (UnsafeRawBufferPointer) -> Void) {
+    init(buffers: [UnsafeMutableRawBufferPointer], consumers: [Consumer]) {
       self.buffers = buffers
-      self.consume = consume
+      self.consumers = consumers
+      pending = [Int](repeating: 0, count: buffers.count)
       for _ in buffers { free.signal() }
     }
 
     deinit { for buffer in buffers { buffer.deallocate() } }
+
+    /// Marks buffer `index` as handed to every consumer.
+    func handedOver(_ index: Int) { lock.withLock { pending[index] = consumers.count } }
+
+    /// Marks buffer `index` as done by one consumer, and frees it after the last.
+    func consumed(_ index: Int) {
+      let last = lock.withLock {
+        pending[index] -= 1
+        return pending[index] == 0
+      }
+      if last { free.signal() }
+    }
   }
 
   private let shared: Shared
-  private let queue: DispatchQueue
+  private let queues: [DispatchQueue]
   /// The buffer being filled and how much of it holds bytes.
   private var current: Int?
   private var filled = 0
@@ -38,16 +61,14 @@ final class StagingRing {
   private var taken = 0
 
   /// A ring of `count` buffers of `bytes` bytes each, aligned to `alignment`, whose full
-  /// buffers `consume` receives in order on a queue named `label`.
-  init(
-    label: String, count: Int, bytes: Int, alignment: Int = 64,
-    consume: @escaping (UnsafeRawBufferPointer) -> Void
-  ) {
+  /// buffers every one of `consumers` receives in order, on queues named after `label`.
+  init(label: String, count: Int, bytes: Int, alignment: Int = 64, consumers: [Consumer]) {
+    precondition(!consumers.isEmpty, "StagingRing: no consumer")
     bufferBytes = bytes
     bufferCount = count
     shared = Shared(
-      buffers: (0..<count).map { _ in .allocate(byteCount: bytes, alignment: alignment) }, consume: consume)
-    queue = DispatchQueue(label: label)
+      buffers: (0..<count).map { _ in .allocate(byteCount: bytes, alignment: alignment) }, consumers: consumers)
+    queues = consumers.indices.map { DispatchQueue(label: consumers.count == 1 ? label : "\(label).\($0)") }
   }
 
   /// The bytes staged but not handed over yet (valid until the next call).
@@ -85,7 +106,7 @@ final class StagingRing {
         shared.free.signal()
       }
     }
-    queue.sync {}
+    for queue in queues { queue.sync {} }
   }
 
   /// Waits until the next buffer in turn has been consumed and takes it.
@@ -95,15 +116,18 @@ final class StagingRing {
     return taken % bufferCount
   }
 
-  /// Hands the current buffer to the queue.
+  /// Hands the current buffer to every consumer's queue.
   private func handOver() {
     guard let index = current else { return }
     let count = filled
     current = nil
     filled = 0
-    queue.async { [shared] in
-      shared.consume(UnsafeRawBufferPointer(rebasing: shared.buffers[index][0..<count]))
-      shared.free.signal()
+    shared.handedOver(index)
+    for (queue, consumer) in zip(queues, shared.consumers.indices) {
+      queue.async { [shared] in
+        shared.consumers[consumer](UnsafeRawBufferPointer(rebasing: shared.buffers[index][0..<count]))
+        shared.consumed(index)
+      }
     }
   }
 }

@@ -144,15 +144,50 @@ import Testing
   }
 
   /// A file written past the page cache and synchronized with no flush before: the bytes
-  /// after the last whole block go through the page cache at the end.
-  @Test func directWritesEndWithTheirTail() throws {
+  /// after the last whole block go through the page cache at the end (and into the hash, when
+  /// the writer computes one).
+  @Test(arguments: [false, true])
+  func directWritesEndWithTheirTail(hashing: Bool) throws {
     let dir = TemporaryDirectory()
     for count in [0, 1, 4095, 4096, 4097, (1 << 20) + 5, 3 << 20, (7 << 20) + 4095] {
       let data = pattern(count, seed: UInt64(count))
-      let writer = try FileWriter(creating: dir.file("f\(count)"), bypassingPageCache: true)
+      let writer = try FileWriter(creating: dir.file("f\(count)"), bypassingPageCache: true, hashing: hashing)
       try data.withUnsafeBytes { try writer.write($0) }
       try writer.synchronize()
       #expect(FileManager.default.contents(atPath: dir.file("f\(count)")) == Data(data), "\(count) bytes")
+      if hashing { #expect(try writer.sha256() == digest(data), "\(count) bytes") }
     }
+  }
+
+  /// A writer that hashes what it writes, past the page cache (the hash fed from the direct
+  /// writes' buffers, then from its own once a flush half-way moves the rest through the page
+  /// cache) and through it: the digest is the file's, whatever the pieces.
+  @Test(arguments: [false, true])
+  func hashedWritesDigestTheFile(bypassingPageCache: Bool) throws {
+    let dir = TemporaryDirectory()
+    let data = pattern(13 << 20, seed: 11)
+    let writer = try FileWriter(creating: dir.file("hashed"), bypassingPageCache: bypassingPageCache, hashing: true)
+    #expect(writer.isBypassingPageCache == bypassingPageCache)
+    var reused = [UInt8](repeating: 0, count: 3 << 20)
+    var at = 0
+    let sizes = [7, 3 << 20, 4096, 1, (1 << 20) + 3, 65536] + [Int](repeating: 1 << 19, count: 18)
+    for (step, size) in sizes.enumerated() {
+      let end = min(at + size, data.count)
+      reused.replaceSubrange(0..<(end - at), with: data[at..<end])
+      try reused.withUnsafeBytes { try writer.write(UnsafeRawBufferPointer(rebasing: $0[0..<(end - at)])) }
+      for i in 0..<(end - at) { reused[i] = ~reused[i] }  // the hash must not read the caller's buffer later
+      at = end
+      if step == 12 { try writer.flush() }
+    }
+    try data[at...].withUnsafeBytes { try writer.write($0) }
+    try writer.synchronize()
+    #expect(try writer.sha256() == digest(data))
+    #expect(FileManager.default.contents(atPath: dir.file("hashed")) == Data(data))
+  }
+
+  private func digest(_ bytes: [UInt8]) -> String {
+    var stream = SHA256Stream()
+    bytes.withUnsafeBytes { stream.update($0) }
+    return stream.hex()
   }
 }

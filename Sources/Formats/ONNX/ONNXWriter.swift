@@ -21,7 +21,7 @@ final class ONNXWriter: ExportWriter {
   private let graphNodes: [ONNXNodeSpec]
   private let model: AtomicOutput
   private let modelFile: FileWriter?
-  private let data: (output: AtomicOutput, file: FileWriter, digest: BackgroundSHA256)?
+  private let data: (output: AtomicOutput, file: FileWriter)?
   private var next = 0
   private var checksums: [String: String] = [:]
   /// Offset of every tensor in the data file (external data).
@@ -40,8 +40,8 @@ final class ONNXWriter: ExportWriter {
       let output = try AtomicOutput(finalPath: request.path + ".data", isDirectory: false, replacing: true)
       // Written once, start to end, like a bundle's shards: past the page cache.
       let file = try FileWriter(
-        creating: output.temporaryPath, reportingAs: output.finalPath, bypassingPageCache: true)
-      data = (output, file, BackgroundSHA256())
+        creating: output.temporaryPath, reportingAs: output.finalPath, bypassingPageCache: true, hashing: true)
+      data = (output, file)
       modelFile = nil
     } else {
       data = nil
@@ -66,12 +66,8 @@ final class ONNXWriter: ExportWriter {
       let padding = (ONNXLayout.dataAlignment - data.file.offset % ONNXLayout.dataAlignment) % ONNXLayout.dataAlignment
       let zeros = [UInt8](repeating: 0, count: padding)
       try data.file.write(zeros)
-      zeros.withUnsafeBytes { data.digest.update($0) }
       offsets[name] = data.file.offset
-      sink = { chunk in
-        try data.file.write(chunk)
-        data.digest.update(chunk)
-      }
+      sink = { chunk in try data.file.write(chunk) }
     } else {
       let file = modelFile!
       try file.write(ProtobufEncoder.lengthDelimitedPrefix(field: 5, length: inlineInitializerLength(tensor)))
@@ -101,8 +97,7 @@ final class ONNXWriter: ExportWriter {
     try header.validate()
     var files = [(request.path as NSString).lastPathComponent]
     if let data {
-      try data.file.flush()
-      let dataName = ONNXLayout.dataFileName(model: request.path, sha256: data.digest.hex())
+      let dataName = ONNXLayout.dataFileName(model: request.path, sha256: try data.file.sha256())
       let file = try FileWriter(creating: model.temporaryPath, reportingAs: model.finalPath)
       var graph = ProtobufEncoder()
       graph.append(graphNodesAndName())

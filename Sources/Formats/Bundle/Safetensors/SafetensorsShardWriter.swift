@@ -7,7 +7,7 @@ import Graph
 /// The header (with every offset) is written first; tensors follow contiguously in the given
 /// order, each element-aligned because the header is padded to 8 bytes and each shard holds
 /// one dtype. Each tensor's CRC-32C is computed while writing, the file's SHA-256 on another
-/// thread at the same time.
+/// thread at the same time (by the file's writer, from the buffers it writes).
 final class SafetensorsShardWriter {
   let fileName: String
   private let file: FileWriter
@@ -15,7 +15,6 @@ final class SafetensorsShardWriter {
   private var next = 0
   private var written = 0
   private var tensorCRC: UInt32 = 0
-  private let digest = BackgroundSHA256()
   /// CRC-32C of every completed tensor.
   private(set) var checksums: [String: UInt32] = [:]
 
@@ -34,12 +33,8 @@ final class SafetensorsShardWriter {
         name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, begin: offset, end: offset + bytes)
     }
     // Written once, start to end, and read by nobody before the commit: past the page cache.
-    file = try output.createFile(fileName, bypassingPageCache: true)
-    let header = SafetensorsHeader.encode(entries, metadata: metadata)
-    try header.withUnsafeBytes { raw in
-      digest.update(raw)
-      try file.write(raw)
-    }
+    file = try output.createFile(fileName, bypassingPageCache: true, hashing: true)
+    try file.write(SafetensorsHeader.encode(entries, metadata: metadata))
     completeFinishedTensors()
   }
 
@@ -52,7 +47,6 @@ final class SafetensorsShardWriter {
       next < entries.count && written + bytes.count <= entries[next].end,
       "\(fileName): more data than tensor '\(next < entries.count ? entries[next].name : "-")' holds")
     tensorCRC = CRC32C.checksum(bytes, continuing: tensorCRC)
-    digest.update(bytes)
     try file.write(bytes)
     written += bytes.count
     completeFinishedTensors()
@@ -70,6 +64,6 @@ final class SafetensorsShardWriter {
   func finish() throws -> Shard {
     precondition(isComplete, "\(fileName): closed with tensors unwritten")
     try file.synchronize()
-    return Shard(file: fileName, bytes: file.offset, sha256: digest.hex())
+    return Shard(file: fileName, bytes: file.offset, sha256: try file.sha256())
   }
 }
