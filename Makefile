@@ -57,7 +57,9 @@ $(VENV_STAMP):
 build: deps
 	$(SWIFT) build -c $(CONFIG) --product mixer-convert
 
-test: test-swift test-python test-install
+# The Python checks run first, on the program as `make build` makes it: `swift test` rebuilds
+# the modules for testing, and a build after it would rebuild them again (3 minutes here).
+test: test-python test-swift test-install
 
 # The largest ViTs (over 150 M parameters) and the Linen naming of every configuration are
 # left out of `make test` to keep it near 5 minutes; this runs them too.
