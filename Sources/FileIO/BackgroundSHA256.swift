@@ -17,15 +17,12 @@ public final class BackgroundSHA256 {
   }
 
   private let state = State()
-  private let ring: StagingRing
+  /// Made by the first ``update(_:)``: a writer that hashes everything through ``consumer``
+  /// needs no buffers of its own.
+  private var ring: StagingRing?
   private var finished = false
 
-  public init() {
-    let state = self.state
-    ring = StagingRing(
-      label: "mixer-convert.sha256", count: Self.stagingBuffers, bytes: Self.stagingBytes,
-      consumers: [{ state.stream.update($0) }])
-  }
+  public init() {}
 
   /// Hashes bytes that another ring already stages, on that ring's queue, without a copy of
   /// their own. The other ring must be drained before ``update(_:)`` or ``hex()`` is called
@@ -35,13 +32,17 @@ public final class BackgroundSHA256 {
   /// Adds bytes; they may be reused by the caller as soon as this returns.
   public func update(_ bytes: UnsafeRawBufferPointer) {
     precondition(!finished, "BackgroundSHA256 updated after hex()")
-    ring.append(bytes)
+    if ring == nil {
+      ring = StagingRing(
+        label: "mixer-convert.sha256", count: Self.stagingBuffers, bytes: Self.stagingBytes, consumers: [consumer])
+    }
+    ring!.append(bytes)
   }
 
   /// The digest as 64 lowercase hex digits, once every byte is hashed.
   public func hex() -> String {
     finished = true
-    ring.drain()
+    ring?.drain()
     return state.stream.hex()
   }
 }

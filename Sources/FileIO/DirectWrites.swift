@@ -62,18 +62,18 @@ final class DirectWrites {
     let descriptor = csupport_open_direct(path)
     guard descriptor >= 0 else { return nil }
     let target = Target(descriptor: descriptor)
-    self.target = target
-    self.reportedPath = reportedPath
-    ring = StagingRing(
-      label: "mixer-convert.direct-write", count: Self.bufferCount, bytes: Self.bufferBytes, alignment: Self.alignment,
-      consumers: [{ target.write($0) }] + (other.map { [$0] } ?? []))
     // Some file systems accept the flag and refuse the writes: try one block (the file is new
-    // and empty, and every byte of it will be written again).
+    // and empty, and every byte of it will be written again) before allocating the buffers.
     let probe = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.alignment, alignment: Self.alignment)
     defer { probe.deallocate() }
     probe.initializeMemory(as: UInt8.self, repeating: 0)
     guard pwrite(descriptor, probe.baseAddress, Self.alignment, 0) == Self.alignment, ftruncate(descriptor, 0) == 0
     else { return nil }
+    self.target = target
+    self.reportedPath = reportedPath
+    ring = StagingRing(
+      label: "mixer-convert.direct-write", count: Self.bufferCount, bytes: Self.bufferBytes, alignment: Self.alignment,
+      consumers: [{ target.write($0) }] + (other.map { [$0] } ?? []))
   }
 
   /// Appends bytes; they may be reused by the caller as soon as this returns.
