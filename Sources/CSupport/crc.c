@@ -165,7 +165,7 @@ __attribute__((target("avx512f,vpclmulqdq,pclmul")))
 static uint32_t wide_folding_update(const crc_kind *kind, uint32_t c, const unsigned char *p, size_t length) {
   __m512i k2048 = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)kind->fold2048));
   __m512i k512 = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)kind->fold512));
-  __m512i reg0 = _mm512_xor_si512(_mm512_loadu_si512(p), _mm512_castsi128_si512(_mm_cvtsi32_si128((int)c)));
+  __m512i reg0 = _mm512_xor_si512(_mm512_loadu_si512(p), _mm512_zextsi128_si512(_mm_cvtsi32_si128((int)c)));
   __m512i reg1 = _mm512_loadu_si512(p + 64);
   __m512i reg2 = _mm512_loadu_si512(p + 128);
   __m512i reg3 = _mm512_loadu_si512(p + 192);
