@@ -2,18 +2,19 @@ import Graph
 import Kernels
 
 extension ExecutionPlan {
-  /// Compiles a canonical graph: weight matrices packed once for the kernel path, and
-  /// neighbouring nodes fused where that saves a pass over memory. Fusion never changes what
-  /// is computed, only how many times values travel through memory.
+  /// Compiles a canonical graph: token selections moved ahead of the nodes that treat tokens
+  /// alone (``TokenSelectionPushdown``), weight matrices packed once for the kernel path, and
+  /// neighbouring nodes fused where that saves a pass over memory. Neither changes what is
+  /// computed, only how many rows are and how many times values travel through memory.
   ///
   /// - Parameters:
   ///   - graph: a validated graph document.
   ///   - weights: every weight of its manifest, float32, in its canonical shape.
   public init(graph: GraphDocument, weights: [String: Tensor], compute: Compute) {
-    let nodes = graph.nodes
     let (input, graphOutputs) = (graph.header.input, graph.header.outputs)
-    let byName = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1.name, $0) })
     let outputs = Set(graphOutputs.map(\.node))
+    let nodes = TokenSelectionPushdown.apply(to: graph.nodes, outputs: outputs)
+    let byName = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1.name, $0) })
     var consumers: [String: [Int]] = [:]
     for (index, node) in nodes.enumerated() { for input in node.inputs { consumers[input, default: []].append(index) } }
     /// The single node reading `name`, if exactly one does and `name` is not a graph output.
@@ -136,7 +137,13 @@ extension ExecutionPlan {
       case .multiHeadAttention(let heads):
         var output = node.name
         var onto: String?
-        if let (add, other) = residualTarget(of: node.name) {
+        var queryToken: Int?
+        if let selection = soleConsumer(node.name), case .selectToken(let index) = selection.operation {
+          queryToken = index
+          output = selection.name
+          fused.insert(selection.name)
+        }
+        if let (add, other) = residualTarget(of: output) {
           onto = other
           output = add.name
           fused.insert(add.name)
@@ -148,7 +155,7 @@ extension ExecutionPlan {
           .attention(
             output: output, input: input, qkv: compute.pack(qkv), qkvBias: qkvBias,
             out: compute.pack(outKernel.reshaped([width, outKernel.shape[2]])),
-            outBias: weight(node, "out_bias")!, heads: heads, accumulateOnto: onto))
+            outBias: weight(node, "out_bias")!, heads: heads, accumulateOnto: onto, queryToken: queryToken))
       case .selectToken(let index):
         steps.append(.selectToken(output: node.name, input: input, index: index))
       case .tanh:

@@ -23,9 +23,11 @@ public enum Step: @unchecked Sendable {
   case positionEmbedding(output: String, input: String, embedding: Tensor)
   /// The query, key and value projections as one product with `qkv` (D, 3D), attention, and
   /// the output projection, added into `accumulateOnto` when given (a folded residual Add).
+  /// With `queryToken`, only that token's attention and projection: (N, D) (a folded
+  /// SelectToken).
   case attention(
     output: String, input: String, qkv: PackedMatrix, qkvBias: Tensor, out: PackedMatrix, outBias: Tensor,
-    heads: Int, accumulateOnto: String?)
+    heads: Int, accumulateOnto: String?, queryToken: Int?)
   case selectToken(output: String, input: String, index: Int)
   case tanh(output: String, input: String)
   case relu(output: String, input: String)
@@ -58,7 +60,7 @@ public enum Step: @unchecked Sendable {
       .transpose(let o, _, _),
       .dense(let o, _, _, _, _, _, _), .gelu(let o, _, _), .add(let o, _, _), .addTransposed(let o, _, _),
       .mean(let o, _, _), .classToken(let o, _, _), .positionEmbedding(let o, _, _),
-      .attention(let o, _, _, _, _, _, _, _), .selectToken(let o, _, _), .tanh(let o, _), .relu(let o, _),
+      .attention(let o, _, _, _, _, _, _, _, _), .selectToken(let o, _, _), .tanh(let o, _), .relu(let o, _),
       .groupNorm(let o, _, _, _, _, _, _), .maxPool(let o, _, _, _, _), .binary(let o, _, _, _), .squareRoot(let o, _),
       .softmax(let o, _), .matmul(let o, _, _), .reduceMean(let o, _, _, _), .pad(let o, _, _, _),
       .tokenMixing(let o, _, _, _, _, _, _):
@@ -76,7 +78,7 @@ public enum Step: @unchecked Sendable {
       .maxPool(_, let i, _, _, _), .squareRoot(_, let i), .softmax(_, let i), .reduceMean(_, let i, _, _),
       .pad(_, let i, _, _):
       [i]
-    case .dense(_, let i, _, _, _, _, let onto), .attention(_, let i, _, _, _, _, _, let onto):
+    case .dense(_, let i, _, _, _, _, let onto), .attention(_, let i, _, _, _, _, _, let onto, _):
       [i] + (onto.map { [$0] } ?? [])
     case .add(_, let a, let b), .addTransposed(_, let a, let b), .binary(_, let a, let b, _), .matmul(_, let a, let b),
       .tokenMixing(_, let a, let b, _, _, _, _):

@@ -41,12 +41,12 @@ extension Step {
       return compute.prependToken(values[input]!, token: token)
     case .positionEmbedding(_, let input, let embedding):
       return compute.addToEverySample(values[input]!, embedding)
-    case .attention(_, let input, let qkv, let qkvBias, let out, let outBias, let heads, let onto):
+    case .attention(_, let input, let qkv, let qkvBias, let out, let outBias, let heads, let onto, let queryToken):
       let x = values[input]!
       var nothing: Tensor?
       var projected = Self.dense(
         x, transposed: false, kernel: qkv, bias: qkvBias, gelu: false, onto: &nothing, compute: compute)
-      let attended = compute.attention(fused: &projected, heads: heads)
+      let attended = compute.attention(fused: &projected, heads: heads, queryToken: queryToken)
       var target = onto.map { values.removeValue(forKey: $0)! }
       return Self.dense(
         attended, transposed: false, kernel: out, bias: outBias, gelu: false, onto: &target, compute: compute)

@@ -124,4 +124,26 @@ import Testing
       }
     }
   }
+
+  /// One query token's attention (a folded SelectToken) is that token's row of the whole
+  /// attention, bit for bit, for widths that fill whole vectors and for widths that do not.
+  @Test(arguments: computes)
+  func oneQueryTokenIsItsRowOfTheWhole(compute: Compute) {
+    var random = Random(5)
+    for (n, t, heads, d) in [(2, 17, 4, 8), (2, 16, 1, 3), (1, 197, 2, 64)] {
+      let width = heads * d
+      let projection = random.tensor([n, t, 3 * width])
+      var whole = projection
+      let all = compute.attention(fused: &whole, heads: heads)
+      for token in [0, 2, t - 1] {
+        var fused = projection
+        let one = compute.attention(fused: &fused, heads: heads, queryToken: token)
+        #expect(one.shape == [n, width])
+        for s in 0..<n {
+          let row = Array(all.scalars[((s * t + token) * width)..<((s * t + token + 1) * width)])
+          #expect(Array(one.scalars[(s * width)..<((s + 1) * width)]) == row, "\(n)×\(t), \(heads) heads of \(d), token \(token)")
+        }
+      }
+    }
+  }
 }

@@ -24,29 +24,37 @@ extension Compute {
 
   /// Attention over a fused projection: `qkv` is (N, T, 3·W) holding the query, key and value
   /// side by side (each head-major, W = heads × head width). The query part is scaled in
-  /// place. Returns (N, T, W).
-  public func attention(fused qkv: inout Tensor, heads: Int) -> Tensor {
+  /// place. Returns (N, T, W), or with `queryToken` the attention of that one token over all
+  /// of them, (N, W): the same values as its row of the whole result.
+  public func attention(fused qkv: inout Tensor, heads: Int, queryToken: Int? = nil) -> Tensor {
     precondition(qkv.rank == 3 && qkv.shape[2] % 3 == 0, "attention: fused projection must be (N, T, 3·W)")
     let (n, t, width) = (qkv.shape[0], qkv.shape[1], qkv.shape[2] / 3)
+    precondition(queryToken.map { 0 <= $0 && $0 < t } ?? true, "attention: query token outside \(t) tokens")
+    let queries = queryToken.map { $0..<($0 + 1) } ?? 0..<t
     let factor = 1 / Float(width / heads).squareRoot()
-    return Tensor(shape: [n, t, width]) { out in
+    return Tensor(shape: queryToken == nil ? [n, t, width] : [n, width]) { out in
       qkv.scalars.withUnsafeMutableBufferPointer { p in
         let base = p.baseAddress!
-        for row in 0..<(n * t) { for j in 0..<width { base[row * 3 * width + j] *= factor } }
+        for sample in 0..<n {
+          for token in queries { for j in 0..<width { base[(sample * t + token) * 3 * width + j] *= factor } }
+        }
         attention(
           q: base, k: base + width, v: base + 2 * width, rowStride: 3 * width, samples: n, tokens: t,
-          width: width, heads: heads, into: out.baseAddress!)
+          queries: queries, width: width, heads: heads, into: out.baseAddress!)
       }
     }
   }
 
   /// The attention core on strided rows: token `i` of sample `s` starts at `(s·T + i)·rowStride`
-  /// in each of `q` (already scaled), `k` and `v`; the output is (N, T, width) row-major.
+  /// in each of `q` (already scaled), `k` and `v`; the output is (N, queries, width) row-major,
+  /// the attention of the tokens `queries` (all of them by default) over every token.
   /// Work is split over (sample, head) pairs.
   func attention(
     q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, rowStride: Int,
-    samples n: Int, tokens t: Int, width: Int, heads: Int, into output: UnsafeMutablePointer<Float>
+    samples n: Int, tokens t: Int, queries: Range<Int>? = nil, width: Int, heads: Int,
+    into output: UnsafeMutablePointer<Float>
   ) {
+    let queries = queries ?? 0..<t
     precondition(width % heads == 0, "attention: \(heads) heads do not divide \(width)")
     let headWidth = width / heads
     let table = table
@@ -58,17 +66,18 @@ extension Compute {
     parallel(n * heads) { job in
       let (sample, head) = (job / heads, job % heads)
       let input = sample * t * rowStride + head * headWidth
-      WorkspacePool.shared.with(table.workspaceCount + t * t) { workspace in
+      let rows = queries.count
+      WorkspacePool.shared.with(table.workspaceCount + rows * t) { workspace in
         let logits = workspace + table.workspaceCount
-        // logits (T×T) = q_h (T×D) · k_hᵀ (D×T).
+        // logits (Q×T) = q_h (Q×D) · k_hᵀ (D×T).
         table.gemm(
-          t, t, headWidth, pq.pointer + input, rowStride, 1, pk.pointer + input, 1, rowStride,
-          logits, t, false, nil, false, workspace)
-        table.softmax(logits, t, t)
-        // out_h (T×D) = weights (T×T) · v_h (T×D), written into the head's columns.
+          rows, t, headWidth, pq.pointer + input + queries.lowerBound * rowStride, rowStride, 1,
+          pk.pointer + input, 1, rowStride, logits, t, false, nil, false, workspace)
+        table.softmax(logits, rows, t)
+        // out_h (Q×D) = weights (Q×T) · v_h (T×D), written into the head's columns.
         table.gemm(
-          t, headWidth, t, logits, t, 1, pv.pointer + input, rowStride, 1,
-          po.pointer + sample * t * width + head * headWidth, width, false, nil, false, workspace)
+          rows, headWidth, t, logits, t, 1, pv.pointer + input, rowStride, 1,
+          po.pointer + sample * rows * width + head * headWidth, width, false, nil, false, workspace)
       }
     }
   }
