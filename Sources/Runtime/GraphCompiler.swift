@@ -13,7 +13,7 @@ extension ExecutionPlan {
   public init(graph: GraphDocument, weights: [String: Tensor], compute: Compute) {
     let (input, graphOutputs) = (graph.header.input, graph.header.outputs)
     let outputs = Set(graphOutputs.map(\.node))
-    let nodes = TokenSelectionPushdown.apply(to: graph.nodes, outputs: outputs)
+    let nodes = TokenSelectionPushdown.apply(to: graph.nodes, input: input.name, outputs: outputs)
     let byName = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1.name, $0) })
     var consumers: [String: [Int]] = [:]
     for (index, node) in nodes.enumerated() { for input in node.inputs { consumers[input, default: []].append(index) } }

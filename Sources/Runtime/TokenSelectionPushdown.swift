@@ -16,8 +16,8 @@ enum TokenSelectionPushdown {
   /// `nodes` (in an order where every value is computed before it is read) rewritten so that
   /// each SelectToken reads as early a value as it can, in such an order again. `outputs`
   /// names the values the graph must still produce whole.
-  static func apply(to nodes: [Node], outputs: Set<String>) -> [Node] {
-    var graph = Rewrite(nodes: nodes, outputs: outputs)
+  static func apply(to nodes: [Node], input: String, outputs: Set<String>) -> [Node] {
+    var graph = Rewrite(nodes: nodes, input: input, outputs: outputs)
     while graph.moveOneSelection() {}
     return graph.orderedNodes()
   }
@@ -27,11 +27,20 @@ enum TokenSelectionPushdown {
   private struct Rewrite {
     var nodes: [String: Node]
     var rank: [String: Double]
+    let input: String
     let outputs: Set<String>
+    /// The selections this rewrite made: (value read, token index) → name.
+    var made: [Selection: String] = [:]
 
-    init(nodes list: [Node], outputs: Set<String>) {
+    struct Selection: Hashable {
+      let value: String
+      let index: Int
+    }
+
+    init(nodes list: [Node], input: String, outputs: Set<String>) {
       nodes = Dictionary(uniqueKeysWithValues: list.map { ($0.name, $0) })
       rank = Dictionary(uniqueKeysWithValues: list.enumerated().map { ($1.name, Double($0)) })
+      self.input = input
       self.outputs = outputs
     }
 
@@ -73,18 +82,19 @@ enum TokenSelectionPushdown {
       }
     }
 
-    /// The name of a SelectToken of `value` at `index`, made if there is none, ranked right
-    /// after `value` (so it is computed before any step that could fold it in as a target).
+    /// The name of a SelectToken of `value` at `index`, made by this rewrite if it has not made
+    /// one yet, ranked right after `value` (so it is computed before any step that could fold
+    /// it in as a target).
     mutating func selected(_ value: String, index: Int) -> String {
-      if let existing = nodes.values.first(where: { $0.operation == .selectToken(index: index) && $0.inputs == [value] }) {
-        return existing.name
-      }
+      let key = Selection(value: value, index: index)
+      if let name = made[key], nodes[name]?.inputs == [value] { return name }
       var name = "\(value).token\(index)"
-      while nodes[name] != nil { name += "'" }
+      while nodes[name] != nil || name == input { name += "'" }
       nodes[name] = Node(
         name: name, operation: .selectToken(index: index), inputs: [value],
         outputShape: withoutTokenAxis(nodes[value]!.outputShape))
       rank[name] = rank[value]! + 0.001
+      made[key] = name
       return name
     }
 
