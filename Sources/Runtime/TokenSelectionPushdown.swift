@@ -10,8 +10,9 @@ import Graph
 /// token's row from that token's rows alone, with the same arithmetic whatever the number of
 /// rows. A selection moves through a node only when every reader of the node's value is that
 /// selection and the value is not a graph output. It stops at an attention, which mixes
-/// tokens; the compiler then folds it into the attention step (`queryToken`: every token's
-/// keys and values, the selected token's query), with the residual Add folded as before.
+/// tokens; the compiler then folds it into the attention step (`queryToken`: the attention and
+/// the output projection of the selected token only, over every token's keys and values), with
+/// the residual Add folded as before.
 enum TokenSelectionPushdown {
   /// `nodes` (in an order where every value is computed before it is read) rewritten so that
   /// each SelectToken reads as early a value as it can, in such an order again. `outputs`
@@ -19,11 +20,13 @@ enum TokenSelectionPushdown {
   static func apply(to nodes: [Node], input: String, outputs: Set<String>) -> [Node] {
     var graph = Rewrite(nodes: nodes, input: input, outputs: outputs)
     while graph.moveOneSelection() {}
-    return graph.orderedNodes()
+    return graph.byRank()
   }
 
-  /// The graph being rewritten: its nodes by name, and a rank per node that keeps the
-  /// original order where it can.
+  /// The graph being rewritten: its nodes by name, and a rank per node. Ranks order the nodes
+  /// so that every value is computed before it is read: a moved node keeps the rank of the
+  /// node it replaces, whose readers all rank after it, and a new selection ranks just after
+  /// the value it reads, which ranks before every reader.
   private struct Rewrite {
     var nodes: [String: Node]
     var rank: [String: Double]
@@ -98,23 +101,9 @@ enum TokenSelectionPushdown {
       return name
     }
 
-    /// The nodes by rank, then name.
+    /// The nodes by rank, then name: an order where every value is computed before it is read.
     func byRank() -> [Node] { nodes.values.sorted { (rank[$0.name]!, $0.name) < (rank[$1.name]!, $1.name) } }
 
     func withoutTokenAxis(_ shape: [Int]) -> [Int] { [shape[0], shape[2]] }
-
-    /// The nodes in an order where every value is computed before it is read, lowest rank
-    /// first among those ready.
-    func orderedNodes() -> [Node] {
-      var done: Set<String> = []
-      var ordered: [Node] = []
-      var pending = byRank()
-      while !pending.isEmpty {
-        let next = pending.firstIndex { node in node.inputs.allSatisfy { nodes[$0] == nil || done.contains($0) } }!
-        done.insert(pending[next].name)
-        ordered.append(pending.remove(at: next))
-      }
-      return ordered
-    }
   }
 }

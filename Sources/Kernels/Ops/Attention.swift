@@ -15,7 +15,7 @@ extension Compute {
           value.scalars.withUnsafeBufferPointer { v in
             attention(
               q: q.baseAddress!, k: k.baseAddress!, v: v.baseAddress!, rowStride: width, samples: n, tokens: t,
-              width: width, heads: heads, into: out.baseAddress!)
+              queries: 0..<t, width: width, heads: heads, into: out.baseAddress!)
           }
         }
       }
@@ -47,14 +47,13 @@ extension Compute {
 
   /// The attention core on strided rows: token `i` of sample `s` starts at `(s·T + i)·rowStride`
   /// in each of `q` (already scaled), `k` and `v`; the output is (N, queries, width) row-major,
-  /// the attention of the tokens `queries` (all of them by default) over every token.
+  /// the attention of the tokens `queries` over every token.
   /// Work is split over (sample, head) pairs.
   func attention(
     q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, rowStride: Int,
-    samples n: Int, tokens t: Int, queries: Range<Int>? = nil, width: Int, heads: Int,
+    samples n: Int, tokens t: Int, queries: Range<Int>, width: Int, heads: Int,
     into output: UnsafeMutablePointer<Float>
   ) {
-    let queries = queries ?? 0..<t
     precondition(width % heads == 0, "attention: \(heads) heads do not divide \(width)")
     let headWidth = width / heads
     let table = table
