@@ -56,7 +56,7 @@ func layerNormRows(
     i = 0
     while i + Vec.scalarCount <= cols {
       let d = (rawX.loadUnaligned(fromByteOffset: 4 * i, as: Vec.self) - shiftVec) - offsetVec
-      acc = mulAdd(d, d, acc)
+      acc = madd(d, d, acc)
       i += Vec.scalarCount
     }
     var squares = horizontalSum(acc)
@@ -75,7 +75,7 @@ func layerNormRows(
       let d = ((rawX.loadUnaligned(fromByteOffset: 4 * i, as: Vec.self) - shiftVec) - offsetVec) * invVec
       let s = rawScale.loadUnaligned(fromByteOffset: 4 * i, as: Vec.self)
       let b = rawBias.loadUnaligned(fromByteOffset: 4 * i, as: Vec.self)
-      rawY.storeBytes(of: mulAdd(d, s, b), toByteOffset: 4 * i, as: Vec.self)
+      rawY.storeBytes(of: madd(d, s, b), toByteOffset: 4 * i, as: Vec.self)
       i += Vec.scalarCount
     }
     while i < cols {

@@ -1,15 +1,7 @@
 // Shared backend source (see Gemm.swift). Vectorised transcendental functions on `Vec`,
-// accurate to a few float32 ulps, with no per-lane library calls.
-
-// These functions use `mulAdd` (`a·b + c` with the vector operators) rather than the FMA
-// `madd`: the standard library implements `SIMD.addingProduct` as a per-lane loop, and in long
-// dependent chains like these polynomials the compiler re-vectorises it only partly (measured
-// here: GELU ran at ~85 cycles per 16 lanes, split into 8-, 4- and 1-lane pieces). The vector
-// operators map to whole-register instructions. The micro-kernel keeps `madd`: its short,
-// regular pattern vectorises fully. Signs are handled with integer bit operations.
-
-/// `a·b + c` with the vector operators (two roundings), always whole-register code.
-@inline(__always) func mulAdd(_ a: Vec, _ b: Vec, _ c: Vec) -> Vec { a * b + c }
+// accurate to a few float32 ulps, with no per-lane library calls. Multiply-adds are `madd`
+// (one FMA instruction where the CPU level has it) and quotients `reciprocal`, both defined
+// per CPU level in Vector.swift; signs are handled with integer bit operations.
 
 @inline(__always) func bits(_ v: Vec) -> VecBits { unsafeBitCast(v, to: VecBits.self) }
 @inline(__always) func float(_ b: VecBits) -> Vec { unsafeBitCast(b, to: Vec.self) }
@@ -31,17 +23,17 @@ func vexp(_ x: Vec) -> Vec {
   let clamped = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
   // Adding 1.5·2^23 rounds to an integer held in the low mantissa bits.
   let magic = Vec(repeating: 12_582_912)
-  let shifted = mulAdd(clamped, Vec(repeating: 1.442_695_04), magic)
+  let shifted = madd(clamped, Vec(repeating: 1.442_695_04), magic)
   let n = shifted - magic
-  var r = mulAdd(n, Vec(repeating: -0.693_145_751_953_125), clamped)
-  r = mulAdd(n, Vec(repeating: -1.428_606_765_330_187e-06), r)
+  var r = madd(n, Vec(repeating: -0.693_145_751_953_125), clamped)
+  r = madd(n, Vec(repeating: -1.428_606_765_330_187e-06), r)
   var p = Vec(repeating: 1.987_569_150e-4)
-  p = mulAdd(p, r, Vec(repeating: 1.398_199_950e-3))
-  p = mulAdd(p, r, Vec(repeating: 8.333_451_907e-3))
-  p = mulAdd(p, r, Vec(repeating: 4.166_579_589e-2))
-  p = mulAdd(p, r, Vec(repeating: 1.666_666_546e-1))
-  p = mulAdd(p, r, Vec(repeating: 5.000_000_120e-1))
-  p = mulAdd(p * r, r, r) + Vec(repeating: 1)
+  p = madd(p, r, Vec(repeating: 1.398_199_950e-3))
+  p = madd(p, r, Vec(repeating: 8.333_451_907e-3))
+  p = madd(p, r, Vec(repeating: 4.166_579_589e-2))
+  p = madd(p, r, Vec(repeating: 1.666_666_546e-1))
+  p = madd(p, r, Vec(repeating: 5.000_000_120e-1))
+  p = madd(p * r, r, r) + Vec(repeating: 1)
   let exponent = bits(shifted) &- bits(magic)
   return p * float((exponent &+ VecBits(repeating: 127)) &<< VecBits(repeating: 23))
 }
@@ -51,14 +43,14 @@ func vexp(_ x: Vec) -> Vec {
 @inline(__always)
 func vtanh(_ x: Vec) -> Vec {
   let (ax, sign) = magnitudeAndSign(x)
-  let large = Vec(repeating: 1) - Vec(repeating: 2) / (vexp(ax + ax) + Vec(repeating: 1))
+  let large = madd(Vec(repeating: -2), reciprocal(vexp(ax + ax) + Vec(repeating: 1)), Vec(repeating: 1))
   let x2 = x * x
   var p = Vec(repeating: -0.008_863_235_529_902_197)  // -1382/155925
-  p = mulAdd(p, x2, Vec(repeating: 0.021_869_488_536_155_2))  // 62/2835
-  p = mulAdd(p, x2, Vec(repeating: -0.053_968_253_968_254))  // -17/315
-  p = mulAdd(p, x2, Vec(repeating: 0.133_333_333_333_333))  // 2/15
-  p = mulAdd(p, x2, Vec(repeating: -0.333_333_333_333_333))
-  let small = mulAdd(p * ax * x2, Vec(repeating: 1), ax)
+  p = madd(p, x2, Vec(repeating: 0.021_869_488_536_155_2))  // 62/2835
+  p = madd(p, x2, Vec(repeating: -0.053_968_253_968_254))  // -17/315
+  p = madd(p, x2, Vec(repeating: 0.133_333_333_333_333))  // 2/15
+  p = madd(p, x2, Vec(repeating: -0.333_333_333_333_333))
+  let small = p * ax * x2 + ax
   // All ones where |x| < 0.3 (positive floats order like their bit patterns).
   let useSmall = (bits(ax) &- bits(Vec(repeating: 0.3))) &>> VecBits(repeating: 31)
   return float(((bits(small) & useSmall) | (bits(large) & ~useSmall)) | sign)
@@ -66,23 +58,25 @@ func vtanh(_ x: Vec) -> Vec {
 
 /// GELU with the tanh approximation (Flax's default):
 /// `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`, computed as the algebraically equal
-/// `x / (1 + e^{−2u})`, which has no cancellation for negative x.
+/// `x / (1 + e^{−2u})`, which has no cancellation for negative x; `−2u` is
+/// `x · (−2√(2/π) − 2√(2/π)·0.044715·x²)`.
 @inline(__always)
 func vgeluTanh(_ x: Vec) -> Vec {
-  let u = Vec(repeating: 0.797_884_560_802_865_4) * mulAdd(Vec(repeating: 0.044_715) * x * x, x, x)
-  return x / (Vec(repeating: 1) + vexp(Vec(repeating: -2) * u))
+  let minusTwoU =
+    x * madd(x * x, Vec(repeating: -0.071_354_816_272_600_25), Vec(repeating: -1.595_769_121_605_730_8))
+  return x * reciprocal(Vec(repeating: 1) + vexp(minusTwoU))
 }
 
 /// `erf(x)`, lane-wise, by Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7).
 @inline(__always)
 func verf(_ x: Vec) -> Vec {
   let (ax, sign) = magnitudeAndSign(x)
-  let t = Vec(repeating: 1) / mulAdd(Vec(repeating: 0.327_591_1), ax, Vec(repeating: 1))
+  let t = reciprocal(madd(Vec(repeating: 0.327_591_1), ax, Vec(repeating: 1)))
   var p = Vec(repeating: 1.061_405_429)
-  p = mulAdd(p, t, Vec(repeating: -1.453_152_027))
-  p = mulAdd(p, t, Vec(repeating: 1.421_413_741))
-  p = mulAdd(p, t, Vec(repeating: -0.284_496_736))
-  p = mulAdd(p, t, Vec(repeating: 0.254_829_592))
+  p = madd(p, t, Vec(repeating: -1.453_152_027))
+  p = madd(p, t, Vec(repeating: 1.421_413_741))
+  p = madd(p, t, Vec(repeating: -0.284_496_736))
+  p = madd(p, t, Vec(repeating: 0.254_829_592))
   let y = Vec(repeating: 1) - p * t * vexp(-(ax * ax))
   return float(bits(y) | sign)
 }

@@ -1,14 +1,22 @@
 // The vector type and tiling of KernelsAVX2; the shared kernels in `Shared/` are written against
 // these names.
 
+import _Builtin_intrinsics.intel
+
 /// The SIMD vector the kernels work on.
 typealias Vec = SIMD8<Float>
 /// Integer lanes of the same width, for bit manipulation.
 typealias VecBits = SIMD8<Int32>
 
-/// `a·b + c`, lane-wise: fused multiply-add (one rounding).
+/// `a·b + c`, lane-wise: fused multiply-add (one rounding), as one instruction. (The standard
+/// library's `SIMD.addingProduct` is a per-lane loop that the compiler re-vectorises only in
+/// part inside long dependent chains like the polynomials of `VectorMath`.)
 @inline(__always)
-func madd(_ a: Vec, _ b: Vec, _ c: Vec) -> Vec { c.addingProduct(a, b) }
+func madd(_ a: Vec, _ b: Vec, _ c: Vec) -> Vec { _mm256_fmadd_ps(a, b, c) }
+
+/// `1/x`, lane-wise (a division: AVX2's 12-bit estimate would need two Newton steps).
+@inline(__always)
+func reciprocal(_ x: Vec) -> Vec { Vec(repeating: 1) / x }
 
 /// Cache blocking of `blockedGemm` and `prepackedGemm` (the micro-tile's shape, `mr`, `nr` and
 /// `shortRows`, is in the generated MicroKernel.swift).

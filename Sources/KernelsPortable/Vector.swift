@@ -10,6 +10,10 @@ typealias VecBits = SIMD4<Int32>
 @inline(__always)
 func madd(_ a: Vec, _ b: Vec, _ c: Vec) -> Vec { a * b + c }
 
+/// `1/x`, lane-wise (a division).
+@inline(__always)
+func reciprocal(_ x: Vec) -> Vec { Vec(repeating: 1) / x }
+
 /// Cache blocking of `blockedGemm` and `prepackedGemm` (the micro-tile's shape, `mr`, `nr` and
 /// `shortRows`, is in the generated MicroKernel.swift).
 enum Tile {
