@@ -54,9 +54,11 @@ func layerNormRows(
     let offsetVec = Vec(repeating: offset)
     var acc = Vec(repeating: 0)
     i = 0
+    // Multiply, then add (not `madd`), like the scalar tails: a column's result does not depend
+    // on whether it falls in a vector or the tail.
     while i + Vec.scalarCount <= cols {
       let d = (rawX.loadUnaligned(fromByteOffset: 4 * i, as: Vec.self) - shiftVec) - offsetVec
-      acc = madd(d, d, acc)
+      acc = d * d + acc
       i += Vec.scalarCount
     }
     var squares = horizontalSum(acc)
@@ -75,7 +77,7 @@ func layerNormRows(
       let d = ((rawX.loadUnaligned(fromByteOffset: 4 * i, as: Vec.self) - shiftVec) - offsetVec) * invVec
       let s = rawScale.loadUnaligned(fromByteOffset: 4 * i, as: Vec.self)
       let b = rawBias.loadUnaligned(fromByteOffset: 4 * i, as: Vec.self)
-      rawY.storeBytes(of: madd(d, s, b), toByteOffset: 4 * i, as: Vec.self)
+      rawY.storeBytes(of: d * s + b, toByteOffset: 4 * i, as: Vec.self)
       i += Vec.scalarCount
     }
     while i < cols {

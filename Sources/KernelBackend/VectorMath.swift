@@ -13,14 +13,30 @@ func magnitudeAndSign(_ x: Vec) -> (Vec, VecBits) {
   return (float(b & VecBits(repeating: 0x7FFF_FFFF)), b & VecBits(repeating: Int32(bitPattern: 0x8000_0000)))
 }
 
+/// `v` with every lane above `limit` lowered to it (NaN lanes stay NaN).
+@inline(__always)
+func atMost(_ v: Vec, _ limit: Float) -> Vec {
+  v.replacing(with: Vec(repeating: limit), where: v .> Vec(repeating: limit))
+}
+
+/// `v` with every lane below `limit` raised to it (NaN lanes stay NaN).
+@inline(__always)
+func atLeast(_ v: Vec, _ limit: Float) -> Vec {
+  v.replacing(with: Vec(repeating: limit), where: v .< Vec(repeating: limit))
+}
+
+/// The largest argument the quotients below pass to `vexp`: the reciprocal of `e^80 + 1`
+/// (≈ 1.8e-35) is still a normal float, so no multiply-add meets a subnormal operand, which
+/// Intel CPUs handle in a slow microcode assist. The results are the same to float precision
+/// (`tanh` is 1, GELU of x below about −9.3 is within 1e-33 of 0).
+let largestQuotientExponent: Float = 80
+
 /// `e^x`, lane-wise. Range reduction `x = n·ln2 + r` with `|r| ≤ ln2/2` (two-part ln2), a
 /// degree-6 polynomial for `e^r`, and `2^n` built in the exponent field. Inputs are clamped to
 /// [-87.3, 88.3], so the result is finite and positive (underflow flushes toward 0).
 @inline(__always)
 func vexp(_ x: Vec) -> Vec {
-  let low = Vec(repeating: -87.3)
-  let high = Vec(repeating: 88.3)
-  let clamped = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
+  let clamped = atMost(atLeast(x, -87.3), 88.3)
   // Adding 1.5·2^23 rounds to an integer held in the low mantissa bits.
   let magic = Vec(repeating: 12_582_912)
   let shifted = madd(clamped, Vec(repeating: 1.442_695_04), magic)
@@ -43,7 +59,8 @@ func vexp(_ x: Vec) -> Vec {
 @inline(__always)
 func vtanh(_ x: Vec) -> Vec {
   let (ax, sign) = magnitudeAndSign(x)
-  let large = madd(Vec(repeating: -2), reciprocal(vexp(ax + ax) + Vec(repeating: 1)), Vec(repeating: 1))
+  let e = vexp(atMost(ax + ax, largestQuotientExponent))
+  let large = madd(Vec(repeating: -2), reciprocal(e + Vec(repeating: 1)), Vec(repeating: 1))
   let x2 = x * x
   var p = Vec(repeating: -0.008_863_235_529_902_197)  // -1382/155925
   p = madd(p, x2, Vec(repeating: 0.021_869_488_536_155_2))  // 62/2835
@@ -59,18 +76,22 @@ func vtanh(_ x: Vec) -> Vec {
 /// GELU with the tanh approximation (Flax's default):
 /// `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`, computed as the algebraically equal
 /// `x / (1 + e^{−2u})`, which has no cancellation for negative x; `−2u` is
-/// `x · (−2√(2/π) − 2√(2/π)·0.044715·x²)`.
+/// `x · (−2√(2/π) − 2√(2/π)·0.044715·x²)`. Inputs below −10 count as −10 (GELU is within 1e-33
+/// of 0 there; an unbounded x would scale the capped quotient back up).
 @inline(__always)
-func vgeluTanh(_ x: Vec) -> Vec {
+func vgeluTanh(_ input: Vec) -> Vec {
+  let x = atLeast(input, -10)
   let minusTwoU =
     x * madd(x * x, Vec(repeating: -0.071_354_816_272_600_25), Vec(repeating: -1.595_769_121_605_730_8))
-  return x * reciprocal(Vec(repeating: 1) + vexp(minusTwoU))
+  return x * reciprocal(Vec(repeating: 1) + vexp(atMost(minusTwoU, largestQuotientExponent)))
 }
 
-/// `erf(x)`, lane-wise, by Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7).
+/// `erf(x)`, lane-wise, by Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7). `|x|` is
+/// capped at 10, where erf is 1 in float, so that infinities stay out of `reciprocal`.
 @inline(__always)
 func verf(_ x: Vec) -> Vec {
-  let (ax, sign) = magnitudeAndSign(x)
+  let (magnitude, sign) = magnitudeAndSign(x)
+  let ax = atMost(magnitude, 10)
   let t = reciprocal(madd(Vec(repeating: 0.327_591_1), ax, Vec(repeating: 1)))
   var p = Vec(repeating: 1.061_405_429)
   p = madd(p, t, Vec(repeating: -1.453_152_027))
@@ -81,10 +102,12 @@ func verf(_ x: Vec) -> Vec {
   return float(bits(y) | sign)
 }
 
-/// GELU with the exact error function: `0.5·x·(1 + erf(x/√2))`.
+/// GELU with the exact error function: `0.5·x·(1 + erf(x/√2))`. Inputs below −10 count as −10,
+/// where the result is already 0 (so −∞ gives 0, not ∞ · 0).
 @inline(__always)
-func vgeluErf(_ x: Vec) -> Vec {
-  Vec(repeating: 0.5) * x * (Vec(repeating: 1) + verf(x * Vec(repeating: 0.707_106_781_186_547_5)))
+func vgeluErf(_ input: Vec) -> Vec {
+  let x = atLeast(input, -10)
+  return Vec(repeating: 0.5) * x * (Vec(repeating: 1) + verf(x * Vec(repeating: 0.707_106_781_186_547_5)))
 }
 
 /// Applies a lane-wise function to `count` floats in place; the tail goes through a

@@ -14,7 +14,8 @@ typealias VecBits = SIMD8<Int32>
 @inline(__always)
 func madd(_ a: Vec, _ b: Vec, _ c: Vec) -> Vec { _mm256_fmadd_ps(a, b, c) }
 
-/// `1/x`, lane-wise (a division: AVX2's 12-bit estimate would need two Newton steps).
+/// `1/x`, lane-wise, by division (AVX2's 12-bit estimate with one Newton step is good to about
+/// 2^-22, short of float precision).
 @inline(__always)
 func reciprocal(_ x: Vec) -> Vec { Vec(repeating: 1) / x }
 

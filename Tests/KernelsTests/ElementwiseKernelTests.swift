@@ -43,6 +43,29 @@ import Testing
     #expect(abs(approximate.scalars[2001 + 150] - exact.scalars[2001 + 150]) > 1e-4)
   }
 
+  /// Far out, tanh and both GELU forms give their limits, infinities included (no NaN): ±1, x
+  /// for large x, and for very negative x zero or a normal float within 1e-30 of it.
+  @Test(arguments: computes)
+  func saturatedInputsGiveTheLimits(compute: Compute) {
+    let far: [Float] = [-.infinity, -1e30, -100, -30, -12, -10, -9.5, 9.5, 10, 30, 100, 1e30, .infinity]
+    let x = Tensor(shape: [far.count], scalars: far)
+    let tanh = compute.tanh(x).scalars
+    let forms = [
+      ("tanh", compute.gelu(x, approximation: .tanh).scalars), ("erf", compute.gelu(x, approximation: .none).scalars),
+    ]
+    for (i, value) in far.enumerated() {
+      #expect(tanh[i] == (value < 0 ? -1 : 1), "tanh(\(value)) = \(tanh[i])")
+      for (form, gelu) in forms {
+        if value > 0 {
+          #expect(gelu[i] == value, "gelu_\(form)(\(value)) = \(gelu[i])")
+        } else {
+          #expect(
+            gelu[i] <= 0 && gelu[i] > -1e-30 && (gelu[i] == 0 || gelu[i].isNormal), "gelu_\(form)(\(value)) = \(gelu[i])")
+        }
+      }
+    }
+  }
+
   @Test(arguments: computes)
   func softmaxMatchesNaiveAndSurvivesLargeLogits(compute: Compute) {
     var random = Random(4)
