@@ -28,7 +28,7 @@ func atLeast(_ v: Vec, _ limit: Float) -> Vec {
 /// The largest argument the quotients below pass to `vexp`: the reciprocal of `e^80 + 1`
 /// (≈ 1.8e-35) is still a normal float, so no multiply-add meets a subnormal operand, which
 /// Intel CPUs handle in a slow microcode assist. The results are the same to float precision
-/// (`tanh` is 1, GELU of x below about −9.3 is within 1e-33 of 0).
+/// (`tanh` is 1; GELU where the cap acts, below about −9.7, is within 1e-33 of 0).
 let largestQuotientExponent: Float = 80
 
 /// `e^x`, lane-wise. Range reduction `x = n·ln2 + r` with `|r| ≤ ln2/2` (two-part ln2), a
@@ -36,7 +36,9 @@ let largestQuotientExponent: Float = 80
 /// [-87.3, 88.3], so the result is finite and positive (underflow flushes toward 0).
 @inline(__always)
 func vexp(_ x: Vec) -> Vec {
-  let clamped = atMost(atLeast(x, -87.3), 88.3)
+  let low = Vec(repeating: -87.3)
+  let high = Vec(repeating: 88.3)
+  let clamped = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
   // Adding 1.5·2^23 rounds to an integer held in the low mantissa bits.
   let magic = Vec(repeating: 12_582_912)
   let shifted = madd(clamped, Vec(repeating: 1.442_695_04), magic)
@@ -87,11 +89,12 @@ func vgeluTanh(_ input: Vec) -> Vec {
 }
 
 /// `erf(x)`, lane-wise, by Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7). `|x|` is
-/// capped at 10, where erf is 1 in float, so that infinities stay out of `reciprocal`.
+/// capped at 9, where erf is 1 in float, so that infinities stay out of `reciprocal` and the
+/// last product stays a normal float.
 @inline(__always)
 func verf(_ x: Vec) -> Vec {
   let (magnitude, sign) = magnitudeAndSign(x)
-  let ax = atMost(magnitude, 10)
+  let ax = atMost(magnitude, 9)
   let t = reciprocal(madd(Vec(repeating: 0.327_591_1), ax, Vec(repeating: 1)))
   var p = Vec(repeating: 1.061_405_429)
   p = madd(p, t, Vec(repeating: -1.453_152_027))

@@ -44,7 +44,8 @@ import Testing
   }
 
   /// Far out, tanh and both GELU forms give their limits, infinities included (no NaN): ±1, x
-  /// for large x, and for very negative x zero or a normal float within 1e-30 of it.
+  /// for large x, and for very negative x zero or a normal float within 1e-30 of it; NaN stays
+  /// NaN.
   @Test(arguments: computes)
   func saturatedInputsGiveTheLimits(compute: Compute) {
     let far: [Float] = [-.infinity, -1e30, -100, -30, -12, -10, -9.5, 9.5, 10, 30, 100, 1e30, .infinity]
@@ -64,6 +65,10 @@ import Testing
         }
       }
     }
+    let nan = Tensor(shape: [1], scalars: [.nan])
+    #expect(compute.tanh(nan).scalars[0].isNaN)
+    #expect(compute.gelu(nan, approximation: .tanh).scalars[0].isNaN)
+    #expect(compute.gelu(nan, approximation: .none).scalars[0].isNaN)
   }
 
   @Test(arguments: computes)
