@@ -14,12 +14,13 @@ for module in KernelsAVX512 KernelsAVX2 KernelsPortable; do
   fi
 done
 [ $status -eq 0 ] && echo "check-kernel-isolation: no weak code symbols in the ISA modules"
-# The vector math (VectorMath.swift) is meant to inline into every loop that uses it. An
-# outlined copy takes its vector argument split into 128-bit pieces and costs 1.5-2x (seen once
-# when a helper call inside vexp tipped the inliner), so the binary must not call one. (Calls,
+# The vector math (VectorMath.swift, and every helper taking a vector by value) is meant to
+# inline into the loops that use it. An outlined copy takes its vector split into 128-bit
+# pieces and costs 1.5-2x (seen once when a helper call inside vexp tipped the inliner), so the
+# binary must not call an ISA module's function whose first parameter is a SIMD vector. (Calls,
 # not symbols: a build for testing emits a symbol for every internal function, inlined or not.)
 outlined=$(objdump -d --no-show-raw-insn "$build/mixer-convert" \
-  | grep -oE 'call.*<\$s(13KernelsAVX512|11KernelsAVX2|15KernelsPortable)(4vexp|5vtanh|9vgeluTanh|8vgeluErf|4verf|6atMost|7atLeast|10reciprocal|4madd)y[^>]*>' \
+  | grep -oE 'call.*<\$s(13KernelsAVX512|11KernelsAVX2|15KernelsPortable)[0-9]+[A-Za-z_]+ys[0-9]SIMD[0-9]+V[^>]*>' \
   | sort -u || true)
 if [ -n "$outlined" ]; then
   echo "check-kernel-isolation: vector math called out of line:"; echo "$outlined"; status=1

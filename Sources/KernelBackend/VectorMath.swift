@@ -36,6 +36,8 @@ let largestQuotientExponent: Float = 80
 /// [-87.3, 88.3], so the result is finite and positive (underflow flushes toward 0).
 @inline(__always)
 func vexp(_ x: Vec) -> Vec {
+  // The clamps are written out rather than `atLeast`/`atMost`: with those calls inside, the
+  // compiler stopped inlining vexp (scripts/check-kernel-isolation.sh catches that).
   let low = Vec(repeating: -87.3)
   let high = Vec(repeating: 88.3)
   let clamped = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
