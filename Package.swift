@@ -59,8 +59,10 @@ let package = Package(
     .executableTarget(name: "run-bundle-example", dependencies: ["Formats", "Checkpoint", "Graph", "Runtime", "Kernels"],
                       path: "examples/RunBundle"),
     .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+    .target(name: "CBenchSupport", path: "Benchmarks/CBenchSupport"),
     .executableTarget(name: "mixer-bench", dependencies: [
       "Checkpoint", "Models", "Conversion", "Kernels", "COpenBLAS", "Formats", "Graph", "Runtime", "FileIO", "CSupport",
+      "CBenchSupport",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], path: "Benchmarks/mixer-bench"),
     .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),

@@ -1,18 +1,25 @@
 #!/usr/bin/env python3
-"""Times a peer runtime on an ONNX file, for `mixer-bench forward` (which interleaves it with
-mixer-convert in one run): ONNX Runtime or OpenVINO, float32, a fixed number of threads, the
-same input shape; prints the median and minimum seconds per batch as JSON.
+"""Serves timed runs of a peer runtime on an ONNX file, for `mixer-bench forward`, which
+interleaves them run by run with mixer-convert's: ONNX Runtime or OpenVINO, float32, a fixed
+number of threads, one input shape.
 
-Usage: peers.py onnxruntime|openvino MODEL.onnx --threads T --batch B --runs R
+After loading the model and one untimed run it prints `ready`; then, for every line read from
+standard input, it runs the batch once and prints the seconds the run took. It exits at the
+end of its input.
+
+With --cpu N it runs on that CPU only (the thread pools the runtime starts included).
+
+Usage: peers.py onnxruntime|openvino MODEL.onnx --threads T --batch B --size S [--cpu N]
 """
 import argparse
-import json
+import os
+import sys
 import time
 
 import numpy as np
 
 
-def session(runtime, path, threads, shape):
+def session(runtime, path, threads):
     if runtime == "onnxruntime":
         import onnxruntime
         options = onnxruntime.SessionOptions()
@@ -37,19 +44,19 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--size", type=int, default=224)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--cpu", type=int)
     arguments = parser.parse_args()
+    if arguments.cpu is not None:
+        os.sched_setaffinity(0, {arguments.cpu})
     shape = (arguments.batch, arguments.size, arguments.size, 3)
     x = np.random.default_rng(1).uniform(-1, 1, shape).astype(np.float32)
-    run = session(arguments.runtime, arguments.model, arguments.threads, shape)
+    run = session(arguments.runtime, arguments.model, arguments.threads)
     run(x)
-    samples = []
-    for _ in range(arguments.runs):
+    print("ready", flush=True)
+    for _ in sys.stdin:
         start = time.perf_counter()
         run(x)
-        samples.append(time.perf_counter() - start)
-    samples.sort()
-    print(json.dumps({"median": samples[len(samples) // 2], "minimum": samples[0]}))
+        print(time.perf_counter() - start, flush=True)
 
 
 if __name__ == "__main__":

@@ -24,11 +24,8 @@ struct ForwardBenchmark: ParsableCommand {
   @Option(help: "Folder for the synthetic checkpoints and exports.")
   var work = ".build/bench"
 
-  @Option(help: "Timed repetitions per measurement.")
-  var runs = 5
-
-  @Option(help: "Interleaved cycles; each figure is the median of the cycles' medians.")
-  var cycles = 3
+  @Option(help: "Timed runs of each runtime per row, interleaved run by run; each figure is their median.")
+  var runs = 15
 
   @Option(help: "Batch sizes, comma-separated.")
   var batches = "1,8"
@@ -81,60 +78,61 @@ struct ForwardBenchmark: ParsableCommand {
       threadCounts.flatMap { t in batchSizes.map { Configuration(model: model, threads: t, batch: $0) } }
     }
     let peaks = Dictionary(uniqueKeysWithValues: threadCounts.map { ($0, fmaPeakFLOPS(threads: $0)) })
-    for _ in 0..<cycles {
-      for index in table.indices {
-        let row = table[index]
-        let model = prepared[row.model]!
-        let input = Tensor(
-          shape: [row.batch, model.size, model.size, 3],
-          scalars: SyntheticValues(seed: 1).uniformInput(count: row.batch * model.size * model.size * 3))
-        table[index].samples["mixer-convert", default: []].append(try timeOurs(model.runners[row.threads]!, input))
-        for peer in peerNames {
-          table[index].samples[peer, default: []].append(try timePeer(peer, model.onnx, row, size: model.size))
+    for index in table.indices {
+      let row = table[index]
+      let model = prepared[row.model]!
+      let input = Tensor(
+        shape: [row.batch, model.size, model.size, 3],
+        scalars: SyntheticValues(seed: 1).uniformInput(count: row.batch * model.size * model.size * 3))
+      let runner = model.runners[row.threads]!
+      _ = try runner.run(input)
+      // One-thread rows run every runtime on the same CPU: the two vCPUs of this host are not
+      // equally fast at any moment, and where each runtime landed would otherwise decide the row.
+      let cpu = row.threads == 1 ? Self.oneThreadCPU : nil
+      let servers = try peerNames.map {
+        try PeerServer(
+          $0, onnx: model.onnx, threads: row.threads, batch: row.batch, size: model.size, cpu: cpu, python: python)
+      }
+      defer { servers.forEach { $0.close() } }
+      let timers: [(name: String, time: () throws -> Double)] =
+        [("mixer-convert", { try Self.time(runner, input, cpu: cpu) })] + servers.map { server in (server.name, server.time) }
+      // One run of each runtime per round, the order rotated every round, so a slow spell of
+      // this shared host falls on all of them alike.
+      for round in 0..<runs {
+        for offset in timers.indices {
+          let timer = timers[(round + offset) % timers.count]
+          table[index].samples[timer.name, default: []].append(try timer.time())
+          usleep(Self.pauseMicroseconds)
         }
       }
     }
     printTable(table, peers: peerNames, prepared: prepared.mapValues(\.flops), peaks: peaks)
   }
 
-  /// Median seconds per batch of `runs` runs, in process (after one untimed run).
-  private func timeOurs(_ runner: ExportRunner, _ input: Tensor) throws -> Double {
-    _ = try runner.run(input)
-    var samples: [Double] = []
-    for _ in 0..<runs {
+  /// The pause after each timed run, so that worker threads still spinning in the runtime just
+  /// timed (ours spin for 2 ms, ONNX Runtime's and OpenVINO's a while too) are idle when the
+  /// next one starts.
+  private static let pauseMicroseconds: UInt32 = 20_000
+
+  /// The CPU of the one-thread rows.
+  private static let oneThreadCPU = 0
+
+  /// Seconds of one run of `input` through `runner`, in process (on CPU `cpu` only, when given).
+  private static func time(_ runner: ExportRunner, _ input: Tensor, cpu: Int?) throws -> Double {
+    let timed = {
       let start = DispatchTime.now().uptimeNanoseconds
       _ = try runner.run(input)
-      samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+      return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
-    return samples.sorted()[samples.count / 2]
-  }
-
-  /// Median seconds per batch of a peer runtime (Benchmarks/peers.py, in its own process).
-  private func timePeer(_ peer: String, _ onnx: String, _ row: Configuration, size: Int) throws -> Double {
-    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-      .appendingPathComponent("peers.py").path
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [
-      python, script, peer, onnx, "--threads", "\(row.threads)", "--batch", "\(row.batch)",
-      "--size", "\(size)", "--runs", "\(runs)",
-    ]
-    let output = Pipe()
-    process.standardOutput = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    struct Timing: Decodable { let median: Double }
-    guard process.terminationStatus == 0, let timing = try? JSONDecoder().decode(Timing.self, from: data) else {
-      throw BenchError("\(peer) failed on \(onnx) (is it installed for \(python)? make venv)")
-    }
-    return timing.median
+    guard let cpu else { return try timed() }
+    return try onCPU(cpu, timed)
   }
 
   private func printTable(_ table: [Configuration], peers: [String], prepared: [String: Double], peaks: [Int: Double]) {
     let median = { (values: [Double]) in values.sorted()[values.count / 2] }
     print(
-      "forward: ms per image, median of \(cycles) interleaved cycles, each the median of \(runs) runs; "
+      "forward: ms per image, median of \(runs) runs of each runtime, interleaved run by run (order rotated every round; "
+        + "one-thread rows all on CPU \(Self.oneThreadCPU)); "
         + "mixer-convert in process on its bundle, \(peers.joined(separator: " and ")) on mixer-convert's .onnx "
         + "of the same checkpoint (float32); \(KernelPath.selected.rawValue) kernels; \(CPUDescription.current)")
     print(
