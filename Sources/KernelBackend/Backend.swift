@@ -36,6 +36,20 @@ public enum Backend {
     prepackedGemm(m, n, k, a, aRow, aCol, b, columnStart, totalColumns, c, ldc, accumulate, bias, gelu, workspace)
   }
 
+  /// ``gemmPrepacked(_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:)`` with A packed whole by
+  /// ``packA(_:_:_:_:_:_:)`` as well, so threads that take ranges of columns share one packed A.
+  @inline(never)
+  public static func gemmBothPacked(
+    _ m: Int, _ n: Int, _ k: Int,
+    _ a: UnsafePointer<Float>,
+    _ b: UnsafePointer<Float>, _ columnStart: Int, _ totalColumns: Int,
+    _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+    _ accumulate: Bool, _ bias: UnsafePointer<Float>?, _ gelu: Bool, _ workspace: UnsafeMutablePointer<Float>
+  ) {
+    prepackedGemm(
+      m, n, k, a, 0, 0, b, columnStart, totalColumns, c, ldc, accumulate, bias, gelu, workspace, packedA: true)
+  }
+
   /// `C[m×n] (+)= A[m×k] · B[k×n]` on one thread, where A was packed whole by
   /// ``packA(_:_:_:_:_:_:)``; then `+ rowBias[i]` on row `i` and GELU if given; see `blockedGemm`.
   @inline(never)
@@ -54,13 +68,16 @@ public enum Backend {
   /// Floats an `m × k` left operand occupies once packed.
   public static func packedACount(_ m: Int, _ k: Int) -> Int { packedWholeACount(m, k) }
 
-  /// Packs a whole `m × k` A operand for ``gemmPackedA(_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:)``.
+  /// Packs rows `firstRow ..< firstRow + rowCount` (`firstRow` a multiple of the tile height)
+  /// of an `m × k` A operand, whose row 0 is at `a`, into its whole packed form `out`, for
+  /// ``gemmPackedA(_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:)`` and
+  /// ``gemmBothPacked(_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:)``.
   @inline(never)
   public static func packA(
-    _ m: Int, _ k: Int, _ a: UnsafePointer<Float>, _ aRow: Int, _ aCol: Int,
+    _ m: Int, _ k: Int, _ firstRow: Int, _ rowCount: Int, _ a: UnsafePointer<Float>, _ aRow: Int, _ aCol: Int,
     _ out: UnsafeMutablePointer<Float>
   ) {
-    packWholeA(m, k, a, aRow, aCol, out)
+    packWholeA(m, k, rows: firstRow..<(firstRow + rowCount), a, aRow, aCol, out)
   }
 
   /// Floats a `k × n` matrix occupies once packed.

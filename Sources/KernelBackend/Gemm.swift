@@ -68,6 +68,9 @@ func blockedGemm(
 /// `columnStart ..< columnStart + n` (`columnStart` a multiple of `NR`, so threads can share
 /// one packed matrix at micro-panel granularity). B needs no packing here, so each block of A
 /// is packed once and swept across every column block of the range.
+///
+/// With `packedA`, `a` is the whole A packed by `packWholeA` (shared by threads that each take
+/// a range of columns), and is not packed again.
 @inline(__always)
 func prepackedGemm(
   _ m: Int, _ n: Int, _ k: Int,
@@ -75,11 +78,12 @@ func prepackedGemm(
   _ b: UnsafePointer<Float>, _ columnStart: Int, _ totalColumns: Int,
   _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
   _ accumulate: Bool, _ bias: UnsafePointer<Float>?, _ gelu: Bool,
-  _ workspace: UnsafeMutablePointer<Float>
+  _ workspace: UnsafeMutablePointer<Float>,
+  packedA: Bool = false
 ) {
   guard m > 0, n > 0 else { return }
   if k == 0 { return emptyProduct(m, n, c, ldc, accumulate, bias, nil, gelu) }
-  let packedA = workspace
+  let packedABlock = workspace
   let scratch = workspace + packedABlockCount + packedBBlockCount
   let end = columnStart + n
   var pc = 0
@@ -89,7 +93,12 @@ func prepackedGemm(
     var ic = 0
     while ic < m {
       let mc = blockLength(m - ic, Tile.mc)
-      packA(mc, kc, a + ic * aRow + pc * aCol, aRow, aCol, packedA)
+      var panels = UnsafePointer(packedABlock)
+      if packedA {
+        panels = a + pc * roundUp(m, Tile.mr) + ic * kc
+      } else {
+        packA(mc, kc, a + ic * aRow + pc * aCol, aRow, aCol, packedABlock)
+      }
       var blockStart = 0
       while blockStart < end {
         let blockWidth = blockLength(totalColumns - blockStart, Tile.nc)
@@ -98,7 +107,7 @@ func prepackedGemm(
         if low < high {
           let slice = b + blockStart * k + pc * roundUp(blockWidth, Tile.nr)
           sweep(
-            mc, high - low, kc, packedA, slice + (low - blockStart) * kc, c + ic * ldc + (low - columnStart), ldc,
+            mc, high - low, kc, panels, slice + (low - blockStart) * kc, c + ic * ldc + (low - columnStart), ldc,
             accumulate || pc > 0, last ? bias.map { $0 + low - columnStart } : nil, nil, last && gelu, scratch)
         }
         blockStart += blockWidth
@@ -270,18 +279,22 @@ func packWholeB(
 @inline(__always)
 func packedWholeACount(_ m: Int, _ k: Int) -> Int { roundUp(m, Tile.mr) * k }
 
-/// Packs a whole `m × k` left operand in the order `blockedGemm` reads it with `wholeA`, so a
-/// constant A (a weight matrix on the left of the product) is packed once: for each `kc`-deep
-/// slice, every `MR`-row micro-panel of all the rows (`packA`'s layout, zero rows past `m`).
+/// Packs a whole `m × k` left operand in the order `blockedGemm` and `prepackedGemm` read it
+/// with `packedA`, so A is packed once for many products (a weight matrix on the left) or for
+/// many parts of one: for each `kc`-deep slice, every `MR`-row micro-panel of all the rows
+/// (`packA`'s layout, zero rows past `m`). Only `rows` (of all `m`; its start a multiple of `MR`)
+/// are packed, so threads can pack one A together.
 @inline(__always)
 func packWholeA(
-  _ m: Int, _ k: Int, _ a: UnsafePointer<Float>, _ aRow: Int, _ aCol: Int,
+  _ m: Int, _ k: Int, rows: Range<Int>, _ a: UnsafePointer<Float>, _ aRow: Int, _ aCol: Int,
   _ out: UnsafeMutablePointer<Float>
 ) {
   var pc = 0
   while pc < k {
     let kc = blockLength(k - pc, Tile.kc)
-    packA(m, kc, a + pc * aCol, aRow, aCol, out + pc * roundUp(m, Tile.mr))
+    packA(
+      rows.count, kc, a + rows.lowerBound * aRow + pc * aCol, aRow, aCol,
+      out + pc * roundUp(m, Tile.mr) + rows.lowerBound * kc)
     pc += kc
   }
 }

@@ -34,13 +34,16 @@ public struct Compute: Sendable {
     DispatchQueue.concurrentPerform(iterations: parts, execute: body)
   }
 
-  /// Splits `count` items into at most ``threads`` contiguous ranges of at least
-  /// `minimumPerPart` items (aligned to `alignment`), and runs `body` on each range.
+  /// Splits `count` items into at most ``threads`` × `partsPerThread` contiguous ranges of at
+  /// least `minimumPerPart` items (aligned to `alignment`; one range on one thread), and runs
+  /// `body` on each range. Threads claim ranges one by one, so with several parts per thread a
+  /// thread that runs slower (its CPU taken by the host for a while) takes fewer of them.
   func parallelRanges(
-    _ count: Int, minimumPerPart: Int, alignment: Int = 1,
+    _ count: Int, minimumPerPart: Int, alignment: Int = 1, partsPerThread: Int = 1,
     _ body: @Sendable (Range<Int>) -> Void
   ) {
-    let parts = max(1, min(threads, count / max(minimumPerPart, 1)))
+    let most = threads == 1 ? 1 : threads * max(partsPerThread, 1)
+    let parts = max(1, min(most, count / max(minimumPerPart, 1)))
     if parts == 1 {
       body(0..<count)
       return

@@ -139,20 +139,42 @@ import Testing
     }
   }
 
-  /// Two threads split a tall product by rows and a short one by columns; either way every
-  /// value has the bits of the one-thread product.
+  /// Two and three threads split a tall product by rows and a short one by columns (with A
+  /// packed once for all the column parts, by the threads together), several parts per thread;
+  /// either way every value has the bits of the one-thread product, for a row-major A and a
+  /// transposed view of one, over one `kc` slice and several.
   @Test(arguments: KernelPath.allCases.filter(\.isSupported))
   func threadSplitDoesNotChangeBits(path: KernelPath) {
     var random = Random(23)
     for m in [196, 800] {
-      let (n, k) = (300, 130)
-      let a = random.tensor([m, k])
-      let b = random.tensor([k, n])
-      let results = [1, 2].map { threads in
-        let compute = Compute(path: path, threads: threads)
-        return compute.dense(a, packed: compute.pack(b), bias: nil, gelu: true).scalars
+      for k in [130, 600] {
+        let n = 300
+        let a = random.tensor([m, k])
+        let b = random.tensor([k, n])
+        let bias = random.tensor([n])
+        let results = [1, 2, 3].map { threads in
+          let compute = Compute(path: path, threads: threads)
+          return compute.dense(a, packed: compute.pack(b), bias: bias, gelu: true).scalars
+        }
+        #expect(results[0] == results[1] && results[0] == results[2], "\(path) \(m)×\(n)×\(k)")
+        let transposed = Tensor(shape: [k, m], scalars: (0..<(k * m)).map { a.scalars[($0 % m) * k + $0 / m] })
+        let viaView = [1, 2, 3].map { threads in
+          let compute = Compute(path: path, threads: threads)
+          let packed = compute.pack(b)
+          var out = Tensor(shape: [m, n])
+          out.scalars.withUnsafeMutableBufferPointer { po in
+            transposed.scalars.withUnsafeBufferPointer { pt in
+              bias.scalars.withUnsafeBufferPointer { pb in
+                compute.gemm(
+                  MatrixView(pt.baseAddress!, rows: m, columns: k, rowStride: 1, columnStride: m), packed,
+                  into: MutableMatrixView(po.baseAddress!, rows: m, columns: n), bias: pb.baseAddress, gelu: true)
+              }
+            }
+          }
+          return out.scalars
+        }
+        #expect(viaView[0] == results[0] && viaView[1] == results[0] && viaView[2] == results[0], "\(path) transposed A")
       }
-      #expect(results[0] == results[1], "\(path) \(m)×\(n)×\(k)")
     }
   }
 

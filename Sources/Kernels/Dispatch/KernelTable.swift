@@ -19,6 +19,16 @@ struct KernelTable: Sendable {
       Int, Int, Int, UnsafePointer<Float>, UnsafePointer<Float>, Int, Int,
       UnsafeMutablePointer<Float>, Int, Bool, UnsafePointer<Float>?, Bool, UnsafeMutablePointer<Float>
     ) -> Void
+  /// `(m, n, k, a, b, columnStart, totalColumns, c, ldc, accumulate, bias, gelu, workspace)`,
+  /// with the whole `m × k` A packed by `packA` and B by `packB`.
+  typealias BothPackedGemm =
+    @Sendable (
+      Int, Int, Int, UnsafePointer<Float>, UnsafePointer<Float>, Int, Int,
+      UnsafeMutablePointer<Float>, Int, Bool, UnsafePointer<Float>?, Bool, UnsafeMutablePointer<Float>
+    ) -> Void
+  /// `(m, k, firstRow, rowCount, a, aRow, aCol, out)`: rows of an `m × k` A into its packed form.
+  typealias PackA =
+    @Sendable (Int, Int, Int, Int, UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>) -> Void
   typealias PackB = @Sendable (Int, Int, UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>) -> Void
   typealias LayerNorm =
     @Sendable (
@@ -33,7 +43,8 @@ struct KernelTable: Sendable {
   let packB: PackB
   let packedCount: @Sendable (Int, Int) -> Int
   let gemmPackedA: PackedAGemm
-  let packA: PackB
+  let gemmBothPacked: BothPackedGemm
+  let packA: PackA
   let packedACount: @Sendable (Int, Int) -> Int
   let layerNorm: LayerNorm
   let softmax: @Sendable (UnsafeMutablePointer<Float>, Int, Int) -> Void
@@ -50,6 +61,7 @@ struct KernelTable: Sendable {
     gemm: KernelsAVX512.Backend.gemm, gemmPrepacked: KernelsAVX512.Backend.gemmPrepacked,
     packB: KernelsAVX512.Backend.packB,
     packedCount: KernelsAVX512.Backend.packedCount, gemmPackedA: KernelsAVX512.Backend.gemmPackedA,
+    gemmBothPacked: KernelsAVX512.Backend.gemmBothPacked,
     packA: KernelsAVX512.Backend.packA, packedACount: KernelsAVX512.Backend.packedACount,
     layerNorm: KernelsAVX512.Backend.layerNorm,
     softmax: KernelsAVX512.Backend.softmax, geluTanh: KernelsAVX512.Backend.geluTanh,
@@ -61,6 +73,7 @@ struct KernelTable: Sendable {
     tile: KernelsAVX2.Backend.tile, workspaceCount: KernelsAVX2.Backend.workspaceCount,
     gemm: KernelsAVX2.Backend.gemm, gemmPrepacked: KernelsAVX2.Backend.gemmPrepacked, packB: KernelsAVX2.Backend.packB,
     packedCount: KernelsAVX2.Backend.packedCount, gemmPackedA: KernelsAVX2.Backend.gemmPackedA,
+    gemmBothPacked: KernelsAVX2.Backend.gemmBothPacked,
     packA: KernelsAVX2.Backend.packA, packedACount: KernelsAVX2.Backend.packedACount,
     layerNorm: KernelsAVX2.Backend.layerNorm,
     softmax: KernelsAVX2.Backend.softmax, geluTanh: KernelsAVX2.Backend.geluTanh,
@@ -73,6 +86,7 @@ struct KernelTable: Sendable {
     gemm: KernelsPortable.Backend.gemm, gemmPrepacked: KernelsPortable.Backend.gemmPrepacked,
     packB: KernelsPortable.Backend.packB,
     packedCount: KernelsPortable.Backend.packedCount, gemmPackedA: KernelsPortable.Backend.gemmPackedA,
+    gemmBothPacked: KernelsPortable.Backend.gemmBothPacked,
     packA: KernelsPortable.Backend.packA, packedACount: KernelsPortable.Backend.packedACount,
     layerNorm: KernelsPortable.Backend.layerNorm,
     softmax: KernelsPortable.Backend.softmax, geluTanh: KernelsPortable.Backend.geluTanh,

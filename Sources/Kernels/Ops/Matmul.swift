@@ -8,6 +8,13 @@ extension Compute {
   /// measured as fast. (Two threads, batch-8 products of 1568 rows: 6–10% faster by rows.)
   static let rowSplitMinimumRowsPerThread = 384
 
+  /// Parts each thread's share of a product with a pre-packed B is cut into, claimed one by one:
+  /// the two vCPUs of a shared host are seldom equally fast for a whole product, and with
+  /// halves fixed in advance the faster one waited for the slower. Splitting rows more finely
+  /// costs nothing (each block of A streams B once either way) and neither does splitting
+  /// columns (A is packed once, for all the parts); no part changes what any element sums.
+  static let partsPerThread = 4
+
   /// `C (+)= A · B` for strided views: `A` is `m × k`, `B` is `k × n`, `C` is `m × n`.
   ///
   /// The product is split over threads along whichever of M and N has more micro-tiles, each
@@ -59,8 +66,10 @@ extension Compute {
   /// `C (+)= A · B` with a pre-packed `B`, then `+ bias` and GELU if given.
   ///
   /// Threads take contiguous ranges of rows when each gets at least
-  /// ``rowSplitMinimumRowsPerThread`` (each then packs only its own rows of A, and all read the
-  /// one packed B), else ranges of B's micro-panels when there are enough of them, else rows.
+  /// ``rowSplitMinimumRowsPerThread`` (each part then packs only its own rows of A, and all read
+  /// the one packed B), else ranges of B's micro-panels when there are enough of them (A is
+  /// then packed once, before the parts, and shared), else rows; ``partsPerThread`` parts per
+  /// thread either way.
   public func gemm(
     _ a: MatrixView, _ b: PackedMatrix, into c: MutableMatrixView, accumulate: Bool = false,
     bias: UnsafePointer<Float>? = nil, gelu: Bool = false
@@ -76,21 +85,34 @@ extension Compute {
     let biasPointer = bias.map { SharedPointer(UnsafeMutablePointer(mutating: $0)) }
     let packed = SharedPointer(b.storage)
     let parts = partCount(m, n, k)
-    let splitRows = panels < parts || m >= parts * Self.rowSplitMinimumRowsPerThread
-    splitOverThreads(m, n, k, splitRows: splitRows) { rows, columns, workspace in
+    if parts > 1, panels >= parts, m < parts * Self.rowSplitMinimumRowsPerThread {
+      WorkspacePool.shared.with(table.packedACount(m, k)) { wholeA in
+        let packedA = SharedPointer(wholeA)
+        parallelRanges(m, minimumPerPart: table.tile.rows, alignment: table.tile.rows) { rows in
+          table.packA(m, k, rows.lowerBound, rows.count, a.base, a.rowStride, a.columnStride, packedA.pointer)
+        }
+        splitOverThreads(m, n, k, splitRows: false, partsPerThread: Self.partsPerThread) { _, columns, workspace in
+          table.gemmBothPacked(
+            m, columns.count, k, packedA.pointer, packed.pointer, columns.lowerBound, n,
+            c.base + columns.lowerBound, c.rowStride, accumulate,
+            biasPointer.map { UnsafePointer($0.pointer + columns.lowerBound) }, gelu, workspace)
+        }
+      }
+      return
+    }
+    splitOverThreads(m, n, k, splitRows: true, partsPerThread: Self.partsPerThread) { rows, _, workspace in
       table.gemmPrepacked(
-        rows.count, columns.count, k, a.base + rows.lowerBound * a.rowStride, a.rowStride,
-        a.columnStride, packed.pointer, columns.lowerBound, n,
-        c.base + rows.lowerBound * c.rowStride + columns.lowerBound, c.rowStride, accumulate,
-        biasPointer.map { UnsafePointer($0.pointer + columns.lowerBound) }, gelu, workspace)
+        rows.count, n, k, a.base + rows.lowerBound * a.rowStride, a.rowStride, a.columnStride,
+        packed.pointer, 0, n, c.base + rows.lowerBound * c.rowStride, c.rowStride, accumulate,
+        biasPointer.map { UnsafePointer($0.pointer) }, gelu, workspace)
     }
   }
 
-  /// Runs `body` on each thread's share of an `m × n` product, with a workspace: ranges of
-  /// whole micro-tiles of rows (`splitRows`) or of columns, each worth at least
-  /// ``minimumMultiplyAddsPerThread``.
+  /// Runs `body` on each part of an `m × n` product, with a workspace: ranges of whole
+  /// micro-tiles of rows (`splitRows`) or of columns, each worth at least
+  /// ``minimumMultiplyAddsPerThread``, up to `partsPerThread` per thread.
   private func splitOverThreads(
-    _ m: Int, _ n: Int, _ k: Int, splitRows: Bool,
+    _ m: Int, _ n: Int, _ k: Int, splitRows: Bool, partsPerThread: Int = 1,
     _ body: @Sendable (Range<Int>, Range<Int>, UnsafeMutablePointer<Float>) -> Void
   ) {
     let (mr, nr) = table.tile
@@ -98,7 +120,8 @@ extension Compute {
     let (count, other, alignment) = splitRows ? (m, n, mr) : (n, m, nr)
     let perItem = other * max(k, 1)
     let minimumPerPart = (Self.minimumMultiplyAddsPerThread + perItem - 1) / perItem
-    parallelRanges(count, minimumPerPart: minimumPerPart, alignment: alignment) { range in
+    parallelRanges(count, minimumPerPart: minimumPerPart, alignment: alignment, partsPerThread: partsPerThread) {
+      range in
       WorkspacePool.shared.with(workspaceCount) { workspace in
         body(splitRows ? range : 0..<m, splitRows ? 0..<n : range, workspace)
       }

@@ -5,7 +5,7 @@ extension Compute {
     let packed = PackedLeftMatrix(
       rows: a.rows, columns: a.columns, path: path,
       count: table.packedACount(a.rows, a.columns))
-    table.packA(a.rows, a.columns, a.base, a.rowStride, a.columnStride, packed.storage)
+    table.packA(a.rows, a.columns, 0, a.rows, a.base, a.rowStride, a.columnStride, packed.storage)
     return packed
   }
 
