@@ -4,8 +4,8 @@ interleaves them run by run with mixer-convert's: ONNX Runtime or OpenVINO, floa
 number of threads, one input shape.
 
 After loading the model and one untimed run it prints `ready`; then, for every line read from
-standard input, it runs the batch once and prints the seconds the run took. It exits at the
-end of its input.
+standard input, it runs the batch once and prints `seconds S`, the time the run took. It exits
+at the end of its input.
 
 With --cpu N it runs on that CPU only (the thread pools the runtime starts included).
 
@@ -56,7 +56,7 @@ def main():
     for _ in sys.stdin:
         start = time.perf_counter()
         run(x)
-        print(time.perf_counter() - start, flush=True)
+        print("seconds", time.perf_counter() - start, flush=True)
 
 
 if __name__ == "__main__":

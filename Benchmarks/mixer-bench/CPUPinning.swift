@@ -10,6 +10,9 @@ func onCPU<R>(_ cpu: Int, _ body: () throws -> R) throws -> R {
   guard bench_pin_thread(Int32(cpu), saved, UInt(size)) == 0 else {
     throw BenchError("cannot run on CPU \(cpu): \(String(cString: strerror(errno)))")
   }
-  defer { _ = bench_restore_thread(saved, UInt(size)) }
-  return try body()
+  let result = Result { try body() }
+  guard bench_restore_thread(saved, UInt(size)) == 0 else {
+    throw BenchError("cannot give this thread back its CPUs: \(String(cString: strerror(errno)))")
+  }
+  return try result.get()
 }

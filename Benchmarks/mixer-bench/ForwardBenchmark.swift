@@ -27,6 +27,10 @@ struct ForwardBenchmark: ParsableCommand {
   @Option(help: "Timed runs of each runtime per row, interleaved run by run; each figure is their median.")
   var runs = 15
 
+  func validate() throws {
+    guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+  }
+
   @Option(help: "Batch sizes, comma-separated.")
   var batches = "1,8"
 
@@ -77,36 +81,55 @@ struct ForwardBenchmark: ParsableCommand {
     var table = prepared.keys.sorted().flatMap { model in
       threadCounts.flatMap { t in batchSizes.map { Configuration(model: model, threads: t, batch: $0) } }
     }
-    let peaks = Dictionary(uniqueKeysWithValues: threadCounts.map { ($0, fmaPeakFLOPS(threads: $0)) })
+    // The one-thread peak on the CPU of the one-thread rows, which it is the yardstick of.
+    let peaks = Dictionary(
+      uniqueKeysWithValues: try threadCounts.map { count in
+        (count, count == 1 ? try onCPU(Self.oneThreadCPU) { fmaPeakFLOPS(threads: 1) } : fmaPeakFLOPS(threads: count))
+      })
+    signal(SIGPIPE, SIG_IGN)  // a peer that dies is reported from its output's end instead
     for index in table.indices {
       let row = table[index]
       let model = prepared[row.model]!
-      let input = Tensor(
-        shape: [row.batch, model.size, model.size, 3],
-        scalars: SyntheticValues(seed: 1).uniformInput(count: row.batch * model.size * model.size * 3))
-      let runner = model.runners[row.threads]!
-      _ = try runner.run(input)
       // One-thread rows run every runtime on the same CPU: the two vCPUs of this host are not
       // equally fast at any moment, and where each runtime landed would otherwise decide the row.
       let cpu = row.threads == 1 ? Self.oneThreadCPU : nil
-      let servers = try peerNames.map {
-        try PeerServer(
-          $0, onnx: model.onnx, threads: row.threads, batch: row.batch, size: model.size, cpu: cpu, python: python)
+      let measure = {
+        try self.measure(
+          row, runner: model.runners[row.threads]!, size: model.size, onnx: model.onnx, peers: peerNames, cpu: cpu)
       }
-      defer { servers.forEach { $0.close() } }
-      let timers: [(name: String, time: () throws -> Double)] =
-        [("mixer-convert", { try Self.time(runner, input, cpu: cpu) })] + servers.map { server in (server.name, server.time) }
-      // One run of each runtime per round, the order rotated every round, so a slow spell of
-      // this shared host falls on all of them alike.
-      for round in 0..<runs {
-        for offset in timers.indices {
-          let timer = timers[(round + offset) % timers.count]
-          table[index].samples[timer.name, default: []].append(try timer.time())
-          usleep(Self.pauseMicroseconds)
-        }
-      }
+      table[index].samples = try cpu.map { try onCPU($0, measure) } ?? measure()
     }
     printTable(table, peers: peerNames, prepared: prepared.mapValues(\.flops), peaks: peaks)
+  }
+
+  /// Times of `runs` runs of each runtime on one row, interleaved: one run of each per round,
+  /// the order rotated every round, so a slow spell of this shared host falls on all of them
+  /// alike. The peers run on CPU `cpu` only, when given (the caller pins its own thread).
+  private func measure(
+    _ row: Configuration, runner: ExportRunner, size: Int, onnx: String, peers: [String], cpu: Int?
+  ) throws -> [String: [Double]] {
+    let input = Tensor(
+      shape: [row.batch, size, size, 3],
+      scalars: SyntheticValues(seed: 1).uniformInput(count: row.batch * size * size * 3))
+    _ = try runner.run(input)
+    var servers: [PeerServer] = []
+    defer { servers.forEach { $0.close() } }
+    for peer in peers {
+      servers.append(
+        try PeerServer(
+          peer, onnx: onnx, threads: row.threads, batch: row.batch, size: size, cpu: cpu, python: python))
+    }
+    let timers: [(name: String, time: () throws -> Double)] =
+      [("mixer-convert", { try Self.time(runner, input) })] + servers.map { server in (server.name, server.time) }
+    var samples: [String: [Double]] = [:]
+    for round in 0..<runs {
+      for offset in timers.indices {
+        let timer = timers[(round + offset) % timers.count]
+        samples[timer.name, default: []].append(try timer.time())
+        usleep(Self.pauseMicroseconds)
+      }
+    }
+    return samples
   }
 
   /// The pause after each timed run, so that worker threads still spinning in the runtime just
@@ -117,22 +140,18 @@ struct ForwardBenchmark: ParsableCommand {
   /// The CPU of the one-thread rows.
   private static let oneThreadCPU = 0
 
-  /// Seconds of one run of `input` through `runner`, in process (on CPU `cpu` only, when given).
-  private static func time(_ runner: ExportRunner, _ input: Tensor, cpu: Int?) throws -> Double {
-    let timed = {
-      let start = DispatchTime.now().uptimeNanoseconds
-      _ = try runner.run(input)
-      return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    }
-    guard let cpu else { return try timed() }
-    return try onCPU(cpu, timed)
+  /// Seconds of one run of `input` through `runner`, in process.
+  private static func time(_ runner: ExportRunner, _ input: Tensor) throws -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    _ = try runner.run(input)
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
   }
 
   private func printTable(_ table: [Configuration], peers: [String], prepared: [String: Double], peaks: [Int: Double]) {
     let median = { (values: [Double]) in values.sorted()[values.count / 2] }
     print(
-      "forward: ms per image, median of \(runs) runs of each runtime, interleaved run by run (order rotated every round; "
-        + "one-thread rows all on CPU \(Self.oneThreadCPU)); "
+      "forward: ms per image, median of \(runs) runs of each runtime, interleaved run by run (order rotated every round"
+        + (table.contains { $0.threads == 1 } ? "; one-thread rows all on CPU \(Self.oneThreadCPU)" : "") + "); "
         + "mixer-convert in process on its bundle, \(peers.joined(separator: " and ")) on mixer-convert's .onnx "
         + "of the same checkpoint (float32); \(KernelPath.selected.rawValue) kernels; \(CPUDescription.current)")
     print(

@@ -6,6 +6,9 @@ public enum Backend {
   /// Rows and columns of the micro-kernel tile.
   public static var tile: (rows: Int, columns: Int) { (Tile.mr, Tile.nr) }
 
+  /// Rows of a packed block of A: a product streams B once per such block.
+  public static var blockRows: Int { Tile.mc }
+
   /// Floats of workspace one ``gemm`` call needs.
   public static var workspaceCount: Int { gemmWorkspaceCount }
 
@@ -37,7 +40,7 @@ public enum Backend {
   }
 
   /// ``gemmPrepacked(_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:)`` with A packed whole by
-  /// ``packA(_:_:_:_:_:_:)`` as well, so threads that take ranges of columns share one packed A.
+  /// ``packA(_:_:_:_:_:_:_:_:)`` as well, so threads that take ranges of columns share one packed A.
   @inline(never)
   public static func gemmBothPacked(
     _ m: Int, _ n: Int, _ k: Int,
@@ -51,7 +54,7 @@ public enum Backend {
   }
 
   /// `C[m×n] (+)= A[m×k] · B[k×n]` on one thread, where A was packed whole by
-  /// ``packA(_:_:_:_:_:_:)``; then `+ rowBias[i]` on row `i` and GELU if given; see `blockedGemm`.
+  /// ``packA(_:_:_:_:_:_:_:_:)``; then `+ rowBias[i]` on row `i` and GELU if given; see `blockedGemm`.
   @inline(never)
   public static func gemmPackedA(
     _ m: Int, _ n: Int, _ k: Int,
@@ -68,15 +71,20 @@ public enum Backend {
   /// Floats an `m × k` left operand occupies once packed.
   public static func packedACount(_ m: Int, _ k: Int) -> Int { packedWholeACount(m, k) }
 
-  /// Packs rows `firstRow ..< firstRow + rowCount` (`firstRow` a multiple of the tile height)
-  /// of an `m × k` A operand, whose row 0 is at `a`, into its whole packed form `out`, for
-  /// ``gemmPackedA(_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:)`` and
-  /// ``gemmBothPacked(_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:)``.
+  /// Packs rows `firstRow ..< firstRow + rowCount` of an `m × k` A operand, whose row 0 is at
+  /// `a`, into its whole packed form `out`, for ``gemmPackedA(_:_:_:_:_:_:_:_:_:_:_:_:_:)`` and
+  /// ``gemmBothPacked(_:_:_:_:_:_:_:_:_:_:_:_:_:)``. The rows must be whole micro-panels
+  /// (`firstRow` a multiple of the tile height, and `rowCount` too unless the rows run to `m`),
+  /// so that threads packing disjoint ranges never write the same panel.
   @inline(never)
   public static func packA(
     _ m: Int, _ k: Int, _ firstRow: Int, _ rowCount: Int, _ a: UnsafePointer<Float>, _ aRow: Int, _ aCol: Int,
     _ out: UnsafeMutablePointer<Float>
   ) {
+    precondition(
+      firstRow >= 0 && rowCount >= 0 && firstRow + rowCount <= m && firstRow % Tile.mr == 0
+        && (rowCount % Tile.mr == 0 || firstRow + rowCount == m),
+      "packA rows \(firstRow)..<\(firstRow + rowCount) of \(m) are not whole \(Tile.mr)-row panels")
     packWholeA(m, k, rows: firstRow..<(firstRow + rowCount), a, aRow, aCol, out)
   }
 

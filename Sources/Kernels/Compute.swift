@@ -24,14 +24,18 @@ public struct Compute: Sendable {
 
   /// Runs `body(part)` for `part` in `0..<parts`, on up to ``threads`` threads: the
   /// ``WorkerPool``'s when it is free, libdispatch's otherwise (a region inside a region, or
-  /// another thread's region running).
+  /// another thread's region running), each of its ``threads`` lanes then taking every
+  /// ``threads``-th part.
   func parallel(_ parts: Int, _ body: @Sendable (Int) -> Void) {
     if parts <= 1 || threads == 1 {
       for part in 0..<parts { body(part) }
       return
     }
     if WorkerPool.shared.run(parts: parts, maximumThreads: threads, body) { return }
-    DispatchQueue.concurrentPerform(iterations: parts, execute: body)
+    let lanes = min(parts, threads)
+    DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+      for part in stride(from: lane, to: parts, by: lanes) { body(part) }
+    }
   }
 
   /// Splits `count` items into at most ``threads`` × `partsPerThread` contiguous ranges of at

@@ -37,6 +37,8 @@ struct KernelTable: Sendable {
   typealias InPlace = @Sendable (UnsafeMutablePointer<Float>, Int) -> Void
 
   let tile: (rows: Int, columns: Int)
+  /// Rows of a packed block of A (a product streams B once per block).
+  let blockRows: Int
   let workspaceCount: Int
   let gemm: Gemm
   let gemmPrepacked: Gemm
@@ -57,7 +59,8 @@ struct KernelTable: Sendable {
 
   // Each table is built on first use, which happens only after its path's CPU check.
   static let avx512 = KernelTable(
-    tile: KernelsAVX512.Backend.tile, workspaceCount: KernelsAVX512.Backend.workspaceCount,
+    tile: KernelsAVX512.Backend.tile, blockRows: KernelsAVX512.Backend.blockRows,
+    workspaceCount: KernelsAVX512.Backend.workspaceCount,
     gemm: KernelsAVX512.Backend.gemm, gemmPrepacked: KernelsAVX512.Backend.gemmPrepacked,
     packB: KernelsAVX512.Backend.packB,
     packedCount: KernelsAVX512.Backend.packedCount, gemmPackedA: KernelsAVX512.Backend.gemmPackedA,
@@ -70,7 +73,8 @@ struct KernelTable: Sendable {
     fmaPeakMultiplyAddsPerIteration: KernelsAVX512.Backend.fmaPeakMultiplyAddsPerIteration)
 
   static let avx2 = KernelTable(
-    tile: KernelsAVX2.Backend.tile, workspaceCount: KernelsAVX2.Backend.workspaceCount,
+    tile: KernelsAVX2.Backend.tile, blockRows: KernelsAVX2.Backend.blockRows,
+    workspaceCount: KernelsAVX2.Backend.workspaceCount,
     gemm: KernelsAVX2.Backend.gemm, gemmPrepacked: KernelsAVX2.Backend.gemmPrepacked, packB: KernelsAVX2.Backend.packB,
     packedCount: KernelsAVX2.Backend.packedCount, gemmPackedA: KernelsAVX2.Backend.gemmPackedA,
     gemmBothPacked: KernelsAVX2.Backend.gemmBothPacked,
@@ -82,7 +86,8 @@ struct KernelTable: Sendable {
     fmaPeakMultiplyAddsPerIteration: KernelsAVX2.Backend.fmaPeakMultiplyAddsPerIteration)
 
   static let portable = KernelTable(
-    tile: KernelsPortable.Backend.tile, workspaceCount: KernelsPortable.Backend.workspaceCount,
+    tile: KernelsPortable.Backend.tile, blockRows: KernelsPortable.Backend.blockRows,
+    workspaceCount: KernelsPortable.Backend.workspaceCount,
     gemm: KernelsPortable.Backend.gemm, gemmPrepacked: KernelsPortable.Backend.gemmPrepacked,
     packB: KernelsPortable.Backend.packB,
     packedCount: KernelsPortable.Backend.packedCount, gemmPackedA: KernelsPortable.Backend.gemmPackedA,

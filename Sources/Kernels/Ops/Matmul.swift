@@ -2,17 +2,20 @@ extension Compute {
   /// Work below this many multiply-adds per thread stays on one thread.
   static let minimumMultiplyAddsPerThread = 1 << 20
 
+  /// Packing fewer floats of A than this per thread stays on one thread.
+  static let minimumPackedFloatsPerThread = 1 << 16
+
   /// Rows per thread from which a product with a pre-packed B splits over rows rather than
-  /// columns. Split by columns, every thread packs all of A; by rows, each packs its own. Below
-  /// this, a thread's rows are about one packed block of A or fewer and the column split
-  /// measured as fast. (Two threads, batch-8 products of 1568 rows: 6–10% faster by rows.)
+  /// columns. (Measured when every thread of a column split packed all of A, which it no longer
+  /// does: two threads, batch-8 products of 1568 rows, 6–10% faster by rows. Below this, a
+  /// thread's rows were about one packed block of A or fewer and the column split as fast.)
   static let rowSplitMinimumRowsPerThread = 384
 
   /// Parts each thread's share of a product with a pre-packed B is cut into, claimed one by one:
   /// the two vCPUs of a shared host are seldom equally fast for a whole product, and with
-  /// halves fixed in advance the faster one waited for the slower. Splitting rows more finely
-  /// costs nothing (each block of A streams B once either way) and neither does splitting
-  /// columns (A is packed once, for all the parts); no part changes what any element sums.
+  /// halves fixed in advance the faster one waited for the slower. A row part is never shorter
+  /// than a packed block of A, so B streams no more often than with halves; column parts share
+  /// one packed A (each part reads all of it). No part changes what any element sums.
   static let partsPerThread = 4
 
   /// `C (+)= A · B` for strided views: `A` is `m × k`, `B` is `k × n`, `C` is `m × n`.
@@ -85,10 +88,11 @@ extension Compute {
     let biasPointer = bias.map { SharedPointer(UnsafeMutablePointer(mutating: $0)) }
     let packed = SharedPointer(b.storage)
     let parts = partCount(m, n, k)
-    if parts > 1, panels >= parts, m < parts * Self.rowSplitMinimumRowsPerThread {
+    if parts > 1, k > 0, panels >= parts, m < parts * Self.rowSplitMinimumRowsPerThread {
       WorkspacePool.shared.with(table.packedACount(m, k)) { wholeA in
         let packedA = SharedPointer(wholeA)
-        parallelRanges(m, minimumPerPart: table.tile.rows, alignment: table.tile.rows) { rows in
+        let minimumRows = max(1, Self.minimumPackedFloatsPerThread / k)
+        parallelRanges(m, minimumPerPart: minimumRows, alignment: table.tile.rows) { rows in
           table.packA(m, k, rows.lowerBound, rows.count, a.base, a.rowStride, a.columnStride, packedA.pointer)
         }
         splitOverThreads(m, n, k, splitRows: false, partsPerThread: Self.partsPerThread) { _, columns, workspace in
@@ -110,7 +114,8 @@ extension Compute {
 
   /// Runs `body` on each part of an `m × n` product, with a workspace: ranges of whole
   /// micro-tiles of rows (`splitRows`) or of columns, each worth at least
-  /// ``minimumMultiplyAddsPerThread``, up to `partsPerThread` per thread.
+  /// ``minimumMultiplyAddsPerThread``, up to `partsPerThread` per thread (then row parts are at
+  /// least a packed block of A long).
   private func splitOverThreads(
     _ m: Int, _ n: Int, _ k: Int, splitRows: Bool, partsPerThread: Int = 1,
     _ body: @Sendable (Range<Int>, Range<Int>, UnsafeMutablePointer<Float>) -> Void
@@ -119,7 +124,8 @@ extension Compute {
     let workspaceCount = table.workspaceCount
     let (count, other, alignment) = splitRows ? (m, n, mr) : (n, m, nr)
     let perItem = other * max(k, 1)
-    let minimumPerPart = (Self.minimumMultiplyAddsPerThread + perItem - 1) / perItem
+    var minimumPerPart = (Self.minimumMultiplyAddsPerThread + perItem - 1) / perItem
+    if splitRows, partsPerThread > 1 { minimumPerPart = max(minimumPerPart, table.blockRows) }
     parallelRanges(count, minimumPerPart: minimumPerPart, alignment: alignment, partsPerThread: partsPerThread) {
       range in
       WorkspacePool.shared.with(workspaceCount) { workspace in
