@@ -45,12 +45,7 @@ func blockedGemm(
       var ic = 0
       while ic < m {
         let mc = blockLength(m - ic, Tile.mc)
-        var panels = UnsafePointer(packedABlock)
-        if packedA {
-          panels = a + pc * roundUp(m, Tile.mr) + ic * kc
-        } else {
-          packA(mc, kc, a + ic * aRow + pc * aCol, aRow, aCol, packedABlock)
-        }
+        let panels = blockOfA(packedA, m, mc, kc, ic, pc, a, aRow, aCol, into: packedABlock)
         let last = pc + kc == k
         sweep(
           mc, nc, kc, panels, ownPackedB, c + ic * ldc + jc, ldc, accumulate || pc > 0,
@@ -93,12 +88,7 @@ func prepackedGemm(
     var ic = 0
     while ic < m {
       let mc = blockLength(m - ic, Tile.mc)
-      var panels = UnsafePointer(packedABlock)
-      if packedA {
-        panels = a + pc * roundUp(m, Tile.mr) + ic * kc
-      } else {
-        packA(mc, kc, a + ic * aRow + pc * aCol, aRow, aCol, packedABlock)
-      }
+      let panels = blockOfA(packedA, m, mc, kc, ic, pc, a, aRow, aCol, into: packedABlock)
       var blockStart = 0
       while blockStart < end {
         let blockWidth = blockLength(totalColumns - blockStart, Tile.nc)
@@ -116,6 +106,19 @@ func prepackedGemm(
     }
     pc += kc
   }
+}
+
+/// The packed `mc × kc` block of A whose first row is `ic` and first step `pc`: a view into
+/// the whole A packed by `packWholeA` when `packedA` (then `a` is that packed A), else packed
+/// now from the strided A at `a` into `block`.
+@inline(__always)
+func blockOfA(
+  _ packedA: Bool, _ m: Int, _ mc: Int, _ kc: Int, _ ic: Int, _ pc: Int,
+  _ a: UnsafePointer<Float>, _ aRow: Int, _ aCol: Int, into block: UnsafeMutablePointer<Float>
+) -> UnsafePointer<Float> {
+  if packedA { return a + pc * roundUp(m, Tile.mr) + ic * kc }
+  packA(mc, kc, a + ic * aRow + pc * aCol, aRow, aCol, block)
+  return UnsafePointer(block)
 }
 
 /// Multiplies a packed `mc × kc` block of A by a packed `kc × nc` block of B into C: for each

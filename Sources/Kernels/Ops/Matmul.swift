@@ -104,7 +104,9 @@ extension Compute {
       }
       return
     }
-    splitOverThreads(m, n, k, splitRows: true, partsPerThread: Self.partsPerThread) { rows, _, workspace in
+    splitOverThreads(
+      m, n, k, splitRows: true, partsPerThread: Self.partsPerThread, minimumRowsPerPart: table.blockRows
+    ) { rows, _, workspace in
       table.gemmPrepacked(
         rows.count, n, k, a.base + rows.lowerBound * a.rowStride, a.rowStride, a.columnStride,
         packed.pointer, 0, n, c.base + rows.lowerBound * c.rowStride, c.rowStride, accumulate,
@@ -113,19 +115,18 @@ extension Compute {
   }
 
   /// Runs `body` on each part of an `m × n` product, with a workspace: ranges of whole
-  /// micro-tiles of rows (`splitRows`) or of columns, each worth at least
-  /// ``minimumMultiplyAddsPerThread``, up to `partsPerThread` per thread (then row parts are at
-  /// least a packed block of A long).
+  /// micro-tiles of rows (`splitRows`, each at least `minimumRowsPerPart` rows) or of columns,
+  /// each worth at least ``minimumMultiplyAddsPerThread``, up to `partsPerThread` per thread.
   private func splitOverThreads(
-    _ m: Int, _ n: Int, _ k: Int, splitRows: Bool, partsPerThread: Int = 1,
+    _ m: Int, _ n: Int, _ k: Int, splitRows: Bool, partsPerThread: Int = 1, minimumRowsPerPart: Int = 0,
     _ body: @Sendable (Range<Int>, Range<Int>, UnsafeMutablePointer<Float>) -> Void
   ) {
     let (mr, nr) = table.tile
     let workspaceCount = table.workspaceCount
     let (count, other, alignment) = splitRows ? (m, n, mr) : (n, m, nr)
     let perItem = other * max(k, 1)
-    var minimumPerPart = (Self.minimumMultiplyAddsPerThread + perItem - 1) / perItem
-    if splitRows, partsPerThread > 1 { minimumPerPart = max(minimumPerPart, table.blockRows) }
+    let minimumPerPart = max(
+      (Self.minimumMultiplyAddsPerThread + perItem - 1) / perItem, splitRows ? minimumRowsPerPart : 0)
     parallelRanges(count, minimumPerPart: minimumPerPart, alignment: alignment, partsPerThread: partsPerThread) {
       range in
       WorkspacePool.shared.with(workspaceCount) { workspace in
