@@ -83,11 +83,11 @@ test-python: build venv
 	$(PYTHON) Tests/python/check_convert_all.py $(BIN)
 	PATH=$(VENV)/bin:$$PATH MIXER_CONVERT=$(BIN) examples/ci/parity-gate.sh "" $(BUILD_DIR)/parity-gate >/dev/null
 
-# The installed program: the Swift standard library and Foundation linked statically, so it
-# runs without a Swift toolchain; only Debian's runtime libraries stay shared (README, "Install").
-# How the installed program is linked (the benchmarks time it so linked too: without the Swift
-# runtime to load it starts in 18 ms instead of 28 here). Switching a build between this and
-# the default relinks every product, about 2 minutes.
+# The installed program: the Swift standard library and Foundation linked statically
+# (`INSTALLED`), so it runs without a Swift toolchain; only Debian's runtime libraries stay
+# shared (README, "Install"). The benchmarks build and time it so linked too (with no Swift
+# runtime to load it starts in 18 ms instead of 28 here); switching `.build` between this link
+# and the default one relinks every product, about 2 minutes.
 INSTALLED    := --static-swift-stdlib
 PREFIX       ?= /usr/local
 DESTDIR      ?=
