@@ -24,7 +24,7 @@ struct ConvertBenchmark: ParsableCommand {
   var work = ".build/bench"
 
   @Option(help: "Timed repetitions (interleaved with the references).")
-  var runs = 5
+  var runs = 11
 
   @Option(help: "The Python with numpy for the naive converter (empty: leave it out).")
   var python = "python3"
@@ -34,8 +34,9 @@ struct ConvertBenchmark: ParsableCommand {
     let naive = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .appendingPathComponent("naive_convert.py").path
     print(
-      "convert: seconds, median (min–max) of \(runs) runs interleaved with the references (new output each time, "
-        + "warm page cache); \(CPUDescription.current)")
+      "convert: seconds, median (min–max) of \(runs) runs interleaved with the references (order turned every round, "
+        + "new output each time, warm page cache); round by round: median (quartiles) of the ratio within each round; "
+        + "\(CPUDescription.current)")
     for model in models.split(separator: ",").map(String.init) {
       guard let entry = ModelCatalog.entry(named: model) else { throw ValidationError("unknown model \(model)") }
       let path = "\(work)/\(model).npz"
@@ -45,23 +46,58 @@ struct ConvertBenchmark: ParsableCommand {
       let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
       let largest = entry.architecture.layout.map { $0.elementCount * 4 }.max()!
       let (out, copy, raw) = ("\(work)/\(model)-bundle", "\(work)/\(model)-copy.npz", "\(work)/\(model)-naive")
-      var times: [String: [Double]] = [:]
       var rss: [Int] = []
-      for _ in 0..<runs {
-        for stale in [out, copy, raw] { try? FileManager.default.removeItem(atPath: stale) }
-        let converted = try measureProcess([binary, path, out, "--quiet"])
-        times["mixer-convert", default: []].append(converted.seconds)
-        rss.append(converted.peakKilobytes)
-        times["cp", default: []].append(try measureProcess(["cp", path, copy]).seconds)
-        try FileManager.default.removeItem(atPath: copy)
-        times["cp + sync", default: []].append(
-          try measureProcess(["sh", "-c", "cp \"$0\" \"$1\" && sync \"$1\"", path, copy]).seconds)
-        if !python.isEmpty {
-          times["numpy", default: []].append(try measureProcess([python, naive, path, raw]).seconds)
+      // Each timer removes its own output first (untimed); the order turns every round so that
+      // none always runs right after the others' deletions or in the same moment of a round.
+      var timers: [(name: String, time: () throws -> Double)] = [
+        (
+          "mixer-convert",
+          {
+            try? FileManager.default.removeItem(atPath: out)
+            let converted = try measureProcess([binary, path, out, "--quiet"])
+            rss.append(converted.peakKilobytes)
+            return converted.seconds
+          }
+        ),
+        (
+          "cp",
+          {
+            try? FileManager.default.removeItem(atPath: copy)
+            return try measureProcess(["cp", path, copy]).seconds
+          }
+        ),
+        (
+          "cp + sync",
+          {
+            try? FileManager.default.removeItem(atPath: copy)
+            return try measureProcess(["sh", "-c", "cp \"$0\" \"$1\" && sync \"$1\"", path, copy]).seconds
+          }
+        ),
+        (
+          "SHA-256 alone",
+          {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try SHA256Stream.file(path)
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+          }
+        ),
+      ]
+      if !python.isEmpty {
+        timers.insert(
+          (
+            "numpy",
+            {
+              try? FileManager.default.removeItem(atPath: raw)
+              return try measureProcess([python, naive, path, raw]).seconds
+            }
+          ), at: 3)
+      }
+      var times: [String: [Double]] = [:]
+      for round in 0..<runs {
+        for offset in timers.indices {
+          let timer = timers[(round + offset) % timers.count]
+          times[timer.name, default: []].append(try timer.time())
         }
-        let start = DispatchTime.now().uptimeNanoseconds
-        _ = try SHA256Stream.file(path)
-        times["SHA-256 alone", default: []].append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
       }
       for stale in [copy, raw] { try? FileManager.default.removeItem(atPath: stale) }
       let median = { (values: [Double]) in values.sorted()[values.count / 2] }
@@ -76,6 +112,7 @@ struct ConvertBenchmark: ParsableCommand {
           .joined(separator: " · "))
       print(
         String(format: "  %@ mixer-convert / (cp + sync) = %.2f", padded("", 11), ours / median(times["cp + sync"]!))
+          + " (round by round: \(pairedRatios(times["mixer-convert"]!, times["cp + sync"]!)))"
           + (times["numpy"].map { String(format: ", / numpy = %.2f", ours / median($0)) } ?? ""))
       let peak = rss.max()! * 1024
       print(

@@ -48,7 +48,10 @@ struct ForwardBenchmark: ParsableCommand {
     let model: String
     let threads: Int
     let batch: Int
+    /// Seconds of each run, per runtime, in round order (sample `r` of every runtime is round `r`'s).
     var samples: [String: [Double]] = [:]
+    /// The host's speed after each round: FLOPS of a short FMA loop on the row's threads.
+    var probes: [Double] = []
   }
 
   func run() throws {
@@ -97,17 +100,18 @@ struct ForwardBenchmark: ParsableCommand {
         try self.measure(
           row, runner: model.runners[row.threads]!, size: model.size, onnx: model.onnx, peers: peerNames, cpu: cpu)
       }
-      table[index].samples = try cpu.map { try onCPU($0, measure) } ?? measure()
+      (table[index].samples, table[index].probes) = try cpu.map { try onCPU($0, measure) } ?? measure()
     }
     printTable(table, peers: peerNames, prepared: prepared.mapValues(\.flops), peaks: peaks)
   }
 
   /// Times of `runs` runs of each runtime on one row, interleaved: one run of each per round,
   /// the order rotated every round, so a slow spell of this shared host falls on all of them
-  /// alike. The peers run on CPU `cpu` only, when given (the caller pins its own thread).
+  /// alike; and after each round a short FMA loop on the row's threads, which shows how steady
+  /// the host was. The peers run on CPU `cpu` only, when given (the caller pins its own thread).
   private func measure(
     _ row: Configuration, runner: ExportRunner, size: Int, onnx: String, peers: [String], cpu: Int?
-  ) throws -> [String: [Double]] {
+  ) throws -> (samples: [String: [Double]], probes: [Double]) {
     let input = Tensor(
       shape: [row.batch, size, size, 3],
       scalars: SyntheticValues(seed: 1).uniformInput(count: row.batch * size * size * 3))
@@ -122,15 +126,20 @@ struct ForwardBenchmark: ParsableCommand {
     let timers: [(name: String, time: () throws -> Double)] =
       [("mixer-convert", { try Self.time(runner, input) })] + servers.map { server in (server.name, server.time) }
     var samples: [String: [Double]] = [:]
+    var probes: [Double] = []
     for round in 0..<runs {
       for offset in timers.indices {
         let timer = timers[(round + offset) % timers.count]
         samples[timer.name, default: []].append(try timer.time())
         usleep(Self.pauseMicroseconds)
       }
+      probes.append(fmaPeakFLOPS(threads: row.threads, iterations: Self.probeIterations, attempts: 1))
     }
-    return samples
+    return (samples, probes)
   }
+
+  /// Iterations of the FMA loop that probes the host after each round (about 40 ms here).
+  private static let probeIterations = 20_000_000
 
   /// The pause after each timed run, so that worker threads still spinning in the runtime just
   /// timed (ours spin for 2 ms, ONNX Runtime's and OpenVINO's a while too) are idle when the
@@ -160,7 +169,10 @@ struct ForwardBenchmark: ParsableCommand {
           String(format: "%.0f GFLOPS on %d thread%@", peaks[$0]! / 1e9, $0, $0 == 1 ? "" : "s")
         }
         .joined(separator: ", "))
-    var header = ["model", "threads", "batch", "ours"] + peers + ["ours/best", "ours/peak"]
+    print(
+      "ours/best: ratio of the medians; paired: median (and quartiles) over the rounds of ours / the best peer's "
+        + "time in the same round; host: slowest FMA probe of the row's rounds against its fastest")
+    var header = ["model", "threads", "batch", "ours"] + peers + ["ours/best", "paired", "ours/peak", "host"]
     header[3] = "mixer-convert"
     var rows = [header]
     for row in table {
@@ -168,10 +180,19 @@ struct ForwardBenchmark: ParsableCommand {
       let others = peers.map { median(row.samples[$0]!) / Double(row.batch) }
       let best = others.min() ?? ours
       let atPeak = prepared[row.model]! / peaks[row.threads]!
+      // Against the peer with the best median, round by round (the faster of two peers in each
+      // round would favour the peers: the minimum of two noisy times is biased low).
+      let oursByRound = row.samples["mixer-convert"]!
+      let bestPeer = peers.min { median(row.samples[$0]!) < median(row.samples[$1]!) }
       rows.append(
         [row.model, "\(row.threads)", "\(row.batch)", String(format: "%.1f", ours * 1e3)]
           + others.map { String(format: "%.1f", $0 * 1e3) }
-          + [String(format: "%.2f", ours / best), String(format: "%.2f", atPeak / ours)])
+          + [
+            String(format: "%.2f", ours / best),
+            pairedRatios(oursByRound, bestPeer.map { row.samples[$0]! } ?? oursByRound),
+            String(format: "%.2f", atPeak / ours),
+            String(format: "%.2f", row.probes.min()! / row.probes.max()!),
+          ])
     }
     let widths = (0..<header.count).map { column in rows.map { $0[column].count }.max()! }
     for row in rows {

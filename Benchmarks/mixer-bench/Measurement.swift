@@ -31,6 +31,15 @@ struct Measurement {
   }
 }
 
+/// Round by round, `ours[r] / reference[r]` (two things timed in the same round of an
+/// interleaved run, so a slow spell of the host that spans the round slows both), as
+/// `median (lower quartile–upper quartile)`: `1.02 (0.97–1.06)`.
+func pairedRatios(_ ours: [Double], _ reference: [Double]) -> String {
+  let ratios = zip(ours, reference).map { $0 / $1 }.sorted()
+  let quartile = { (q: Int) in ratios[(ratios.count - 1) * q / 4] }
+  return String(format: "%.2f (%.2f–%.2f)", quartile(2), quartile(1), quartile(3))
+}
+
 /// Runs a shell command line and waits, discarding its output. Spawned and reaped directly
 /// (``measureProcess(_:)``): Foundation's `Process.waitUntilExit` polls on Linux and added up to
 /// 50 ms to every timed command (`inspect` measured 51 or 101 ms, never between).
@@ -54,17 +63,19 @@ func padded(_ text: String, _ width: Int) -> String {
 }
 
 /// FLOPS (two per multiply-add) of the machine's tight FMA loop on `threads` threads at once
-/// (one: the calling thread), the best of three runs.
-func fmaPeakFLOPS(threads: Int) -> Double {
+/// (one: the calling thread), the best of `attempts` runs of `iterations` loop iterations each.
+func fmaPeakFLOPS(threads: Int, iterations: Int = 50_000_000, attempts: Int = 3) -> Double {
   let compute = Compute(threads: 1)
   var best = 0.0
-  for _ in 0..<3 {
+  for _ in 0..<attempts {
     let start = DispatchTime.now().uptimeNanoseconds
     let madds = Counter()
     if threads == 1 {
-      madds.add(compute.measureFMAPeak().multiplyAdds)
+      madds.add(compute.measureFMAPeak(iterations: iterations).multiplyAdds)
     } else {
-      DispatchQueue.concurrentPerform(iterations: threads) { _ in madds.add(compute.measureFMAPeak().multiplyAdds) }
+      DispatchQueue.concurrentPerform(iterations: threads) { _ in
+        madds.add(compute.measureFMAPeak(iterations: iterations).multiplyAdds)
+      }
     }
     best = max(best, 2 * Double(madds.value) / (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
   }
