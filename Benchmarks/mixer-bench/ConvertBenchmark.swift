@@ -26,6 +26,10 @@ struct ConvertBenchmark: ParsableCommand {
   @Option(help: "Timed repetitions (interleaved with the references).")
   var runs = 11
 
+  func validate() throws {
+    guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+  }
+
   @Option(help: "The Python with numpy for the naive converter (empty: leave it out).")
   var python = "python3"
 
@@ -34,7 +38,7 @@ struct ConvertBenchmark: ParsableCommand {
     let naive = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .appendingPathComponent("naive_convert.py").path
     print(
-      "convert: seconds, median (min–max) of \(runs) runs interleaved with the references (order turned every round, "
+      "convert: seconds, median (min–max) of \(runs) runs interleaved with the references (order rotated every round, "
         + "new output each time, warm page cache); round by round: median (quartiles) of the ratio within each round; "
         + "\(CPUDescription.current)")
     for model in models.split(separator: ",").map(String.init) {
@@ -47,60 +51,36 @@ struct ConvertBenchmark: ParsableCommand {
       let largest = entry.architecture.layout.map { $0.elementCount * 4 }.max()!
       let (out, copy, raw) = ("\(work)/\(model)-bundle", "\(work)/\(model)-copy.npz", "\(work)/\(model)-naive")
       var rss: [Int] = []
-      // Each timer removes its own output first (untimed); the order turns every round so that
-      // none always runs right after the others' deletions or in the same moment of a round.
-      var timers: [(name: String, time: () throws -> Double)] = [
+      // A command's output is removed before it runs and as soon as it is timed, so no unsynced
+      // copy waits for writeback while another command runs.
+      let command = { (name: String, arguments: [String], output: String) -> TimedRun in
         (
-          "mixer-convert",
+          name,
           {
-            try? FileManager.default.removeItem(atPath: out)
-            let converted = try measureProcess([binary, path, out, "--quiet"])
-            rss.append(converted.peakKilobytes)
-            return converted.seconds
+            try? FileManager.default.removeItem(atPath: output)
+            defer { try? FileManager.default.removeItem(atPath: output) }
+            let measured = try measureProcess(arguments)
+            if name == "mixer-convert" { rss.append(measured.peakKilobytes) }
+            return measured.seconds
           }
-        ),
-        (
-          "cp",
-          {
-            try? FileManager.default.removeItem(atPath: copy)
-            return try measureProcess(["cp", path, copy]).seconds
-          }
-        ),
-        (
-          "cp + sync",
-          {
-            try? FileManager.default.removeItem(atPath: copy)
-            return try measureProcess(["sh", "-c", "cp \"$0\" \"$1\" && sync \"$1\"", path, copy]).seconds
-          }
-        ),
-        (
-          "SHA-256 alone",
-          {
-            let start = DispatchTime.now().uptimeNanoseconds
-            _ = try SHA256Stream.file(path)
-            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-          }
-        ),
-      ]
-      if !python.isEmpty {
-        timers.insert(
-          (
-            "numpy",
-            {
-              try? FileManager.default.removeItem(atPath: raw)
-              return try measureProcess([python, naive, path, raw]).seconds
-            }
-          ), at: 3)
+        )
       }
-      var times: [String: [Double]] = [:]
-      for round in 0..<runs {
-        for offset in timers.indices {
-          let timer = timers[(round + offset) % timers.count]
-          times[timer.name, default: []].append(try timer.time())
+      let hashOnly: TimedRun = (
+        "SHA-256 alone",
+        {
+          var measurement = Measurement()
+          try measurement.record { _ = try SHA256Stream.file(path) }
+          return measurement.seconds[0]
         }
-      }
-      for stale in [copy, raw] { try? FileManager.default.removeItem(atPath: stale) }
-      let median = { (values: [Double]) in values.sorted()[values.count / 2] }
+      )
+      let timers =
+        [
+          command("mixer-convert", [binary, path, out, "--quiet"], out),
+          command("cp", ["cp", path, copy], copy),
+          command("cp + sync", ["sh", "-c", "cp \"$0\" \"$1\" && sync \"$1\"", path, copy], copy),
+        ] + (python.isEmpty ? [] : [command("numpy", [python, naive, path, raw], raw)]) + [hashOnly]
+      let times = try interleave(runs: runs, timers)
+      let median = { (values: [Double]) in quantile(values, 0.5) }
       let text = { (name: String) in
         let values = times[name]!.sorted()
         return String(format: "%@ %.3f (%.3f–%.3f)", name, median(values), values.first!, values.last!)
@@ -112,7 +92,7 @@ struct ConvertBenchmark: ParsableCommand {
           .joined(separator: " · "))
       print(
         String(format: "  %@ mixer-convert / (cp + sync) = %.2f", padded("", 11), ours / median(times["cp + sync"]!))
-          + " (round by round: \(pairedRatios(times["mixer-convert"]!, times["cp + sync"]!)))"
+          + " (round by round: \(pairedRatioText(times["mixer-convert"]!, times["cp + sync"]!)))"
           + (times["numpy"].map { String(format: ", / numpy = %.2f", ours / median($0)) } ?? ""))
       let peak = rss.max()! * 1024
       print(

@@ -123,23 +123,27 @@ struct ForwardBenchmark: ParsableCommand {
         try PeerServer(
           peer, onnx: onnx, threads: row.threads, batch: row.batch, size: size, cpu: cpu, python: python))
     }
-    let timers: [(name: String, time: () throws -> Double)] =
+    let timers: [TimedRun] =
       [("mixer-convert", { try Self.time(runner, input) })] + servers.map { server in (server.name, server.time) }
-    var samples: [String: [Double]] = [:]
+    let paused = timers.map { timer in
+      (
+        timer.name,
+        {
+          defer { usleep(Self.pauseMicroseconds) }
+          return try timer.time()
+        }
+      )
+    }
     var probes: [Double] = []
-    for round in 0..<runs {
-      for offset in timers.indices {
-        let timer = timers[(round + offset) % timers.count]
-        samples[timer.name, default: []].append(try timer.time())
-        usleep(Self.pauseMicroseconds)
-      }
+    let samples = try interleave(runs: runs, paused) {
       probes.append(fmaPeakFLOPS(threads: row.threads, iterations: Self.probeIterations, attempts: 1))
     }
     return (samples, probes)
   }
 
-  /// Iterations of the FMA loop that probes the host after each round (about 40 ms here).
-  private static let probeIterations = 20_000_000
+  /// Iterations of the FMA loop that probes the host after each round (about 40 ms here: 16
+  /// multiply-adds a lane, 24 vectors an iteration on the AVX-512 path).
+  private static let probeIterations = 8_000_000
 
   /// The pause after each timed run, so that worker threads still spinning in the runtime just
   /// timed (ours spin for 2 ms, ONNX Runtime's and OpenVINO's a while too) are idle when the
@@ -157,7 +161,7 @@ struct ForwardBenchmark: ParsableCommand {
   }
 
   private func printTable(_ table: [Configuration], peers: [String], prepared: [String: Double], peaks: [Int: Double]) {
-    let median = { (values: [Double]) in values.sorted()[values.count / 2] }
+    let median = { (values: [Double]) in quantile(values, 0.5) }
     print(
       "forward: ms per image, median of \(runs) runs of each runtime, interleaved run by run (order rotated every round"
         + (table.contains { $0.threads == 1 } ? "; one-thread rows all on CPU \(Self.oneThreadCPU)" : "") + "); "
@@ -182,14 +186,13 @@ struct ForwardBenchmark: ParsableCommand {
       let atPeak = prepared[row.model]! / peaks[row.threads]!
       // Against the peer with the best median, round by round (the faster of two peers in each
       // round would favour the peers: the minimum of two noisy times is biased low).
-      let oursByRound = row.samples["mixer-convert"]!
-      let bestPeer = peers.min { median(row.samples[$0]!) < median(row.samples[$1]!) }
+      let bestPeer = others.indices.min { others[$0] < others[$1] }.map { peers[$0] }
       rows.append(
         [row.model, "\(row.threads)", "\(row.batch)", String(format: "%.1f", ours * 1e3)]
           + others.map { String(format: "%.1f", $0 * 1e3) }
           + [
             String(format: "%.2f", ours / best),
-            pairedRatios(oursByRound, bestPeer.map { row.samples[$0]! } ?? oursByRound),
+            bestPeer.map { pairedRatioText(row.samples["mixer-convert"]!, row.samples[$0]!) } ?? "–",
             String(format: "%.2f", atPeak / ours),
             String(format: "%.2f", row.probes.min()! / row.probes.max()!),
           ])

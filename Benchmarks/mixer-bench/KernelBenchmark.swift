@@ -34,7 +34,7 @@ struct KernelBenchmark: ParsableCommand {
         for _ in 0..<10 { body() }
         samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / 10)
       }
-      return samples.sorted()[runs / 2]
+      return quantile(samples, 0.5)
     }
     var sink = x
     let copy = median {

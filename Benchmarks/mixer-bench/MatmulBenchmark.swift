@@ -125,7 +125,7 @@ struct MatmulBenchmark: ParsableCommand {
 struct Rate {
   private(set) var samples: [Double] = []
   mutating func add(_ seconds: Double, flops: Double) { samples.append(flops / seconds / 1e9) }
-  var median: Double { samples.sorted()[samples.count / 2] }
+  var median: Double { quantile(samples, 0.5) }
   var text: String {
     String(format: "%6.1f (%5.1f–%5.1f)", median, samples.min()!, samples.max()!)
   }

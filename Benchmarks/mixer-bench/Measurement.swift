@@ -11,11 +11,7 @@ struct Measurement {
     seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
   }
 
-  var median: Double {
-    let sorted = seconds.sorted()
-    return sorted.count % 2 == 1
-      ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-  }
+  var median: Double { quantile(seconds, 0.5) }
 
   var range: ClosedRange<Double> { seconds.min()!...seconds.max()! }
 
@@ -31,13 +27,43 @@ struct Measurement {
   }
 }
 
+/// The `q` quantile (0 ... 1) of `values`, interpolated linearly between the two nearest
+/// (so the median of an even count is the mean of the middle two).
+func quantile(_ values: [Double], _ q: Double) -> Double {
+  precondition(!values.isEmpty, "quantile of no values")
+  let sorted = values.sorted()
+  let position = q * Double(sorted.count - 1)
+  let below = Int(position.rounded(.down))
+  let above = min(below + 1, sorted.count - 1)
+  return sorted[below] + (sorted[above] - sorted[below]) * (position - Double(below))
+}
+
 /// Round by round, `ours[r] / reference[r]` (two things timed in the same round of an
-/// interleaved run, so a slow spell of the host that spans the round slows both), as
+/// interleaved run, so a slow spell of the host that spans the round moves both), as
 /// `median (lower quartile–upper quartile)`: `1.02 (0.97–1.06)`.
-func pairedRatios(_ ours: [Double], _ reference: [Double]) -> String {
-  let ratios = zip(ours, reference).map { $0 / $1 }.sorted()
-  let quartile = { (q: Int) in ratios[(ratios.count - 1) * q / 4] }
-  return String(format: "%.2f (%.2f–%.2f)", quartile(2), quartile(1), quartile(3))
+func pairedRatioText(_ ours: [Double], _ reference: [Double]) -> String {
+  precondition(ours.count == reference.count, "pairedRatioText: one sample per round on each side")
+  let ratios = zip(ours, reference).map { $0 / $1 }
+  return String(format: "%.2f (%.2f–%.2f)", quantile(ratios, 0.5), quantile(ratios, 0.25), quantile(ratios, 0.75))
+}
+
+/// A named thing to time: one run, its seconds.
+typealias TimedRun = (name: String, time: () throws -> Double)
+
+/// Times every timer once per round for `runs` rounds, the order rotated by one every round
+/// (so that a slow spell of this shared host falls on all of them alike, and none always runs
+/// right after the same other), calling `afterRound` after each round. The seconds per timer's
+/// name, in round order: sample `r` of every timer is round `r`'s.
+func interleave(runs: Int, _ timers: [TimedRun], afterRound: () throws -> Void = {}) throws -> [String: [Double]] {
+  var samples: [String: [Double]] = [:]
+  for round in 0..<runs {
+    for offset in timers.indices {
+      let timer = timers[(round + offset) % timers.count]
+      samples[timer.name, default: []].append(try timer.time())
+    }
+    try afterRound()
+  }
+  return samples
 }
 
 /// Runs a shell command line and waits, discarding its output. Spawned and reaped directly
