@@ -50,7 +50,7 @@ struct ConvertBenchmark: ParsableCommand {
       let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
       let largest = entry.architecture.layout.map { $0.elementCount * 4 }.max()!
       let (out, copy, raw) = ("\(work)/\(model)-bundle", "\(work)/\(model)-copy.npz", "\(work)/\(model)-naive")
-      var rss: [Int] = []
+      var peakKilobytes: [String: [Int]] = [:]
       // A command's output is removed before it runs and as soon as it is timed, so no unsynced
       // copy waits for writeback while another command runs.
       let command = { (name: String, arguments: [String], output: String) -> TimedRun in
@@ -60,19 +60,12 @@ struct ConvertBenchmark: ParsableCommand {
             try? FileManager.default.removeItem(atPath: output)
             defer { try? FileManager.default.removeItem(atPath: output) }
             let measured = try measureProcess(arguments)
-            if name == "mixer-convert" { rss.append(measured.peakKilobytes) }
+            peakKilobytes[name, default: []].append(measured.peakKilobytes)
             return measured.seconds
           }
         )
       }
-      let hashOnly: TimedRun = (
-        "SHA-256 alone",
-        {
-          var measurement = Measurement()
-          try measurement.record { _ = try SHA256Stream.file(path) }
-          return measurement.seconds[0]
-        }
-      )
+      let hashOnly: TimedRun = ("SHA-256 alone", { try secondsTaken { _ = try SHA256Stream.file(path) } })
       let timers =
         [
           command("mixer-convert", [binary, path, out, "--quiet"], out),
@@ -80,7 +73,6 @@ struct ConvertBenchmark: ParsableCommand {
           command("cp + sync", ["sh", "-c", "cp \"$0\" \"$1\" && sync \"$1\"", path, copy], copy),
         ] + (python.isEmpty ? [] : [command("numpy", [python, naive, path, raw], raw)]) + [hashOnly]
       let times = try interleave(runs: runs, timers)
-      let median = { (values: [Double]) in quantile(values, 0.5) }
       let text = { (name: String) in
         let values = times[name]!.sorted()
         return String(format: "%@ %.3f (%.3f–%.3f)", name, median(values), values.first!, values.last!)
@@ -94,7 +86,7 @@ struct ConvertBenchmark: ParsableCommand {
         String(format: "  %@ mixer-convert / (cp + sync) = %.2f", padded("", 11), ours / median(times["cp + sync"]!))
           + " (round by round: \(pairedRatioText(times["mixer-convert"]!, times["cp + sync"]!)))"
           + (times["numpy"].map { String(format: ", / numpy = %.2f", ours / median($0)) } ?? ""))
-      let peak = rss.max()! * 1024
+      let peak = peakKilobytes["mixer-convert"]!.max()! * 1024
       print(
         String(
           format: "  %@ peak RSS %.1f MiB; largest tensor %.1f MiB + 64 MiB = %.1f MiB: %@", padded("", 11),

@@ -155,13 +155,10 @@ struct ForwardBenchmark: ParsableCommand {
 
   /// Seconds of one run of `input` through `runner`, in process.
   private static func time(_ runner: ExportRunner, _ input: Tensor) throws -> Double {
-    let start = DispatchTime.now().uptimeNanoseconds
-    _ = try runner.run(input)
-    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    try secondsTaken { _ = try runner.run(input) }
   }
 
   private func printTable(_ table: [Configuration], peers: [String], prepared: [String: Double], peaks: [Int: Double]) {
-    let median = { (values: [Double]) in quantile(values, 0.5) }
     print(
       "forward: ms per image, median of \(runs) runs of each runtime, interleaved run by run (order rotated every round"
         + (table.contains { $0.threads == 1 } ? "; one-thread rows all on CPU \(Self.oneThreadCPU)" : "") + "); "

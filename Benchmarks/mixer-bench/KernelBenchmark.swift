@@ -28,13 +28,8 @@ struct KernelBenchmark: ParsableCommand {
     let bias = Tensor(shape: [columns], repeating: 0)
     func median(_ body: () -> Void) -> Double {
       body()
-      var samples: [Double] = []
-      for _ in 0..<runs {
-        let start = DispatchTime.now().uptimeNanoseconds
-        for _ in 0..<10 { body() }
-        samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / 10)
-      }
-      return quantile(samples, 0.5)
+      let samples = (0..<runs).map { _ in secondsTaken { for _ in 0..<10 { body() } } / 10 }
+      return mixer_bench.median(samples)
     }
     var sink = x
     let copy = median {

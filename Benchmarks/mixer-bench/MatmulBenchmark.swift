@@ -115,9 +115,7 @@ struct MatmulBenchmark: ParsableCommand {
   /// Seconds for `repeats` calls, after one untimed call that brings threads and clocks up.
   private func time(_ repeats: Int, _ body: () -> Void) -> Double {
     body()
-    let start = DispatchTime.now().uptimeNanoseconds
-    for _ in 0..<repeats { body() }
-    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    return secondsTaken { for _ in 0..<repeats { body() } }
   }
 }
 
@@ -125,7 +123,7 @@ struct MatmulBenchmark: ParsableCommand {
 struct Rate {
   private(set) var samples: [Double] = []
   mutating func add(_ seconds: Double, flops: Double) { samples.append(flops / seconds / 1e9) }
-  var median: Double { quantile(samples, 0.5) }
+  var median: Double { mixer_bench.median(samples) }
   var text: String {
     String(format: "%6.1f (%5.1f–%5.1f)", median, samples.min()!, samples.max()!)
   }

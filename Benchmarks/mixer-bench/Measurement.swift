@@ -5,13 +5,9 @@ import Kernels
 struct Measurement {
   private(set) var seconds: [Double] = []
 
-  mutating func record(_ body: () throws -> Void) rethrows {
-    let start = DispatchTime.now().uptimeNanoseconds
-    try body()
-    seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-  }
+  mutating func record(_ body: () throws -> Void) rethrows { seconds.append(try secondsTaken(body)) }
 
-  var median: Double { quantile(seconds, 0.5) }
+  var median: Double { mixer_bench.median(seconds) }
 
   var range: ClosedRange<Double> { seconds.min()!...seconds.max()! }
 
@@ -38,13 +34,23 @@ func quantile(_ values: [Double], _ q: Double) -> Double {
   return sorted[below] + (sorted[above] - sorted[below]) * (position - Double(below))
 }
 
+/// The median of `values` (the mean of the middle two for an even count).
+func median(_ values: [Double]) -> Double { quantile(values, 0.5) }
+
+/// Wall-clock seconds one call of `body` takes.
+func secondsTaken(_ body: () throws -> Void) rethrows -> Double {
+  let start = DispatchTime.now().uptimeNanoseconds
+  try body()
+  return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
 /// Round by round, `ours[r] / reference[r]` (two things timed in the same round of an
 /// interleaved run, so a slow spell of the host that spans the round moves both), as
 /// `median (lower quartile–upper quartile)`: `1.02 (0.97–1.06)`.
 func pairedRatioText(_ ours: [Double], _ reference: [Double]) -> String {
   precondition(ours.count == reference.count, "pairedRatioText: one sample per round on each side")
   let ratios = zip(ours, reference).map { $0 / $1 }
-  return String(format: "%.2f (%.2f–%.2f)", quantile(ratios, 0.5), quantile(ratios, 0.25), quantile(ratios, 0.75))
+  return String(format: "%.2f (%.2f–%.2f)", median(ratios), quantile(ratios, 0.25), quantile(ratios, 0.75))
 }
 
 /// A named thing to time: one run, its seconds.
