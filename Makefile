@@ -29,7 +29,7 @@ PYTHON       := $(VENV)/bin/python
 REQUIREMENTS := Tests/python/requirements.txt
 VENV_STAMP   := $(VENV)/.requirements-$(shell sha256sum $(REQUIREMENTS) 2>/dev/null | cut -c1-16)
 
-.PHONY: all deps venv build install deb test test-full test-swift test-python test-install test-sanitize fuzz demo bench bench-build bench-checkpoint bench-matmul bench-kernels bench-convert bench-forward kernels clean
+.PHONY: all deps venv build install deb test test-full test-swift test-python test-install test-sanitize fuzz demo bench bench-build bench-checkpoint bench-matmul bench-kernels bench-convert bench-verify bench-forward kernels clean
 
 all: build
 
@@ -152,7 +152,7 @@ demo: build
 	$(BIN) verify $(DEMO_DIR)/Mixer-B_16.npz $(DEMO_DIR)/mixer-b16
 	$(BIN) classify $(DEMO_DIR)/mixer-b16 Tests/Fixtures/images/baseline444.jpg --top 3
 
-bench: bench-checkpoint bench-matmul bench-kernels bench-convert bench-forward
+bench: bench-checkpoint bench-matmul bench-kernels bench-convert bench-verify bench-forward
 
 # The benchmark program (it links OpenBLAS, which the product never does), and the program
 # linked as installed.
@@ -168,6 +168,9 @@ bench-kernels: bench-build
 
 bench-convert: bench-build venv
 	$(BENCH) convert --binary $(BIN) --python $(PYTHON)
+
+bench-verify: bench-build
+	$(BENCH) verify --binary $(BIN)
 
 bench-forward: bench-build venv
 	$(BENCH) forward --python $(PYTHON)

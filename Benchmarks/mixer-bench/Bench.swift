@@ -9,6 +9,6 @@ struct Bench: ParsableCommand {
     abstract: "Benchmarks of mixer-convert, each against a reference measured in the same run.",
     subcommands: [
       CheckpointBenchmark.self, MatmulBenchmark.self, KernelBenchmark.self, ConvertBenchmark.self,
-      ForwardBenchmark.self,
+      VerifyBenchmark.self, ForwardBenchmark.self,
     ])
 }

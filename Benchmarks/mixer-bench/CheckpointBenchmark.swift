@@ -24,11 +24,8 @@ struct CheckpointBenchmark: ParsableCommand {
 
   func run() throws {
     try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-    let path = "\(work)/\(model).npz"
-    if !FileManager.default.fileExists(atPath: path) {
-      print("synthesising \(model) into \(path) …")
-      _ = try Synthesizer.write(SynthesisRequest(model: ModelCatalog.entry(named: model)!), to: path)
-    }
+    guard let entry = ModelCatalog.entry(named: model) else { throw ValidationError("unknown model \(model)") }
+    let path = try syntheticCheckpoint(entry, in: work)
     let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
     try shell("cat '\(path)' > /dev/null")  // warm the page cache: every figure below is warm-cache
     var cat = Measurement(), inspectProcess = Measurement(), inspectLibrary = Measurement(), stream = Measurement()

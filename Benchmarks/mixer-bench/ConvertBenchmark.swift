@@ -43,10 +43,7 @@ struct ConvertBenchmark: ParsableCommand {
         + "\(CPUDescription.current)")
     for model in models.split(separator: ",").map(String.init) {
       guard let entry = ModelCatalog.entry(named: model) else { throw ValidationError("unknown model \(model)") }
-      let path = "\(work)/\(model).npz"
-      if !FileManager.default.fileExists(atPath: path) {
-        _ = try Synthesizer.write(SynthesisRequest(model: entry), to: path)
-      }
+      let path = try syntheticCheckpoint(entry, in: work)
       let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
       let largest = entry.architecture.layout.map { $0.elementCount * 4 }.max()!
       let (out, copy, raw) = ("\(work)/\(model)-bundle", "\(work)/\(model)-copy.npz", "\(work)/\(model)-naive")

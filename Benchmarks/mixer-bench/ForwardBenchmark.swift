@@ -63,10 +63,7 @@ struct ForwardBenchmark: ParsableCommand {
     var prepared: [String: (flops: Double, size: Int, runners: [Int: ExportRunner], onnx: String)] = [:]
     for model in models.split(separator: ",").map(String.init) {
       guard let entry = ModelCatalog.entry(named: model) else { throw ValidationError("unknown model \(model)") }
-      let path = "\(work)/\(entry.name).npz"
-      if !FileManager.default.fileExists(atPath: path) {
-        _ = try Synthesizer.write(SynthesisRequest(model: entry), to: path)
-      }
+      let path = try syntheticCheckpoint(entry, in: work)
       // Converted afresh every run (seconds) so the exports are never of an older format.
       for output in ["\(work)/\(entry.name)-forward", "\(work)/\(entry.name)-forward.onnx"] {
         var conversion = ConversionRequest(checkpoint: path, output: output)
@@ -90,44 +87,56 @@ struct ForwardBenchmark: ParsableCommand {
         (count, count == 1 ? try onCPU(Self.oneThreadCPU) { fmaPeakFLOPS(threads: 1) } : fmaPeakFLOPS(threads: count))
       })
     signal(SIGPIPE, SIG_IGN)  // a peer that dies is reported from its output's end instead
-    for index in table.indices {
-      let row = table[index]
-      let model = prepared[row.model]!
+    // The rows of one model and thread count are measured together, every batch size in every
+    // round, so that batch sizes are compared within rounds too.
+    let groups = Dictionary(grouping: table.indices) { "\(table[$0].model) \(table[$0].threads)" }
+    for key in groups.keys.sorted() {
+      let group = groups[key]!
+      let rows = group.map { table[$0] }
+      let model = prepared[rows[0].model]!
       // One-thread rows run every runtime on the same CPU: the two vCPUs of this host are not
       // equally fast at any moment, and where each runtime landed would otherwise decide the row.
-      let cpu = row.threads == 1 ? Self.oneThreadCPU : nil
+      let cpu = rows[0].threads == 1 ? Self.oneThreadCPU : nil
       let measure = {
         try self.measure(
-          row, runner: model.runners[row.threads]!, size: model.size, onnx: model.onnx, peers: peerNames, cpu: cpu)
+          rows, runner: model.runners[rows[0].threads]!, size: model.size, onnx: model.onnx, peers: peerNames, cpu: cpu)
       }
-      (table[index].samples, table[index].probes) = try cpu.map { try onCPU($0, measure) } ?? measure()
+      let (samples, probes) = try cpu.map { try onCPU($0, measure) } ?? measure()
+      for index in group {
+        table[index].samples = samples[table[index].batch]!
+        table[index].probes = probes
+      }
     }
     printTable(table, peers: peerNames, prepared: prepared.mapValues(\.flops), peaks: peaks)
   }
 
-  /// Times of `runs` runs of each runtime on one row, interleaved: one run of each per round,
-  /// the order rotated every round, so a slow spell of this shared host falls on all of them
-  /// alike; and after each round a short FMA loop on the row's threads, which shows how steady
-  /// the host was. The peers run on CPU `cpu` only, when given (the caller pins its own thread).
+  /// Times of `runs` runs of each runtime at each batch size of `rows` (one model and thread
+  /// count), interleaved: one run of each per round, the order rotated every round, so a slow
+  /// spell of this shared host falls on all of them alike; and after each round a short FMA
+  /// loop on the rows' threads, which shows how steady the host was. The peers run on CPU `cpu`
+  /// only, when given (the caller pins its own thread).
   private func measure(
-    _ row: Configuration, runner: ExportRunner, size: Int, onnx: String, peers: [String], cpu: Int?
-  ) throws -> (samples: [String: [Double]], probes: [Double]) {
-    let input = Tensor(
-      shape: [row.batch, size, size, 3],
-      scalars: SyntheticValues(seed: 1).uniformInput(count: row.batch * size * size * 3))
-    _ = try runner.run(input)
+    _ rows: [Configuration], runner: ExportRunner, size: Int, onnx: String, peers: [String], cpu: Int?
+  ) throws -> (samples: [Int: [String: [Double]]], probes: [Double]) {
+    let threads = rows[0].threads
     var servers: [PeerServer] = []
     defer { servers.forEach { $0.close() } }
-    for peer in peers {
-      servers.append(
-        try PeerServer(
-          peer, onnx: onnx, threads: row.threads, batch: row.batch, size: size, cpu: cpu, python: python))
+    var timers: [(batch: Int, name: String, time: () throws -> Double)] = []
+    for batch in rows.map(\.batch) {
+      let input = Tensor(
+        shape: [batch, size, size, 3], scalars: SyntheticValues(seed: 1).uniformInput(count: batch * size * size * 3))
+      _ = try runner.run(input)
+      timers.append((batch, "mixer-convert", { try Self.time(runner, input) }))
+      for peer in peers {
+        let server = try PeerServer(
+          peer, onnx: onnx, threads: threads, batch: batch, size: size, cpu: cpu, python: python)
+        servers.append(server)
+        timers.append((batch, server.name, server.time))
+      }
     }
-    let timers: [TimedRun] =
-      [("mixer-convert", { try Self.time(runner, input) })] + servers.map { server in (server.name, server.time) }
-    let paused = timers.map { timer in
+    let paused: [TimedRun] = timers.map { timer in
       (
-        timer.name,
+        "\(timer.name) \(timer.batch)",
         {
           defer { usleep(Self.pauseMicroseconds) }
           return try timer.time()
@@ -136,9 +145,11 @@ struct ForwardBenchmark: ParsableCommand {
     }
     var probes: [Double] = []
     let samples = try interleave(runs: runs, paused) {
-      probes.append(fmaPeakFLOPS(threads: row.threads, iterations: Self.probeIterations, attempts: 1))
+      probes.append(fmaPeakFLOPS(threads: threads, iterations: Self.probeIterations, attempts: 1))
     }
-    return (samples, probes)
+    var byBatch: [Int: [String: [Double]]] = [:]
+    for timer in timers { byBatch[timer.batch, default: [:]][timer.name] = samples["\(timer.name) \(timer.batch)"]! }
+    return (byBatch, probes)
   }
 
   /// Iterations of the FMA loop that probes the host after each round (about 40 ms here: 16
@@ -172,8 +183,10 @@ struct ForwardBenchmark: ParsableCommand {
         .joined(separator: ", "))
     print(
       "ours/best: ratio of the medians; paired: median (and quartiles) over the rounds of ours / the best peer's "
-        + "time in the same round; host: slowest FMA probe of the row's rounds against its fastest")
-    var header = ["model", "threads", "batch", "ours"] + peers + ["ours/best", "paired", "ours/peak", "host"]
+        + "time in the same round; vs batch 1: likewise ours per image / ours at batch 1 (the batch sizes of a model "
+        + "and thread count run in the same rounds); host: slowest FMA probe of the rounds against their fastest")
+    var header =
+      ["model", "threads", "batch", "ours"] + peers + ["ours/best", "paired", "ours/peak", "vs batch 1", "host"]
     header[3] = "mixer-convert"
     var rows = [header]
     for row in table {
@@ -184,6 +197,9 @@ struct ForwardBenchmark: ParsableCommand {
       // Against the peer with the best median, round by round (the faster of two peers in each
       // round would favour the peers: the minimum of two noisy times is biased low).
       let bestPeer = others.indices.min { others[$0] < others[$1] }.map { peers[$0] }
+      // Ours per image against ours per image at batch 1, within each round.
+      let single = table.first { $0.model == row.model && $0.threads == row.threads && $0.batch == 1 }
+      let perImage = row.samples["mixer-convert"]!.map { $0 / Double(row.batch) }
       rows.append(
         [row.model, "\(row.threads)", "\(row.batch)", String(format: "%.1f", ours * 1e3)]
           + others.map { String(format: "%.1f", $0 * 1e3) }
@@ -191,6 +207,7 @@ struct ForwardBenchmark: ParsableCommand {
             String(format: "%.2f", ours / best),
             bestPeer.map { pairedRatioText(row.samples["mixer-convert"]!, row.samples[$0]!) } ?? "–",
             String(format: "%.2f", atPeak / ours),
+            row.batch == 1 ? "–" : single.map { pairedRatioText(perImage, $0.samples["mixer-convert"]!) } ?? "–",
             String(format: "%.2f", row.probes.min()! / row.probes.max()!),
           ])
     }

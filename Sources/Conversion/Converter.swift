@@ -1,6 +1,5 @@
 import Checkpoint
 import Classification
-import Dispatch
 import FileIO
 import Formats
 import Foundation
@@ -178,24 +177,5 @@ public enum Converter {
         try sink(UnsafeRawBufferPointer(rebasing: out[0..<(count * dtype.itemSize)]))
       }
     }
-  }
-}
-
-/// A value computed on another thread; ``value()`` waits for it.
-final class BackgroundResult<T: Sendable>: @unchecked Sendable {
-  private let group = DispatchGroup()
-  private var result: Result<T, Error>?
-
-  init(_ work: @escaping @Sendable () throws -> T) {
-    group.enter()
-    DispatchQueue.global().async {
-      self.result = Result { try work() }
-      self.group.leave()
-    }
-  }
-
-  func value() throws -> T {
-    group.wait()
-    return try result!.get()
   }
 }

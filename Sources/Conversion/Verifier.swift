@@ -88,6 +88,11 @@ public enum Verifier {
         return Tensor(shape: tensor.shape, scalars: ElementConversion.rounded(tensor.scalars, to: dtype))
       }
 
+    let compute = Compute(threads: request.threads)
+    // The export compiles (its weights decoded and packed) on the other core while its weights
+    // are compared with their sources here; both only read it.
+    nonisolated(unsafe) let runnable = export
+    let compiled = BackgroundResult { try ExportRunner(runnable, compute: compute) }
     var weights = WeightCheck(dtype: dtype)
     for (name, entry) in header.weights.tensors.sorted(by: { $0.key < $1.key }) {
       guard checkpoint.tree.contains(entry.source) else {
@@ -100,8 +105,7 @@ public enum Verifier {
         stored: export.storedBytes(of: name)!, dtype: dtype)
     }
 
-    let compute = Compute(threads: request.threads)
-    let runner = try ExportRunner(export, compute: compute)
+    let runner = try compiled.value()
     let image = try inputs(request, contract: header.input, runner: runner)
     let reference = try architecture.referenceForward(image, parameters: rounded, compute: compute)
     let produced = try runner.run(image)
