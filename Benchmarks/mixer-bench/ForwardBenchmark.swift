@@ -50,7 +50,8 @@ struct ForwardBenchmark: ParsableCommand {
     let batch: Int
     /// Seconds of each run, per runtime, in round order (sample `r` of every runtime is round `r`'s).
     var samples: [String: [Double]] = [:]
-    /// The host's speed after each round: FLOPS of a short FMA loop on the row's threads.
+    /// The host's speed after each round: FLOPS of a short FMA loop on the row's threads (one
+    /// series for all the batch sizes of a model and thread count, measured in the same rounds).
     var probes: [Double] = []
   }
 
@@ -58,8 +59,8 @@ struct ForwardBenchmark: ParsableCommand {
     csupport_keep_freed_memory()  // as `mixer-convert run` does
     try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
     let peerNames = peers.split(separator: ",").map(String.init)
-    let threadCounts = threads.split(separator: ",").compactMap { Int($0) }
-    let batchSizes = batches.split(separator: ",").compactMap { Int($0) }
+    let threadCounts = Array(Set(threads.split(separator: ",").compactMap { Int($0) })).sorted()
+    let batchSizes = Array(Set(batches.split(separator: ",").compactMap { Int($0) })).sorted()
     var prepared: [String: (flops: Double, size: Int, runners: [Int: ExportRunner], onnx: String)] = [:]
     for model in models.split(separator: ",").map(String.init) {
       guard let entry = ModelCatalog.entry(named: model) else { throw ValidationError("unknown model \(model)") }
@@ -89,17 +90,17 @@ struct ForwardBenchmark: ParsableCommand {
     signal(SIGPIPE, SIG_IGN)  // a peer that dies is reported from its output's end instead
     // The rows of one model and thread count are measured together, every batch size in every
     // round, so that batch sizes are compared within rounds too.
-    let groups = Dictionary(grouping: table.indices) { "\(table[$0].model) \(table[$0].threads)" }
-    for key in groups.keys.sorted() {
-      let group = groups[key]!
+    for (model, threadCount) in prepared.keys.sorted().flatMap({ model in threadCounts.map { (model, $0) } }) {
+      let group = table.indices.filter { table[$0].model == model && table[$0].threads == threadCount }
       let rows = group.map { table[$0] }
-      let model = prepared[rows[0].model]!
+      let subject = prepared[model]!
       // One-thread rows run every runtime on the same CPU: the two vCPUs of this host are not
       // equally fast at any moment, and where each runtime landed would otherwise decide the row.
-      let cpu = rows[0].threads == 1 ? Self.oneThreadCPU : nil
+      let cpu = threadCount == 1 ? Self.oneThreadCPU : nil
       let measure = {
         try self.measure(
-          rows, runner: model.runners[rows[0].threads]!, size: model.size, onnx: model.onnx, peers: peerNames, cpu: cpu)
+          rows, runner: subject.runners[threadCount]!, size: subject.size, onnx: subject.onnx, peers: peerNames,
+          cpu: cpu)
       }
       let (samples, probes) = try cpu.map { try onCPU($0, measure) } ?? measure()
       for index in group {

@@ -88,18 +88,23 @@ public enum Verifier {
         return Tensor(shape: tensor.shape, scalars: ElementConversion.rounded(tensor.scalars, to: dtype))
       }
 
+    let exported = header.weights.tensors.sorted(by: { $0.key < $1.key })
+    if let (name, entry) = exported.first(where: { !checkpoint.tree.contains($0.value.source) }) {
+      throw ConversionError(
+        path: request.export,
+        reason: "weight '\(name)' comes from '\(entry.source)', which \(request.checkpoint) does not have")
+    }
+
     let compute = Compute(threads: request.threads)
-    // The export compiles (its weights decoded and packed) on the other core while its weights
-    // are compared with their sources here; both only read it.
+    // The export compiles (its weights decoded and packed) on another thread while its weights
+    // are compared with their sources on this one (the checkpoint's hash may still be running
+    // on a third); both only read the export. A failure here still waits for the compile, so
+    // no work outlives the call.
     nonisolated(unsafe) let runnable = export
     let compiled = BackgroundResult { try ExportRunner(runnable, compute: compute) }
+    defer { _ = try? compiled.value() }
     var weights = WeightCheck(dtype: dtype)
-    for (name, entry) in header.weights.tensors.sorted(by: { $0.key < $1.key }) {
-      guard checkpoint.tree.contains(entry.source) else {
-        throw ConversionError(
-          path: request.export,
-          reason: "weight '\(name)' comes from '\(entry.source)', which \(request.checkpoint) does not have")
-      }
+    for (name, entry) in exported {
       weights.add(
         name: name, source: try parameters(entry.source).scalars, transformed: entry.transform != nil,
         stored: export.storedBytes(of: name)!, dtype: dtype)

@@ -8,7 +8,7 @@ import Testing
 @Suite struct BackgroundResultTests {
   /// Not Sendable, as a compiled runner is not.
   final class Box {
-    var thread: pthread_t
+    let thread: pthread_t
     init(thread: pthread_t) { self.thread = thread }
   }
 

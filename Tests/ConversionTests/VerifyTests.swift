@@ -51,6 +51,22 @@ import Testing
     #expect(report.outputs.allSatisfy { !$0.passed })
   }
 
+  /// A weight whose recorded source the checkpoint lacks is refused in one line, naming both,
+  /// before any of the export is compiled.
+  @Test func aWeightFromATensorTheCheckpointLacksIsRefused() throws {
+    let dir = TemporaryDirectory()
+    let path = try convert(Fixtures.path("mixer_tiny"), into: dir)
+    let graph = path + "/graph.json"
+    let text = try String(contentsOfFile: graph, encoding: .utf8)
+    let renamed = text.replacingOccurrences(of: "\"head/kernel\"", with: "\"head/missing\"")
+    #expect(renamed != text)
+    try renamed.write(toFile: graph, atomically: true, encoding: .utf8)
+    let request = VerificationRequest(checkpoint: Fixtures.path("mixer_tiny"), export: path)
+    #expect { try Verifier.verify(request) } throws: {
+      "\($0)".contains("comes from 'head/missing', which \(Fixtures.path("mixer_tiny")) does not have")
+    }
+  }
+
   /// Every MLP-Mixer size, synthesised with its released layout: convert, read back, verify.
   @Test func everyReleasedMixerConvertsAndVerifies() throws {
     for entry in ModelCatalog.entries where entry.architecture.family == .mixer {
