@@ -70,10 +70,7 @@ struct ConvertBenchmark: ParsableCommand {
           command("cp + sync", ["sh", "-c", "cp \"$0\" \"$1\" && sync \"$1\"", path, copy], copy),
         ] + (python.isEmpty ? [] : [command("numpy", [python, naive, path, raw], raw)]) + [hashOnly]
       let times = try interleave(runs: runs, timers)
-      let text = { (name: String) in
-        let values = times[name]!.sorted()
-        return String(format: "%@ %.3f (%.3f–%.3f)", name, median(values), values.first!, values.last!)
-      }
+      let text = { (name: String) in "\(name) \(secondsText(times[name]!))" }
       let ours = median(times["mixer-convert"]!)
       print(
         String(format: "  %@ %7.1f MB: ", padded(model, 11), Double(size) / 1e6)

@@ -37,6 +37,11 @@ func quantile(_ values: [Double], _ q: Double) -> Double {
 /// The median of `values` (the mean of the middle two for an even count).
 func median(_ values: [Double]) -> Double { quantile(values, 0.5) }
 
+/// Seconds as `median (min–max)`: `0.339 (0.284–0.420)`.
+func secondsText(_ values: [Double]) -> String {
+  String(format: "%.3f (%.3f–%.3f)", median(values), values.min()!, values.max()!)
+}
+
 /// Wall-clock seconds one call of `body` takes.
 func secondsTaken(_ body: () throws -> Void) rethrows -> Double {
   let start = DispatchTime.now().uptimeNanoseconds
