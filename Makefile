@@ -20,8 +20,11 @@ BENCH      := $(BUILD_DIR)/mixer-bench
 DEMO_DIR   ?= demo-out
 APT_PACKAGES := libzip-dev libhdf5-dev libjpeg-dev libpng-dev pkg-config libopenblas-dev qemu-user parallel strace time
 # OpenBLAS 0.3.21 in Debian does not recognise recent Intel CPUs and falls back to a generic
-# kernel; name the core explicitly for a fair comparison.
-OPENBLAS_CORETYPE ?= $(shell grep -q avx512f /proc/cpuinfo 2>/dev/null && echo SkylakeX || echo Haswell)
+# kernel; there the core is named for a fair comparison (SkylakeX with AVX-512, else Haswell).
+# On AMD it recognises Zen 4 (as Cooperlake: the SkylakeX single-precision kernels) and
+# earlier Zens itself, so it keeps its own choice.
+OPENBLAS_CORETYPE ?= $(shell grep -q GenuineIntel /proc/cpuinfo 2>/dev/null \
+  && { grep -q avx512f /proc/cpuinfo && echo SkylakeX || echo Haswell; })
 # The test virtual environment: outside the repository, so a new clone on the same machine
 # reuses it; rebuilt when Tests/python/requirements.txt changes.
 VENV         ?= $(HOME)/.cache/mixer-convert/venv
@@ -176,7 +179,7 @@ bench-forward: bench-build venv
 	$(BENCH) forward --python $(PYTHON)
 
 bench-matmul: bench-build
-	OPENBLAS_CORETYPE=$(OPENBLAS_CORETYPE) $(BENCH) matmul
+	$(if $(OPENBLAS_CORETYPE),OPENBLAS_CORETYPE=$(OPENBLAS_CORETYPE)) $(BENCH) matmul
 
 clean:
 	rm -rf .build $(SANITIZE_DIR) $(FUZZ_DIR) $(DEMO_DIR) mixer-convert_*.deb

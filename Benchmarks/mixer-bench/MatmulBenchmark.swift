@@ -31,9 +31,10 @@ struct MatmulBenchmark: ParsableCommand {
     let config = String(cString: openblas_get_config())
     let peak1 = fmaPeakFLOPS(threads: 1) / 1e9
     let peak2 = fmaPeakFLOPS(threads: 2) / 1e9
+    let coreChoice = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"].map { "OPENBLAS_CORETYPE=\($0)" }
     print(
       "matmul: ours on the \(KernelPath.selected.rawValue) path; OpenBLAS '\(config)', core \(core) "
-        + "(OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"))")
+        + "(\(coreChoice ?? "OpenBLAS's own choice for this CPU"))")
     print("CPU: \(CPUDescription.current)")
     print(String(format: "FMA peak (tight loop of independent FMAs): %.1f GFLOPS on 1 thread, %.1f on 2", peak1, peak2))
     print("GFLOPS, median of \(runs) interleaved runs (range); ratios from the medians; with 2 threads,")
