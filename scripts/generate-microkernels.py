@@ -21,13 +21,14 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 class Level:
     """One kernel build: its module, vector lanes, and micro-tile (rows × vectors per row)."""
 
-    def __init__(self, module, lanes, rows, vectors, short_rows, note):
+    def __init__(self, module, lanes, rows, vectors, short_rows, note, load_rows):
         self.module = module
         self.lanes = lanes
         self.rows = rows
         self.vectors = vectors
         self.short_rows = short_rows
         self.note = note
+        self.load_rows = load_rows
 
     @property
     def columns(self):
@@ -36,11 +37,14 @@ class Level:
 
 LEVELS = [
     Level("KernelsAVX512", lanes=16, rows=12, vectors=2, short_rows=6,
-          note="196 or 197 tokens leave 4 or 5 rows after sixteen 12-row panels"),
+          note="196 or 197 tokens leave 4 or 5 rows after sixteen 12-row panels",
+          load_rows="_mm512_maskz_loadu_ps(0x0FFF, p)"),
     Level("KernelsAVX2", lanes=8, rows=6, vectors=2, short_rows=3,
-          note="the head's product on up to 3 images"),
+          note="the head's product on up to 3 images",
+          load_rows="_mm256_maskload_ps(p, _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0))"),
     Level("KernelsPortable", lanes=4, rows=4, vectors=2, short_rows=2,
-          note="the head's product on up to 2 images"),
+          note="the head's product on up to 2 images",
+          load_rows="UnsafeRawPointer(p).loadUnaligned(as: Vec.self)"),
 ]
 
 
@@ -53,19 +57,22 @@ LEVELS = [
 PREFETCH_STEPS = 8
 
 
-def kernel(level, name, rows, vectors, doc):
-    """One micro-kernel: `rows` rows of A against `vectors` B vectors per step, reading panels
-    packed for the full tile (`level.rows` values of A and `level.columns` of B per step)."""
-    width = 4 * level.lanes  # bytes per vector
-    out = []
-    out += ["/// " + line for line in doc]
-    out += [
+def header(name, doc):
+    """The doc comment and signature every micro-kernel shares (`C (+)= A·B` over `kc` steps)."""
+    return ["/// " + line for line in doc] + [
         "@inline(never)",
         f"func {name}(",
         "  _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,",
         "  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool",
         ") {",
     ]
+
+
+def kernel(level, name, rows, vectors, doc):
+    """One micro-kernel: `rows` rows of A against `vectors` B vectors per step, reading panels
+    packed for the full tile (`level.rows` values of A and `level.columns` of B per step)."""
+    width = 4 * level.lanes  # bytes per vector
+    out = header(name, doc)
     for i in range(rows):
         out.append("  var " + ", ".join(f"c{i}_{v} = Vec()" for v in range(vectors)))
     step = width * level.vectors  # bytes of the packed B panel per step
@@ -97,6 +104,33 @@ def kernel(level, name, rows, vectors, doc):
     return out
 
 
+def column_kernel(level, name, columns, doc):
+    """A micro-kernel for the last few columns of B, computed down the rows: each step loads the
+    `level.rows` values of the packed A panel into one vector (`panelRows`) and multiplies it by
+    `columns` broadcast values of the packed B panel, one accumulator per column. It costs
+    `columns` multiply-adds a step where the narrow kernel costs `level.rows`, and sums in the
+    same order (the same results); the tile comes out transposed and is stored lane by lane."""
+    step = 4 * level.columns  # bytes of the packed B panel per step
+    out = header(name, doc)
+    out += [
+        "  var " + ", ".join(f"c{j} = Vec()" for j in range(columns)),
+        "  var pa = a",
+        "  var pb = b",
+        "  for _ in 0..<kc {",
+        f"    csupport_prefetch(UnsafeRawPointer(pb) + {PREFETCH_STEPS * step})",
+        "    let rows = panelRows(pa)",
+    ]
+    for j in range(columns):
+        out.append(f"    c{j} = madd(rows, Vec(repeating: pb[{j}]), c{j})")
+    out += [f"    pa += {level.rows}", f"    pb += {level.columns}", "  }",
+            f"  for i in 0..<{level.rows} {{", "    let row = c + i * ldc", "    if accumulate {"]
+    out.append("      " + "; ".join(f"row[{j}] += c{j}[i]" for j in range(columns)))
+    out.append("    } else {")
+    out.append("      " + "; ".join(f"row[{j}] = c{j}[i]" for j in range(columns)))
+    out += ["    }", "  }", "}"]
+    return out
+
+
 def source(level):
     mr, nr, sr = level.rows, level.columns, level.short_rows
     half = level.lanes * (level.vectors // 2)
@@ -107,6 +141,10 @@ def source(level):
         "// swift-format-ignore-file",
         "",
         "import CSupport",
+    ]
+    if level.load_rows.startswith("_mm"):
+        lines.append("import _Builtin_intrinsics.intel")
+    lines += [
         "",
         "extension Tile {",
         "  /// Rows of the micro-kernel tile.",
@@ -116,6 +154,11 @@ def source(level):
         "  /// Rows of the short micro-kernel, for the last rows of A.",
         f"  static var shortRows: Int {{ {sr} }}",
         "}",
+        "",
+        f"/// The {mr} values of one step of a packed {mr}-row panel of A, in the low lanes of a vector",
+        "/// (the lanes above are zero, and nothing past the step is read).",
+        "@inline(__always)",
+        f"func panelRows(_ p: UnsafePointer<Float>) -> Vec {{ {level.load_rows} }}",
         "",
     ]
     lines += kernel(level, "microKernel", mr, level.vectors, [
@@ -134,6 +177,14 @@ def source(level):
         f"The top {sr} rows of ``microKernel(_:_:_:_:_:_:)``, for the last panel of A when it holds {sr} rows",
         f"or fewer, reading the same packed panel ({level.note}).",
     ])
+    for name, width in (("quarterMicroKernel", nr // 4), ("eighthMicroKernel", nr // 8)):
+        lines.append("")
+        lines += column_kernel(level, name, width, [
+            f"The left {width} columns of ``microKernel(_:_:_:_:_:_:)``, for the last panel of B when it holds",
+            f"{width} columns or fewer, computed down the rows: one vector of A's {mr} rows times {width} broadcast",
+            f"values of B per step ({width} multiply-adds where ``narrowMicroKernel(_:_:_:_:_:_:)`` takes {mr}),",
+            "reading the same packed panels.",
+        ])
     return "\n".join(lines) + "\n"
 
 

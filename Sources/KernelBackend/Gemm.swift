@@ -123,7 +123,8 @@ func blockOfA(
 
 /// Multiplies a packed `mc × kc` block of A by a packed `kc × nc` block of B into C: for each
 /// A micro-panel (kept in L1), every B micro-panel; edge tiles through `scratch`, with the
-/// narrow kernel when at most half the columns are real and the short one when few rows are. With
+/// narrow kernel when at most half the columns are real (the quarter or eighth one, computed down
+/// the rows, when at most a quarter or an eighth are) and the short one when few rows are. With
 /// `finalBias` (per column), `finalRowBias` (per row) or `finalGELU` (the last `kc` slice) each
 /// finished tile gets the epilogue.
 @inline(__always)
@@ -146,6 +147,10 @@ func sweep(
       } else {
         if mr <= Tile.shortRows, nr > Tile.nr / 2 {
           shortMicroKernel(kc, aPanel, bPanel, scratch, Tile.nr, false)
+        } else if nr <= Tile.nr / 8 {
+          eighthMicroKernel(kc, aPanel, bPanel, scratch, Tile.nr, false)
+        } else if nr <= Tile.nr / 4 {
+          quarterMicroKernel(kc, aPanel, bPanel, scratch, Tile.nr, false)
         } else if nr <= Tile.nr / 2 {
           narrowMicroKernel(kc, aPanel, bPanel, scratch, Tile.nr, false)
         } else {

@@ -4,6 +4,7 @@
 // swift-format-ignore-file
 
 import CSupport
+import _Builtin_intrinsics.intel
 
 extension Tile {
   /// Rows of the micro-kernel tile.
@@ -13,6 +14,11 @@ extension Tile {
   /// Rows of the short micro-kernel, for the last rows of A.
   static var shortRows: Int { 3 }
 }
+
+/// The 6 values of one step of a packed 6-row panel of A, in the low lanes of a vector
+/// (the lanes above are zero, and nothing past the step is read).
+@inline(__always)
+func panelRows(_ p: UnsafePointer<Float>) -> Vec { _mm256_maskload_ps(p, _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0)) }
 
 /// `C[6×16] (+)= Apanel · Bpanel` over `kc` steps: 12 accumulators, 2 B loads and
 /// 6 broadcasts of A per step. `a` is a packed 6-row panel of A, `b` a packed 16-column
@@ -170,5 +176,67 @@ func shortMicroKernel(
     out.storeBytes(of: c1_1, toByteOffset: 4 * (1 * ldc + 8), as: Vec.self)
     out.storeBytes(of: c2_0, toByteOffset: 4 * (2 * ldc + 0), as: Vec.self)
     out.storeBytes(of: c2_1, toByteOffset: 4 * (2 * ldc + 8), as: Vec.self)
+  }
+}
+
+/// The left 4 columns of ``microKernel(_:_:_:_:_:_:)``, for the last panel of B when it holds
+/// 4 columns or fewer, computed down the rows: one vector of A's 6 rows times 4 broadcast
+/// values of B per step (4 multiply-adds where ``narrowMicroKernel(_:_:_:_:_:_:)`` takes 6),
+/// reading the same packed panels.
+@inline(never)
+func quarterMicroKernel(
+  _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
+) {
+  var c0 = Vec(), c1 = Vec(), c2 = Vec(), c3 = Vec()
+  var pa = a
+  var pb = b
+  for _ in 0..<kc {
+    csupport_prefetch(UnsafeRawPointer(pb) + 512)
+    let rows = panelRows(pa)
+    c0 = madd(rows, Vec(repeating: pb[0]), c0)
+    c1 = madd(rows, Vec(repeating: pb[1]), c1)
+    c2 = madd(rows, Vec(repeating: pb[2]), c2)
+    c3 = madd(rows, Vec(repeating: pb[3]), c3)
+    pa += 6
+    pb += 16
+  }
+  for i in 0..<6 {
+    let row = c + i * ldc
+    if accumulate {
+      row[0] += c0[i]; row[1] += c1[i]; row[2] += c2[i]; row[3] += c3[i]
+    } else {
+      row[0] = c0[i]; row[1] = c1[i]; row[2] = c2[i]; row[3] = c3[i]
+    }
+  }
+}
+
+/// The left 2 columns of ``microKernel(_:_:_:_:_:_:)``, for the last panel of B when it holds
+/// 2 columns or fewer, computed down the rows: one vector of A's 6 rows times 2 broadcast
+/// values of B per step (2 multiply-adds where ``narrowMicroKernel(_:_:_:_:_:_:)`` takes 6),
+/// reading the same packed panels.
+@inline(never)
+func eighthMicroKernel(
+  _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
+) {
+  var c0 = Vec(), c1 = Vec()
+  var pa = a
+  var pb = b
+  for _ in 0..<kc {
+    csupport_prefetch(UnsafeRawPointer(pb) + 512)
+    let rows = panelRows(pa)
+    c0 = madd(rows, Vec(repeating: pb[0]), c0)
+    c1 = madd(rows, Vec(repeating: pb[1]), c1)
+    pa += 6
+    pb += 16
+  }
+  for i in 0..<6 {
+    let row = c + i * ldc
+    if accumulate {
+      row[0] += c0[i]; row[1] += c1[i]
+    } else {
+      row[0] = c0[i]; row[1] = c1[i]
+    }
   }
 }

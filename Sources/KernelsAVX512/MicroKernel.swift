@@ -4,6 +4,7 @@
 // swift-format-ignore-file
 
 import CSupport
+import _Builtin_intrinsics.intel
 
 extension Tile {
   /// Rows of the micro-kernel tile.
@@ -13,6 +14,11 @@ extension Tile {
   /// Rows of the short micro-kernel, for the last rows of A.
   static var shortRows: Int { 6 }
 }
+
+/// The 12 values of one step of a packed 12-row panel of A, in the low lanes of a vector
+/// (the lanes above are zero, and nothing past the step is read).
+@inline(__always)
+func panelRows(_ p: UnsafePointer<Float>) -> Vec { _mm512_maskz_loadu_ps(0x0FFF, p) }
 
 /// `C[12×32] (+)= Apanel · Bpanel` over `kc` steps: 24 accumulators, 2 B loads and
 /// 12 broadcasts of A per step. `a` is a packed 12-row panel of A, `b` a packed 32-column
@@ -263,5 +269,73 @@ func shortMicroKernel(
     out.storeBytes(of: c4_1, toByteOffset: 4 * (4 * ldc + 16), as: Vec.self)
     out.storeBytes(of: c5_0, toByteOffset: 4 * (5 * ldc + 0), as: Vec.self)
     out.storeBytes(of: c5_1, toByteOffset: 4 * (5 * ldc + 16), as: Vec.self)
+  }
+}
+
+/// The left 8 columns of ``microKernel(_:_:_:_:_:_:)``, for the last panel of B when it holds
+/// 8 columns or fewer, computed down the rows: one vector of A's 12 rows times 8 broadcast
+/// values of B per step (8 multiply-adds where ``narrowMicroKernel(_:_:_:_:_:_:)`` takes 12),
+/// reading the same packed panels.
+@inline(never)
+func quarterMicroKernel(
+  _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
+) {
+  var c0 = Vec(), c1 = Vec(), c2 = Vec(), c3 = Vec(), c4 = Vec(), c5 = Vec(), c6 = Vec(), c7 = Vec()
+  var pa = a
+  var pb = b
+  for _ in 0..<kc {
+    csupport_prefetch(UnsafeRawPointer(pb) + 1024)
+    let rows = panelRows(pa)
+    c0 = madd(rows, Vec(repeating: pb[0]), c0)
+    c1 = madd(rows, Vec(repeating: pb[1]), c1)
+    c2 = madd(rows, Vec(repeating: pb[2]), c2)
+    c3 = madd(rows, Vec(repeating: pb[3]), c3)
+    c4 = madd(rows, Vec(repeating: pb[4]), c4)
+    c5 = madd(rows, Vec(repeating: pb[5]), c5)
+    c6 = madd(rows, Vec(repeating: pb[6]), c6)
+    c7 = madd(rows, Vec(repeating: pb[7]), c7)
+    pa += 12
+    pb += 32
+  }
+  for i in 0..<12 {
+    let row = c + i * ldc
+    if accumulate {
+      row[0] += c0[i]; row[1] += c1[i]; row[2] += c2[i]; row[3] += c3[i]; row[4] += c4[i]; row[5] += c5[i]; row[6] += c6[i]; row[7] += c7[i]
+    } else {
+      row[0] = c0[i]; row[1] = c1[i]; row[2] = c2[i]; row[3] = c3[i]; row[4] = c4[i]; row[5] = c5[i]; row[6] = c6[i]; row[7] = c7[i]
+    }
+  }
+}
+
+/// The left 4 columns of ``microKernel(_:_:_:_:_:_:)``, for the last panel of B when it holds
+/// 4 columns or fewer, computed down the rows: one vector of A's 12 rows times 4 broadcast
+/// values of B per step (4 multiply-adds where ``narrowMicroKernel(_:_:_:_:_:_:)`` takes 12),
+/// reading the same packed panels.
+@inline(never)
+func eighthMicroKernel(
+  _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
+) {
+  var c0 = Vec(), c1 = Vec(), c2 = Vec(), c3 = Vec()
+  var pa = a
+  var pb = b
+  for _ in 0..<kc {
+    csupport_prefetch(UnsafeRawPointer(pb) + 1024)
+    let rows = panelRows(pa)
+    c0 = madd(rows, Vec(repeating: pb[0]), c0)
+    c1 = madd(rows, Vec(repeating: pb[1]), c1)
+    c2 = madd(rows, Vec(repeating: pb[2]), c2)
+    c3 = madd(rows, Vec(repeating: pb[3]), c3)
+    pa += 12
+    pb += 32
+  }
+  for i in 0..<12 {
+    let row = c + i * ldc
+    if accumulate {
+      row[0] += c0[i]; row[1] += c1[i]; row[2] += c2[i]; row[3] += c3[i]
+    } else {
+      row[0] = c0[i]; row[1] = c1[i]; row[2] = c2[i]; row[3] = c3[i]
+    }
   }
 }

@@ -14,6 +14,11 @@ extension Tile {
   static var shortRows: Int { 2 }
 }
 
+/// The 4 values of one step of a packed 4-row panel of A, in the low lanes of a vector
+/// (the lanes above are zero, and nothing past the step is read).
+@inline(__always)
+func panelRows(_ p: UnsafePointer<Float>) -> Vec { UnsafeRawPointer(p).loadUnaligned(as: Vec.self) }
+
 /// `C[4×8] (+)= Apanel · Bpanel` over `kc` steps: 8 accumulators, 2 B loads and
 /// 4 broadcasts of A per step. `a` is a packed 4-row panel of A, `b` a packed 8-column
 /// panel of B; `c` is row-major with leading dimension `ldc`.
@@ -139,5 +144,64 @@ func shortMicroKernel(
     out.storeBytes(of: c0_1, toByteOffset: 16, as: Vec.self)
     out.storeBytes(of: c1_0, toByteOffset: 4 * (1 * ldc + 0), as: Vec.self)
     out.storeBytes(of: c1_1, toByteOffset: 4 * (1 * ldc + 4), as: Vec.self)
+  }
+}
+
+/// The left 2 columns of ``microKernel(_:_:_:_:_:_:)``, for the last panel of B when it holds
+/// 2 columns or fewer, computed down the rows: one vector of A's 4 rows times 2 broadcast
+/// values of B per step (2 multiply-adds where ``narrowMicroKernel(_:_:_:_:_:_:)`` takes 4),
+/// reading the same packed panels.
+@inline(never)
+func quarterMicroKernel(
+  _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
+) {
+  var c0 = Vec(), c1 = Vec()
+  var pa = a
+  var pb = b
+  for _ in 0..<kc {
+    csupport_prefetch(UnsafeRawPointer(pb) + 256)
+    let rows = panelRows(pa)
+    c0 = madd(rows, Vec(repeating: pb[0]), c0)
+    c1 = madd(rows, Vec(repeating: pb[1]), c1)
+    pa += 4
+    pb += 8
+  }
+  for i in 0..<4 {
+    let row = c + i * ldc
+    if accumulate {
+      row[0] += c0[i]; row[1] += c1[i]
+    } else {
+      row[0] = c0[i]; row[1] = c1[i]
+    }
+  }
+}
+
+/// The left 1 columns of ``microKernel(_:_:_:_:_:_:)``, for the last panel of B when it holds
+/// 1 columns or fewer, computed down the rows: one vector of A's 4 rows times 1 broadcast
+/// values of B per step (1 multiply-adds where ``narrowMicroKernel(_:_:_:_:_:_:)`` takes 4),
+/// reading the same packed panels.
+@inline(never)
+func eighthMicroKernel(
+  _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
+) {
+  var c0 = Vec()
+  var pa = a
+  var pb = b
+  for _ in 0..<kc {
+    csupport_prefetch(UnsafeRawPointer(pb) + 256)
+    let rows = panelRows(pa)
+    c0 = madd(rows, Vec(repeating: pb[0]), c0)
+    pa += 4
+    pb += 8
+  }
+  for i in 0..<4 {
+    let row = c + i * ldc
+    if accumulate {
+      row[0] += c0[i]
+    } else {
+      row[0] = c0[i]
+    }
   }
 }

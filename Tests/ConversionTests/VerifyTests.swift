@@ -17,7 +17,10 @@ import Testing
     #expect(report.sourceMatches)
     #expect(report.weights.exact == report.weights.tensors && report.weights.maxAbsDiff == 0)
     for output in report.outputs {
-      #expect(output.maxAbsDiff <= 1e-6, "\(output.name)")
+      // A few float32 ulps of the largest output, far inside verify's own tolerance; relative,
+      // because how the products group their sums (the kernels' cache blocking) moves the last
+      // bits in proportion to the outputs' scale.
+      #expect(output.relativeMaxDiff <= 1e-6, "\(output.name): \(output.maxAbsDiff) of \(output.maxAbsReference)")
       #expect(output.cosineSimilarity > 0.999_999)
       if output.name == "logits" { #expect(output.top1Agreement == 1 && output.top5Overlap == 1) }
     }

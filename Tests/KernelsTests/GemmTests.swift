@@ -8,8 +8,12 @@ import Testing
   static let shapes: [(Int, Int, Int)] = [
     (1, 1, 1), (1, 7, 1), (7, 1, 3), (2, 3, 1), (13, 17, 19), (14, 32, 256), (15, 33, 257), (97, 101, 103),
     (170, 40, 300), (5, 3100, 9), (196, 64, 768), (3, 5, 600),
-    // Last cache blocks just over and just under half a block (AVX-512 blocking), which join the one before.
-    (290, 780, 390), (280, 760, 380),
+    // Last cache blocks just over and just under half a block (AVX-512 blocking: mc 192, kc and
+    // nc 384; the AVX2 and portable ones: kc 256), which join the one before.
+    (290, 577, 577), (280, 575, 575), (290, 390, 390), (280, 380, 380),
+    // Last panels of B a quarter or an eighth of a tile wide or less on every CPU level (196 and
+    // 197 tokens, 1000 classes), over short and full row panels.
+    (29, 196, 40), (25, 197, 33), (13, 1000, 20), (30, 66, 17), (7, 34, 9),
   ]
 
   @Test(arguments: computes)
