@@ -19,9 +19,11 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 class Level:
-    """One kernel build: its module, vector lanes, and micro-tile (rows × vectors per row)."""
+    """One kernel build: its module, vector lanes, and micro-tile (rows × vectors per row);
+    `load_rows` loads one step of a packed A panel, with the functions of `intrinsics` (a module
+    to import, or None)."""
 
-    def __init__(self, module, lanes, rows, vectors, short_rows, note, load_rows):
+    def __init__(self, module, lanes, rows, vectors, short_rows, note, load_rows, intrinsics):
         self.module = module
         self.lanes = lanes
         self.rows = rows
@@ -29,6 +31,7 @@ class Level:
         self.short_rows = short_rows
         self.note = note
         self.load_rows = load_rows
+        self.intrinsics = intrinsics
 
     @property
     def columns(self):
@@ -38,13 +41,14 @@ class Level:
 LEVELS = [
     Level("KernelsAVX512", lanes=16, rows=12, vectors=2, short_rows=6,
           note="196 or 197 tokens leave 4 or 5 rows after sixteen 12-row panels",
-          load_rows="_mm512_maskz_loadu_ps(0x0FFF, p)"),
+          load_rows="_mm512_maskz_loadu_ps(0x0FFF, p)", intrinsics="_Builtin_intrinsics.intel"),
     Level("KernelsAVX2", lanes=8, rows=6, vectors=2, short_rows=3,
           note="the head's product on up to 3 images",
-          load_rows="_mm256_maskload_ps(p, _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0))"),
+          load_rows="_mm256_maskload_ps(p, _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0))",
+          intrinsics="_Builtin_intrinsics.intel"),
     Level("KernelsPortable", lanes=4, rows=4, vectors=2, short_rows=2,
           note="the head's product on up to 2 images",
-          load_rows="UnsafeRawPointer(p).loadUnaligned(as: Vec.self)"),
+          load_rows="UnsafeRawPointer(p).loadUnaligned(as: Vec.self)", intrinsics=None),
 ]
 
 
@@ -142,8 +146,8 @@ def source(level):
         "",
         "import CSupport",
     ]
-    if level.load_rows.startswith("_mm"):
-        lines.append("import _Builtin_intrinsics.intel")
+    if level.intrinsics:
+        lines.append(f"import {level.intrinsics}")
     lines += [
         "",
         "extension Tile {",
@@ -179,10 +183,11 @@ def source(level):
     ])
     for name, width in (("quarterMicroKernel", nr // 4), ("eighthMicroKernel", nr // 8)):
         lines.append("")
+        columns = f"{width} column" + ("s" if width > 1 else "")
         lines += column_kernel(level, name, width, [
-            f"The left {width} columns of ``microKernel(_:_:_:_:_:_:)``, for the last panel of B when it holds",
-            f"{width} columns or fewer, computed down the rows: one vector of A's {mr} rows times {width} broadcast",
-            f"values of B per step ({width} multiply-adds where ``narrowMicroKernel(_:_:_:_:_:_:)`` takes {mr}),",
+            f"The left {columns} of ``microKernel(_:_:_:_:_:_:)``, for the last panel of B when it holds",
+            f"no more, computed down the rows: one vector of A's {mr} rows times {width} broadcast",
+            f"value{'s' if width > 1 else ''} of B per step ({width} multiply-add{'s' if width > 1 else ''} where ``narrowMicroKernel(_:_:_:_:_:_:)`` takes {mr}),",
             "reading the same packed panels.",
         ])
     return "\n".join(lines) + "\n"

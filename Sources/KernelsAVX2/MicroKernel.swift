@@ -180,7 +180,7 @@ func shortMicroKernel(
 }
 
 /// The left 4 columns of ``microKernel(_:_:_:_:_:_:)``, for the last panel of B when it holds
-/// 4 columns or fewer, computed down the rows: one vector of A's 6 rows times 4 broadcast
+/// no more, computed down the rows: one vector of A's 6 rows times 4 broadcast
 /// values of B per step (4 multiply-adds where ``narrowMicroKernel(_:_:_:_:_:_:)`` takes 6),
 /// reading the same packed panels.
 @inline(never)
@@ -212,7 +212,7 @@ func quarterMicroKernel(
 }
 
 /// The left 2 columns of ``microKernel(_:_:_:_:_:_:)``, for the last panel of B when it holds
-/// 2 columns or fewer, computed down the rows: one vector of A's 6 rows times 2 broadcast
+/// no more, computed down the rows: one vector of A's 6 rows times 2 broadcast
 /// values of B per step (2 multiply-adds where ``narrowMicroKernel(_:_:_:_:_:_:)`` takes 6),
 /// reading the same packed panels.
 @inline(never)

@@ -273,7 +273,7 @@ func shortMicroKernel(
 }
 
 /// The left 8 columns of ``microKernel(_:_:_:_:_:_:)``, for the last panel of B when it holds
-/// 8 columns or fewer, computed down the rows: one vector of A's 12 rows times 8 broadcast
+/// no more, computed down the rows: one vector of A's 12 rows times 8 broadcast
 /// values of B per step (8 multiply-adds where ``narrowMicroKernel(_:_:_:_:_:_:)`` takes 12),
 /// reading the same packed panels.
 @inline(never)
@@ -309,7 +309,7 @@ func quarterMicroKernel(
 }
 
 /// The left 4 columns of ``microKernel(_:_:_:_:_:_:)``, for the last panel of B when it holds
-/// 4 columns or fewer, computed down the rows: one vector of A's 12 rows times 4 broadcast
+/// no more, computed down the rows: one vector of A's 12 rows times 4 broadcast
 /// values of B per step (4 multiply-adds where ``narrowMicroKernel(_:_:_:_:_:_:)`` takes 12),
 /// reading the same packed panels.
 @inline(never)

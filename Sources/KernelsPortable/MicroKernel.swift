@@ -148,7 +148,7 @@ func shortMicroKernel(
 }
 
 /// The left 2 columns of ``microKernel(_:_:_:_:_:_:)``, for the last panel of B when it holds
-/// 2 columns or fewer, computed down the rows: one vector of A's 4 rows times 2 broadcast
+/// no more, computed down the rows: one vector of A's 4 rows times 2 broadcast
 /// values of B per step (2 multiply-adds where ``narrowMicroKernel(_:_:_:_:_:_:)`` takes 4),
 /// reading the same packed panels.
 @inline(never)
@@ -177,9 +177,9 @@ func quarterMicroKernel(
   }
 }
 
-/// The left 1 columns of ``microKernel(_:_:_:_:_:_:)``, for the last panel of B when it holds
-/// 1 columns or fewer, computed down the rows: one vector of A's 4 rows times 1 broadcast
-/// values of B per step (1 multiply-adds where ``narrowMicroKernel(_:_:_:_:_:_:)`` takes 4),
+/// The left 1 column of ``microKernel(_:_:_:_:_:_:)``, for the last panel of B when it holds
+/// no more, computed down the rows: one vector of A's 4 rows times 1 broadcast
+/// value of B per step (1 multiply-add where ``narrowMicroKernel(_:_:_:_:_:_:)`` takes 4),
 /// reading the same packed panels.
 @inline(never)
 func eighthMicroKernel(
