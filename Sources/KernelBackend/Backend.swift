@@ -39,6 +39,19 @@ public enum Backend {
     prepackedGemm(m, n, k, a, aRow, aCol, b, columnStart, totalColumns, c, ldc, accumulate, bias, gelu, workspace)
   }
 
+  /// The panels of a B packed by ``packB(_:_:_:_:_:_:)`` (`k × totalColumns`) that
+  /// ``gemmPrepacked(_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:)`` sweeps for an `m`-row product over
+  /// `columns`, in order, as ranges of the packed floats. Each sweep prefetches the next one's.
+  public static func prepackedPanels(_ m: Int, _ k: Int, _ columns: Range<Int>, _ totalColumns: Int) -> [Range<Int>] {
+    var panels: [Range<Int>] = []
+    var walk = PrepackedWalk(m: m, k: k, columns: columns, totalColumns: totalColumns)
+    while let position = walk {
+      panels.append(position.panelFloats)
+      walk = position.next()
+    }
+    return panels
+  }
+
   /// ``gemmPrepacked(_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:)`` with A packed whole by
   /// ``packA(_:_:_:_:_:_:_:_:)`` as well, so threads that take ranges of columns share one packed A.
   @inline(never)

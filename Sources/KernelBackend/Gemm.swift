@@ -80,31 +80,23 @@ func prepackedGemm(
   if k == 0 { return emptyProduct(m, n, c, ldc, accumulate, bias, nil, gelu) }
   let packedABlock = workspace
   let scratch = workspace + packedABlockCount + packedBBlockCount
-  let end = columnStart + n
-  var pc = 0
-  while pc < k {
-    let kc = blockLength(k - pc, Tile.kc)
-    let last = pc + kc == k
-    var ic = 0
-    while ic < m {
-      let mc = blockLength(m - ic, Tile.mc)
-      let panels = blockOfA(packedA, m, mc, kc, ic, pc, a, aRow, aCol, into: packedABlock)
-      var blockStart = 0
-      while blockStart < end {
-        let blockWidth = blockLength(totalColumns - blockStart, Tile.nc)
-        let low = max(columnStart, blockStart)
-        let high = min(end, blockStart + blockWidth)
-        if low < high {
-          let slice = b + blockStart * k + pc * roundUp(blockWidth, Tile.nr)
-          sweep(
-            mc, high - low, kc, panels, slice + (low - blockStart) * kc, c + ic * ldc + (low - columnStart), ldc,
-            accumulate || pc > 0, last ? bias.map { $0 + low - columnStart } : nil, nil, last && gelu, scratch)
-        }
-        blockStart += blockWidth
-      }
-      ic += mc
+  guard var walk = PrepackedWalk(m: m, k: k, columns: columnStart..<(columnStart + n), totalColumns: totalColumns)
+  else { return }
+  var panels = UnsafePointer(packedABlock)
+  while true {
+    if walk.startsBlockOfA {
+      panels = blockOfA(packedA, m, walk.mc, walk.kc, walk.ic, walk.pc, a, aRow, aCol, into: packedABlock)
     }
-    pc += kc
+    let following = walk.next()
+    let part = walk.blockColumns
+    let last = walk.pc + walk.kc == k
+    sweep(
+      walk.mc, part.count, walk.kc, panels, walk.panel(of: b).baseAddress!.assumingMemoryBound(to: Float.self),
+      c + walk.ic * ldc + (part.lowerBound - columnStart), ldc, accumulate || walk.pc > 0,
+      last ? bias.map { $0 + part.lowerBound - columnStart } : nil, nil, last && gelu, scratch,
+      prefetching: following?.panel(of: b))
+    guard let following else { return }
+    walk = following
   }
 }
 
@@ -126,13 +118,20 @@ func blockOfA(
 /// narrow kernel when at most half the columns are real (the quarter or eighth one, computed down
 /// the rows, when at most a quarter or an eighth are) and the short one when few rows are. With
 /// `finalBias` (per column), `finalRowBias` (per row) or `finalGELU` (the last `kc` slice) each
-/// finished tile gets the epilogue.
+/// finished tile gets the epilogue. `next`, the packed panel of B the following sweep reads,
+/// is prefetched meanwhile.
 @inline(__always)
 func sweep(
   _ mc: Int, _ nc: Int, _ kc: Int, _ packedA: UnsafePointer<Float>, _ packedB: UnsafePointer<Float>,
   _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ add: Bool, _ finalBias: UnsafePointer<Float>?,
-  _ finalRowBias: UnsafePointer<Float>?, _ finalGELU: Bool, _ scratch: UnsafeMutablePointer<Float>
+  _ finalRowBias: UnsafePointer<Float>?, _ finalGELU: Bool, _ scratch: UnsafeMutablePointer<Float>,
+  prefetching next: UnsafeRawBufferPointer? = nil
 ) {
+  // The next panel is pulled into cache a line per step by the full tiles after the first row
+  // of micro-panels (which waits on this panel, streamed from memory); the others prefetch
+  // their own B micro-panel again (already on its way, so almost free).
+  var ahead = next?.baseAddress
+  let aheadEnd = next.map { $0.baseAddress! + $0.count }
   var ir = 0
   while ir < mc {
     let mr = min(Tile.mr, mc - ir)
@@ -143,7 +142,12 @@ func sweep(
       let bPanel = packedB + jr * kc
       let target = c + ir * ldc + jr
       if mr == Tile.mr, nr == Tile.nr {
-        microKernel(kc, aPanel, bPanel, target, ldc, add)
+        if ir > 0, let cursor = ahead, cursor < aheadEnd! {
+          microKernel(kc, aPanel, bPanel, target, ldc, add, cursor)
+          ahead = cursor + Tile.aheadBytes * kc
+        } else {
+          microKernel(kc, aPanel, bPanel, target, ldc, add, UnsafeRawPointer(bPanel))
+        }
       } else {
         if mr <= Tile.shortRows, nr > Tile.nr / 2 {
           shortMicroKernel(kc, aPanel, bPanel, scratch, Tile.nr, false)
@@ -154,7 +158,7 @@ func sweep(
         } else if nr <= Tile.nr / 2 {
           narrowMicroKernel(kc, aPanel, bPanel, scratch, Tile.nr, false)
         } else {
-          microKernel(kc, aPanel, bPanel, scratch, Tile.nr, false)
+          microKernel(kc, aPanel, bPanel, scratch, Tile.nr, false, UnsafeRawPointer(bPanel))
         }
         for i in 0..<mr {
           let row = target + i * ldc

@@ -13,6 +13,8 @@ extension Tile {
   static var nr: Int { 16 }
   /// Rows of the short micro-kernel, for the last rows of A.
   static var shortRows: Int { 3 }
+  /// Bytes ``microKernel(_:_:_:_:_:_:_:)`` prefetches from its `ahead` pointer per step.
+  static var aheadBytes: Int { 64 }
 }
 
 /// The 6 values of one step of a packed 6-row panel of A, in the low lanes of a vector
@@ -22,11 +24,12 @@ func panelRows(_ p: UnsafePointer<Float>) -> Vec { _mm256_maskload_ps(p, _mm256_
 
 /// `C[6×16] (+)= Apanel · Bpanel` over `kc` steps: 12 accumulators, 2 B loads and
 /// 6 broadcasts of A per step. `a` is a packed 6-row panel of A, `b` a packed 16-column
-/// panel of B; `c` is row-major with leading dimension `ldc`.
+/// panel of B; `c` is row-major with leading dimension `ldc`. Each step also prefetches the
+/// next 64 bytes from `ahead` (memory the caller wants in cache soon; any address).
 @inline(never)
 func microKernel(
   _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
-  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
+  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool, _ ahead: UnsafeRawPointer
 ) {
   var c0_0 = Vec(), c0_1 = Vec()
   var c1_0 = Vec(), c1_1 = Vec()
@@ -36,8 +39,11 @@ func microKernel(
   var c5_0 = Vec(), c5_1 = Vec()
   var pa = a
   var pb = UnsafeRawPointer(b)
+  var pn = ahead
   for _ in 0..<kc {
     csupport_prefetch(pb + 512)
+    csupport_prefetch(pn)
+    pn += 64
     let b0 = pb.loadUnaligned(fromByteOffset: 0, as: Vec.self)
     let b1 = pb.loadUnaligned(fromByteOffset: 32, as: Vec.self)
     let a0 = Vec(repeating: pa[0])
@@ -85,7 +91,7 @@ func microKernel(
   }
 }
 
-/// The left 8 columns of ``microKernel(_:_:_:_:_:_:)``, for the last panel of B when it holds
+/// The left 8 columns of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of B when it holds
 /// 8 columns or fewer: half the multiply-adds, reading the same packed panel.
 @inline(never)
 func narrowMicroKernel(
@@ -136,7 +142,7 @@ func narrowMicroKernel(
   }
 }
 
-/// The top 3 rows of ``microKernel(_:_:_:_:_:_:)``, for the last panel of A when it holds 3 rows
+/// The top 3 rows of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of A when it holds 3 rows
 /// or fewer, reading the same packed panel (the head's product on up to 3 images).
 @inline(never)
 func shortMicroKernel(
@@ -179,7 +185,7 @@ func shortMicroKernel(
   }
 }
 
-/// The left 4 columns of ``microKernel(_:_:_:_:_:_:)``, for the last panel of B when it holds
+/// The left 4 columns of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of B when it holds
 /// no more, computed down the rows: one vector of A's 6 rows times 4 broadcast
 /// values of B per step (4 multiply-adds where ``narrowMicroKernel(_:_:_:_:_:_:)`` takes 6),
 /// reading the same packed panels.
@@ -211,7 +217,7 @@ func quarterMicroKernel(
   }
 }
 
-/// The left 2 columns of ``microKernel(_:_:_:_:_:_:)``, for the last panel of B when it holds
+/// The left 2 columns of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of B when it holds
 /// no more, computed down the rows: one vector of A's 6 rows times 2 broadcast
 /// values of B per step (2 multiply-adds where ``narrowMicroKernel(_:_:_:_:_:_:)`` takes 6),
 /// reading the same packed panels.

@@ -13,6 +13,8 @@ extension Tile {
   static var nr: Int { 32 }
   /// Rows of the short micro-kernel, for the last rows of A.
   static var shortRows: Int { 6 }
+  /// Bytes ``microKernel(_:_:_:_:_:_:_:)`` prefetches from its `ahead` pointer per step.
+  static var aheadBytes: Int { 64 }
 }
 
 /// The 12 values of one step of a packed 12-row panel of A, in the low lanes of a vector
@@ -22,11 +24,12 @@ func panelRows(_ p: UnsafePointer<Float>) -> Vec { _mm512_maskz_loadu_ps(0x0FFF,
 
 /// `C[12×32] (+)= Apanel · Bpanel` over `kc` steps: 24 accumulators, 2 B loads and
 /// 12 broadcasts of A per step. `a` is a packed 12-row panel of A, `b` a packed 32-column
-/// panel of B; `c` is row-major with leading dimension `ldc`.
+/// panel of B; `c` is row-major with leading dimension `ldc`. Each step also prefetches the
+/// next 64 bytes from `ahead` (memory the caller wants in cache soon; any address).
 @inline(never)
 func microKernel(
   _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
-  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
+  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool, _ ahead: UnsafeRawPointer
 ) {
   var c0_0 = Vec(), c0_1 = Vec()
   var c1_0 = Vec(), c1_1 = Vec()
@@ -42,8 +45,11 @@ func microKernel(
   var c11_0 = Vec(), c11_1 = Vec()
   var pa = a
   var pb = UnsafeRawPointer(b)
+  var pn = ahead
   for _ in 0..<kc {
     csupport_prefetch(pb + 1024)
+    csupport_prefetch(pn)
+    pn += 64
     let b0 = pb.loadUnaligned(fromByteOffset: 0, as: Vec.self)
     let b1 = pb.loadUnaligned(fromByteOffset: 64, as: Vec.self)
     let a0 = Vec(repeating: pa[0])
@@ -127,7 +133,7 @@ func microKernel(
   }
 }
 
-/// The left 16 columns of ``microKernel(_:_:_:_:_:_:)``, for the last panel of B when it holds
+/// The left 16 columns of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of B when it holds
 /// 16 columns or fewer: half the multiply-adds, reading the same packed panel.
 @inline(never)
 func narrowMicroKernel(
@@ -208,7 +214,7 @@ func narrowMicroKernel(
   }
 }
 
-/// The top 6 rows of ``microKernel(_:_:_:_:_:_:)``, for the last panel of A when it holds 6 rows
+/// The top 6 rows of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of A when it holds 6 rows
 /// or fewer, reading the same packed panel (196 or 197 tokens leave 4 or 5 rows after sixteen 12-row panels).
 @inline(never)
 func shortMicroKernel(
@@ -272,7 +278,7 @@ func shortMicroKernel(
   }
 }
 
-/// The left 8 columns of ``microKernel(_:_:_:_:_:_:)``, for the last panel of B when it holds
+/// The left 8 columns of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of B when it holds
 /// no more, computed down the rows: one vector of A's 12 rows times 8 broadcast
 /// values of B per step (8 multiply-adds where ``narrowMicroKernel(_:_:_:_:_:_:)`` takes 12),
 /// reading the same packed panels.
@@ -308,7 +314,7 @@ func quarterMicroKernel(
   }
 }
 
-/// The left 4 columns of ``microKernel(_:_:_:_:_:_:)``, for the last panel of B when it holds
+/// The left 4 columns of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of B when it holds
 /// no more, computed down the rows: one vector of A's 12 rows times 4 broadcast
 /// values of B per step (4 multiply-adds where ``narrowMicroKernel(_:_:_:_:_:_:)`` takes 12),
 /// reading the same packed panels.

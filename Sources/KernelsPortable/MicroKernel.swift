@@ -12,6 +12,8 @@ extension Tile {
   static var nr: Int { 8 }
   /// Rows of the short micro-kernel, for the last rows of A.
   static var shortRows: Int { 2 }
+  /// Bytes ``microKernel(_:_:_:_:_:_:_:)`` prefetches from its `ahead` pointer per step.
+  static var aheadBytes: Int { 64 }
 }
 
 /// The 4 values of one step of a packed 4-row panel of A, in the low lanes of a vector
@@ -21,11 +23,12 @@ func panelRows(_ p: UnsafePointer<Float>) -> Vec { UnsafeRawPointer(p).loadUnali
 
 /// `C[4×8] (+)= Apanel · Bpanel` over `kc` steps: 8 accumulators, 2 B loads and
 /// 4 broadcasts of A per step. `a` is a packed 4-row panel of A, `b` a packed 8-column
-/// panel of B; `c` is row-major with leading dimension `ldc`.
+/// panel of B; `c` is row-major with leading dimension `ldc`. Each step also prefetches the
+/// next 64 bytes from `ahead` (memory the caller wants in cache soon; any address).
 @inline(never)
 func microKernel(
   _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
-  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
+  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool, _ ahead: UnsafeRawPointer
 ) {
   var c0_0 = Vec(), c0_1 = Vec()
   var c1_0 = Vec(), c1_1 = Vec()
@@ -33,8 +36,11 @@ func microKernel(
   var c3_0 = Vec(), c3_1 = Vec()
   var pa = a
   var pb = UnsafeRawPointer(b)
+  var pn = ahead
   for _ in 0..<kc {
     csupport_prefetch(pb + 256)
+    csupport_prefetch(pn)
+    pn += 64
     let b0 = pb.loadUnaligned(fromByteOffset: 0, as: Vec.self)
     let b1 = pb.loadUnaligned(fromByteOffset: 16, as: Vec.self)
     let a0 = Vec(repeating: pa[0])
@@ -70,7 +76,7 @@ func microKernel(
   }
 }
 
-/// The left 4 columns of ``microKernel(_:_:_:_:_:_:)``, for the last panel of B when it holds
+/// The left 4 columns of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of B when it holds
 /// 4 columns or fewer: half the multiply-adds, reading the same packed panel.
 @inline(never)
 func narrowMicroKernel(
@@ -111,7 +117,7 @@ func narrowMicroKernel(
   }
 }
 
-/// The top 2 rows of ``microKernel(_:_:_:_:_:_:)``, for the last panel of A when it holds 2 rows
+/// The top 2 rows of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of A when it holds 2 rows
 /// or fewer, reading the same packed panel (the head's product on up to 2 images).
 @inline(never)
 func shortMicroKernel(
@@ -147,7 +153,7 @@ func shortMicroKernel(
   }
 }
 
-/// The left 2 columns of ``microKernel(_:_:_:_:_:_:)``, for the last panel of B when it holds
+/// The left 2 columns of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of B when it holds
 /// no more, computed down the rows: one vector of A's 4 rows times 2 broadcast
 /// values of B per step (2 multiply-adds where ``narrowMicroKernel(_:_:_:_:_:_:)`` takes 4),
 /// reading the same packed panels.
@@ -177,7 +183,7 @@ func quarterMicroKernel(
   }
 }
 
-/// The left 1 column of ``microKernel(_:_:_:_:_:_:)``, for the last panel of B when it holds
+/// The left 1 column of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of B when it holds
 /// no more, computed down the rows: one vector of A's 4 rows times 1 broadcast
 /// value of B per step (1 multiply-add where ``narrowMicroKernel(_:_:_:_:_:_:)`` takes 4),
 /// reading the same packed panels.

@@ -143,6 +143,32 @@ import Testing
     }
   }
 
+  /// The sweeps of a pre-packed product (each prefetching the panel of the one after it) read
+  /// every packed float of their columns once per block of A's rows and nothing else: over the
+  /// whole width, and over a thread's range of columns that starts and ends inside blocks.
+  @Test(arguments: KernelPath.allCases.filter(\.isSupported))
+  func prepackedSweepsReadEachPanelOncePerBlockOfRows(path: KernelPath) {
+    let table = path.table
+    let nr = table.tile.columns
+    for (m, k, n) in [(196, 768, 3072), (3 * table.blockRows, 1000, 700), (5, 3, 40), (197, 400, 1000)] {
+      var rowBlocks = 0
+      var rowsLeft = m
+      while rowsLeft > 0 {
+        rowsLeft -= rowsLeft < table.blockRows * 3 / 2 ? rowsLeft : table.blockRows
+        rowBlocks += 1
+      }
+      for columns in [0..<n, nr..<(n - 3)] {
+        var reads = [Int](repeating: 0, count: table.packedCount(k, n))
+        for panel in table.prepackedPanels(m, k, columns, n) {
+          for float in panel { reads[float] += 1 }
+        }
+        let read = reads.filter { $0 > 0 }
+        #expect(read.allSatisfy { $0 == rowBlocks }, "\(path) \(m)×\(k)×\(n) over \(columns)")
+        #expect(read.count == k * ((columns.count + nr - 1) / nr * nr), "\(path) \(m)×\(k)×\(n) over \(columns)")
+      }
+    }
+  }
+
   /// Two and three threads split a tall product by rows and a short one by columns (with A
   /// packed once for all the column parts, by the threads together), several parts per thread;
   /// either way every value has the bits of the one-thread product, for a row-major A and a

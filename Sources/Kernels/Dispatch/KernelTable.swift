@@ -42,6 +42,8 @@ struct KernelTable: Sendable {
   let workspaceCount: Int
   let gemm: Gemm
   let gemmPrepacked: Gemm
+  /// `(m, k, columns, totalColumns)`: the packed panels `gemmPrepacked` sweeps, in order.
+  let prepackedPanels: @Sendable (Int, Int, Range<Int>, Int) -> [Range<Int>]
   let packB: PackB
   let packedCount: @Sendable (Int, Int) -> Int
   let gemmPackedA: PackedAGemm
@@ -62,6 +64,7 @@ struct KernelTable: Sendable {
     tile: KernelsAVX512.Backend.tile, blockRows: KernelsAVX512.Backend.blockRows,
     workspaceCount: KernelsAVX512.Backend.workspaceCount,
     gemm: KernelsAVX512.Backend.gemm, gemmPrepacked: KernelsAVX512.Backend.gemmPrepacked,
+    prepackedPanels: KernelsAVX512.Backend.prepackedPanels,
     packB: KernelsAVX512.Backend.packB,
     packedCount: KernelsAVX512.Backend.packedCount, gemmPackedA: KernelsAVX512.Backend.gemmPackedA,
     gemmBothPacked: KernelsAVX512.Backend.gemmBothPacked,
@@ -75,7 +78,8 @@ struct KernelTable: Sendable {
   static let avx2 = KernelTable(
     tile: KernelsAVX2.Backend.tile, blockRows: KernelsAVX2.Backend.blockRows,
     workspaceCount: KernelsAVX2.Backend.workspaceCount,
-    gemm: KernelsAVX2.Backend.gemm, gemmPrepacked: KernelsAVX2.Backend.gemmPrepacked, packB: KernelsAVX2.Backend.packB,
+    gemm: KernelsAVX2.Backend.gemm, gemmPrepacked: KernelsAVX2.Backend.gemmPrepacked,
+    prepackedPanels: KernelsAVX2.Backend.prepackedPanels, packB: KernelsAVX2.Backend.packB,
     packedCount: KernelsAVX2.Backend.packedCount, gemmPackedA: KernelsAVX2.Backend.gemmPackedA,
     gemmBothPacked: KernelsAVX2.Backend.gemmBothPacked,
     packA: KernelsAVX2.Backend.packA, packedACount: KernelsAVX2.Backend.packedACount,
@@ -89,6 +93,7 @@ struct KernelTable: Sendable {
     tile: KernelsPortable.Backend.tile, blockRows: KernelsPortable.Backend.blockRows,
     workspaceCount: KernelsPortable.Backend.workspaceCount,
     gemm: KernelsPortable.Backend.gemm, gemmPrepacked: KernelsPortable.Backend.gemmPrepacked,
+    prepackedPanels: KernelsPortable.Backend.prepackedPanels,
     packB: KernelsPortable.Backend.packB,
     packedCount: KernelsPortable.Backend.packedCount, gemmPackedA: KernelsPortable.Backend.gemmPackedA,
     gemmBothPacked: KernelsPortable.Backend.gemmBothPacked,
