@@ -63,10 +63,18 @@ PREFETCH_STEPS = 8
 # Bytes of the next panel of B the full-tile kernel prefetches per step (`ahead`): one cache
 # line. A batch-1 product streams each weight from memory once, and the first row of A's
 # micro-panels to sweep a panel waited on it; the sweep points `ahead` at the next panel while
-# the later rows run (measured on Zen 4 in a C model of a 197-row sweep over weights streamed
-# from memory: 1.05 of the time without, in cache level 0 rather than 1 or 2, and one line a
-# step rather than one every other step).
+# the later rows run. Measured on Zen 4 in a C model of a 197-row sweep over weights streamed
+# from memory: without it, 1.05 x the time with it; the locality-3 hint (prefetcht0) better than
+# the others, one line a step better than one every other step. Whole forward passes at batch 1
+# on one thread: 0.97-0.99 of the time without.
 AHEAD_BYTES = 64
+
+# Steps before the end of its K loop at which the full-tile kernel starts prefetching its C tile
+# (one line a step) for the stores that follow the loop: C is a large matrix read back from L3
+# once per slice and written after, and the loads and stores after the loop waited on it.
+# Measured on Zen 4 in a C model of a 192×768×3072 product: without it, 1.03 × the time with
+# it (C kept in L1 instead: 1.05); 96 steps ahead no better than 48.
+C_LEAD_STEPS = 48
 
 
 def header(name, doc, ahead=False):
@@ -90,17 +98,35 @@ def kernel(level, name, rows, vectors, doc, ahead=False):
     for i in range(rows):
         out.append("  var " + ", ".join(f"c{i}_{v} = Vec()" for v in range(vectors)))
     step = width * level.vectors  # bytes of the packed B panel per step
-    out += ["  var pa = a", "  var pb = UnsafeRawPointer(b)"] + (["  var pn = ahead"] if ahead else []) + [
-        "  for _ in 0..<kc {", f"    csupport_prefetch(pb + {PREFETCH_STEPS * step})"]
+
+    def body(indent):
+        lines = [f"csupport_prefetch(pb + {PREFETCH_STEPS * step})"]
+        if ahead:
+            lines += ["csupport_prefetch(pn)", f"pn += {AHEAD_BYTES}"]
+        for v in range(vectors):
+            lines.append(f"let b{v} = pb.loadUnaligned(fromByteOffset: {v * width}, as: Vec.self)")
+        for i in range(rows):
+            lines.append(f"let a{i} = Vec(repeating: pa[{i}])")
+            lines.append("; ".join(f"c{i}_{v} = madd(a{i}, b{v}, c{i}_{v})" for v in range(vectors)))
+        lines += [f"pa += {level.rows}", f"pb += {step}"]
+        return [indent + line for line in lines]
+
+    out += ["  var pa = a", "  var pb = UnsafeRawPointer(b)"] + (["  var pn = ahead"] if ahead else [])
     if ahead:
-        out += ["    csupport_prefetch(pn)", f"    pn += {AHEAD_BYTES}"]
-    for v in range(vectors):
-        out.append(f"    let b{v} = pb.loadUnaligned(fromByteOffset: {v * width}, as: Vec.self)")
-    for i in range(rows):
-        out.append(f"    let a{i} = Vec(repeating: pa[{i}])")
-        out.append("    " + "; ".join(f"c{i}_{v} = madd(a{i}, b{v}, c{i}_{v})" for v in range(vectors)))
-    out += [f"    pa += {level.rows}", f"    pb += {step}", "  }",
-            "  let out = UnsafeMutableRawPointer(c)", "  if accumulate {"]
+        # The full tile: the last C_LEAD_STEPS steps also prefetch the C tile, a line a step.
+        lines_per_row = max(1, width * vectors // 64)
+        tile_lines = rows * lines_per_row
+        line = "c + step * ldc" if lines_per_row == 1 else \
+            f"c + (step / {lines_per_row}) * ldc + (step % {lines_per_row}) * 16"
+        out += [f"  let lead = min(kc, {max(C_LEAD_STEPS, tile_lines)})", "  for _ in 0..<(kc - lead) {"]
+        out += body("    ")
+        out += ["  }", "  for step in 0..<lead {",
+                f"    if step < {tile_lines} {{ csupport_prefetch_for_write({line}) }}"]
+        out += body("    ")
+        out += ["  }"]
+    else:
+        out += ["  for _ in 0..<kc {"] + body("    ") + ["  }"]
+    out += ["  let out = UnsafeMutableRawPointer(c)", "  if accumulate {"]
 
     def offset(i, v):
         if i == 0:

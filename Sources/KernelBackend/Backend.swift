@@ -40,19 +40,22 @@ public enum Backend {
   }
 
   /// The panels of a B packed by ``packB(_:_:_:_:_:_:)`` (`k × totalColumns`) that
-  /// ``gemmPrepacked(_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:)`` sweeps for an `m`-row product over
-  /// `columns`, in order, as ranges of the packed floats. Each sweep prefetches the next one's.
-  public static func prepackedPanels(_ m: Int, _ k: Int, _ columns: Range<Int>, _ totalColumns: Int) -> [Range<Int>] {
-    var panels: [Range<Int>] = []
-    var walk = PrepackedWalk(m: m, k: k, columns: columns, totalColumns: totalColumns)
+  /// ``gemmPrepacked(_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:)`` sweeps for an `m`-row product over its
+  /// columns `columnStart ..< columnEnd`, in order: `visit` gets each one's first packed float
+  /// and the float after its last. Each sweep prefetches the next one's panel.
+  @inline(never)
+  public static func prepackedPanels(
+    _ m: Int, _ k: Int, _ columnStart: Int, _ columnEnd: Int, _ totalColumns: Int, _ visit: (Int, Int) -> Void
+  ) {
+    var walk = PrepackedWalk(m: m, k: k, columns: columnStart..<columnEnd, totalColumns: totalColumns)
     while let position = walk {
-      panels.append(position.panelFloats)
+      let floats = position.panelFloats
+      visit(floats.lowerBound, floats.upperBound)
       walk = position.next()
     }
-    return panels
   }
 
-  /// ``gemmPrepacked(_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:)`` with A packed whole by
+  /// ``gemmPrepacked(_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:)`` with A packed whole by
   /// ``packA(_:_:_:_:_:_:_:_:)`` as well, so threads that take ranges of columns share one packed A.
   @inline(never)
   public static func gemmBothPacked(
@@ -104,7 +107,7 @@ public enum Backend {
   /// Floats a `k × n` matrix occupies once packed.
   public static func packedCount(_ k: Int, _ n: Int) -> Int { packedWholeBCount(k, n) }
 
-  /// Packs a whole `k × n` B operand for ``gemmPrepacked(_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:)``.
+  /// Packs a whole `k × n` B operand for ``gemmPrepacked(_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:)``.
   @inline(never)
   public static func packB(
     _ k: Int, _ n: Int, _ b: UnsafePointer<Float>, _ bRow: Int, _ bCol: Int,

@@ -91,7 +91,7 @@ func prepackedGemm(
     let part = walk.blockColumns
     let last = walk.pc + walk.kc == k
     sweep(
-      walk.mc, part.count, walk.kc, panels, walk.panel(of: b).baseAddress!.assumingMemoryBound(to: Float.self),
+      walk.mc, part.count, walk.kc, panels, b + walk.panelFloats.lowerBound,
       c + walk.ic * ldc + (part.lowerBound - columnStart), ldc, accumulate || walk.pc > 0,
       last ? bias.map { $0 + part.lowerBound - columnStart } : nil, nil, last && gelu, scratch,
       prefetching: following?.panel(of: b))
@@ -119,7 +119,8 @@ func blockOfA(
 /// the rows, when at most a quarter or an eighth are) and the short one when few rows are. With
 /// `finalBias` (per column), `finalRowBias` (per row) or `finalGELU` (the last `kc` slice) each
 /// finished tile gets the epilogue. `next`, the packed panel of B the following sweep reads,
-/// is prefetched meanwhile.
+/// is prefetched meanwhile by the full tiles after the first row of micro-panels (so a block
+/// of A of one row of micro-panels prefetches nothing).
 @inline(__always)
 func sweep(
   _ mc: Int, _ nc: Int, _ kc: Int, _ packedA: UnsafePointer<Float>, _ packedB: UnsafePointer<Float>,
@@ -128,8 +129,9 @@ func sweep(
   prefetching next: UnsafeRawBufferPointer? = nil
 ) {
   // The next panel is pulled into cache a line per step by the full tiles after the first row
-  // of micro-panels (which waits on this panel, streamed from memory); the others prefetch
-  // their own B micro-panel again (already on its way, so almost free).
+  // of micro-panels (which waits on this panel, streamed from memory) until it is all asked
+  // for; the other full tiles prefetch from their own B micro-panel (lines this sweep reads
+  // anyway, so almost free).
   var ahead = next?.baseAddress
   let aheadEnd = next.map { $0.baseAddress! + $0.count }
   var ir = 0

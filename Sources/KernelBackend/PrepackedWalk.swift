@@ -3,7 +3,9 @@
 /// A position in the order `prepackedGemm` sweeps a B packed whole by `packWholeB`: for each
 /// `kc`-deep slice, for each block of A's rows, each block of B's columns that overlaps the
 /// product's columns. Each position names the packed panel its sweep reads, so that a sweep can
-/// prefetch the panel of the position after it (``next()``).
+/// prefetch the panel of the position after it (``next()``). Its initialiser and `next()` are
+/// always inlined: an outlined, specialised copy would be a weak symbol shared between the CPU
+/// levels' modules (scripts/check-kernel-isolation.sh).
 struct PrepackedWalk {
   /// Rows of A, and depth and width of B.
   let m: Int, k: Int, totalColumns: Int
@@ -19,6 +21,7 @@ struct PrepackedWalk {
   private(set) var block: (start: Int, width: Int)
 
   /// The first position, or nil for an empty product.
+  @inline(__always)
   init?(m: Int, k: Int, columns: Range<Int>, totalColumns: Int) {
     guard m > 0, k > 0, let first = overlappingBlock(from: 0, totalColumns, columns) else { return nil }
     self.m = m
@@ -54,6 +57,7 @@ struct PrepackedWalk {
   }
 
   /// The position after this one, if any.
+  @inline(__always)
   func next() -> PrepackedWalk? {
     var following = self
     if let block = overlappingBlock(from: block.start + block.width, totalColumns, columns) {

@@ -40,7 +40,30 @@ func microKernel(
   var pa = a
   var pb = UnsafeRawPointer(b)
   var pn = ahead
-  for _ in 0..<kc {
+  let lead = min(kc, 48)
+  for _ in 0..<(kc - lead) {
+    csupport_prefetch(pb + 512)
+    csupport_prefetch(pn)
+    pn += 64
+    let b0 = pb.loadUnaligned(fromByteOffset: 0, as: Vec.self)
+    let b1 = pb.loadUnaligned(fromByteOffset: 32, as: Vec.self)
+    let a0 = Vec(repeating: pa[0])
+    c0_0 = madd(a0, b0, c0_0); c0_1 = madd(a0, b1, c0_1)
+    let a1 = Vec(repeating: pa[1])
+    c1_0 = madd(a1, b0, c1_0); c1_1 = madd(a1, b1, c1_1)
+    let a2 = Vec(repeating: pa[2])
+    c2_0 = madd(a2, b0, c2_0); c2_1 = madd(a2, b1, c2_1)
+    let a3 = Vec(repeating: pa[3])
+    c3_0 = madd(a3, b0, c3_0); c3_1 = madd(a3, b1, c3_1)
+    let a4 = Vec(repeating: pa[4])
+    c4_0 = madd(a4, b0, c4_0); c4_1 = madd(a4, b1, c4_1)
+    let a5 = Vec(repeating: pa[5])
+    c5_0 = madd(a5, b0, c5_0); c5_1 = madd(a5, b1, c5_1)
+    pa += 6
+    pb += 64
+  }
+  for step in 0..<lead {
+    if step < 6 { csupport_prefetch_for_write(c + step * ldc) }
     csupport_prefetch(pb + 512)
     csupport_prefetch(pn)
     pn += 64

@@ -46,7 +46,42 @@ func microKernel(
   var pa = a
   var pb = UnsafeRawPointer(b)
   var pn = ahead
-  for _ in 0..<kc {
+  let lead = min(kc, 48)
+  for _ in 0..<(kc - lead) {
+    csupport_prefetch(pb + 1024)
+    csupport_prefetch(pn)
+    pn += 64
+    let b0 = pb.loadUnaligned(fromByteOffset: 0, as: Vec.self)
+    let b1 = pb.loadUnaligned(fromByteOffset: 64, as: Vec.self)
+    let a0 = Vec(repeating: pa[0])
+    c0_0 = madd(a0, b0, c0_0); c0_1 = madd(a0, b1, c0_1)
+    let a1 = Vec(repeating: pa[1])
+    c1_0 = madd(a1, b0, c1_0); c1_1 = madd(a1, b1, c1_1)
+    let a2 = Vec(repeating: pa[2])
+    c2_0 = madd(a2, b0, c2_0); c2_1 = madd(a2, b1, c2_1)
+    let a3 = Vec(repeating: pa[3])
+    c3_0 = madd(a3, b0, c3_0); c3_1 = madd(a3, b1, c3_1)
+    let a4 = Vec(repeating: pa[4])
+    c4_0 = madd(a4, b0, c4_0); c4_1 = madd(a4, b1, c4_1)
+    let a5 = Vec(repeating: pa[5])
+    c5_0 = madd(a5, b0, c5_0); c5_1 = madd(a5, b1, c5_1)
+    let a6 = Vec(repeating: pa[6])
+    c6_0 = madd(a6, b0, c6_0); c6_1 = madd(a6, b1, c6_1)
+    let a7 = Vec(repeating: pa[7])
+    c7_0 = madd(a7, b0, c7_0); c7_1 = madd(a7, b1, c7_1)
+    let a8 = Vec(repeating: pa[8])
+    c8_0 = madd(a8, b0, c8_0); c8_1 = madd(a8, b1, c8_1)
+    let a9 = Vec(repeating: pa[9])
+    c9_0 = madd(a9, b0, c9_0); c9_1 = madd(a9, b1, c9_1)
+    let a10 = Vec(repeating: pa[10])
+    c10_0 = madd(a10, b0, c10_0); c10_1 = madd(a10, b1, c10_1)
+    let a11 = Vec(repeating: pa[11])
+    c11_0 = madd(a11, b0, c11_0); c11_1 = madd(a11, b1, c11_1)
+    pa += 12
+    pb += 128
+  }
+  for step in 0..<lead {
+    if step < 24 { csupport_prefetch_for_write(c + (step / 2) * ldc + (step % 2) * 16) }
     csupport_prefetch(pb + 1024)
     csupport_prefetch(pn)
     pn += 64

@@ -37,7 +37,26 @@ func microKernel(
   var pa = a
   var pb = UnsafeRawPointer(b)
   var pn = ahead
-  for _ in 0..<kc {
+  let lead = min(kc, 48)
+  for _ in 0..<(kc - lead) {
+    csupport_prefetch(pb + 256)
+    csupport_prefetch(pn)
+    pn += 64
+    let b0 = pb.loadUnaligned(fromByteOffset: 0, as: Vec.self)
+    let b1 = pb.loadUnaligned(fromByteOffset: 16, as: Vec.self)
+    let a0 = Vec(repeating: pa[0])
+    c0_0 = madd(a0, b0, c0_0); c0_1 = madd(a0, b1, c0_1)
+    let a1 = Vec(repeating: pa[1])
+    c1_0 = madd(a1, b0, c1_0); c1_1 = madd(a1, b1, c1_1)
+    let a2 = Vec(repeating: pa[2])
+    c2_0 = madd(a2, b0, c2_0); c2_1 = madd(a2, b1, c2_1)
+    let a3 = Vec(repeating: pa[3])
+    c3_0 = madd(a3, b0, c3_0); c3_1 = madd(a3, b1, c3_1)
+    pa += 4
+    pb += 32
+  }
+  for step in 0..<lead {
+    if step < 4 { csupport_prefetch_for_write(c + step * ldc) }
     csupport_prefetch(pb + 256)
     csupport_prefetch(pn)
     pn += 64

@@ -159,8 +159,9 @@ import Testing
       }
       for columns in [0..<n, nr..<(n - 3)] {
         var reads = [Int](repeating: 0, count: table.packedCount(k, n))
-        for panel in table.prepackedPanels(m, k, columns, n) {
-          for float in panel { reads[float] += 1 }
+        table.prepackedPanels(m, k, columns.lowerBound, columns.upperBound, n) { first, end in
+          #expect(first >= 0 && first <= end && end <= reads.count, "\(path) panel \(first)..<\(end)")
+          for float in max(first, 0)..<max(min(end, reads.count), max(first, 0)) { reads[float] += 1 }
         }
         let read = reads.filter { $0 > 0 }
         #expect(read.allSatisfy { $0 == rowBlocks }, "\(path) \(m)×\(k)×\(n) over \(columns)")

@@ -72,4 +72,10 @@ static inline __attribute__((always_inline)) void csupport_prefetch(const void *
   __builtin_prefetch(address, 0, 3);
 }
 
+/// Asks the CPU to bring the cache line holding `address` into L1 to be written, without
+/// waiting for it: the GEMM micro-kernel fetches its C tile shortly before it stores it.
+static inline __attribute__((always_inline)) void csupport_prefetch_for_write(const void *address) {
+  __builtin_prefetch(address, 1, 3);
+}
+
 #endif

@@ -42,8 +42,9 @@ struct KernelTable: Sendable {
   let workspaceCount: Int
   let gemm: Gemm
   let gemmPrepacked: Gemm
-  /// `(m, k, columns, totalColumns)`: the packed panels `gemmPrepacked` sweeps, in order.
-  let prepackedPanels: @Sendable (Int, Int, Range<Int>, Int) -> [Range<Int>]
+  /// `(m, k, columnStart, columnEnd, totalColumns, visit)`: the packed panels `gemmPrepacked`
+  /// sweeps, in order, each given to `visit` as its first float and the float after its last.
+  let prepackedPanels: @Sendable (Int, Int, Int, Int, Int, (Int, Int) -> Void) -> Void
   let packB: PackB
   let packedCount: @Sendable (Int, Int) -> Int
   let gemmPackedA: PackedAGemm
