@@ -210,7 +210,8 @@ def source(level):
         f"{level.vectors} B loads and",
         f"{mr} broadcasts of A per step. `a` is a packed {mr}-row panel of A, `b` a packed {nr}-column",
         "panel of B; `c` is row-major with leading dimension `ldc`. Each step also prefetches the",
-        f"next {AHEAD_BYTES} bytes from `ahead` (memory the caller wants in cache soon; any address).",
+        f"next {AHEAD_BYTES} bytes from `ahead` (memory the caller wants in cache soon; any address), and",
+        f"the last {C_LEAD_STEPS} steps the C tile, a line a step, for the stores after the loop.",
     ], ahead=True)
     lines.append("")
     lines += kernel(level, "narrowMicroKernel", mr, level.vectors // 2, [

@@ -25,7 +25,8 @@ func panelRows(_ p: UnsafePointer<Float>) -> Vec { _mm256_maskload_ps(p, _mm256_
 /// `C[6×16] (+)= Apanel · Bpanel` over `kc` steps: 12 accumulators, 2 B loads and
 /// 6 broadcasts of A per step. `a` is a packed 6-row panel of A, `b` a packed 16-column
 /// panel of B; `c` is row-major with leading dimension `ldc`. Each step also prefetches the
-/// next 64 bytes from `ahead` (memory the caller wants in cache soon; any address).
+/// next 64 bytes from `ahead` (memory the caller wants in cache soon; any address), and
+/// the last 48 steps the C tile, a line a step, for the stores after the loop.
 @inline(never)
 func microKernel(
   _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
