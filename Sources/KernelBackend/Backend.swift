@@ -47,11 +47,12 @@ public enum Backend {
   public static func prepackedPanels(
     _ m: Int, _ k: Int, _ columnStart: Int, _ columnEnd: Int, _ totalColumns: Int, _ visit: (Int, Int) -> Void
   ) {
-    var walk = PrepackedWalk(m: m, k: k, columns: columnStart..<columnEnd, totalColumns: totalColumns)
-    while let position = walk {
-      let floats = position.panelFloats
+    guard let product = prepackedProduct(m, k, columnStart..<columnEnd, totalColumns) else { return }
+    var position: SweepPosition? = firstSweep(of: product)
+    while let current = position {
+      let floats = panelFloats(current, of: product)
       visit(floats.lowerBound, floats.upperBound)
-      walk = position.next()
+      position = nextSweep(after: current, of: product)
     }
   }
 

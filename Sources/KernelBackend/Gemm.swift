@@ -80,23 +80,25 @@ func prepackedGemm(
   if k == 0 { return emptyProduct(m, n, c, ldc, accumulate, bias, nil, gelu) }
   let packedABlock = workspace
   let scratch = workspace + packedABlockCount + packedBBlockCount
-  guard var walk = PrepackedWalk(m: m, k: k, columns: columnStart..<(columnStart + n), totalColumns: totalColumns)
-  else { return }
+  guard let product = prepackedProduct(m, k, columnStart..<(columnStart + n), totalColumns) else { return }
+  var position = firstSweep(of: product)
   var panels = UnsafePointer(packedABlock)
   while true {
-    if walk.startsBlockOfA {
-      panels = blockOfA(packedA, m, walk.mc, walk.kc, walk.ic, walk.pc, a, aRow, aCol, into: packedABlock)
+    if startsBlockOfA(position, of: product) {
+      panels = blockOfA(
+        packedA, m, position.mc, position.kc, position.ic, position.pc, a, aRow, aCol, into: packedABlock)
     }
-    let following = walk.next()
-    let part = walk.blockColumns
-    let last = walk.pc + walk.kc == k
+    let following = nextSweep(after: position, of: product)
+    let part = blockColumns(position, of: product)
+    let last = position.pc + position.kc == k
+    let next = following.map { panelFloats($0, of: product) }
     sweep(
-      walk.mc, part.count, walk.kc, panels, b + walk.panelFloats.lowerBound,
-      c + walk.ic * ldc + (part.lowerBound - columnStart), ldc, accumulate || walk.pc > 0,
+      position.mc, part.count, position.kc, panels, b + panelFloats(position, of: product).lowerBound,
+      c + position.ic * ldc + (part.lowerBound - columnStart), ldc, accumulate || position.pc > 0,
       last ? bias.map { $0 + part.lowerBound - columnStart } : nil, nil, last && gelu, scratch,
-      prefetching: following?.panel(of: b))
+      prefetching: next.map { UnsafeRawBufferPointer(start: b + $0.lowerBound, count: 4 * $0.count) })
     guard let following else { return }
-    walk = following
+    position = following
   }
 }
 

@@ -1,95 +1,93 @@
-// Shared backend source (see Gemm.swift).
+// Shared backend source (see Gemm.swift). Tuples and free functions rather than a struct: a
+// struct's value witnesses would be weak symbols shared between the CPU levels' modules
+// (scripts/check-kernel-isolation.sh), and everything here is inlined.
 
-/// A position in the order `prepackedGemm` sweeps a B packed whole by `packWholeB`: for each
-/// `kc`-deep slice, for each block of A's rows, each block of B's columns that overlaps the
-/// product's columns. Each position names the packed panel its sweep reads, so that a sweep can
-/// prefetch the panel of the position after it (``next()``). Its initialiser and `next()` are
-/// always inlined: an outlined, specialised copy would be a weak symbol shared between the CPU
-/// levels' modules (scripts/check-kernel-isolation.sh).
-struct PrepackedWalk {
-  /// Rows of A, and depth and width of B.
-  let m: Int, k: Int, totalColumns: Int
-  /// The columns of B the product covers.
-  let columns: Range<Int>
-  /// The first block of B's columns that overlaps `columns`.
-  let firstBlock: (start: Int, width: Int)
-  /// The slice: its first step and depth.
-  private(set) var pc = 0, kc: Int
-  /// The block of A's rows: its first row and height.
-  private(set) var ic = 0, mc: Int
-  /// The block of B's columns, as `packWholeB` laid it out.
-  private(set) var block: (start: Int, width: Int)
+/// A pre-packed product as `prepackedGemm` walks it: A's rows, B's depth and width (B packed
+/// whole by `packWholeB`), the columns the product covers, and the first block of B's columns
+/// that overlaps them.
+typealias PrepackedProduct = (
+  m: Int, k: Int, totalColumns: Int, columns: Range<Int>, firstBlock: (start: Int, width: Int)
+)
 
-  /// The first position, or nil for an empty product.
-  @inline(__always)
-  init?(m: Int, k: Int, columns: Range<Int>, totalColumns: Int) {
-    guard m > 0, k > 0, let first = overlappingBlock(from: 0, totalColumns, columns) else { return nil }
-    self.m = m
-    self.k = k
-    self.totalColumns = totalColumns
-    self.columns = columns
-    firstBlock = first
-    kc = blockLength(k, Tile.kc)
-    mc = blockLength(m, Tile.mc)
-    block = first
+/// A position in the order `prepackedGemm` sweeps B: for each `kc`-deep slice (first step
+/// `pc`), for each block of A's rows (first row `ic`, `mc` tall), each block of B's columns
+/// (as `packWholeB` laid it out) that overlaps the product's columns. Each position names the
+/// packed panel its sweep reads, so that a sweep can prefetch the next position's.
+typealias SweepPosition = (pc: Int, kc: Int, ic: Int, mc: Int, block: (start: Int, width: Int))
+
+/// The product, or nil when it has no rows, no depth or no columns.
+@inline(__always)
+func prepackedProduct(_ m: Int, _ k: Int, _ columns: Range<Int>, _ totalColumns: Int) -> PrepackedProduct? {
+  let first = overlappingBlock(from: 0, totalColumns, columns)
+  guard m > 0, k > 0, first.width > 0 else { return nil }
+  return (m, k, totalColumns, columns, first)
+}
+
+/// The product's first sweep.
+@inline(__always)
+func firstSweep(of product: PrepackedProduct) -> SweepPosition {
+  (0, blockLength(product.k, Tile.kc), 0, blockLength(product.m, Tile.mc), product.firstBlock)
+}
+
+/// The sweep after `position`, or nil after the last.
+@inline(__always)
+func nextSweep(after position: SweepPosition, of product: PrepackedProduct) -> SweepPosition? {
+  var next = position
+  let block = overlappingBlock(from: position.block.start + position.block.width, product.totalColumns, product.columns)
+  if block.width > 0 {
+    next.block = block
+  } else if position.ic + position.mc < product.m {
+    next.ic += position.mc
+    next.mc = blockLength(product.m - next.ic, Tile.mc)
+    next.block = product.firstBlock
+  } else if position.pc + position.kc < product.k {
+    next.pc += position.kc
+    next.kc = blockLength(product.k - next.pc, Tile.kc)
+    next.ic = 0
+    next.mc = blockLength(product.m, Tile.mc)
+    next.block = product.firstBlock
+  } else {
+    return nil
   }
+  return next
+}
 
-  /// Whether this position is the first with its block of A (which is packed here).
-  var startsBlockOfA: Bool { block.start == firstBlock.start }
+/// Whether `position` is the first with its block of A (which is packed there).
+@inline(__always)
+func startsBlockOfA(_ position: SweepPosition, of product: PrepackedProduct) -> Bool {
+  position.block.start == product.firstBlock.start
+}
 
-  /// The columns of the block inside the product's columns.
-  var blockColumns: Range<Int> {
-    max(columns.lowerBound, block.start)..<min(columns.upperBound, block.start + block.width)
-  }
+/// The columns of the position's block inside the product's columns.
+@inline(__always)
+func blockColumns(_ position: SweepPosition, of product: PrepackedProduct) -> Range<Int> {
+  let block = position.block
+  return max(product.columns.lowerBound, block.start)..<min(product.columns.upperBound, block.start + block.width)
+}
 
-  /// The floats of the packed B this position's sweep reads: the micro-panels of the block's
-  /// columns inside the product's, in the slice.
-  var panelFloats: Range<Int> {
-    let part = blockColumns
-    let first = block.start * k + pc * roundUp(block.width, Tile.nr) + (part.lowerBound - block.start) * kc
-    return first..<(first + kc * roundUp(part.count, Tile.nr))
-  }
-
-  /// ``panelFloats`` in the packed B at `b`.
-  func panel(of b: UnsafePointer<Float>) -> UnsafeRawBufferPointer {
-    let floats = panelFloats
-    return UnsafeRawBufferPointer(start: b + floats.lowerBound, count: 4 * floats.count)
-  }
-
-  /// The position after this one, if any.
-  @inline(__always)
-  func next() -> PrepackedWalk? {
-    var following = self
-    if let block = overlappingBlock(from: block.start + block.width, totalColumns, columns) {
-      following.block = block
-    } else if ic + mc < m {
-      following.ic += mc
-      following.mc = blockLength(m - following.ic, Tile.mc)
-      following.block = firstBlock
-    } else if pc + kc < k {
-      following.pc += kc
-      following.kc = blockLength(k - following.pc, Tile.kc)
-      following.ic = 0
-      following.mc = blockLength(m, Tile.mc)
-      following.block = firstBlock
-    } else {
-      return nil
-    }
-    return following
-  }
+/// The floats of the packed B the position's sweep reads: the micro-panels of the block's
+/// columns inside the product's, in the slice.
+@inline(__always)
+func panelFloats(_ position: SweepPosition, of product: PrepackedProduct) -> Range<Int> {
+  let part = blockColumns(position, of: product)
+  let block = position.block
+  let first =
+    block.start * product.k + position.pc * roundUp(block.width, Tile.nr) + (part.lowerBound - block.start)
+    * position.kc
+  return first..<(first + position.kc * roundUp(part.count, Tile.nr))
 }
 
 /// The first block of B's columns (as `packWholeB` lays the blocks out) that starts at or
-/// after `start` and overlaps `columns`, if any.
+/// after `start` and overlaps `columns`; width 0 when there is none.
 @inline(__always)
 func overlappingBlock(
   from start: Int, _ totalColumns: Int, _ columns: Range<Int>
-) -> (start: Int, width: Int)? {
+) -> (start: Int, width: Int) {
   var blockStart = 0
   while blockStart < columns.upperBound {
     let width = blockLength(totalColumns - blockStart, Tile.nc)
     if blockStart >= start, blockStart + width > columns.lowerBound { return (blockStart, width) }
     blockStart += width
   }
-  return nil
+  return (columns.upperBound, 0)
 }
