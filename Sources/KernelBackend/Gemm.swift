@@ -82,6 +82,7 @@ func prepackedGemm(
   let scratch = workspace + packedABlockCount + packedBBlockCount
   guard let product = prepackedProduct(m, k, columnStart..<(columnStart + n), totalColumns) else { return }
   var position = firstSweep(of: product)
+  var panel = panelFloats(position, of: product)
   var panels = UnsafePointer(packedABlock)
   while true {
     if startsBlockOfA(position, of: product) {
@@ -89,16 +90,17 @@ func prepackedGemm(
         packedA, m, position.mc, position.kc, position.ic, position.pc, a, aRow, aCol, into: packedABlock)
     }
     let following = nextSweep(after: position, of: product)
+    let followingPanel = following.map { panelFloats($0, of: product) }
     let part = blockColumns(position, of: product)
     let last = position.pc + position.kc == k
-    let next = following.map { panelFloats($0, of: product) }
     sweep(
-      position.mc, part.count, position.kc, panels, b + panelFloats(position, of: product).lowerBound,
+      position.mc, part.count, position.kc, panels, b + panel.lowerBound,
       c + position.ic * ldc + (part.lowerBound - columnStart), ldc, accumulate || position.pc > 0,
       last ? bias.map { $0 + part.lowerBound - columnStart } : nil, nil, last && gelu, scratch,
-      prefetching: next.map { UnsafeRawBufferPointer(start: b + $0.lowerBound, count: 4 * $0.count) })
-    guard let following else { return }
+      prefetching: followingPanel.map { UnsafeRawBufferPointer(start: b + $0.lowerBound, count: 4 * $0.count) })
+    guard let following, let followingPanel else { return }
     position = following
+    panel = followingPanel
   }
 }
 
@@ -134,8 +136,8 @@ func sweep(
   // of micro-panels (which waits on this panel, streamed from memory) until it is all asked
   // for; the other full tiles prefetch from their own B micro-panel (lines this sweep reads
   // anyway, so almost free).
-  var ahead = next?.baseAddress
-  let aheadEnd = next.map { $0.baseAddress! + $0.count }
+  var ahead = next?.baseAddress ?? UnsafeRawPointer(packedB)
+  var aheadLeft = next?.count ?? 0
   var ir = 0
   while ir < mc {
     let mr = min(Tile.mr, mc - ir)
@@ -146,9 +148,10 @@ func sweep(
       let bPanel = packedB + jr * kc
       let target = c + ir * ldc + jr
       if mr == Tile.mr, nr == Tile.nr {
-        if ir > 0, let cursor = ahead, cursor < aheadEnd! {
-          microKernel(kc, aPanel, bPanel, target, ldc, add, cursor)
-          ahead = cursor + Tile.aheadBytes * kc
+        if ir > 0, aheadLeft > 0 {
+          microKernel(kc, aPanel, bPanel, target, ldc, add, ahead)
+          ahead += Tile.aheadBytes * kc
+          aheadLeft -= Tile.aheadBytes * kc
         } else {
           microKernel(kc, aPanel, bPanel, target, ldc, add, UnsafeRawPointer(bPanel))
         }

@@ -77,16 +77,17 @@ func panelFloats(_ position: SweepPosition, of product: PrepackedProduct) -> Ran
   return first..<(first + position.kc * roundUp(part.count, Tile.nr))
 }
 
-/// The first block of B's columns (as `packWholeB` lays the blocks out) that starts at or
-/// after `start` and overlaps `columns`; width 0 when there is none.
+/// The first block of B's columns (as `packWholeB` lays the blocks out) from the block that
+/// starts at `start` (0 or the end of a block) on that overlaps `columns`; width 0 when there
+/// is none.
 @inline(__always)
 func overlappingBlock(
   from start: Int, _ totalColumns: Int, _ columns: Range<Int>
 ) -> (start: Int, width: Int) {
-  var blockStart = 0
+  var blockStart = start
   while blockStart < columns.upperBound {
     let width = blockLength(totalColumns - blockStart, Tile.nc)
-    if blockStart >= start, blockStart + width > columns.lowerBound { return (blockStart, width) }
+    if blockStart + width > columns.lowerBound { return (blockStart, width) }
     blockStart += width
   }
   return (columns.upperBound, 0)
