@@ -205,13 +205,13 @@ func emptyProduct(
 }
 
 /// ``epilogue(_:_:_:_:_:)`` on a full tile (`Tile.mr` rows of `Tile.nr` values, rows `ldc`
-/// apart; `bias` per column, `rowBias` per row) in one loop over its vectors: GELU is a long
-/// chain of dependent steps, and a loop of independent iterations lets the core overlap many
-/// of them, where a call per row (two vectors on AVX-512) left the FMA units waiting on each
-/// step's latency. Same operations on every value, in the same order, as the row-by-row
-/// epilogue. Not inlined into the sweep, which is long enough already. (Zen 4, one thread,
-/// batch 1: the epilogue's share of the samples 4.1% → 2.4% for Mixer-B/16, whose token and
-/// channel MLPs both end in GELU.)
+/// apart; `bias` per column, `rowBias` per row) in one pass: each vector is loaded once, gets
+/// both biases and GELU, and is stored once, in one loop over the tile's `2·mr` vectors (two
+/// per row at every CPU level), where the row-by-row epilogue ran up to three loops over each
+/// row's two vectors, storing and reloading between them. Same operations on every value, in
+/// the same order, so the same bits. Not inlined into the sweep, which is long enough already.
+/// (Zen 4, one thread, batch 1: the epilogue's share of the samples 4.1% → 2.4% for
+/// Mixer-B/16, whose token and channel MLPs both end in GELU.)
 @inline(never)
 func fullTileEpilogue(
   _ tile: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>?, _ rowBias: UnsafePointer<Float>?,

@@ -83,7 +83,7 @@ func vtanh(_ x: Vec) -> Vec {
 /// `x · (−2√(2/π) − 2√(2/π)·0.044715·x²)`. Inputs below −10 count as −10 (GELU is within 1e-33
 /// of 0 there; an unbounded x would scale the capped quotient back up). Transparent, so that
 /// it is inlined at every call: with `@inline(__always)` the optimiser stopped inlining it
-/// once the tile epilogue called it too, and both callers paid a call per vector.
+/// once the tile epilogue called it too, and every caller paid a call per vector.
 @_transparent
 func vgeluTanh(_ input: Vec) -> Vec {
   let x = atLeast(input, -10)
