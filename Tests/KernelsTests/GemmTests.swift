@@ -170,6 +170,23 @@ import Testing
     }
   }
 
+  /// The bias and GELU fused into the product's last slice (a full tile's in one pass, an edge
+  /// tile's row by row) give the bits of the product followed by the separate bias and GELU
+  /// steps: the same float operations on every value, in the same order.
+  @Test(arguments: computes)
+  func fusedEpilogueHasTheBitsOfTheSeparateSteps(compute: Compute) {
+    var random = Random(24)
+    for (m, n, k) in [(196, 3072, 768), (37, 1000, 400), (13, 17, 19), (300, 65, 513)] {
+      let a = random.tensor([m, k])
+      let packed = compute.pack(random.tensor([k, n]))
+      let bias = random.tensor([n])
+      let fused = compute.dense(a, packed: packed, bias: bias, gelu: true)
+      let separate = compute.gelu(compute.addBias(compute.dense(a, packed: packed, bias: nil), bias))
+      let differing = zip(fused.scalars, separate.scalars).filter { $0.bitPattern != $1.bitPattern }.count
+      #expect(differing == 0, "\(compute.path) \(m)×\(n)×\(k): \(differing) values differ")
+    }
+  }
+
   /// Two and three threads split a tall product by rows and a short one by columns (with A
   /// packed once for all the column parts, by the threads together), several parts per thread;
   /// either way every value has the bits of the one-thread product, for a row-major A and a
