@@ -48,12 +48,7 @@ public enum Backend {
     _ m: Int, _ k: Int, _ columnStart: Int, _ columnEnd: Int, _ totalColumns: Int, _ visit: (Int, Int) -> Void
   ) {
     guard let product = prepackedProduct(m, k, columnStart..<columnEnd, totalColumns) else { return }
-    var position: SweepPosition? = firstSweep(of: product)
-    while let current = position {
-      let floats = panelFloats(current, of: product)
-      visit(floats.lowerBound, floats.upperBound)
-      position = nextSweep(after: current, of: product)
-    }
+    forEachSweep(of: product) { _, panel, _ in visit(panel.lowerBound, panel.upperBound) }
   }
 
   /// ``gemmPrepacked(_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:)`` with A packed whole by

@@ -81,26 +81,19 @@ func prepackedGemm(
   let packedABlock = workspace
   let scratch = workspace + packedABlockCount + packedBBlockCount
   guard let product = prepackedProduct(m, k, columnStart..<(columnStart + n), totalColumns) else { return }
-  var position = firstSweep(of: product)
-  var panel = panelFloats(position, of: product)
   var panels = UnsafePointer(packedABlock)
-  while true {
+  forEachSweep(of: product) { position, panel, next in
     if startsBlockOfA(position, of: product) {
       panels = blockOfA(
         packedA, m, position.mc, position.kc, position.ic, position.pc, a, aRow, aCol, into: packedABlock)
     }
-    let following = nextSweep(after: position, of: product)
-    let followingPanel = following.map { panelFloats($0, of: product) }
     let part = blockColumns(position, of: product)
     let last = position.pc + position.kc == k
     sweep(
       position.mc, part.count, position.kc, panels, b + panel.lowerBound,
       c + position.ic * ldc + (part.lowerBound - columnStart), ldc, accumulate || position.pc > 0,
       last ? bias.map { $0 + part.lowerBound - columnStart } : nil, nil, last && gelu, scratch,
-      prefetching: followingPanel.map { UnsafeRawBufferPointer(start: b + $0.lowerBound, count: 4 * $0.count) })
-    guard let following, let followingPanel else { return }
-    position = following
-    panel = followingPanel
+      prefetching: next.map { UnsafeRawBufferPointer(start: b + $0.lowerBound, count: 4 * $0.count) })
   }
 }
 
@@ -178,13 +171,7 @@ func sweep(
         }
       }
       if finalBias != nil || finalRowBias != nil || finalGELU {
-        if mr == Tile.mr, nr == Tile.nr {
-          fullTileEpilogue(target, ldc, finalBias.map { $0 + jr }, finalRowBias.map { $0 + ir }, finalGELU)
-        } else {
-          for i in 0..<mr {
-            epilogue(target + i * ldc, nr, finalBias.map { $0 + jr }, finalRowBias.map { $0[ir + i] }, finalGELU)
-          }
-        }
+        epilogue(target, ldc, mr, nr, finalBias.map { $0 + jr }, finalRowBias.map { $0 + ir }, finalGELU)
       }
       jr += Tile.nr
     }
@@ -198,74 +185,44 @@ func emptyProduct(
   _ m: Int, _ n: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool,
   _ bias: UnsafePointer<Float>?, _ rowBias: UnsafePointer<Float>?, _ gelu: Bool
 ) {
-  for i in 0..<m {
-    if !accumulate { (c + i * ldc).update(repeating: 0, count: n) }
-    epilogue(c + i * ldc, n, bias, rowBias.map { $0[i] }, gelu)
-  }
+  if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
+  if bias != nil || rowBias != nil || gelu { epilogue(c, ldc, m, n, bias, rowBias, gelu) }
 }
 
-/// ``epilogue(_:_:_:_:_:)`` on a full tile (`Tile.mr` rows of `Tile.nr` values, rows `ldc`
-/// apart; `bias` per column, `rowBias` per row) in one pass: each vector is loaded once, gets
-/// both biases and GELU, and is stored once, in one loop over the tile's `2·mr` vectors (two
-/// per row at every CPU level), where the row-by-row epilogue ran up to three loops over each
-/// row's two vectors, storing and reloading between them. Same operations on every value, in
-/// the same order, so the same bits. Not inlined into the sweep, which is long enough already.
-/// (Zen 4, one thread, batch 1: the epilogue's share of the samples 4.1% → 2.4% for
-/// Mixer-B/16, whose token and channel MLPs both end in GELU.)
+/// `C[i, j] = gelu?(C[i, j] + bias[j] + rowBias[i])` over `rows × columns` values (rows `ldc`
+/// apart; each term when given) in one pass: each vector is loaded once, gets both biases and
+/// GELU, and is stored once, the rows' vectors one after another in one loop, then each row's
+/// last few values. (Zen 4, one thread, batch 1: the epilogue's share of the samples 4.1% →
+/// 2.4% for Mixer-B/16, whose token and channel MLPs both end in GELU, against a loop per term
+/// over each row, storing and reloading between them.) Not inlined into the sweep, which is
+/// long enough already.
 @inline(never)
-func fullTileEpilogue(
-  _ tile: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>?, _ rowBias: UnsafePointer<Float>?,
-  _ gelu: Bool
-) {
-  let perRow = Tile.nr / Vec.scalarCount
-  let raw = UnsafeMutableRawPointer(tile)
-  for q in 0..<(Tile.mr * perRow) {
-    let (row, column) = (q / perRow, (q % perRow) * Vec.scalarCount)
-    let offset = 4 * (row * ldc + column)
-    var v = raw.loadUnaligned(fromByteOffset: offset, as: Vec.self)
-    if let bias { v += UnsafeRawPointer(bias).loadUnaligned(fromByteOffset: 4 * column, as: Vec.self) }
-    if let rowBias { v += Vec(repeating: rowBias[row]) }
-    raw.storeBytes(of: gelu ? vgeluTanh(v) : v, toByteOffset: offset, as: Vec.self)
-  }
-}
-
-/// `row[j] = gelu?(row[j] + bias[j] + rowBias)` for `count` values (each term when given).
-@inline(__always)
 func epilogue(
-  _ row: UnsafeMutablePointer<Float>, _ count: Int, _ bias: UnsafePointer<Float>?, _ rowBias: Float?,
-  _ gelu: Bool
+  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ rows: Int, _ columns: Int, _ bias: UnsafePointer<Float>?,
+  _ rowBias: UnsafePointer<Float>?, _ gelu: Bool
 ) {
-  if let bias {
-    let raw = UnsafeMutableRawPointer(row)
-    let rawBias = UnsafeRawPointer(bias)
-    var j = 0
-    while j + Vec.scalarCount <= count {
-      let sum =
-        raw.loadUnaligned(fromByteOffset: 4 * j, as: Vec.self)
-        + rawBias.loadUnaligned(fromByteOffset: 4 * j, as: Vec.self)
-      raw.storeBytes(of: sum, toByteOffset: 4 * j, as: Vec.self)
-      j += Vec.scalarCount
-    }
-    while j < count {
-      row[j] += bias[j]
-      j += 1
+  let whole = columns / Vec.scalarCount * Vec.scalarCount
+  let raw = UnsafeMutableRawPointer(c)
+  for row in 0..<rows {
+    var column = 0
+    while column < whole {
+      let offset = 4 * (row * ldc + column)
+      var v = raw.loadUnaligned(fromByteOffset: offset, as: Vec.self)
+      if let bias { v += UnsafeRawPointer(bias).loadUnaligned(fromByteOffset: 4 * column, as: Vec.self) }
+      if let rowBias { v += Vec(repeating: rowBias[row]) }
+      raw.storeBytes(of: gelu ? vgeluTanh(v) : v, toByteOffset: offset, as: Vec.self)
+      column += Vec.scalarCount
     }
   }
-  if let rowBias {
-    let raw = UnsafeMutableRawPointer(row)
-    let splat = Vec(repeating: rowBias)
-    var j = 0
-    while j + Vec.scalarCount <= count {
-      raw.storeBytes(
-        of: raw.loadUnaligned(fromByteOffset: 4 * j, as: Vec.self) + splat, toByteOffset: 4 * j, as: Vec.self)
-      j += Vec.scalarCount
+  guard whole < columns else { return }
+  for row in 0..<rows {
+    let rest = c + row * ldc + whole
+    for j in 0..<(columns - whole) {
+      if let bias { rest[j] += bias[whole + j] }
+      if let rowBias { rest[j] += rowBias[row] }
     }
-    while j < count {
-      row[j] += rowBias
-      j += 1
-    }
+    if gelu { mapInPlace(rest, columns - whole, vgeluTanh) }
   }
-  if gelu { mapInPlace(row, count, vgeluTanh) }
 }
 
 @inline(__always)

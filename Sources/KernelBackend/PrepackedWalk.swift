@@ -52,6 +52,22 @@ func nextSweep(after position: SweepPosition, of product: PrepackedProduct) -> S
   return next
 }
 
+/// Calls `body` on each sweep of the product, in order, with the packed floats of its panel
+/// and of the next sweep's (nil after the last), each panel's computed once.
+@inline(__always)
+func forEachSweep(of product: PrepackedProduct, _ body: (SweepPosition, Range<Int>, Range<Int>?) -> Void) {
+  var position = firstSweep(of: product)
+  var panel = panelFloats(position, of: product)
+  while true {
+    let following = nextSweep(after: position, of: product)
+    let followingPanel = following.map { panelFloats($0, of: product) }
+    body(position, panel, followingPanel)
+    guard let following, let followingPanel else { return }
+    position = following
+    panel = followingPanel
+  }
+}
+
 /// Whether `position` is the first with its block of A (which is packed there).
 @inline(__always)
 func startsBlockOfA(_ position: SweepPosition, of product: PrepackedProduct) -> Bool {

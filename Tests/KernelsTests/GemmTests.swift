@@ -161,7 +161,8 @@ import Testing
         var reads = [Int](repeating: 0, count: table.packedCount(k, n))
         table.prepackedPanels(m, k, columns.lowerBound, columns.upperBound, n) { first, end in
           #expect(first >= 0 && first <= end && end <= reads.count, "\(path) panel \(first)..<\(end)")
-          for float in max(first, 0)..<max(min(end, reads.count), max(first, 0)) { reads[float] += 1 }
+          guard first >= 0, first <= end, end <= reads.count else { return }
+          for float in first..<end { reads[float] += 1 }
         }
         let read = reads.filter { $0 > 0 }
         #expect(read.allSatisfy { $0 == rowBlocks }, "\(path) \(m)×\(k)×\(n) over \(columns)")
@@ -170,9 +171,9 @@ import Testing
     }
   }
 
-  /// The bias and GELU fused into the product's last slice (a full tile's in one pass, an edge
-  /// tile's row by row) give the bits of the product followed by the separate bias and GELU
-  /// steps: the same float operations on every value, in the same order.
+  /// The bias and GELU fused into the product's last slice (each tile's, full or at an edge, in
+  /// one pass) give the bits of the product followed by the separate bias and GELU steps: the
+  /// same float operations on every value, in the same order.
   @Test(arguments: computes)
   func fusedEpilogueHasTheBitsOfTheSeparateSteps(compute: Compute) {
     var random = Random(24)
