@@ -150,7 +150,7 @@ func sweep(
         }
       } else {
         if mr <= Tile.shortRows, nr > Tile.nr / 2 {
-          shortMicroKernel(kc, aPanel, bPanel, scratch, Tile.nr, false)
+          shortMicroKernel(rows: mr, kc, aPanel, bPanel, scratch, Tile.nr, false)
         } else if nr <= Tile.nr / 8 {
           eighthMicroKernel(kc, aPanel, bPanel, scratch, Tile.nr, false)
         } else if nr <= Tile.nr / 4 {

@@ -11,7 +11,7 @@ extension Tile {
   static var mr: Int { 6 }
   /// Columns of the micro-kernel tile.
   static var nr: Int { 16 }
-  /// Rows of the short micro-kernel, for the last rows of A.
+  /// Rows of the tallest short micro-kernel, for the last rows of A.
   static var shortRows: Int { 3 }
   /// Bytes ``microKernel(_:_:_:_:_:_:_:)`` prefetches from its `ahead` pointer per step.
   static var aheadBytes: Int { 64 }
@@ -166,10 +166,21 @@ func narrowMicroKernel(
   }
 }
 
+/// The last panel of A, of `rows` rows (at most ``Tile/shortRows``), times a packed panel of B
+/// through the shortest short kernel that covers them: ``microKernel3Rows(_:_:_:_:_:_:)``.
+/// It writes all that kernel's rows of `c`.
+@inline(__always)
+func shortMicroKernel(
+  rows: Int, _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
+) {
+  microKernel3Rows(kc, a, b, c, ldc, accumulate)
+}
+
 /// The top 3 rows of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of A when it holds 3 rows
 /// or fewer, reading the same packed panel (the head's product on up to 3 images).
 @inline(never)
-func shortMicroKernel(
+func microKernel3Rows(
   _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
   _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
 ) {

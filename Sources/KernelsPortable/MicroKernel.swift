@@ -10,7 +10,7 @@ extension Tile {
   static var mr: Int { 4 }
   /// Columns of the micro-kernel tile.
   static var nr: Int { 8 }
-  /// Rows of the short micro-kernel, for the last rows of A.
+  /// Rows of the tallest short micro-kernel, for the last rows of A.
   static var shortRows: Int { 2 }
   /// Bytes ``microKernel(_:_:_:_:_:_:_:)`` prefetches from its `ahead` pointer per step.
   static var aheadBytes: Int { 64 }
@@ -137,10 +137,21 @@ func narrowMicroKernel(
   }
 }
 
+/// The last panel of A, of `rows` rows (at most ``Tile/shortRows``), times a packed panel of B
+/// through the shortest short kernel that covers them: ``microKernel2Rows(_:_:_:_:_:_:)``.
+/// It writes all that kernel's rows of `c`.
+@inline(__always)
+func shortMicroKernel(
+  rows: Int, _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
+) {
+  microKernel2Rows(kc, a, b, c, ldc, accumulate)
+}
+
 /// The top 2 rows of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of A when it holds 2 rows
 /// or fewer, reading the same packed panel (the head's product on up to 2 images).
 @inline(never)
-func shortMicroKernel(
+func microKernel2Rows(
   _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
   _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
 ) {
