@@ -194,14 +194,8 @@ def short_dispatch(level):
         "  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool",
         ") {",
     ]
-    if len(heights) == 1:
-        out.append(f"  {short_name(heights[0])}{call}")
-    else:
-        for i, h in enumerate(heights[:-1]):
-            out.append(("  if" if i == 0 else "  } else if") + f" rows <= {h} {{")
-            out.append(f"    {short_name(h)}{call}")
-        out += ["  } else {", f"    {short_name(heights[-1])}{call}", "  }"]
-    out.append("}")
+    out += [f"  if rows <= {h} {{ return {short_name(h)}{call} }}" for h in heights[:-1]]
+    out += [f"  {short_name(heights[-1])}{call}", "}"]
     return out
 
 

@@ -258,11 +258,8 @@ func shortMicroKernel(
   rows: Int, _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
   _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
 ) {
-  if rows <= 4 {
-    microKernel4Rows(kc, a, b, c, ldc, accumulate)
-  } else {
-    microKernel6Rows(kc, a, b, c, ldc, accumulate)
-  }
+  if rows <= 4 { return microKernel4Rows(kc, a, b, c, ldc, accumulate) }
+  microKernel6Rows(kc, a, b, c, ldc, accumulate)
 }
 
 /// The top 4 rows of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of A when it holds 4 rows
