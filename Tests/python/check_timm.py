@@ -195,6 +195,7 @@ def released(binary, tmp, checks):
     print(f"released configurations (synthetic), timm against `run` on the bundle"
           f"{'' if FULL else ' (over 150 M parameters: make test-full)'}:")
     mixer_gelu = {}
+    labels_checked = False
     for name in names:
         if name in LARGE and not FULL:
             continue
@@ -212,9 +213,15 @@ def released(binary, tmp, checks):
         mixer = name.startswith("Mixer")
         checks.expect(f"{name}: the summary says how to get the original GELU", mixer == (
             "act_layer=timm.layers.GELUTanh" in converted.stdout))
-        architecture = json.load(open(os.path.join(folder, "config.json")))["architecture"]
+        config = json.load(open(os.path.join(folder, "config.json")))
+        architecture = config["architecture"]
         model = load(folder, **({"act_layer": GELUTanh} if mixer else {}))
         logits = model(nchw(image)).numpy()
+        if logits.shape[-1] == 1000 and not labels_checked:
+            labels_checked = True
+            names_given = config.get("label_names") or []
+            checks.expect(f"{name}: label_names are ImageNet-1k's WordNet ids",
+                          len(names_given) == 1000 and names_given[0] == "n01440764", str(names_given[:2]))
         detail = f"{architecture}, relative {relative(logits, expected):.2e}"
         if "R" in name.split("ViT")[0]:
             checks.expect(f"{name}: timm ({architecture}) within timm's standardisation drift {HYBRID_TOLERANCE:.0e}",

@@ -42,6 +42,9 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
   /// Whether mixer-convert reads it back as an export (`run`, `verify`, `inspect`); an `.npz`
   /// is read as a checkpoint instead.
   public var isReadable: Bool { definition.isReadable }
+  /// Whether the export names the head's classes, so its writer wants
+  /// ``ExportWriteRequest/labels`` (the others leave them unread, and need not be given them).
+  public var namesClasses: Bool { definition.namesClasses }
 
   /// Opens the existing export at `path`, which must be of this format (``Exports/format(of:)``).
   public func open(_ path: String, _ options: OpenOptions = OpenOptions()) throws -> any LoadedExport {
@@ -132,6 +135,8 @@ protocol ExportFormatDefinition {
   static var options: Set<ExportOption> { get }
   /// Whether mixer-convert reads it back as an export.
   static var isReadable: Bool { get }
+  /// Whether the export names the head's classes (from ``ExportWriteRequest/labels``).
+  static var namesClasses: Bool { get }
   /// Why the format cannot hold the requested model, in a few words; nil when it can.
   static func refusal(_ request: ExportWriteRequest) -> String?
   /// Whether the existing file or folder at `path` holds this format, judged by its content.
@@ -146,5 +151,6 @@ protocol ExportFormatDefinition {
 
 extension ExportFormatDefinition {
   static var isReadable: Bool { true }
+  static var namesClasses: Bool { false }
   static func refusal(_ request: ExportWriteRequest) -> String? { nil }
 }

@@ -71,7 +71,8 @@ public struct ExportWriteRequest: Sendable {
   public var options: ExportOptions
   /// Allow an existing output to be replaced.
   public var replacing: Bool
-  /// The head's classes in order, when a known list matches its size (ImageNet-1k, -21k).
+  /// The head's classes in order, when a known list matches its size (ImageNet-1k, -21k); read
+  /// only by formats that name classes (``ExportFormat/namesClasses``).
   public var labels: [ClassLabel]?
 
   public init(

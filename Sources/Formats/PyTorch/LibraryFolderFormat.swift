@@ -10,6 +10,8 @@ extension LibraryFolderFormat {
   static var isFolder: Bool { true }
   static var suffixes: [String] { [] }
   static var options: Set<ExportOption> { [] }
+  /// The library's config maps class indices to names.
+  static var namesClasses: Bool { true }
   /// The layout type, for readers that hold only the registry case.
   static var layoutType: any LibraryLayout.Type { Layout.self }
 
