@@ -86,7 +86,7 @@ public enum Converter {
     let input = InputContract.image(height: plan.imageSize, width: plan.imageSize)
     let variant = resolved.variant
     // The label list is read only for a format that names classes: reading it takes 5-13 ms
-    // before the first shard bytes, and the shard's hash, which ends last, waits for them.
+    // before the first shard bytes, which the shard's hash, as long as the source's, waits for.
     let namesClasses = variant == .classification && format.namesClasses
     let labels = namesClasses ? try recognition.architecture.classes.flatMap(LabelSet.forHead(classes:)) : nil
     let writer = try format.writer(
