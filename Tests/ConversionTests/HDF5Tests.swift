@@ -78,6 +78,33 @@ import Testing
     #expect(dir.contents() == ["a.h5"])
   }
 
+  /// libhdf5 opens files without close-on-exec and (from 1.10.7) `flock`s them, and a child
+  /// shares the parent's open files from its creation until it closes them or runs its
+  /// program. A process started with plain `posix_spawn` (which closes nothing) while a
+  /// conversion writes an `.h5` must hold none of its files, nor a lock that stops the
+  /// finished file being read (before, the lock made every later open fail while the child lived).
+  @Test func aProcessStartedDuringAnHDF5ConversionHoldsNoneOfItsFiles() throws {
+    let dir = TemporaryDirectory()
+    let path = dir.file("m.h5")
+    var child: pid_t = 0
+    let arguments = ["/bin/sleep", "60"].map { $0.withCString { strdup($0) } }
+    defer { arguments.forEach { free($0) } }
+    _ = try Converter.convert(ConversionRequest(checkpoint: Fixtures.path("mixer_tiny"), output: path)) { _, _ in
+      if child == 0 { _ = posix_spawn(&child, arguments[0]!, nil, nil, arguments + [nil], environ) }
+    }
+    try #require(child > 0)
+    defer {
+      kill(child, SIGKILL)
+      waitpid(child, nil, 0)
+    }
+    let descriptors = "/proc/\(child)/fd"
+    let held = try FileManager.default.contentsOfDirectory(atPath: descriptors).compactMap {
+      try? FileManager.default.destinationOfSymbolicLink(atPath: descriptors + "/" + $0)
+    }
+    #expect(!held.contains { $0.hasPrefix(dir.path) }, "the child holds \(held)")
+    #expect(try LoadedHDF5(path: path).header.weights.tensors.isEmpty == false)
+  }
+
   @Test func formatFollowsTheNameUnlessGiven() throws {
     let dir = TemporaryDirectory()
     let named = try convert(Fixtures.path("mixer_tiny"), into: dir, name: "weights") { $0.format = .hdf5 }

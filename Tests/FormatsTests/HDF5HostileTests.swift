@@ -19,8 +19,7 @@ import Testing
   private func edit(_ path: String, _ body: (hid_t, HDF5Calls) throws -> Void) throws {
     #expect(HDF5Library.ready)
     let calls = HDF5Calls(path: path)
-    let file = try HDF5Handle(
-      H5Fopen(path, mc_h5f_acc_rdwr(), mc_h5p_default()), close: H5Fclose, or: calls.error("open"))
+    let file = try calls.file(path, .readWrite, or: calls.error("open"))
     try body(file.id, calls)
     try file.close(or: calls.error("close"))
   }
@@ -98,8 +97,7 @@ import Testing
   /// The `graph.json` dataset of `path`, as stored.
   private func readGraph(_ path: String) throws -> String {
     let calls = HDF5Calls(path: path)
-    let file = try HDF5Handle(
-      H5Fopen(path, mc_h5f_acc_rdonly(), mc_h5p_default()), close: H5Fclose, or: calls.error("open"))
+    let file = try calls.file(path, .readOnly, or: calls.error("open"))
     let dataset = try HDF5Handle(
       H5Dopen2(file.id, HDF5Layout.graphDataset, mc_h5p_default()), close: H5Dclose,
       or: calls.error("open graph"))

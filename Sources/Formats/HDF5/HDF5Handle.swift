@@ -1,4 +1,5 @@
 import CHDF5
+import Foundation
 
 /// libhdf5, opened once with its own error-stack printing turned off: every failure is
 /// reported by us, as one line naming the file.
@@ -40,6 +41,14 @@ final class HDF5Handle {
   deinit { if isOpen { _ = close(id) } }
 }
 
+/// How ``HDF5Calls/file(_:_:or:)`` opens a file.
+enum HDF5FileMode {
+  /// A new file; fails when the name exists.
+  case create
+  case readOnly
+  case readWrite
+}
+
 /// The HDF5 calls mixer-convert makes, each failure turned into a ``ExportFileError`` that names
 /// the file (and the object, when there is one).
 struct HDF5Calls {
@@ -74,6 +83,33 @@ struct HDF5Calls {
       }
     }
     return true
+  }
+
+  /// Creates (exclusively) or opens the file `name`, with libhdf5's own file locking off and
+  /// its descriptor closed on `exec`.
+  ///
+  /// libhdf5 (from 1.10.7) `flock`s every file it opens, on a descriptor it leaves open across
+  /// `exec`. A child process shares its parent's open files from the moment it is created until
+  /// it closes them or starts its program (and for its whole life when started without closing
+  /// them), and while it does the lock refuses every other open of the file, which libhdf5
+  /// reports as a file it cannot open. mixer-convert needs no such lock: it writes a fresh
+  /// temporary sibling under its own ``OutputLock`` and reads finished files.
+  func file(_ name: String, _ mode: HDF5FileMode, or failure: @autoclosure () -> Error) throws -> HDF5Handle {
+    let access = try propertyList(mc_h5p_file_access())
+    try check(H5Pset_file_locking(access.id, false, true), "cannot turn off libhdf5's file locking")
+    let id =
+      switch mode {
+      case .create: H5Fcreate(name, mc_h5f_acc_excl(), mc_h5p_default(), access.id)
+      case .readOnly: H5Fopen(name, mc_h5f_acc_rdonly(), access.id)
+      case .readWrite: H5Fopen(name, mc_h5f_acc_rdwr(), access.id)
+      }
+    let file = try HDF5Handle(id, close: H5Fclose, or: failure())
+    var handle: UnsafeMutableRawPointer?
+    guard H5Fget_vfd_handle(file.id, access.id, &handle) >= 0,
+      let descriptor = handle?.assumingMemoryBound(to: Int32.self).pointee,
+      fcntl(descriptor, F_SETFD, FD_CLOEXEC) == 0
+    else { throw error("cannot mark libhdf5's file descriptor close-on-exec") }
+    return file
   }
 
   func propertyList(_ kind: hid_t) throws -> HDF5Handle {

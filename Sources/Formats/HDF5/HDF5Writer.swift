@@ -44,9 +44,7 @@ final class HDF5Writer: ExportWriter {
     calls = HDF5Calls(path: path)
     guard HDF5Library.ready else { throw calls.error("libhdf5 failed to initialise") }
     _ = try HDF5Layout.fileType(dtype, calls)
-    file = try HDF5Handle(
-      H5Fcreate(output.temporaryPath, mc_h5f_acc_excl(), mc_h5p_default(), mc_h5p_default()),
-      close: H5Fclose, or: calls.error("libhdf5 cannot create the file beside it"))
+    file = try calls.file(output.temporaryPath, .create, or: calls.error("libhdf5 cannot create the file beside it"))
     try calls.writeAttribute(file!.id, "format", HDF5Layout.formatName)
     try calls.writeAttribute(file!.id, "format_version", HDF5Layout.formatVersion)
   }

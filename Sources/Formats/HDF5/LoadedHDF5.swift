@@ -50,9 +50,8 @@ public final class LoadedHDF5: LoadedExport {
     #else
     let name = path
     #endif
-    let file = try HDF5Handle(
-      H5Fopen(name, mc_h5f_acc_rdonly(), mc_h5p_default()), close: H5Fclose,
-      or: calls.error("libhdf5 cannot open it: the file is truncated or corrupt"))
+    let file = try calls.file(
+      name, .readOnly, or: calls.error("libhdf5 cannot open it: the file is truncated or corrupt"))
     guard try calls.readStringAttribute(file.id, "format") == HDF5Layout.formatName else {
       throw calls.error("is not a mixer-convert export (no root attribute format = \"\(HDF5Layout.formatName)\")")
     }
