@@ -73,7 +73,8 @@ let package = Package(
     .testTarget(name: "CLITests", dependencies: ["Checkpoint", "Formats", "TestSupport"]),
     .testTarget(name: "ModelsTests", dependencies: ["Models", "Checkpoint", "Runtime", "TestSupport"]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Checkpoint", "TestSupport"]),
-    .testTarget(name: "FileIOTests", dependencies: ["FileIO", "TestSupport"]),
+    .testTarget(
+      name: "FileIOTests", dependencies: ["FileIO", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
     .testTarget(name: "GraphTests", dependencies: ["Graph", "LayerAttributes"]),
     .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Graph", "Kernels"]),
     .testTarget(name: "ParityTests", dependencies: ["Parity", "Kernels"]),

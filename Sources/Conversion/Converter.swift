@@ -81,8 +81,8 @@ public enum Converter {
     let resolved = try ResolvedConversion(request)
     let (format, checkpoint, plan) = (resolved.format, resolved.checkpoint, resolved.plan)
     let recognition = checkpoint.recognition
-    // Hash the source on the other core while the shards are written.
-    let sourceHash = BackgroundResult { try SHA256Stream.file(request.checkpoint) }
+    // Hash the source in the background: beside the shard's hash once the shard is written.
+    let sourceHash = FileSHA256(request.checkpoint)
     let input = InputContract.image(height: plan.imageSize, width: plan.imageSize)
     let variant = resolved.variant
     // The label list is read only for a format that names classes: reading it takes 5-13 ms

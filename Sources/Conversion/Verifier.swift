@@ -57,7 +57,7 @@ public enum Verifier {
   public static func verify(_ request: VerificationRequest) throws -> ParityReport {
     let start = Date()
     let checkpoint = try OpenedCheckpoint(path: request.checkpoint, allowUnused: request.allowUnused)
-    let sourceHash = BackgroundResult { try SHA256Stream.file(request.checkpoint) }
+    let sourceHash = FileSHA256(request.checkpoint)
     let export = try Exports.open(request.export, request.opening)
     let header = export.header
     let dtype = export.dtype

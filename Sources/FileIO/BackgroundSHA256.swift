@@ -5,6 +5,9 @@
 /// ``stagingBuffers`` × ``stagingBytes`` bytes are held and a producer faster than the hash
 /// waits for a free buffer. ``hex()`` hashes what is left and waits. The digest equals
 /// ``SHA256Stream``'s of the same bytes.
+///
+/// Until ``hex()``, a ``FileSHA256`` in the process hashes its file's pieces on this hash's
+/// queue, beside these bytes, two streams at once.
 public final class BackgroundSHA256 {
   /// Buffers in flight: one being filled, the others waiting for or in the hash.
   public static let stagingBuffers = 3
@@ -22,12 +25,15 @@ public final class BackgroundSHA256 {
   private var ring: StagingRing?
   private var finished = false
 
-  public init() {}
+  /// Opens a hash that ``FileSHA256`` hashes can pair with until ``hex()``.
+  public init() { SHA256Pairing.shared.partner(joins: true) }
+
+  deinit { if !finished { SHA256Pairing.shared.partner(joins: false) } }
 
   /// Hashes bytes that another ring already stages, on that ring's queue, without a copy of
   /// their own. The other ring must be drained before ``update(_:)`` or ``hex()`` is called
   /// again, and its bytes come in the stream where they were handed over.
-  var consumer: StagingRing.Consumer { { [state] in state.stream.update($0) } }
+  var consumer: StagingRing.Consumer { { [state] in SHA256Pairing.shared.hash($0, into: &state.stream) } }
 
   /// Adds bytes; they may be reused by the caller as soon as this returns.
   public func update(_ bytes: UnsafeRawBufferPointer) {
@@ -41,8 +47,9 @@ public final class BackgroundSHA256 {
 
   /// The digest as 64 lowercase hex digits, once every byte is hashed.
   public func hex() -> String {
-    finished = true
     ring?.drain()
+    if !finished { SHA256Pairing.shared.partner(joins: false) }
+    finished = true
     return state.stream.hex()
   }
 }

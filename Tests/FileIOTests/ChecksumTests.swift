@@ -1,4 +1,5 @@
 import CSupport
+import Crypto
 import Foundation
 import TestSupport
 import Testing
@@ -64,6 +65,55 @@ import Testing
           }
         }
       }
+    }
+  }
+
+  /// BoringSSL's SHA-256 (swift-crypto) of `bytes`, the reference for ours.
+  private func reference(_ bytes: ArraySlice<UInt8>) -> String {
+    SHA256.hash(data: Data(bytes)).map { String(format: "%02x", $0) }.joined()
+  }
+
+  /// Every length around the 64-byte block and the padding's 56-byte limit, at odd alignments
+  /// and split at odd places, and a megabyte, equal BoringSSL's digest.
+  @Test func sha256EqualsBoringSSL() {
+    let data = pattern(1 << 20, seed: 5)
+    for length in Array(0...200) + [255, 256, 1000, 4096 + 13, (1 << 20) - 7] {
+      let offset = length % 7
+      let slice = data[offset..<(offset + length)]
+      var whole = SHA256Stream()
+      var split = SHA256Stream()
+      slice.withUnsafeBytes { bytes in
+        whole.update(bytes)
+        let cut = length / 3 + 1
+        split.update(UnsafeRawBufferPointer(rebasing: bytes[..<min(cut, length)]))
+        split.update(UnsafeRawBufferPointer(rebasing: bytes[min(cut, length)...]))
+      }
+      #expect(whole.hex() == reference(slice), "length \(length)")
+      #expect(split.hex() == reference(slice), "split, length \(length)")
+    }
+  }
+
+  /// Two streams hashed together, of equal and unequal lengths, each with a partial block
+  /// pending before, give each stream's own digest.
+  @Test func pairedSHA256EqualsEachAlone() {
+    let data = pattern(300_000, seed: 9)
+    for (head, firstLength, secondLength) in [
+      (0, 0, 0), (0, 64, 64), (5, 100_000, 100_000), (63, 100_000, 37), (1, 0, 70_001), (17, 129_003, 64_000),
+    ] {
+      let first = data[0..<(head + firstLength)]
+      let second = data[150_000..<(150_000 + head + secondLength)]
+      var a = SHA256Stream()
+      var b = SHA256Stream()
+      first.withUnsafeBytes { x in
+        second.withUnsafeBytes { y in
+          a.update(UnsafeRawBufferPointer(rebasing: x[..<head]))
+          b.update(UnsafeRawBufferPointer(rebasing: y[..<(head / 2)]))
+          SHA256Stream.update(
+            &a, UnsafeRawBufferPointer(rebasing: x[head...]), &b, UnsafeRawBufferPointer(rebasing: y[(head / 2)...]))
+        }
+      }
+      #expect(a.hex() == reference(first), "first of \(firstLength), \(secondLength)")
+      #expect(b.hex() == reference(second), "second of \(firstLength), \(secondLength)")
     }
   }
 

@@ -1,0 +1,218 @@
+import Foundation
+
+/// The SHA-256 of a file, computed in the background while the caller goes on; ``value()``
+/// waits for it, hashing what is read meanwhile itself rather than idly.
+///
+/// A thread of its own reads the file a few pieces ahead. Where the CPU has the SHA extensions,
+/// one thread hashes two streams in about the time of one (``SHA256Stream/update(_:_:_:_:)``),
+/// so while a ``BackgroundSHA256`` (the hash of a file being written) is open in the process,
+/// the pieces read are hashed on that hash's thread, beside its bytes; the reading thread
+/// hashes them itself only while no such hash is open. The digest is the same either way.
+public final class FileSHA256: @unchecked Sendable {
+  /// The most read at a time.
+  static let pieceBytes = 2 << 20
+  /// Pieces read ahead of the hash at most.
+  static let piecesAhead = 3
+
+  /// Read bytes waiting for the hash: the rest of one read, in one of the buffers.
+  private struct Piece {
+    let buffer: UnsafeMutableRawBufferPointer
+    var bytes: UnsafeRawBufferPointer
+  }
+
+  private let path: String
+  private let descriptor: Int32
+  private let buffers: [UnsafeMutableRawBufferPointer]
+  /// Touched only by the thread that holds ``busy``, or under the lock while none does.
+  private var stream = SHA256Stream()
+
+  // Guarded by the pairing board's lock (``SHA256Pairing/condition``).
+  /// Whether a thread is hashing into ``stream``.
+  private var busy = false
+  /// Pieces read and not yet hashed, in file order.
+  private var ready: [Piece] = []
+  /// Buffers free for the next read.
+  private var free: [UnsafeMutableRawBufferPointer]
+  private var endReached = false
+  /// The digest or the failure, once there is one.
+  private var outcome: Result<String, FileIOError>?
+  /// How many of the file's bytes were hashed beside another stream's.
+  private(set) var bytesPaired = 0
+
+  /// Opens `path` and starts reading and hashing it.
+  public init(_ path: String) {
+    self.path = path
+    buffers = (0..<Self.piecesAhead).map { _ in .allocate(byteCount: Self.pieceBytes, alignment: 64) }
+    free = buffers
+    do { descriptor = try RegularFile.open(path).descriptor } catch {
+      descriptor = -1
+      outcome = .failure(error)
+      return
+    }
+    SHA256Pairing.shared.offer(self)
+    Thread.detachNewThread { [self] in readAndHashWhileUnpaired() }
+  }
+
+  deinit {
+    for buffer in buffers { buffer.deallocate() }
+    if descriptor >= 0 { close(descriptor) }
+  }
+
+  /// The digest as 64 lowercase hex digits.
+  ///
+  /// - Throws: ``FileIOError`` when the file cannot be opened or read.
+  public func value() throws(FileIOError) -> String {
+    let condition = SHA256Pairing.shared.condition
+    condition.lock()
+    defer { condition.unlock() }
+    while true {
+      if let outcome { return try outcome.get() }
+      if !hashNextAlone() { condition.wait() }
+    }
+  }
+
+  /// Under the lock: whether another thread may take this file's read bytes to hash beside its own.
+  fileprivate var canPair: Bool { !busy && !ready.isEmpty }
+
+  /// Under the lock: claims the hash for ``hash(beside:into:)``.
+  fileprivate func claim() { busy = true }
+
+  /// Under the lock: gives the hash back after ``hash(beside:into:)``.
+  fileprivate func release() {
+    busy = false
+    finishIfDone()
+  }
+
+  /// The reading thread: reads while a buffer is free, and hashes what it read while no
+  /// ``BackgroundSHA256`` is open to pair with; ends with the file.
+  private func readAndHashWhileUnpaired() {
+    let condition = SHA256Pairing.shared.condition
+    condition.lock()
+    defer { condition.unlock() }
+    while outcome == nil {
+      if !endReached, let buffer = free.popLast() {
+        condition.unlock()
+        let n = Self.read(descriptor, into: buffer)
+        condition.lock()
+        if n > 0 {
+          ready.append(Piece(buffer: buffer, bytes: UnsafeRawBufferPointer(rebasing: buffer[0..<n])))
+        } else {
+          free.append(buffer)
+          endReached = true
+          if n < 0 { outcome = .failure(FileIOError.system(path, "cannot read for hashing")) }
+        }
+        finishIfDone()
+        condition.broadcast()
+      } else if SHA256Pairing.shared.hasPartners || !hashNextAlone() {
+        condition.wait()
+      }
+    }
+  }
+
+  /// Under the lock (let go meanwhile): hashes the next piece read alone, when there is one and
+  /// no other thread is hashing. Returns whether it did.
+  private func hashNextAlone() -> Bool {
+    guard !busy, let (bytes, emptied) = take(upTo: Self.pieceBytes) else { return false }
+    busy = true
+    let condition = SHA256Pairing.shared.condition
+    condition.unlock()
+    stream.update(bytes)
+    condition.lock()
+    if let emptied { free.append(emptied) }
+    release()
+    condition.broadcast()
+    return true
+  }
+
+  /// Hashes `bytes` into `partner` and, beside them, as many bytes of this file as are read
+  /// (the rest of `bytes` alone). The caller has claimed the hash and does not hold the lock.
+  fileprivate func hash(beside bytes: UnsafeRawBufferPointer, into partner: inout SHA256Stream) {
+    let condition = SHA256Pairing.shared.condition
+    var rest = bytes
+    while !rest.isEmpty, let (mine, emptied) = condition.withLock({ take(upTo: rest.count) }) {
+      SHA256Stream.update(&partner, UnsafeRawBufferPointer(rebasing: rest.prefix(mine.count)), &stream, mine)
+      rest = UnsafeRawBufferPointer(rebasing: rest[mine.count...])
+      condition.withLock {
+        bytesPaired += mine.count
+        if let emptied {
+          free.append(emptied)
+          condition.broadcast()
+        }
+      }
+    }
+    partner.update(rest)
+  }
+
+  /// Under the lock: up to `count` bytes from the first piece read, and its buffer when they
+  /// are its last (to free once they are hashed); nil when nothing is read.
+  private func take(upTo count: Int) -> (UnsafeRawBufferPointer, emptied: UnsafeMutableRawBufferPointer?)? {
+    guard let first = ready.first else { return nil }
+    let bytes = UnsafeRawBufferPointer(rebasing: first.bytes.prefix(count))
+    guard bytes.count < first.bytes.count else {
+      ready.removeFirst()
+      return (bytes, first.buffer)
+    }
+    ready[0].bytes = UnsafeRawBufferPointer(rebasing: first.bytes[bytes.count...])
+    return (bytes, nil)
+  }
+
+  /// Under the lock: sets the digest once the file is read to its end and every byte hashed,
+  /// and withdraws the file from pairing once it has an outcome.
+  private func finishIfDone() {
+    if outcome == nil, endReached, ready.isEmpty, !busy { outcome = .success(stream.hex()) }
+    if outcome != nil { SHA256Pairing.shared.withdraw(self) }
+  }
+
+  /// Reads into `buffer` from the descriptor's position, as far as one read goes: the count, 0
+  /// at the end, -1 on failure.
+  private static func read(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+    while true {
+      let n = Foundation.read(descriptor, buffer.baseAddress, buffer.count)
+      if n < 0, errno == EINTR { continue }
+      return n
+    }
+  }
+}
+
+/// The file hashes open to pairing and the hashes that can pair with them, process-wide.
+final class SHA256Pairing: @unchecked Sendable {
+  static let shared = SHA256Pairing()
+
+  /// Guards every field here and the pairing state of each offered ``FileSHA256``.
+  let condition = NSCondition()
+  private var offered: [FileSHA256] = []
+  private var partners = 0
+
+  /// Under the lock: whether a ``BackgroundSHA256`` is open that file hashes can pair with
+  /// (never without the SHA extensions, where pairing gains nothing).
+  var hasPartners: Bool { partners > 0 }
+
+  func offer(_ file: FileSHA256) { condition.withLock { offered.append(file) } }
+
+  /// Under the lock: drops a file with an outcome from the offer.
+  func withdraw(_ file: FileSHA256) { offered.removeAll { $0 === file } }
+
+  /// A hash that can pair opens or closes.
+  func partner(joins: Bool) {
+    guard SHA256Stream.accelerated else { return }
+    condition.withLock {
+      partners += joins ? 1 : -1
+      if partners == 0 { condition.broadcast() }
+    }
+  }
+
+  /// Hashes `bytes` into `stream`, beside read bytes of an offered file when one has them.
+  func hash(_ bytes: UnsafeRawBufferPointer, into stream: inout SHA256Stream) {
+    let file: FileSHA256? = condition.withLock {
+      guard SHA256Stream.accelerated, let file = offered.first(where: { $0.canPair }) else { return nil }
+      file.claim()
+      return file
+    }
+    guard let file else { return stream.update(bytes) }
+    file.hash(beside: bytes, into: &stream)
+    condition.withLock {
+      file.release()
+      condition.broadcast()
+    }
+  }
+}
