@@ -9,10 +9,10 @@ import Foundation
 /// the pieces read are hashed on that hash's thread, beside its bytes; the reading thread
 /// hashes them itself only while no such hash is open. The digest is the same either way.
 public final class FileSHA256: @unchecked Sendable {
-  /// The most read at a time.
-  static let pieceBytes = 2 << 20
+  /// The most read at a time: what the reading copies is still in a core's L2 when it is hashed.
+  static let pieceBytes = streamingChunkBytes
   /// Pieces read ahead of the hash at most.
-  static let piecesAhead = 3
+  static let piecesAhead = 4
 
   /// Read bytes waiting for the hash: the rest of one read, in one of the buffers.
   private struct Piece {
