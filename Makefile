@@ -97,7 +97,7 @@ DESTDIR      ?=
 VERSION      := $(shell sed -n 's/.*version: "\([0-9.]*\)".*/\1/p' Sources/mixer-convert/MixerConvert.swift)
 LIBEXEC      := $(PREFIX)/lib/mixer-convert
 RESOURCES    := mixer-convert_Classification.resources
-DEB_DEPENDS  := libc6, libgcc-s1, libstdc++6, zlib1g, libzip4, libhdf5-103-1, libjpeg62-turbo, libpng16-16
+DEB_DEPENDS  := libc6, libgcc-s1, libstdc++6, zlib1g, libzip4, libhdf5-103-1 (>= 1.10.7), libjpeg62-turbo, libpng16-16
 
 install: deps
 	$(SWIFT) build -c $(CONFIG) $(INSTALLED) --product mixer-convert

@@ -119,7 +119,7 @@ void csupport_sha256_init(csupport_sha256 *h) {
 /* Adds bytes to the pending block until it is full or the bytes run out, compressing a full
    one; returns how many bytes it took. */
 static size_t top_up(csupport_sha256 *h, const uint8_t *p, size_t n) {
-  if (h->pending_count == 0) return 0;
+  if (h->pending_count == 0 || n == 0) return 0;
   size_t take = 64 - h->pending_count < n ? 64 - h->pending_count : n;
   memcpy(h->pending + h->pending_count, p, take);
   h->pending_count += (uint32_t)take;
@@ -133,11 +133,13 @@ static size_t top_up(csupport_sha256 *h, const uint8_t *p, size_t n) {
 }
 
 static void keep_pending(csupport_sha256 *h, const uint8_t *p, size_t n) {
+  if (n == 0) return;
   memcpy(h->pending + h->pending_count, p, n);
   h->pending_count += (uint32_t)n;
 }
 
 void csupport_sha256_update(csupport_sha256 *h, const void *bytes, size_t n) {
+  if (n == 0) return;
   const uint8_t *p = bytes;
   h->length += n;
   size_t taken = top_up(h, p, n);
@@ -161,12 +163,14 @@ void csupport_sha256_update_pair(
   size_t both = a_blocks < b_blocks ? a_blocks : b_blocks;
   uint32_t *states[2] = {a->state, b->state};
   const uint8_t *data[2] = {p, q};
-  compress_two(states, data, both);
-  data[0] = p + both * 64, data[1] = q + both * 64;
-  compress_one(&states[0], &data[0], a_blocks - both);
-  compress_one(&states[1], &data[1], b_blocks - both);
-  keep_pending(a, p + a_blocks * 64, a_count % 64);
-  keep_pending(b, q + b_blocks * 64, b_count % 64);
+  if (both > 0) {
+    compress_two(states, data, both);
+    data[0] = p + both * 64, data[1] = q + both * 64;
+  }
+  if (a_blocks > both) compress_one(&states[0], &data[0], a_blocks - both);
+  if (b_blocks > both) compress_one(&states[1], &data[1], b_blocks - both);
+  if (a_count % 64) keep_pending(a, p + a_blocks * 64, a_count % 64);
+  if (b_count % 64) keep_pending(b, q + b_blocks * 64, b_count % 64);
 }
 
 void csupport_sha256_finish(const csupport_sha256 *h, uint8_t digest[32]) {

@@ -6,8 +6,9 @@
 /// waits for a free buffer. ``hex()`` hashes what is left and waits. The digest equals
 /// ``SHA256Stream``'s of the same bytes.
 ///
-/// Until ``hex()``, a ``FileSHA256`` in the process hashes its file's pieces on this hash's
-/// queue, beside these bytes, two streams at once.
+/// Until ``hex()``, a ``FileSHA256`` in the process has its file's pieces hashed beside these
+/// bytes, two streams at once, on the thread that hashes them (this hash's queue, or through
+/// ``consumer`` another ring's).
 public final class BackgroundSHA256 {
   /// Buffers in flight: one being filled, the others waiting for or in the hash.
   public static let stagingBuffers = 3
@@ -26,9 +27,9 @@ public final class BackgroundSHA256 {
   private var finished = false
 
   /// Opens a hash that ``FileSHA256`` hashes can pair with until ``hex()``.
-  public init() { SHA256Pairing.shared.partner(joins: true) }
+  public init() { SHA256Pairing.shared.partnerOpened() }
 
-  deinit { if !finished { SHA256Pairing.shared.partner(joins: false) } }
+  deinit { if !finished { SHA256Pairing.shared.partnerClosed() } }
 
   /// Hashes bytes that another ring already stages, on that ring's queue, without a copy of
   /// their own. The other ring must be drained before ``update(_:)`` or ``hex()`` is called
@@ -48,7 +49,7 @@ public final class BackgroundSHA256 {
   /// The digest as 64 lowercase hex digits, once every byte is hashed.
   public func hex() -> String {
     ring?.drain()
-    if !finished { SHA256Pairing.shared.partner(joins: false) }
+    if !finished { SHA256Pairing.shared.partnerClosed() }
     finished = true
     return state.stream.hex()
   }

@@ -5,10 +5,29 @@ import Foundation
 ///
 /// A thread of its own reads the file a few pieces ahead. Where the CPU has the SHA extensions,
 /// one thread hashes two streams in about the time of one (``SHA256Stream/update(_:_:_:_:)``),
-/// so while a ``BackgroundSHA256`` (the hash of a file being written) is open in the process,
-/// the pieces read are hashed on that hash's thread, beside its bytes; the reading thread
-/// hashes them itself only while no such hash is open. The digest is the same either way.
-public final class FileSHA256: @unchecked Sendable {
+/// so while any ``BackgroundSHA256`` (the hash of a file being written) is open in the process,
+/// the pieces read are hashed on the thread that hashes its bytes, beside them, and the reading
+/// thread hashes none itself: it does only while no such hash is open. The digest is the same
+/// either way. Released before its value is asked for, it stops reading.
+public final class FileSHA256: Sendable {
+  private let work: FileHashWork
+
+  /// Opens `path` and starts reading and hashing it.
+  public init(_ path: String) { work = FileHashWork(path) }
+
+  deinit { work.abandon() }
+
+  /// The digest as 64 lowercase hex digits.
+  ///
+  /// - Throws: ``FileIOError`` when the file cannot be opened or read.
+  public func value() throws(FileIOError) -> String { try work.value() }
+
+  /// How many of the file's bytes were hashed beside another stream's.
+  var bytesPaired: Int { work.bytesPaired }
+}
+
+/// What a ``FileSHA256`` shares with its reading thread and the hashes it pairs with.
+final class FileHashWork: @unchecked Sendable {
   /// The most read at a time: what the reading copies is still in a core's L2 when it is hashed.
   static let pieceBytes = streamingChunkBytes
   /// Pieces read ahead of the hash at most.
@@ -39,16 +58,17 @@ public final class FileSHA256: @unchecked Sendable {
   /// How many of the file's bytes were hashed beside another stream's.
   private(set) var bytesPaired = 0
 
-  /// Opens `path` and starts reading and hashing it.
-  public init(_ path: String) {
+  init(_ path: String) {
     self.path = path
-    buffers = (0..<Self.piecesAhead).map { _ in .allocate(byteCount: Self.pieceBytes, alignment: 64) }
-    free = buffers
     do { descriptor = try RegularFile.open(path).descriptor } catch {
       descriptor = -1
+      buffers = []
+      free = []
       outcome = .failure(error)
       return
     }
+    buffers = (0..<Self.piecesAhead).map { _ in .allocate(byteCount: Self.pieceBytes, alignment: 64) }
+    free = buffers
     SHA256Pairing.shared.offer(self)
     Thread.detachNewThread { [self] in readAndHashWhileUnpaired() }
   }
@@ -58,10 +78,7 @@ public final class FileSHA256: @unchecked Sendable {
     if descriptor >= 0 { close(descriptor) }
   }
 
-  /// The digest as 64 lowercase hex digits.
-  ///
-  /// - Throws: ``FileIOError`` when the file cannot be opened or read.
-  public func value() throws(FileIOError) -> String {
+  func value() throws(FileIOError) -> String {
     let condition = SHA256Pairing.shared.condition
     condition.lock()
     defer { condition.unlock() }
@@ -71,20 +88,29 @@ public final class FileSHA256: @unchecked Sendable {
     }
   }
 
+  /// Stops the reading (its owner no longer wants the digest).
+  func abandon() {
+    SHA256Pairing.shared.condition.withLock {
+      if outcome == nil { outcome = .failure(FileIOError(path: path, reason: "its hash was abandoned")) }
+      finishIfDone()
+      SHA256Pairing.shared.condition.broadcast()
+    }
+  }
+
   /// Under the lock: whether another thread may take this file's read bytes to hash beside its own.
-  fileprivate var canPair: Bool { !busy && !ready.isEmpty }
+  var canPair: Bool { !busy && !ready.isEmpty && outcome == nil }
 
   /// Under the lock: claims the hash for ``hash(beside:into:)``.
-  fileprivate func claim() { busy = true }
+  func claim() { busy = true }
 
   /// Under the lock: gives the hash back after ``hash(beside:into:)``.
-  fileprivate func release() {
+  func release() {
     busy = false
     finishIfDone()
   }
 
   /// The reading thread: reads while a buffer is free, and hashes what it read while no
-  /// ``BackgroundSHA256`` is open to pair with; ends with the file.
+  /// ``BackgroundSHA256`` is open to pair with; ends once there is an outcome.
   private func readAndHashWhileUnpaired() {
     let condition = SHA256Pairing.shared.condition
     condition.lock()
@@ -93,13 +119,14 @@ public final class FileSHA256: @unchecked Sendable {
       if !endReached, let buffer = free.popLast() {
         condition.unlock()
         let n = Self.read(descriptor, into: buffer)
+        let failure = n < 0 ? FileIOError.system(path, "cannot read for hashing") : nil
         condition.lock()
         if n > 0 {
           ready.append(Piece(buffer: buffer, bytes: UnsafeRawBufferPointer(rebasing: buffer[0..<n])))
         } else {
           free.append(buffer)
           endReached = true
-          if n < 0 { outcome = .failure(FileIOError.system(path, "cannot read for hashing")) }
+          if let failure, outcome == nil { outcome = .failure(failure) }
         }
         finishIfDone()
         condition.broadcast()
@@ -124,9 +151,11 @@ public final class FileSHA256: @unchecked Sendable {
     return true
   }
 
-  /// Hashes `bytes` into `partner` and, beside them, as many bytes of this file as are read
-  /// (the rest of `bytes` alone). The caller has claimed the hash and does not hold the lock.
-  fileprivate func hash(beside bytes: UnsafeRawBufferPointer, into partner: inout SHA256Stream) {
+  /// Hashes `bytes` into `partner` and, beside them, as many bytes of this file as are read.
+  /// The caller has claimed the hash and does not hold the lock.
+  ///
+  /// - Returns: the end of `bytes` left unhashed, for want of read bytes to pair them with.
+  func hash(beside bytes: UnsafeRawBufferPointer, into partner: inout SHA256Stream) -> UnsafeRawBufferPointer {
     let condition = SHA256Pairing.shared.condition
     var rest = bytes
     while !rest.isEmpty, let (mine, emptied) = condition.withLock({ take(upTo: rest.count) }) {
@@ -140,7 +169,7 @@ public final class FileSHA256: @unchecked Sendable {
         }
       }
     }
-    partner.update(rest)
+    return rest
   }
 
   /// Under the lock: up to `count` bytes from the first piece read, and its buffer when they
@@ -164,55 +193,12 @@ public final class FileSHA256: @unchecked Sendable {
   }
 
   /// Reads into `buffer` from the descriptor's position, as far as one read goes: the count, 0
-  /// at the end, -1 on failure.
+  /// at the end, -1 on failure (`errno` says why).
   private static func read(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Int {
     while true {
       let n = Foundation.read(descriptor, buffer.baseAddress, buffer.count)
       if n < 0, errno == EINTR { continue }
       return n
-    }
-  }
-}
-
-/// The file hashes open to pairing and the hashes that can pair with them, process-wide.
-final class SHA256Pairing: @unchecked Sendable {
-  static let shared = SHA256Pairing()
-
-  /// Guards every field here and the pairing state of each offered ``FileSHA256``.
-  let condition = NSCondition()
-  private var offered: [FileSHA256] = []
-  private var partners = 0
-
-  /// Under the lock: whether a ``BackgroundSHA256`` is open that file hashes can pair with
-  /// (never without the SHA extensions, where pairing gains nothing).
-  var hasPartners: Bool { partners > 0 }
-
-  func offer(_ file: FileSHA256) { condition.withLock { offered.append(file) } }
-
-  /// Under the lock: drops a file with an outcome from the offer.
-  func withdraw(_ file: FileSHA256) { offered.removeAll { $0 === file } }
-
-  /// A hash that can pair opens or closes.
-  func partner(joins: Bool) {
-    guard SHA256Stream.accelerated else { return }
-    condition.withLock {
-      partners += joins ? 1 : -1
-      if partners == 0 { condition.broadcast() }
-    }
-  }
-
-  /// Hashes `bytes` into `stream`, beside read bytes of an offered file when one has them.
-  func hash(_ bytes: UnsafeRawBufferPointer, into stream: inout SHA256Stream) {
-    let file: FileSHA256? = condition.withLock {
-      guard SHA256Stream.accelerated, let file = offered.first(where: { $0.canPair }) else { return nil }
-      file.claim()
-      return file
-    }
-    guard let file else { return stream.update(bytes) }
-    file.hash(beside: bytes, into: &stream)
-    condition.withLock {
-      file.release()
-      condition.broadcast()
     }
   }
 }

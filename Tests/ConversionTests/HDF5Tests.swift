@@ -103,6 +103,11 @@ import Testing
     }
     #expect(!held.contains { $0.hasPrefix(dir.path) }, "the child holds \(held)")
     #expect(try LoadedHDF5(path: path).header.weights.tensors.isEmpty == false)
+    // libhdf5's own locks are off: a lock another program holds on the file does not refuse it.
+    let locked = open(path, O_RDONLY | O_CLOEXEC)
+    defer { close(locked) }
+    #expect(flock(locked, LOCK_EX) == 0)
+    #expect(try LoadedHDF5(path: path).header.weights.tensors.isEmpty == false)
   }
 
   @Test func formatFollowsTheNameUnlessGiven() throws {

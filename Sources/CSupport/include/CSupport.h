@@ -34,8 +34,8 @@ typedef struct {
   uint32_t pending_count;
 } csupport_sha256;
 
-/// Nonzero when the CPU has the x86 SHA extensions (with SSSE3 and SSE4.1), which every other
-/// csupport_sha256 function needs.
+/// Nonzero when the CPU has the x86 SHA extensions (with SSSE3 and SSE4.1), which
+/// csupport_sha256_update, _update_pair and _finish need (elsewhere they abort).
 int csupport_sha256_accelerated(void);
 
 /// Starts a SHA-256.

@@ -93,7 +93,10 @@ struct HDF5Calls {
   /// it closes them or starts its program (and for its whole life when started without closing
   /// them), and while it does the lock refuses every other open of the file, which libhdf5
   /// reports as a file it cannot open. mixer-convert needs no such lock: it writes a fresh
-  /// temporary sibling under its own ``OutputLock`` and reads finished files.
+  /// temporary sibling under its own ``OutputLock`` and reads finished files. (The descriptor
+  /// is marked just after libhdf5 opens it, so a child created by another thread in between
+  /// still gets a copy: harmless without the lock. The default file driver, sec2, is the one
+  /// whose handle is a descriptor.)
   func file(_ name: String, _ mode: HDF5FileMode, or failure: @autoclosure () -> Error) throws -> HDF5Handle {
     let access = try propertyList(mc_h5p_file_access())
     try check(H5Pset_file_locking(access.id, false, true), "cannot turn off libhdf5's file locking")
