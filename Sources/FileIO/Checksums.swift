@@ -44,9 +44,12 @@ public struct SHA256Stream {
 
   /// The digest as 64 lowercase hex digits.
   public func hex() -> String {
-    if let portable { return portable.finalize().map { String(format: "%02x", $0) }.joined() }
     var digest = [UInt8](repeating: 0, count: 32)
-    withUnsafePointer(to: state) { csupport_sha256_finish($0, &digest) }
+    if let portable {
+      digest = Array(portable.finalize())
+    } else {
+      withUnsafePointer(to: state) { csupport_sha256_finish($0, &digest) }
+    }
     return digest.map { String(format: "%02x", $0) }.joined()
   }
 
@@ -60,8 +63,7 @@ public struct SHA256Stream {
     defer { chunk.deallocate() }
     var stream = SHA256Stream()
     while true {
-      let n = read(fd, chunk.baseAddress, chunk.count)
-      if n < 0, errno == EINTR { continue }
+      let n = RegularFile.readNext(fd, into: chunk)
       guard n >= 0 else { throw FileIOError.system(path, "cannot read for hashing") }
       if n == 0 { break }
       stream.update(UnsafeRawBufferPointer(rebasing: chunk[0..<n]))

@@ -118,7 +118,7 @@ final class FileHashWork: @unchecked Sendable {
     while outcome == nil {
       if !endReached, let buffer = free.popLast() {
         condition.unlock()
-        let n = Self.read(descriptor, into: buffer)
+        let n = RegularFile.readNext(descriptor, into: buffer)
         let failure = n < 0 ? FileIOError.system(path, "cannot read for hashing") : nil
         condition.lock()
         if n > 0 {
@@ -190,15 +190,5 @@ final class FileHashWork: @unchecked Sendable {
   private func finishIfDone() {
     if outcome == nil, endReached, ready.isEmpty, !busy { outcome = .success(stream.hex()) }
     if outcome != nil { SHA256Pairing.shared.withdraw(self) }
-  }
-
-  /// Reads into `buffer` from the descriptor's position, as far as one read goes: the count, 0
-  /// at the end, -1 on failure (`errno` says why).
-  private static func read(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Int {
-    while true {
-      let n = Foundation.read(descriptor, buffer.baseAddress, buffer.count)
-      if n < 0, errno == EINTR { continue }
-      return n
-    }
   }
 }

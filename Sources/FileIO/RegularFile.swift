@@ -53,6 +53,16 @@ public enum RegularFile {
     return bytes
   }
 
+  /// Reads into `buffer` from the position of the open file `descriptor`, as far as one `read`
+  /// goes (retried when interrupted): the count, 0 at the end, -1 on failure (`errno` says why).
+  public static func readNext(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+    while true {
+      let n = Foundation.read(descriptor, buffer.baseAddress, buffer.count)
+      if n < 0, errno == EINTR { continue }
+      return n
+    }
+  }
+
   /// The bytes of `range` of the open file `descriptor` (`pread`, retried when interrupted);
   /// fewer when the file ends first, nil when reading fails (`errno` says why).
   public static func read(_ descriptor: Int32, range: Range<Int>) -> [UInt8]? {
