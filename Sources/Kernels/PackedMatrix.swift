@@ -1,3 +1,5 @@
+import CSupport
+
 /// A constant operand (a weight matrix) packed once into the panel layout of one kernel path,
 /// so products with it skip the packing step: a right (B) operand, ``PackedMatrix``, packed into
 /// column micro-panels, or a left (A) operand, ``PackedLeftMatrix``, packed into row
@@ -18,8 +20,26 @@ public final class PackedOperand<Side>: @unchecked Sendable {
     self.columns = columns
     self.path = path
     self.count = count
-    storage = UnsafeMutableRawPointer.allocate(byteCount: 4 * max(count, 1), alignment: 64)
-      .bindMemory(to: Float.self, capacity: max(count, 1))
+    storage = Self.allocateStorage(floats: max(count, 1))
+  }
+
+  /// Memory for `floats` packed values: 64-byte aligned, or, from the size of a huge page up,
+  /// whole huge pages advised to be backed by them. A batch-1 forward pass streams every
+  /// packed weight from memory once: with 4 KiB pages the hardware prefetchers stop at each
+  /// page's end and each page costs a TLB miss. (Zen 4, one thread, seven or eight rounds
+  /// alternated with 4 KiB pages: 0.988 and 0.982 of the time at batch 1 for Mixer-B/16 and
+  /// ViT-B/16, 1.01 and 0.975 at batch 8.)
+  private static func allocateStorage(floats: Int) -> UnsafeMutablePointer<Float> {
+    let bytes = 4 * floats
+    let hugePage = Int(CSUPPORT_HUGE_PAGE_BYTES)
+    guard bytes >= hugePage else {
+      return UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        .bindMemory(to: Float.self, capacity: floats)
+    }
+    let wholePages = (bytes + hugePage - 1) / hugePage * hugePage
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: wholePages, alignment: hugePage)
+    _ = csupport_advise_huge_pages(raw, wholePages)
+    return raw.bindMemory(to: Float.self, capacity: floats)
   }
 
   deinit { storage.deallocate() }

@@ -63,6 +63,15 @@ void csupport_fix_mmap_threshold(size_t bytes);
 /// instead of faulting in and zeroing fresh ones; a no-op elsewhere.
 void csupport_keep_freed_memory(void);
 
+/// Bytes of a transparent huge page (x86-64 and arm64 Linux with 4 KiB base pages).
+#define CSUPPORT_HUGE_PAGE_BYTES ((size_t)2 << 20)
+
+/// Asks the kernel to back `bytes` at `address` (a multiple of `CSUPPORT_HUGE_PAGE_BYTES`,
+/// aligned to one) with transparent huge pages (Linux madvise MADV_HUGEPAGE, which takes
+/// effect where the system's setting is `madvise` or `always`). A hint only: nothing happens
+/// where huge pages are off or unknown. Returns 0, or -1 with errno set.
+int csupport_advise_huge_pages(void *address, size_t bytes);
+
 /// Renames `from` to `to` and `to` to `from` in one atomic step (Linux renameat2
 /// RENAME_EXCHANGE, macOS RENAME_SWAP); both must exist. Returns 0, or -1 with errno set
 /// (EINVAL when the file system cannot exchange).
