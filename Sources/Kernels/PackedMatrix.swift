@@ -32,13 +32,10 @@ public final class PackedOperand<Side>: @unchecked Sendable {
   private static func allocateStorage(floats: Int) -> UnsafeMutablePointer<Float> {
     let bytes = 4 * floats
     let hugePage = Int(CSUPPORT_HUGE_PAGE_BYTES)
-    guard bytes >= hugePage else {
-      return UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-        .bindMemory(to: Float.self, capacity: floats)
-    }
-    let wholePages = (bytes + hugePage - 1) / hugePage * hugePage
-    let raw = UnsafeMutableRawPointer.allocate(byteCount: wholePages, alignment: hugePage)
-    _ = csupport_advise_huge_pages(raw, wholePages)
+    let huge = bytes >= hugePage
+    let size = huge ? (bytes + hugePage - 1) / hugePage * hugePage : bytes
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: huge ? hugePage : 64)
+    if huge { _ = csupport_advise_huge_pages(raw, size) }
     return raw.bindMemory(to: Float.self, capacity: floats)
   }
 

@@ -1,3 +1,4 @@
+import CSupport
 import Foundation
 import Testing
 
@@ -10,11 +11,11 @@ import Testing
   /// when advised); a small one keeps the 64-byte alignment of the micro-kernels' loads.
   @Test func largePackedMatricesLieOnHugePagesAdvisedForThem() throws {
     let compute = Compute(threads: 1)
-    let hugePage = 2 << 20
+    let hugePage = UInt(CSUPPORT_HUGE_PAGE_BYTES)
     let big = compute.pack(Tensor(shape: [1024, 1024], repeating: 0.5))
     let small = compute.pack(Tensor(shape: [16, 16], repeating: 0.5))
     let address = UInt(bitPattern: big.storage)
-    #expect(address % UInt(hugePage) == 0)
+    #expect(address % hugePage == 0)
     #expect(UInt(bitPattern: small.storage) % 64 == 0)
     let setting = try contents(of: "/sys/kernel/mm/transparent_hugepage/enabled")
     guard !setting.contains("[never]") else { return }
