@@ -19,12 +19,15 @@ BIN        := $(BUILD_DIR)/mixer-convert
 BENCH      := $(BUILD_DIR)/mixer-bench
 DEMO_DIR   ?= demo-out
 APT_PACKAGES := libzip-dev libhdf5-dev libjpeg-dev libpng-dev pkg-config libopenblas-dev qemu-user parallel strace time
-# OpenBLAS 0.3.21 in Debian does not recognise recent Intel CPUs and falls back to a generic
-# kernel; there the core is named for a fair comparison (SkylakeX with AVX-512, else Haswell).
-# On AMD it recognises Zen 4 (as Cooperlake: the SkylakeX single-precision kernels) and
-# earlier Zens itself, so it keeps its own choice.
-OPENBLAS_CORETYPE ?= $(shell grep -q GenuineIntel /proc/cpuinfo 2>/dev/null \
-  && { grep -q avx512f /proc/cpuinfo && echo SkylakeX || echo Haswell; })
+# OpenBLAS 0.3.21 in Debian does not recognise recent CPUs (recent Intel ones, and Zen 5,
+# family 26, which it runs on its Haswell kernels) and falls back to an older kernel; so on any
+# CPU with AVX-512 the core is named for a fair comparison (SkylakeX: on Zen 4, which it
+# recognises as Cooperlake, the same single-precision kernels), and on Intel without it,
+# Haswell. Earlier Zens keep its own choice. The recipe sets OPENBLAS_CORETYPE from this (or
+# clears it), over any in the environment (the machines here set Haswell): `make bench-matmul
+# BLAS_CORE=...` picks another.
+BLAS_CORE ?= $(shell grep -q avx512f /proc/cpuinfo 2>/dev/null && echo SkylakeX \
+  || { grep -q GenuineIntel /proc/cpuinfo 2>/dev/null && echo Haswell; })
 # The test virtual environment: outside the repository, so a new clone on the same machine
 # reuses it; rebuilt when Tests/python/requirements.txt changes.
 VENV         ?= $(HOME)/.cache/mixer-convert/venv
@@ -179,7 +182,7 @@ bench-forward: bench-build venv
 	$(BENCH) forward --python $(PYTHON)
 
 bench-matmul: bench-build
-	$(if $(OPENBLAS_CORETYPE),OPENBLAS_CORETYPE=$(OPENBLAS_CORETYPE)) $(BENCH) matmul
+	$(if $(BLAS_CORE),OPENBLAS_CORETYPE=$(BLAS_CORE),env -u OPENBLAS_CORETYPE) $(BENCH) matmul
 
 clean:
 	rm -rf .build $(SANITIZE_DIR) $(FUZZ_DIR) $(DEMO_DIR) mixer-convert_*.deb
