@@ -24,6 +24,9 @@ public final class FileSHA256: Sendable {
 
   /// How many of the file's bytes were hashed beside another stream's.
   var bytesPaired: Int { work.bytesPaired }
+
+  /// How many of the file's bytes the reading thread has read so far.
+  var bytesRead: Int { SHA256Pairing.shared.condition.withLock { work.bytesRead } }
 }
 
 /// What a ``FileSHA256`` shares with its reading thread and the hashes it pairs with.
@@ -57,6 +60,8 @@ final class FileHashWork: @unchecked Sendable {
   private var outcome: Result<String, FileIOError>?
   /// How many of the file's bytes were hashed beside another stream's.
   private(set) var bytesPaired = 0
+  /// How many of the file's bytes were read.
+  private(set) var bytesRead = 0
 
   init(_ path: String) {
     self.path = path
@@ -122,6 +127,7 @@ final class FileHashWork: @unchecked Sendable {
         let failure = n < 0 ? FileIOError.system(path, "cannot read for hashing") : nil
         condition.lock()
         if n > 0 {
+          bytesRead += n
           ready.append(Piece(buffer: buffer, bytes: UnsafeRawBufferPointer(rebasing: buffer[0..<n])))
         } else {
           free.append(buffer)

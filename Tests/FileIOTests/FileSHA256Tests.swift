@@ -26,6 +26,12 @@ import Testing
     let path = file(dir, "f", count: 9 * FileHashWork.pieceBytes / 2 + 7, seed: 2)
     let write = BackgroundSHA256()
     let hash = FileSHA256(path)
+    // The file's first piece read before the write's bytes come, so that there is something to
+    // pair them with however the threads are scheduled: on a loaded machine the whole write
+    // could otherwise be hashed before the reading thread read anything, and the file after it,
+    // alone (seen once in CI, with every suite running at once).
+    let deadline = Date() + 60
+    while hash.bytesRead == 0, Date() < deadline { usleep(1_000) }
     var inline = SHA256Stream()
     let data = (0..<(12 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ ($0 >> 13)) }
     var at = 0
