@@ -25,8 +25,9 @@ public final class FileSHA256: Sendable {
   /// How many of the file's bytes were hashed beside another stream's.
   var bytesPaired: Int { work.bytesPaired }
 
-  /// How many of the file's bytes the reading thread has read so far.
-  var bytesRead: Int { SHA256Pairing.shared.condition.withLock { work.bytesRead } }
+  /// Waits until the reading thread has read the file's first piece, or found the file empty
+  /// or unreadable.
+  func waitForFirstRead() { work.waitForFirstRead() }
 }
 
 /// What a ``FileSHA256`` shares with its reading thread and the hashes it pairs with.
@@ -60,8 +61,8 @@ final class FileHashWork: @unchecked Sendable {
   private var outcome: Result<String, FileIOError>?
   /// How many of the file's bytes were hashed beside another stream's.
   private(set) var bytesPaired = 0
-  /// How many of the file's bytes were read.
-  private(set) var bytesRead = 0
+  /// Whether any of the file's bytes were read.
+  private var readAny = false
 
   init(_ path: String) {
     self.path = path
@@ -90,6 +91,14 @@ final class FileHashWork: @unchecked Sendable {
     while true {
       if let outcome { return try outcome.get() }
       if !hashNextAlone() { condition.wait() }
+    }
+  }
+
+  /// See ``FileSHA256/waitForFirstRead()``; the reading thread broadcasts after every read.
+  func waitForFirstRead() {
+    let condition = SHA256Pairing.shared.condition
+    condition.withLock {
+      while !readAny, !endReached, outcome == nil { condition.wait() }
     }
   }
 
@@ -127,7 +136,7 @@ final class FileHashWork: @unchecked Sendable {
         let failure = n < 0 ? FileIOError.system(path, "cannot read for hashing") : nil
         condition.lock()
         if n > 0 {
-          bytesRead += n
+          readAny = true
           ready.append(Piece(buffer: buffer, bytes: UnsafeRawBufferPointer(rebasing: buffer[0..<n])))
         } else {
           free.append(buffer)

@@ -30,8 +30,7 @@ import Testing
     // pair them with however the threads are scheduled: on a loaded machine the whole write
     // could otherwise be hashed before the reading thread read anything, and the file after it,
     // alone (seen once in CI, with every suite running at once).
-    let deadline = Date() + 60
-    while hash.bytesRead == 0, Date() < deadline { usleep(1_000) }
+    hash.waitForFirstRead()
     var inline = SHA256Stream()
     let data = (0..<(12 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ ($0 >> 13)) }
     var at = 0
