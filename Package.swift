@@ -17,7 +17,8 @@ let package = Package(
   targets: [
     .systemLibrary(name: "CLibzip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-    .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+    // libhdf5 (libhdf5-dev's headers), loaded at run time when first used rather than linked.
+    .target(name: "CHDF5"),
     .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
     .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
     .target(name: "CImageDecode", dependencies: ["CJPEG", "CPNG"]),
@@ -47,7 +48,7 @@ let package = Package(
             resources: [.copy("Labels")]),
     .executableTarget(name: "mixer-convert", dependencies: [
       "Conversion", "Classification", "Checkpoint", "Models", "Kernels", "Graph", "Formats", "Runtime", "Parity", "CLibzip",
-      "CZlib", "CHDF5", "CImageDecode", "CSupport", "FileIO",
+      "CZlib", "CImageDecode", "CSupport", "FileIO",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
     // The parsers of untrusted bytes as fuzz targets, and their driver (`make fuzz`; replays

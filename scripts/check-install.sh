@@ -28,6 +28,8 @@ env -i "$prefix/bin/mixer-convert" info >/dev/null || fail "info with an empty e
 env -i "$prefix/bin/mixer-convert" vit.npz vit.onnx --verify --quiet || fail "convert --verify with an empty environment"
 env -i "$prefix/bin/mixer-convert" synth Mixer-S_32 mixer.npz --quiet
 env -i "$prefix/bin/mixer-convert" mixer.npz mixer --quiet
+# libhdf5 is not linked but loaded on first use: it must load for the installed program too.
+env -i "$prefix/bin/mixer-convert" mixer.npz mixer.h5 --quiet || fail "convert to HDF5 with an empty environment"
 # The installed label list, edited, must be what classify prints.
 sed -i 's/\t.*/\tinstalled-label/' "$prefix/lib/mixer-convert/mixer-convert_Classification.resources/Labels/imagenet1k.tsv"
 env -i "$prefix/bin/mixer-convert" classify mixer image.jpg --top 1 | grep -q installed-label \

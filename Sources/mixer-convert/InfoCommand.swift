@@ -1,8 +1,8 @@
 import ArgumentParser
-import CHDF5
 import CImageDecode
 import CLibzip
 import CZlib
+import Formats
 import Foundation
 import Kernels
 
@@ -37,14 +37,12 @@ struct Info: ParsableCommand {
     let version: String
   }
 
-  /// Every library this program links, with its version.
+  /// Every library this program links or loads, with its version.
   static var libraries: [Library] {
-    var (major, minor, release): (UInt32, UInt32, UInt32) = (0, 0, 0)
-    H5get_libversion(&major, &minor, &release)
-    return [
+    [
       Library(name: "libzip", version: String(cString: zip_libzip_version())),
       Library(name: "zlib", version: String(cString: zlibVersion())),
-      Library(name: "libhdf5", version: "\(major).\(minor).\(release)"),
+      Library(name: "libhdf5", version: HDF5Library.version ?? "unavailable: \(HDF5Library.unavailable!)"),
       Library(name: "libjpeg-turbo", version: String(cString: mc_libjpeg_version())),
       Library(name: "libpng", version: String(cString: mc_libpng_version())),
     ]

@@ -96,4 +96,28 @@ import Testing
       notHDF5.status == 2 && notHDF5.standardError.contains("is neither a bundle folder, an HDF5 file nor an ONNX file")
     )
   }
+
+  /// libhdf5 is loaded when HDF5 is first used, not linked: with it hidden (bound over by
+  /// /dev/null in a mount namespace of its own), a bundle still converts and `info` still runs,
+  /// and an HDF5 conversion fails in one line with status 2 and leaves nothing behind.
+  @Test(.enabled(if: DiskFullTests.canMount, "skipped: hiding libhdf5 in a mount namespace needs root"))
+  func withoutLibHDF5OnlyHDF5Fails() throws {
+    let dir = TemporaryDirectory()
+    let hidden = [
+      "/usr/bin/unshare", "--mount", "/bin/sh", "-c",
+      "for f in /usr/lib/*/libhdf5_serial.so.103 /usr/lib/*/libhdf5.so.103 /usr/lib64/libhdf5.so.103; do "
+        + "[ -e \"$f\" ] && mount --bind /dev/null \"$f\"; done; exec \"$@\"", "sh",
+    ]
+    let source = Fixtures.path("mixer_tiny")
+    let bundle = try CommandRunner.run([source, dir.file("b"), "--quiet"], prefix: hidden)
+    #expect(bundle.status == 0, "\(bundle.standardError)")
+    #expect(try CommandRunner.run(["verify", source, dir.file("b")]).status == 0)
+    let info = try CommandRunner.run(["info"], prefix: hidden)
+    #expect(info.status == 0 && info.standardOutput.contains("libhdf5 unavailable: libhdf5 1.10 is not installed"))
+    let h5 = try CommandRunner.run([source, dir.file("m.h5")], prefix: hidden)
+    #expect(h5.refused("error: \(dir.file("m.h5")): libhdf5 1.10 is not installed"), "\(h5.standardError)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["b"])
+    // Outside the namespace the same conversion works.
+    #expect(try CommandRunner.run([source, dir.file("m.h5"), "--quiet"]).status == 0)
+  }
 }

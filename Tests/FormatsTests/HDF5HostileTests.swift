@@ -17,7 +17,7 @@ import Testing
 
   /// Opens `path` for writing and hands its file id to `edit`.
   private func edit(_ path: String, _ body: (hid_t, HDF5Calls) throws -> Void) throws {
-    #expect(HDF5Library.ready)
+    #expect(HDF5Library.unavailable == nil)
     let calls = HDF5Calls(path: path)
     let file = try calls.file(path, .readWrite, or: calls.error("open"))
     try body(file.id, calls)

@@ -1,20 +1,37 @@
 import CHDF5
 import Foundation
 
-/// libhdf5, opened once with its own error-stack printing turned off: every failure is
-/// reported by us, as one line naming the file.
+/// libhdf5, loaded when first needed (``CHDF5``'s `mc_h5_load`) and opened once with its own
+/// error-stack printing turned off: every failure is reported by us, as one line naming the file.
 ///
 /// Its clean-up at process exit is turned off too (`H5dont_atexit`): after a write failed
 /// (a full disk), that clean-up closes the file a second time and crashes; every object is
 /// closed by its ``HDF5Handle`` instead, and the process's end releases the rest.
-enum HDF5Library {
-  /// Whether the library initialised; touch it before any other HDF5 call.
+public enum HDF5Library {
+  /// Why libhdf5 cannot be used (not installed, another release, failed to initialise), or nil
+  /// when it is ready; touch it before any other HDF5 call.
   /// (`H5dont_atexit` fails when something initialised the library before, in which case the
   /// clean-up stays on; the library is still usable.)
-  static let ready: Bool = {
+  public static let unavailable: String? = {
+    var reason = [UInt8](repeating: 0, count: 320)
+    let loaded = reason.withUnsafeMutableBufferPointer { mc_h5_load($0.baseAddress, $0.count) }
+    guard loaded == 0 else { return String(decoding: reason.prefix { $0 != 0 }, as: UTF8.self) }
     _ = H5dont_atexit()
-    return H5open() >= 0 && mc_h5_silence_errors() >= 0
+    return H5open() >= 0 && mc_h5_silence_errors() >= 0 ? nil : "libhdf5 failed to initialise"
   }()
+
+  /// The release loaded (`1.10.8`), or nil when it cannot be used.
+  public static var version: String? {
+    guard unavailable == nil else { return nil }
+    var (major, minor, release): (UInt32, UInt32, UInt32) = (0, 0, 0)
+    H5get_libversion(&major, &minor, &release)
+    return "\(major).\(minor).\(release)"
+  }
+
+  /// Throws `calls`' error naming the file when libhdf5 cannot be used.
+  static func require(_ calls: HDF5Calls) throws {
+    if let reason = unavailable { throw calls.error(reason) }
+  }
 }
 
 /// An HDF5 identifier (file, group, dataset, dataspace, datatype, property list or attribute)

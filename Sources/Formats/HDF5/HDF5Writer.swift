@@ -42,7 +42,7 @@ final class HDF5Writer: ExportWriter {
       byteCount: max(1, tensors.map { $0.shape.reduce(1, *) * dtype.itemSize }.max() ?? 1), alignment: 64)
     output = try AtomicOutput(finalPath: path, isDirectory: false, replacing: request.replacing)
     calls = HDF5Calls(path: path)
-    guard HDF5Library.ready else { throw calls.error("libhdf5 failed to initialise") }
+    try HDF5Library.require(calls)
     _ = try HDF5Layout.fileType(dtype, calls)
     file = try calls.file(output.temporaryPath, .create, or: calls.error("libhdf5 cannot create the file beside it"))
     try calls.writeAttribute(file!.id, "format", HDF5Layout.formatName)

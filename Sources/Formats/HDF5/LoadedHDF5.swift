@@ -37,7 +37,7 @@ public final class LoadedHDF5: LoadedExport {
   init(path: String, checksums: Bool, reserving: (Int) throws -> Void) throws {
     self.path = path
     let calls = HDF5Calls(path: path)
-    guard HDF5Library.ready else { throw calls.error("libhdf5 failed to initialise") }
+    try HDF5Library.require(calls)
     let (descriptor, fileSize): (Int32, Int)
     do { (descriptor, fileSize) = try RegularFile.open(path) } catch { throw calls.error(error.reason) }
     defer { close(descriptor) }
