@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Every libhdf5 function mixer-convert calls: return type, name, parameters, arguments. Each is
@@ -104,8 +105,13 @@ HDF5_FUNCTIONS(POINTER)
 #define VARIABLE(accessor, variable) static const hid_t *resolved_##variable;
 HDF5_CONSTANTS(VARIABLE)
 
+static void require_loaded(void);
+
 #define FORWARD(type, name, parameters, arguments) \
-  type name parameters { return resolved_##name arguments; }
+  type name parameters {                           \
+    require_loaded();                              \
+    return resolved_##name arguments;              \
+  }
 HDF5_FUNCTIONS(FORWARD)
 #define ACCESSOR(accessor, variable) \
   hid_t accessor(void) {             \
@@ -142,10 +148,25 @@ static void load(void) {
     return;                                                                                        \
   }
   HDF5_CONSTANTS(RESOLVE_VARIABLE)
+  /* Through the pointers: the definitions wait for this very function to end. libhdf5's
+     clean-up at exit is turned off before anything initialises the library (H5get_libversion
+     does): after a write failed (a full disk) it closes the file a second time and crashes.
+     Every object is closed by its owner instead, and the process's end releases the rest. */
+  resolved_H5dont_atexit();
   unsigned major = 0, minor = 0, release = 0;
-  if (H5get_libversion(&major, &minor, &release) < 0 || major != H5_VERS_MAJOR || minor != H5_VERS_MINOR) {
+  if (resolved_H5get_libversion(&major, &minor, &release) < 0 || major != H5_VERS_MAJOR || minor != H5_VERS_MINOR) {
     snprintf(failure, sizeof failure, "libhdf5 %u.%u.%u is installed; mixer-convert was built against %d.%d", major,
              minor, release, H5_VERS_MAJOR, H5_VERS_MINOR);
+  }
+}
+
+/* Loads the library on the first call of any function here; one made without mc_h5_load having
+   succeeded first is a mistake of the caller's, stopped here rather than through a null pointer. */
+static void require_loaded(void) {
+  pthread_once(&load_once, load);
+  if (failure[0]) {
+    fprintf(stderr, "mixer-convert: libhdf5 called without checking that it loads: %s\n", failure);
+    abort();
   }
 }
 

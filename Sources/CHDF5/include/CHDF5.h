@@ -24,7 +24,8 @@
 /// Opens libhdf5 and resolves every function and constant used, once per process (later calls
 /// return the first outcome). Returns 0, or -1 with a one-line reason in `reason`: no libhdf5
 /// installed, a symbol missing, or a release other than the 1.x this was built against.
-/// No other function here may be called before it succeeds.
+/// Check with it before calling anything else here: the other functions load the library
+/// themselves when first called, and stop the process when it cannot be loaded.
 int mc_h5_load(char *reason, size_t capacity);
 
 hid_t mc_h5p_file_access(void);

@@ -1,22 +1,16 @@
 import CHDF5
 import Foundation
 
-/// libhdf5, loaded when first needed (``CHDF5``'s `mc_h5_load`) and opened once with its own
+/// libhdf5, loaded when first needed (``CHDF5``'s `mc_h5_load`, which also turns off its
+/// clean-up at exit: every object is closed by its ``HDF5Handle``) and opened once with its own
 /// error-stack printing turned off: every failure is reported by us, as one line naming the file.
-///
-/// Its clean-up at process exit is turned off too (`H5dont_atexit`): after a write failed
-/// (a full disk), that clean-up closes the file a second time and crashes; every object is
-/// closed by its ``HDF5Handle`` instead, and the process's end releases the rest.
 public enum HDF5Library {
   /// Why libhdf5 cannot be used (not installed, another release, failed to initialise), or nil
   /// when it is ready; touch it before any other HDF5 call.
-  /// (`H5dont_atexit` fails when something initialised the library before, in which case the
-  /// clean-up stays on; the library is still usable.)
   public static let unavailable: String? = {
     var reason = [UInt8](repeating: 0, count: 320)
     let loaded = reason.withUnsafeMutableBufferPointer { mc_h5_load($0.baseAddress, $0.count) }
     guard loaded == 0 else { return String(decoding: reason.prefix { $0 != 0 }, as: UTF8.self) }
-    _ = H5dont_atexit()
     return H5open() >= 0 && mc_h5_silence_errors() >= 0 ? nil : "libhdf5 failed to initialise"
   }()
 
@@ -115,6 +109,7 @@ struct HDF5Calls {
   /// still gets a copy: harmless without the lock. The default file driver, sec2, is the one
   /// whose handle is a descriptor.)
   func file(_ name: String, _ mode: HDF5FileMode, or failure: @autoclosure () -> Error) throws -> HDF5Handle {
+    try HDF5Library.require(self)
     let access = try propertyList(mc_h5p_file_access())
     try check(H5Pset_file_locking(access.id, false, true), "cannot turn off libhdf5's file locking")
     let id =

@@ -35,6 +35,9 @@ public enum HDF5Transfer {
   /// - Parameter checksums: verify every tensor's CRC-32C.
   public static func serve(_ path: String, checksums: Bool, to descriptor: Int32) throws {
     let fileSize = RegularFile.size(at: path) ?? 0
+    // libhdf5 is loaded before the limits, so the address space they start from includes it
+    // (when it cannot be loaded, LoadedHDF5 reports why).
+    _ = HDF5Library.unavailable
     HDF5ReaderLimits.beforeOpening(fileSize: fileSize)
     let export: LoadedHDF5
     do {
