@@ -93,6 +93,27 @@ def relative(a, b):
     return float(np.abs(a - b).max() / max(np.abs(b).max(), 1e-30))
 
 
+def rounding_floor(binary, tmp, bundle, image, expected):
+    """How far one float32 ulp of noise on the input moves `run`'s output on `bundle` (`expected`
+    on `image`), relative to max|output|: how far two correct float32 implementations of the model
+    may fall apart. Some random-weight models magnify rounding a hundredfold (R50+ViT-L/32)."""
+    signs = np.random.default_rng(1).choice(np.float32([-1, 1]), image.shape)
+    np.save(os.path.join(tmp, "noisy-input.npy"), (image * (1 + signs * np.float32(2**-23))).astype(np.float32))
+    output = os.path.join(tmp, "noisy-output.npy")
+    tool(binary, "run", bundle, "--input", os.path.join(tmp, "noisy-input.npy"), "--output", output, "--force")
+    return relative(np.load(output), expected)
+
+
+def within_rounding(binary, tmp, bundle, image, expected, value, close):
+    """`close` (the caller's verdict under its own tolerance) or, when that fails, whether `value`
+    is within twice the model's rounding floor of `expected`; and the detail to print."""
+    detail = f"{relative(value, expected):.2e}"
+    if close:
+        return True, detail
+    floor = rounding_floor(binary, tmp, bundle, image, expected)
+    return relative(value, expected) <= 2 * floor, f"{detail}, one ulp of input noise moves `run` by {floor:.2e}"
+
+
 def fixtures(binary, tmp, checks):
     print("golden fixtures in ONNX Runtime (max |ORT − Flax| / max |Flax|):")
     drift = {}
@@ -242,9 +263,11 @@ def released(binary, tmp, checks):
         logits = outputs(path, image)["logits"]
         external = [f for f in os.listdir(tmp) if f.startswith("released.onnx.") and f.endswith(".data")]
         size = os.path.getsize(checkpoint)
-        detail = f"{relative(logits, expected):.2e}" + (f", external data ({size / 2**30:.2f} GiB)" if external else "")
-        checks.expect(f"{name}: ONNX Runtime equals `run` within 1e-5 × max|logit|",
-                      relative(logits, expected) <= 1e-5 and bool(external) == (size > 2**31 - 2**26), detail)
+        close, detail = within_rounding(binary, tmp, bundle, image, expected, logits,
+                                        relative(logits, expected) <= 1e-5)
+        detail += f", external data ({size / 2**30:.2f} GiB)" if external else ""
+        checks.expect(f"{name}: ONNX Runtime equals `run` within 1e-5 × max|logit| (or its rounding floor)",
+                      close and bool(external) == (size > 2**31 - 2**26), detail)
         for leftover in [checkpoint, path] + [os.path.join(tmp, f) for f in external]:
             os.remove(leftover)
 
