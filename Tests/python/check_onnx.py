@@ -107,11 +107,11 @@ def rounding_floor(binary, tmp, bundle, image, expected):
 def within_rounding(binary, tmp, bundle, image, expected, value, close):
     """`close` (the caller's verdict under its own tolerance) or, when that fails, whether `value`
     is within twice the model's rounding floor of `expected`; and the detail to print."""
-    detail = f"{relative(value, expected):.2e}"
+    drift = relative(value, expected)
     if close:
-        return True, detail
+        return True, f"{drift:.2e}"
     floor = rounding_floor(binary, tmp, bundle, image, expected)
-    return relative(value, expected) <= 2 * floor, f"{detail}, one ulp of input noise moves `run` by {floor:.2e}"
+    return drift <= 2 * floor, f"{drift:.2e}, one ulp of input noise moves `run` by {floor:.2e}"
 
 
 def fixtures(binary, tmp, checks):

@@ -173,11 +173,15 @@ class OriginalStandardisation:
             norm.eps = 1e-5
 
 
+# The bundle `released_reference` converts each released configuration into, inside `tmp`.
+RELEASED_BUNDLE = "released-bundle"
+
+
 def released_reference(binary, tmp, name, size=224, options=()):
     """Synthesises `name`, converts it to a bundle (with `options`) and runs it on a random batch
     of 2: the checkpoint, the input and `mixer-convert run`'s output."""
     checkpoint = os.path.join(tmp, "released.npz")
-    bundle = os.path.join(tmp, "released-bundle")
+    bundle = os.path.join(tmp, RELEASED_BUNDLE)
     image = np.random.default_rng(0).uniform(-1, 1, (2, size, size, 3)).astype(np.float32)
     np.save(os.path.join(tmp, "released-input.npy"), image)
     tool(binary, "synth", name, checkpoint, "--force", "--quiet")
@@ -226,7 +230,7 @@ def released(binary, tmp, checks):
                           architecture == ARCHITECTURES[name] and within(logits, expected, HYBRID_TOLERANCE), detail)
             with OriginalStandardisation(model) as original:
                 exact = original(nchw(image)).numpy()
-            close, drift = within_rounding(binary, tmp, os.path.join(tmp, "released-bundle"), image, expected, exact,
+            close, drift = within_rounding(binary, tmp, os.path.join(tmp, RELEASED_BUNDLE), image, expected, exact,
                                            within(exact, expected))
             checks.expect(f"{name}: with the original's standardisation, within 1e-5 × max|logit| (or its rounding floor)",
                           close, f"relative {drift}")
