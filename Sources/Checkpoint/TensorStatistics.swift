@@ -21,33 +21,50 @@ public struct TensorStatistics: Sendable, Equatable, Encodable {
   /// Adds values, merging their moments with Chan's pairwise update so large tensors keep
   /// their precision.
   public mutating func add(_ values: UnsafeBufferPointer<Float>) {
-    var count = 0
+    var chunk = TensorStatistics()
     var sum: Double = 0
     var low = Double.infinity
     var high = -Double.infinity
     for v in values {
-      if v.isNaN { nanCount += 1; continue }
-      if v.isInfinite { infCount += 1; continue }
+      if v.isNaN { chunk.nanCount += 1; continue }
+      if v.isInfinite { chunk.infCount += 1; continue }
       let d = Double(v)
-      count += 1
+      chunk.finiteCount += 1
       sum += d
       low = Swift.min(low, d)
       high = Swift.max(high, d)
     }
-    guard count > 0 else { return }
-    let chunkMean = sum / Double(count)
-    var chunkSquares: Double = 0
-    for v in values where v.isFinite {
-      let d = Double(v) - chunkMean
-      chunkSquares += d * d
+    if chunk.finiteCount > 0 {
+      chunk.mean = sum / Double(chunk.finiteCount)
+      (chunk.min, chunk.max) = (low, high)
+      for v in values where v.isFinite {
+        let d = Double(v) - chunk.mean
+        chunk.squaredDeviations += d * d
+      }
     }
-    let total = finiteCount + count
-    let delta = chunkMean - mean
-    squaredDeviations += chunkSquares + delta * delta * Double(finiteCount) * Double(count) / Double(total)
-    mean += delta * Double(count) / Double(total)
-    min = finiteCount == 0 ? low : Swift.min(min, low)
-    max = finiteCount == 0 ? high : Swift.max(max, high)
-    finiteCount = total
+    self = merging(chunk)
+  }
+
+  /// The statistics of this tensor's values and `other`'s together (a folder's, say).
+  public func merging(_ other: TensorStatistics) -> TensorStatistics {
+    var merged = self
+    merged.nanCount += other.nanCount
+    merged.infCount += other.infCount
+    guard other.finiteCount > 0 else { return merged }
+    guard finiteCount > 0 else {
+      (merged.finiteCount, merged.min, merged.max) = (other.finiteCount, other.min, other.max)
+      (merged.mean, merged.squaredDeviations) = (other.mean, other.squaredDeviations)
+      return merged
+    }
+    let total = finiteCount + other.finiteCount
+    let delta = other.mean - mean
+    merged.squaredDeviations +=
+      other.squaredDeviations + delta * delta * Double(finiteCount) * Double(other.finiteCount) / Double(total)
+    merged.mean += delta * Double(other.finiteCount) / Double(total)
+    merged.min = Swift.min(min, other.min)
+    merged.max = Swift.max(max, other.max)
+    merged.finiteCount = total
+    return merged
   }
 
   private enum CodingKeys: String, CodingKey {

@@ -48,10 +48,10 @@ public struct LabelSet: Sendable {
 
   init(source: String, text: String) throws {
     self.source = source
-    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-      $0.hasSuffix("\r") ? $0.dropLast() : $0
-    }
-    if lines.last?.isEmpty == true { lines.removeLast() }
+    // Any line ending (a Windows "\r\n" is one Character, not "\n"); blank lines at the end
+    // are no classes.
+    var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+    while lines.last?.allSatisfy(\.isWhitespace) == true { lines.removeLast() }
     labels = try lines.enumerated().map { number, line in
       let fields = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
       let name = fields.count == 2 ? fields[1] : fields[0]

@@ -53,14 +53,11 @@ extension Inspector {
         parameters: shape.reduce(1, *), bytes: shape.reduce(1, *) * dtype.itemSize, dtype: dtype,
         shape: shape)
     }
-    var nodes = InspectionTree.nodes(listed, separator: ".", options: options)
-    if options.statistics {
-      for i in nodes.indices where nodes[i].kind == .tensor {
-        guard let values = export.tensor(nodes[i].path)?.scalars else { continue }
-        var statistics = TensorStatistics()
-        values.withUnsafeBufferPointer { statistics.add($0) }
-        nodes[i].statistics = statistics
-      }
+    let nodes = try InspectionTree.nodes(listed, separator: ".", options: options) { name in
+      guard let values = export.tensor(name)?.scalars else { return nil }
+      var statistics = TensorStatistics()
+      values.withUnsafeBufferPointer { statistics.add($0) }
+      return statistics
     }
     return ExportInspectionReport(
       path: path, container: export.format, fileBytes: export.format.diskSize(at: path),

@@ -81,11 +81,8 @@ public enum Inspector {
         parameters: leaf.array.elementCount, bytes: leaf.array.byteCount, dtype: leaf.array.dtype,
         shape: leaf.array.shape)
     }
-    var nodes = InspectionTree.nodes(listed, separator: "/", options: options)
-    if options.statistics {
-      for i in nodes.indices where nodes[i].kind == .tensor {
-        if let array = tree[nodes[i].path] { nodes[i].statistics = try file.statistics(of: array) }
-      }
+    let nodes = try InspectionTree.nodes(listed, separator: "/", options: options) { path in
+      try tree[path].map(file.statistics(of:))
     }
     let compressions = Set(file.arrays.map(\.compression.rawValue))
     return InspectionReport(

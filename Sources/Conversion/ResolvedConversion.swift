@@ -22,6 +22,7 @@ struct ResolvedConversion {
   /// - Throws: ``ConversionError`` naming the output or the checkpoint.
   init(_ request: ConversionRequest) throws {
     self.request = request
+    try InputGuard.check(output: request.output, inputs: [request.checkpoint])
     try Self.checkExportable(request.dtype, output: request.output)
     guard let format = request.format ?? ExportFormat.implied(by: request.output) else {
       let suffixes = ExportFormat.allCases.flatMap(\.suffixes).joined(separator: ", ")
@@ -29,6 +30,9 @@ struct ResolvedConversion {
         path: request.output,
         reason: "its suffix names no export format (\(suffixes), or a folder "
           + "name without a suffix for a bundle); name the format to write")
+    }
+    if let misnaming = format.misnaming(request.output) {
+      throw ConversionError(path: request.output, reason: misnaming)
     }
     if let option = request.options.given.subtracting(format.options).sorted(by: { $0.rawValue < $1.rawValue }).first {
       let owners = ExportFormat.allCases.filter { $0.options.contains(option) }.map(\.noun)
@@ -39,7 +43,6 @@ struct ResolvedConversion {
     }
     self.format = format
     options = request.options.resolved(for: format)
-    try InputGuard.check(output: request.output, inputs: [request.checkpoint])
     checkpoint = try OpenedCheckpoint(path: request.checkpoint, allowUnused: request.allowUnused)
     let architecture = checkpoint.recognition.architecture
     do {

@@ -114,11 +114,12 @@ public final class AtomicOutput {
     guard kind != S_IFLNK else {
       throw FileIOError(path: finalPath, reason: "is a symbolic link; remove it, or name the path it leads to")
     }
-    guard replacing else { throw FileIOError(path: finalPath, reason: "already exists", remedy: .replaceOutput) }
+    // The other kind first: replacing would not help, so it is not suggested.
     if (kind == S_IFDIR) != isDirectory {
       throw FileIOError(
         path: finalPath, reason: "already exists as \(kind == S_IFDIR ? "a folder" : "a file"); remove it first")
     }
+    guard replacing else { throw FileIOError(path: finalPath, reason: "already exists", remedy: .replaceOutput) }
   }
 
   /// Moves the finished output into place under another name in the same folder (one that

@@ -155,7 +155,8 @@ enum ShapeInference {
         throw fail("cannot reshape \(x) to \(shape)")
       }
       return shape
-    case .layerNorm:
+    case .layerNorm(let epsilon):
+      guard epsilon > 0, epsilon.isFinite else { throw fail("epsilon \(epsilon) must be positive and finite") }
       guard let width = x.last, weights["scale"] == [width], weights["bias"] == [width] else {
         throw fail("scale and bias must have shape [\(x.last ?? 0)]")
       }
@@ -212,7 +213,8 @@ enum ShapeInference {
       return [x[0], x[2]]
     case .tanh, .relu:
       return x
-    case .groupNorm(let groups, _):
+    case .groupNorm(let groups, let epsilon):
+      guard epsilon > 0, epsilon.isFinite else { throw fail("epsilon \(epsilon) must be positive and finite") }
       guard x.count == 4, groups > 0, x[3] % groups == 0 else {
         throw fail("\(groups) groups do not divide the channels of \(x)")
       }

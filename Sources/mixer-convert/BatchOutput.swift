@@ -10,15 +10,17 @@ final class BatchLog: @unchecked Sendable {
   private let encoder: JSONEncoder = {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    encoder.nonConformingFloatEncodingStrategy = Console.nonFiniteEncoding
     return encoder
   }()
 
+  /// Opens the report at `path` for appending, creating it when missing.
   init(path: String) throws {
-    guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path)
-    else {
-      throw ValidationError("\(path): cannot create the report file")
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+    guard descriptor >= 0 else {
+      throw ValidationError("\(path): cannot open the report file: \(String(cString: strerror(errno)))")
     }
-    self.handle = handle
+    handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
   }
 
   func append(_ record: BatchRecord) {

@@ -29,7 +29,9 @@ struct ChildConversion: BatchWorker {
     guard result.status == 0, let summary else {
       let reason =
         result.status == 1 && summary?.verification?.passed == false
-        ? "\(request.output): verification found drift beyond tolerance"
+        ? "\(request.output): verification found drift beyond tolerance ("
+          + (drift ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.3g", $0.value))" }
+          .joined(separator: ", ") + " of the original's largest magnitude)"
         : Self.lastError(result.error) ?? "the conversion ended with status \(result.status)"
       return BatchRecord(
         input: item.checkpoint, output: request.output, status: .failed, model: summary?.conversion.model,
@@ -53,6 +55,7 @@ struct ChildConversion: BatchWorker {
   private static let decoder: JSONDecoder = {
     let decoder = JSONDecoder()
     decoder.keyDecodingStrategy = .convertFromSnakeCase
+    decoder.nonConformingFloatDecodingStrategy = Console.nonFiniteDecoding
     return decoder
   }()
 

@@ -63,7 +63,7 @@ struct Classify: ParsableCommand {
     let export = PathArgument.normalized(self.export)
     try CheckpointInsteadOfExport.refuse(export, command: "classify")
     let images = self.images.map(PathArgument.normalized)
-    if let output { try InputGuard.check(output: output, inputs: [export] + images) }
+    if let output { try InputGuard.check(output: output, inputs: Exports.files(of: export) + images) }
     var request = ClassificationRequest(export: export, images: images)
     request.top = top
     request.labels = labels
@@ -88,7 +88,7 @@ struct Classify: ParsableCommand {
 
   private func printText(_ report: ClassificationReport) {
     if report.labels == nil {
-      print("note: no label list for a \(report.classes)-class head; showing class indices (use --labels FILE)")
+      Console.note("no label list for a \(report.classes)-class head; showing class indices (use --labels FILE)")
     }
     for result in report.results {
       print(result.path)

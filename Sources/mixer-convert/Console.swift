@@ -13,6 +13,11 @@ enum Console {
     standardError(errorPrefix + oneLine(message))
   }
 
+  /// Prints a note on standard error, apart from the results: `mixer-convert: note: …`.
+  static func note(_ message: String) {
+    standardError("mixer-convert: note: \(oneLine(message))")
+  }
+
   /// Prints a warning line: `mixer-convert: warning: …`.
   static func warning(_ message: String) {
     standardError("mixer-convert: warning: \(oneLine(message))")
@@ -44,14 +49,20 @@ enum Console {
   /// so that standard output holds one document).
   nonisolated(unsafe) private(set) static var printedJSON = false
 
+  /// How JSON output spells an infinite or NaN figure (a drift of infinity, say).
+  static let nonFiniteEncoding = JSONEncoder.NonConformingFloatEncodingStrategy.convertToString(
+    positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+  /// How such a figure is read back (a child conversion's summary).
+  static let nonFiniteDecoding = JSONDecoder.NonConformingFloatDecodingStrategy.convertFromString(
+    positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+
   /// Writes an encodable value as pretty JSON with sorted keys on standard output.
   static func printJSON<T: Encodable>(_ value: T) throws {
     printedJSON = true
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     encoder.keyEncodingStrategy = .convertToSnakeCase
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(
-      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    encoder.nonConformingFloatEncodingStrategy = nonFiniteEncoding
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
   }
 }

@@ -9,19 +9,19 @@ struct ConvertAll: ParsableCommand {
     commandName: "convert-all",
     abstract: "Convert many checkpoints: idempotent, resumable, and shardable over machines.",
     discussion: """
-      INPUT is any number of .npz files, folders (searched recursively for .npz) and list \\
-      files (one path a line, or a CSV with a 'filename' column such as AugReg's index.csv; \\
-      a name without .npz gets it; paths are relative to the list's folder; the other columns \\
-      go into the report). Each checkpoint is converted into OUT_DIR under its path relative \\
-      to its folder (or as the list names it), without .npz, plus the format's suffix; every \\
+      INPUT is any number of .npz files, folders (searched recursively for .npz) and list \
+      files (one path a line, or a CSV with a 'filename' column such as AugReg's index.csv; \
+      a name without .npz gets it; paths are relative to the list's folder; the other columns \
+      go into the report). Each checkpoint is converted into OUT_DIR under its path relative \
+      to its folder (or as the list names it), without .npz, plus the format's suffix; every \
       option of `convert` applies to each.
 
-      An output that exists and was made from the same source bytes (its recorded SHA-256) \\
-      with the same options is skipped, so a rerun after an interruption (kill -9 included) \\
-      converts only the rest; each output appears whole or not at all. --shard K/N takes a \\
-      deterministic share (K from 0 to N-1): N processes on N machines, given the same \\
-      inputs, convert every checkpoint exactly once. Each conversion runs in a child process, \\
-      --jobs at a time. Exit status: 0 when every checkpoint is converted or skipped, 2 if \\
+      An output that exists and was made from the same source bytes (its recorded SHA-256) \
+      with the same options is skipped, so a rerun after an interruption (kill -9 included) \
+      converts only the rest; each output appears whole or not at all. --shard K/N takes a \
+      deterministic share (K from 0 to N-1): N processes on N machines, given the same \
+      inputs, convert every checkpoint exactly once. Each conversion runs in a child process, \
+      --jobs at a time. Exit status: 0 when every checkpoint is converted or skipped, 2 if \
       any failed (without --keep-going, no new conversion starts after the first failure).
 
       Examples:
@@ -46,10 +46,13 @@ struct ConvertAll: ParsableCommand {
   @Option(help: "Conversions at a time (default 1; each already hashes on a second thread).")
   var jobs = 1
 
-  @Option(help: ArgumentHelp("Write one JSON line per checkpoint to this file.", valueName: "file.jsonl"))
+  @Option(
+    help: ArgumentHelp(
+      "Write one JSON line per checkpoint to this file (appended to when it exists, so reruns add theirs).",
+      valueName: "file.jsonl"))
   var report: String?
 
-  @Flag(help: "Verify each export right after converting it (drift counts as a failure).")
+  @Flag(help: "Verify each export right after converting it (one that drifts is removed and counts as failed).")
   var verify = false
 
   @Flag(help: "Go on after a failure.")
@@ -63,20 +66,32 @@ struct ConvertAll: ParsableCommand {
 
   func validate() throws {
     guard jobs >= 1, jobs <= 64 else { throw ValidationError("--jobs must be between 1 and 64") }
+    if export.format == .npz {
+      // A rerun must tell an up-to-date output from a stale one, by the source recorded in it.
+      throw ValidationError(
+        "convert-all writes exports, which record their source so that a rerun skips what is done; "
+          + "an .npz records none: write .npz checkpoints one at a time with convert")
+    }
     if let shard, BatchShard(shard) == nil { throw ValidationError("--shard must be K/N with 0 <= K < N, e.g. 0/4") }
   }
 
   func run() throws {
     let outDir = PathArgument.normalized(self.outDir)
+    let items = try BatchInputs.expand(inputs.map(PathArgument.normalized))
+    guard !items.isEmpty else {
+      throw ValidationError("found no .npz checkpoint in \(inputs.joined(separator: ", "))")
+    }
     var batch = BatchConversion(
-      items: try BatchInputs.expand(inputs.map(PathArgument.normalized)), outputDirectory: outDir,
-      template: try export.request(checkpoint: "", output: nil))
+      items: items, outputDirectory: outDir, template: try export.request(checkpoint: "", output: nil))
     batch.shard = shard.flatMap(BatchShard.init)
     batch.jobs = jobs
     batch.keepGoing = keepGoing
     batch.verify = verify
     batch.opening.hdf5 = HDF5ReaderCommand.isolated
-    try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+    try batch.checkOutputsAreDistinct()
+    let created = try OutputFolder.create(outDir)
+    // A folder this run made and left empty (every conversion failed) is not left behind.
+    defer { if created { rmdir(outDir) } }
     let total = batch.plannedItems().count
     let log = try report.map { try BatchLog(path: $0) }
     let progress = ProgressBar(label: "convert-all", units: .checkpoints, enabled: reporting.text)
@@ -108,5 +123,24 @@ private final class Counter: @unchecked Sendable {
     defer { lock.unlock() }
     value += 1
     return value
+  }
+}
+
+/// The folder a batch writes into.
+enum OutputFolder {
+  /// Creates `path` and the folders above it when missing, returning whether `path` itself was
+  /// made; refuses, in one line, a path that is or passes through a file.
+  static func create(_ path: String) throws -> Bool {
+    if FileManager.default.fileExists(atPath: path + "/.") { return false }
+    var folder = URL(fileURLWithPath: path).standardizedFileURL
+    while !FileManager.default.fileExists(atPath: folder.path), folder.path != "/" { folder.deleteLastPathComponent() }
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+      throw ValidationError("--out-dir \(path): \(folder.path) is a file, not a folder")
+    }
+    do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+      throw ValidationError("--out-dir \(path): cannot create the folder: \(error.localizedDescription)")
+    }
+    return true
   }
 }

@@ -11,8 +11,8 @@ struct ExportArguments: ParsableArguments {
     help: ArgumentHelp(
       "The export format: \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", ")).",
       discussion:
-        "Default: the one OUT's suffix names (\(ExportFormat.allCases.flatMap(\.suffixes).joined(separator: ", "))); "
-        + "a bundle folder for a name without a suffix."))
+        "Default: the one the output's suffix names (\(ExportFormat.allCases.flatMap(\.suffixes).joined(separator: ", "))); "
+        + "a bundle folder for a name without a suffix, and for convert-all."))
   var format: ExportFormat?
 
   @Option(help: "classification (logits; the default with a head) or features (the pooled pre-head representation).")

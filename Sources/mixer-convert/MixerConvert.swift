@@ -34,6 +34,7 @@ struct MixerConvert: ParsableCommand {
 
   static func main() {
     refuseInvalidUTF8Arguments()
+    refuseMistypedCommand()
     var command: ParsableCommand
     do {
       command = try parseAsRoot()
@@ -97,7 +98,7 @@ enum UsageErrorText {
       let option = message.split(separator: "'").dropFirst().first?
         .split(separator: " ").first,
       let index = arguments.firstIndex(of: String(option)), index + 1 < arguments.count,
-      Double(arguments[index + 1]) != nil
+      arguments[index + 1].hasPrefix("-"), arguments[index + 1].dropFirst().first?.isNumber == true
     {
       return "\(option) \(arguments[index + 1]): negative values are not accepted"
     }
@@ -106,6 +107,35 @@ enum UsageErrorText {
 }
 
 extension MixerConvert {
+  /// Exits with status 2, suggesting the command, when the first argument is no file but one
+  /// or two letters away from a command's name (`inspct`): otherwise it would be taken for
+  /// the checkpoint of the default `convert`.
+  static func refuseMistypedCommand() {
+    guard let first = CommandLine.arguments.dropFirst().first, !first.hasPrefix("-"), !first.contains("/"),
+      !first.contains("."), !FileManager.default.fileExists(atPath: first)
+    else { return }
+    let names = configuration.subcommands.map { $0._commandName }.filter { $0 != HDF5ReaderCommand._commandName }
+    guard !names.contains(first),
+      let nearest = names.min(by: { editDistance(first, $0) < editDistance(first, $1) }),
+      editDistance(first, nearest) <= 2
+    else { return }
+    fail("'\(first)' is not a command (nor a file); did you mean '\(nearest)'?", status: 2)
+  }
+
+  /// Levenshtein distance between two short words.
+  private static func editDistance(_ a: String, _ b: String) -> Int {
+    let (a, b) = (Array(a), Array(b))
+    var previous = Array(0...b.count)
+    for (i, x) in a.enumerated() {
+      var current = [i + 1]
+      for (j, y) in b.enumerated() {
+        current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
+      }
+      previous = current
+    }
+    return previous[b.count]
+  }
+
   /// Exits with status 2 when an argument is not valid UTF-8. Swift would read it with
   /// replacement characters, so two different file names could become the same path; the
   /// paths mixer-convert writes and records are UTF-8.

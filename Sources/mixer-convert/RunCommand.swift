@@ -56,7 +56,7 @@ struct Run: ParsableCommand {
     let export = PathArgument.normalized(self.export)
     let input = PathArgument.normalized(self.input)
     try CheckpointInsteadOfExport.refuse(export, command: "run")
-    try InputGuard.check(output: PathArgument.normalized(output), inputs: [input, export])
+    try InputGuard.check(output: PathArgument.normalized(output), inputs: [input] + Exports.files(of: export))
     let (shape, values) = try NpyFile.readFloats(path: input)
     guard shape.count == 4 else {
       throw ConversionError(path: input, reason: "input has shape \(shape); expected (batch, height, width, 3)")

@@ -59,8 +59,11 @@ struct Verify: ParsableCommand {
 
   func validate() throws {
     guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
-    if let atol, atol < 0 { throw ValidationError("--atol must not be negative") }
-    if let rtol, rtol < 0 { throw ValidationError("--rtol must not be negative") }
+    for (flag, value) in [("--atol", atol), ("--rtol", rtol)] {
+      if let value, !(value >= 0 && value.isFinite) {
+        throw ValidationError("\(flag) must be a finite number, not negative (got \(value))")
+      }
+    }
   }
 
   func run() throws {

@@ -86,6 +86,17 @@ import Testing
     #expect(abs(mean - 1) < 0.2 && (stats["std"] as! Double) > 0.1)
     let text = try CommandRunner.run(["inspect", Fixtures.path("mixer_tiny"), "--stats", "--filter", "*scale"])
     #expect(text.standardOutput.contains("  mean  "))
+    // A folder's statistics cover its tensors, read even when --depth hides them.
+    let folders =
+      try json(["inspect", Fixtures.path("mixer_tiny"), "--stats", "--depth", "1"])["nodes"]
+      as! [[String: Any]]
+    let head = try #require(folders.first { $0["path"] as? String == "pre_head_layer_norm" })
+    let headStats = try #require(head["statistics"] as? [String: Any])
+    let bias = try #require(nodes.first { $0["path"] as? String == "pre_head_layer_norm/bias" })
+    let biasStats = bias["statistics"] as! [String: Any]
+    #expect(headStats["min"] as? Double == min(lo, biasStats["min"] as! Double))
+    #expect(headStats["max"] as? Double == max(hi, biasStats["max"] as! Double))
+    #expect(!folders.contains { $0["path"] as? String == "pre_head_layer_norm/scale" })
   }
 
   @Test(arguments: HostileCorpus.cases)

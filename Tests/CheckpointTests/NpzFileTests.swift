@@ -123,6 +123,24 @@ import Testing
     #expect(stats.nanCount == 1 && stats.infCount == 1)
   }
 
+  /// A folder's statistics: two tensors' merged equal those of their values together.
+  @Test func mergedStatisticsEqualThoseOfAllTheValues() {
+    let first: [Float] = [1, 2, .nan, 4]
+    let second: [Float] = [-3, 0.5, .infinity, 7, 7]
+    func statistics(_ values: [Float]) -> TensorStatistics {
+      var statistics = TensorStatistics()
+      values.withUnsafeBufferPointer { statistics.add($0) }
+      return statistics
+    }
+    let merged = statistics(first).merging(statistics(second))
+    let together = statistics(first + second)
+    #expect(merged.min == together.min && merged.max == together.max && merged.finiteCount == 7)
+    #expect(abs(merged.mean - together.mean) < 1e-12 && abs(merged.std - together.std) < 1e-12)
+    #expect(merged.nanCount == 1 && merged.infCount == 1)
+    #expect(TensorStatistics().merging(statistics(second)) == statistics(second))
+    #expect(statistics(second).merging(TensorStatistics()) == statistics(second))
+  }
+
   @Test func standaloneNpyRoundTrips() throws {
     let dir = TemporaryDirectory()
     let path = dir.file("x.npy")

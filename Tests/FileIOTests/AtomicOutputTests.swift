@@ -57,6 +57,9 @@ import Testing
       ("file", false, false, "already exists", .replaceOutput),
       ("file", true, true, "already exists as a file", nil),
       ("folder", false, true, "already exists as a folder", nil),
+      // The other kind is named first: replacing would not help, so it is not suggested.
+      ("folder", false, false, "already exists as a folder; remove it first", nil),
+      ("file", true, false, "already exists as a file; remove it first", nil),
       ("link", true, true, "is a symbolic link", nil),
       ("missing/out", true, false, "does not exist", nil),
     ]

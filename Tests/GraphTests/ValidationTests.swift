@@ -27,6 +27,12 @@ import Testing
 
   /// One failing graph per branch of ShapeInference (and per check inside the branch).
   static let inference: [Case] = [
+    one("layer norm: epsilon not positive", "epsilon -1.0 must be positive and finite") {
+      $0.add("n", .layerNorm(epsilon: -1), shape: [-1, 8, 8, 3], weights: ["scale": [3], "bias": [3]])
+    },
+    one("group norm: epsilon NaN", "epsilon nan must be positive and finite") {
+      $0.add("g", .groupNorm(groups: 3, epsilon: .nan), shape: [-1, 8, 8, 3], weights: ["scale": [3], "bias": [3]])
+    },
     one("conv: not NHWC", "needs an NHWC input and an HWIO kernel") {
       $0.add("flat", .reshape(shape: [-1, 64, 3]), shape: [-1, 64, 3])
       $0.add("c", .conv2D(conv), shape: [-1, 4, 4, 5], weights: ["kernel": [2, 2, 3, 5]])

@@ -18,7 +18,7 @@ public struct BatchConversion: Sendable {
   public var jobs = 1
   /// Go on after a failure (otherwise no new conversion starts after the first).
   public var keepGoing = false
-  /// Verify each export after converting it.
+  /// Verify each export after converting it; one that drifts is removed (and counts as failed).
   public var verify = false
   /// How existing exports are opened for the up-to-date check.
   public var opening = OpenOptions()
@@ -31,10 +31,28 @@ public struct BatchConversion: Sendable {
 
   /// The items of this share, in relative-path order, with their outputs.
   public func plannedItems() -> [(item: BatchItem, output: String)] {
-    let format = template.format ?? .bundle
-    let suffix = format.suffixes.first ?? ""
     let chosen = items.filter { shard?.contains($0) ?? true }.sorted { $0.relativePath < $1.relativePath }
-    return chosen.map { ($0, $0.output(in: outputDirectory, suffix: suffix)) }
+    return chosen.map { ($0, output(of: $0)) }
+  }
+
+  /// Refuses, before anything is converted, a batch in which two checkpoints would write one
+  /// output; every item is checked, not only this share's, so that shards never race.
+  ///
+  /// - Throws: ``ConversionError`` naming the output and both checkpoints.
+  public func checkOutputsAreDistinct() throws {
+    var owners: [String: String] = [:]
+    for item in items {
+      let output = output(of: item)
+      if let other = owners.updateValue(item.checkpoint, forKey: output) {
+        throw ConversionError(
+          path: output,
+          reason: "would be the output of both \(other) and \(item.checkpoint); convert them into different folders")
+      }
+    }
+  }
+
+  private func output(of item: BatchItem) -> String {
+    item.output(in: outputDirectory, suffix: (template.format ?? .bundle).suffixes.first ?? "")
   }
 }
 
@@ -81,7 +99,6 @@ extension BatchConversion {
     let planned = plannedItems()
     let state = BatchState(count: planned.count)
     let start = Date()
-    let outputs = Dictionary(grouping: planned.indices) { planned[$0].output }
     DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, planned.count))) { _ in
       while let index = state.next() {
         let (item, output) = planned[index]
@@ -91,14 +108,7 @@ extension BatchConversion {
         request.output = output
         request.format = template.format ?? .bundle
         let columns = item.columnValues
-        let result: BatchRecord
-        if let first = outputs[output]?.first, first != index {
-          result = BatchRecord(
-            input: item.checkpoint, output: output, status: .failed, seconds: 0,
-            error: "\(output): also the output of \(planned[first].item.checkpoint)", columns: columns)
-        } else {
-          result = convertOrSkip(request, item: item, worker: worker, began: began, columns: columns)
-        }
+        let result = convertOrSkip(request, item: item, worker: worker, began: began, columns: columns)
         state.finish(result, stopping: result.status == .failed && !keepGoing) { record(result) }
       }
     }
@@ -126,7 +136,13 @@ extension BatchConversion {
         input: item.checkpoint, output: request.output, status: .failed,
         seconds: Date().timeIntervalSince(began), error: "\(error)", columns: columns)
     }
-    return worker.convert(request, verify: verify, item: item)
+    var record = worker.convert(request, verify: verify, item: item)
+    if record.verified == false {
+      // An export that drifts is no output: removed, so that a rerun does not skip it as done.
+      request.format!.remove(at: request.output)
+      record.error = (record.error ?? "\(request.output): verification failed") + "; the export was removed"
+    }
+    return record
   }
 }
 

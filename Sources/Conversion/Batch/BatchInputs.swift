@@ -6,11 +6,19 @@ import Foundation
 /// column (the shape of the AugReg `index.csv`, whose names lack `.npz`; other columns are
 /// kept). Paths in a list are relative to the list's folder.
 public enum BatchInputs {
-  /// The checkpoints of `inputs`, in the order given (a folder's in path order).
+  /// The checkpoints of `inputs`, in the order given (a folder's in path order), each once
+  /// (a checkpoint named twice, or found twice, is taken the first time).
   ///
   /// - Throws: ``ConversionError`` for an input that does not exist, or a list that cannot be
   ///   read or has no `filename` column where it is a CSV.
   public static func expand(_ inputs: [String]) throws -> [BatchItem] {
+    var seen: Set<String> = []
+    return try expandEach(inputs).filter {
+      seen.insert(URL(fileURLWithPath: $0.checkpoint).standardizedFileURL.path).inserted
+    }
+  }
+
+  private static func expandEach(_ inputs: [String]) throws -> [BatchItem] {
     var items: [BatchItem] = []
     for input in inputs {
       var isDirectory: ObjCBool = false

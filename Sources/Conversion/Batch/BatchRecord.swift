@@ -23,7 +23,7 @@ public struct BatchRecord: Encodable, Sendable {
   /// Wall-clock seconds spent on this checkpoint.
   public let seconds: Double
   /// The one-line error (failed).
-  public let error: String?
+  public var error: String?
   /// Whether verification passed, and each output's largest difference relative to the
   /// original's largest magnitude (with verification).
   public let verified: Bool?

@@ -65,6 +65,12 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
   /// Starts writing an export in this format, or refuses, before anything is written, a model
   /// the format cannot express, naming the formats that can.
   public func writer(_ request: ExportWriteRequest) throws -> any ExportWriter {
+    if request.replacing, Self.isForeignFolder(request.path) {
+      throw ExportFileError(
+        path: request.path,
+        reason: "is a folder that holds files but no export (no graph.json, timm or transformers configuration); "
+          + "only an export is replaced: choose another output, or remove the folder first")
+    }
     if let reason = definition.refusal(request) {
       let able = Self.allCases.filter { $0 != self && $0.definition.refusal(request) == nil }.map(\.rawValue)
       let alternatives = able.count > 1 ? able.dropLast().joined(separator: ", ") + " and " + able.last! : able.joined()
@@ -74,8 +80,32 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
     return try definition.writer(request)
   }
 
+  /// Whether `path` is a folder (not a link to one) that holds something but is no export a
+  /// folder format recognises: a user's folder given as the output by mistake, never replaced.
+  static func isForeignFolder(_ path: String) -> Bool {
+    var info = stat()
+    guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return false }
+    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: path), !entries.isEmpty else {
+      return false
+    }
+    return !allCases.contains { $0.isFolder && $0.definition.recognizes(path) }
+  }
+
+  /// Why a file named `path` should not be written in this format: its suffix claims another
+  /// format (an HDF5 file named `.onnx`, which every reader would take for what its name
+  /// says). Nil when the name fits, has a suffix no format claims, or names a folder.
+  public func misnaming(_ path: String) -> String? {
+    guard !isFolder, let claimed = Self.implied(by: path), claimed != .bundle, claimed != self else { return nil }
+    return "its suffix names \(claimed.noun), not \(noun); choose a name that does not claim another format"
+  }
+
   /// Every file of the export at `path` (a bundle's files, an ONNX file and its data).
   public func files(at path: String) -> [String] { definition.files(at: path) }
+
+  /// Removes the export at `path`: the folder, or the file with its data file.
+  public func remove(at path: String) {
+    for file in isFolder ? [path] : files(at: path) { try? FileManager.default.removeItem(atPath: file) }
+  }
 
   /// Bytes on disk of the export at `path`.
   public func diskSize(at path: String) -> Int {

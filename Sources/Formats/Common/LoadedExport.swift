@@ -76,6 +76,12 @@ public enum Exports {
       path: path, reason: "is neither \(nouns.dropLast().joined(separator: ", ")) nor \(nouns.last!)")
   }
 
+  /// The path of the export at `path` and every file it consists of (an ONNX file's data file
+  /// included): what a command reading it must not overwrite. Just `path` when it is no export.
+  public static func files(of path: String) -> [String] {
+    [path] + ((try? format(of: path))?.files(at: path) ?? [])
+  }
+
   /// Whether `path` is an export rather than a checkpoint: a folder, or a file whose content
   /// one of the formats recognises.
   public static func isExport(_ path: String) -> Bool { (try? format(of: path)) != nil }

@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 
 /// One ONNX file (opset 21) that ONNX Runtime, OpenVINO and every ONNX consumer loads, with a
@@ -8,8 +9,16 @@ enum ONNXFormat: ExportFormatDefinition {
   static let suffixes = [".onnx"]
   static let options: Set<ExportOption> = [.externalData]
 
-  /// ONNX has no signature: a file named `.onnx` is read as one (and refused if it is not).
-  static func recognizes(_ path: String) -> Bool { path.lowercased().hasSuffix(".onnx") }
+  /// ONNX has no signature: a file named `.onnx` is read as one (and refused if it is not), and
+  /// so is a file of another name that begins as a model does, with its `ir_version` (field 1,
+  /// a varint between 1 and 127), as every ONNX writer puts it first.
+  static func recognizes(_ path: String) -> Bool {
+    if path.lowercased().hasSuffix(".onnx") { return true }
+    guard let (descriptor, _) = try? RegularFile.open(path) else { return false }
+    defer { close(descriptor) }
+    var start: [UInt8] = [0, 0]
+    return pread(descriptor, &start, 2, 0) == 2 && start[0] == 0x08 && (1...127).contains(start[1])
+  }
 
   static func writer(_ request: ExportWriteRequest) throws -> any ExportWriter { try ONNXWriter(request) }
 

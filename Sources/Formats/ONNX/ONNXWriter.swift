@@ -111,9 +111,7 @@ final class ONNXWriter: ExportWriter {
       let previous = previousDataFile()
       try data.output.commit(as: dataName)
       try model.commit()
-      if let previous, previous != dataName {
-        try? FileManager.default.removeItem(atPath: ONNXLayout.sibling(of: request.path, named: previous))
-      }
+      removeDataFile(previous, unless: dataName)
       files.append(dataName)
       return WrittenExport(storage: "in ONNX with external data", files: files)
     }
@@ -121,7 +119,9 @@ final class ONNXWriter: ExportWriter {
     try file.write(graphInputsAndOutputs())
     try file.write(modelSuffix(header))
     try file.flush()
+    let previous = previousDataFile()
     try model.commit()
+    removeDataFile(previous, unless: nil)
     return WrittenExport(storage: "in ONNX", files: files)
   }
 
@@ -129,6 +129,14 @@ final class ONNXWriter: ExportWriter {
   private func previousDataFile() -> String? {
     guard request.replacing, let existing = try? LoadedONNX.dataFileName(ofModelAt: request.path) else { return nil }
     return existing
+  }
+
+  /// Removes the data file of the model this one replaced, once nothing refers to it: only a
+  /// name this writer gives data files (never a file elsewhere that a model names), and not the
+  /// new model's own.
+  private func removeDataFile(_ previous: String?, unless current: String?) {
+    guard let previous, previous != current, ONNXLayout.isDataFile(previous, of: request.path) else { return }
+    try? FileManager.default.removeItem(atPath: ONNXLayout.sibling(of: request.path, named: previous))
   }
 
   // MARK: - Encoding

@@ -1,0 +1,164 @@
+import Checkpoint
+import Foundation
+import TestSupport
+import Testing
+
+/// What a user's files survive through the command line: a folder given as the output by
+/// mistake, an output that lies inside the export being read, a stale data file, a misnamed
+/// output and a batch export that drifts.
+@Suite struct OutputSafetyCommandTests {
+  /// --force replaces an export, an empty folder, never a folder of other files.
+  @Test func forceNeverReplacesAFolderThatIsNoExport() throws {
+    let dir = TemporaryDirectory()
+    let source = Fixtures.path("mixer_tiny")
+    try FileManager.default.createDirectory(atPath: dir.file("precious"), withIntermediateDirectories: false)
+    try "keep".write(toFile: dir.file("precious/notes.txt"), atomically: true, encoding: .utf8)
+    let refused = try CommandRunner.run([source, dir.file("precious"), "--force"])
+    #expect(refused.refused("is a folder that holds files but no export"), "\(refused.standardError)")
+    #expect(try String(contentsOfFile: dir.file("precious/notes.txt"), encoding: .utf8) == "keep")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.file("precious")) == ["notes.txt"])
+    try FileManager.default.createDirectory(atPath: dir.file("empty"), withIntermediateDirectories: false)
+    #expect(try CommandRunner.run([source, dir.file("empty"), "--force", "--quiet"]).status == 0)
+    #expect(try CommandRunner.run([source, dir.file("empty"), "--force", "--dtype", "float16", "--quiet"]).status == 0)
+    #expect(FileManager.default.fileExists(atPath: dir.file("empty/graph.json")))
+  }
+
+  /// run and classify never write into the export they read, nor over its ONNX data file.
+  @Test func outputsInsideTheExportBeingReadAreRefused() throws {
+    let dir = TemporaryDirectory()
+    let source = Fixtures.path("mixer_tiny")
+    let input = Fixtures.path("mixer_tiny", "input.npy")
+    #expect(try CommandRunner.run([source, dir.file("b"), "--quiet"]).status == 0)
+    let graph = try Data(contentsOf: URL(fileURLWithPath: dir.file("b/graph.json")))
+    for output in [dir.file("b/graph.json"), dir.file("b/new.npy")] {
+      let result = try CommandRunner.run(["run", dir.file("b"), "--input", input, "--output", output, "--force"])
+      #expect(result.refused("is inside the input"), "\(result.standardError)")
+    }
+    let classify = try CommandRunner.run([
+      "classify", dir.file("b"), Fixtures.directory + "/images/rgb8.png", "--output", dir.file("b/f.npy"), "--force",
+    ])
+    #expect(classify.refused("is inside the input"), "\(classify.standardError)")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("b/graph.json"))) == graph)
+    #expect(!FileManager.default.fileExists(atPath: dir.file("b/new.npy")))
+    #expect(try CommandRunner.run([source, dir.file("e.onnx"), "--external-data", "--quiet"]).status == 0)
+    let data = try #require(dir.contents().first { $0.hasPrefix("e.onnx.") && $0.hasSuffix(".data") })
+    let before = try Data(contentsOf: URL(fileURLWithPath: dir.file(data)))
+    let overData = try CommandRunner.run([
+      "run", dir.file("e.onnx"), "--input", input, "--output", dir.file(data), "--force",
+    ])
+    #expect(overData.refused("is the input"), "\(overData.standardError)")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file(data))) == before)
+  }
+
+  /// An ONNX model with external data replaced by an inline one leaves no data file behind.
+  @Test func replacingAnONNXModelRemovesItsOldDataFile() throws {
+    let dir = TemporaryDirectory()
+    let source = Fixtures.path("mixer_tiny")
+    #expect(try CommandRunner.run([source, dir.file("e.onnx"), "--external-data", "--quiet"]).status == 0)
+    #expect(dir.contents().count == 2)
+    #expect(try CommandRunner.run([source, dir.file("e.onnx"), "--force", "--quiet"]).status == 0)
+    #expect(dir.contents() == ["e.onnx"])
+  }
+
+  /// A name whose suffix claims another format is refused; an ONNX file under a name of its
+  /// own is written and read back.
+  @Test func outputNamesMatchTheirFormat() throws {
+    let dir = TemporaryDirectory()
+    let source = Fixtures.path("mixer_tiny")
+    for (name, format) in [("x.onnx", "hdf5"), ("x.h5", "onnx"), ("x.npz", "onnx")] {
+      let result = try CommandRunner.run([source, dir.file(name), "--format", format])
+      #expect(result.refused("its suffix names"), "\(name): \(result.standardError)")
+    }
+    #expect(dir.contents().isEmpty)
+    #expect(try CommandRunner.run([source, dir.file("model.pt"), "--format", "onnx", "--quiet"]).status == 0)
+    let input = Fixtures.path("mixer_tiny", "input.npy")
+    let run = try CommandRunner.run(["run", dir.file("model.pt"), "--input", input, "--output", dir.file("o.npy")])
+    #expect(run.status == 0, "\(run.standardError)")
+    #expect(try CommandRunner.run(["verify", source, dir.file("model.pt")]).status == 0)
+  }
+
+  /// A batch export that drifts is removed and reported with its drift, so a rerun converts
+  /// it again (and fails again) instead of skipping it as up to date.
+  @Test func aBatchExportThatDriftsIsRemovedAndRetried() throws {
+    let dir = TemporaryDirectory()
+    let source = Fixtures.path("mixer_tiny")
+    try FileManager.default.createDirectory(atPath: dir.file("in"), withIntermediateDirectories: false)
+    let scale = try #require(try NpzFile(path: source).arrays.first { $0.key.hasSuffix("LayerNorm_1/scale") })
+    let count = scale.shape.reduce(1, *)
+    try CheckpointRewriter.rewrite(
+      source, to: dir.file("in/nan.npz"),
+      replace: [scale.key: .init(shape: scale.shape, values: .init(repeating: .nan, count: count))])
+    for run in 1...2 {
+      let result = try CommandRunner.run([
+        "convert-all", dir.file("in"), "--out-dir", dir.file("out"), "--verify", "--report", dir.file("r.jsonl"),
+      ])
+      #expect(result.status == 2)
+      #expect(Self.counted("failed", 1, in: result.standardOutput), "\(result.standardOutput)")
+      #expect(result.standardError.contains("verification found drift beyond tolerance (logits inf"))
+      #expect(result.standardError.contains("the export was removed"))
+      #expect(!FileManager.default.fileExists(atPath: dir.file("out")), "nothing written, no folder left")
+      let records = try String(contentsOfFile: dir.file("r.jsonl"), encoding: .utf8).split(separator: "\n")
+      #expect(records.count == run, "the report is appended to")
+      #expect(records.allSatisfy { $0.contains("\"verified\":false") && $0.contains("\"logits\":\"inf\"") })
+    }
+  }
+
+  /// A batch takes each checkpoint once, refuses two
+  /// checkpoints that would write one output before converting either, and leaves no folder
+  /// behind when it converted nothing.
+  @Test func aBatchPlansItsInputsAndOutputsBeforeConverting() throws {
+    let dir = TemporaryDirectory()
+    let source = Fixtures.path("mixer_tiny")
+    for folder in ["in", "in/a", "in/b"] {
+      try FileManager.default.createDirectory(atPath: dir.file(folder), withIntermediateDirectories: false)
+    }
+    try FileManager.default.copyItem(atPath: source, toPath: dir.file("in/a/m.npz"))
+    try FileManager.default.copyItem(atPath: source, toPath: dir.file("in/b/m.npz"))
+    let clash = try CommandRunner.run([
+      "convert-all", dir.file("in/a"), dir.file("in/b"), "--out-dir", dir.file("out"),
+    ])
+    #expect(clash.refused("would be the output of both \(dir.file("in/a/m.npz")) and"), "\(clash.standardError)")
+    #expect(!FileManager.default.fileExists(atPath: dir.file("out")))
+    try FileManager.default.removeItem(atPath: dir.file("in/b"))
+    // The same checkpoint found twice, twice over: converted once, then skipped.
+    for expected in ["converted", "skipped (up to date)"] {
+      let result = try CommandRunner.run([
+        "convert-all", dir.file("in"), dir.file("in/a/m.npz"), "--out-dir", dir.file("in/out"), "--format", "hdf5",
+      ])
+      #expect(result.status == 0 && result.standardOutput.contains("1 checkpoint in"), "\(result.standardError)")
+      #expect(Self.counted(expected, 1, in: result.standardOutput), "\(result.standardOutput)")
+    }
+    let empty = try CommandRunner.run(["convert-all", dir.file("in/out"), "--out-dir", dir.file("o")])
+    #expect(empty.refused("found no .npz checkpoint in"), "\(empty.standardError)")
+    let npz = try CommandRunner.run(["convert-all", dir.file("in"), "--out-dir", dir.file("o"), "--format", "npz"])
+    #expect(npz.refused("an .npz records none"), "\(npz.standardError)")
+    #expect(!FileManager.default.fileExists(atPath: dir.file("o")))
+  }
+
+  /// Usage mistakes get a one-line answer that names the cause.
+  @Test func usageMistakesAreNamed() throws {
+    let dir = TemporaryDirectory()
+    try "x".write(toFile: dir.file("afile"), atomically: true, encoding: .utf8)
+    let cases: [([String], String)] = [
+      (["inspct", "x"], "'inspct' is not a command (nor a file); did you mean 'inspect'?"),
+      (["verify", "a.npz", "b", "--atol", "nan"], "--atol must be a finite number"),
+      (["verify", "a.npz", "b", "--rtol", "inf"], "--rtol must be a finite number"),
+      (["convert-all", Fixtures.path("mixer_tiny"), "--out-dir", dir.file("afile")], "is a file, not a folder"),
+      (["convert-all", Fixtures.path("mixer_tiny"), "--out-dir", dir.file("afile/sub")], "is a file, not a folder"),
+      (["convert-all", "x", "--out-dir", dir.file("o"), "--shard", "-1/2"], "--shard -1/2: negative values"),
+    ]
+    for (arguments, fragment) in cases {
+      let result = try CommandRunner.run(arguments)
+      #expect(result.refused(fragment), "\(arguments): \(result.standardError)")
+    }
+    let help = try CommandRunner.run(["convert-all", "--help"])
+    #expect(help.status == 0 && !help.standardOutput.split(separator: "\n").contains { $0.hasSuffix("\\") })
+  }
+
+  /// Whether the summary table of convert-all counts `count` on the row `row`.
+  static func counted(_ row: String, _ count: Int, in text: String) -> Bool {
+    text.split(separator: "\n").contains {
+      $0.trimmingCharacters(in: .whitespaces).hasPrefix(row + " ") && $0.hasSuffix(" \(count)")
+    }
+  }
+}
