@@ -29,9 +29,7 @@ struct ChildConversion: BatchWorker {
     guard result.status == 0, let summary else {
       let reason =
         result.status == 1 && summary?.verification?.passed == false
-        ? "\(request.output): verification found drift beyond tolerance ("
-          + (drift ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.3g", $0.value))" }
-          .joined(separator: ", ") + " of the original's largest magnitude)"
+        ? "\(request.output): verification found drift beyond tolerance (\(Self.text(drift ?? [:])))"
         : Self.lastError(result.error) ?? "the conversion ended with status \(result.status)"
       return BatchRecord(
         input: item.checkpoint, output: request.output, status: .failed, model: summary?.conversion.model,
@@ -42,6 +40,12 @@ struct ChildConversion: BatchWorker {
       input: item.checkpoint, output: request.output, status: .ok, model: summary.conversion.model,
       parameters: summary.conversion.parameters, bytes: summary.conversion.outputBytes, seconds: seconds,
       verified: summary.verification?.passed, drift: drift, columns: columns)
+  }
+
+  /// Each output's drift, `logits 0.02, pre_logits 0.01 of the original's largest magnitude`.
+  private static func text(_ drift: [String: Double]) -> String {
+    drift.sorted { $0.key < $1.key }.map { "\($0.key) " + String(format: "%.3g", $0.value) }.joined(separator: ", ")
+      + " of the original's largest magnitude"
   }
 
   /// The child's error line without the `mixer-convert: error: ` prefix.

@@ -131,13 +131,17 @@ enum OutputFolder {
   /// Creates `path` and the folders above it when missing, returning whether `path` itself was
   /// made; refuses, in one line, a path that is or passes through a file.
   static func create(_ path: String) throws -> Bool {
-    if FileManager.default.fileExists(atPath: path + "/.") { return false }
-    var folder = URL(fileURLWithPath: path).standardizedFileURL
-    while !FileManager.default.fileExists(atPath: folder.path), folder.path != "/" { folder.deleteLastPathComponent() }
+    // The nearest folder that exists, `path` itself included (the root always does).
+    let target = URL(fileURLWithPath: path).standardizedFileURL
+    var existing = target
     var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-      throw ValidationError("--out-dir \(path): \(folder.path) is a file, not a folder")
+    while !FileManager.default.fileExists(atPath: existing.path, isDirectory: &isDirectory) {
+      existing.deleteLastPathComponent()
     }
+    guard isDirectory.boolValue else {
+      throw ValidationError("--out-dir \(path): \(existing.path) is a file, not a folder")
+    }
+    guard existing != target else { return false }
     do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
       throw ValidationError("--out-dir \(path): cannot create the folder: \(error.localizedDescription)")
     }

@@ -16,8 +16,8 @@ enum ONNXFormat: ExportFormatDefinition {
     if path.lowercased().hasSuffix(".onnx") { return true }
     guard let (descriptor, _) = try? RegularFile.open(path) else { return false }
     defer { close(descriptor) }
-    var start: [UInt8] = [0, 0]
-    return pread(descriptor, &start, 2, 0) == 2 && start[0] == 0x08 && (1...127).contains(start[1])
+    guard let start = RegularFile.read(descriptor, range: 0..<2), start.count == 2 else { return false }
+    return start[0] == 0x08 && (1...127).contains(start[1])
   }
 
   static func writer(_ request: ExportWriteRequest) throws -> any ExportWriter { try ONNXWriter(request) }
