@@ -8,6 +8,9 @@
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 static volatile sig_atomic_t first_signal = 0;
 static int notify_descriptor = -1;
@@ -44,3 +47,14 @@ int csupport_record_interrupts(int descriptor) {
 }
 
 int csupport_interrupt_signal(void) { return first_signal; }
+
+int csupport_end_with_parent(int parent) {
+#ifdef __linux__
+  if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0) return -1;
+  return getppid() == parent ? 0 : 1;
+#else
+  (void)parent;
+  errno = ENOSYS;
+  return -1;
+#endif
+}

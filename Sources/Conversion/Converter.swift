@@ -140,8 +140,20 @@ public enum Converter {
     return ConversionSummary(
       output: request.output, format: format, model: name, upstreamName: recognition.catalogEntry?.name,
       variant: variant, parameters: parameters, tensors: plan.weights.count, storage: written.storage,
-      notes: written.notes, files: written.files, dtype: request.dtype, bytesWritten: writer.totalBytes,
+      notes: written.notes + narrowingNote(plan, checkpoint, to: request.dtype), files: written.files,
+      dtype: request.dtype, bytesWritten: writer.totalBytes,
       outputBytes: format.diskSize(at: request.output), seconds: Date().timeIntervalSince(start))
+  }
+
+  /// Says how many float64 tensors were rounded to the export's narrower dtype (none: no note).
+  private static func narrowingNote(_ plan: ExportPlan, _ checkpoint: OpenedCheckpoint, to dtype: DType) -> [String] {
+    let wide = plan.weights.filter { checkpoint.tree[$0.source]!.dtype == .float64 }.count
+    guard wide > 0, dtype != .float64 else { return [] }
+    return [
+      (wide == 1 ? "1 of the checkpoint's tensors is" : "\(wide) of the checkpoint's tensors are")
+        + " float64; the export stores them as \(dtype.rawValue), "
+        + "each value rounded to the nearest (verify compares with the rounded values)"
+    ]
   }
 
   /// Every weight with the node that uses it, its position among that node's weights, and the

@@ -133,12 +133,20 @@ public enum Verifier {
           classes: output.name == "logits",
           fullPrecisionReference: fullPrecision?.output(named: output.name)))
     }
+    // An infinite drift is most often the original's own doing: NaN or infinity in its weights.
+    // Only then are the sources scanned, so a verify that passes pays nothing for it.
+    let nonFiniteWeights =
+      outputs.allSatisfy(\.maxAbsDiff.isFinite)
+      ? []
+      : try Set(exported.map(\.value.source)).sorted().filter {
+        try stored.tensor($0).scalars.contains { !$0.isFinite }
+      }
     let sourceMatches = try sourceHash.value() == header.model.source.sha256
     return ParityReport(
       checkpoint: request.checkpoint, export: request.export, model: header.model.name,
       sourceMatches: sourceMatches, input: request.input ?? "uniform [-1, 1), seed \(request.seed)",
       batch: image.shape[0], kernels: compute.path, tolerance: tolerance, outputs: outputs, weights: weights,
-      seconds: Date().timeIntervalSince(start))
+      nonFiniteWeights: nonFiniteWeights, seconds: Date().timeIntervalSince(start))
   }
 
   /// The inputs: the request's file (finite values of the export's shape), or a batch

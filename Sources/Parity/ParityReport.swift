@@ -15,12 +15,15 @@ public struct ParityReport: Encodable, Sendable {
   public let tolerance: Tolerance
   public let outputs: [OutputComparison]
   public let weights: WeightCheck
+  /// Checkpoint tensors holding NaN or infinity, named when an output drifts without bound:
+  /// the original computes non-finite outputs from its own weights (empty otherwise).
+  public let nonFiniteWeights: [String]
   public let seconds: Double
 
   public init(
     checkpoint: String, export: String, model: String, sourceMatches: Bool, input: String, batch: Int,
     kernels: KernelPath, tolerance: Tolerance, outputs: [OutputComparison], weights: WeightCheck,
-    seconds: Double
+    nonFiniteWeights: [String] = [], seconds: Double
   ) {
     self.checkpoint = checkpoint
     self.export = export
@@ -32,6 +35,7 @@ public struct ParityReport: Encodable, Sendable {
     self.tolerance = tolerance
     self.outputs = outputs
     self.weights = weights
+    self.nonFiniteWeights = nonFiniteWeights
     self.seconds = seconds
   }
 
@@ -40,7 +44,7 @@ public struct ParityReport: Encodable, Sendable {
 
   private enum CodingKeys: String, CodingKey {
     case format, version, checkpoint, export, model, sourceMatches, input, batch, kernels, tolerance, outputs, weights
-    case seconds, passed
+    case nonFiniteWeights, seconds, passed
   }
 
   public func encode(to encoder: Encoder) throws {
@@ -57,6 +61,7 @@ public struct ParityReport: Encodable, Sendable {
     try container.encode(tolerance, forKey: .tolerance)
     try container.encode(outputs, forKey: .outputs)
     try container.encode(weights, forKey: .weights)
+    try container.encode(nonFiniteWeights, forKey: .nonFiniteWeights)
     try container.encode(seconds, forKey: .seconds)
     try container.encode(passed, forKey: .passed)
   }

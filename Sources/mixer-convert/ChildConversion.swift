@@ -1,3 +1,4 @@
+import CSupport
 import Conversion
 import Foundation
 
@@ -30,6 +31,9 @@ struct ChildConversion: BatchWorker {
       let reason =
         result.status == 1 && summary?.verification?.passed == false
         ? "\(request.output): verification found drift beyond tolerance (\(Self.text(drift ?? [:])))"
+          + (summary?.verification?.nonFiniteWeights.flatMap {
+            $0.isEmpty ? nil : "; " + ParityReportOutput.nonFiniteCause($0)
+          } ?? "")
         : Self.lastError(result.error) ?? "the conversion ended with status \(result.status)"
       return BatchRecord(
         input: item.checkpoint, output: request.output, status: .failed, model: summary?.conversion.model,
@@ -77,6 +81,7 @@ struct ChildConversion: BatchWorker {
       }
       let passed: Bool
       let outputs: [Output]
+      let nonFiniteWeights: [String]?
     }
     let conversion: Conversion
     let verification: Verification?
@@ -85,11 +90,26 @@ struct ChildConversion: BatchWorker {
 
 /// Runs a child process to its end, collecting its standard output and error.
 enum ChildProcess {
+  /// Names, in a child's environment, the process that started it: the child ends with it.
+  static let parentVariable = "MIXER_CONVERT_PARENT_PID"
+
+  /// In a child ``run`` started: asks for SIGTERM when the parent ends, however it ends (a
+  /// scheduler's SIGTERM to convert-all alone, kill -9), so no conversion outlives its batch;
+  /// the signal removes the child's temporaries like any interrupt. Ends at once when the
+  /// parent is already gone. The variable is removed, so the child's own children (the HDF5
+  /// reader) do not take it for theirs.
+  static func endWithParent() {
+    guard let value = getenv(parentVariable), let parent = Int32(String(cString: value)) else { return }
+    unsetenv(parentVariable)
+    if csupport_end_with_parent(parent) == 1 { Foundation.exit(128 + SIGTERM) }
+  }
+
   static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: Data, error: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.standardInput = FileHandle.nullDevice
+    process.environment = ProcessInfo.processInfo.environment.merging([parentVariable: String(getpid())]) { $1 }
     let output = Pipe()
     let errors = Pipe()
     process.standardOutput = output

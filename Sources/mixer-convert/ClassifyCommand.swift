@@ -26,7 +26,7 @@ struct Classify: ParsableCommand {
         mixer-convert classify vit-b16-fe/ a.png b.png --output embeddings.npy
       """)
 
-  @Argument(help: "The export: a bundle folder, an .h5 file or an .onnx file.")
+  @Argument(help: ReadableExports.argumentHelp)
   var export: String
 
   @Argument(help: "JPEG or PNG files.")

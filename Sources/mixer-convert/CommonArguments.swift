@@ -40,3 +40,16 @@ struct ReportArguments: ParsableArguments {
     if quiet && json { throw ValidationError("--quiet and --json exclude each other") }
   }
 }
+
+/// How help names what `run`, `verify`, `classify` and `inspect` read: every readable format,
+/// from the registry, so a new format shows up without editing the help.
+enum ReadableExports {
+  /// `a bundle folder, an HDF5 file, an ONNX file, a timm folder or a transformers folder`.
+  static let nouns: String = {
+    let nouns = ExportFormat.allCases.filter(\.isReadable).map(\.noun)
+    return nouns.dropLast().joined(separator: ", ") + " or " + nouns.last!
+  }()
+
+  /// The help of an export argument.
+  static let argumentHelp = ArgumentHelp("The export: \(nouns).")
+}

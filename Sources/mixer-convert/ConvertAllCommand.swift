@@ -1,5 +1,6 @@
 import ArgumentParser
 import Conversion
+import FileIO
 import Formats
 import Foundation
 
@@ -89,6 +90,8 @@ struct ConvertAll: ParsableCommand {
     batch.verify = verify
     batch.opening.hdf5 = HDF5ReaderCommand.isolated
     try batch.checkOutputsAreDistinct()
+    // The report is appended to: pointed at a checkpoint, it would damage it.
+    if let report { try InputGuard.check(output: PathArgument.normalized(report), inputs: items.map(\.checkpoint)) }
     let created = try OutputFolder.create(outDir)
     // A folder this run made and left empty (every conversion failed) is not left behind.
     defer { if created { rmdir(outDir) } }

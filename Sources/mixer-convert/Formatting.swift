@@ -17,6 +17,13 @@ enum Formatting {
   /// `0.1234` → `0.123 s`.
   static func seconds(_ s: Double) -> String { String(format: "%.3g s", s) }
 
+  /// `0.1036` → `103.6 ms`; `0.0000420` → `0.0420 ms`: a tiny model's latency keeps three
+  /// significant digits instead of rounding to `0.0 ms`.
+  static func milliseconds(_ s: Double) -> String {
+    let ms = s * 1e3
+    return String(format: ms >= 10 ? "%.1f ms" : "%#.3g ms", ms)
+  }
+
   /// Compact float for tables.
   static func number(_ x: Double) -> String { String(format: "%.4g", x) }
 }

@@ -13,7 +13,7 @@ struct Inspect: ParsableCommand {
       bytes for tensors, subtotals for folders. For a checkpoint (.npz), then totals and the \
       recognised model, with any missing, unused or misshapen tensors; without --stats only \
       the zip directory and the npy headers are read, so this is near-instant on \
-      multi-gigabyte files. For an export (a bundle folder or an .h5 file), the tree is over \
+      multi-gigabyte files. For an export (\(ReadableExports.nouns)), the tree is over \
       the canonical weight names, then the model, the input contract, the outputs and the \
       graph's operations.
 
@@ -24,7 +24,7 @@ struct Inspect: ParsableCommand {
         mixer-convert inspect vit-b16.h5 --depth 1
       """)
 
-  @Argument(help: "The .npz checkpoint, or an export (bundle folder, .h5 or .onnx file).")
+  @Argument(help: ArgumentHelp("The .npz checkpoint, or an export: \(ReadableExports.nouns)."))
   var checkpoint: String
 
   @Option(help: "List only this many levels of the tree (1 = top-level folders).")

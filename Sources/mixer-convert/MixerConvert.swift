@@ -14,9 +14,9 @@ struct MixerConvert: ParsableCommand {
     abstract: "Convert MLP-Mixer and ViT checkpoints (.npz) to bundles, HDF5 and ONNX, and prove parity.",
     discussion: """
       Reads the .npz checkpoints of google-research/vision_transformer (MLP-Mixer, ViT and \
-      the ResNet hybrids) and writes a bundle folder, an HDF5 file or an ONNX model. Exit \
-      status: 0 success, 1 verification drift, 2 bad input or usage. With --json, an error is \
-      also printed as {"error": …} on standard output.
+      the ResNet hybrids) and writes a bundle folder, an HDF5 file, an ONNX model, or a \
+      folder timm or transformers loads. Exit status: 0 success, 1 verification drift, 2 bad \
+      input or usage. With --json, an error is also printed as {"error": …} on standard output.
 
       Examples:
         mixer-convert Mixer-B_16.npz mixer-b16/ --verify
@@ -33,8 +33,10 @@ struct MixerConvert: ParsableCommand {
     defaultSubcommand: Convert.self)
 
   static func main() {
+    ChildProcess.endWithParent()
     refuseInvalidUTF8Arguments()
     refuseMistypedCommand()
+    refuseHelpOnUnknownCommand()
     var command: ParsableCommand
     do {
       command = try parseAsRoot()
@@ -84,7 +86,8 @@ struct MixerConvert: ParsableCommand {
     Console.error(line)
     if CommandLine.arguments.dropFirst().contains("--json"), !Console.printedJSON {
       struct ErrorReport: Encodable { let error: String }
-      try? Console.printJSON(ErrorReport(error: line))
+      // JSON escapes control characters itself: the message goes in as it is, escaped once.
+      try? Console.printJSON(ErrorReport(error: message))
     }
     Foundation.exit(status)
   }
@@ -114,12 +117,26 @@ extension MixerConvert {
     guard let first = CommandLine.arguments.dropFirst().first, !first.hasPrefix("-"), !first.contains("/"),
       !first.contains("."), !FileManager.default.fileExists(atPath: first)
     else { return }
-    let names = configuration.subcommands.map { $0._commandName }.filter { $0 != HDF5ReaderCommand._commandName }
+    let names = commandNames
     guard !names.contains(first),
       let nearest = names.min(by: { editDistance(first, $0) < editDistance(first, $1) }),
       editDistance(first, nearest) <= 2
     else { return }
     fail("'\(first)' is not a command (nor a file); did you mean '\(nearest)'?", status: 2)
+  }
+
+  /// `help nosuch` would print the overview and exit 0, which a script takes for success.
+  static func refuseHelpOnUnknownCommand() {
+    let arguments = CommandLine.arguments.dropFirst()
+    guard arguments.first == "help", let topic = arguments.dropFirst().first, !topic.hasPrefix("-"),
+      !commandNames.contains(topic)
+    else { return }
+    fail("'\(topic)' is not a command; the commands are \(commandNames.joined(separator: ", "))", status: 2)
+  }
+
+  /// The commands a user types (the internal HDF5 reader is not one).
+  private static var commandNames: [String] {
+    configuration.subcommands.map { $0._commandName }.filter { $0 != HDF5ReaderCommand._commandName }
   }
 
   /// Levenshtein distance between two short words.

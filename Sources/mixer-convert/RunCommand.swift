@@ -12,7 +12,7 @@ struct Run: ParsableCommand {
     commandName: "run",
     abstract: "Run an export on an NHWC float32 batch (.npy) and write its output (.npy).",
     discussion: """
-      The export (a bundle folder, an .h5 file or an .onnx file) must stand on its own: \
+      The export (\(ReadableExports.nouns)) must stand on its own: \
       nothing of the original checkpoint is read. An ONNX file runs its own nodes. The input \
       is what the export's input contract describes (NHWC, the model's size, values in \
       [-1, 1]; `inspect EXPORT` shows it). --repeat N runs the batch N more times and reports \
@@ -24,7 +24,7 @@ struct Run: ParsableCommand {
         mixer-convert run mixer-b16/ --input one.npy --output out.npy --repeat 10 --threads 1
       """)
 
-  @Argument(help: "The export: a bundle folder, an .h5 file or an .onnx file.")
+  @Argument(help: ReadableExports.argumentHelp)
   var export: String
 
   @Option(help: "Input batch: float .npy of shape (N, H, W, 3).")
@@ -98,11 +98,11 @@ struct Run: ParsableCommand {
     guard reporting.text else { return }
     print("\(output): \(name) \(tensor.shape)")
     if let median, let minimum = sorted.first {
-      let threadsText = running.threads.map(String.init) ?? "all"
+      let threadsText = running.threads.map { $0 == 1 ? "1 thread" : "\($0) threads" } ?? "all threads"
       Console.standardError(
-        String(
-          format: "latency per batch of %d: median %.1f ms, min %.1f ms (%d runs, %@ threads, %@ kernels)",
-          shape[0], median * 1e3, minimum * 1e3, sorted.count, threadsText, KernelPath.selected.rawValue))
+        "latency per batch of \(shape[0]): median \(Formatting.milliseconds(median)), "
+          + "min \(Formatting.milliseconds(minimum)) (\(sorted.count) runs, \(threadsText), "
+          + "\(KernelPath.selected.rawValue) kernels)")
     }
   }
 }

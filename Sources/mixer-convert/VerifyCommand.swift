@@ -11,8 +11,8 @@ struct Verify: ParsableCommand {
     abstract: "Compare an export's outputs with the original checkpoint's; exit 1 on drift.",
     discussion: """
       Runs the checkpoint through a reference forward that reads the original Flax names and \
-      follows the Flax semantics, and the export (a bundle folder, an .h5 file or an .onnx \
-      file, which runs its own ONNX nodes) through its own computation, on the same \
+      follows the Flax semantics, and the export (\(ReadableExports.nouns); an ONNX file \
+      runs its own nodes) through its own computation, on the same \
       inputs (generated from --seed, or --input). Reports per output the max abs diff, the \
       max diff relative to max |output|, cosine similarity, top-1 agreement and top-5 overlap, \
       and checks every exported weight against its source tensor (bit-exact for float32). \
@@ -33,14 +33,14 @@ struct Verify: ParsableCommand {
   @Argument(help: "The original .npz checkpoint.")
   var checkpoint: String
 
-  @Argument(help: "The export: a bundle folder, an .h5 file or an .onnx file.")
+  @Argument(help: ReadableExports.argumentHelp)
   var export: String
 
-  @Option(help: "Seed of the generated inputs (uniform in [-1, 1)).")
-  var seed: UInt64 = 0
+  @Option(help: "Seed of the generated inputs (uniform in [-1, 1); default 0).")
+  var seed: UInt64?
 
-  @Option(help: "Batch size of the generated inputs.")
-  var batch = 2
+  @Option(help: "Batch size of the generated inputs (default 2).")
+  var batch: Int?
 
   @Option(help: "Use this NHWC float .npy as input instead.")
   var input: String?
@@ -58,7 +58,11 @@ struct Verify: ParsableCommand {
   var reporting: ReportArguments
 
   func validate() throws {
-    guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+    if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
+    if input != nil, let flag = batch != nil ? "--batch" : seed != nil ? "--seed" : nil {
+      throw ValidationError(
+        "\(flag) describes generated inputs; it cannot be combined with --input, whose batch is its own")
+    }
     for (flag, value) in [("--atol", atol), ("--rtol", rtol)] {
       if let value, !(value >= 0 && value.isFinite) {
         throw ValidationError("\(flag) must be a finite number, not negative (got \(value))")
@@ -75,8 +79,8 @@ struct Verify: ParsableCommand {
     }
     var request = VerificationRequest(checkpoint: checkpoint, export: export)
     request.opening = running.opening
-    request.seed = seed
-    request.batch = batch
+    if let seed { request.seed = seed }
+    if let batch { request.batch = batch }
     request.input = input
     request.threads = running.threads
     if atol != nil || rtol != nil {
@@ -95,6 +99,12 @@ struct ParityReportOutput: Encodable {
   init(_ report: ParityReport) { self.report = report }
 
   func encode(to encoder: Encoder) throws { try report.encode(to: encoder) }
+
+  /// `the checkpoint's weights hold NaN or infinity (head/kernel): …`, at most three named.
+  static func nonFiniteCause(_ names: [String]) -> String {
+    let shown = names.prefix(3).joined(separator: ", ") + (names.count > 3 ? " and \(names.count - 3) more" : "")
+    return "the checkpoint's weights hold NaN or infinity (\(shown)), so the original's outputs are not finite either"
+  }
 
   func printText() {
     let r = report
@@ -125,6 +135,9 @@ struct ParityReportOutput: Encodable {
       print(
         "  the original with full-precision weights differs by (relative to max|output|): "
           + effects.joined(separator: ", ") + "; the rounding's cost, not judged")
+    }
+    if !r.nonFiniteWeights.isEmpty {
+      print("  cause: " + ParityReportOutput.nonFiniteCause(r.nonFiniteWeights))
     }
     print(r.passed ? String(format: "parity: ok (%.2f s)", r.seconds) : "parity: DRIFT beyond tolerance")
   }

@@ -26,6 +26,12 @@ import Testing
       ["run", dir.file("o"), "--input", "x.npy", "--output", "y.npy", "--threads", "0"],
       "--threads must be between 1 and")
     try oneLineError(["verify", source, dir.file("o"), "--quiet", "--json"], "--quiet and --json exclude each other")
+    // The input file sets its own batch: a --batch or --seed beside it would be ignored.
+    for flag in ["--batch", "--seed"] {
+      try oneLineError(
+        ["verify", source, dir.file("o"), "--input", "x.npy", flag, "4"],
+        "\(flag) describes generated inputs; it cannot be combined with --input")
+    }
     #expect(dir.contents().isEmpty)
   }
 
@@ -36,6 +42,13 @@ import Testing
     let usage = try CommandRunner.run(["convert", Fixtures.path("mixer_tiny"), "/tmp/x", "--dtype", "int8", "--json"])
     let usageError = try usage.jsonObject()["error"] as? String
     #expect(usage.status == 2 && usageError?.contains("int8") == true)
+    // JSON carries the path as it is (JSON escapes its control characters itself); the
+    // terminal line shows them escaped once.
+    let odd = "/nonexistent/a\nb\u{1b}c"
+    let control = try CommandRunner.run(["verify", Fixtures.path("mixer_tiny"), odd, "--json"])
+    let controlError = try control.jsonObject()["error"] as? String
+    #expect(controlError?.contains(odd) == true, "\(controlError ?? "")")
+    #expect(control.standardError.contains("/nonexistent/a\\nb\\u{1b}c"), "\(control.standardError)")
   }
 
   @Test func commandsThatRunAModelTakeTheSameOptions() throws {
@@ -79,6 +92,14 @@ import Testing
     for command in ["convert", "convert-all", "verify", "run", "classify", "inspect", "synth", "info"] {
       let help = try CommandRunner.run([command, "--help"])
       #expect(help.status == 0 && help.standardOutput.contains("Examples:"), "\(command)")
+    }
+    // The commands that read an export name every format they read, timm and transformers too.
+    for command in ["verify", "run", "classify", "inspect"] {
+      let help = try CommandRunner.run([command, "--help"]).standardOutput.split(whereSeparator: \.isWhitespace)
+        .joined(separator: " ")
+      #expect(
+        help.contains("a bundle folder, an HDF5 file, an ONNX file, a timm folder or a transformers folder"),
+        "\(command): \(help)")
     }
     let info = try CommandRunner.run(["info", "--json"])
     let names = (try info.jsonObject()["libraries"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }

@@ -68,6 +68,40 @@ import Testing
     let summary = try pre.jsonObject()
     #expect(summary["shape"] as? [Int] == [2, 32] && summary["repeats"] as? Int == 3)
     #expect((summary["median_seconds"] as! Double) > 0)
+    // The text report keeps three significant digits below 10 ms: a tiny model's latency is
+    // no "0.0 ms" or "0.1 ms".
+    let timed = try CommandRunner.run([
+      "run", dir.file("b"), "--input", input, "--output", dir.file("timed.npy"), "--repeat", "3", "--threads", "1",
+    ])
+    let words = timed.standardError.split(separator: " ")
+    let figures = words.indices.dropLast().filter { words[$0 + 1].hasPrefix("ms") }.map { words[$0] }
+    #expect(timed.standardError.hasPrefix("latency per batch of 2: median "), "\(timed.standardError)")
+    #expect(
+      figures.count == 2
+        && figures.allSatisfy { (Double($0) ?? 0) > 0 && $0.filter(\.isNumber).drop { $0 == "0" }.count >= 3 },
+      "\(timed.standardError)")
+    #expect(timed.standardError.contains("(3 runs, 1 thread, "), "\(timed.standardError)")
+  }
+
+  @Test func aFloat64CheckpointIsNarrowedWithANote() throws {
+    let dir = TemporaryDirectory()
+    let file = try NpzFile(path: Fixtures.path("mixer_tiny"))
+    let writer = try NpzWriter(path: dir.file("wide.npz"), compression: .stored, replacing: true)
+    for array in file.arrays {
+      let wide = try file.readData(array).withUnsafeBytes { raw in
+        (0..<(raw.count / 4)).map { Double(raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self)) }
+      }
+      try wide.withUnsafeBytes { try writer.add(key: array.key, dtype: .float64, shape: array.shape, data: $0) }
+    }
+    try writer.finish()
+    let result = try CommandRunner.run([dir.file("wide.npz"), dir.file("out"), "--verify"])
+    #expect(result.status == 0, "\(result.standardError)")
+    #expect(
+      result.standardOutput.contains(
+        "note: 30 of the checkpoint's tensors are float64; the export stores them as float32"),
+      "\(result.standardOutput)")
+    let plain = try CommandRunner.run([Fixtures.path("mixer_tiny"), dir.file("plain"), "--json"]).jsonObject()
+    #expect((plain["conversion"] as? [String: Any])?["notes"] as? [String] == [], "a float32 checkpoint has no note")
   }
 
   @Test func runRefusesWrongInputsAndExistingOutputs() throws {

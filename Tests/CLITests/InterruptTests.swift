@@ -34,4 +34,57 @@ import Testing
     }
     #expect(interrupted > 0, "no run was interrupted")
   }
+
+  /// A conversion convert-all started ends with it, even when convert-all is killed with
+  /// SIGKILL (a scheduler's last word): it removes its temporaries and commits nothing once its
+  /// batch is gone.
+  @Test func batchConversionsEndWithTheirParent() throws {
+    let dir = TemporaryDirectory()
+    try FileManager.default.createDirectory(atPath: dir.file("in"), withIntermediateDirectories: false)
+    try FileManager.default.copyItem(atPath: Checkpoints.vitTiny, toPath: dir.file("in/a.npz"))
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try CommandRunner.executable())
+    process.arguments = [
+      "convert-all", dir.file("in"), "--out-dir", dir.file("out"), "--jobs", "1", "--verify", "--threads", "1",
+    ]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    var child: Int32?
+    let deadline = Date().addingTimeInterval(30)
+    while child == nil, Date() < deadline {
+      child = Self.children(of: process.processIdentifier).first
+      if child == nil { Thread.sleep(forTimeInterval: 0.002) }
+    }
+    let conversion = try #require(child, "convert-all started no conversion")
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    // Long enough for the conversion to have finished had it gone on (it takes under a second).
+    let killed = Date()
+    while Self.isAlive(conversion), Date().timeIntervalSince(killed) < 10 { Thread.sleep(forTimeInterval: 0.01) }
+    #expect(!Self.isAlive(conversion), "the conversion outlived its batch by 10 s")
+    Thread.sleep(forTimeInterval: 2)
+    let written = (try? FileManager.default.contentsOfDirectory(atPath: dir.file("out"))) ?? []
+    #expect(written.isEmpty, "the orphaned conversion wrote \(written)")
+  }
+
+  /// The processes whose parent is `parent` (from /proc).
+  private static func children(of parent: Int32) -> [Int32] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap(Int32.init).filter { pid in
+      guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        let end = stat.range(of: ")", options: .backwards)
+      else { return false }
+      let fields = stat[end.upperBound...].split(separator: " ")
+      return fields.count > 1 && Int32(fields[1]) == parent
+    }
+  }
+
+  /// Whether `pid` runs (a zombie waiting to be reaped does not).
+  private static func isAlive(_ pid: Int32) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+      let end = stat.range(of: ")", options: .backwards)
+    else { return false }
+    return stat[end.upperBound...].split(separator: " ").first != "Z"
+  }
 }

@@ -29,6 +29,27 @@ import Testing
     let external = try CommandRunner.run([source, dir.file("e.onnx"), "--external-data", "--json"])
     let files = ((try external.jsonObject())["conversion"] as? [String: Any])?["files"] as? [String] ?? []
     #expect(external.status == 0 && files.count == 2 && files[1].hasPrefix("e.onnx.") && files[1].hasSuffix(".data"))
+    // A flipped bit in the data file is reported against the data file, not the model.
+    let data = dir.file(files[1])
+    var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: data)))
+    bytes[bytes.count / 2] ^= 0x40
+    try Data(bytes).write(to: URL(fileURLWithPath: data))
+    let damaged = try CommandRunner.run(["verify", source, dir.file("e.onnx")])
+    #expect(
+      damaged.status == 2 && damaged.standardError.hasPrefix("mixer-convert: error: \(data): tensor '")
+        && damaged.standardError.contains("the data is corrupt"), "\(damaged.standardError)")
+  }
+
+  /// Every ONNX file the converter writes runs: a ViT above 1024 px pads its class token to
+  /// more than 4096 positions (65 × 65 + 1 at 1040 px), which the runner once refused.
+  @Test func aViTAtAHighResolutionRunsAsONNX() throws {
+    let dir = TemporaryDirectory()
+    let source = Fixtures.path("vit_tiny_token")
+    let converted = try CommandRunner.run([source, dir.file("v.onnx"), "--image-size", "1040", "--quiet"])
+    #expect(converted.status == 0, "\(converted.standardError)")
+    let verified = try CommandRunner.run(["verify", source, dir.file("v.onnx"), "--batch", "1", "--json"])
+    #expect(verified.status == 0, "\(verified.standardError)")
+    #expect(try verified.jsonObject()["passed"] as? Bool == true)
   }
 
   @Test func optionsOfAnotherFormatAndUnknownSuffixesAreRefused() throws {

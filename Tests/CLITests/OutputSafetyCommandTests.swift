@@ -96,11 +96,23 @@ import Testing
       #expect(Self.counted("failed", 1, in: result.standardOutput), "\(result.standardOutput)")
       #expect(result.standardError.contains("verification found drift beyond tolerance (logits inf"))
       #expect(result.standardError.contains("the export was removed"))
+      #expect(
+        result.standardError.contains("the checkpoint's weights hold NaN or infinity (\(scale.key)"),
+        "the cause is named: \(result.standardError)")
       #expect(!FileManager.default.fileExists(atPath: dir.file("out")), "nothing written, no folder left")
       let records = try String(contentsOfFile: dir.file("r.jsonl"), encoding: .utf8).split(separator: "\n")
       #expect(records.count == run, "the report is appended to")
       #expect(records.allSatisfy { $0.contains("\"verified\":false") && $0.contains("\"logits\":\"inf\"") })
     }
+    // verify names the weights the original's NaN comes from; a healthy checkpoint names none.
+    #expect(try CommandRunner.run([dir.file("in/nan.npz"), dir.file("nan"), "--quiet"]).status == 0)
+    let verify = try CommandRunner.run(["verify", dir.file("in/nan.npz"), dir.file("nan"), "--json"])
+    let named = try verify.jsonObject()["non_finite_weights"] as? [String]
+    #expect(verify.status == 1 && named == [scale.key])
+    #expect(try CommandRunner.run([source, dir.file("ok"), "--quiet"]).status == 0)
+    let healthy = try CommandRunner.run(["verify", source, dir.file("ok"), "--json"])
+    let none = try healthy.jsonObject()["non_finite_weights"] as? [String]
+    #expect(healthy.status == 0 && none == [])
   }
 
   /// A batch takes each checkpoint once, refuses two
@@ -135,12 +147,28 @@ import Testing
     #expect(!FileManager.default.fileExists(atPath: dir.file("o")))
   }
 
+  /// convert-all appends its report: pointed at one of the checkpoints, it is refused before
+  /// anything is written, and the checkpoint is left byte for byte.
+  @Test func aBatchReportNeverLandsOnACheckpoint() throws {
+    let dir = TemporaryDirectory()
+    try FileManager.default.createDirectory(atPath: dir.file("in"), withIntermediateDirectories: false)
+    try FileManager.default.copyItem(atPath: Fixtures.path("mixer_tiny"), toPath: dir.file("in/a.npz"))
+    let before = try Data(contentsOf: URL(fileURLWithPath: dir.file("in/a.npz")))
+    let result = try CommandRunner.run([
+      "convert-all", dir.file("in"), "--out-dir", dir.file("out"), "--report", dir.file("in/a.npz"),
+    ])
+    #expect(result.refused("is the input \(dir.file("in/a.npz"))"), "\(result.standardError)")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("in/a.npz"))) == before)
+    #expect(!FileManager.default.fileExists(atPath: dir.file("out")))
+  }
+
   /// Usage mistakes get a one-line answer that names the cause.
   @Test func usageMistakesAreNamed() throws {
     let dir = TemporaryDirectory()
     try "x".write(toFile: dir.file("afile"), atomically: true, encoding: .utf8)
     let cases: [([String], String)] = [
       (["inspct", "x"], "'inspct' is not a command (nor a file); did you mean 'inspect'?"),
+      (["help", "nosuch"], "'nosuch' is not a command; the commands are convert, convert-all, verify"),
       (["verify", "a.npz", "b", "--atol", "nan"], "--atol must be a finite number"),
       (["verify", "a.npz", "b", "--rtol", "inf"], "--rtol must be a finite number"),
       (["convert-all", Fixtures.path("mixer_tiny"), "--out-dir", dir.file("afile")], "is a file, not a folder"),
@@ -153,6 +181,8 @@ import Testing
     }
     let help = try CommandRunner.run(["convert-all", "--help"])
     #expect(help.status == 0 && !help.standardOutput.split(separator: "\n").contains { $0.hasSuffix("\\") })
+    let helpOnCommand = try CommandRunner.run(["help", "verify"])
+    #expect(helpOnCommand.status == 0 && helpOnCommand.standardOutput.contains("USAGE: mixer-convert verify"))
   }
 
   /// Whether the summary table of convert-all counts `count` on the row `row`.

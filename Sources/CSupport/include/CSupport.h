@@ -101,6 +101,12 @@ int csupport_record_interrupts(int descriptor);
 /// csupport_record_interrupts, or 0.
 int csupport_interrupt_signal(void);
 
+/// Asks for SIGTERM when the thread that started this process ends (Linux PR_SET_PDEATHSIG),
+/// so that a child outlives no parent, even one killed with SIGKILL. Returns 0, 1 when
+/// `parent` is no longer the parent (it ended before the request), or -1 with errno set (and
+/// always -1 where the request does not exist).
+int csupport_end_with_parent(int parent);
+
 /// Asks the CPU to bring the cache line holding `address` into L1 for reading, without
 /// waiting for it (Swift has no prefetch). Inlined at each use: the GEMM micro-kernels fetch
 /// the packed B panel a few steps ahead of their loads.

@@ -53,7 +53,8 @@ public final class LoadedONNX: LoadedExport {
         let crc = CRC32C.hex(CRC32C.checksum(stored[name]!))
         guard crc == entry.crc32c else {
           throw ExportFileError(
-            path: path, tensor: name, reason: "CRC-32C is \(crc), expected \(entry.crc32c): the data is corrupt")
+            path: Self.file(holding: name, in: model.graph, modelPath: path), tensor: name,
+            reason: "CRC-32C is \(crc), expected \(entry.crc32c): the data is corrupt")
         }
       }
     }
@@ -81,6 +82,14 @@ public final class LoadedONNX: LoadedExport {
       if case .external(let location, _, _) = tensor.data { return location }
     }
     return nil
+  }
+
+  /// The file an initializer's bytes are in: its external data file, or the model itself.
+  private static func file(holding name: String, in graph: ONNXGraph, modelPath: String) -> String {
+    for tensor in graph.initializers where tensor.name == name {
+      if case .external(let location, _, _) = tensor.data { return ONNXLayout.sibling(of: modelPath, named: location) }
+    }
+    return modelPath
   }
 
   /// The graph's one input and its outputs must be the header's.

@@ -249,8 +249,9 @@ struct ONNXCompiler {
       else {
         throw GraphError("needs constant, non-negative int64 pads, two per axis")
       }
-      guard pads.allSatisfy({ $0 <= InputContract.maxSide }) else {
-        throw GraphError("pads more than \(InputContract.maxSide) on an axis")
+      // Bounded so that the padded sizes cannot overflow (checkBounded then bounds their product).
+      guard pads.allSatisfy({ $0 <= ExportHeader.maxTensorElements }) else {
+        throw GraphError("pads more than \(ExportHeader.maxTensorElements) on an axis")
       }
       let rank = x!.shape.count
       let (before, after) = (Array(pads[..<rank]), Array(pads[rank...]))
@@ -630,8 +631,10 @@ struct ONNXCompiler {
   }
 
   /// The most elements constant folding may add beyond the weights it reads (a class token
-  /// padded to the sequence's length is what mixer-convert writes): 2^26, 256 MiB of float32.
-  static let maxFoldedGrowth = 1 << 26
+  /// padded to the sequence's length is what mixer-convert writes): 2^27, 512 MiB of float32,
+  /// which holds that of every released ViT at the largest input side (ViT-H/14 at 4096 px:
+  /// 85,265 positions of 1,280).
+  static let maxFoldedGrowth = 1 << 27
 
   /// The product of sizes, refusing one that overflows.
   private static func checkedProduct<S: Sequence<Int>>(_ sizes: S) throws -> Int {
