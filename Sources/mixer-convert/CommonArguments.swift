@@ -27,7 +27,7 @@ struct ModelRunArguments: ParsableArguments {
 /// How a command reports: text, nothing but errors, or JSON (errors included, as
 /// `{"error": …}` on standard output).
 struct ReportArguments: ParsableArguments {
-  @Flag(help: "Print nothing but errors.")
+  @Flag(help: "Print nothing but errors and warnings (an input outside the model's range, say).")
   var quiet = false
 
   @Flag(help: "Print the result as JSON on standard output (errors too, as {\"error\": …}).")

@@ -45,7 +45,11 @@ struct ExportArguments: ParsableArguments {
   @Flag(help: "ONNX: keep the weights in a data file beside the model even when they fit in it (automatic over 2 GiB).")
   var externalData = false
 
-  @Flag(help: "Replace an existing output.")
+  @Flag(
+    help: """
+      Replace an existing output. An export folder is replaced whole, anything else put in it \
+      included; a folder that holds no export is never replaced.
+      """)
   var force = false
 
   @Flag(help: "Convert even if the checkpoint holds tensors the model does not use.")
@@ -77,9 +81,12 @@ struct ExportArguments: ParsableArguments {
           + ExportFormat.allCases.map(\.rawValue).joined(separator: "|"))
     }
     if let output, PathArgument.namesFolder(output), !chosen.isFolder {
+      // `x.onnx/` needs only its slash dropped; `x/` a suffix too.
+      let name = PathArgument.normalized(output)
+      let example =
+        chosen.suffixes.contains { name.lowercased().hasSuffix($0) } ? name : name + (chosen.suffixes.first ?? "")
       throw ValidationError(
-        "\(output) names a folder, but \(chosen.rawValue) output is \(chosen.noun); "
-          + "give a file name (e.g. \(PathArgument.normalized(output))\(chosen.suffixes.first ?? ""))")
+        "\(output) names a folder, but \(chosen.rawValue) output is \(chosen.noun); give a file name (e.g. \(example))")
     }
     for option in options.given.subtracting(chosen.options).sorted(by: { $0.rawValue < $1.rawValue }) {
       let owner = ExportFormat.allCases.first { $0.options.contains(option) }!

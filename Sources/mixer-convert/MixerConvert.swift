@@ -35,6 +35,7 @@ struct MixerConvert: ParsableCommand {
   static func main() {
     ChildProcess.endWithParent()
     refuseInvalidUTF8Arguments()
+    refuseEmptyArguments()
     refuseMistypedCommand()
     refuseHelpOnUnknownCommand()
     var command: ParsableCommand
@@ -151,6 +152,14 @@ extension MixerConvert {
       previous = current
     }
     return previous[b.count]
+  }
+
+  /// Exits with status 2 when an argument is empty (most often an unset shell variable in
+  /// quotes): an empty output path would otherwise be taken for the current folder.
+  static func refuseEmptyArguments() {
+    guard let index = CommandLine.arguments.indices.dropFirst().first(where: { CommandLine.arguments[$0].isEmpty })
+    else { return }
+    fail("argument \(index) is empty (an unset shell variable?): give a path or a value", status: 2)
   }
 
   /// Exits with status 2 when an argument is not valid UTF-8. Swift would read it with

@@ -169,6 +169,9 @@ import Testing
     let cases: [([String], String)] = [
       (["inspct", "x"], "'inspct' is not a command (nor a file); did you mean 'inspect'?"),
       (["help", "nosuch"], "'nosuch' is not a command; the commands are convert, convert-all, verify"),
+      ([Fixtures.path("mixer_tiny"), ""], "argument 2 is empty (an unset shell variable?)"),
+      ([Fixtures.path("mixer_tiny"), dir.file("x.onnx") + "/"], "give a file name (e.g. \(dir.file("x.onnx")))"),
+      ([Fixtures.path("mixer_tiny"), dir.file("x") + "/", "--format", "onnx"], "(e.g. \(dir.file("x.onnx")))"),
       (["verify", "a.npz", "b", "--atol", "nan"], "--atol must be a finite number"),
       (["verify", "a.npz", "b", "--rtol", "inf"], "--rtol must be a finite number"),
       (["convert-all", Fixtures.path("mixer_tiny"), "--out-dir", dir.file("afile")], "is a file, not a folder"),
