@@ -28,12 +28,11 @@ struct ChildConversion: BatchWorker {
       Dictionary($0.outputs.map { ($0.name, $0.relativeMaxDiff) }) { first, _ in first }
     }
     guard result.status == 0, let summary else {
+      let nonFinite = summary?.verification?.nonFiniteWeights ?? []
       let reason =
         result.status == 1 && summary?.verification?.passed == false
         ? "\(request.output): verification found drift beyond tolerance (\(Self.text(drift ?? [:])))"
-          + (summary?.verification?.nonFiniteWeights.flatMap {
-            $0.isEmpty ? nil : "; " + ParityReportOutput.nonFiniteCause($0)
-          } ?? "")
+          + (nonFinite.isEmpty ? "" : "; " + ParityReportOutput.nonFiniteCause(nonFinite))
         : Self.lastError(result.error) ?? "the conversion ended with status \(result.status)"
       return BatchRecord(
         input: item.checkpoint, output: request.output, status: .failed, model: summary?.conversion.model,

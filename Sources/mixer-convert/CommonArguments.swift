@@ -45,10 +45,7 @@ struct ReportArguments: ParsableArguments {
 /// from the registry, so a new format shows up without editing the help.
 enum ReadableExports {
   /// `a bundle folder, an HDF5 file, an ONNX file, a timm folder or a transformers folder`.
-  static let nouns: String = {
-    let nouns = ExportFormat.allCases.filter(\.isReadable).map(\.noun)
-    return nouns.dropLast().joined(separator: ", ") + " or " + nouns.last!
-  }()
+  static let nouns = ExportFormat.allCases.filter(\.isReadable).map(\.noun).listed("or")
 
   /// The help of an export argument.
   static let argumentHelp = ArgumentHelp("The export: \(nouns).")

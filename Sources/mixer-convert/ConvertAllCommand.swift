@@ -91,7 +91,8 @@ struct ConvertAll: ParsableCommand {
     batch.opening.hdf5 = HDF5ReaderCommand.isolated
     try batch.checkOutputsAreDistinct()
     // The report is appended to: pointed at a checkpoint, it would damage it.
-    if let report { try InputGuard.check(output: PathArgument.normalized(report), inputs: items.map(\.checkpoint)) }
+    let report = self.report.map(PathArgument.normalized)
+    if let report { try InputGuard.check(output: report, inputs: items.map(\.checkpoint)) }
     let created = try OutputFolder.create(outDir)
     // A folder this run made and left empty (every conversion failed) is not left behind.
     defer { if created { rmdir(outDir) } }

@@ -73,9 +73,8 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
     }
     if let reason = definition.refusal(request) {
       let able = Self.allCases.filter { $0 != self && $0.definition.refusal(request) == nil }.map(\.rawValue)
-      let alternatives = able.count > 1 ? able.dropLast().joined(separator: ", ") + " and " + able.last! : able.joined()
       throw ExportFileError(
-        path: request.path, reason: "\(rawValue) cannot hold this model: \(reason); \(alternatives) can")
+        path: request.path, reason: "\(rawValue) cannot hold this model: \(reason); \(able.listed("and")) can")
     }
     return try definition.writer(request)
   }

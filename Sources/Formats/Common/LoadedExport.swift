@@ -73,7 +73,7 @@ public enum Exports {
     if isDirectory.boolValue { return .bundle }
     let nouns = ["a bundle folder"] + ExportFormat.allCases.filter { $0.isReadable && !$0.isFolder }.map(\.noun)
     throw ExportFileError(
-      path: path, reason: "is neither \(nouns.dropLast().joined(separator: ", ")) nor \(nouns.last!)")
+      path: path, reason: "is neither \(nouns.listed("nor"))")
   }
 
   /// The path of the export at `path` and every file it consists of (an ONNX file's data file
