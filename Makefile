@@ -14,6 +14,13 @@
 
 SWIFT      ?= swift
 CONFIG     ?= release
+# The program is always built as installed: the Swift standard library and Foundation linked
+# statically, so it runs without a Swift toolchain (only Debian's runtime libraries stay shared;
+# README, "Install"), and with no Swift runtime to load it starts in 18 ms instead of 28 here.
+# `swift test` builds the modules for testing in a folder of its own (TEST_BUILD), so neither
+# build undoes the other (switching one folder between them recompiles every module, 2 minutes).
+SWIFT_BUILD := $(SWIFT) build -c $(CONFIG) --static-swift-stdlib
+TEST_BUILD := .build-test
 BUILD_DIR  := .build/$(CONFIG)
 BIN        := $(BUILD_DIR)/mixer-convert
 BENCH      := $(BUILD_DIR)/mixer-bench
@@ -61,10 +68,8 @@ $(VENV_STAMP):
 	touch $@
 
 build: deps
-	$(SWIFT) build -c $(CONFIG) --product mixer-convert
+	$(SWIFT_BUILD) --product mixer-convert
 
-# The Python checks run first, on the program as `make build` makes it: `swift test` rebuilds
-# the modules for testing, and a build after it would rebuild them again (3 minutes here).
 test: test-python test-swift test-install
 
 # The largest ViTs (over 150 M parameters) and the Linen naming of every configuration are
@@ -73,9 +78,8 @@ test-full:
 	MIXER_CONVERT_TEST_FULL=1 $(MAKE) test
 
 test-swift: deps
-	$(SWIFT) build -c $(CONFIG) --product mixer-convert
-	$(SWIFT) test -c $(CONFIG)
-	scripts/check-kernel-isolation.sh $(BUILD_DIR)
+	$(SWIFT) test -c $(CONFIG) --build-path $(TEST_BUILD)
+	scripts/check-kernel-isolation.sh $(TEST_BUILD)/$(CONFIG)
 	python3 scripts/generate-microkernels.py --check
 
 test-python: build venv
@@ -89,12 +93,7 @@ test-python: build venv
 	$(PYTHON) Tests/python/check_convert_all.py $(BIN)
 	PATH=$(VENV)/bin:$$PATH MIXER_CONVERT=$(BIN) examples/ci/parity-gate.sh "" $(BUILD_DIR)/parity-gate >/dev/null
 
-# The installed program: the Swift standard library and Foundation linked statically
-# (`INSTALLED`), so it runs without a Swift toolchain; only Debian's runtime libraries stay
-# shared (README, "Install"). The benchmarks build and time it so linked too (with no Swift
-# runtime to load it starts in 18 ms instead of 28 here); switching `.build` between this link
-# and the default one relinks every product, about 2 minutes.
-INSTALLED    := --static-swift-stdlib
+# The installed program is the one `make build` makes.
 PREFIX       ?= /usr/local
 DESTDIR      ?=
 VERSION      := $(shell sed -n 's/.*version: "\([0-9.]*\)".*/\1/p' Sources/mixer-convert/MixerConvert.swift)
@@ -102,8 +101,7 @@ LIBEXEC      := $(PREFIX)/lib/mixer-convert
 RESOURCES    := mixer-convert_Classification.resources
 DEB_DEPENDS  := libc6, libgcc-s1, libstdc++6, zlib1g, libzip4, libhdf5-103-1 (>= 1.10.7), libjpeg62-turbo, libpng16-16
 
-install: deps
-	$(SWIFT) build -c $(CONFIG) $(INSTALLED) --product mixer-convert
+install: build
 	install -d $(DESTDIR)$(LIBEXEC) $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	install -m 755 $(BIN) $(DESTDIR)$(LIBEXEC)/mixer-convert
@@ -160,11 +158,9 @@ demo: build
 
 bench: bench-checkpoint bench-matmul bench-kernels bench-convert bench-verify bench-forward
 
-# The benchmark program (it links OpenBLAS, which the product never does), and the program
-# linked as installed.
-bench-build: deps
-	$(SWIFT) build -c $(CONFIG) $(INSTALLED) --product mixer-convert
-	$(SWIFT) build -c $(CONFIG) $(INSTALLED) --product mixer-bench
+# The benchmark program (it links OpenBLAS, which the product never does), and the program.
+bench-build: build
+	$(SWIFT_BUILD) --product mixer-bench
 
 bench-checkpoint: bench-build
 	$(BENCH) checkpoint --binary $(BIN)
@@ -185,4 +181,4 @@ bench-matmul: bench-build
 	$(if $(BLAS_CORE),OPENBLAS_CORETYPE=$(BLAS_CORE),env -u OPENBLAS_CORETYPE) $(BENCH) matmul
 
 clean:
-	rm -rf .build $(SANITIZE_DIR) $(FUZZ_DIR) $(DEMO_DIR) mixer-convert_*.deb
+	rm -rf .build $(TEST_BUILD) $(SANITIZE_DIR) $(FUZZ_DIR) $(DEMO_DIR) mixer-convert_*.deb

@@ -12,7 +12,6 @@ let package = Package(
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-    .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
   ],
   targets: [
     .systemLibrary(name: "CLibzip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
@@ -24,7 +23,7 @@ let package = Package(
     .target(name: "CImageDecode", dependencies: ["CJPEG", "CPNG"]),
     .target(name: "Imaging", dependencies: ["CImageDecode", "FileIO"]),
     .target(name: "CSupport"),
-    .target(name: "FileIO", dependencies: ["CSupport", .product(name: "Crypto", package: "swift-crypto")]),
+    .target(name: "FileIO", dependencies: ["CSupport"]),
     .target(name: "Checkpoint", dependencies: ["CLibzip", "CZlib", "FileIO"]),
     // The compute kernels: one shared source (Sources/KernelBackend, linked into each build as
     // `Shared`) compiled for three CPU levels, and a front module that picks one at run time.
@@ -74,8 +73,7 @@ let package = Package(
     .testTarget(name: "CLITests", dependencies: ["Checkpoint", "Formats", "TestSupport"]),
     .testTarget(name: "ModelsTests", dependencies: ["Models", "Checkpoint", "Runtime", "TestSupport"]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Checkpoint", "TestSupport"]),
-    .testTarget(
-      name: "FileIOTests", dependencies: ["FileIO", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
+    .testTarget(name: "FileIOTests", dependencies: ["FileIO", "TestSupport"]),
     .testTarget(name: "GraphTests", dependencies: ["Graph", "LayerAttributes"]),
     .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Graph", "Kernels"]),
     .testTarget(name: "ParityTests", dependencies: ["Parity", "Kernels"]),

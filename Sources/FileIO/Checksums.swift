@@ -1,29 +1,27 @@
 import CSupport
-import Crypto
 import Foundation
 
-/// An incremental SHA-256: the x86 SHA extensions through our own code where the CPU has
-/// them (which can also hash two streams at once, ``update(_:_:_:_:)``), BoringSSL through
-/// swift-crypto elsewhere.
+/// An incremental SHA-256 (CSupport's): on the x86 SHA extensions where the CPU has them
+/// (which can also hash two streams at once, ``update(_:_:_:_:)``), in plain C elsewhere.
 public struct SHA256Stream {
-  /// Whether this CPU runs our SHA-extension code, checked once.
+  /// Whether this CPU has the SHA extensions (only then is pairing two streams worth it), checked once.
   static let accelerated = csupport_sha256_accelerated() != 0
 
   private var state = csupport_sha256()
-  private var portable: SHA256?
 
-  public init() {
-    if Self.accelerated { csupport_sha256_init(&state) } else { portable = SHA256() }
+  public init() { csupport_sha256_init(&state) }
+
+  /// A SHA-256 in plain C whatever the CPU: the reference the accelerated path is tested against.
+  static func portable() -> SHA256Stream {
+    var stream = SHA256Stream()
+    csupport_sha256_init_portable(&stream.state)
+    return stream
   }
 
   /// Adds bytes.
   public mutating func update(_ bytes: UnsafeRawBufferPointer) {
     guard bytes.count > 0 else { return }
-    if portable != nil {
-      portable!.update(bufferPointer: bytes)
-    } else {
-      csupport_sha256_update(&state, bytes.baseAddress, bytes.count)
-    }
+    csupport_sha256_update(&state, bytes.baseAddress, bytes.count)
   }
 
   /// Adds `firstBytes` to `first` and `secondBytes` to `second`; with the SHA extensions, on
@@ -32,11 +30,6 @@ public struct SHA256Stream {
     _ first: inout SHA256Stream, _ firstBytes: UnsafeRawBufferPointer, _ second: inout SHA256Stream,
     _ secondBytes: UnsafeRawBufferPointer
   ) {
-    guard first.portable == nil, second.portable == nil else {
-      first.update(firstBytes)
-      second.update(secondBytes)
-      return
-    }
     csupport_sha256_update_pair(
       &first.state, firstBytes.baseAddress, firstBytes.count, &second.state, secondBytes.baseAddress,
       secondBytes.count)
@@ -45,11 +38,7 @@ public struct SHA256Stream {
   /// The digest as 64 lowercase hex digits.
   public func hex() -> String {
     var digest = [UInt8](repeating: 0, count: 32)
-    if let portable {
-      digest = Array(portable.finalize())
-    } else {
-      withUnsafePointer(to: state) { csupport_sha256_finish($0, &digest) }
-    }
+    withUnsafePointer(to: state) { csupport_sha256_finish($0, &digest) }
     return digest.map { String(format: "%02x", $0) }.joined()
   }
 

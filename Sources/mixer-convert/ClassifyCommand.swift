@@ -18,7 +18,10 @@ struct Classify: ParsableCommand {
       of --batch and prints each image's top classes with softmax probabilities. Labels are \
       picked by the head's size (1000: ImageNet-1k, 21843: ImageNet-21k) unless --labels \
       says otherwise. Images that cannot be read are reported one line each on standard error \
-      and the exit status is 2; the others are still classified.
+      and the exit status is 2; the others are still classified, but a features export writes \
+      no --output then (its rows would no longer line up with the images given). \
+      --skip-unreadable turns those lines into warnings, writes the rows of the images read and \
+      exits 0 when at least one was.
 
       Examples:
         mixer-convert classify vit-b16/ elephant.jpg
@@ -38,7 +41,7 @@ struct Classify: ParsableCommand {
   @Option(help: "imagenet1k, imagenet21k, or a file with one class per line ('wnid<TAB>name' or 'name').")
   var labels: String?
 
-  @Option(help: "Features export: where to write the embeddings (.npy, one row per image read).")
+  @Option(help: "Features export: where to write the embeddings (.npy, one row per image, in order).")
   var output: String?
 
   @Option(help: "Images decoded and run together; bounds memory on long lists, results do not depend on it.")
@@ -46,6 +49,9 @@ struct Classify: ParsableCommand {
 
   @Flag(help: "Replace --output if it exists.")
   var force = false
+
+  @Flag(help: "Go on past images that cannot be read: a warning each, --output holds the others' rows, exit status 0.")
+  var skipUnreadable = false
 
   @OptionGroup(title: "Running")
   var running: ModelRunArguments
@@ -78,13 +84,22 @@ struct Classify: ParsableCommand {
       if reporting.json { try Console.printJSON(report) } else if reporting.text { printText(report) }
     case .features(let report):
       failures = report.failures
-      try writeFeatures(report)
+      if failures.isEmpty || skips(failures) { try writeFeatures(report) }
     }
-    for failure in failures { Console.error("\(failure.path): \(failure.reason)") }
-    if !failures.isEmpty {
-      throw CommandFailure(message: "\(failures.count) of \(images.count) images could not be read", status: 2)
+    let skipping = skips(failures)
+    for failure in failures {
+      let line = "\(failure.path): \(failure.reason)"
+      if skipping { Console.warning(line) } else { Console.error(line) }
+    }
+    if !failures.isEmpty && !skipping {
+      var message = "\(failures.count) of \(images.count) images could not be read"
+      if let output { message += "; nothing written to \(output) (--skip-unreadable writes the others' rows)" }
+      throw CommandFailure(message: message, status: 2)
     }
   }
+
+  /// Whether --skip-unreadable lets the run go on past `failures` (not when every image failed).
+  private func skips(_ failures: [ImageFailure]) -> Bool { skipUnreadable && failures.count < images.count }
 
   private func printText(_ report: ClassificationReport) {
     if report.labels == nil {

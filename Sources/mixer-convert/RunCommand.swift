@@ -27,7 +27,7 @@ struct Run: ParsableCommand {
   @Argument(help: ReadableExports.argumentHelp)
   var export: String
 
-  @Option(help: "Input batch: float .npy of shape (N, H, W, 3).")
+  @Option(help: "Input batch: .npy of shape (N, H, W, 3), float or integer (converted to float32).")
   var input: String
 
   @Option(help: "Where to write the output .npy.")

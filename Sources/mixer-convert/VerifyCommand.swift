@@ -42,7 +42,7 @@ struct Verify: ParsableCommand {
   @Option(help: "Batch size of the generated inputs (default 2).")
   var batch: Int?
 
-  @Option(help: "Use this NHWC float .npy as input instead.")
+  @Option(help: "Use this NHWC .npy (float or integer, converted to float32) as input instead.")
   var input: String?
 
   @Option(help: "Absolute tolerance (default 1e-5).")

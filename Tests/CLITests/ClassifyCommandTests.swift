@@ -196,6 +196,13 @@ import Testing
       "\(result.standardOutput)")
     #expect(printed.count == 6)
 
+    // --skip-unreadable: the same results, the failures as warnings, exit status 0.
+    let skipping = try CommandRunner.run(["classify", bundle, truncated, Self.image("rgb64.png"), "--skip-unreadable"])
+    #expect(skipping.status == 0)
+    let warnings = skipping.standardError.split(separator: "\n").filter { !$0.contains(": note: ") }
+    #expect(warnings.count == 1 && warnings[0].hasPrefix("mixer-convert: warning: \(truncated): not a readable JPEG"))
+    #expect(skipping.standardOutput.hasPrefix(Self.image("rgb64.png") + "\n"))
+
     // JSON keeps both lists.
     let report = try CommandRunner.run(["classify", bundle, missing, Self.image("rgb64.png"), "--json"])
     #expect(report.status == 2)
@@ -209,14 +216,28 @@ import Testing
     let bundle = try tinyBundle(dir, "mixer_tiny_fe")
     let expected = try runOnContract(bundle, dir, image: "rgb64.png")
     let output = dir.file("features.npy")
-    let result = try CommandRunner.run([
-      "classify", bundle, Self.image("rgb64.png"), dir.file("gone.png"),
-      Self.image("rgba16.png"), "--output", output, "--json",
-    ])
-    #expect(result.status == 2, "one image is missing")
+    let withGap = ["classify", bundle, Self.image("rgb64.png"), dir.file("gone.png"), Self.image("rgba16.png")]
+    // One image missing: rows would no longer line up with the images given, so nothing is written.
+    let refused = try CommandRunner.run(withGap + ["--output", output])
+    #expect(refused.status == 2 && !FileManager.default.fileExists(atPath: output))
+    #expect(
+      refused.standardError.split(separator: "\n").map(String.init) == [
+        "mixer-convert: error: \(dir.file("gone.png")): does not exist",
+        "mixer-convert: error: 1 of 3 images could not be read; nothing written to \(output) "
+          + "(--skip-unreadable writes the others' rows)",
+      ], "\(refused.standardError)")
+    let everyImageMissing = try CommandRunner.run(
+      ["classify", bundle, dir.file("gone.png"), "--output", output, "--skip-unreadable"])
+    #expect(everyImageMissing.status == 2 && !FileManager.default.fileExists(atPath: output))
+
+    let result = try CommandRunner.run(withGap + ["--output", output, "--json", "--skip-unreadable"])
+    #expect(result.status == 0, "\(result.standardError)")
+    #expect(result.standardError == "mixer-convert: warning: \(dir.file("gone.png")): does not exist\n")
     let summary = try json(result.standardOutput)
     #expect(summary["shape"] as? [Int] == [2, 32])
     #expect(summary["images"] as? [String] == [Self.image("rgb64.png"), Self.image("rgba16.png")])
+    let failures = summary["failures"] as? [[String: String]]
+    #expect(failures == [["path": dir.file("gone.png"), "reason": "does not exist"]])
     let (shape, features) = try NpyFile.readFloats(path: output)
     #expect(shape == [2, 32])
     #expect(zip(features.prefix(32), expected).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) })

@@ -52,7 +52,9 @@ import Testing
 
   #if arch(x86_64)
   /// On an emulated CPU without AVX the binary must pick the portable kernels and run them
-  /// (no illegal instruction); on an AVX2-only CPU it must pick AVX2. `make test` installs qemu-user.
+  /// (no illegal instruction); on an AVX2-only CPU it must pick AVX2. Neither has the SHA
+  /// extensions: a bundle converted there (its SHA-256s in plain C) must pass a verify on this
+  /// CPU, whose SHA-256 takes the accelerated path where it has one. `make test` installs qemu-user.
   @Test(arguments: [("Nehalem", "portable"), ("Haswell", "avx2")])
   func olderCPUsGetTheirOwnPath(cpu: String, path: String) throws {
     let qemu = try #require(
@@ -65,6 +67,13 @@ import Testing
     #expect(selected(info) == path)
     #expect(checksPassed(info).contains(path))
     #expect(!checksPassed(info).contains("avx512"))
+
+    let dir = TemporaryDirectory()
+    let checkpoint = Fixtures.path("mixer_tiny")
+    let converted = try CommandRunner.run([checkpoint, dir.file("out"), "--quiet"], prefix: [qemu, "-cpu", cpu])
+    #expect(converted.status == 0, "\(converted.standardError)")
+    let verified = try CommandRunner.run(["verify", checkpoint, dir.file("out"), "--quiet"])
+    #expect(verified.status == 0, "\(verified.standardError)")
   }
   #endif
 }

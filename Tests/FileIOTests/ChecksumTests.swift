@@ -1,5 +1,4 @@
 import CSupport
-import Crypto
 import Foundation
 import TestSupport
 import Testing
@@ -68,14 +67,60 @@ import Testing
     }
   }
 
-  /// BoringSSL's SHA-256 (swift-crypto) of `bytes`, the reference for ours.
+  /// The plain-C SHA-256 of `bytes`, the reference for the accelerated one.
   private func reference(_ bytes: ArraySlice<UInt8>) -> String {
-    SHA256.hash(data: Data(bytes)).map { String(format: "%02x", $0) }.joined()
+    var stream = SHA256Stream.portable()
+    bytes.withUnsafeBytes { stream.update($0) }
+    return stream.hex()
+  }
+
+  /// The examples of FIPS 180-2 (appendix B), by both paths, the last fed in uneven pieces.
+  @Test func sha256GivesTheStandardsExamples() {
+    let examples: [(String, String)] = [
+      ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+      ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+      (
+        "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+      ),
+      (String(repeating: "a", count: 1_000_000), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"),
+    ]
+    for (message, digest) in examples {
+      for var stream in [SHA256Stream(), SHA256Stream.portable()] {
+        Array(message.utf8).withUnsafeBytes { bytes in
+          var at = 0
+          var piece = 1
+          while at < bytes.count {
+            let end = min(at + piece, bytes.count)
+            stream.update(UnsafeRawBufferPointer(rebasing: bytes[at..<end]))
+            at = end
+            piece = piece * 3 + 1
+          }
+        }
+        #expect(stream.hex() == digest, "\(message.prefix(8))… (\(message.count) bytes)")
+      }
+    }
+  }
+
+  /// A file's digest is coreutils' sha256sum's (another implementation altogether).
+  @Test func fileDigestEqualsSha256sum() throws {
+    let dir = TemporaryDirectory()
+    let path = dir.write("data", pattern(3 << 20 | 77, seed: 8))
+    let process = Process()
+    let output = Pipe()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+    process.arguments = [path]
+    process.standardOutput = output
+    try process.run()
+    let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+    #expect(try SHA256Stream.file(path) == String(printed.prefix(64)))
   }
 
   /// Every length around the 64-byte block and the padding's 56-byte limit, at odd alignments
-  /// and split at odd places, and a megabyte, equal BoringSSL's digest.
-  @Test func sha256EqualsBoringSSL() {
+  /// and split at odd places, and a megabyte, equal the plain-C digest.
+  @Test func sha256EqualsThePortableOne() {
     let data = pattern(1 << 20, seed: 5)
     for length in Array(0...200) + [255, 256, 1000, 4096 + 13, (1 << 20) - 7] {
       let offset = length % 7

@@ -32,20 +32,25 @@ typedef struct {
   uint64_t length;
   uint8_t pending[64];
   uint32_t pending_count;
+  uint32_t portable;
 } csupport_sha256;
 
-/// Nonzero when the CPU has the x86 SHA extensions (with SSSE3 and SSE4.1), which
-/// csupport_sha256_update, _update_pair and _finish need (elsewhere they abort).
+/// Nonzero when the CPU has the x86 SHA extensions (with SSSE3 and SSE4.1), which a SHA-256
+/// started with csupport_sha256_init uses; elsewhere it runs in plain C.
 int csupport_sha256_accelerated(void);
 
-/// Starts a SHA-256.
+/// Starts a SHA-256, on the SHA extensions where the CPU has them.
 void csupport_sha256_init(csupport_sha256 *h);
+
+/// Starts a SHA-256 in plain C whatever the CPU (for tests of the accelerated path).
+void csupport_sha256_init_portable(csupport_sha256 *h);
 
 /// Adds `count` bytes to a SHA-256.
 void csupport_sha256_update(csupport_sha256 *h, const void *bytes, size_t count);
 
 /// Adds bytes to two SHA-256s at once, their blocks interleaved on this thread: on CPUs whose
-/// SHA instructions wait on their latency (Zen 4) almost twice as fast as one after the other.
+/// SHA instructions wait on their latency (Zen 4) almost twice as fast as one after the other
+/// (one after the other when either runs in plain C).
 void csupport_sha256_update_pair(
     csupport_sha256 *a, const void *a_bytes, size_t a_count, csupport_sha256 *b, const void *b_bytes,
     size_t b_count);
