@@ -47,8 +47,8 @@ struct ExportArguments: ParsableArguments {
 
   @Flag(
     help: """
-      Replace an existing output. An export folder is replaced whole, anything else put in it \
-      included; a folder that holds no export is never replaced.
+      Replace an existing output. An export folder is replaced whole, so one that also holds \
+      files its export does not write is refused, as is a folder that holds no export.
       """)
   var force = false
 

@@ -23,6 +23,32 @@ import Testing
     #expect(FileManager.default.fileExists(atPath: dir.file("empty/graph.json")))
   }
 
+  /// --force replaces an export folder of each format, shards and library files included, but
+  /// not one that also holds a file its format does not write: that file and the export survive.
+  @Test(arguments: [["--shard-size", "40000"], ["--format", "timm"], ["--format", "transformers"]])
+  func forceNeverDeletesFilesPutInAnExportFolder(format: [String]) throws {
+    let dir = TemporaryDirectory()
+    let source = Fixtures.path("vit_tiny_token")
+    let out = dir.file("out")
+    #expect(try CommandRunner.run([source, out, "--quiet"] + format).status == 0)
+    #expect(try CommandRunner.run([source, out, "--force", "--quiet"] + format).status == 0, "its own files")
+    let written = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
+    if format[0] == "--shard-size" { #expect(written.filter { $0.hasSuffix(".safetensors") }.count > 1) }
+
+    try "keep".write(toFile: out + "/notes.txt", atomically: true, encoding: .utf8)
+    let refused = try CommandRunner.run([source, out, "--force"] + format)
+    #expect(refused.refused("but also holds notes.txt, not part of the export"), "\(refused.standardError)")
+    #expect(try String(contentsOfFile: out + "/notes.txt", encoding: .utf8) == "keep")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == (written + ["notes.txt"]).sorted())
+    #expect(try CommandRunner.run(["verify", source, out, "--quiet"]).status == 0, "the export is intact")
+
+    for name in ["a", "b", "c"] {
+      try FileManager.default.createDirectory(atPath: out + "/" + name, withIntermediateDirectories: false)
+    }
+    let many = try CommandRunner.run([source, out, "--force"] + format)
+    #expect(many.refused("also holds a, b and 2 more, not part"), "\(many.standardError)")
+  }
+
   /// run and classify never write into the export they read, nor over its ONNX data file.
   @Test func outputsInsideTheExportBeingReadAreRefused() throws {
     let dir = TemporaryDirectory()

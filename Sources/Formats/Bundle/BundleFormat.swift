@@ -22,4 +22,8 @@ enum BundleFormat: ExportFormatDefinition {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
     return names.sorted().map { path + "/" + $0 }
   }
+
+  static func writes(_ name: String) -> Bool {
+    name == BundleLayout.graphFile || name == BundleLayout.indexFile || BundleLayout.isShardName(name)
+  }
 }

@@ -15,6 +15,17 @@ public enum BundleLayout {
     "model-\(fiveDigits(index))-of-\(fiveDigits(count)).safetensors"
   }
 
+  /// Whether `name` is a shard's name as ``shardName(_:of:)`` makes them.
+  public static func isShardName(_ name: String) -> Bool {
+    let prefix = "model-"
+    let suffix = ".safetensors"
+    guard name.hasPrefix(prefix), name.hasSuffix(suffix), name.count > prefix.count + suffix.count else { return false }
+    let numbers = name.dropFirst(prefix.count).dropLast(suffix.count)
+      .split(separator: "-", omittingEmptySubsequences: false)
+    return numbers.count == 3 && numbers[1] == "of"
+      && [numbers[0], numbers[2]].allSatisfy { $0.count >= 5 && $0.allSatisfy { ("0"..."9").contains($0) } }
+  }
+
   private static func fiveDigits(_ n: Int) -> String {
     String(repeating: "0", count: max(0, 5 - String(n).count)) + String(n)
   }

@@ -65,11 +65,8 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
   /// Starts writing an export in this format, or refuses, before anything is written, a model
   /// the format cannot express, naming the formats that can.
   public func writer(_ request: ExportWriteRequest) throws -> any ExportWriter {
-    if request.replacing, Self.isForeignFolder(request.path) {
-      throw ExportFileError(
-        path: request.path,
-        reason: "is a folder that holds files but no export (no graph.json, timm or transformers configuration); "
-          + "only an export is replaced: choose another output, or remove the folder first")
+    if request.replacing, let refusal = Self.replacementRefusal(request.path) {
+      throw ExportFileError(path: request.path, reason: refusal)
     }
     if let reason = definition.refusal(request) {
       let able = Self.allCases.filter { $0 != self && $0.definition.refusal(request) == nil }.map(\.rawValue)
@@ -79,15 +76,24 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
     return try definition.writer(request)
   }
 
-  /// Whether `path` is a folder (not a link to one) that holds something but is no export a
-  /// folder format recognises: a user's folder given as the output by mistake, never replaced.
-  static func isForeignFolder(_ path: String) -> Bool {
+  /// Why the folder at `path` (not a link to one) must not be replaced, since replacing it
+  /// would delete what is no export: a folder no folder format recognises (a user's folder
+  /// given as the output by mistake), or an export folder that also holds entries no export of
+  /// its format writes (notes put beside the weights). Nil for anything else.
+  static func replacementRefusal(_ path: String) -> String? {
     var info = stat()
-    guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return false }
-    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: path), !entries.isEmpty else {
-      return false
+    guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR,
+      let entries = try? FileManager.default.contentsOfDirectory(atPath: path), !entries.isEmpty
+    else { return nil }
+    guard let format = allCases.first(where: { $0.isFolder && $0.definition.recognizes(path) }) else {
+      return "is a folder that holds files but no export (no graph.json, timm or transformers configuration); "
+        + "only an export is replaced: choose another output, or remove the folder first"
     }
-    return !allCases.contains { $0.isFolder && $0.definition.recognizes(path) }
+    let foreign = entries.filter { !format.definition.writes($0) }.sorted()
+    guard !foreign.isEmpty else { return nil }
+    let named = foreign.count <= 3 ? foreign : Array(foreign.prefix(2)) + ["\(foreign.count - 2) more"]
+    return "is \(format.noun) but also holds \(named.listed("and")), not part of the export, which replacing the "
+      + "folder would delete: move \(foreign.count == 1 ? "it" : "them") out first, or remove the folder"
   }
 
   /// Why a file named `path` should not be written in this format: its suffix claims another
@@ -176,9 +182,13 @@ protocol ExportFormatDefinition {
   static func open(_ path: String, _ options: OpenOptions) throws -> any LoadedExport
   /// Every file the export at `path` consists of.
   static func files(at path: String) -> [String]
+  /// Whether an export in this format, when it is a folder, may hold an entry named `name`:
+  /// replacing a folder that holds anything else is refused.
+  static func writes(_ name: String) -> Bool
 }
 
 extension ExportFormatDefinition {
+  static func writes(_ name: String) -> Bool { false }
   static var isReadable: Bool { true }
   static var namesClasses: Bool { false }
   static func refusal(_ request: ExportWriteRequest) -> String? { nil }

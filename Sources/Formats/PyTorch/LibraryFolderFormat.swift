@@ -31,4 +31,8 @@ extension LibraryFolderFormat {
   }
 
   static func files(at path: String) -> [String] { BundleFormat.files(at: path) }
+
+  static func writes(_ name: String) -> Bool {
+    name == LibraryFolder.weightsFile || name == LibraryFolder.documentFile || Layout.fileNames.contains(name)
+  }
 }

@@ -15,6 +15,8 @@ protocol LibraryLayout {
   var notes: [String] { get }
   /// The library's files (`config.json`, …) and `README.md`, given the finished export's header.
   func files(header: ExportHeader) throws -> [(name: String, bytes: [UInt8])]
+  /// The names of the files ``files(header:)`` gives.
+  static var fileNames: Set<String> { get }
 }
 
 /// File names shared by the library folders.
@@ -26,6 +28,8 @@ enum LibraryFolder {
   static let documentFile = "mixer-convert.json"
   /// How to load the folder, for people.
   static let readmeFile = "README.md"
+  /// The library's configuration.
+  static let configFile = "config.json"
   /// The safetensors metadata PyTorch libraries write (`save_pretrained`, `save_file`).
   static let weightsMetadata = ["format": "pt"]
 }

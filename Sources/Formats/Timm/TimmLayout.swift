@@ -152,8 +152,10 @@ struct TimmLayout: LibraryLayout {
     }
   }
 
+  static let fileNames: Set<String> = [LibraryFolder.configFile, LibraryFolder.readmeFile]
+
   func files(header: ExportHeader) throws -> [(name: String, bytes: [UInt8])] {
-    [("config.json", try BundleLayout.json(config)), (LibraryFolder.readmeFile, Array(readme(header).utf8))]
+    [(LibraryFolder.configFile, try BundleLayout.json(config)), (LibraryFolder.readmeFile, Array(readme(header).utf8))]
   }
 
   private func readme(_ header: ExportHeader) -> String {

@@ -99,6 +99,10 @@ struct TransformersLayout: LibraryLayout {
       dtype: dtype)
   }
 
+  /// The image processor's configuration (`AutoImageProcessor`).
+  static let processorFile = "preprocessor_config.json"
+  static let fileNames: Set<String> = [LibraryFolder.configFile, processorFile, LibraryFolder.readmeFile]
+
   func files(header: ExportHeader) throws -> [(name: String, bytes: [UInt8])] {
     let config = config(dtype: header.weights.dtype)
     let processor = ViTImageProcessorConfig(size: .init(height: model.imageSize, width: model.imageSize))
@@ -114,7 +118,7 @@ struct TransformersLayout: LibraryLayout {
       \(output)
       """
     return [
-      ("config.json", try BundleLayout.json(config)), ("preprocessor_config.json", try BundleLayout.json(processor)),
+      (LibraryFolder.configFile, try BundleLayout.json(config)), (Self.processorFile, try BundleLayout.json(processor)),
       (
         LibraryFolder.readmeFile,
         Array(LibraryReadme.text(header, library: "transformers", loading: loading, notes: notes).utf8)
