@@ -120,7 +120,7 @@ deb:
 	dpkg-deb --root-owner-group --build $(BUILD_DIR)/deb mixer-convert_$(VERSION)_amd64.deb
 
 # Installs into a temporary prefix and runs the installed program with an empty environment.
-test-install:
+test-install: build
 	scripts/check-install.sh
 
 # The GEMM micro-kernels of the three kernel builds (Sources/Kernels*/MicroKernel.swift) are

@@ -16,7 +16,7 @@ public struct VerificationRequest: Sendable {
   public var seed: UInt64 = 0
   /// Batch size of the generated inputs.
   public var batch = 2
-  /// An NHWC float32 `.npy` to use instead of generated inputs.
+  /// An NHWC `.npy` (float or integer, converted to float32) to use instead of generated inputs.
   public var input: String?
   /// nil: ``Verifier/defaultTolerance``.
   public var tolerance: Tolerance?

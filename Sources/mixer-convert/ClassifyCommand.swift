@@ -93,7 +93,10 @@ struct Classify: ParsableCommand {
     }
     if !failures.isEmpty && !skipping {
       var message = "\(failures.count) of \(images.count) images could not be read"
-      if let output { message += "; nothing written to \(output) (--skip-unreadable writes the others' rows)" }
+      if let output {
+        message += "; nothing written to \(output)"
+        if failures.count < images.count { message += " (--skip-unreadable writes the others' rows)" }
+      }
       throw CommandFailure(message: message, status: 2)
     }
   }

@@ -10,7 +10,7 @@ import Kernels
 struct Run: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "run",
-    abstract: "Run an export on an NHWC float32 batch (.npy) and write its output (.npy).",
+    abstract: "Run an export on an NHWC batch (.npy) and write its output (.npy).",
     discussion: """
       The export (\(ReadableExports.nouns)) must stand on its own: \
       nothing of the original checkpoint is read. An ONNX file runs its own nodes. The input \

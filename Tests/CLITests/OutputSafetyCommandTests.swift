@@ -166,6 +166,20 @@ import Testing
       #expect(result.status == 0 && result.standardOutput.contains("1 checkpoint in"), "\(result.standardError)")
       #expect(Self.counted(expected, 1, in: result.standardOutput), "\(result.standardOutput)")
     }
+    // x.npz beside x/y.npz: the export folder x would hold y's, so a folder format is refused;
+    // files (x.h5 beside the folder x) do not nest.
+    try FileManager.default.createDirectory(atPath: dir.file("nest/x"), withIntermediateDirectories: true)
+    try FileManager.default.copyItem(atPath: source, toPath: dir.file("nest/x.npz"))
+    try FileManager.default.copyItem(atPath: source, toPath: dir.file("nest/x/y.npz"))
+    let nested = try CommandRunner.run(["convert-all", dir.file("nest"), "--out-dir", dir.file("nest-out")])
+    let inside = "the output of \(dir.file("nest/x/y.npz")) would be inside \(dir.file("nest/x.npz"))'s export folder"
+    #expect(nested.refused(inside), "\(nested.standardError)")
+    #expect(!FileManager.default.fileExists(atPath: dir.file("nest-out")))
+    let files = try CommandRunner.run([
+      "convert-all", dir.file("nest"), "--out-dir", dir.file("nest-out"), "--format", "hdf5", "--quiet",
+    ])
+    #expect(files.status == 0, "\(files.standardError)")
+
     let empty = try CommandRunner.run(["convert-all", dir.file("in/out"), "--out-dir", dir.file("o")])
     #expect(empty.refused("found no .npz checkpoint in"), "\(empty.standardError)")
     let npz = try CommandRunner.run(["convert-all", dir.file("in"), "--out-dir", dir.file("o"), "--format", "npz"])

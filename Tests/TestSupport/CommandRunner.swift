@@ -20,12 +20,12 @@ public enum CommandRunner {
   /// folder above it that has one (the build folder).
   ///
   /// - Throws: ``MissingExecutable`` when there is none (build it first:
-  ///   `swift build --product mixer-convert`).
+  ///   `swift test` builds it beside the tests, as `make test` does).
   public static func executable() throws -> String {
     if let found = located { return found }
     throw MissingExecutable(
       description: "mixer-convert was not found in \(testBinaryFolder.path) or a folder above it: "
-        + "build it first (swift build --product mixer-convert, as make test does)")
+        + "build the tests with swift test (make test-swift), which builds it beside them")
   }
 
   private static let testBinaryFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()

@@ -1,7 +1,7 @@
 // Loads a bundle and runs it through mixer-convert's public API — what an application embedding
 // the converter's runtime does. Build and run:
 //
-//   swift build -c release --product run-bundle-example
+//   swift build -c release --static-swift-stdlib --product run-bundle-example
 //   .build/release/run-bundle-example BUNDLE INPUT.npy
 //
 // Prints the shape of every output and, for class logits, each sample's top class.

@@ -8,6 +8,7 @@ set -euo pipefail
 mixer_convert=${MIXER_CONVERT:-mixer-convert}
 checkpoint=${1:-}
 out=${2:-parity-gate-out}
+out=${out%/}  # OUT/ and OUT name the same folder; the report goes beside it, not inside
 if [ -z "$checkpoint" ]; then
   checkpoint="$out.npz"
   "$mixer_convert" synth Mixer-S_32 "$checkpoint" --force --quiet

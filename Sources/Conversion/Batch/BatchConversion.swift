@@ -36,7 +36,9 @@ public struct BatchConversion: Sendable {
   }
 
   /// Refuses, before anything is converted, a batch in which two checkpoints would write one
-  /// output; every item is checked, not only this share's, so that shards never race.
+  /// output, or one would write its export folder inside another's (`x.npz` and `x/y.npz`:
+  /// replacing or removing `x` would take `x/y` with it); every item is checked, not only this
+  /// share's, so that shards never race.
   ///
   /// - Throws: ``ConversionError`` naming the output and both checkpoints.
   public func checkOutputsAreDistinct() throws {
@@ -47,6 +49,16 @@ public struct BatchConversion: Sendable {
         throw ConversionError(
           path: output,
           reason: "would be the output of both \(other) and \(item.checkpoint); convert them into different folders")
+      }
+    }
+    guard (template.format ?? .bundle).isFolder else { return }
+    for (output, checkpoint) in owners.sorted(by: { $0.key < $1.key }) {
+      for slash in output.indices where output[slash] == "/" {
+        guard let outer = owners[String(output[..<slash])] else { continue }
+        throw ConversionError(
+          path: output,
+          reason: "the output of \(checkpoint) would be inside \(outer)'s export folder; "
+            + "convert them into different folders")
       }
     }
   }

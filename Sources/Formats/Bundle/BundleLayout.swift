@@ -23,7 +23,7 @@ public enum BundleLayout {
     let numbers = name.dropFirst(prefix.count).dropLast(suffix.count)
       .split(separator: "-", omittingEmptySubsequences: false)
     return numbers.count == 3 && numbers[1] == "of"
-      && [numbers[0], numbers[2]].allSatisfy { $0.count >= 5 && $0.allSatisfy { ("0"..."9").contains($0) } }
+      && [numbers[0], numbers[2]].allSatisfy { $0.count >= 5 && $0.allSatisfy { $0.isASCII && $0.isNumber } }
   }
 
   private static func fiveDigits(_ n: Int) -> String {

@@ -82,9 +82,12 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
   /// its format writes (notes put beside the weights). Nil for anything else.
   static func replacementRefusal(_ path: String) -> String? {
     var info = stat()
-    guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR,
-      let entries = try? FileManager.default.contentsOfDirectory(atPath: path), !entries.isEmpty
-    else { return nil }
+    guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return nil }
+    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: path) else {
+      return "is a folder whose entries cannot be listed, so replacing it could delete what is no export; "
+        + "remove the folder first"
+    }
+    guard !entries.isEmpty else { return nil }
     guard let format = allCases.first(where: { $0.isFolder && $0.definition.recognizes(path) }) else {
       return "is a folder that holds files but no export (no graph.json, timm or transformers configuration); "
         + "only an export is replaced: choose another output, or remove the folder first"
