@@ -47,6 +47,24 @@ import Testing
     }
     let many = try CommandRunner.run([source, out, "--force"] + format)
     #expect(many.refused("also holds a, b and 2 more, not part"), "\(many.standardError)")
+
+    // A folder under a name the export writes, and a shard name past the count, are no export's.
+    let impostor = format[0] == "--shard-size" ? "model-00009-of-00009.safetensors" : "README.md"
+    let fresh = dir.file("fresh")
+    #expect(try CommandRunner.run([source, fresh, "--quiet"] + format).status == 0)
+    if impostor == "README.md" { try FileManager.default.removeItem(atPath: fresh + "/README.md") }
+    try FileManager.default.createDirectory(atPath: fresh + "/" + impostor, withIntermediateDirectories: true)
+    #expect(try CommandRunner.run([source, fresh, "--force"] + format).refused("also holds \(impostor), not part"))
+    if format[0] == "--shard-size" {
+      try FileManager.default.removeItem(atPath: fresh + "/" + impostor)
+      try "notes".write(toFile: fresh + "/model-00003-of-00002.safetensors", atomically: true, encoding: .utf8)
+      let pastCount = try CommandRunner.run([source, fresh, "--force"] + format)
+      #expect(pastCount.refused("also holds model-00003-of-00002.safetensors"), "\(pastCount.standardError)")
+    }
+
+    // Nor is an export written inside another export's folder.
+    let inside = try CommandRunner.run([source, out + "/inner.h5", "--format", "hdf5"])
+    #expect(inside.refused("is inside the export folder \(out)"), "\(inside.standardError)")
   }
 
   /// run and classify never write into the export they read, nor over its ONNX data file.

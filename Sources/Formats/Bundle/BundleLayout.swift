@@ -15,15 +15,18 @@ public enum BundleLayout {
     "model-\(fiveDigits(index))-of-\(fiveDigits(count)).safetensors"
   }
 
-  /// Whether `name` is a shard's name as ``shardName(_:of:)`` makes them.
+  /// Whether `name` is a shard's name as ``shardName(_:of:)`` makes them (index 1 to the count).
   public static func isShardName(_ name: String) -> Bool {
     let prefix = "model-"
     let suffix = ".safetensors"
     guard name.hasPrefix(prefix), name.hasSuffix(suffix), name.count > prefix.count + suffix.count else { return false }
     let numbers = name.dropFirst(prefix.count).dropLast(suffix.count)
       .split(separator: "-", omittingEmptySubsequences: false)
-    return numbers.count == 3 && numbers[1] == "of"
-      && [numbers[0], numbers[2]].allSatisfy { $0.count >= 5 && $0.allSatisfy { $0.isASCII && $0.isNumber } }
+    guard numbers.count == 3, numbers[1] == "of",
+      [numbers[0], numbers[2]].allSatisfy({ $0.count >= 5 && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+      let index = Int(numbers[0]), let count = Int(numbers[2])
+    else { return false }
+    return index >= 1 && index <= count
   }
 
   private static func fiveDigits(_ n: Int) -> String {

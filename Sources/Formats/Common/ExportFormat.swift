@@ -68,6 +68,12 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
     if request.replacing, let refusal = Self.replacementRefusal(request.path) {
       throw ExportFileError(path: request.path, reason: refusal)
     }
+    if let enclosing = Self.enclosingExport(of: request.path) {
+      throw ExportFileError(
+        path: request.path,
+        reason: "is inside the export folder \(enclosing), which replacing that export would delete; "
+          + "choose an output outside it")
+    }
     if let reason = definition.refusal(request) {
       let able = Self.allCases.filter { $0 != self && $0.definition.refusal(request) == nil }.map(\.rawValue)
       throw ExportFileError(
@@ -79,7 +85,8 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
   /// Why the folder at `path` (not a link to one) must not be replaced, since replacing it
   /// would delete what is no export: a folder no folder format recognises (a user's folder
   /// given as the output by mistake), or an export folder that also holds entries no export of
-  /// its format writes (notes put beside the weights). Nil for anything else.
+  /// its format writes (notes put beside the weights), or an entry of a name it writes that is
+  /// no regular file. Nil for anything else.
   static func replacementRefusal(_ path: String) -> String? {
     var info = stat()
     guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return nil }
@@ -92,11 +99,26 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
       return "is a folder that holds files but no export (no graph.json, timm or transformers configuration); "
         + "only an export is replaced: choose another output, or remove the folder first"
     }
-    let foreign = entries.filter { !format.definition.writes($0) }.sorted()
+    let foreign = entries.filter { name in
+      var entry = stat()
+      let isFile = lstat(path + "/" + name, &entry) == 0 && entry.st_mode & S_IFMT == S_IFREG
+      return !isFile || !format.definition.writes(name)
+    }.sorted()
     guard !foreign.isEmpty else { return nil }
     let named = foreign.count <= 3 ? foreign : Array(foreign.prefix(2)) + ["\(foreign.count - 2) more"]
     return "is \(format.noun) but also holds \(named.listed("and")), not part of the export, which replacing the "
       + "folder would delete: move \(foreign.count == 1 ? "it" : "them") out first, or remove the folder"
+  }
+
+  /// The nearest folder above `path` that holds an export (a folder format recognises it), or
+  /// nil when there is none.
+  static func enclosingExport(of path: String) -> String? {
+    var folder = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent()
+    while folder.path != "/" {
+      if allCases.contains(where: { $0.isFolder && $0.definition.recognizes(folder.path) }) { return folder.path }
+      folder.deleteLastPathComponent()
+    }
+    return nil
   }
 
   /// Why a file named `path` should not be written in this format: its suffix claims another
