@@ -50,7 +50,11 @@ struct Classify: ParsableCommand {
   @Flag(help: "Replace --output if it exists.")
   var force = false
 
-  @Flag(help: "Go on past images that cannot be read: a warning each, --output holds the others' rows, exit status 0.")
+  @Flag(
+    help: """
+      Go on past images that cannot be read: a warning each, --output holds the others' rows, exit status 0 \
+      when any image was read.
+      """)
   var skipUnreadable = false
 
   @OptionGroup(title: "Running")

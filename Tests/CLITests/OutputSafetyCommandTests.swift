@@ -17,6 +17,11 @@ import Testing
     #expect(refused.refused("is a folder that holds files but no export"), "\(refused.standardError)")
     #expect(try String(contentsOfFile: dir.file("precious/notes.txt"), encoding: .utf8) == "keep")
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.file("precious")) == ["notes.txt"])
+    // A graph.json of the user's own makes no bundle.
+    try #"{"nodes": []}"#.write(toFile: dir.file("precious/graph.json"), atomically: true, encoding: .utf8)
+    let ownGraph = try CommandRunner.run([source, dir.file("precious"), "--force"])
+    #expect(ownGraph.refused("is a folder that holds files but no export"), "\(ownGraph.standardError)")
+    #expect(try String(contentsOfFile: dir.file("precious/graph.json"), encoding: .utf8) == #"{"nodes": []}"#)
     try FileManager.default.createDirectory(atPath: dir.file("empty"), withIntermediateDirectories: false)
     #expect(try CommandRunner.run([source, dir.file("empty"), "--force", "--quiet"]).status == 0)
     #expect(try CommandRunner.run([source, dir.file("empty"), "--force", "--dtype", "float16", "--quiet"]).status == 0)

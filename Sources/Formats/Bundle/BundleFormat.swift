@@ -1,4 +1,6 @@
+import FileIO
 import Foundation
+import Graph
 
 /// A bundle folder: `graph.json`, a Hugging Face style index and safetensors shards
 /// (formats/bundle-v1.md).
@@ -8,8 +10,13 @@ enum BundleFormat: ExportFormatDefinition {
   static let suffixes: [String] = []
   static let options: Set<ExportOption> = [.shardSize]
 
+  /// A folder whose `graph.json` names this format: a user's own `graph.json` makes no bundle.
   static func recognizes(_ path: String) -> Bool {
-    FileManager.default.fileExists(atPath: path + "/" + BundleLayout.graphFile)
+    struct Header: Decodable { let format: String }
+    guard let bytes = try? RegularFile.read(path + "/" + BundleLayout.graphFile, limit: JSONDocument.maxBytes),
+      let header = try? JSONDecoder().decode(Header.self, from: Data(bytes))
+    else { return false }
+    return header.format == GraphDocument.formatName
   }
 
   static func writer(_ request: ExportWriteRequest) throws -> any ExportWriter { try BundleWriter(request) }

@@ -96,7 +96,7 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
     }
     guard !entries.isEmpty else { return nil }
     guard let format = allCases.first(where: { $0.isFolder && $0.definition.recognizes(path) }) else {
-      return "is a folder that holds files but no export (no graph.json, timm or transformers configuration); "
+      return "is a folder that holds files but no export (no mixer-convert graph.json, timm or transformers folder); "
         + "only an export is replaced: choose another output, or remove the folder first"
     }
     let foreign = entries.filter { name in
