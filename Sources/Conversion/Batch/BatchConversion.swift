@@ -51,7 +51,7 @@ public struct BatchConversion: Sendable {
           reason: "would be the output of both \(other) and \(item.checkpoint); convert them into different folders")
       }
     }
-    guard (template.format ?? .bundle).isFolder else { return }
+    guard format.isFolder else { return }
     for (output, checkpoint) in owners.sorted(by: { $0.key < $1.key }) {
       for slash in output.indices where output[slash] == "/" {
         guard let outer = owners[String(output[..<slash])] else { continue }
@@ -63,8 +63,11 @@ public struct BatchConversion: Sendable {
     }
   }
 
+  /// The format every item is written in.
+  private var format: ExportFormat { template.format ?? .bundle }
+
   private func output(of item: BatchItem) -> String {
-    item.output(in: outputDirectory, suffix: (template.format ?? .bundle).suffixes.first ?? "")
+    item.output(in: outputDirectory, suffix: format.suffixes.first ?? "")
   }
 }
 
@@ -118,7 +121,7 @@ extension BatchConversion {
         var request = template
         request.checkpoint = item.checkpoint
         request.output = output
-        request.format = template.format ?? .bundle
+        request.format = format
         let columns = item.columnValues
         let result = convertOrSkip(request, item: item, worker: worker, began: began, columns: columns)
         state.finish(result, stopping: result.status == .failed && !keepGoing) { record(result) }

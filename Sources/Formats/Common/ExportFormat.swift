@@ -95,7 +95,7 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
         + "remove the folder first"
     }
     guard !entries.isEmpty else { return nil }
-    guard let format = allCases.first(where: { $0.isFolder && $0.definition.recognizes(path) }) else {
+    guard let format = folderFormat(at: path) else {
       return "is a folder that holds files but no export (no mixer-convert graph.json, timm or transformers folder); "
         + "only an export is replaced: choose another output, or remove the folder first"
     }
@@ -110,12 +110,17 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
       + "folder would delete: move \(foreign.count == 1 ? "it" : "them") out first, or remove the folder"
   }
 
+  /// The folder format whose export the folder at `path` holds, judged by its content.
+  static func folderFormat(at path: String) -> ExportFormat? {
+    allCases.first { $0.isFolder && $0.definition.recognizes(path) }
+  }
+
   /// The nearest folder above `path` that holds an export (a folder format recognises it), or
   /// nil when there is none.
   static func enclosingExport(of path: String) -> String? {
     var folder = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent()
     while folder.path != "/" {
-      if allCases.contains(where: { $0.isFolder && $0.definition.recognizes(folder.path) }) { return folder.path }
+      if folderFormat(at: folder.path) != nil { return folder.path }
       folder.deleteLastPathComponent()
     }
     return nil
