@@ -17,7 +17,9 @@ import Foundation
 ///    step: without replacing (an output that appeared meanwhile is never overwritten), by
 ///    `rename` over an existing file, or for a folder by exchanging the two names
 ///    (`renameat2` `RENAME_EXCHANGE`), after which the old output is under the temporary's
-///    name and is removed. The folder is flushed after the rename.
+///    name and is removed — unless the owner's `displacedRefusal` now finds in it what the
+///    owner did not write (a file put there while the output was being written): then the
+///    names are exchanged back and the commit fails. The folder is flushed after the rename.
 ///
 /// So at every instant the final name holds either the complete old output or the complete new
 /// one. If the writer fails, or the value is dropped without committing, the temporary is
@@ -32,6 +34,7 @@ public final class AtomicOutput {
   private let isDirectory: Bool
   private let replacing: Bool
   private let lock: OutputLock
+  private let displacedRefusal: ((String) -> String?)?
   private var finished = false
 
   /// Takes the output's lock and prepares a temporary sibling for `finalPath` (a folder is
@@ -41,14 +44,20 @@ public final class AtomicOutput {
   ///   - finalPath: where the output should end up.
   ///   - isDirectory: create a folder (a bundle) rather than a file.
   ///   - replacing: allow an existing output to be replaced (the `--force` flag).
+  ///   - displacedRefusal: for a folder, why the existing folder it replaces must not be
+  ///     removed (given its path), or nil when it may; asked at the commit of the folder as it
+  ///     is then, after the exchange.
   /// - Throws: ``FileIOError`` when the output exists and `replacing` is false, exists as the
   ///   other kind or as a symbolic link, is being written by another process, or when its
   ///   folder cannot be written; ``Interrupted`` after a signal.
-  public init(finalPath: String, isDirectory: Bool, replacing: Bool) throws {
+  public init(
+    finalPath: String, isDirectory: Bool, replacing: Bool, displacedRefusal: ((String) -> String?)? = nil
+  ) throws {
     let url = URL(fileURLWithPath: finalPath).standardizedFileURL
     self.finalPath = url.path
     self.isDirectory = isDirectory
     self.replacing = replacing
+    self.displacedRefusal = displacedRefusal
     folder = url.deletingLastPathComponent().path
     var folderIsDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: folder, isDirectory: &folderIsDirectory), folderIsDirectory.boolValue
@@ -137,8 +146,8 @@ public final class AtomicOutput {
   /// flush. An interrupt that arrives during the commit takes effect after it.
   ///
   /// - Throws: ``Interrupted`` when a signal arrived before the commit began (the output is
-  ///   then abandoned by its owner); ``FileIOError`` when the output cannot be synced or moved
-  ///   (an existing output is then untouched).
+  ///   then abandoned by its owner); ``FileIOError`` when the output cannot be synced or moved,
+  ///   or the displaced folder is refused (an existing output is then untouched).
   public func commit() throws {
     precondition(!finished, "output committed twice")
     try Interruption.check()
@@ -157,6 +166,7 @@ public final class AtomicOutput {
               + "two folders atomically: remove the old output first)" : ""
           throw FileIOError.system(finalPath, "cannot replace the existing output\(atomic)")
         }
+        if let refusal = displacedRefusal?(temporaryPath) { try exchangeBack(refusal) }
         displacedOld = true
       } else {
         guard rename(temporaryPath, finalPath) == 0 else {
@@ -171,6 +181,20 @@ public final class AtomicOutput {
     if displacedOld { try? FileManager.default.removeItem(atPath: temporaryPath) }
     lock.release()
     TemporaryRegistry.shared.unregister(temporaryPath)
+  }
+
+  /// Puts the displaced folder back under the final name, the new output back under the
+  /// temporary's (which its owner then abandons), and fails with `refusal`.
+  private func exchangeBack(_ refusal: String) throws(FileIOError) -> Never {
+    guard csupport_rename_exchange(temporaryPath, finalPath) == 0 else {
+      // The new output stays in place; the old folder is kept, never removed.
+      finished = true
+      lock.release()
+      TemporaryRegistry.shared.unregister(temporaryPath)
+      throw FileIOError.system(
+        finalPath, "was replaced, but its old folder could not be put back; it is kept as \(temporaryPath)")
+    }
+    throw FileIOError(path: finalPath, reason: refusal)
   }
 
   /// Renames the temporary to the final name, failing if something appeared there.

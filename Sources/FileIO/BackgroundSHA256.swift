@@ -21,20 +21,28 @@ public final class BackgroundSHA256 {
   }
 
   private let state = State()
+  /// Where the ``FileSHA256`` hashes to pair with are offered.
+  private let board: SHA256Pairing
   /// Made by the first ``update(_:)``: a writer that hashes everything through ``consumer``
   /// needs no buffers of its own.
   private var ring: StagingRing?
   private var finished = false
 
   /// Opens a hash that ``FileSHA256`` hashes can pair with until ``hex()``.
-  public init() { SHA256Pairing.shared.partnerOpened() }
+  public convenience init() { self.init(pairingOn: .shared) }
 
-  deinit { if !finished { SHA256Pairing.shared.partnerClosed() } }
+  /// Opens a hash that the ``FileSHA256`` hashes offered on `board` can pair with.
+  init(pairingOn board: SHA256Pairing) {
+    self.board = board
+    board.partnerOpened()
+  }
+
+  deinit { if !finished { board.partnerClosed() } }
 
   /// Hashes bytes that another ring already stages, on that ring's queue, without a copy of
   /// their own. The other ring must be drained before ``update(_:)`` or ``hex()`` is called
   /// again, and its bytes come in the stream where they were handed over.
-  var consumer: StagingRing.Consumer { { [state] in SHA256Pairing.shared.hash($0, into: &state.stream) } }
+  var consumer: StagingRing.Consumer { { [state, board] in board.hash($0, into: &state.stream) } }
 
   /// Adds bytes; they may be reused by the caller as soon as this returns.
   public func update(_ bytes: UnsafeRawBufferPointer) {
@@ -49,7 +57,7 @@ public final class BackgroundSHA256 {
   /// The digest as 64 lowercase hex digits, once every byte is hashed.
   public func hex() -> String {
     ring?.drain()
-    if !finished { SHA256Pairing.shared.partnerClosed() }
+    if !finished { board.partnerClosed() }
     finished = true
     return state.stream.hex()
   }

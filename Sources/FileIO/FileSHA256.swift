@@ -13,7 +13,10 @@ public final class FileSHA256: Sendable {
   private let work: FileHashWork
 
   /// Opens `path` and starts reading and hashing it.
-  public init(_ path: String) { work = FileHashWork(path) }
+  public convenience init(_ path: String) { self.init(path, pairingOn: .shared) }
+
+  /// Opens `path` and starts reading and hashing it, offered for pairing on `board`.
+  init(_ path: String, pairingOn board: SHA256Pairing) { work = FileHashWork(path, board: board) }
 
   deinit { work.abandon() }
 
@@ -44,12 +47,14 @@ final class FileHashWork: @unchecked Sendable {
   }
 
   private let path: String
+  /// Where the file is offered to the hashes it pairs with.
+  private let board: SHA256Pairing
   private let descriptor: Int32
   private let buffers: [UnsafeMutableRawBufferPointer]
   /// Touched only by the thread that holds ``busy``, or under the lock while none does.
   private var stream = SHA256Stream()
 
-  // Guarded by the pairing board's lock (``SHA256Pairing/condition``).
+  // Guarded by the board's lock (``SHA256Pairing/condition``).
   /// Whether a thread is hashing into ``stream``.
   private var busy = false
   /// Pieces read and not yet hashed, in file order.
@@ -64,8 +69,9 @@ final class FileHashWork: @unchecked Sendable {
   /// Whether any of the file's bytes were read.
   private var readAny = false
 
-  init(_ path: String) {
+  init(_ path: String, board: SHA256Pairing) {
     self.path = path
+    self.board = board
     do { descriptor = try RegularFile.open(path).descriptor } catch {
       descriptor = -1
       buffers = []
@@ -75,7 +81,7 @@ final class FileHashWork: @unchecked Sendable {
     }
     buffers = (0..<Self.piecesAhead).map { _ in .allocate(byteCount: Self.pieceBytes, alignment: 64) }
     free = buffers
-    SHA256Pairing.shared.offer(self)
+    board.offer(self)
     Thread.detachNewThread { [self] in readAndHashWhileUnpaired() }
   }
 
@@ -85,7 +91,7 @@ final class FileHashWork: @unchecked Sendable {
   }
 
   func value() throws(FileIOError) -> String {
-    let condition = SHA256Pairing.shared.condition
+    let condition = board.condition
     condition.lock()
     defer { condition.unlock() }
     while true {
@@ -96,7 +102,7 @@ final class FileHashWork: @unchecked Sendable {
 
   /// See ``FileSHA256/waitForFirstRead()``; the reading thread broadcasts after every read.
   func waitForFirstRead() {
-    let condition = SHA256Pairing.shared.condition
+    let condition = board.condition
     condition.withLock {
       while !readAny, !endReached, outcome == nil { condition.wait() }
     }
@@ -104,10 +110,10 @@ final class FileHashWork: @unchecked Sendable {
 
   /// Stops the reading (its owner no longer wants the digest).
   func abandon() {
-    SHA256Pairing.shared.condition.withLock {
+    board.condition.withLock {
       if outcome == nil { outcome = .failure(FileIOError(path: path, reason: "its hash was abandoned")) }
       finishIfDone()
-      SHA256Pairing.shared.condition.broadcast()
+      board.condition.broadcast()
     }
   }
 
@@ -126,7 +132,7 @@ final class FileHashWork: @unchecked Sendable {
   /// The reading thread: reads while a buffer is free, and hashes what it read while no
   /// ``BackgroundSHA256`` is open to pair with; ends once there is an outcome.
   private func readAndHashWhileUnpaired() {
-    let condition = SHA256Pairing.shared.condition
+    let condition = board.condition
     condition.lock()
     defer { condition.unlock() }
     while outcome == nil {
@@ -145,7 +151,7 @@ final class FileHashWork: @unchecked Sendable {
         }
         finishIfDone()
         condition.broadcast()
-      } else if SHA256Pairing.shared.hasPartners || !hashNextAlone() {
+      } else if board.hasPartners || !hashNextAlone() {
         condition.wait()
       }
     }
@@ -156,7 +162,7 @@ final class FileHashWork: @unchecked Sendable {
   private func hashNextAlone() -> Bool {
     guard !busy, let (bytes, emptied) = take(upTo: Self.pieceBytes) else { return false }
     busy = true
-    let condition = SHA256Pairing.shared.condition
+    let condition = board.condition
     condition.unlock()
     stream.update(bytes)
     condition.lock()
@@ -171,7 +177,7 @@ final class FileHashWork: @unchecked Sendable {
   ///
   /// - Returns: the end of `bytes` left unhashed, for want of read bytes to pair them with.
   func hash(beside bytes: UnsafeRawBufferPointer, into partner: inout SHA256Stream) -> UnsafeRawBufferPointer {
-    let condition = SHA256Pairing.shared.condition
+    let condition = board.condition
     var rest = bytes
     while !rest.isEmpty, let (mine, emptied) = condition.withLock({ take(upTo: rest.count) }) {
       SHA256Stream.update(&partner, UnsafeRawBufferPointer(rebasing: rest.prefix(mine.count)), &stream, mine)
@@ -204,6 +210,6 @@ final class FileHashWork: @unchecked Sendable {
   /// and withdraws the file from pairing once it has an outcome.
   private func finishIfDone() {
     if outcome == nil, endReached, ready.isEmpty, !busy { outcome = .success(stream.hex()) }
-    if outcome != nil { SHA256Pairing.shared.withdraw(self) }
+    if outcome != nil { board.withdraw(self) }
   }
 }

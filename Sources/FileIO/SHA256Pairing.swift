@@ -1,8 +1,10 @@
 import Foundation
 
 /// The file hashes open to pairing (``FileSHA256``) and the hashes that can pair with them
-/// (``BackgroundSHA256``), process-wide.
+/// (``BackgroundSHA256``): one board process-wide, or one of their own for hashes that must
+/// pair only with each other (a test's).
 final class SHA256Pairing: @unchecked Sendable {
+  /// The process's board.
   static let shared = SHA256Pairing()
 
   /// Guards every field here and the pairing state of each offered file hash.

@@ -88,7 +88,7 @@ struct Classify: ParsableCommand {
       if reporting.json { try Console.printJSON(report) } else if reporting.text { printText(report) }
     case .features(let report):
       failures = report.failures
-      if failures.isEmpty || skips(failures) { try writeFeatures(report) }
+      try writeFeatures(report, rows: failures.isEmpty || skips(failures))
     }
     let skipping = skips(failures)
     for failure in failures {
@@ -124,15 +124,19 @@ struct Classify: ParsableCommand {
     }
   }
 
-  private func writeFeatures(_ report: FeatureReport) throws {
-    guard let features = report.features else { return }
-    try NpyFile.write(features.scalars, shape: features.shape, to: report.output, replacing: force)
+  /// Writes the embeddings of the images read when `rows` (no image failed, or the failures
+  /// are skipped) and says what was written; with --json, also what was not, and why.
+  private func writeFeatures(_ report: FeatureReport, rows: Bool) throws {
+    let features = rows ? report.features : nil
+    if let features {
+      try NpyFile.write(features.scalars, shape: features.shape, to: report.output, replacing: force)
+    }
     if reporting.json {
       try Console.printJSON(
         FeatureSummary(
-          output: report.output, shape: features.shape, images: report.images,
-          failures: report.failures))
-    } else if reporting.text {
+          output: features.map { _ in report.output }, shape: features?.shape,
+          images: features == nil ? [] : report.images, failures: report.failures))
+    } else if reporting.text, let features {
       print(
         "\(report.output): features \(features.shape) for \(report.images.count) image"
           + (report.images.count == 1 ? "" : "s") + ": " + report.images.joined(separator: ", "))
@@ -140,12 +144,26 @@ struct Classify: ParsableCommand {
   }
 }
 
-/// `classify --json` for a features export.
+/// `classify --json` for a features export: the same keys whether or not rows were written.
 private struct FeatureSummary: Encodable {
   let format = "mixer-convert.classify-features"
-  let output: String
-  let shape: [Int]
+  /// The embeddings file; null when nothing was written (an image failed, or every one).
+  let output: String?
+  /// The rows' shape; null when nothing was written.
+  let shape: [Int]?
   /// The images of the rows, in order.
   let images: [String]
+  /// The images that could not be read, with the reason.
   let failures: [ImageFailure]
+
+  enum CodingKeys: String, CodingKey { case format, output, shape, images, failures }
+
+  func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(format, forKey: .format)
+    try container.encode(output, forKey: .output)
+    try container.encode(shape, forKey: .shape)
+    try container.encode(images, forKey: .images)
+    try container.encode(failures, forKey: .failures)
+  }
 }

@@ -9,7 +9,7 @@ import Models
 struct ExportArguments: ParsableArguments {
   @Option(
     help: ArgumentHelp(
-      "The export format: \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", ")).",
+      "The export format: \(ExportFormat.allCases.map { $0 == .npz ? "npz (convert only)" : $0.rawValue }.joined(separator: ", ")).",
       discussion:
         "Default: the one the output's suffix names (\(ExportFormat.allCases.flatMap(\.suffixes).joined(separator: ", "))); "
         + "a bundle folder for a name without a suffix, and for convert-all."))

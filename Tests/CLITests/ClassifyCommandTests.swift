@@ -229,6 +229,19 @@ import Testing
     let everyImageMissing = try CommandRunner.run(
       ["classify", bundle, dir.file("gone.png"), "--output", output, "--skip-unreadable"])
     #expect(everyImageMissing.status == 2 && !FileManager.default.fileExists(atPath: output))
+    // --json says, in the summary's own keys, that nothing was written and which image failed.
+    for arguments in [
+      withGap + ["--output", output, "--json"],
+      ["classify", bundle, dir.file("gone.png"), "--output", output, "--json", "--skip-unreadable"],
+    ] {
+      let refusedJSON = try CommandRunner.run(arguments)
+      #expect(refusedJSON.status == 2 && !FileManager.default.fileExists(atPath: output))
+      let document = try json(refusedJSON.standardOutput)
+      #expect(document["format"] as? String == "mixer-convert.classify-features", "\(refusedJSON.standardOutput)")
+      #expect(document["output"] is NSNull && document["shape"] is NSNull && document["images"] as? [String] == [])
+      #expect(
+        document["failures"] as? [[String: String]] == [["path": dir.file("gone.png"), "reason": "does not exist"]])
+    }
 
     let result = try CommandRunner.run(withGap + ["--output", output, "--json", "--skip-unreadable"])
     #expect(result.status == 0, "\(result.standardError)")

@@ -37,6 +37,34 @@ import Testing
     #expect(dir.contents() == ["out"], "the old folder and the lock file are gone")
   }
 
+  /// A replaced folder in which the owner's check finds what it did not write at the commit
+  /// is put back whole, with that file; one it accepts is replaced.
+  @Test func aDisplacedFolderTheOwnerRefusesIsPutBack() throws {
+    let dir = TemporaryDirectory()
+    let first = try AtomicOutput(finalPath: dir.file("out"), isDirectory: true, replacing: false)
+    try fill(first, "old a", file: "a")
+    try first.commit()
+    let refuseNotes: (String) -> String? = { path in
+      FileManager.default.fileExists(atPath: path + "/notes") ? "holds notes" : nil
+    }
+    do {
+      let second = try AtomicOutput(
+        finalPath: dir.file("out"), isDirectory: true, replacing: true, displacedRefusal: refuseNotes)
+      try fill(second, "new a", file: "a")
+      dir.write("out/notes", Array("keep".utf8))
+      #expect(throws: FileIOError(path: dir.file("out"), reason: "holds notes")) { try second.commit() }
+    }
+    #expect(read(dir.file("out/a")) == "old a" && read(dir.file("out/notes")) == "keep")
+    #expect(dir.contents() == ["out"], "the new output abandoned, the lock released")
+    try FileManager.default.removeItem(atPath: dir.file("out/notes"))
+    let third = try AtomicOutput(
+      finalPath: dir.file("out"), isDirectory: true, replacing: true, displacedRefusal: refuseNotes)
+    try fill(third, "new a", file: "a")
+    try third.commit()
+    #expect(read(dir.file("out/a")) == "new a")
+    #expect(dir.contents() == ["out"])
+  }
+
   @Test func fileIsCommittedThenReplaced() throws {
     let dir = TemporaryDirectory()
     for text in ["old", "new"] {

@@ -30,7 +30,11 @@ enum BundleFormat: ExportFormatDefinition {
     return names.sorted().map { path + "/" + $0 }
   }
 
-  static func writes(_ name: String) -> Bool {
-    name == BundleLayout.graphFile || name == BundleLayout.indexFile || BundleLayout.isShardName(name)
+  /// `graph.json`, the index and the shards the index lists (a file named like a shard that
+  /// the index does not list is not the export's).
+  static func writtenNames(at path: String) -> Set<String> {
+    let index = try? LoadedBundle.document(BundleIndex.self, at: path + "/" + BundleLayout.indexFile)
+    let shards = (index?.weightMap.values).map { Set($0.filter(BundleLayout.isShardName)) } ?? []
+    return shards.union([BundleLayout.graphFile, BundleLayout.indexFile])
   }
 }

@@ -40,7 +40,9 @@ final class BundleWriter: ExportWriter {
     let sizes = request.tensors.map { $0.shape.reduce(1, *) * request.dtype.itemSize }
     totalBytes = sizes.reduce(0, +)
     shardRanges = BundleLayout.shards(sizes: sizes, limit: request.options.shardSize ?? BundleLayout.defaultShardSize)
-    output = try AtomicOutput(finalPath: request.path, isDirectory: true, replacing: request.replacing)
+    output = try AtomicOutput(
+      finalPath: request.path, isDirectory: true, replacing: request.replacing,
+      displacedRefusal: ExportFormat.replacementRefusal)
   }
 
   public func writeTensor(

@@ -86,7 +86,7 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
   /// would delete what is no export: a folder no folder format recognises (a user's folder
   /// given as the output by mistake), or an export folder that also holds entries no export of
   /// its format writes (notes put beside the weights), or an entry of a name it writes that is
-  /// no regular file. Nil for anything else.
+  /// no regular file; or a folder whose entries cannot be removed. Nil for anything else.
   static func replacementRefusal(_ path: String) -> String? {
     var info = stat()
     guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return nil }
@@ -95,14 +95,19 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
         + "remove the folder first"
     }
     guard !entries.isEmpty else { return nil }
+    guard access(path, W_OK) == 0 else {
+      return "is a folder whose files you cannot remove (it is not writable), so replacing it would leave them "
+        + "behind: make it writable (chmod u+w) or remove it first"
+    }
     guard let format = folderFormat(at: path) else {
       return "is a folder that holds files but no export (no mixer-convert graph.json, timm or transformers folder); "
         + "only an export is replaced: choose another output, or remove the folder first"
     }
+    let written = format.definition.writtenNames(at: path)
     let foreign = entries.filter { name in
       var entry = stat()
       let isFile = lstat(path + "/" + name, &entry) == 0 && entry.st_mode & S_IFMT == S_IFREG
-      return !isFile || !format.definition.writes(name)
+      return !isFile || !written.contains(name)
     }.sorted()
     guard !foreign.isEmpty else { return nil }
     let named = foreign.count <= 3 ? foreign : Array(foreign.prefix(2)) + ["\(foreign.count - 2) more"]
@@ -212,13 +217,13 @@ protocol ExportFormatDefinition {
   static func open(_ path: String, _ options: OpenOptions) throws -> any LoadedExport
   /// Every file the export at `path` consists of.
   static func files(at path: String) -> [String]
-  /// Whether an export in this format, when it is a folder, may hold an entry named `name`:
-  /// replacing a folder that holds anything else is refused.
-  static func writes(_ name: String) -> Bool
+  /// The names of the entries an export in this format wrote in its folder at `path` (none
+  /// for a file format): replacing a folder that holds anything else is refused.
+  static func writtenNames(at path: String) -> Set<String>
 }
 
 extension ExportFormatDefinition {
-  static func writes(_ name: String) -> Bool { false }
+  static func writtenNames(at path: String) -> Set<String> { [] }
   static var isReadable: Bool { true }
   static var namesClasses: Bool { false }
   static func refusal(_ request: ExportWriteRequest) -> String? { nil }

@@ -32,7 +32,7 @@ extension LibraryFolderFormat {
 
   static func files(at path: String) -> [String] { BundleFormat.files(at: path) }
 
-  static func writes(_ name: String) -> Bool {
-    name == LibraryFolder.weightsFile || name == LibraryFolder.documentFile || Layout.fileNames.contains(name)
+  static func writtenNames(at path: String) -> Set<String> {
+    Set(Layout.fileNames).union([LibraryFolder.weightsFile, LibraryFolder.documentFile])
   }
 }

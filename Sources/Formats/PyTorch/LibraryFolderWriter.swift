@@ -44,7 +44,9 @@ final class LibraryFolderWriter: ExportWriter {
     let unplaced = request.tensors.map(\.name).filter { placement[$0] == nil }
     precondition(unplaced.isEmpty, "the \(library.rawValue) layout leaves out \(unplaced)")
     self.placement = placement
-    output = try AtomicOutput(finalPath: request.path, isDirectory: true, replacing: request.replacing)
+    output = try AtomicOutput(
+      finalPath: request.path, isDirectory: true, replacing: request.replacing,
+      displacedRefusal: ExportFormat.replacementRefusal)
     weights = try SafetensorsShardWriter(
       in: output, fileName: LibraryFolder.weightsFile,
       tensors: order.map { ($0.name, request.dtype, $0.shape) }, metadata: LibraryFolder.weightsMetadata)
