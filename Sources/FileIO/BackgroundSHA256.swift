@@ -6,9 +6,9 @@
 /// waits for a free buffer. ``hex()`` hashes what is left and waits. The digest equals
 /// ``SHA256Stream``'s of the same bytes.
 ///
-/// Until ``hex()``, a ``FileSHA256`` in the process has its file's pieces hashed beside these
-/// bytes, two streams at once, on the thread that hashes them (this hash's queue, or through
-/// ``consumer`` another ring's).
+/// Until ``hex()``, where pairing pays (``SHA256Pairing/shared``), a ``FileSHA256`` in the
+/// process has its file's pieces hashed beside these bytes, two streams at once, on the thread
+/// that hashes them (this hash's queue, or through ``consumer`` another ring's).
 public final class BackgroundSHA256 {
   /// Buffers in flight: one being filled, the others waiting for or in the hash.
   public static let stagingBuffers = 3

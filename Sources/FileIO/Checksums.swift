@@ -4,8 +4,37 @@ import Foundation
 /// An incremental SHA-256 (CSupport's): on the x86 SHA extensions where the CPU has them
 /// (which can also hash two streams at once, ``update(_:_:_:_:)``), in plain C elsewhere.
 public struct SHA256Stream {
-  /// Whether this CPU has the SHA extensions (only then is pairing two streams worth it), checked once.
+  /// Whether this CPU has the SHA extensions (only then can pairing two streams be worth it), checked once.
   static let accelerated = csupport_sha256_accelerated() != 0
+
+  /// How many times faster two streams hash together on one thread (``update(_:_:_:_:)``) than
+  /// one after the other: about 1.8 on Zen 4, 1.4 on Zen 5 and 1.2 on Emerald Rapids; 1 without
+  /// the SHA extensions. Measured once, on 16 KiB per stream (in L1), the best of seven tries.
+  static let pairSpeedup: Double = accelerated ? measuredPairSpeedup() : 1
+
+  private static func measuredPairSpeedup() -> Double {
+    let bytes = 16 << 10
+    let data = UnsafeMutableRawBufferPointer.allocate(byteCount: 2 * bytes, alignment: 64)
+    defer { data.deallocate() }
+    for i in 0..<data.count { data[i] = UInt8(truncatingIfNeeded: i &* 31 &+ i >> 8) }
+    let (a, b) = (UnsafeRawBufferPointer(rebasing: data[..<bytes]), UnsafeRawBufferPointer(rebasing: data[bytes...]))
+    func nanoseconds(_ work: () -> Void) -> UInt64 {
+      let start = DispatchTime.now().uptimeNanoseconds
+      work()
+      return DispatchTime.now().uptimeNanoseconds - start
+    }
+    var (first, second) = (SHA256Stream(), SHA256Stream())
+    var (oneAfterTheOther, together) = (UInt64.max, UInt64.max)
+    for _ in 0..<7 {
+      oneAfterTheOther = min(
+        oneAfterTheOther,
+        nanoseconds {
+          first.update(a); second.update(b)
+        })
+      together = min(together, nanoseconds { update(&first, a, &second, b) })
+    }
+    return Double(oneAfterTheOther) / Double(max(1, together))
+  }
 
   private var state = csupport_sha256()
 

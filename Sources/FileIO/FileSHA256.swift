@@ -3,11 +3,12 @@ import Foundation
 /// The SHA-256 of a file, computed in the background while the caller goes on; ``value()``
 /// waits for it, hashing what is read meanwhile itself rather than idly.
 ///
-/// A thread of its own reads the file a few pieces ahead. Where the CPU has the SHA extensions,
-/// one thread hashes two streams in about the time of one (``SHA256Stream/update(_:_:_:_:)``),
-/// so while any ``BackgroundSHA256`` (the hash of a file being written) is open in the process,
-/// the pieces read are hashed on the thread that hashes its bytes, beside them, and the reading
-/// thread hashes none itself: it does only while no such hash is open. The digest is the same
+/// A thread of its own reads the file a few pieces ahead. Where one thread hashes two streams
+/// clearly faster than one after the other (``SHA256Stream/update(_:_:_:_:)``; the SHA
+/// extensions of some CPUs, ``SHA256Pairing/shared``), while any ``BackgroundSHA256`` (the hash
+/// of a file being written) is open in the process, the pieces read are hashed on the thread
+/// that hashes its bytes, beside them, and the reading thread hashes none itself: it does only
+/// while no such hash is open, and always where pairing does not pay. The digest is the same
 /// either way. Released before its value is asked for, it stops reading.
 public final class FileSHA256: Sendable {
   private let work: FileHashWork

@@ -19,14 +19,15 @@ import Testing
     #expect(try FileSHA256(path).value() == SHA256Stream.file(path))
   }
 
-  /// A write's hash open first, fed pieces of odd sizes: the file's pieces are hashed beside
-  /// them, and both digests are each stream's own. The two pair on a board of their own, so
-  /// that no other test's hashes (suites run at once) take the write's bytes or the file's.
-  @Test func besideAWritesHashBothDigestsAreRight() throws {
+  /// A write's hash open first, fed pieces of odd sizes: on a board that pairs, the file's
+  /// pieces are hashed beside them, on one that does not, each alone; both digests are each
+  /// stream's own either way. The two are on a board of their own, so that no other test's
+  /// hashes (suites run at once) take the write's bytes or the file's.
+  @Test(arguments: [true, false]) func besideAWritesHashBothDigestsAreRight(pairs: Bool) throws {
     let dir = TemporaryDirectory()
     let path = file(dir, "f", count: 9 * FileHashWork.pieceBytes / 2 + 7, seed: 2)
     let data = (0..<(12 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ ($0 >> 13)) }
-    let board = SHA256Pairing()
+    let board = SHA256Pairing(pairs: pairs && SHA256Stream.accelerated)
     let write = BackgroundSHA256(pairingOn: board)
     let hash = FileSHA256(path, pairingOn: board)
     // The file's first piece is read before the write's bytes come; with the write open, the
@@ -46,8 +47,20 @@ import Testing
     #expect(try hash.value() == SHA256Stream.file(path))
     // Without the SHA extensions nothing pairs (two streams one after the other gain nothing).
     #expect(
-      SHA256Stream.accelerated ? hash.bytesPaired >= FileHashWork.pieceBytes : hash.bytesPaired == 0,
+      board.pairs ? hash.bytesPaired >= FileHashWork.pieceBytes : hash.bytesPaired == 0,
       "bytes of the file hashed beside the write: \(hash.bytesPaired)")
+  }
+
+  /// The process's board pairs as its measured speedup says; the speedup is a ratio of times
+  /// a CPU gives (two streams on one thread can neither take half of one's time nor much more
+  /// than twice it), 1 without the SHA extensions.
+  @Test func theProcessPairsWherePairingPays() {
+    let speedup = SHA256Stream.pairSpeedup
+    #expect(SHA256Stream.accelerated ? speedup > 0.5 && speedup < 2.5 : speedup == 1, "\(speedup)")
+    let oneCore = ProcessInfo.processInfo.activeProcessorCount < 2
+    #expect(
+      SHA256Pairing.shared.pairs
+        == (SHA256Stream.accelerated && (speedup >= SHA256Pairing.worthwhileSpeedup || oneCore)))
   }
 
   /// A write's hash open and idle (its file not written yet) must not hold the file's digest
