@@ -8,11 +8,11 @@ import Foundation
 /// 1. The lock: an exclusive `flock` on `.NAME.lock` beside the output (``OutputLock``), held
 ///    until the output is committed or abandoned, so two writers of one output never both
 ///    proceed; the second is refused at once.
-/// 2. Leftovers: temporaries of processes that no longer run are removed from the folder
-///    (``StaleTemporaries``).
+/// 2. Leftovers: temporaries of processes that no longer run, recorded in their lock files,
+///    are removed from the folder (``StaleTemporaries``).
 /// 3. The temporary sibling `.NAME.tmp-PID-N` (same folder, so renames are atomic) is
-///    created, and everything is written into it. (It is registered with the
-///    ``TemporaryRegistry`` before the lock file is created.)
+///    recorded in the lock file, then created, and everything is written into it. (It is
+///    registered with the ``TemporaryRegistry`` before the lock file is created.)
 /// 4. ``commit()``: the temporary is flushed to disk, then renamed into place in one atomic
 ///    step: without replacing (an output that appeared meanwhile is never overwritten), by
 ///    `rename` over an existing file, or for a folder by exchanging the two names
@@ -65,11 +65,9 @@ public final class AtomicOutput {
       throw FileIOError(path: finalPath, reason: "the folder \(folder) does not exist")
     }
     let stem = SiblingNames.stem(url.lastPathComponent)
-    temporaryPath =
-      folder + "/"
-      + SiblingNames.temporary(
-        stem: stem, pid: getpid(),
-        serial: TemporaryRegistry.shared.nextSerial())
+    let temporaryName = SiblingNames.temporary(
+      stem: stem, pid: getpid(), serial: TemporaryRegistry.shared.nextSerial())
+    temporaryPath = folder + "/" + temporaryName
     // Registered before anything is created (the lock file first), so that an interrupt from
     // here on waits for this thread to remove what it made.
     try TemporaryRegistry.shared.register(temporaryPath)
@@ -84,7 +82,8 @@ public final class AtomicOutput {
     }
     do {
       try checkExisting()
-      StaleTemporaries.remove(in: folder, holding: stem)
+      StaleTemporaries.remove(in: folder, holding: lock, stem: stem)
+      try lock.record(temporaryName, of: finalPath)
       if isDirectory, mkdir(temporaryPath, 0o755) != 0 {
         throw FileIOError.system(finalPath, "cannot create a folder beside it")
       }
@@ -187,7 +186,8 @@ public final class AtomicOutput {
   /// temporary's (which its owner then abandons), and fails with `refusal`.
   private func exchangeBack(_ refusal: String) throws(FileIOError) -> Never {
     guard csupport_rename_exchange(temporaryPath, finalPath) == 0 else {
-      // The new output stays in place; the old folder is kept, never removed.
+      // The new output stays in place; the old folder is kept, never removed (the lock file
+      // that records it goes, so no later run takes it for a leftover).
       finished = true
       lock.release()
       TemporaryRegistry.shared.unregister(temporaryPath)

@@ -6,10 +6,21 @@ import Foundation
 /// The lock file is removed while the lock is still held; a writer that opened the file just
 /// before that finds, once it holds the lock, that the name no longer leads to its file, and
 /// starts over.
+///
+/// The holder records in the lock file the name of each temporary before it creates it
+/// (``record(_:)``). A holder that is killed leaves the file behind with those names, and the
+/// next holder finds them in ``recordedTemporaries``: only temporaries recorded so are ever
+/// removed as leftovers, never a user's file that merely has a temporary's name.
 final class OutputLock {
   /// The lock file.
   let path: String
   private var descriptor: Int32 = -1
+  /// Temporaries a holder before this one recorded and did not remove (it was killed), read
+  /// when the lock was taken: names in the lock's folder.
+  private(set) var recordedTemporaries: [String] = []
+
+  /// The most of a lock file read back: thousands of names, from as many killed runs.
+  static let maxRecordBytes = 1 << 20
 
   private init(path: String) { self.path = path }
 
@@ -33,10 +44,32 @@ final class OutputLock {
         held.st_ino == named.st_ino
       {
         lock.descriptor = descriptor
+        lock.recordedTemporaries = lock.readRecords().filter { SiblingNames.parseTemporary($0)?.stem == stem }
         return lock
       }
       close(descriptor)  // removed by its previous holder meanwhile: take the new one
     }
+  }
+
+  /// Adds the temporary `name` (in the lock's folder) to the lock file, before it is created;
+  /// a failure names `output`.
+  func record(_ name: String, of output: String) throws(FileIOError) {
+    let line = Array((name + "\n").utf8)
+    let end = lseek(descriptor, 0, SEEK_END)
+    let written = line.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, end) }
+    guard end >= 0, written == line.count else {
+      throw FileIOError.system(output, "cannot write the lock file beside it")
+    }
+  }
+
+  /// The names in the lock file, one a line (at most ``maxRecordBytes`` of them).
+  private func readRecords() -> [String] {
+    var info = stat()
+    guard fstat(descriptor, &info) == 0, info.st_size > 0 else { return [] }
+    var bytes = [UInt8](repeating: 0, count: min(Int(info.st_size), Self.maxRecordBytes))
+    let count = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
+    guard count > 0 else { return [] }
+    return bytes[..<count].split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
   }
 
   /// Removes the lock file and releases the lock (once; later calls do nothing).

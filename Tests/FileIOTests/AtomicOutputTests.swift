@@ -161,17 +161,33 @@ import Testing
   @Test func leftoversOfDeadProcessesAreRemovedByTheNextWriterInTheFolder() throws {
     let dir = TemporaryDirectory()
     let dead = try deadProcessID()
-    // A bundle's temporary with a file in it, a displaced old file, and their lock file.
+    // A bundle's temporary with a file in it and a displaced old file, each recorded in the
+    // lock file its killed writer left.
     try FileManager.default.createDirectory(atPath: dir.file(".b.tmp-\(dead)-1"), withIntermediateDirectories: false)
     dir.write(".b.tmp-\(dead)-1/graph.json", [1])
+    dir.write(".b.lock", Array(".b.tmp-\(dead)-1\n".utf8))
     dir.write(".m.h5.tmp-\(dead)-7", [2])
-    dir.write(".b.lock", [])
-    // Kept: a temporary of a live process (PID 1), and names that only look similar.
+    dir.write(".m.h5.lock", Array(".m.h5.tmp-\(dead)-6\n.m.h5.tmp-\(dead)-7\n".utf8))
+    // Kept: a temporary of a live process (PID 1), names that only look similar, a user's
+    // folder under a temporary's name that no lock file records (one with a lock file that
+    // records another name, one with none), and a name another stem's lock records.
     dir.write(".k.tmp-1-1", [3])
+    dir.write(".k.lock", Array(".k.tmp-1-1\n".utf8))
     dir.write(".notes.tmp-x-1", [4])
     dir.write("visible.tmp-\(dead)-1", [5])
+    try FileManager.default.createDirectory(atPath: dir.file(".u.tmp-\(dead)-1"), withIntermediateDirectories: false)
+    dir.write(".u.tmp-\(dead)-1/mine.txt", [6])
+    dir.write(".v.tmp-\(dead)-2", [7])
+    dir.write(".v.lock", Array(".v.tmp-\(dead)-1\n.u.tmp-\(dead)-1\n".utf8))
     let output = try AtomicOutput(finalPath: dir.file("other"), isDirectory: false, replacing: false)
-    #expect(dir.contents() == [".k.tmp-1-1", ".notes.tmp-x-1", ".other.lock", "visible.tmp-\(dead)-1"])
+    #expect(
+      dir.contents() == [
+        ".k.tmp-1-1", ".notes.tmp-x-1", ".other.lock", ".u.tmp-\(dead)-1", ".v.tmp-\(dead)-2",
+        "visible.tmp-\(dead)-1",
+      ])
+    #expect(read(dir.file(".u.tmp-\(dead)-1/mine.txt")) == "\u{6}")
+    // The writer records its own temporary before creating it, for the next one should it die.
+    #expect(read(dir.file(".other.lock")) == output.temporaryPath.split(separator: "/").last! + "\n")
     output.abandon()
   }
 
