@@ -28,6 +28,8 @@ import Foundation
 public final class AtomicOutput {
   /// The path the output will have when committed.
   public private(set) var finalPath: String
+  /// The final path as the caller gave it, for errors.
+  private var shownPath: String
   /// The temporary sibling being written.
   public let temporaryPath: String
   private let folder: String
@@ -55,6 +57,7 @@ public final class AtomicOutput {
   ) throws {
     let url = URL(fileURLWithPath: finalPath).standardizedFileURL
     self.finalPath = url.path
+    shownPath = finalPath
     self.isDirectory = isDirectory
     self.replacing = replacing
     self.displacedRefusal = displacedRefusal
@@ -120,14 +123,14 @@ public final class AtomicOutput {
     guard lstat(finalPath, &info) == 0 else { return }
     let kind = info.st_mode & S_IFMT
     guard kind != S_IFLNK else {
-      throw FileIOError(path: finalPath, reason: "is a symbolic link; remove it, or name the path it leads to")
+      throw FileIOError(path: shownPath, reason: "is a symbolic link; remove it, or name the path it leads to")
     }
     // The other kind first: replacing would not help, so it is not suggested.
     if (kind == S_IFDIR) != isDirectory {
       throw FileIOError(
         path: finalPath, reason: "already exists as \(kind == S_IFDIR ? "a folder" : "a file"); remove it first")
     }
-    guard replacing else { throw FileIOError(path: finalPath, reason: "already exists", remedy: .replaceOutput) }
+    guard replacing else { throw FileIOError(path: shownPath, reason: "already exists", remedy: .replaceOutput) }
   }
 
   /// Moves the finished output into place under another name in the same folder (one that
@@ -136,6 +139,8 @@ public final class AtomicOutput {
   public func commit(as name: String) throws {
     precondition(!name.contains("/"), "commit(as:) takes a name in the same folder")
     finalPath = folder + "/" + name
+    let given = (shownPath as NSString).deletingLastPathComponent
+    shownPath = given.isEmpty ? name : given + "/" + name
     try commit()
   }
 
@@ -144,32 +149,29 @@ public final class AtomicOutput {
   /// (files inside a folder are each synced by their writer) — so a single-file writer need only
   /// flush. An interrupt that arrives during the commit takes effect after it.
   ///
+  /// A replaced folder is checked once it is out of place: it must still be a folder, and
+  /// the owner's `displacedRefusal` must accept it; otherwise the two are exchanged back. It
+  /// is then removed entry by entry, by the names listed before that check, so that a file
+  /// put into it afterwards is left (with the folder, under the temporary's name), not deleted.
+  ///
   /// - Throws: ``Interrupted`` when a signal arrived before the commit began (the output is
   ///   then abandoned by its owner); ``FileIOError`` when the output cannot be synced or moved,
   ///   or the displaced folder is refused (an existing output is then untouched).
   public func commit() throws {
     precondition(!finished, "output committed twice")
     try Interruption.check()
-    guard Self.synchronize(temporaryPath) else { throw FileIOError.system(finalPath, "cannot sync the output to disk") }
+    guard Self.synchronize(temporaryPath) else { throw FileIOError.system(shownPath, "cannot sync the output to disk") }
     var info = stat()
-    var displacedOld = false
+    var displaced: [String]?
     if lstat(finalPath, &info) == 0 {
       guard replacing else {
-        throw FileIOError(path: finalPath, reason: "appeared while it was being written", remedy: .replaceOutput)
+        throw FileIOError(path: shownPath, reason: "appeared while it was being written", remedy: .replaceOutput)
       }
       if isDirectory {
-        guard csupport_rename_exchange(temporaryPath, finalPath) == 0 else {
-          let atomic =
-            errno == EINVAL || errno == ENOSYS || errno == ENOTSUP
-            ? " (this file system cannot exchange "
-              + "two folders atomically: remove the old output first)" : ""
-          throw FileIOError.system(finalPath, "cannot replace the existing output\(atomic)")
-        }
-        if let refusal = displacedRefusal?(temporaryPath) { try exchangeBack(refusal) }
-        displacedOld = true
+        displaced = try exchangeWithExisting()
       } else {
         guard rename(temporaryPath, finalPath) == 0 else {
-          throw FileIOError.system(finalPath, "cannot move the output into place")
+          throw FileIOError.system(shownPath, "cannot move the output into place")
         }
       }
     } else {
@@ -177,44 +179,87 @@ public final class AtomicOutput {
     }
     finished = true
     _ = Self.synchronize(folder)
-    if displacedOld { try? FileManager.default.removeItem(atPath: temporaryPath) }
+    if let displaced { Self.removeFolder(temporaryPath, entries: displaced) }
     lock.release()
     TemporaryRegistry.shared.unregister(temporaryPath)
   }
 
-  /// Puts the displaced folder back under the final name, the new output back under the
-  /// temporary's (which its owner then abandons), and fails with `refusal`.
-  private func exchangeBack(_ refusal: String) throws(FileIOError) -> Never {
+  /// Exchanges the temporary folder with the existing output and checks what that displaced
+  /// (now under the temporary's name). Returns its entries, to be removed; nil when the
+  /// existing output was gone and the temporary simply moved into place.
+  private func exchangeWithExisting() throws(FileIOError) -> [String]? {
+    let written = Self.entries(of: temporaryPath)
     guard csupport_rename_exchange(temporaryPath, finalPath) == 0 else {
-      // The new output stays in place; the old folder is kept, never removed (the lock file
-      // that records it goes, so no later run takes it for a leftover).
-      finished = true
+      // Gone meanwhile: then there is nothing to replace.
+      if errno == ENOENT {
+        try moveIntoPlaceWithoutReplacing()
+        return nil
+      }
+      let atomic =
+        errno == EINVAL || errno == ENOSYS || errno == ENOTSUP
+        ? " (this file system cannot exchange two folders atomically: remove the old output first)" : ""
+      throw FileIOError.system(shownPath, "cannot replace the existing output\(atomic)")
+    }
+    var info = stat()
+    guard lstat(temporaryPath, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+      try exchangeBack(
+        "became a file or a symbolic link while it was being written; it is left as it is", written: written)
+    }
+    let displaced = Self.entries(of: temporaryPath)
+    if let refusal = displacedRefusal?(temporaryPath) { try exchangeBack(refusal, written: written) }
+    return displaced
+  }
+
+  /// Puts the displaced output back under the final name and the new output back under the
+  /// temporary's, removes the new output's `written` entries and fails with `refusal`. The
+  /// lock file forgets the temporary first: a kill -9 between the two exchanges leaves the old
+  /// output under the temporary's name, kept, not taken for a leftover by the next run.
+  private func exchangeBack(_ refusal: String, written: [String]) throws(FileIOError) -> Never {
+    lock.forgetRecords()
+    finished = true
+    defer {
       lock.release()
       TemporaryRegistry.shared.unregister(temporaryPath)
-      throw FileIOError.system(
-        finalPath, "was replaced, but its old folder could not be put back; it is kept as \(temporaryPath)")
     }
-    throw FileIOError(path: finalPath, reason: refusal)
+    guard csupport_rename_exchange(temporaryPath, finalPath) == 0 else {
+      // The new output stays in place; the old one is kept, never removed.
+      throw FileIOError.system(
+        shownPath, "was replaced, but the old output could not be put back; it is kept as \(temporaryPath)")
+    }
+    Self.removeFolder(temporaryPath, entries: written)
+    throw FileIOError(path: shownPath, reason: refusal)
+  }
+
+  /// The names in the folder at `path` (none when it cannot be listed).
+  private static func entries(of path: String) -> [String] {
+    (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+  }
+
+  /// Removes the folder at `path` by unlinking `entries`, then the folder itself when that
+  /// left it empty: an entry not among them (or not a file) keeps the folder where it is.
+  private static func removeFolder(_ path: String, entries: [String]) {
+    for name in entries { unlink(path + "/" + name) }
+    rmdir(path)
   }
 
   /// Renames the temporary to the final name, failing if something appeared there.
   private func moveIntoPlaceWithoutReplacing() throws(FileIOError) {
     if csupport_rename_noreplace(temporaryPath, finalPath) == 0 { return }
     if errno == EEXIST || errno == ENOTEMPTY {
-      throw FileIOError(path: finalPath, reason: "appeared while it was being written", remedy: .replaceOutput)
+      throw FileIOError(path: shownPath, reason: "appeared while it was being written", remedy: .replaceOutput)
     }
     guard errno == EINVAL || errno == ENOSYS else {
-      throw FileIOError.system(finalPath, "cannot move the output into place")
+      throw FileIOError.system(shownPath, "cannot move the output into place")
     }
     // The file system lacks the flag. A file: a hard link is created only where nothing is; a
     // folder: rename(2) never replaces a folder that holds anything.
     if isDirectory {
       guard rename(temporaryPath, finalPath) == 0 else {
-        throw FileIOError.system(finalPath, "cannot move the output into place")
+        throw FileIOError.system(shownPath, "cannot move the output into place")
       }
     } else {
       guard link(temporaryPath, finalPath) == 0 else {
-        throw FileIOError.system(finalPath, "cannot move the output into place")
+        throw FileIOError.system(shownPath, "cannot move the output into place")
       }
       unlink(temporaryPath)
     }

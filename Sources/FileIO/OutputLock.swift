@@ -62,6 +62,9 @@ final class OutputLock {
     }
   }
 
+  /// Empties the lock file: the temporaries recorded so far are no longer taken for leftovers.
+  func forgetRecords() { _ = ftruncate(descriptor, 0) }
+
   /// The names in the lock file, one a line (at most ``maxRecordBytes`` of them).
   private func readRecords() -> [String] {
     var info = stat()

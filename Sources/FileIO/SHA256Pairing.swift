@@ -1,3 +1,4 @@
+import CSupport
 import Foundation
 
 /// The file hashes open to pairing (``FileSHA256``) and the hashes that can pair with them
@@ -9,7 +10,7 @@ final class SHA256Pairing: @unchecked Sendable {
   /// where the process has a single core to hash on.
   static let shared = SHA256Pairing(
     pairs: SHA256Stream.accelerated
-      && (SHA256Stream.pairSpeedup >= worthwhileSpeedup || ProcessInfo.processInfo.activeProcessorCount < 2))
+      && (SHA256Stream.pairSpeedup >= worthwhileSpeedup || csupport_available_processors() < 2))
 
   /// Below this, two streams hashed each on a core of its own end sooner than the pair on one
   /// while the other core reads and writes: a Mixer-B/16 conversion on Emerald Rapids

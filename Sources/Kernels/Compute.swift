@@ -1,3 +1,4 @@
+import CSupport
 import Dispatch
 import Foundation
 
@@ -15,12 +16,16 @@ public struct Compute: Sendable {
 
   /// - Parameters:
   ///   - path: kernel build (default: the fastest this CPU supports).
-  ///   - threads: threads per operation (default: all cores).
+  ///   - threads: threads per operation (default: every processor the process may run on).
   public init(path: KernelPath = .selected, threads: Int? = nil) {
     self.path = path
-    self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    self.threads = max(1, threads ?? Self.availableProcessors)
     table = path.table
   }
+
+  /// The processors this process may run on, counted once: its CPU affinity (`taskset`, a
+  /// container's cpuset), which Foundation's `activeProcessorCount` does not heed here.
+  public static let availableProcessors = Int(csupport_available_processors())
 
   /// Runs `body(part)` for `part` in `0..<parts`, on up to ``threads`` threads: the
   /// ``WorkerPool``'s when it is free, libdispatch's otherwise (a region inside a region, or

@@ -14,7 +14,7 @@ import Synchronization
 /// parts some other way. Which thread runs a part never changes what the part computes.
 final class WorkerPool: @unchecked Sendable {
   /// One worker per core beyond the caller's.
-  static let shared = WorkerPool(workers: max(0, ProcessInfo.processInfo.activeProcessorCount - 1))
+  static let shared = WorkerPool(workers: max(0, Compute.availableProcessors - 1))
 
   /// The parts of one region: claimed one by one by whoever is free.
   private final class Region: @unchecked Sendable {

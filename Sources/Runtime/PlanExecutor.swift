@@ -62,7 +62,7 @@ public final class PlanExecutor: Sendable {
   public func checkMemory(batch: Int) throws {
     guard let memory = plan.memory else { return }
     // Work runs on at most one thread per core, whatever `threads` allows.
-    let needed = memory.bytes(batch: batch, threads: min(compute.threads, ProcessInfo.processInfo.activeProcessorCount))
+    let needed = memory.bytes(batch: batch, threads: min(compute.threads, Compute.availableProcessors))
     guard let needed, needed <= MemoryBudget.bytes else {
       let amount = needed.map { "about " + MemoryBudget.gibibytes($0) } ?? "more memory than can be counted"
       throw GraphError(

@@ -73,7 +73,10 @@ struct Classify: ParsableCommand {
     let export = PathArgument.normalized(self.export)
     try CheckpointInsteadOfExport.refuse(export, command: "classify")
     let images = self.images.map(PathArgument.normalized)
-    if let output { try InputGuard.check(output: output, inputs: Exports.files(of: export) + images) }
+    if let output {
+      try InputGuard.check(output: output, inputs: Exports.files(of: export) + images)
+      try ExistingOutput.refuse(output, force: force)
+    }
     var request = ClassificationRequest(export: export, images: images)
     request.top = top
     request.labels = labels

@@ -5,7 +5,7 @@ import Foundation
 /// The options of every command that runs a model: `run`, `verify`, `classify`, and `convert`
 /// and `convert-all` with `--verify`.
 struct ModelRunArguments: ParsableArguments {
-  @Option(help: "Threads per operation (default: all cores).")
+  @Option(help: "Threads per operation (default: every core this process may run on, as taskset or a cpuset allows).")
   var threads: Int?
 
   @Flag(help: "Skip the CRC-32C and SHA-256 checks of the export's weights.")

@@ -3,6 +3,7 @@ import Conversion
 import FileIO
 import Formats
 import Foundation
+import Kernels
 
 /// `mixer-convert convert-all`: many checkpoints, idempotent, resumable and shardable.
 struct ConvertAll: ParsableCommand {
@@ -101,7 +102,7 @@ struct ConvertAll: ParsableCommand {
     let progress = ProgressBar(label: "convert-all", units: .checkpoints, enabled: reporting.text)
     let counter = Counter()
     let worker = ChildConversion(
-      threads: running.threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / jobs),
+      threads: running.threads ?? max(1, Compute.availableProcessors / jobs),
       checksums: !running.noChecksum)
     let summary = batch.run(worker: worker) { record in
       log?.append(record)

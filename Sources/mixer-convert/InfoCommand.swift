@@ -66,7 +66,7 @@ struct Info: ParsableCommand {
     let report = Report(
       version: MixerConvert.configuration.version, libraries: Self.libraries,
       kernels: KernelPath.allCases.map { .init(name: $0, supported: $0.isSupported, selected: $0 == .selected) },
-      threads: ProcessInfo.processInfo.activeProcessorCount, checks: checks)
+      threads: Compute.availableProcessors, checks: checks)
     if json {
       try Console.printJSON(report)
     } else {

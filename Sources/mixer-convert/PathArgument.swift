@@ -1,4 +1,6 @@
 import ArgumentParser
+import FileIO
+import Foundation
 
 /// Paths as the user typed them, tidied for use and display: repeated slashes collapsed and a
 /// trailing slash dropped (`out//` → `out`, `/` stays `/`), so no message prints `dir//file`.
@@ -21,5 +23,14 @@ enum CheckpointInsteadOfExport {
     throw ValidationError(
       "\(path) is a checkpoint; \(command) takes an export: convert it first "
         + "(mixer-convert \(path) OUT/), then \(command) OUT/")
+  }
+}
+
+/// An output file that exists, refused before any work is done unless `--force` is given
+/// (the write refuses it again, atomically, should it appear meanwhile).
+enum ExistingOutput {
+  static func refuse(_ path: String, force: Bool) throws {
+    guard !force, FileManager.default.fileExists(atPath: path) else { return }
+    throw FileIOError(path: path, reason: "already exists", remedy: .replaceOutput)
   }
 }

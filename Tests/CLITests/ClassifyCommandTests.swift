@@ -265,6 +265,11 @@ import Testing
 
     let again = try CommandRunner.run(["classify", bundle, Self.image("rgb64.png"), "--output", output])
     #expect(again.status == 2 && again.standardError.contains("exists"), "\(again.standardError)")
+    // Refused before any image is read: a missing one is not even reported.
+    let before = try CommandRunner.run(["classify", bundle, dir.file("gone.png"), "--output", output])
+    #expect(
+      before.standardError == "mixer-convert: error: \(output): already exists; pass --force to replace it\n",
+      "\(before.standardError)")
     let noOutput = try CommandRunner.run(["classify", bundle, Self.image("rgb64.png")])
     #expect(noOutput.status == 2)
     #expect(

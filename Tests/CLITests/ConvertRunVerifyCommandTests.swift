@@ -122,6 +122,11 @@ import Testing
       "--output", dir.file("o.npy"),
     ])
     #expect(exists.status == 2 && exists.standardError.contains("already exists"))
+    // Refused before the input is read or the model runs: a missing input is not reported.
+    let first = try CommandRunner.run([
+      "run", dir.file("b"), "--input", dir.file("gone.npy"), "--output", dir.file("o.npy"),
+    ])
+    #expect(first.refused("\(dir.file("o.npy")): already exists"), "\(first.standardError)")
     let name = try CommandRunner.run([
       "run", dir.file("b"), "--input", Fixtures.path("mixer_tiny", "input.npy"),
       "--output", dir.file("p.npy"), "--output-name", "nope",

@@ -50,6 +50,15 @@ import Testing
       selected(try report(["info"], environment: ["MIXER_CONVERT_KERNELS": "bogus"])) == selected(try report(["info"])))
   }
 
+  /// The default thread count is the processors the process may run on: one under
+  /// `taskset -c 0`, however many the machine has.
+  @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/taskset")))
+  func threadsFollowTheCPUAffinity() throws {
+    #expect(try report(["info"], prefix: ["/usr/bin/taskset", "-c", "0"])["threads"] as? Int == 1)
+    let all = try #require(try report(["info"])["threads"] as? Int)
+    #expect(all >= 1 && all <= ProcessInfo.processInfo.processorCount)
+  }
+
   #if arch(x86_64)
   /// On an emulated CPU without AVX the binary must pick the portable kernels and run them
   /// (no illegal instruction); on an AVX2-only CPU it must pick AVX2. Neither has the SHA

@@ -88,33 +88,66 @@ import Testing
     let out = dir.file("out")
     #expect(try CommandRunner.run([source, out, "--quiet", "--variant", "features"]).status == 0)
     let before = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
-    let finished = DispatchSemaphore(value: 0)
-    nonisolated(unsafe) var result: CommandResult?
-    DispatchQueue.global().async {
-      result = try? CommandRunner.run(
-        [source, out, "--force"],
-        prefix: [
-          FaultInjectionTests.strace!, "-f", "-qq", "-o", "/dev/null", "-e",
-          "inject=renameat2:delay_enter=3000000:when=1",
-        ])
-      finished.signal()
-    }
-    // The new graph.json is written last, just before the exchange.
-    let deadline = Date().addingTimeInterval(60)
-    func temporaryHoldsGraph() -> Bool {
-      dir.contents().contains {
-        $0.hasPrefix(".out.tmp-") && FileManager.default.fileExists(atPath: dir.file($0 + "/graph.json"))
-      }
-    }
-    while !temporaryHoldsGraph() && Date() < deadline { usleep(5000) }
-    try "keep".write(toFile: out + "/notes.txt", atomically: false, encoding: .utf8)
-    finished.wait()
-    let refused = try #require(result)
+    let refused = try Self.putNotes(
+      into: out, whileConverting: source, injecting: ["renameat2:delay_enter=3000000:when=1"])
     #expect(refused.refused("but also holds notes.txt, not part of the export"), "\(refused.standardError)")
     #expect(try String(contentsOfFile: out + "/notes.txt", encoding: .utf8) == "keep")
     #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == (before + ["notes.txt"]).sorted())
     #expect(FaultInjectionTests.variant(out) == "features", "the old export, whole")
     #expect(dir.contents() == ["out"], "no temporary or lock left")
+  }
+
+  /// Killed between the exchange that displaced the old export and the one that puts it back
+  /// (a file had been put into it), the old export and that file stay under the temporary's
+  /// name: the next run in the folder does not take them for a leftover.
+  @Test(.enabled(if: FaultInjectionTests.strace != nil, "strace is not installed (make test installs it)"))
+  func aKillBetweenTheTwoExchangesKeepsTheOldExport() throws {
+    let dir = TemporaryDirectory()
+    let source = Fixtures.path("mixer_tiny")
+    let out = dir.file("out")
+    #expect(try CommandRunner.run([source, out, "--quiet", "--variant", "features"]).status == 0)
+    // The fourth fsync is the new folder's, right before the exchange; the second renameat2
+    // (the exchange back) is killed as it is entered.
+    let result = try Self.putNotes(
+      into: out, whileConverting: source,
+      injecting: ["fsync:delay_enter=3000000:when=4", "renameat2:signal=KILL:when=2"])
+    #expect(result.signaled, "killed between the exchanges")
+    #expect(try CommandRunner.run([source, dir.file("other"), "--quiet"]).status == 0, "a run beside it")
+    let kept = try #require(dir.contents().first { $0.hasPrefix(".out.tmp-") }, "\(dir.contents())")
+    #expect(try String(contentsOfFile: dir.file(kept + "/notes.txt"), encoding: .utf8) == "keep")
+    #expect(FaultInjectionTests.variant(dir.file(kept)) == "features", "the old export, whole, beside it")
+    #expect(FaultInjectionTests.variant(out) == "classification", "the new export in place, whole")
+  }
+
+  /// Converts `source` over the export `out` with `--force` through strace with `injections`
+  /// (each one `-e inject=…`, holding the commit), and writes `notes.txt` into `out` once the
+  /// new export's temporary holds its graph.json (written last, just before the commit).
+  static func putNotes(
+    into out: String, whileConverting source: String, injecting injections: [String]
+  ) throws
+    -> CommandResult
+  {
+    let folder = URL(fileURLWithPath: out).deletingLastPathComponent().path
+    let prefix = ".\(URL(fileURLWithPath: out).lastPathComponent).tmp-"
+    let finished = DispatchSemaphore(value: 0)
+    nonisolated(unsafe) var result: CommandResult?
+    DispatchQueue.global().async {
+      result = try? CommandRunner.run(
+        [source, out, "--force"],
+        prefix: [FaultInjectionTests.strace!, "-f", "-qq", "-o", "/dev/null"]
+          + injections.flatMap { ["-e", "inject=" + $0] })
+      finished.signal()
+    }
+    let deadline = Date().addingTimeInterval(60)
+    func temporaryHoldsGraph() -> Bool {
+      ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).contains {
+        $0.hasPrefix(prefix) && FileManager.default.fileExists(atPath: folder + "/" + $0 + "/graph.json")
+      }
+    }
+    while !temporaryHoldsGraph() && Date() < deadline { usleep(5000) }
+    try "keep".write(toFile: out + "/notes.txt", atomically: false, encoding: .utf8)
+    finished.wait()
+    return try #require(result)
   }
 
   /// An export folder its user cannot write is not replaced: its old files could not be
@@ -138,6 +171,19 @@ import Testing
     chmod(out, 0o755)
     #expect(try CommandRunner.run([source, out, "--force", "--quiet"], prefix: asNobody).status == 0)
     #expect(dir.contents() == ["out"])
+    // Root's export: in a folder of root's, or one open to all but sticky (mode 1777, where
+    // only a file's owner removes it).
+    let roots = dir.file("roots")
+    #expect(try CommandRunner.run([source, roots, "--quiet"]).status == 0)
+    for (mode, reason) in [
+      (0o755, "it belongs to another user"), (0o1777, "its sticky bit keeps files of other users"),
+    ] {
+      chmod(roots, mode_t(mode))
+      let refusedAgain = try CommandRunner.run([source, roots, "--force"], prefix: asNobody)
+      #expect(
+        refusedAgain.refused("is a folder whose files you cannot remove (\(reason))"), "\(refusedAgain.standardError)")
+      #expect(dir.contents() == ["out", "roots"])
+    }
   }
 
   /// run and classify never write into the export they read, nor over its ONNX data file.

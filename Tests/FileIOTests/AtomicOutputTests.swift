@@ -65,6 +65,73 @@ import Testing
     #expect(dir.contents() == ["out"])
   }
 
+  /// A folder output that became a file or a link while the new one was written is put back
+  /// as it is, not deleted.
+  @Test(arguments: ["file", "link"]) func anOutputThatStoppedBeingAFolderIsPutBack(kind: String) throws {
+    let dir = TemporaryDirectory()
+    let first = try AtomicOutput(finalPath: dir.file("out"), isDirectory: true, replacing: false)
+    try fill(first, "old", file: "a")
+    try first.commit()
+    do {
+      let second = try AtomicOutput(finalPath: dir.file("out"), isDirectory: true, replacing: true)
+      try fill(second, "new", file: "a")
+      try FileManager.default.removeItem(atPath: dir.file("out"))
+      if kind == "file" {
+        dir.write("out", Array("mine".utf8))
+      } else {
+        dir.write("target", Array("mine".utf8))
+        try FileManager.default.createSymbolicLink(atPath: dir.file("out"), withDestinationPath: dir.file("target"))
+      }
+      #expect(
+        throws: FileIOError(
+          path: dir.file("out"),
+          reason: "became a file or a symbolic link while it was being written; it is left as it is")
+      ) {
+        try second.commit()
+      }
+    }
+    #expect(read(dir.file("out")) == "mine")
+    #expect(
+      dir.contents() == (kind == "file" ? ["out"] : ["out", "target"]), "the new output is gone, nothing else left")
+  }
+
+  /// The displaced folder and a refused new output are removed by the names they held when
+  /// checked: a file put into either after that is left, with its folder, never deleted.
+  @Test func filesPutIntoAFolderAfterItsCheckAreLeft() throws {
+    let dir = TemporaryDirectory()
+    let first = try AtomicOutput(finalPath: dir.file("out"), isDirectory: true, replacing: false)
+    try fill(first, "old", file: "a")
+    try first.commit()
+    // Accepted, then a file arrives in the displaced folder before its removal.
+    let second = try AtomicOutput(
+      finalPath: dir.file("out"), isDirectory: true, replacing: true,
+      displacedRefusal: { path in
+        FileManager.default.createFile(atPath: path + "/late", contents: Data("kept".utf8))
+        return nil
+      })
+    try fill(second, "new", file: "a")
+    try second.commit()
+    #expect(read(dir.file("out/a")) == "new")
+    let left = dir.file(URL(fileURLWithPath: second.temporaryPath).lastPathComponent)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: left) == ["late"], "the old a removed, late kept")
+    #expect(read(left + "/late") == "kept")
+    try FileManager.default.removeItem(atPath: left)
+    // Refused, after a file arrived in the new output while it stood in place.
+    do {
+      let third = try AtomicOutput(
+        finalPath: dir.file("out"), isDirectory: true, replacing: true,
+        displacedRefusal: { [dir] _ in
+          FileManager.default.createFile(atPath: dir.file("out/late"), contents: Data("kept".utf8))
+          return "refused"
+        })
+      try fill(third, "newer", file: "a")
+      #expect(throws: FileIOError(path: dir.file("out"), reason: "refused")) { try third.commit() }
+      #expect(read(dir.file("out/a")) == "new", "the old output is back")
+      let kept = dir.file(URL(fileURLWithPath: third.temporaryPath).lastPathComponent)
+      #expect(try FileManager.default.contentsOfDirectory(atPath: kept) == ["late"])
+    }
+  }
+
   @Test func fileIsCommittedThenReplaced() throws {
     let dir = TemporaryDirectory()
     for text in ["old", "new"] {

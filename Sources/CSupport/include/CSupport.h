@@ -12,6 +12,10 @@ int csupport_cpu_has_avx512(void);
 /// use (AVX2, FMA, F16C, BMI1/2, LZCNT, MOVBE, POPCNT).
 int csupport_cpu_has_avx2_fma(void);
 
+/// The processors this process may run on: its CPU affinity (`taskset`, a container's
+/// cpuset), else every online one; at least 1.
+int csupport_available_processors(void);
+
 /// CRC-32C (Castagnoli) of `length` bytes, continuing from `crc` (0 to start).
 /// Folds with carry-less multiplication when the CPU has PCLMULQDQ, uses tables otherwise.
 uint32_t csupport_crc32c(uint32_t crc, const void *data, size_t length);

@@ -95,9 +95,10 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
         + "remove the folder first"
     }
     guard !entries.isEmpty else { return nil }
-    guard access(path, W_OK) == 0 else {
-      return "is a folder whose files you cannot remove (it is not writable), so replacing it would leave them "
-        + "behind: make it writable (chmod u+w) or remove it first"
+    if let reason = unremovable(path, entries) {
+      return "is a folder whose files you cannot remove (\(reason)), so replacing it would leave them behind: "
+        + (reason == "it is not writable"
+          ? "make it writable (chmod u+w) or remove it first" : "remove it as its owner first")
     }
     guard let format = folderFormat(at: path) else {
       return "is a folder that holds files but no export (no mixer-convert graph.json, timm or transformers folder); "
@@ -110,9 +111,29 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
       return !isFile || !written.contains(name)
     }.sorted()
     guard !foreign.isEmpty else { return nil }
-    let named = foreign.count <= 3 ? foreign : Array(foreign.prefix(2)) + ["\(foreign.count - 2) more"]
+    let quoted = foreign.map { $0.contains(where: \.isWhitespace) || $0.isEmpty ? "'\($0)'" : $0 }
+    let named = quoted.count <= 3 ? quoted : Array(quoted.prefix(2)) + ["\(quoted.count - 2) more"]
     return "is \(format.noun) but also holds \(named.listed("and")), not part of the export, which replacing the "
       + "folder would delete: move \(foreign.count == 1 ? "it" : "them") out first, or remove the folder"
+  }
+
+  /// Why this process could not remove `entries` from the folder at `path`, in a few words;
+  /// nil when it can: the folder must be writable, and where it is sticky (mode +t) and not
+  /// its own, each entry must be its own (root removes anything).
+  static func unremovable(_ path: String, _ entries: [String]) -> String? {
+    guard access(path, W_OK | X_OK) == 0 else {
+      var folder = stat()
+      return lstat(path, &folder) == 0 && folder.st_uid != geteuid()
+        ? "it belongs to another user" : "it is not writable"
+    }
+    var folder = stat()
+    guard geteuid() != 0, lstat(path, &folder) == 0, folder.st_mode & S_ISVTX != 0, folder.st_uid != geteuid()
+    else { return nil }
+    let othersOwn = entries.contains { name in
+      var entry = stat()
+      return lstat(path + "/" + name, &entry) != 0 || entry.st_uid != geteuid()
+    }
+    return othersOwn ? "its sticky bit keeps files of other users" : nil
   }
 
   /// The folder format whose export the folder at `path` holds, judged by its content.
