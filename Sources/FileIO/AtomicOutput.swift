@@ -68,8 +68,11 @@ public final class AtomicOutput {
       throw FileIOError(path: finalPath, reason: "the folder \(folder) does not exist")
     }
     let stem = SiblingNames.stem(url.lastPathComponent)
-    let temporaryName = SiblingNames.temporary(
-      stem: stem, pid: getpid(), serial: TemporaryRegistry.shared.nextSerial())
+    // A name nothing has: one left by a dead process whose PID this one now has is not ours.
+    var temporaryName: String
+    repeat {
+      temporaryName = SiblingNames.temporary(stem: stem, pid: getpid(), serial: TemporaryRegistry.shared.nextSerial())
+    } while Self.exists(folder + "/" + temporaryName)
     temporaryPath = folder + "/" + temporaryName
     // Registered before anything is created (the lock file first), so that an interrupt from
     // here on waits for this thread to remove what it made.
@@ -224,7 +227,8 @@ public final class AtomicOutput {
     guard csupport_rename_exchange(temporaryPath, finalPath) == 0 else {
       // The new output stays in place; the old one is kept, never removed.
       throw FileIOError.system(
-        shownPath, "was replaced, but the old output could not be put back; it is kept as \(temporaryPath)")
+        shownPath,
+        "was replaced, but the old output could not be put back (it \(refusal)); it is kept as \(temporaryPath)")
     }
     Self.removeFolder(temporaryPath, entries: written)
     throw FileIOError(path: shownPath, reason: refusal)
@@ -263,6 +267,12 @@ public final class AtomicOutput {
       }
       unlink(temporaryPath)
     }
+  }
+
+  /// Whether anything (a dangling link too) is at `path`.
+  private static func exists(_ path: String) -> Bool {
+    var info = stat()
+    return lstat(path, &info) == 0
   }
 
   /// `fsync` of a file or folder by path; false with `errno` set when it fails.

@@ -26,11 +26,17 @@ enum CheckpointInsteadOfExport {
   }
 }
 
-/// An output file that exists, refused before any work is done unless `--force` is given
-/// (the write refuses it again, atomically, should it appear meanwhile).
+/// An output file that exists, refused before any work is done unless `--force` is given,
+/// and a symbolic link, which no write replaces (the write refuses both again, atomically,
+/// should they appear meanwhile).
 enum ExistingOutput {
   static func refuse(_ path: String, force: Bool) throws {
-    guard !force, FileManager.default.fileExists(atPath: path) else { return }
+    var info = stat()
+    guard lstat(path, &info) == 0 else { return }
+    guard info.st_mode & S_IFMT != S_IFLNK else {
+      throw FileIOError(path: path, reason: "is a symbolic link; remove it, or name the path it leads to")
+    }
+    guard !force else { return }
     throw FileIOError(path: path, reason: "already exists", remedy: .replaceOutput)
   }
 }

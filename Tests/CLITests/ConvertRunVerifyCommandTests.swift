@@ -127,6 +127,12 @@ import Testing
       "run", dir.file("b"), "--input", dir.file("gone.npy"), "--output", dir.file("o.npy"),
     ])
     #expect(first.refused("\(dir.file("o.npy")): already exists"), "\(first.standardError)")
+    try FileManager.default.createSymbolicLink(atPath: dir.file("link.npy"), withDestinationPath: dir.file("o.npy"))
+    for force in [[], ["--force"]] {
+      let link = try CommandRunner.run(
+        ["run", dir.file("b"), "--input", dir.file("gone.npy"), "--output", dir.file("link.npy")] + force)
+      #expect(link.refused("link.npy: is a symbolic link; remove it"), "\(link.standardError)")
+    }
     let name = try CommandRunner.run([
       "run", dir.file("b"), "--input", Fixtures.path("mixer_tiny", "input.npy"),
       "--output", dir.file("p.npy"), "--output-name", "nope",

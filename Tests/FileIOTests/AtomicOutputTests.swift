@@ -132,6 +132,24 @@ import Testing
     }
   }
 
+  /// A temporary's name left by a dead process whose PID this one now has is not this
+  /// process's: it is skipped, never written into or removed.
+  @Test func anotherProcessLeftoverUnderThisProcessIDIsLeftAlone() throws {
+    let dir = TemporaryDirectory()
+    let next = TemporaryRegistry.shared.nextSerial()
+    let planted = (next + 1...next + 200).map { SiblingNames.temporary(stem: "out", pid: getpid(), serial: $0) }
+    for name in planted { dir.write(name, Array("theirs".utf8)) }
+    let abandoned = try AtomicOutput(finalPath: dir.file("out"), isDirectory: true, replacing: false)
+    #expect(!planted.contains(URL(fileURLWithPath: abandoned.temporaryPath).lastPathComponent))
+    abandoned.abandon()
+    let committed = try AtomicOutput(finalPath: dir.file("out"), isDirectory: false, replacing: false)
+    try fill(committed, "mine")
+    try committed.commit()
+    #expect(read(dir.file("out")) == "mine")
+    #expect(planted.allSatisfy { read(dir.file($0)) == "theirs" })
+    #expect(dir.contents().count == planted.count + 1)
+  }
+
   @Test func fileIsCommittedThenReplaced() throws {
     let dir = TemporaryDirectory()
     for text in ["old", "new"] {
