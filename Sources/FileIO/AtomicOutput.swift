@@ -88,7 +88,7 @@ public final class AtomicOutput {
     }
     do {
       try checkExisting()
-      StaleTemporaries.remove(in: folder, holding: lock, stem: stem)
+      StaleTemporaries.remove(in: folder, holding: lock, stem: stem, displacedRefusal: displacedRefusal)
       try lock.record(temporaryName, of: finalPath)
       if isDirectory, mkdir(temporaryPath, 0o755) != 0 {
         throw FileIOError.system(finalPath, "cannot create a folder beside it")
@@ -192,6 +192,10 @@ public final class AtomicOutput {
   /// existing output was gone and the temporary simply moved into place.
   private func exchangeWithExisting() throws(FileIOError) -> [String]? {
     let written = Self.entries(of: temporaryPath)
+    // Killed from here on, the next run tells the displaced output from this one by the inode.
+    var own = stat()
+    guard lstat(temporaryPath, &own) == 0 else { throw FileIOError.system(shownPath, "cannot find its temporary") }
+    try lock.record(URL(fileURLWithPath: temporaryPath).lastPathComponent, inode: UInt64(own.st_ino), of: shownPath)
     guard csupport_rename_exchange(temporaryPath, finalPath) == 0 else {
       // Gone meanwhile: then there is nothing to replace.
       if errno == ENOENT {
@@ -210,15 +214,17 @@ public final class AtomicOutput {
     }
     let displaced = Self.entries(of: temporaryPath)
     if let refusal = displacedRefusal?(temporaryPath) { try exchangeBack(refusal, written: written) }
+    try lock.record(
+      URL(fileURLWithPath: temporaryPath).lastPathComponent, inode: UInt64(info.st_ino),
+      displaced: displaced.filter { !$0.contains(where: { $0 == "\t" || $0 == "\n" }) }, of: shownPath)
     return displaced
   }
 
   /// Puts the displaced output back under the final name and the new output back under the
-  /// temporary's, removes the new output's `written` entries and fails with `refusal`. The
-  /// lock file forgets the temporary first: a kill -9 between the two exchanges leaves the old
-  /// output under the temporary's name, kept, not taken for a leftover by the next run.
+  /// temporary's, removes the new output's `written` entries and fails with `refusal`. (Killed
+  /// between the two exchanges, the old output is under the temporary's name with an inode
+  /// not recorded: the next run keeps it, the refusal being the same then.)
   private func exchangeBack(_ refusal: String, written: [String]) throws(FileIOError) -> Never {
-    lock.forgetRecords()
     finished = true
     defer {
       lock.release()
@@ -241,7 +247,7 @@ public final class AtomicOutput {
 
   /// Removes the folder at `path` by unlinking `entries`, then the folder itself when that
   /// left it empty: an entry not among them (or not a file) keeps the folder where it is.
-  private static func removeFolder(_ path: String, entries: [String]) {
+  static func removeFolder(_ path: String, entries: [String]) {
     for name in entries { unlink(path + "/" + name) }
     rmdir(path)
   }

@@ -7,17 +7,28 @@ import Foundation
 /// before that finds, once it holds the lock, that the name no longer leads to its file, and
 /// starts over.
 ///
-/// The holder records in the lock file the name of each temporary before it creates it
-/// (``record(_:)``). A holder that is killed leaves the file behind with those names, and the
-/// next holder finds them in ``recordedTemporaries``: only temporaries recorded so are ever
-/// removed as leftovers, never a user's file that merely has a temporary's name.
+/// The holder records in the lock file the name of each temporary before it creates it, and
+/// the folder's inode before it exchanges it with an existing output (``record(_:inode:of:)``).
+/// A holder that is killed leaves the file behind with those records, and the next holder
+/// finds them in ``recordedTemporaries``: only temporaries recorded so are ever removed as
+/// leftovers, never a user's file that merely has a temporary's name.
 final class OutputLock {
+  /// A temporary recorded in the lock file: its name in the lock's folder and, once it may
+  /// have been exchanged with an existing output, the inode it had before (a different one
+  /// under that name then is the displaced output, not the temporary); once the displaced
+  /// output was checked, its inode and the `displaced` entries the check accepted.
+  struct RecordedTemporary: Equatable {
+    let name: String
+    let inode: UInt64?
+    let displaced: [String]?
+  }
+
   /// The lock file.
   let path: String
   private var descriptor: Int32 = -1
   /// Temporaries a holder before this one recorded and did not remove (it was killed), read
-  /// when the lock was taken: names in the lock's folder.
-  private(set) var recordedTemporaries: [String] = []
+  /// when the lock was taken: the last record of each name.
+  private(set) var recordedTemporaries: [RecordedTemporary] = []
 
   /// The most of a lock file read back: thousands of names, from as many killed runs.
   static let maxRecordBytes = 1 << 20
@@ -44,17 +55,23 @@ final class OutputLock {
         held.st_ino == named.st_ino
       {
         lock.descriptor = descriptor
-        lock.recordedTemporaries = lock.readRecords().filter { SiblingNames.parseTemporary($0)?.stem == stem }
+        lock.recordedTemporaries = lock.readRecords().filter { SiblingNames.parseTemporary($0.name)?.stem == stem }
         return lock
       }
       close(descriptor)  // removed by its previous holder meanwhile: take the new one
     }
   }
 
-  /// Adds the temporary `name` (in the lock's folder) to the lock file, before it is created;
-  /// a failure names `output`.
-  func record(_ name: String, of output: String) throws(FileIOError) {
-    let line = Array((name + "\n").utf8)
+  /// Adds the temporary `name` (in the lock's folder) to the lock file: before it is created;
+  /// with its `inode` before it is exchanged; with the displaced output's inode and entries
+  /// once they are checked. A failure names `output`.
+  func record(
+    _ name: String, inode: UInt64? = nil, displaced: [String]? = nil, of output: String
+  ) throws(FileIOError) {
+    var fields = [name]
+    if let inode { fields.append(String(inode)) }
+    if let displaced { fields += ["displaced"] + displaced }
+    let line = Array((fields.joined(separator: "\t") + "\n").utf8)
     let end = lseek(descriptor, 0, SEEK_END)
     let written = line.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, end) }
     guard end >= 0, written == line.count else {
@@ -62,17 +79,29 @@ final class OutputLock {
     }
   }
 
-  /// Empties the lock file: the temporaries recorded so far are no longer taken for leftovers.
-  func forgetRecords() { _ = ftruncate(descriptor, 0) }
-
-  /// The names in the lock file, one a line (at most ``maxRecordBytes`` of them).
-  private func readRecords() -> [String] {
+  /// The records in the lock file, one a line (`NAME`, `NAME<tab>INODE`, or that followed by
+  /// `<tab>displaced` and a tab before each entry; at most ``maxRecordBytes`` of them), the
+  /// last of each name.
+  private func readRecords() -> [RecordedTemporary] {
     var info = stat()
     guard fstat(descriptor, &info) == 0, info.st_size > 0 else { return [] }
     var bytes = [UInt8](repeating: 0, count: min(Int(info.st_size), Self.maxRecordBytes))
     let count = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
     guard count > 0 else { return [] }
-    return bytes[..<count].split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
+    var records: [RecordedTemporary] = []
+    for line in bytes[..<count].split(separator: UInt8(ascii: "\n")) {
+      let text = String(decoding: line, as: UTF8.self)
+      let parts = text.split(separator: "\t", omittingEmptySubsequences: false)
+      let inode = parts.count >= 2 ? UInt64(parts[1]) : nil
+      let displaced = inode != nil && parts.count >= 3 && parts[2] == "displaced" ? parts[3...].map(String.init) : nil
+      let record =
+        inode == nil
+        ? RecordedTemporary(name: text, inode: nil, displaced: nil)
+        : RecordedTemporary(name: String(parts[0]), inode: inode, displaced: displaced)
+      records.removeAll { $0.name == record.name }
+      records.append(record)
+    }
+    return records
   }
 
   /// Removes the lock file and releases the lock (once; later calls do nothing).

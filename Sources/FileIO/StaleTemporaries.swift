@@ -3,30 +3,53 @@ import Foundation
 /// Temporaries left beside outputs by processes that ended without removing them (`kill -9`,
 /// a crash, a second interrupt): removed by the next run that writes in the same folder. A
 /// temporary is removed only when its output's lock file records it (``OutputLock``): a
-/// user's file or folder that merely has a temporary's name is never touched.
+/// user's file or folder that merely has a temporary's name is never touched. One recorded
+/// with an inode that another folder now has under its name holds a displaced output its
+/// writer had not checked yet (killed around the exchange): removed, by its names, only when
+/// the caller's `displacedRefusal` accepts it as an export, and kept otherwise (a user's file
+/// was in it). One recorded as a checked displaced output loses the entries checked.
 enum StaleTemporaries {
   /// Removes from `folder` every temporary recorded in the lock `held` (the caller's) and, for
   /// every other output with a temporary in the folder whose lock is free, those its lock
   /// records; only temporaries of processes that no longer run.
-  static func remove(in folder: String, holding held: OutputLock, stem heldStem: String) {
-    removeDead(held.recordedTemporaries, in: folder)
+  static func remove(
+    in folder: String, holding held: OutputLock, stem heldStem: String, displacedRefusal: ((String) -> String?)?
+  ) {
+    removeDead(held.recordedTemporaries, in: folder, displacedRefusal)
     guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
     let stems = Set(entries.compactMap { SiblingNames.parseTemporary($0)?.stem }).subtracting([heldStem])
     for stem in stems.sorted() {
       guard let lock = try? OutputLock.acquire(folder: folder, stem: stem, output: folder + "/" + stem) else {
         continue
       }
-      removeDead(lock.recordedTemporaries, in: folder)
+      removeDead(lock.recordedTemporaries, in: folder, displacedRefusal)
       lock.release()
     }
   }
 
-  /// Removes each of `names` in `folder` whose process no longer runs.
-  private static func removeDead(_ names: [String], in folder: String) {
-    for name in names {
-      guard let (_, pid) = SiblingNames.parseTemporary(name), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH
+  /// Removes each of `records` in `folder` whose process no longer runs (see above).
+  private static func removeDead(
+    _ records: [OutputLock.RecordedTemporary], in folder: String, _ displacedRefusal: ((String) -> String?)?
+  ) {
+    for record in records {
+      guard let (_, pid) = SiblingNames.parseTemporary(record.name), pid != getpid(), kill(pid, 0) != 0,
+        errno == ESRCH
       else { continue }
-      try? FileManager.default.removeItem(atPath: folder + "/" + name)
+      let path = folder + "/" + record.name
+      var info = stat()
+      guard lstat(path, &info) == 0 else { continue }
+      guard let inode = record.inode, UInt64(info.st_ino) != inode else {
+        // The killed writer's temporary, or the displaced output it had checked.
+        if let displaced = record.displaced {
+          AtomicOutput.removeFolder(path, entries: displaced)
+        } else {
+          try? FileManager.default.removeItem(atPath: path)
+        }
+        continue
+      }
+      // The displaced output.
+      guard info.st_mode & S_IFMT == S_IFDIR, let displacedRefusal, displacedRefusal(path) == nil else { continue }
+      AtomicOutput.removeFolder(path, entries: (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
     }
   }
 }

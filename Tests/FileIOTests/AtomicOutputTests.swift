@@ -276,6 +276,56 @@ import Testing
     output.abandon()
   }
 
+  /// A leftover recorded with an inode it no longer has is the output its killed writer had
+  /// displaced: removed only when the next writer's check accepts it as an export (here: no
+  /// `notes` in it), kept otherwise or without a check; one that still has its recorded inode
+  /// is the killed writer's own temporary, removed whole.
+  @Test(arguments: [
+    (notes: true, sameInode: false, checked: true, removed: false),
+    (notes: false, sameInode: false, checked: true, removed: true),
+    (notes: false, sameInode: false, checked: false, removed: false),
+    (notes: true, sameInode: true, checked: true, removed: true),
+  ])
+  func aDisplacedLeftoverIsRemovedOnlyWhenItsCheckAcceptsIt(
+    notes: Bool, sameInode: Bool, checked: Bool, removed: Bool
+  ) throws {
+    let dir = TemporaryDirectory()
+    let dead = try deadProcessID()
+    let leftover = ".out.tmp-\(dead)-1"
+    try FileManager.default.createDirectory(atPath: dir.file(leftover), withIntermediateDirectories: false)
+    dir.write(leftover + "/a", [1])
+    if notes { dir.write(leftover + "/notes", Array("keep".utf8)) }
+    var info = stat()
+    #expect(lstat(dir.file(leftover), &info) == 0)
+    let inode = UInt64(info.st_ino) + (sameInode ? 0 : 1)
+    dir.write(".out.lock", Array("\(leftover)\n\(leftover)\t\(inode)\n".utf8))
+    let refuseNotes: (String) -> String? = { path in
+      FileManager.default.fileExists(atPath: path + "/notes") ? "holds notes" : nil
+    }
+    let output = try AtomicOutput(
+      finalPath: dir.file("out"), isDirectory: true, replacing: true, displacedRefusal: checked ? refuseNotes : nil)
+    output.abandon()
+    #expect(FileManager.default.fileExists(atPath: dir.file(leftover)) == !removed)
+    if notes && !removed { #expect(read(dir.file(leftover + "/notes")) == "keep") }
+  }
+
+  /// A displaced output its killed writer had checked loses the entries checked, not a file
+  /// put into it after the check.
+  @Test func aCheckedDisplacedLeftoverLosesOnlyTheEntriesChecked() throws {
+    let dir = TemporaryDirectory()
+    let dead = try deadProcessID()
+    let leftover = ".out.tmp-\(dead)-1"
+    try FileManager.default.createDirectory(atPath: dir.file(leftover), withIntermediateDirectories: false)
+    dir.write(leftover + "/a", [1])
+    dir.write(leftover + "/late", Array("keep".utf8))
+    var info = stat()
+    #expect(lstat(dir.file(leftover), &info) == 0)
+    dir.write(".out.lock", Array("\(leftover)\t\(info.st_ino + 1)\n\(leftover)\t\(info.st_ino)\tdisplaced\ta\n".utf8))
+    let output = try AtomicOutput(finalPath: dir.file("out"), isDirectory: true, replacing: true)
+    output.abandon()
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.file(leftover)) == ["late"])
+  }
+
   @Test func namesUpTo255BytesWorkAndNeverShareTheirSiblings() throws {
     let dir = TemporaryDirectory()
     let a = String(repeating: "a", count: 250) + ".data"  // 255 bytes
