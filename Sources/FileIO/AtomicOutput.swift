@@ -32,6 +32,8 @@ public final class AtomicOutput {
   private var shownPath: String
   /// The temporary sibling being written.
   public let temporaryPath: String
+  /// Its name in ``folder``, as the lock file records it.
+  private let temporaryName: String
   private let folder: String
   private let isDirectory: Bool
   private let replacing: Bool
@@ -69,11 +71,12 @@ public final class AtomicOutput {
     }
     let stem = SiblingNames.stem(url.lastPathComponent)
     // A name nothing has: one left by a dead process whose PID this one now has is not ours.
-    var temporaryName: String
+    var name: String
     repeat {
-      temporaryName = SiblingNames.temporary(stem: stem, pid: getpid(), serial: TemporaryRegistry.shared.nextSerial())
-    } while Self.exists(folder + "/" + temporaryName)
-    temporaryPath = folder + "/" + temporaryName
+      name = SiblingNames.temporary(stem: stem, pid: getpid(), serial: TemporaryRegistry.shared.nextSerial())
+    } while Self.exists(folder + "/" + name)
+    temporaryName = name
+    temporaryPath = folder + "/" + name
     // Registered before anything is created (the lock file first), so that an interrupt from
     // here on waits for this thread to remove what it made.
     try TemporaryRegistry.shared.register(temporaryPath)
@@ -87,7 +90,7 @@ public final class AtomicOutput {
       throw error
     }
     do {
-      try checkExisting()
+      try Self.refuseExisting(shownPath, isDirectory: isDirectory, replacing: replacing)
       StaleTemporaries.remove(in: folder, holding: lock, stem: stem, displacedRefusal: displacedRefusal)
       try lock.record(temporaryName, of: finalPath)
       if isDirectory, mkdir(temporaryPath, 0o755) != 0 {
@@ -120,20 +123,22 @@ public final class AtomicOutput {
     try file.synchronize()
   }
 
-  /// Refuses an existing output unless it may be replaced, and one of the other kind.
-  private func checkExisting() throws(FileIOError) {
+  /// Refuses an existing output at `path` unless it may be replaced (`replacing`), one of the
+  /// other kind, and a symbolic link: what creating an output there would refuse, for a caller
+  /// that wants to know before it does any work.
+  public static func refuseExisting(_ path: String, isDirectory: Bool, replacing: Bool) throws(FileIOError) {
     var info = stat()
-    guard lstat(finalPath, &info) == 0 else { return }
+    guard lstat(path, &info) == 0 else { return }
     let kind = info.st_mode & S_IFMT
     guard kind != S_IFLNK else {
-      throw FileIOError(path: shownPath, reason: "is a symbolic link; remove it, or name the path it leads to")
+      throw FileIOError(path: path, reason: "is a symbolic link; remove it, or name the path it leads to")
     }
     // The other kind first: replacing would not help, so it is not suggested.
     if (kind == S_IFDIR) != isDirectory {
       throw FileIOError(
-        path: finalPath, reason: "already exists as \(kind == S_IFDIR ? "a folder" : "a file"); remove it first")
+        path: path, reason: "already exists as \(kind == S_IFDIR ? "a folder" : "a file"); remove it first")
     }
-    guard replacing else { throw FileIOError(path: shownPath, reason: "already exists", remedy: .replaceOutput) }
+    guard replacing else { throw FileIOError(path: path, reason: "already exists", remedy: .replaceOutput) }
   }
 
   /// Moves the finished output into place under another name in the same folder (one that
@@ -195,7 +200,7 @@ public final class AtomicOutput {
     // Killed from here on, the next run tells the displaced output from this one by the inode.
     var own = stat()
     guard lstat(temporaryPath, &own) == 0 else { throw FileIOError.system(shownPath, "cannot find its temporary") }
-    try lock.record(URL(fileURLWithPath: temporaryPath).lastPathComponent, inode: UInt64(own.st_ino), of: shownPath)
+    try lock.record(temporaryName, inode: UInt64(own.st_ino), of: shownPath)
     guard csupport_rename_exchange(temporaryPath, finalPath) == 0 else {
       // Gone meanwhile: then there is nothing to replace.
       if errno == ENOENT {
@@ -215,7 +220,7 @@ public final class AtomicOutput {
     let displaced = Self.entries(of: temporaryPath)
     if let refusal = displacedRefusal?(temporaryPath) { try exchangeBack(refusal, written: written) }
     try lock.record(
-      URL(fileURLWithPath: temporaryPath).lastPathComponent, inode: UInt64(info.st_ino),
+      temporaryName, inode: UInt64(info.st_ino),
       displaced: displaced.filter { !$0.contains(where: { $0 == "\t" || $0 == "\n" }) }, of: shownPath)
     return displaced
   }
@@ -241,7 +246,7 @@ public final class AtomicOutput {
   }
 
   /// The names in the folder at `path` (none when it cannot be listed).
-  private static func entries(of path: String) -> [String] {
+  static func entries(of path: String) -> [String] {
     (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
   }
 

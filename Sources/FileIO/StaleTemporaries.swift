@@ -49,7 +49,7 @@ enum StaleTemporaries {
       }
       // The displaced output.
       guard info.st_mode & S_IFMT == S_IFDIR, let displacedRefusal, displacedRefusal(path) == nil else { continue }
-      AtomicOutput.removeFolder(path, entries: (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
+      AtomicOutput.removeFolder(path, entries: AtomicOutput.entries(of: path))
     }
   }
 }

@@ -1,6 +1,4 @@
 import ArgumentParser
-import FileIO
-import Foundation
 
 /// Paths as the user typed them, tidied for use and display: repeated slashes collapsed and a
 /// trailing slash dropped (`out//` → `out`, `/` stays `/`), so no message prints `dir//file`.
@@ -23,20 +21,5 @@ enum CheckpointInsteadOfExport {
     throw ValidationError(
       "\(path) is a checkpoint; \(command) takes an export: convert it first "
         + "(mixer-convert \(path) OUT/), then \(command) OUT/")
-  }
-}
-
-/// An output file that exists, refused before any work is done unless `--force` is given,
-/// and a symbolic link, which no write replaces (the write refuses both again, atomically,
-/// should they appear meanwhile).
-enum ExistingOutput {
-  static func refuse(_ path: String, force: Bool) throws {
-    var info = stat()
-    guard lstat(path, &info) == 0 else { return }
-    guard info.st_mode & S_IFMT != S_IFLNK else {
-      throw FileIOError(path: path, reason: "is a symbolic link; remove it, or name the path it leads to")
-    }
-    guard !force else { return }
-    throw FileIOError(path: path, reason: "already exists", remedy: .replaceOutput)
   }
 }

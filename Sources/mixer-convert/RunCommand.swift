@@ -57,7 +57,7 @@ struct Run: ParsableCommand {
     let input = PathArgument.normalized(self.input)
     try CheckpointInsteadOfExport.refuse(export, command: "run")
     try InputGuard.check(output: PathArgument.normalized(output), inputs: [input] + Exports.files(of: export))
-    try ExistingOutput.refuse(output, force: force)
+    try AtomicOutput.refuseExisting(output, isDirectory: false, replacing: force)
     let (shape, values) = try NpyFile.readFloats(path: input)
     guard shape.count == 4 else {
       throw ConversionError(path: input, reason: "input has shape \(shape); expected (batch, height, width, 3)")

@@ -95,10 +95,9 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
         + "remove the folder first"
     }
     guard !entries.isEmpty else { return nil }
-    if let reason = unremovable(path, entries) {
-      return "is a folder whose files you cannot remove (\(reason)), so replacing it would leave them behind: "
-        + (reason == "it is not writable"
-          ? "make it writable (chmod u+w) or remove it first" : "remove it as its owner first")
+    if let unremovable = unremovable(path, info, entries) {
+      return "is a folder whose files you cannot remove (\(unremovable.reason)), so replacing it would leave them "
+        + "behind: \(unremovable.remedy)"
     }
     guard let format = folderFormat(at: path) else {
       return "is a folder that holds files but no export (no mixer-convert graph.json, timm or transformers folder); "
@@ -117,23 +116,23 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
       + "folder would delete: move \(foreign.count == 1 ? "it" : "them") out first, or remove the folder"
   }
 
-  /// Why this process could not remove `entries` from the folder at `path`, in a few words;
-  /// nil when it can: the folder must be writable, and where it is sticky (mode +t) and not
-  /// its own, each entry must be its own (root removes anything).
-  static func unremovable(_ path: String, _ entries: [String]) -> String? {
+  /// Why this process could not remove `entries` from the folder at `path` (whose `lstat` is
+  /// `folder`), and what to do, in a few words each; nil when it can: the folder must be
+  /// writable, and where it is sticky (mode +t) and not its own, each entry must be its own
+  /// (root removes anything).
+  static func unremovable(_ path: String, _ folder: stat, _ entries: [String]) -> (reason: String, remedy: String)? {
+    let own = folder.st_uid == geteuid()
     guard access(path, W_OK | X_OK) == 0 else {
-      var folder = stat()
-      return lstat(path, &folder) == 0 && folder.st_uid != geteuid()
-        ? "it belongs to another user" : "it is not writable"
+      return own
+        ? ("it is not writable", "make it writable (chmod u+w) or remove it first")
+        : ("it belongs to another user", "remove it as its owner first")
     }
-    var folder = stat()
-    guard geteuid() != 0, lstat(path, &folder) == 0, folder.st_mode & S_ISVTX != 0, folder.st_uid != geteuid()
-    else { return nil }
+    guard geteuid() != 0, folder.st_mode & S_ISVTX != 0, !own else { return nil }
     let othersOwn = entries.contains { name in
       var entry = stat()
       return lstat(path + "/" + name, &entry) != 0 || entry.st_uid != geteuid()
     }
-    return othersOwn ? "its sticky bit keeps files of other users" : nil
+    return othersOwn ? ("its sticky bit keeps files of other users", "remove it as its owner first") : nil
   }
 
   /// The folder format whose export the folder at `path` holds, judged by its content.
