@@ -34,6 +34,14 @@ public final class AtomicOutput {
   public let temporaryPath: String
   /// Its name in ``folder``, as the lock file records it.
   private let temporaryName: String
+  /// The temporary's path beside the final path as the caller gave it, for notices.
+  private var shownTemporaryPath: String { shownSibling(temporaryName) }
+
+  /// The path of `name` beside the final path as the caller gave it.
+  private func shownSibling(_ name: String) -> String {
+    let given = (shownPath as NSString).deletingLastPathComponent
+    return given.isEmpty ? name : given + "/" + name
+  }
   private let folder: String
   private let isDirectory: Bool
   private let replacing: Bool
@@ -147,8 +155,7 @@ public final class AtomicOutput {
   public func commit(as name: String) throws {
     precondition(!name.contains("/"), "commit(as:) takes a name in the same folder")
     finalPath = folder + "/" + name
-    let given = (shownPath as NSString).deletingLastPathComponent
-    shownPath = given.isEmpty ? name : given + "/" + name
+    shownPath = shownSibling(name)
     try commit()
   }
 
@@ -187,7 +194,14 @@ public final class AtomicOutput {
     }
     finished = true
     _ = Self.synchronize(folder)
-    if let displaced { Self.removeFolder(temporaryPath, entries: displaced) }
+    if let displaced {
+      let kept = Self.removeFolder(temporaryPath, entries: displaced)
+      if !kept.isEmpty {
+        OutputNotices.shared.post(
+          "\(shownPath) is replaced, but \(kept.namedFiles) put in the old output while this run wrote the new one "
+            + "\(kept.count == 1 ? "is" : "are") kept in \(shownTemporaryPath)")
+      }
+    }
     lock.release()
     TemporaryRegistry.shared.unregister(temporaryPath)
   }
@@ -241,7 +255,12 @@ public final class AtomicOutput {
         shownPath,
         "was replaced, but the old output could not be put back (it \(refusal)); it is kept as \(temporaryPath)")
     }
-    Self.removeFolder(temporaryPath, entries: written)
+    let kept = Self.removeFolder(temporaryPath, entries: written)
+    if !kept.isEmpty {
+      OutputNotices.shared.post(
+        "\(kept.namedFiles) put in the new \(shownPath) while it stood in place "
+          + "\(kept.count == 1 ? "is" : "are") kept in \(shownTemporaryPath)")
+    }
     throw FileIOError(path: shownPath, reason: refusal)
   }
 
@@ -252,9 +271,12 @@ public final class AtomicOutput {
 
   /// Removes the folder at `path` by unlinking `entries`, then the folder itself when that
   /// left it empty: an entry not among them (or not a file) keeps the folder where it is.
-  static func removeFolder(_ path: String, entries: [String]) {
+  ///
+  /// - Returns: the entries that keep it (none when it is gone).
+  @discardableResult
+  static func removeFolder(_ path: String, entries: [String]) -> [String] {
     for name in entries { unlink(path + "/" + name) }
-    rmdir(path)
+    return rmdir(path) == 0 || errno == ENOENT ? [] : Self.entries(of: path).sorted()
   }
 
   /// Renames the temporary to the final name, failing if something appeared there.

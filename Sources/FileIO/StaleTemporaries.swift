@@ -7,7 +7,8 @@ import Foundation
 /// with an inode that another folder now has under its name holds a displaced output its
 /// writer had not checked yet (killed around the exchange): removed, by its names, only when
 /// the caller's `displacedRefusal` accepts it as an export, and kept otherwise (a user's file
-/// was in it). One recorded as a checked displaced output loses the entries checked.
+/// was in it). One recorded as a checked displaced output loses the entries checked. What is
+/// kept is named in ``OutputNotices``.
 enum StaleTemporaries {
   /// Removes from `folder` every temporary recorded in the lock `held` (the caller's) and, for
   /// every other output with a temporary in the folder whose lock is free, those its lock
@@ -32,7 +33,7 @@ enum StaleTemporaries {
     _ records: [OutputLock.RecordedTemporary], in folder: String, _ displacedRefusal: ((String) -> String?)?
   ) {
     for record in records {
-      guard let (_, pid) = SiblingNames.parseTemporary(record.name), pid != getpid(), kill(pid, 0) != 0,
+      guard let (stem, pid) = SiblingNames.parseTemporary(record.name), pid != getpid(), kill(pid, 0) != 0,
         errno == ESRCH
       else { continue }
       let path = folder + "/" + record.name
@@ -41,14 +42,24 @@ enum StaleTemporaries {
       guard let inode = record.inode, UInt64(info.st_ino) != inode else {
         // The killed writer's temporary, or the displaced output it had checked.
         if let displaced = record.displaced {
-          AtomicOutput.removeFolder(path, entries: displaced)
+          let kept = AtomicOutput.removeFolder(path, entries: displaced)
+          if !kept.isEmpty {
+            OutputNotices.shared.post(
+              "\(kept.namedFiles) put in the old \(folder)/\(stem) while a run that was killed replaced it "
+                + "\(kept.count == 1 ? "is" : "are") kept in \(path)")
+          }
         } else {
           try? FileManager.default.removeItem(atPath: path)
         }
         continue
       }
       // The displaced output.
-      guard info.st_mode & S_IFMT == S_IFDIR, let displacedRefusal, displacedRefusal(path) == nil else { continue }
+      guard info.st_mode & S_IFMT == S_IFDIR, let displacedRefusal, displacedRefusal(path) == nil else {
+        OutputNotices.shared.post(
+          "\(path) is kept: a run killed while it replaced \(folder)/\(stem) left what was there before, and it "
+            + "holds more than an export; move out what you need, then remove it")
+        continue
+      }
       AtomicOutput.removeFolder(path, entries: AtomicOutput.entries(of: path))
     }
   }

@@ -34,6 +34,8 @@ struct MixerConvert: ParsableCommand {
 
   static func main() {
     ChildProcess.endWithParent()
+    // Files kept rather than deleted beside an output (see OutputNotices) are the user's to know of.
+    OutputNotices.shared.deliver { Console.warning($0) }
     refuseInvalidUTF8Arguments()
     refuseEmptyArguments()
     refuseMistypedCommand()

@@ -99,7 +99,7 @@ import Testing
 
   /// Killed between the exchange that displaced the old export and the one that puts it back
   /// (a file had been put into it), the old export and that file stay under the temporary's
-  /// name: the next run in the folder does not take them for a leftover.
+  /// name: the next run in the folder does not take them for a leftover, and says so.
   @Test(.enabled(if: FaultInjectionTests.strace != nil, "strace is not installed (make test installs it)"))
   func aKillBetweenTheTwoExchangesKeepsTheOldExport() throws {
     let dir = TemporaryDirectory()
@@ -112,8 +112,13 @@ import Testing
       into: out, whileConverting: source,
       injecting: ["fsync:delay_enter=3000000:when=4", "renameat2:signal=KILL:when=2"])
     #expect(result.signaled, "killed between the exchanges")
-    #expect(try CommandRunner.run([source, dir.file("other"), "--quiet"]).status == 0, "a run beside it")
+    let beside = try CommandRunner.run([source, dir.file("other"), "--quiet"])
+    #expect(beside.status == 0, "a run beside it")
     let kept = try #require(dir.contents().first { $0.hasPrefix(".out.tmp-") }, "\(dir.contents())")
+    #expect(
+      beside.standardError.contains(
+        "mixer-convert: warning: \(dir.file(kept)) is kept: a run killed while it replaced \(out) left what was "
+          + "there before"), "the run beside it says what it kept: \(beside.standardError)")
     #expect(try String(contentsOfFile: dir.file(kept + "/notes.txt"), encoding: .utf8) == "keep")
     #expect(FaultInjectionTests.variant(dir.file(kept)) == "features", "the old export, whole, beside it")
     #expect(FaultInjectionTests.variant(out) == "classification", "the new export in place, whole")

@@ -19,6 +19,10 @@ import Testing
     FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
   }
 
+  /// Whether `notice` was posted (no handler is set in the tests, so every notice is held; each
+  /// names a path of its own test's folder).
+  private func noticed(_ notice: String) -> Bool { OutputNotices.shared.undelivered.contains(notice) }
+
   @Test func folderIsCommittedThenReplacedWhole() throws {
     let dir = TemporaryDirectory()
     let first = try AtomicOutput(finalPath: dir.file("out"), isDirectory: true, replacing: false)
@@ -115,6 +119,8 @@ import Testing
     let left = dir.file(URL(fileURLWithPath: second.temporaryPath).lastPathComponent)
     #expect(try FileManager.default.contentsOfDirectory(atPath: left) == ["late"], "the old a removed, late kept")
     #expect(read(left + "/late") == "kept")
+    let notice = "\(dir.file("out")) is replaced, but late put in the old output while this run wrote the new one"
+    #expect(noticed(notice + " is kept in \(left)"))
     try FileManager.default.removeItem(atPath: left)
     // Refused, after a file arrived in the new output while it stood in place.
     do {
@@ -129,6 +135,7 @@ import Testing
       #expect(read(dir.file("out/a")) == "new", "the old output is back")
       let kept = dir.file(URL(fileURLWithPath: third.temporaryPath).lastPathComponent)
       #expect(try FileManager.default.contentsOfDirectory(atPath: kept) == ["late"])
+      #expect(noticed("late put in the new \(dir.file("out")) while it stood in place is kept in \(kept)"))
     }
   }
 
@@ -307,6 +314,10 @@ import Testing
     output.abandon()
     #expect(FileManager.default.fileExists(atPath: dir.file(leftover)) == !removed)
     if notes && !removed { #expect(read(dir.file(leftover + "/notes")) == "keep") }
+    #expect(
+      noticed(
+        "\(dir.file(leftover)) is kept: a run killed while it replaced \(dir.file("out")) left what was there "
+          + "before, and it holds more than an export; move out what you need, then remove it") == !removed)
   }
 
   /// A displaced output its killed writer had checked loses the entries checked, not a file
@@ -324,6 +335,10 @@ import Testing
     let output = try AtomicOutput(finalPath: dir.file("out"), isDirectory: true, replacing: true)
     output.abandon()
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.file(leftover)) == ["late"])
+    #expect(
+      noticed(
+        "late put in the old \(dir.file("out")) while a run that was killed replaced it is kept in "
+          + dir.file(leftover)))
   }
 
   @Test func namesUpTo255BytesWorkAndNeverShareTheirSiblings() throws {

@@ -110,9 +110,7 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
       return !isFile || !written.contains(name)
     }.sorted()
     guard !foreign.isEmpty else { return nil }
-    let quoted = foreign.map { $0.contains(where: \.isWhitespace) || $0.isEmpty ? "'\($0)'" : $0 }
-    let named = quoted.count <= 3 ? quoted : Array(quoted.prefix(2)) + ["\(quoted.count - 2) more"]
-    return "is \(format.noun) but also holds \(named.listed("and")), not part of the export, which replacing the "
+    return "is \(format.noun) but also holds \(foreign.namedFiles), not part of the export, which replacing the "
       + "folder would delete: move \(foreign.count == 1 ? "it" : "them") out first, or remove the folder"
   }
 
