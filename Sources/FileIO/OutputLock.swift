@@ -79,6 +79,27 @@ final class OutputLock {
     }
   }
 
+  /// Whether the lock file of `stem` in `folder` is one a holder of this kind left: a regular
+  /// file, not empty, every line of it a record of a temporary. (Read without the lock: a file
+  /// another program locks under such a name is never taken.)
+  static func holdsOnlyRecords(folder: String, stem: String) -> Bool {
+    let descriptor = open(folder + "/" + SiblingNames.lock(stem: stem), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+    guard descriptor >= 0 else { return false }
+    defer { close(descriptor) }
+    var info = stat()
+    guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size > 0,
+      info.st_size <= maxRecordBytes
+    else { return false }
+    var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+    guard bytes.withUnsafeMutableBytes({ pread(descriptor, $0.baseAddress, $0.count, 0) }) == bytes.count else {
+      return false
+    }
+    return bytes.split(separator: UInt8(ascii: "\n")).allSatisfy { line in
+      let name = String(decoding: line.prefix { $0 != UInt8(ascii: "\t") }, as: UTF8.self)
+      return SiblingNames.parseTemporary(name) != nil
+    }
+  }
+
   /// The records in the lock file, one a line (`NAME`, `NAME<tab>INODE`, or that followed by
   /// `<tab>displaced` and a tab before each entry; at most ``maxRecordBytes`` of them), the
   /// last of each name.

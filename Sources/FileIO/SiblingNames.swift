@@ -28,6 +28,12 @@ enum SiblingNames {
 
   static func lock(stem: String) -> String { ".\(stem).lock" }
 
+  /// The stem of a lock file's name, or nil for any other name.
+  static func parseLock(_ entry: String) -> String? {
+    guard entry.hasPrefix("."), entry.hasSuffix(".lock"), entry.utf8.count > 6 else { return nil }
+    return String(entry.dropFirst().dropLast(5))
+  }
+
   /// The stem and process of a temporary's name, or nil for any other name.
   static func parseTemporary(_ entry: String) -> (stem: String, pid: Int32)? {
     guard entry.hasPrefix("."), let marker = entry.range(of: ".tmp-", options: .backwards),

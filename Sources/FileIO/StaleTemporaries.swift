@@ -11,14 +11,17 @@ import Foundation
 /// kept is named in ``OutputNotices``.
 enum StaleTemporaries {
   /// Removes from `folder` every temporary recorded in the lock `held` (the caller's) and, for
-  /// every other output with a temporary in the folder whose lock is free, those its lock
-  /// records; only temporaries of processes that no longer run.
+  /// every other output whose lock file a killed holder left (``OutputLock/holdsOnlyRecords(folder:stem:)``)
+  /// and no process holds, those it records, and the lock file; only temporaries of processes
+  /// that no longer run.
   static func remove(
     in folder: String, holding held: OutputLock, stem heldStem: String, displacedRefusal: ((String) -> String?)?
   ) {
     removeDead(held.recordedTemporaries, in: folder, displacedRefusal)
     guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
-    let stems = Set(entries.compactMap { SiblingNames.parseTemporary($0)?.stem }).subtracting([heldStem])
+    let stems = entries.compactMap(SiblingNames.parseLock).filter {
+      $0 != heldStem && OutputLock.holdsOnlyRecords(folder: folder, stem: $0)
+    }
     for stem in stems.sorted() {
       guard let lock = try? OutputLock.acquire(folder: folder, stem: stem, output: folder + "/" + stem) else {
         continue

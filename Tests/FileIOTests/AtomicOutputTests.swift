@@ -271,12 +271,19 @@ import Testing
     dir.write(".u.tmp-\(dead)-1/mine.txt", [6])
     dir.write(".v.tmp-\(dead)-2", [7])
     dir.write(".v.lock", Array(".v.tmp-\(dead)-1\n.u.tmp-\(dead)-1\n".utf8))
+    // A lock file whose killed writer had no temporary yet (or had committed) goes too; lock
+    // files that are not all such records (another program's, an empty one) stay.
+    dir.write(".gone.lock", Array(".gone.tmp-\(dead)-3\n.gone.tmp-\(dead)-3\t12\n".utf8))
+    dir.write(".tool.lock", Array("1234\n".utf8))
+    dir.write(".mixed.lock", Array(".mixed.tmp-\(dead)-1\nowner=me\n".utf8))
+    dir.write(".empty.lock", [])
     let output = try AtomicOutput(finalPath: dir.file("other"), isDirectory: false, replacing: false)
     #expect(
       dir.contents() == [
-        ".k.tmp-1-1", ".notes.tmp-x-1", ".other.lock", ".u.tmp-\(dead)-1", ".v.tmp-\(dead)-2",
-        "visible.tmp-\(dead)-1",
+        ".empty.lock", ".k.tmp-1-1", ".mixed.lock", ".notes.tmp-x-1", ".other.lock", ".tool.lock",
+        ".u.tmp-\(dead)-1", ".v.tmp-\(dead)-2", "visible.tmp-\(dead)-1",
       ])
+    #expect(read(dir.file(".tool.lock")) == "1234\n")
     #expect(read(dir.file(".u.tmp-\(dead)-1/mine.txt")) == "\u{6}")
     // The writer records its own temporary before creating it, for the next one should it die.
     #expect(read(dir.file(".other.lock")) == output.temporaryPath.split(separator: "/").last! + "\n")
