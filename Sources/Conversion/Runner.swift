@@ -27,14 +27,18 @@ public enum Runner {
   /// - Parameters:
   ///   - inputName: what errors about the input call it (its file).
   ///   - opening: how the export is opened (checksums, where an HDF5 file is read).
-  /// - Throws: ``ConversionError`` naming the input when a value is NaN or infinite.
+  /// - Throws: ``ConversionError`` naming the input when its shape is not one the export takes,
+  ///   or a value is NaN or infinite.
   public static func run(
     export path: String, input: Tensor, inputName: String = "the input", threads: Int?,
     repeats: Int = 0, opening: OpenOptions = OpenOptions()
   ) throws -> RunResult {
     let export = try Exports.open(path, opening)
     let outside: ClosedRange<Float>?
-    do { outside = try export.header.input.checkValues(input.scalars) } catch let error as GraphError {
+    do {
+      try export.header.input.checkShape(input.shape)
+      outside = try export.header.input.checkValues(input.scalars)
+    } catch let error as GraphError {
       throw ConversionError(path: inputName, reason: error.message)
     }
     let runner = try ExportRunner(export, compute: Compute(threads: threads))

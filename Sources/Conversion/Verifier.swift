@@ -159,11 +159,10 @@ public enum Verifier {
     let (height, width) = (contract.shape[1], contract.shape[2])
     if let path = request.input {
       let (shape, values) = try NpyFile.readFloats(path: path)
-      guard shape.count == 4, shape[1] == height, shape[2] == width, shape[3] == 3, shape[0] > 0 else {
-        throw ConversionError(
-          path: path, reason: "input has shape \(shape); the export takes [batch, \(height), \(width), 3]")
-      }
-      do { _ = try contract.checkValues(values) } catch let error as GraphError {
+      do {
+        try contract.checkShape(shape)
+        _ = try contract.checkValues(values)
+      } catch let error as GraphError {
         throw ConversionError(path: path, reason: error.message)
       }
       return Tensor(shape: shape, scalars: values)

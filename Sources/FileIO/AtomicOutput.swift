@@ -132,14 +132,22 @@ public final class AtomicOutput {
   }
 
   /// Refuses an existing output at `path` unless it may be replaced (`replacing`), one of the
-  /// other kind, and a symbolic link: what creating an output there would refuse, for a caller
-  /// that wants to know before it does any work.
+  /// other kind, a symbolic link, a device, FIFO or socket, and for a file a path ending in
+  /// `/`: what creating an output there would refuse, for a caller that wants to know before it
+  /// does any work.
   public static func refuseExisting(_ path: String, isDirectory: Bool, replacing: Bool) throws(FileIOError) {
+    if !isDirectory, path.hasSuffix("/") {
+      throw FileIOError(path: path, reason: "ends with /, which names a folder, but this output is a file; drop the /")
+    }
     var info = stat()
     guard lstat(path, &info) == 0 else { return }
     let kind = info.st_mode & S_IFMT
     guard kind != S_IFLNK else {
       throw FileIOError(path: path, reason: "is a symbolic link; remove it, or name the path it leads to")
+    }
+    guard kind == S_IFREG || kind == S_IFDIR else {
+      throw FileIOError(
+        path: path, reason: "is \(Self.noun(kind)), not a file an output can replace; choose another output")
     }
     // The other kind first: replacing would not help, so it is not suggested.
     if (kind == S_IFDIR) != isDirectory {
@@ -185,6 +193,12 @@ public final class AtomicOutput {
       if isDirectory {
         displaced = try exchangeWithExisting()
       } else {
+        // Only a regular file is replaced: never a device, a FIFO, a link or a folder put there meanwhile.
+        let kind = info.st_mode & S_IFMT
+        guard kind == S_IFREG else {
+          throw FileIOError(
+            path: shownPath, reason: "became \(Self.noun(kind)) while it was being written; it is left as it is")
+        }
         guard rename(temporaryPath, finalPath) == 0 else {
           throw FileIOError.system(shownPath, "cannot move the output into place")
         }
@@ -299,6 +313,18 @@ public final class AtomicOutput {
         throw FileIOError.system(shownPath, "cannot move the output into place")
       }
       unlink(temporaryPath)
+    }
+  }
+
+  /// What a file of `kind` (`st_mode & S_IFMT`) is, with its article, for a refusal.
+  static func noun(_ kind: mode_t) -> String {
+    switch kind {
+    case S_IFCHR, S_IFBLK: "a device"
+    case S_IFIFO: "a FIFO"
+    case S_IFSOCK: "a socket"
+    case S_IFLNK: "a symbolic link"
+    case S_IFDIR: "a folder"
+    default: "a file"
     }
   }
 

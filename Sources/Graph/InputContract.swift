@@ -68,6 +68,18 @@ public struct Resize: Codable, Equatable, Sendable {
 }
 
 extension InputContract {
+  /// Checks an input's shape against the contract: a batch of at least one image of the
+  /// contract's height and width, with 3 channels.
+  ///
+  /// - Throws: ``GraphError`` saying what the shape should be.
+  public func checkShape(_ input: [Int]) throws {
+    let (height, width) = (shape[1], shape[2])
+    guard input.count == 4, input[1] == height, input[2] == width, input[3] == 3 else {
+      throw GraphError("input has shape \(input); the export takes [batch, \(height), \(width), 3]")
+    }
+    guard input[0] > 0 else { throw GraphError("input holds no image (its batch is 0)") }
+  }
+
   /// Checks input values against the contract: every value must be finite (a NaN or an
   /// infinity is refused); values outside ``valueRange`` are reported, the classic sign of an
   /// image that was not normalised (0…255 pixels given to a model that takes [-1, 1]).

@@ -2,11 +2,15 @@ import ArgumentParser
 import Conversion
 import Foundation
 
-/// The report file of a batch: one JSON object a line, each written and flushed as its
-/// checkpoint finishes, so an interrupted batch leaves a report of what it did.
+/// The report file of a batch: one JSON object a line, each written as its checkpoint
+/// finishes, so an interrupted batch leaves a report of what it did. A line that cannot be
+/// written whole (a full disk) is taken back and stops the report, and the batch fails at its
+/// end with ``failure``.
 final class BatchLog: @unchecked Sendable {
-  private let handle: FileHandle
+  private let path: String
+  private let descriptor: Int32
   private let lock = NSLock()
+  private var firstFailure: String?
   private let encoder: JSONEncoder = {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -16,18 +20,40 @@ final class BatchLog: @unchecked Sendable {
 
   /// Opens the report at `path` for appending, creating it when missing.
   init(path: String) throws {
-    let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+    self.path = path
+    descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
     guard descriptor >= 0 else {
       throw ValidationError("\(path): cannot open the report file: \(String(cString: strerror(errno)))")
     }
-    handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
   }
+
+  deinit { close(descriptor) }
+
+  /// Why the report is incomplete: the first line that could not be written.
+  var failure: String? { lock.withLock { firstFailure } }
 
   func append(_ record: BatchRecord) {
     guard let line = try? encoder.encode(record) else { return }
-    lock.lock()
-    defer { lock.unlock() }
-    handle.write(line + Data("\n".utf8))
+    let bytes = [UInt8](line) + [UInt8(ascii: "\n")]
+    lock.withLock {
+      guard firstFailure == nil else { return }
+      // A line cut short is taken back, so that the report stays whole lines.
+      let start = lseek(descriptor, 0, SEEK_END)
+      var done = 0
+      while done < bytes.count {
+        let count = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + done, $0.count - done) }
+        if count < 0, errno == EINTR { continue }
+        guard count > 0 else {
+          let cause = count < 0 ? String(cString: strerror(errno)) : "nothing was written"
+          if done > 0, start >= 0 { _ = ftruncate(descriptor, start) }
+          firstFailure =
+            "\(path): cannot write the report (\(cause)); it stops at the checkpoint before "
+            + "\(record.input)"
+          return
+        }
+        done += count
+      }
+    }
   }
 }
 

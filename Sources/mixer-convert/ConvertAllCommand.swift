@@ -113,8 +113,10 @@ struct ConvertAll: ParsableCommand {
     if reporting.json {
       try Console.printJSON(summary)
     } else if reporting.text {
-      BatchSummaryText.lines(summary, total: total, shard: batch.shard).forEach { print($0) }
+      // A file name holding a newline must not split a line of the table.
+      BatchSummaryText.lines(summary, total: total, shard: batch.shard).forEach { print(Console.oneLine($0)) }
     }
+    if let failure = log?.failure { throw CommandFailure(message: failure, status: 2) }
     if !summary.succeeded { throw ExitCode(2) }
   }
 }

@@ -35,7 +35,7 @@ struct ExportArguments: ParsableArguments {
 
   @Option(
     help: ArgumentHelp(
-      "Bundle: largest shard, in bytes (suffixes KB, MB, GB, KiB, MiB, GiB accepted; default 2GiB).",
+      "Bundle: largest shard, in bytes (suffixes KB, MB, GB, TB, KiB, MiB, GiB, TiB accepted; default 2GiB).",
       valueName: "bytes"), transform: ByteCount.parse(shardSize:))
   var shardSize: ByteCount?
 
@@ -155,23 +155,30 @@ struct ByteCount {
   /// A `--shard-size` value, or a one-line reason it is not one.
   static func parse(shardSize text: String) throws -> ByteCount {
     guard let count = ByteCount(argument: text) else {
-      throw ValidationError("give a positive size, such as 500MB or 2GiB")
+      throw ValidationError(
+        "give a size of at least one byte, a decimal number with an optional unit (KB, MB, GB, TB, KiB, MiB, GiB, "
+          + "TiB), such as 500MB or 2GiB")
     }
     return count
   }
 
+  /// The units a size may end with, and their bytes.
+  static let units: [(suffix: String, bytes: Int)] = [
+    ("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("TiB", 1 << 40), ("KB", 1000), ("MB", 1_000_000),
+    ("GB", 1_000_000_000), ("TB", 1_000_000_000_000), ("B", 1),
+  ]
+
+  /// Parses a decimal number (no hex, no `inf`) with an optional unit, of at least one byte.
   init?(argument: String) {
-    let units: [(String, Int)] = [
-      ("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("KB", 1000), ("MB", 1_000_000),
-      ("GB", 1_000_000_000), ("B", 1),
-    ]
     var text = argument.trimmingCharacters(in: .whitespaces)
     var factor = 1
-    if let (suffix, value) = units.first(where: { text.hasSuffix($0.0) }) {
-      factor = value
-      text = String(text.dropLast(suffix.count)).trimmingCharacters(in: .whitespaces)
+    if let unit = Self.units.first(where: { text.hasSuffix($0.suffix) }) {
+      factor = unit.bytes
+      text = String(text.dropLast(unit.suffix.count)).trimmingCharacters(in: .whitespaces)
     }
-    guard let number = Double(text), number > 0, number * Double(factor) < 1e18 else { return nil }
+    guard text.allSatisfy({ "0123456789.eE+-".contains($0) }), let number = Double(text),
+      number * Double(factor) >= 1, number * Double(factor) < 1e18
+    else { return nil }
     bytes = Int(number * Double(factor))
   }
 }

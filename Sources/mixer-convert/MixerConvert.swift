@@ -47,7 +47,7 @@ struct MixerConvert: ParsableCommand {
       // Help and version requests exit 0; every usage error is one line and exits 2.
       if exitCode(for: error) == .success {
         print(fullMessage(for: error))
-        Foundation.exit(0)
+        exitAfterStandardOutput(0)
       }
       fail(UsageErrorText.line(message(for: error), arguments: Array(CommandLine.arguments.dropFirst())), status: 2)
     }
@@ -68,18 +68,32 @@ struct MixerConvert: ParsableCommand {
     } catch let failure as CommandFailure {
       fail(failure.message, status: failure.status)
     } catch let exit as ExitCode {
-      Foundation.exit(exit.rawValue)
+      exitAfterStandardOutput(exit.rawValue)
     } catch let interrupted as Interrupted {
       Foundation.exit(interrupted.exitStatus)
     } catch  where exitCode(for: error) == .success {
       // `--help` parses into a help command whose run() "fails" successfully.
       print(fullMessage(for: error))
-      Foundation.exit(0)
+      exitAfterStandardOutput(0)
     } catch let invalid as ValidationError {
       fail(invalid.message, status: 2)
     } catch {
       fail(ErrorHints.line(for: error), status: 2)
     }
+    exitAfterStandardOutput(0)
+  }
+
+  /// Exits with `status` once standard output is flushed, or with status 2 and an error when
+  /// it could not be written whole (a full disk under `> report.json`): a result lost on the
+  /// way out is a failure, not a success.
+  private static func exitAfterStandardOutput(_ status: Int32) -> Never {
+    let error = csupport_flush_standard_output()
+    guard error == 0 else {
+      let cause = error > 0 ? String(cString: strerror(error)) : "a write failed"
+      Console.error("standard output: cannot write the result (\(cause))")
+      Foundation.exit(2)
+    }
+    Foundation.exit(status)
   }
 
   /// Reports an error — one line on standard error, and with `--json` also `{"error": …}` on

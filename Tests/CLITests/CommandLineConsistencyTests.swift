@@ -18,7 +18,10 @@ import Testing
     let source = Fixtures.path("mixer_tiny")
     try oneLineError([source, dir.file("o"), "--dtype", "int8"], "'int8' is invalid for '--dtype")
     try oneLineError(["classify", dir.file("o"), "x.jpg", "--top", "0"], "--top must be at least 1")
-    try oneLineError([source, dir.file("o"), "--shard-size", "0"], "give a positive size, such as 500MB")
+    // Less than a byte, hex or infinite is no size; TB is a unit.
+    for size in ["0", "0.4", "1e-3", "0x100", "inf"] {
+      try oneLineError([source, dir.file("o"), "--shard-size", size], "give a size of at least one byte")
+    }
     try oneLineError(
       [Fixtures.path("vit_tiny_token"), dir.file("o"), "--image-size", "-5"],
       "--image-size -5: negative values are not accepted")
@@ -33,6 +36,28 @@ import Testing
         "\(flag) describes generated inputs; it cannot be combined with --input")
     }
     #expect(dir.contents().isEmpty)
+  }
+
+  /// Output nobody receives is a failure: a result printed to a full disk exits with status 2
+  /// and says so, as a report that cannot be written does (the batch goes on, its report is
+  /// left whole lines).
+  @Test(.enabled(if: FileManager.default.fileExists(atPath: "/dev/full")))
+  func resultsThatCannotBeWrittenFailTheCommand() throws {
+    let dir = TemporaryDirectory()
+    let source = Fixtures.path("mixer_tiny")
+    for arguments in [["inspect", source, "--json"], ["info"], ["--version"]] {
+      let result = try CommandRunner.run(arguments, prefix: ["/bin/sh", "-c", "exec \"$0\" \"$@\" > /dev/full"])
+      #expect(
+        result.status == 2 && result.standardError.contains("standard output: cannot write the result"),
+        "\(arguments): \(result.status) \(result.standardError)")
+    }
+    let report = try CommandRunner.run([
+      "convert-all", source, "--out-dir", dir.file("out"), "--report", "/dev/full", "--quiet",
+    ])
+    #expect(report.status == 2, "\(report.standardError)")
+    #expect(report.standardError.hasPrefix("mixer-convert: error: /dev/full: cannot write the report (No space left"))
+    #expect(report.standardError.split(separator: "\n").count == 1, "one line, no backtrace")
+    #expect(FileManager.default.fileExists(atPath: dir.file("out/params")), "the batch went on")
   }
 
   @Test func errorsAreJSONWithJSON() throws {

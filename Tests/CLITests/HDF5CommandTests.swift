@@ -92,9 +92,8 @@ import Testing
     #expect(refused >= 3 * 8, "every truncation is refused by every reader")
     let text = dir.write("text.h5", Array("not hdf5".utf8))
     let notHDF5 = try CommandRunner.run(["run", text, "--input", input, "--output", dir.file("o.npy"), "--force"])
-    #expect(
-      notHDF5.status == 2 && notHDF5.standardError.contains("is neither a bundle folder, an HDF5 file nor an ONNX file")
-    )
+    let formats = "a bundle folder, an HDF5 file, an ONNX file, a timm folder nor a transformers folder"
+    #expect(notHDF5.status == 2 && notHDF5.standardError.contains("is neither \(formats)"))
   }
 
   /// libhdf5 is loaded when HDF5 is first used, not linked: with it hidden (bound over by

@@ -322,11 +322,59 @@ import Testing
     ])
     #expect(files.status == 0, "\(files.standardError)")
 
+    // A list entry that climbs out of the list's folder would be exported outside --out-dir
+    // (over another export, with --force): refused before anything is converted.
+    try FileManager.default.createDirectory(atPath: dir.file("lists"), withIntermediateDirectories: false)
+    try "filename\n../in/a/m\n".write(toFile: dir.file("lists/index.csv"), atomically: true, encoding: .utf8)
+    let climbing = try CommandRunner.run([
+      "convert-all", dir.file("lists/index.csv"), "--out-dir", dir.file("o"), "--force",
+    ])
+    #expect(climbing.refused("names ../in/a/m, which leads out of the list's folder"), "\(climbing.standardError)")
+    #expect(
+      !FileManager.default.fileExists(atPath: dir.file("o"))
+        && !FileManager.default.fileExists(atPath: dir.file("in/a/m")))
+    try "a/../../in/a/m.npz\n./sub/../x.npz\n".write(toFile: dir.file("lists/l.txt"), atomically: true, encoding: .utf8)
+    #expect(
+      try CommandRunner.run(["convert-all", dir.file("lists/l.txt"), "--out-dir", dir.file("o")]).refused(
+        "names a/../../in/a/m.npz, which leads out"))
     let empty = try CommandRunner.run(["convert-all", dir.file("in/out"), "--out-dir", dir.file("o")])
     #expect(empty.refused("found no .npz checkpoint in"), "\(empty.standardError)")
     let npz = try CommandRunner.run(["convert-all", dir.file("in"), "--out-dir", dir.file("o"), "--format", "npz"])
     #expect(npz.refused("an .npz records none"), "\(npz.standardError)")
     #expect(!FileManager.default.fileExists(atPath: dir.file("o")))
+  }
+
+  /// `--force` replaces files and folders only: a device or a FIFO under the output's name is
+  /// refused (as root, renaming over /dev/null would replace the device), and a file output
+  /// whose path ends in `/` is refused rather than written as a file.
+  @Test func onlyFilesAndFoldersAreReplaced() throws {
+    let dir = TemporaryDirectory()
+    let export = dir.file("b")
+    #expect(try CommandRunner.run([Fixtures.path("mixer_tiny"), export, "--quiet"]).status == 0)
+    #expect(mkfifo(dir.file("fifo"), 0o644) == 0)
+    var specials = [("fifo", "a FIFO", S_IFIFO)]
+    if getuid() == 0, mknod(dir.file("null"), S_IFCHR | 0o666, dev_t(1 << 8 | 3)) == 0 {
+      specials.append(("null", "a device", S_IFCHR))
+    }
+    let input = Fixtures.path("mixer_tiny", "input.npy")
+    for (name, noun, kind) in specials {
+      let path = dir.file(name)
+      for arguments in [
+        ["run", export, "--input", input, "--output", path, "--force"],
+        ["synth", "Mixer-S_32", path, "--classes", "0", "--force"],
+        [Fixtures.path("mixer_tiny"), path, "--format", "hdf5", "--force"],
+      ] {
+        let result = try CommandRunner.run(arguments)
+        #expect(
+          result.refused("\(path): is \(noun), not a file an output can replace"),
+          "\(arguments): \(result.standardError)")
+        var info = stat()
+        #expect(lstat(path, &info) == 0 && info.st_mode & S_IFMT == kind, "\(name) is left as it was")
+      }
+    }
+    let slash = try CommandRunner.run(["run", export, "--input", input, "--output", dir.file("new") + "/"])
+    #expect(slash.refused("ends with /, which names a folder, but this output is a file"), "\(slash.standardError)")
+    #expect(!FileManager.default.fileExists(atPath: dir.file("new")))
   }
 
   /// convert-all appends its report: pointed at one of the checkpoints, it is refused before

@@ -2,6 +2,7 @@ import Checkpoint
 import Conversion
 import Formats
 import Foundation
+import Kernels
 import Models
 import Parity
 import TestSupport
@@ -35,6 +36,23 @@ import Testing
     #expect(report.batch == 2 && report.passed)
     request.input = Fixtures.path("mixer_tiny", "logits.npy")
     #expect { try Verifier.verify(request) } throws: { "\($0)".contains("the export takes [batch, 64, 64, 3]") }
+  }
+
+  /// An input of the wrong shape, or with no image, is the input file's fault: the error
+  /// names it, for run as for verify.
+  @Test func inputsOfTheWrongShapeNameTheInput() throws {
+    let dir = TemporaryDirectory()
+    let path = try convert(Fixtures.path("mixer_tiny"), into: dir)
+    let cases: [([Int], String)] = [
+      ([1, 48, 48, 3], "input.npy: input has shape [1, 48, 48, 3]; the export takes [batch, 64, 64, 3]"),
+      ([0, 64, 64, 3], "input.npy: input holds no image (its batch is 0)"),
+    ]
+    for (shape, message) in cases {
+      let input = Tensor(shape: shape, scalars: [Float](repeating: 0, count: shape.reduce(1, *)))
+      #expect { try Runner.run(export: path, input: input, inputName: "input.npy", threads: 1) } throws: {
+        "\($0)" == message
+      }
+    }
   }
 
   @Test func aDifferentCheckpointOfTheSameShapeDrifts() throws {

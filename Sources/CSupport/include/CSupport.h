@@ -16,6 +16,10 @@ int csupport_cpu_has_avx2_fma(void);
 /// cpuset), else every online one; at least 1.
 int csupport_available_processors(void);
 
+/// Flushes standard output: 0 when everything printed to it was written, else the `errno` of
+/// the failure (-1 when an earlier write failed and errno is gone).
+int csupport_flush_standard_output(void);
+
 /// CRC-32C (Castagnoli) of `length` bytes, continuing from `crc` (0 to start).
 /// Folds with carry-less multiplication when the CPU has PCLMULQDQ, uses tables otherwise.
 uint32_t csupport_crc32c(uint32_t crc, const void *data, size_t length);

@@ -58,16 +58,26 @@ public enum BatchInputs {
     let lines = text.split(omittingEmptySubsequences: true) { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }.map(
       String.init)
     let base = URL(fileURLWithPath: path).deletingLastPathComponent()
-    func item(_ name: String, _ columns: [BatchItem.Column]) -> BatchItem {
+    func item(_ name: String, _ columns: [BatchItem.Column]) throws -> BatchItem {
       let file = name.lowercased().hasSuffix(".npz") ? name : name + ".npz"
-      let checkpoint = file.hasPrefix("/") ? file : base.appendingPathComponent(file).path
-      return BatchItem(
-        checkpoint: checkpoint, relativePath: file.hasPrefix("/") ? URL(fileURLWithPath: file).lastPathComponent : file,
-        columns: columns)
+      if file.hasPrefix("/") {
+        return BatchItem(checkpoint: file, relativePath: URL(fileURLWithPath: file).lastPathComponent, columns: columns)
+      }
+      // The export is named after the path: one that climbs out of the list's folder would
+      // put it outside the output folder.
+      guard let relative = withinFolder(file) else {
+        throw ConversionError(
+          path: path,
+          reason: "names \(name), which leads out of the list's folder, so its export would lie outside the "
+            + "output folder; name it from the list's folder down, or by its absolute path (exported under its "
+            + "file name)")
+      }
+      return BatchItem(checkpoint: base.appendingPathComponent(relative).path, relativePath: relative, columns: columns)
     }
     guard let first = lines.first, first.contains(",") || path.lowercased().hasSuffix(".csv") else {
-      return lines.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }.map {
-        item($0, [])
+      return try lines.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }.map
+      {
+        try item($0, [])
       }
     }
     let header = CSVRow.fields(first)
@@ -87,8 +97,22 @@ public enum BatchInputs {
       let columns = zip(header, fields).enumerated().filter { $0.offset != column }.map {
         BatchItem.Column(name: $0.element.0, value: $0.element.1)
       }
-      return item(fields[column], columns)
+      return try item(fields[column], columns)
     }
+  }
+
+  /// `path` (relative) with its `.` and `..` steps resolved, or nil when a `..` climbs above
+  /// its start.
+  static func withinFolder(_ path: String) -> String? {
+    var steps: [Substring] = []
+    for step in path.split(separator: "/") where step != "." {
+      if step == ".." {
+        guard steps.popLast() != nil else { return nil }
+      } else {
+        steps.append(step)
+      }
+    }
+    return steps.joined(separator: "/")
   }
 }
 

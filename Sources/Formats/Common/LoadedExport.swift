@@ -71,9 +71,8 @@ public enum Exports {
     let candidates = ExportFormat.allCases.filter { $0.isReadable && $0.isFolder == isDirectory.boolValue }
     if let format = candidates.first(where: { $0.definition.recognizes(path) }) { return format }
     if isDirectory.boolValue { return .bundle }
-    let nouns = ["a bundle folder"] + ExportFormat.allCases.filter { $0.isReadable && !$0.isFolder }.map(\.noun)
-    throw ExportFileError(
-      path: path, reason: "is neither \(nouns.listed("nor"))")
+    let nouns = ExportFormat.allCases.filter(\.isReadable).map(\.noun)
+    throw ExportFileError(path: path, reason: "is neither \(nouns.listed("nor"))")
   }
 
   /// The path of the export at `path` and every file it consists of (an ONNX file's data file
