@@ -107,11 +107,14 @@ public enum Inspector {
       case .mixer(let config): mixer = config
       case .vit(let config): vit = config
       }
+      // The model's own: tensors it does not use (converted only with --allow-unused) are not.
+      let unused = recognition.report.unused.reduce(0) { $0 + (tree[$1]?.elementCount ?? 0) }
+      let modelParameters = tree.parameterCount - unused
       return .init(
         recognized: true, reason: nil, family: architecture.family, name: recognition.displayName,
         upstreamName: recognition.catalogEntry?.name, variant: architecture.variant,
         classes: architecture.classes, imageSize: architecture.imageSize,
-        summary: recognition.summary(parameterCount: tree.parameterCount), mixer: mixer, vit: vit,
+        summary: recognition.summary(parameterCount: modelParameters), mixer: mixer, vit: vit,
         report: recognition.report)
     }
   }

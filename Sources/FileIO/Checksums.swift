@@ -71,6 +71,13 @@ public struct SHA256Stream {
     return digest.map { String(format: "%02x", $0) }.joined()
   }
 
+  /// SHA-256 of `bytes`, as 64 lowercase hex digits.
+  public static func hex(of bytes: [UInt8]) -> String {
+    var stream = SHA256Stream()
+    bytes.withUnsafeBytes { stream.update($0) }
+    return stream.hex()
+  }
+
   /// SHA-256 of a whole file, read in ``streamingChunkBytes`` pieces with `read(2)`
   /// (Foundation's `FileHandle` reads in 4 KB pieces, tens of thousands of system calls for a
   /// checkpoint).

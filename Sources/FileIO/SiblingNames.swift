@@ -19,9 +19,7 @@ enum SiblingNames {
       guard bytes <= maxStemBytes - 17 else { break }
       prefix.unicodeScalars.append(scalar)
     }
-    var digest = SHA256Stream()
-    Array(name.utf8).withUnsafeBytes { digest.update($0) }
-    return prefix + "~" + digest.hex().prefix(16)
+    return prefix + "~" + SHA256Stream.hex(of: Array(name.utf8)).prefix(16)
   }
 
   static func temporary(stem: String, pid: Int32, serial: Int) -> String { ".\(stem).tmp-\(pid)-\(serial)" }

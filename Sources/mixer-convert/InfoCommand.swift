@@ -75,7 +75,8 @@ struct Info: ParsableCommand {
           + report.libraries.map { "\($0.name) \($0.version)" }.joined(separator: " · "))
       let forced =
         ProcessInfo.processInfo.environment[KernelPath.environmentVariable].map {
-          " (\(KernelPath.environmentVariable)=\($0))"
+          // Honoured only when it names a path this CPU runs (the one selected then).
+          " (\(KernelPath.environmentVariable)=\($0)\($0 == KernelPath.selected.rawValue ? "" : ", ignored"))"
         } ?? ""
       print("kernels: \(KernelPath.selected.rawValue)\(forced); threads: \(report.threads)")
       for path in report.kernels {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Checkpoint
 import Conversion
+import Formats
 import Foundation
 import Models
 
@@ -58,12 +59,20 @@ struct Synth: ParsableCommand {
   var json = false
 
   func validate() throws {
-    if list { return }
+    if list {
+      guard model == nil, output == nil else { throw ValidationError("--list takes no MODEL or output path") }
+      return
+    }
     guard let model else { throw ValidationError("give a MODEL and an output path, or --list") }
     guard ModelCatalog.entry(named: model) != nil else {
       throw ValidationError("unknown model '\(model)'; see 'mixer-convert synth --list'")
     }
-    guard output != nil else { throw ValidationError("missing the output path") }
+    guard let output else { throw ValidationError("missing the output path") }
+    // An export's suffix would name an npz checkpoint as what it is not.
+    if let format = ExportFormat.implied(by: output), format != .npz, !format.suffixes.isEmpty {
+      throw ValidationError(
+        "\(output): synth writes an .npz checkpoint, not \(format.noun); name it .npz (and convert it after)")
+    }
     guard (0...Synthesizer.maxClasses).contains(classes) else {
       throw ValidationError("--classes must be from 0 to \(Synthesizer.maxClasses)")
     }

@@ -48,6 +48,11 @@ import Testing
     #expect(selected(try report(["info"], environment: ["MIXER_CONVERT_KERNELS": "portable"])) == "portable")
     #expect(
       selected(try report(["info"], environment: ["MIXER_CONVERT_KERNELS": "bogus"])) == selected(try report(["info"])))
+    // The text says whether the setting took effect.
+    let portable = try CommandRunner.run(["info"], environment: ["MIXER_CONVERT_KERNELS": "portable"])
+    #expect(portable.standardOutput.contains("kernels: portable (MIXER_CONVERT_KERNELS=portable);"))
+    let bogus = try CommandRunner.run(["info"], environment: ["MIXER_CONVERT_KERNELS": "bogus"])
+    #expect(bogus.standardOutput.contains("(MIXER_CONVERT_KERNELS=bogus, ignored);"), "\(bogus.standardOutput)")
   }
 
   /// The default thread count is the processors the process may run on: one under

@@ -71,5 +71,10 @@ import Testing
     #expect(unknown.status == 2 && unknown.standardError.contains("unknown model 'ViT-Z_99'"))
     let noFolder = try CommandRunner.run(["synth", "Mixer-S_32", "/nonexistent/dir/x.npz"])
     #expect(noFolder.status == 2 && noFolder.standardError.contains("does not exist"))
+    // An export's suffix on the checkpoint, or arguments --list would ignore, are refused.
+    let h5 = try CommandRunner.run(["synth", "Mixer-S_32", "/nonexistent/x.h5"])
+    #expect(h5.status == 2 && h5.standardError.contains("synth writes an .npz checkpoint, not an HDF5 file"))
+    let listed = try CommandRunner.run(["synth", "--list", "x"])
+    #expect(listed.status == 2 && listed.standardError.contains("--list takes no MODEL or output path"))
   }
 }

@@ -113,6 +113,11 @@ import Testing
     }
     let bundle = try convert(path, into: dir) { $0.allowUnused = true }
     #expect(maxDifference(try run(bundle, on: "mixer_tiny")["logits"]!, try golden("mixer_tiny", "logits.npy")) <= 1e-5)
+    // inspect counts the model's parameters without the unused tensor, the file's with it.
+    let report = try Inspector.inspect(path: path)
+    let model = try LoadedBundle(path: bundle).header.model.parameters
+    #expect(report.parameters == model + 3)
+    #expect(report.model.summary?.contains(" · \(groupedDigits(model)) params · ") == true, "\(report.model.summary!)")
   }
 
   @Test(arguments: ["params/", "opt/target/"])

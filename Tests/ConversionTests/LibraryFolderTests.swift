@@ -113,4 +113,27 @@ import Testing
     #expect(try LoadedLibraryFolder(path: path, library: .timm, checksums: false).storedBytes(of: "head.bias") != nil)
     #expect(throws: ExportFileError.self) { try LoadedLibraryFolder(path: path, library: .transformers) }
   }
+
+  /// A configuration file the library builds the model from, changed or missing, is not the
+  /// export's: what verify proved would not be what the library runs. The README may change.
+  @Test(arguments: [ExportFormat.timm, .transformers])
+  func aChangedConfigurationIsNotTheExport(format: ExportFormat) throws {
+    let dir = TemporaryDirectory()
+    let path = try convert(Fixtures.path("vit_tiny_token"), into: dir, name: "f") { $0.format = format }
+    try "edited by hand\n".write(toFile: path + "/README.md", atomically: true, encoding: .utf8)
+    _ = try LoadedLibraryFolder(path: path, library: format)
+    let config = path + "/config.json"
+    let original = try String(contentsOfFile: config, encoding: .utf8)
+    let deeper = original.replacingOccurrences(of: "\"depth\" : 2", with: "\"depth\" : 3")
+      .replacingOccurrences(of: "\"num_hidden_layers\" : 2", with: "\"num_hidden_layers\" : 3")
+    #expect(deeper != original)
+    try deeper.write(toFile: config, atomically: true, encoding: .utf8)
+    #expect { try LoadedLibraryFolder(path: path, library: format) } throws: {
+      "\($0)" == "\(config): is not the one mixer-convert wrote (its SHA-256 differs from mixer-convert.json's), so "
+        + "the library would build another model from it: convert again"
+    }
+    _ = try LoadedLibraryFolder(path: path, library: format, checksums: false)
+    try FileManager.default.removeItem(atPath: config)
+    #expect { try LoadedLibraryFolder(path: path, library: format) } throws: { "\($0)" == "\(config): does not exist" }
+  }
 }

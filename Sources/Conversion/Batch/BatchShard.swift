@@ -20,10 +20,8 @@ public struct BatchShard: Sendable, Equatable, CustomStringConvertible {
 
   /// Whether `item` belongs to this share.
   public func contains(_ item: BatchItem) -> Bool {
-    var digest = SHA256Stream()
-    Array(item.relativePath.utf8).withUnsafeBytes { digest.update($0) }
     // The first 15 hex digits: 60 bits, exact in an Int.
-    let value = Int(digest.hex().prefix(15), radix: 16)!
+    let value = Int(SHA256Stream.hex(of: Array(item.relativePath.utf8)).prefix(15), radix: 16)!
     return value % count == index
   }
 

@@ -103,8 +103,14 @@ final class LibraryFolderWriter: ExportWriter {
     try document.validate()
     var located: [String: String] = [:]
     for tensor in order { for part in tensor.parts { located[part.canonical] = tensor.name } }
-    let locations = LibraryLocations(library: library.rawValue, file: file, byTensor: located)
     var files = try layout.files(header: document.header)
+    // What the library builds the model from is recorded, so that a changed one is found.
+    var configuration: [String: String] = [:]
+    for (name, bytes) in files where name != LibraryFolder.readmeFile {
+      configuration[name] = SHA256Stream.hex(of: bytes)
+    }
+    let locations = LibraryLocations(
+      library: library.rawValue, file: file, byTensor: located, configuration: configuration)
     files.append((LibraryFolder.documentFile, try BundleLayout.json(LocatedGraphDocument(document, locations))))
     for (name, bytes) in files { try output.writeFile(name, bytes) }
     try output.commit()

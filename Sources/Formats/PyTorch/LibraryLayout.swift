@@ -35,7 +35,8 @@ enum LibraryFolder {
 }
 
 /// Where a library folder's canonical tensors are: the weights file and, for each canonical
-/// tensor, the library tensor it is (part of). The layout itself follows from the graph.
+/// tensor, the library tensor it is (part of); and the SHA-256 of each configuration file the
+/// library builds the model from. The layout itself follows from the graph.
 struct LibraryLocations: TensorLocations, Equatable {
   static let storage = "library_state_dict"
   static let locationKey = "stored_in"
@@ -45,21 +46,27 @@ struct LibraryLocations: TensorLocations, Equatable {
   var file: Shard
   /// Canonical name → library tensor name.
   var byTensor: [String: String]
+  /// Each configuration file (`config.json`, …) → its SHA-256; empty in folders written before
+  /// it was recorded.
+  var configuration: [String: String]
 
-  init(library: String, file: Shard, byTensor: [String: String]) {
+  init(library: String, file: Shard, byTensor: [String: String], configuration: [String: String]) {
     self.library = library
     self.file = file
     self.byTensor = byTensor
+    self.configuration = configuration
   }
 
   init(manifest: KeyedDecodingContainer<JSONKey>, byTensor: [String: String]) throws {
     library = try manifest.decode(String.self, forKey: JSONKey("library"))
     file = try manifest.decode(Shard.self, forKey: JSONKey("file"))
+    configuration = try manifest.decodeIfPresent([String: String].self, forKey: JSONKey("configuration")) ?? [:]
     self.byTensor = byTensor
   }
 
   func encodeManifestFields(into manifest: inout KeyedEncodingContainer<JSONKey>) throws {
     try manifest.encode(library, forKey: JSONKey("library"))
     try manifest.encode(file, forKey: JSONKey("file"))
+    try manifest.encode(configuration, forKey: JSONKey("configuration"))
   }
 }

@@ -48,6 +48,9 @@ public final class LoadedLibraryFolder: LoadedExport {
       size: located.locations.file.bytes, sha256: located.locations.file.sha256, checksums: checksums,
       recordedIn: LibraryFolder.documentFile,
       meaning: "the file was changed (or is corrupt) since mixer-convert wrote it")
+    if checksums {
+      try Self.checkConfiguration(located.locations.configuration, of: layout, in: path, documentPath: documentPath)
+    }
     let dtype = DType(rawValue: graph.header.weights.dtype)!  // validated
     let expected = Set(layout.tensors.map(\.name))
     if let extra = file.entries.keys.sorted().first(where: { !expected.contains($0) }) {
@@ -114,6 +117,33 @@ public final class LoadedLibraryFolder: LoadedExport {
   deinit { stored.values.forEach { $0.deallocate() } }
 
   /// The library folder layout for `model`, when the library can hold it.
+  /// Refuses a configuration file (`config.json`, …) missing, or changed since it was written:
+  /// the library would build another model from it than the one run and verified here.
+  private static func checkConfiguration(
+    _ recorded: [String: String], of layout: any LibraryLayout, in path: String, documentPath: String
+  ) throws {
+    let known = type(of: layout).fileNames
+    for (name, sha256) in recorded.sorted(by: { $0.key < $1.key }) {
+      guard known.contains(name), name != LibraryFolder.readmeFile else {
+        throw ExportFileError(path: documentPath, reason: "records a configuration file '\(name)' the layout has not")
+      }
+      let filePath = path + "/" + name
+      let bytes: [UInt8]
+      do { bytes = try RegularFile.read(filePath, limit: maxConfigurationBytes) } catch {
+        throw ExportFileError(path: filePath, reason: error.reason)
+      }
+      guard SHA256Stream.hex(of: bytes) == sha256 else {
+        throw ExportFileError(
+          path: filePath,
+          reason: "is not the one mixer-convert wrote (its SHA-256 differs from \(LibraryFolder.documentFile)'s), "
+            + "so the library would build another model from it: convert again")
+      }
+    }
+  }
+
+  /// The largest configuration file read: a few KiB when written (label names included).
+  static let maxConfigurationBytes = 16 << 20
+
   static func layout(
     _ library: ExportFormat, _ model: CanonicalModel, _ shapes: CanonicalShapes, path: String
   ) throws
