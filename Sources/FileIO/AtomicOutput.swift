@@ -317,7 +317,7 @@ public final class AtomicOutput {
   }
 
   /// What a file of `kind` (`st_mode & S_IFMT`) is, with its article, for a refusal.
-  static func noun(_ kind: mode_t) -> String {
+  public static func noun(_ kind: mode_t) -> String {
     switch kind {
     case S_IFCHR, S_IFBLK: "a device"
     case S_IFIFO: "a FIFO"

@@ -21,10 +21,13 @@ final class BatchLog: @unchecked Sendable {
   /// Opens the report at `path` for appending, creating it when missing.
   init(path: String) throws {
     self.path = path
-    descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+    // Non-blocking: a FIFO nobody reads is refused (ENXIO) rather than waited on forever.
+    descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK, 0o644)
     guard descriptor >= 0 else {
-      throw ValidationError("\(path): cannot open the report file: \(String(cString: strerror(errno)))")
+      let cause = errno == ENXIO ? "it is a FIFO nobody reads" : String(cString: strerror(errno))
+      throw ValidationError("\(path): cannot open the report file: \(cause)")
     }
+    _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
   }
 
   deinit { close(descriptor) }
@@ -54,6 +57,21 @@ final class BatchLog: @unchecked Sendable {
         done += count
       }
     }
+  }
+}
+
+/// The `--json` document of a batch: its summary and, when the report could not be written,
+/// `error` saying so.
+struct BatchJSON: Encodable {
+  let summary: BatchSummary
+  let error: String?
+
+  private enum Key: String, CodingKey { case error }
+
+  func encode(to encoder: Encoder) throws {
+    try summary.encode(to: encoder)
+    var container = encoder.container(keyedBy: Key.self)
+    try container.encodeIfPresent(error, forKey: .error)
   }
 }
 

@@ -91,9 +91,18 @@ struct ConvertAll: ParsableCommand {
     batch.verify = verify
     batch.opening.hdf5 = HDF5ReaderCommand.isolated
     try batch.checkOutputsAreDistinct()
-    // The report is appended to: pointed at a checkpoint, it would damage it.
+    // The report is appended to: pointed at a checkpoint or a list of them, it would damage it.
     let report = self.report.map(PathArgument.normalized)
-    if let report { try InputGuard.check(output: report, inputs: items.map(\.checkpoint)) }
+    if let report {
+      if let given = self.report, given.hasSuffix("/") {
+        throw ValidationError("--report \(given): ends with /, which names a folder, but the report is a file")
+      }
+      var isDirectory: ObjCBool = false
+      let lists = inputs.map(PathArgument.normalized).filter {
+        FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && !isDirectory.boolValue
+      }
+      try InputGuard.check(output: report, inputs: items.map(\.checkpoint) + lists)
+    }
     let created = try OutputFolder.create(outDir)
     // A folder this run made and left empty (every conversion failed) is not left behind.
     defer { if created { rmdir(outDir) } }
@@ -111,7 +120,7 @@ struct ConvertAll: ParsableCommand {
     }
     progress.finish()
     if reporting.json {
-      try Console.printJSON(summary)
+      try Console.printJSON(BatchJSON(summary: summary, error: log?.failure))
     } else if reporting.text {
       // A file name holding a newline must not split a line of the table.
       BatchSummaryText.lines(summary, total: total, shard: batch.shard).forEach { print(Console.oneLine($0)) }
@@ -146,7 +155,9 @@ enum OutputFolder {
       existing.deleteLastPathComponent()
     }
     guard isDirectory.boolValue else {
-      throw ValidationError("--out-dir \(path): \(existing.path) is a file, not a folder")
+      var info = stat()
+      let kind = lstat(existing.path, &info) == 0 ? AtomicOutput.noun(info.st_mode & S_IFMT) : "a file"
+      throw ValidationError("--out-dir \(path): \(existing.path) is \(kind), not a folder")
     }
     guard existing != target else { return false }
     do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {

@@ -58,6 +58,12 @@ import Testing
     #expect(report.standardError.hasPrefix("mixer-convert: error: /dev/full: cannot write the report (No space left"))
     #expect(report.standardError.split(separator: "\n").count == 1, "one line, no backtrace")
     #expect(FileManager.default.fileExists(atPath: dir.file("out/params")), "the batch went on")
+    let json = try CommandRunner.run([
+      "convert-all", source, "--out-dir", dir.file("out2"), "--report", "/dev/full", "--json",
+    ])
+    let error = try json.jsonObject()["error"] as? String
+    #expect(
+      json.status == 2 && error?.hasPrefix("/dev/full: cannot write the report") == true, "\(json.standardOutput)")
   }
 
   @Test func errorsAreJSONWithJSON() throws {

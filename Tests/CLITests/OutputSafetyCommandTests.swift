@@ -337,6 +337,10 @@ import Testing
     #expect(
       try CommandRunner.run(["convert-all", dir.file("lists/l.txt"), "--out-dir", dir.file("o")]).refused(
         "names a/../../in/a/m.npz, which leads out"))
+    try "filename,note\nin/a/m,\"open\n".write(toFile: dir.file("lists/q.csv"), atomically: true, encoding: .utf8)
+    #expect(
+      try CommandRunner.run(["convert-all", dir.file("lists/q.csv"), "--out-dir", dir.file("o")]).refused(
+        "q.csv: row 2 has a quote that does not close on its line"))
     let empty = try CommandRunner.run(["convert-all", dir.file("in/out"), "--out-dir", dir.file("o")])
     #expect(empty.refused("found no .npz checkpoint in"), "\(empty.standardError)")
     let npz = try CommandRunner.run(["convert-all", dir.file("in"), "--out-dir", dir.file("o"), "--format", "npz"])
@@ -389,6 +393,23 @@ import Testing
     ])
     #expect(result.refused("is the input \(dir.file("in/a.npz"))"), "\(result.standardError)")
     #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("in/a.npz"))) == before)
+    #expect(!FileManager.default.fileExists(atPath: dir.file("out")))
+    // Nor on the list that names them, nor as a folder; a FIFO nobody reads is refused, not waited on.
+    try "in/a\n".write(toFile: dir.file("list.txt"), atomically: true, encoding: .utf8)
+    let onList = try CommandRunner.run([
+      "convert-all", dir.file("list.txt"), "--out-dir", dir.file("out"), "--report", dir.file("list.txt"),
+    ])
+    #expect(onList.refused("is the input \(dir.file("list.txt"))"), "\(onList.standardError)")
+    #expect(try String(contentsOfFile: dir.file("list.txt"), encoding: .utf8) == "in/a\n")
+    let slash = try CommandRunner.run([
+      "convert-all", dir.file("in"), "--out-dir", dir.file("out"), "--report", dir.file("r/"),
+    ])
+    #expect(slash.refused("ends with /, which names a folder, but the report is a file"), "\(slash.standardError)")
+    #expect(mkfifo(dir.file("fifo"), 0o644) == 0)
+    let fifo = try CommandRunner.run([
+      "convert-all", dir.file("in"), "--out-dir", dir.file("out"), "--report", dir.file("fifo"),
+    ])
+    #expect(fifo.refused("cannot open the report file: it is a FIFO nobody reads"), "\(fifo.standardError)")
     #expect(!FileManager.default.fileExists(atPath: dir.file("out")))
   }
 

@@ -80,14 +80,18 @@ public enum BatchInputs {
         try item($0, [])
       }
     }
-    let header = CSVRow.fields(first)
+    guard let header = CSVRow.fields(first) else {
+      throw ConversionError(path: path, reason: "has a quote in its header line that does not close on that line")
+    }
     guard let column = header.firstIndex(of: "filename") else {
       throw ConversionError(
         path: path,
         reason: "is a CSV without a 'filename' column (its columns: \(header.prefix(8).joined(separator: ", ")))")
     }
     return try lines.dropFirst().enumerated().map { number, line in
-      let fields = CSVRow.fields(line)
+      guard let fields = CSVRow.fields(line) else {
+        throw ConversionError(path: path, reason: "row \(number + 2) has a quote that does not close on its line")
+      }
       guard fields.count == header.count, !fields[column].isEmpty else {
         throw ConversionError(
           path: path,
@@ -118,7 +122,8 @@ public enum BatchInputs {
 
 /// One CSV line split into fields (RFC 4180 quoting: `"a,b"` and `""` inside quotes).
 enum CSVRow {
-  static func fields(_ line: String) -> [String] {
+  /// The fields of `line`, or nil when a quoted field does not end on it.
+  static func fields(_ line: String) -> [String]? {
     var fields: [String] = []
     var field = ""
     var quoted = false
@@ -145,6 +150,7 @@ enum CSVRow {
         field.append(character)
       }
     }
+    guard !quoted else { return nil }
     fields.append(field)
     return fields
   }
