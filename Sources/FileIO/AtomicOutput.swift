@@ -209,12 +209,9 @@ public final class AtomicOutput {
     finished = true
     _ = Self.synchronize(folder)
     if let displaced {
-      let kept = Self.removeFolder(temporaryPath, entries: displaced)
-      if !kept.isEmpty {
-        OutputNotices.shared.post(
-          "\(shownPath) is replaced, but \(kept.namedFiles) put in the old output while this run wrote the new one "
-            + "\(kept.count == 1 ? "is" : "are") kept in \(shownTemporaryPath)")
-      }
+      OutputNotices.shared.postKept(
+        Self.removeFolder(temporaryPath, entries: displaced), "put in the old output while this run wrote the new one",
+        in: shownTemporaryPath, lead: "\(shownPath) is replaced, but ")
     }
     lock.release()
     TemporaryRegistry.shared.unregister(temporaryPath)
@@ -269,12 +266,9 @@ public final class AtomicOutput {
         shownPath,
         "was replaced, but the old output could not be put back (it \(refusal)); it is kept as \(temporaryPath)")
     }
-    let kept = Self.removeFolder(temporaryPath, entries: written)
-    if !kept.isEmpty {
-      OutputNotices.shared.post(
-        "\(kept.namedFiles) put in the new \(shownPath) while it stood in place "
-          + "\(kept.count == 1 ? "is" : "are") kept in \(shownTemporaryPath)")
-    }
+    OutputNotices.shared.postKept(
+      Self.removeFolder(temporaryPath, entries: written), "put in the new \(shownPath) while it stood in place",
+      in: shownTemporaryPath)
     throw FileIOError(path: shownPath, reason: refusal)
   }
 

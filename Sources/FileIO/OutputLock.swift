@@ -87,30 +87,33 @@ final class OutputLock {
     guard descriptor >= 0 else { return false }
     defer { close(descriptor) }
     var info = stat()
-    guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size > 0,
-      info.st_size <= maxRecordBytes
+    guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size <= maxRecordBytes,
+      let lines = recordLines(descriptor)
     else { return false }
-    var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-    guard bytes.withUnsafeMutableBytes({ pread(descriptor, $0.baseAddress, $0.count, 0) }) == bytes.count else {
-      return false
-    }
-    return bytes.split(separator: UInt8(ascii: "\n")).allSatisfy { line in
+    return lines.allSatisfy { line in
       let name = String(decoding: line.prefix { $0 != UInt8(ascii: "\t") }, as: UTF8.self)
       return SiblingNames.parseTemporary(name) != nil
     }
+  }
+
+  /// The lines of the lock file open as `descriptor` (its first ``maxRecordBytes``), or nil
+  /// when it is empty or cannot be read.
+  private static func recordLines(_ descriptor: Int32) -> [ArraySlice<UInt8>]? {
+    var info = stat()
+    guard fstat(descriptor, &info) == 0, info.st_size > 0 else { return nil }
+    var bytes = [UInt8](repeating: 0, count: min(Int(info.st_size), maxRecordBytes))
+    let count = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
+    guard count > 0 else { return nil }
+    return bytes[..<count].split(separator: UInt8(ascii: "\n"))
   }
 
   /// The records in the lock file, one a line (`NAME`, `NAME<tab>INODE`, or that followed by
   /// `<tab>displaced` and a tab before each entry; at most ``maxRecordBytes`` of them), the
   /// last of each name.
   private func readRecords() -> [RecordedTemporary] {
-    var info = stat()
-    guard fstat(descriptor, &info) == 0, info.st_size > 0 else { return [] }
-    var bytes = [UInt8](repeating: 0, count: min(Int(info.st_size), Self.maxRecordBytes))
-    let count = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
-    guard count > 0 else { return [] }
+    guard let lines = Self.recordLines(descriptor) else { return [] }
     var records: [RecordedTemporary] = []
-    for line in bytes[..<count].split(separator: UInt8(ascii: "\n")) {
+    for line in lines {
       let text = String(decoding: line, as: UTF8.self)
       let parts = text.split(separator: "\t", omittingEmptySubsequences: false)
       let inode = parts.count >= 2 ? UInt64(parts[1]) : nil

@@ -37,6 +37,13 @@ public final class OutputNotices: @unchecked Sendable {
     handler?(notice)
   }
 
+  /// Posts, when `kept` holds any, that the entries `kept` (put there as `how` says) are kept in
+  /// the folder `path`, after `lead`: `lead` + `a and b` + `how` + `are kept in PATH`.
+  func postKept(_ kept: [String], _ how: String, in path: String, lead: String = "") {
+    guard !kept.isEmpty else { return }
+    post("\(lead)\(kept.namedFiles) \(how) \(kept.count == 1 ? "is" : "are") kept in \(path)")
+  }
+
   /// The notices posted while no handler was set (for tests).
   var undelivered: [String] { lock.withLock { held } }
 }

@@ -45,12 +45,9 @@ enum StaleTemporaries {
       guard let inode = record.inode, UInt64(info.st_ino) != inode else {
         // The killed writer's temporary, or the displaced output it had checked.
         if let displaced = record.displaced {
-          let kept = AtomicOutput.removeFolder(path, entries: displaced)
-          if !kept.isEmpty {
-            OutputNotices.shared.post(
-              "\(kept.namedFiles) put in the old \(folder)/\(stem) while a run that was killed replaced it "
-                + "\(kept.count == 1 ? "is" : "are") kept in \(path)")
-          }
+          OutputNotices.shared.postKept(
+            AtomicOutput.removeFolder(path, entries: displaced),
+            "put in the old \(folder)/\(stem) while a run that was killed replaced it", in: path)
         } else {
           try? FileManager.default.removeItem(atPath: path)
         }

@@ -92,14 +92,15 @@ struct ConvertAll: ParsableCommand {
     batch.opening.hdf5 = HDF5ReaderCommand.isolated
     try batch.checkOutputsAreDistinct()
     // The report is appended to: pointed at a checkpoint or a list of them, it would damage it.
+    if let given = self.report, given.hasSuffix("/") {
+      throw ValidationError("--report \(given): ends with /, which names a folder, but the report is a file")
+    }
     let report = self.report.map(PathArgument.normalized)
     if let report {
-      if let given = self.report, given.hasSuffix("/") {
-        throw ValidationError("--report \(given): ends with /, which names a folder, but the report is a file")
-      }
-      var isDirectory: ObjCBool = false
-      let lists = inputs.map(PathArgument.normalized).filter {
-        FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && !isDirectory.boolValue
+      // The inputs that are files, not folders of checkpoints: the lists.
+      let lists = inputs.map(PathArgument.normalized).filter { path in
+        var isFolder: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && !isFolder.boolValue
       }
       try InputGuard.check(output: report, inputs: items.map(\.checkpoint) + lists)
     }
