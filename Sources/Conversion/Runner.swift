@@ -13,11 +13,9 @@ public struct RunResult: Sendable {
   public let outputNames: [String]
   /// Seconds per batch of each timed repetition (empty without repetitions).
   public let timings: [Double]
-  /// The smallest and largest input value when some lie outside the input contract's value
-  /// range (an image not normalised, say), nil when all are inside.
-  public let inputOutsideRange: ClosedRange<Float>?
-  /// The contract's value range.
-  public let contractRange: [Double]
+  /// The input's span when some values lie outside the input contract's range (an image not
+  /// normalised, say), nil when all are inside.
+  public let inputOutsideRange: InputOutsideRange?
 }
 
 /// Runs exports on inputs.
@@ -34,7 +32,7 @@ public enum Runner {
     repeats: Int = 0, opening: OpenOptions = OpenOptions()
   ) throws -> RunResult {
     let export = try Exports.open(path, opening)
-    let outside: ClosedRange<Float>?
+    let outside: InputOutsideRange?
     do {
       try export.header.input.checkShape(input.shape)
       outside = try export.header.input.checkValues(input.scalars)
@@ -51,6 +49,6 @@ public enum Runner {
     }
     return RunResult(
       outputs: outputs, outputNames: export.header.outputs.map(\.name), timings: timings,
-      inputOutsideRange: outside, contractRange: export.header.input.valueRange)
+      inputOutsideRange: outside)
   }
 }

@@ -62,6 +62,13 @@ public enum Verifier {
     let header = export.header
     let dtype = export.dtype
     let stored = checkpoint.parameters
+    guard header.model.family == checkpoint.recognition.architecture.family.rawValue else {
+      throw ConversionError(
+        path: request.export,
+        reason:
+          "holds a \(header.model.name), but \(request.checkpoint) holds a \(checkpoint.recognition.displayName): "
+          + "verify compares an export with the checkpoint it was converted from")
+    }
     // The plan the export was made with: same variant and resolution, hence the same weight
     // transforms (a resized position embedding), which the reference uses too.
     let plan: ExportPlan
@@ -111,7 +118,7 @@ public enum Verifier {
     }
 
     let runner = try compiled.value()
-    let image = try inputs(request, contract: header.input, runner: runner)
+    let (image, outside) = try inputs(request, contract: header.input, runner: runner)
     let reference = try architecture.referenceForward(image, parameters: rounded, compute: compute)
     let produced = try runner.run(image)
     let fullPrecision =
@@ -145,33 +152,36 @@ public enum Verifier {
     return ParityReport(
       checkpoint: request.checkpoint, export: request.export, model: header.model.name,
       sourceMatches: sourceMatches, input: request.input ?? "uniform [-1, 1), seed \(request.seed)",
-      batch: image.shape[0], kernels: compute.path, tolerance: tolerance, outputs: outputs, weights: weights,
+      batch: image.shape[0], inputOutsideRange: outside, kernels: compute.path, tolerance: tolerance, outputs: outputs,
+      weights: weights,
       nonFiniteWeights: nonFiniteWeights, seconds: Date().timeIntervalSince(start))
   }
 
-  /// The inputs: the request's file (finite values of the export's shape), or a batch
-  /// generated from the seed once `runner` has checked that it fits in memory.
+  /// The inputs: the request's file (finite values of the export's shape, with their span
+  /// when it leaves the contract's range), or a batch generated from the seed once `runner`
+  /// has checked that it fits in memory.
   private static func inputs(
     _ request: VerificationRequest, contract: InputContract, runner: ExportRunner
   ) throws
-    -> Tensor
+    -> (Tensor, InputOutsideRange?)
   {
     let (height, width) = (contract.shape[1], contract.shape[2])
     if let path = request.input {
       let (shape, values) = try NpyFile.readFloats(path: path)
       do {
         try contract.checkShape(shape)
-        _ = try contract.checkValues(values)
+        return (Tensor(shape: shape, scalars: values), try contract.checkValues(values))
       } catch let error as GraphError {
         throw ConversionError(path: path, reason: error.message)
       }
-      return Tensor(shape: shape, scalars: values)
     }
     guard request.batch > 0 else {
       throw ConversionError(path: request.export, reason: "the batch must hold at least 1 image")
     }
     try runner.checkMemory(batch: request.batch)
     let shape = [request.batch, height, width, 3]
-    return Tensor(shape: shape, scalars: SyntheticValues(seed: request.seed).uniformInput(count: shape.reduce(1, *)))
+    return (
+      Tensor(shape: shape, scalars: SyntheticValues(seed: request.seed).uniformInput(count: shape.reduce(1, *))), nil
+    )
   }
 }

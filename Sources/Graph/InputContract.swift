@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a graph expects as input, and how to get there from an image.
 public struct InputContract: Codable, Equatable, Sendable {
   /// Name the nodes use for the input (`image`).
@@ -84,10 +86,9 @@ extension InputContract {
   /// infinity is refused); values outside ``valueRange`` are reported, the classic sign of an
   /// image that was not normalised (0…255 pixels given to a model that takes [-1, 1]).
   ///
-  /// - Returns: the smallest and largest value when some lie outside the range, nil when all
-  ///   are inside.
+  /// - Returns: the values' span when some lie outside the range, nil when all are inside.
   /// - Throws: ``GraphError`` counting the values that are not finite.
-  public func checkValues(_ values: [Float]) throws -> ClosedRange<Float>? {
+  public func checkValues(_ values: [Float]) throws -> InputOutsideRange? {
     var smallest = Float.infinity
     var largest = -Float.infinity
     var nonFinite = 0
@@ -103,6 +104,23 @@ extension InputContract {
     guard !values.isEmpty, valueRange.count == 2,
       Double(smallest) < valueRange[0] || Double(largest) > valueRange[1]
     else { return nil }
-    return smallest...largest
+    return InputOutsideRange(smallest: smallest, largest: largest, range: valueRange)
+  }
+}
+
+/// Input values that leave the contract's range, the classic sign of an image that was not
+/// normalised.
+public struct InputOutsideRange: Codable, Equatable, Sendable {
+  /// The smallest input value.
+  public let smallest: Float
+  /// The largest input value.
+  public let largest: Float
+  /// The contract's range, `[-1, 1]`.
+  public let range: [Double]
+
+  /// `values span 0.0…255.0, outside the input contract's [-1, 1]: was the image normalised?`
+  public var sentence: String {
+    "values span \(smallest)…\(largest), outside the input contract's "
+      + "[\(range.map { String(format: "%g", $0) }.joined(separator: ", "))]: was the image normalised?"
   }
 }

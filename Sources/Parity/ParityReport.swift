@@ -1,3 +1,4 @@
+import Graph
 import Kernels
 
 /// The result of `verify`: outputs and weights of an export against the original checkpoint.
@@ -11,6 +12,9 @@ public struct ParityReport: Encodable, Sendable {
   /// The inputs: `seed N` or the input file.
   public let input: String
   public let batch: Int
+  /// The input's span when some values of an input file lie outside the export's input
+  /// contract (an image not normalised), nil when all are inside.
+  public let inputOutsideRange: InputOutsideRange?
   public let kernels: KernelPath
   public let tolerance: Tolerance
   public let outputs: [OutputComparison]
@@ -22,7 +26,8 @@ public struct ParityReport: Encodable, Sendable {
 
   public init(
     checkpoint: String, export: String, model: String, sourceMatches: Bool, input: String, batch: Int,
-    kernels: KernelPath, tolerance: Tolerance, outputs: [OutputComparison], weights: WeightCheck,
+    inputOutsideRange: InputOutsideRange? = nil, kernels: KernelPath, tolerance: Tolerance, outputs: [OutputComparison],
+    weights: WeightCheck,
     nonFiniteWeights: [String] = [], seconds: Double
   ) {
     self.checkpoint = checkpoint
@@ -31,6 +36,7 @@ public struct ParityReport: Encodable, Sendable {
     self.sourceMatches = sourceMatches
     self.input = input
     self.batch = batch
+    self.inputOutsideRange = inputOutsideRange
     self.kernels = kernels
     self.tolerance = tolerance
     self.outputs = outputs

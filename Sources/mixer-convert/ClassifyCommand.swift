@@ -93,19 +93,19 @@ struct Classify: ParsableCommand {
       failures = report.failures
       try writeFeatures(report, rows: failures.isEmpty || skips(failures))
     }
-    let skipping = skips(failures)
-    for failure in failures {
-      let line = "\(failure.path): \(failure.reason)"
-      if skipping { Console.warning(line) } else { Console.error(line) }
+    let lines = failures.map { "\($0.path): \($0.reason)" }
+    guard !failures.isEmpty, !skips(failures) else { return lines.forEach(Console.warning) }
+    // One image's failure is the error itself; several are listed, then counted.
+    var message = lines[0]
+    if images.count > 1 {
+      lines.forEach(Console.error)
+      message = "\(failures.count) of \(images.count) images could not be read"
     }
-    if !failures.isEmpty && !skipping {
-      var message = "\(failures.count) of \(images.count) images could not be read"
-      if let output {
-        message += "; nothing written to \(output)"
-        if failures.count < images.count { message += " (--skip-unreadable writes the others' rows)" }
-      }
-      throw CommandFailure(message: message, status: 2)
+    if let output {
+      message += "; nothing written to \(output)"
+      if failures.count < images.count { message += " (--skip-unreadable writes the others' rows)" }
     }
+    throw CommandFailure(message: message, status: 2)
   }
 
   /// Whether --skip-unreadable lets the run go on past `failures` (not when every image failed).

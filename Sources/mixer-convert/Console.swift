@@ -1,4 +1,5 @@
 import Foundation
+import Graph
 
 /// Output to the terminal: results on standard output, messages on standard error.
 enum Console {
@@ -21,6 +22,12 @@ enum Console {
   /// Prints a warning line: `mixer-convert: warning: …`.
   static func warning(_ message: String) {
     standardError("mixer-convert: warning: \(oneLine(message))")
+  }
+
+  /// Warns that the values of `input` leave the export's input contract, when they do.
+  static func warnOutsideRange(_ outside: InputOutsideRange?, input: String) {
+    guard let outside else { return }
+    warning("\(input): \(outside.sentence) (inspect shows the export's preprocessing)")
   }
 
   /// `text` with its control characters escaped (`\n`, `\t`, `\u{1b}`): a file name holding a

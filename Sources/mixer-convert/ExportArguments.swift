@@ -152,14 +152,19 @@ extension ViTClassifier: ExpressibleByArgument {}
 struct ByteCount {
   let bytes: Int
 
+  /// The largest size accepted: 1 EB, far beyond any checkpoint, and below `Int.max`.
+  static let largest = 1e18
+
   /// A `--shard-size` value, or a one-line reason it is not one.
   static func parse(shardSize text: String) throws -> ByteCount {
-    guard let count = ByteCount(argument: text) else {
+    guard let size = value(of: text) else {
       throw ValidationError(
-        "give a size of at least one byte, a decimal number with an optional unit (KB, MB, GB, TB, KiB, MiB, GiB, "
-          + "TiB), such as 500MB or 2GiB")
+        "give a decimal number of bytes with an optional unit (KB, MB, GB, TB, KiB, MiB, GiB, TiB), such as 500MB or "
+          + "2GiB")
     }
-    return count
+    guard size >= 1 else { throw ValidationError("give a size of at least one byte") }
+    guard size < largest else { throw ValidationError("too large: a shard holds less than 1 EB (1e18 bytes)") }
+    return ByteCount(bytes: Int(size))
   }
 
   /// The units a size may end with, and their bytes.
@@ -168,17 +173,18 @@ struct ByteCount {
     ("GB", 1_000_000_000), ("TB", 1_000_000_000_000), ("B", 1),
   ]
 
-  /// Parses a decimal number (no hex, no `inf`) with an optional unit, of at least one byte.
-  init?(argument: String) {
+  /// The bytes a decimal number (no hex, no `inf`) with an optional unit gives, nil when the
+  /// text is no such number.
+  static func value(of argument: String) -> Double? {
     var text = argument.trimmingCharacters(in: .whitespaces)
     var factor = 1
-    if let unit = Self.units.first(where: { text.hasSuffix($0.suffix) }) {
+    if let unit = units.first(where: { text.hasSuffix($0.suffix) }) {
       factor = unit.bytes
       text = String(text.dropLast(unit.suffix.count)).trimmingCharacters(in: .whitespaces)
     }
-    guard text.allSatisfy({ "0123456789.eE+-".contains($0) }), let number = Double(text),
-      number * Double(factor) >= 1, number * Double(factor) < 1e18
-    else { return nil }
-    bytes = Int(number * Double(factor))
+    guard text.allSatisfy({ "0123456789.eE+-".contains($0) }), let number = Double(text), number.isFinite else {
+      return nil
+    }
+    return number * Double(factor)
   }
 }

@@ -54,9 +54,17 @@ struct Info: ParsableCommand {
       let supported: Bool
       let selected: Bool
     }
+    /// `MIXER_CONVERT_KERNELS` as set, and whether it was ignored: honoured only when it names
+    /// a path this CPU runs (the one selected then).
+    struct KernelRequest: Encodable {
+      let value: String
+      let ignored: Bool
+    }
     let version: String
     let libraries: [Library]
     let kernels: [Path]
+    /// Absent when the variable is not set.
+    let kernelRequest: KernelRequest?
     let threads: Int
     let checks: [KernelCheck]?
   }
@@ -66,7 +74,9 @@ struct Info: ParsableCommand {
     let report = Report(
       version: MixerConvert.configuration.version, libraries: Self.libraries,
       kernels: KernelPath.allCases.map { .init(name: $0, supported: $0.isSupported, selected: $0 == .selected) },
-      threads: Compute.availableProcessors, checks: checks)
+      kernelRequest: ProcessInfo.processInfo.environment[KernelPath.environmentVariable].map {
+        .init(value: $0, ignored: $0 != KernelPath.selected.rawValue)
+      }, threads: Compute.availableProcessors, checks: checks)
     if json {
       try Console.printJSON(report)
     } else {
@@ -74,9 +84,8 @@ struct Info: ParsableCommand {
         "mixer-convert \(report.version) · "
           + report.libraries.map { "\($0.name) \($0.version)" }.joined(separator: " · "))
       let forced =
-        ProcessInfo.processInfo.environment[KernelPath.environmentVariable].map {
-          // Honoured only when it names a path this CPU runs (the one selected then).
-          " (\(KernelPath.environmentVariable)=\($0)\($0 == KernelPath.selected.rawValue ? "" : ", ignored"))"
+        report.kernelRequest.map {
+          " (\(KernelPath.environmentVariable)=\($0.value)\($0.ignored ? ", ignored" : ""))"
         } ?? ""
       print("kernels: \(KernelPath.selected.rawValue)\(forced); threads: \(report.threads)")
       for path in report.kernels {

@@ -120,7 +120,11 @@ enum UsageErrorText {
       let index = arguments.firstIndex(of: String(option)), index + 1 < arguments.count,
       arguments[index + 1].hasPrefix("-"), arguments[index + 1].dropFirst().first?.isNumber == true
     {
-      return "\(option) \(arguments[index + 1]): negative values are not accepted"
+      let value = arguments[index + 1]
+      if Double(value) == 0 {
+        return "\(option) \(value): write zero without its sign (a value after - reads as an option)"
+      }
+      return "\(option) \(value): negative values are not accepted"
     }
     return message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
   }

@@ -66,12 +66,7 @@ struct Run: ParsableCommand {
       export: export, input: Tensor(shape: shape, scalars: values), inputName: input,
       threads: running.threads, repeats: `repeat`,
       opening: running.opening)
-    if let outside = result.inputOutsideRange {
-      let range = result.contractRange.map { String(format: "%g", $0) }.joined(separator: ", ")
-      Console.warning(
-        "\(input): values span \(outside.lowerBound)…\(outside.upperBound), outside the input contract's "
-          + "[\(range)]: was the image normalised? (graph.json \"input\" gives the preprocessing)")
-    }
+    Console.warnOutsideRange(result.inputOutsideRange, input: input)
     let name = outputName ?? result.outputNames[0]
     guard let tensor = result.outputs[name] else {
       throw ConversionError(

@@ -88,6 +88,7 @@ struct Verify: ParsableCommand {
         atol: atol ?? Verifier.defaultTolerance.atol, rtol: rtol ?? Verifier.defaultTolerance.rtol)
     }
     let output = ParityReportOutput(try Verifier.verify(request))
+    if let input { Console.warnOutsideRange(output.report.inputOutsideRange, input: input) }
     if reporting.json { try Console.printJSON(output.report) } else if reporting.text { output.printText() }
     if !output.report.passed { throw ExitCode(1) }
   }

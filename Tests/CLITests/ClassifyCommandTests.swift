@@ -196,6 +196,14 @@ import Testing
       "\(result.standardOutput)")
     #expect(printed.count == 6)
 
+    // One image that cannot be read: one error line, which names it.
+    let alone = try CommandRunner.run(["classify", bundle, text])
+    #expect(alone.status == 2 && alone.standardOutput.isEmpty)
+    #expect(
+      alone.standardError.split(separator: "\n").filter { !$0.contains(": note: ") } == [
+        "mixer-convert: error: \(text): is not a JPEG or PNG image"
+      ], "\(alone.standardError)")
+
     // --skip-unreadable: the same results, the failures as warnings, exit status 0.
     let skipping = try CommandRunner.run(["classify", bundle, truncated, Self.image("rgb64.png"), "--skip-unreadable"])
     #expect(skipping.status == 0)
@@ -229,6 +237,11 @@ import Testing
     let everyImageMissing = try CommandRunner.run(
       ["classify", bundle, dir.file("gone.png"), "--output", output, "--skip-unreadable"])
     #expect(everyImageMissing.status == 2 && !FileManager.default.fileExists(atPath: output))
+    // One image: its failure is the one error line.
+    #expect(
+      everyImageMissing.standardError
+        == "mixer-convert: error: \(dir.file("gone.png")): does not exist; nothing written to \(output)\n",
+      "\(everyImageMissing.standardError)")
     // --json says, in the summary's own keys, that nothing was written and which image failed.
     for arguments in [
       withGap + ["--output", output, "--json"],

@@ -18,13 +18,20 @@ import Testing
     let source = Fixtures.path("mixer_tiny")
     try oneLineError([source, dir.file("o"), "--dtype", "int8"], "'int8' is invalid for '--dtype")
     try oneLineError(["classify", dir.file("o"), "x.jpg", "--top", "0"], "--top must be at least 1")
-    // Less than a byte, hex or infinite is no size; TB is a unit.
-    for size in ["0", "0.4", "1e-3", "0x100", "inf"] {
+    // Less than a byte is too small, hex or infinite no size, 1 EB too large; TB is a unit.
+    for size in ["0", "0.4", "1e-3"] {
       try oneLineError([source, dir.file("o"), "--shard-size", size], "give a size of at least one byte")
+    }
+    for size in ["0x100", "inf", "12 parsecs"] {
+      try oneLineError([source, dir.file("o"), "--shard-size", size], "give a decimal number of bytes")
+    }
+    for size in ["9223372036854775807", "1e18", "8000000TB"] {
+      try oneLineError([source, dir.file("o"), "--shard-size", size], "too large: a shard holds less than 1 EB")
     }
     try oneLineError(
       [Fixtures.path("vit_tiny_token"), dir.file("o"), "--image-size", "-5"],
       "--image-size -5: negative values are not accepted")
+    try oneLineError(["verify", source, dir.file("o"), "--rtol", "-0"], "--rtol -0: write zero without its sign")
     try oneLineError(
       ["run", dir.file("o"), "--input", "x.npy", "--output", "y.npy", "--threads", "0"],
       "--threads must be between 1 and")

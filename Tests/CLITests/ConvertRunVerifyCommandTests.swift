@@ -140,6 +140,28 @@ import Testing
     #expect(name.status == 2 && name.standardError.contains("outputs: logits, pre_logits"))
   }
 
+  /// Pixels of 0…255 given to a model that takes [-1, 1]: run and verify still run, and warn.
+  @Test func runAndVerifyWarnAboutAnInputOutsideTheContract() throws {
+    let dir = TemporaryDirectory()
+    #expect(try CommandRunner.run([Fixtures.path("mixer_tiny"), dir.file("b"), "--quiet"]).status == 0)
+    let pixels = dir.file("pixels.npy")
+    try NpyFile.write((0..<(64 * 64 * 3)).map { Float($0 % 256) }, shape: [1, 64, 64, 3], to: pixels, replacing: false)
+    let warning =
+      "mixer-convert: warning: \(pixels): values span 0.0…255.0, outside the input contract's [-1, 1]: "
+      + "was the image normalised? (inspect shows the export's preprocessing)\n"
+    for arguments in [
+      ["run", dir.file("b"), "--input", pixels, "--output", dir.file("o.npy")],
+      ["verify", Fixtures.path("mixer_tiny"), dir.file("b"), "--input", pixels, "--json"],
+    ] {
+      let result = try CommandRunner.run(arguments)
+      #expect(result.status == 0 && result.standardError == warning, "\(arguments[0]): \(result.standardError)")
+    }
+    let inRange = try CommandRunner.run([
+      "verify", Fixtures.path("mixer_tiny"), dir.file("b"), "--input", Fixtures.path("mixer_tiny", "input.npy"),
+    ])
+    #expect(inRange.status == 0 && inRange.standardError.isEmpty, "\(inRange.standardError)")
+  }
+
   @Test func verifyPassesDriftsAndRefuses() throws {
     let dir = TemporaryDirectory()
     #expect(try CommandRunner.run([Fixtures.path("mixer_tiny"), dir.file("b"), "--quiet"]).status == 0)

@@ -46,8 +46,18 @@ import Testing
 
   @Test func environmentForcesASlowerPathButNotAnUnsupportedOne() throws {
     #expect(selected(try report(["info"], environment: ["MIXER_CONVERT_KERNELS": "portable"])) == "portable")
-    #expect(
-      selected(try report(["info"], environment: ["MIXER_CONVERT_KERNELS": "bogus"])) == selected(try report(["info"])))
+    let ignored = try report(["info"], environment: ["MIXER_CONVERT_KERNELS": "bogus"])
+    #expect(selected(ignored) == selected(try report(["info"])))
+    // --json says whether the setting took effect, and is silent when it is not set.
+    let request = { (report: [String: Any]) in
+      (report["kernel_request"] as? [String: Any]).map { ($0["value"] as? String, $0["ignored"] as? Bool) }
+    }
+    #expect(try #require(request(ignored)) == ("bogus", true))
+    let honoured = try report(["info"], environment: ["MIXER_CONVERT_KERNELS": "portable"])
+    #expect(try #require(request(honoured)) == ("portable", false))
+    if ProcessInfo.processInfo.environment["MIXER_CONVERT_KERNELS"] == nil {
+      #expect(try report(["info"])["kernel_request"] == nil)
+    }
     // The text says whether the setting took effect.
     let portable = try CommandRunner.run(["info"], environment: ["MIXER_CONVERT_KERNELS": "portable"])
     #expect(portable.standardOutput.contains("kernels: portable (MIXER_CONVERT_KERNELS=portable);"))

@@ -33,9 +33,35 @@ import Testing
     var request = VerificationRequest(checkpoint: Fixtures.path("mixer_tiny"), export: path)
     request.input = Fixtures.path("mixer_tiny", "input.npy")
     let report = try Verifier.verify(request)
-    #expect(report.batch == 2 && report.passed)
+    #expect(report.batch == 2 && report.passed && report.inputOutsideRange == nil)
     request.input = Fixtures.path("mixer_tiny", "logits.npy")
     #expect { try Verifier.verify(request) } throws: { "\($0)".contains("the export takes [batch, 64, 64, 3]") }
+  }
+
+  /// Pixels given as 0…255 where the export takes [-1, 1] still verify (both models see the
+  /// same numbers), and the report carries their span for the warning.
+  @Test func anInputOutsideTheContractIsReported() throws {
+    let dir = TemporaryDirectory()
+    let path = try convert(Fixtures.path("mixer_tiny"), into: dir)
+    let pixels = (0..<(64 * 64 * 3)).map { Float($0 % 256) }
+    try NpyFile.write(pixels, shape: [1, 64, 64, 3], to: dir.file("pixels.npy"), replacing: false)
+    var request = VerificationRequest(checkpoint: Fixtures.path("mixer_tiny"), export: path)
+    request.input = dir.file("pixels.npy")
+    let outside = try #require(try Verifier.verify(request).inputOutsideRange)
+    #expect(outside.smallest == 0 && outside.largest == 255 && outside.range == [-1, 1])
+    #expect(
+      outside.sentence == "values span 0.0…255.0, outside the input contract's [-1, 1]: was the image normalised?")
+  }
+
+  /// An export of another model family is refused in one line naming both models.
+  @Test func anExportOfAnotherFamilyIsRefused() throws {
+    let dir = TemporaryDirectory()
+    let vit = try convert(Fixtures.path("vit_tiny_token"), into: dir)
+    let request = VerificationRequest(checkpoint: Fixtures.path("mixer_tiny"), export: vit)
+    #expect { try Verifier.verify(request) } throws: {
+      "\($0)" == "\(vit): holds a custom ViT, but \(Fixtures.path("mixer_tiny")) holds a custom Mixer: "
+        + "verify compares an export with the checkpoint it was converted from"
+    }
   }
 
   /// An input of the wrong shape, or with no image, is the input file's fault: the error

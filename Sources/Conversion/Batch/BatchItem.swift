@@ -30,7 +30,7 @@ public struct BatchItem: Sendable, Equatable {
 
   /// The output path for this item in `directory`, for `format`'s suffix.
   public func output(in directory: String, suffix: String) -> String {
-    let stem = relativePath.hasSuffix(".npz") ? String(relativePath.dropLast(4)) : relativePath
+    let stem = relativePath.lowercased().hasSuffix(".npz") ? String(relativePath.dropLast(4)) : relativePath
     return URL(fileURLWithPath: directory).appendingPathComponent(stem + suffix).path
   }
 }
