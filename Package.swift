@@ -76,7 +76,7 @@ let package = Package(
     .testTarget(name: "FileIOTests", dependencies: ["FileIO", "TestSupport"]),
     .testTarget(name: "GraphTests", dependencies: ["Graph", "LayerAttributes"]),
     .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Graph", "Kernels"]),
-    .testTarget(name: "ParityTests", dependencies: ["Parity", "Kernels"]),
+    .testTarget(name: "ParityTests", dependencies: ["Parity", "Kernels", "Checkpoint"]),
     .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "TestSupport"]),
   ]
 )

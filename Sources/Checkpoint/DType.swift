@@ -16,6 +16,17 @@ public enum DType: String, CaseIterable, Codable, Sendable {
     }
   }
 
+  /// The largest finite magnitude of a floating-point type, nil for the others.
+  public var largestFinite: Double? {
+    switch self {
+    case .float16: Double(Float16.greatestFiniteMagnitude)
+    case .bfloat16: Double(Float(bitPattern: 0x7F7F_0000))
+    case .float32: Double(Float.greatestFiniteMagnitude)
+    case .float64: .greatestFiniteMagnitude
+    default: nil
+    }
+  }
+
   /// Whether the type holds floating-point values.
   public var isFloatingPoint: Bool {
     switch self {

@@ -91,23 +91,31 @@ public enum Converter {
     let labels = namesClasses ? try recognition.architecture.classes.flatMap(LabelSet.forHead(classes:)) : nil
     let writer = try format.writer(
       ExportWriteRequest(
-        path: request.output, generator: generator, dtype: request.dtype, tensors: exportTensors(plan, checkpoint),
+        path: request.output, generator: generator, dtype: request.dtype,
+        tensors: exportTensors(plan, checkpoint, in: format),
         nodes: plan.nodes, input: input, outputs: plan.outputs, options: request.options, replacing: request.replacing,
         labels: labels?.labels))
-    for weight in plan.weights {
+    for weight in writingOrder(plan, checkpoint, format) {
       let array = checkpoint.tree[weight.source]!
       try writer.writeTensor(weight.name) { sink in
+        let overflowed: Int
         if weight.resize != nil {
           let values = weight.transform(try checkpoint.parameters.tensor(weight.source)).scalars
           var bytes = [UInt8](repeating: 0, count: values.count * request.dtype.itemSize)
-          bytes.withUnsafeMutableBytes { out in
+          overflowed = bytes.withUnsafeMutableBytes { out in
             values.withUnsafeBufferPointer {
               ElementConversion.encode($0.baseAddress!, count: values.count, as: request.dtype, into: out.baseAddress!)
             }
           }
-          try bytes.withUnsafeBytes { try sink($0) }
+          if overflowed == 0 { try bytes.withUnsafeBytes { try sink($0) } }
         } else {
-          try stream(array, from: checkpoint.file, as: request.dtype, into: sink)
+          overflowed = try stream(array, from: checkpoint.file, as: request.dtype, into: sink)
+        }
+        guard overflowed == 0 else {
+          throw ConversionError(
+            path: request.checkpoint,
+            reason: ElementConversion.overflowReason(overflowed, tensor: weight.source, as: request.dtype),
+            remedy: .chooseWiderDType)
         }
         progress(writer.bytesWritten, writer.totalBytes)
       }
@@ -158,12 +166,26 @@ public enum Converter {
 
   /// Every weight with the node that uses it, its position among that node's weights, and the
   /// checkpoint tensor it holds (a resized position embedding in its new shape).
-  private static func exportTensors(_ plan: ExportPlan, _ checkpoint: OpenedCheckpoint) -> [ExportTensor] {
+  /// The plan's weights in the order `format` writes them: the plan's (upstream module order),
+  /// or the natural order of their Flax keys for a format that asks for it (an .npz, which so
+  /// has the same bytes whether written from the checkpoint or back from an export of it).
+  private static func writingOrder(
+    _ plan: ExportPlan, _ checkpoint: OpenedCheckpoint, _ format: ExportFormat
+  ) -> [PlannedWeight] {
+    guard format.ordersByFlaxKey else { return plan.weights }
+    return plan.weights.sorted {
+      NaturalOrder.less(checkpoint.tree.prefix + $0.source, checkpoint.tree.prefix + $1.source)
+    }
+  }
+
+  private static func exportTensors(
+    _ plan: ExportPlan, _ checkpoint: OpenedCheckpoint, in format: ExportFormat
+  ) -> [ExportTensor] {
     var place: [String: (node: String, slot: Int)] = [:]
     for node in plan.nodes {
       for (slot, (_, tensor)) in node.orderedWeights.enumerated() { place[tensor] = (node.name, slot) }
     }
-    return plan.weights.map { weight in
+    return writingOrder(plan, checkpoint, format).map { weight in
       let flax = FlaxTensor(
         key: checkpoint.tree.prefix + weight.source,
         shape: weight.resize == nil ? checkpoint.tree[weight.source]!.shape : weight.shape)
@@ -173,23 +195,28 @@ public enum Converter {
     }
   }
 
-  /// Streams a checkpoint tensor in C order, converted to `dtype`, in chunks.
+  /// Streams a checkpoint tensor in C order, converted to `dtype`, in chunks, up to the first
+  /// chunk with values beyond `dtype`'s range (it and the rest are counted, not passed on).
+  ///
+  /// - Returns: how many values would have become infinite (0: all streamed).
   static func stream(
     _ array: NpyArrayInfo, from file: NpzFile, as dtype: DType,
     into sink: (UnsafeRawBufferPointer) throws -> Void
-  ) throws {
+  ) throws -> Int {
     let verbatim = array.dtype == dtype && array.header.byteOrder != .big
     var converted = [UInt8]()
+    var overflowed = 0
     try file.forEachChunk(of: array) { chunk in
       if verbatim { return try sink(chunk) }
       let count = chunk.count / array.dtype.itemSize
       if converted.count < count * dtype.itemSize { converted = [UInt8](repeating: 0, count: count * dtype.itemSize) }
       try converted.withUnsafeMutableBytes { out in
-        ElementConversion.convert(
+        overflowed += ElementConversion.convert(
           chunk.baseAddress!, from: array.dtype, order: array.header.byteOrder,
           to: out.baseAddress!, as: dtype, count: count)
-        try sink(UnsafeRawBufferPointer(rebasing: out[0..<(count * dtype.itemSize)]))
+        if overflowed == 0 { try sink(UnsafeRawBufferPointer(rebasing: out[0..<(count * dtype.itemSize)])) }
       }
     }
+    return overflowed
   }
 }

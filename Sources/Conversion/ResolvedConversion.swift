@@ -63,33 +63,58 @@ struct ResolvedConversion {
   /// What the export computes.
   var variant: ExportVariant { plan.outputs[0].name == "features" ? .features : .classification }
 
-  /// Whether `header` describes the export this conversion would write, by everything but the
-  /// source's bytes: the source's size, the model's variant, resolution and classifier, the
-  /// element type and the format's options.
-  func describes(_ header: ExportHeader) -> Bool {
-    header.formatOptions == options && header.model.source.bytes == checkpoint.file.fileSize
-      && header.model.variant == variant.rawValue && header.weights.dtype == request.dtype.rawValue
-      && header.input.shape == [-1, plan.imageSize, plan.imageSize, 3]
-      && header.model.config["classifier"] == plan.config["classifier"]
+  /// How `header` differs from the export this conversion would write, by everything but the
+  /// source's bytes: the model's variant, resolution and classifier, the element type, the
+  /// format's options and the source's size. Empty when it describes that export.
+  func differences(from header: ExportHeader) -> [String] {
+    var differences: [String] = []
+    func compare(_ what: String, _ recorded: String, _ asked: String) {
+      if recorded != asked { differences.append("\(what) \(recorded), not \(asked)") }
+    }
+    compare("variant", header.model.variant, variant.rawValue)
+    compare("dtype", header.weights.dtype, request.dtype.rawValue)
+    compare("image size", "\(header.input.shape.dropFirst().first ?? 0)", "\(plan.imageSize)")
+    let classifier = { (value: ConfigValue?) in if case .string(let name) = value { name } else { "none" } }
+    compare("classifier", classifier(header.model.config["classifier"]), classifier(plan.config["classifier"]))
+    if header.formatOptions != options { differences.append("other format options") }
+    if header.model.source.bytes != checkpoint.file.fileSize { differences.append("a source of another size") }
+    return differences
   }
 }
 
+/// Whether an output already holds what a conversion would write.
+public enum OutputState: Sendable {
+  /// Nothing is there.
+  case absent
+  /// The export there holds it (its header).
+  case upToDate(ExportHeader)
+  /// Something else is there, and why it is not the export asked for.
+  case outdated(String)
+}
+
 extension Converter {
-  /// The header of the export at `request.output` when it already holds what converting
-  /// `request` would write: an export of the same format whose header records the same options
-  /// and the same source bytes (the source's SHA-256 is computed only when everything else
-  /// agrees); nil otherwise.
+  /// Whether `request.output` already holds what converting `request` would write: an export
+  /// of the same format whose header records the same options and the same source bytes (the
+  /// source's SHA-256 is computed only when everything else agrees).
   ///
   /// - Parameter opening: how the existing export is opened (where an HDF5 file is read).
-  public static func upToDateHeader(_ request: ConversionRequest, opening: OpenOptions) throws -> ExportHeader? {
-    guard FileManager.default.fileExists(atPath: request.output) else { return nil }
+  public static func outputState(_ request: ConversionRequest, opening: OpenOptions) throws -> OutputState {
+    guard FileManager.default.fileExists(atPath: request.output) else { return .absent }
     let resolved = try ResolvedConversion(request)
-    guard (try? Exports.format(of: request.output)) == resolved.format else { return nil }
+    guard (try? Exports.format(of: request.output)) == resolved.format else {
+      return .outdated("is not \(resolved.format.noun) mixer-convert reads")
+    }
     var options = opening
     options.checksums = false
-    guard let header = try? resolved.format.open(request.output, options).header, resolved.describes(header) else {
-      return nil
+    let header: ExportHeader
+    do { header = try resolved.format.open(request.output, options).header } catch {
+      return .outdated("cannot be read (\(error))")
     }
-    return try SHA256Stream.file(request.checkpoint) == header.model.source.sha256 ? header : nil
+    let differences = resolved.differences(from: header)
+    guard differences.isEmpty else { return .outdated("was made with " + differences.joined(separator: ", ")) }
+    guard try SHA256Stream.file(request.checkpoint) == header.model.source.sha256 else {
+      return .outdated("was converted from another file (the SHA-256 it records differs)")
+    }
+    return .upToDate(header)
   }
 }

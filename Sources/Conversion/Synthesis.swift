@@ -1,5 +1,6 @@
 import Checkpoint
 import FileIO
+import Formats
 import Foundation
 import Models
 
@@ -59,6 +60,7 @@ public enum Synthesizer {
     if let classes = request.classes, !(1...maxClasses).contains(classes) {
       throw ConversionError(path: path, reason: "a head of \(classes) classes is outside 1…\(maxClasses)")
     }
+    try ExportFormat.refuseInsideExport(path)
     let specs = request.architecture.layout.sorted { NaturalOrder.less($0.path, $1.path) }
     let total = specs.parameterCount * request.dtype.itemSize
     let writer = try NpzWriter(path: path, compression: request.compression, replacing: request.replacing)
@@ -70,7 +72,8 @@ public enum Synthesizer {
         try floats.withUnsafeBytes { try writer.add(key: spec.path, dtype: .float32, shape: spec.shape, data: $0) }
       } else {
         var encoded = [UInt8](repeating: 0, count: floats.count * request.dtype.itemSize)
-        encoded.withUnsafeMutableBytes { out in
+        // Synthetic values are small: none is beyond the range of any dtype.
+        _ = encoded.withUnsafeMutableBytes { out in
           floats.withUnsafeBufferPointer {
             ElementConversion.encode($0.baseAddress!, count: floats.count, as: request.dtype, into: out.baseAddress!)
           }

@@ -101,6 +101,13 @@ public enum Verifier {
         path: request.export,
         reason: "weight '\(name)' comes from '\(entry.source)', which \(request.checkpoint) does not have")
     }
+    let exportedSources = Set(header.weights.tensors.values.map(\.source))
+    if let missing = plan.weights.first(where: { !exportedSources.contains($0.source) }) {
+      throw ConversionError(
+        path: request.export,
+        reason: "holds no weight from '\(missing.source)', which the \(checkpoint.recognition.displayName) of "
+          + "\(request.checkpoint) uses: verify compares an export with the checkpoint it was converted from")
+    }
 
     let compute = Compute(threads: request.threads)
     // The export compiles (its weights decoded and packed) on another thread while its weights
@@ -140,10 +147,11 @@ public enum Verifier {
           classes: output.name == "logits",
           fullPrecisionReference: fullPrecision?.output(named: output.name)))
     }
-    // An infinite drift is most often the original's own doing: NaN or infinity in its weights.
+    // An output that is not finite is most often the original's own doing: NaN or infinity in
+    // its weights.
     // Only then are the sources scanned, so a verify that passes pays nothing for it.
     let nonFiniteWeights =
-      outputs.allSatisfy(\.maxAbsDiff.isFinite)
+      outputs.allSatisfy { $0.nonFiniteValues == 0 }
       ? []
       : try Set(exported.map(\.value.source)).sorted().filter {
         try stored.tensor($0).scalars.contains { !$0.isFinite }

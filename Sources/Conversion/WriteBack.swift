@@ -40,6 +40,7 @@ public enum WriteBack {
     guard request.output.lowercased().hasSuffix(".npz") else {
       throw ConversionError(path: request.output, reason: "an export is written back to an .npz checkpoint only")
     }
+    try ExportFormat.refuseInsideExport(request.output)
     let export = try Exports.open(request.export, request.opening)
     let header = export.header
     let dtype = request.dtype ?? export.dtype
@@ -73,10 +74,15 @@ public enum WriteBack {
       try writer.add(key: tensor.flax.key, dtype: dtype, shape: tensor.flax.shape) { sink in
         guard dtype != export.dtype else { return try sink(stored) }
         var converted = [UInt8](repeating: 0, count: count * dtype.itemSize)
-        converted.withUnsafeMutableBytes {
+        let overflowed = converted.withUnsafeMutableBytes {
           ElementConversion.convert(
             stored.baseAddress!, from: export.dtype, order: .little, to: $0.baseAddress!, as: dtype,
             count: count)
+        }
+        guard overflowed == 0 else {
+          throw ConversionError(
+            path: request.export, reason: ElementConversion.overflowReason(overflowed, tensor: tensor.name, as: dtype),
+            remedy: .chooseWiderDType)
         }
         try converted.withUnsafeBytes { try sink($0) }
       }

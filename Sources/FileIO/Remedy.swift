@@ -15,6 +15,8 @@ public enum Remedy: String, Sendable, Equatable {
   case dropEmbeddingsFile
   /// Name the file that receives a features export's embeddings.
   case nameEmbeddingsFile
+  /// Store the weights in a dtype of a wider range.
+  case chooseWiderDType
 }
 
 /// An error that may name a ``Remedy``.

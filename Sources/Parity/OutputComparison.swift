@@ -25,7 +25,9 @@ public struct OutputComparison: Encodable, Sendable {
   public let dtypeEffect: Double?
   /// The largest difference allowed.
   public let allowedMaxAbsDiff: Double
-  /// Whether the output is within tolerance.
+  /// How many values are NaN or infinite, in either output, at the same position counted once.
+  public let nonFiniteValues: Int
+  /// Whether the output is within tolerance, every value of both outputs finite.
   public let passed: Bool
 
   /// Compares `candidate` with `reference` (same shape). Samples are along the first axis; for
@@ -33,10 +35,10 @@ public struct OutputComparison: Encodable, Sendable {
   /// `fullPrecisionReference` is the original's output with full-precision weights when the
   /// export stores narrower ones.
   ///
-  /// Special values: a NaN on either side fails; an infinity agrees only with the same infinity
-  /// (any other difference involving one is infinite), and the scale of `rtol`, like every
-  /// magnitude here, is taken over finite values only, so an infinite output cannot widen the
-  /// tolerance. Tied classes count as agreeing (see ``top1Agreement`` and ``top5Overlap``).
+  /// Special values: a NaN or an infinity on either side fails, since no tolerance measures it
+  /// (an original that computes one has weights that are not finite, or overflows). The same
+  /// infinity on both sides differs by 0, any other difference involving one is infinite, and
+  /// the scale of `rtol`, like every magnitude here, is taken over finite values only. Tied classes count as agreeing (see ``top1Agreement`` and ``top5Overlap``).
   public static func compare(
     name: String, reference: Tensor, candidate: Tensor, tolerance: Tolerance,
     classes: Bool, fullPrecisionReference: Tensor? = nil
@@ -49,6 +51,7 @@ public struct OutputComparison: Encodable, Sendable {
     var worstCosine = 1.0
     var agree = 0
     var overlap = 0.0
+    var nonFinite = 0
     for s in 0..<samples {
       let r = reference.scalars[(s * width)..<((s + 1) * width)].map(Double.init)
       let c = candidate.scalars[(s * width)..<((s + 1) * width)].map(Double.init)
@@ -59,7 +62,10 @@ public struct OutputComparison: Encodable, Sendable {
         let difference = r[i] == c[i] ? 0 : bothFinite ? abs(r[i] - c[i]) : .infinity
         maxDiff = max(maxDiff, difference)
         if difference == .infinity { disagreesNonFinitely = true }
-        guard bothFinite else { continue }
+        guard bothFinite else {
+          nonFinite += 1
+          continue
+        }
         maxRef = max(maxRef, abs(r[i]))
         dot += r[i] * c[i]
         rr += r[i] * r[i]
@@ -82,10 +88,14 @@ public struct OutputComparison: Encodable, Sendable {
       top5Overlap: classes ? overlap / Double(samples) : nil,
       dtypeEffect: fullPrecisionReference.map { full in
         let scale = full.scalars.reduce(0) { max($0, abs(Double($1))) }
-        let difference = zip(full.scalars, candidate.scalars).reduce(0) { max($0, abs(Double($1.0) - Double($1.1))) }
+        // A NaN on either side (or opposite infinities) is an infinite difference.
+        let difference = zip(full.scalars, candidate.scalars).reduce(0.0) {
+          let gap = $1.0 == $1.1 ? 0 : abs(Double($1.0) - Double($1.1))
+          return gap.isNaN ? .infinity : max($0, gap)
+        }
         return scale > 0 ? difference / scale : difference
       },
-      allowedMaxAbsDiff: allowed, passed: maxDiff <= allowed)
+      allowedMaxAbsDiff: allowed, nonFiniteValues: nonFinite, passed: nonFinite == 0 && maxDiff <= allowed)
   }
 
   /// For each `k` of `counts`, the classes among the `k` largest values, with every class tied

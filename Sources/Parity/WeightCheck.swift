@@ -44,16 +44,19 @@ public struct WeightCheck: Encodable, Sendable {
     tensors += 1
     if transformed { self.transformed += 1 }
     var expected = [UInt8](repeating: 0, count: source.count * dtype.itemSize)
+    var overflowed = 0
     if !source.isEmpty {
-      expected.withUnsafeMutableBytes { out in
+      overflowed = expected.withUnsafeMutableBytes { out in
         source.withUnsafeBufferPointer {
           ElementConversion.encode($0.baseAddress!, count: source.count, as: dtype, into: out.baseAddress!)
         }
       }
     }
     let sameSize = stored.count == expected.count
+    // A finite source value beyond the dtype's range has no nearest value but infinity: the
+    // export cannot hold it.
     let equal =
-      sameSize
+      overflowed == 0 && sameSize
       && expected.withUnsafeBytes { bytes in
         bytes.isEmpty || memcmp(bytes.baseAddress!, stored.baseAddress!, bytes.count) == 0
       }

@@ -11,6 +11,8 @@ struct ChildConversion: BatchWorker {
   /// Check the export's checksums when verifying.
   let checksums: Bool
 
+  func line(for error: any Error) -> String { ErrorHints.line(for: error) }
+
   func convert(_ request: ConversionRequest, verify: Bool, item: BatchItem) -> BatchRecord {
     let began = Date()
     let columns = item.columnValues

@@ -75,6 +75,7 @@ struct Classify: ParsableCommand {
     let images = self.images.map(PathArgument.normalized)
     if let output {
       try InputGuard.check(output: output, inputs: Exports.files(of: export) + images)
+      try ExportFormat.refuseInsideExport(output)
       try AtomicOutput.refuseExisting(output, isDirectory: false, replacing: force)
     }
     var request = ClassificationRequest(export: export, images: images)

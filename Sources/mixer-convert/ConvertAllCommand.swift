@@ -103,6 +103,7 @@ struct ConvertAll: ParsableCommand {
         return FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && !isFolder.boolValue
       }
       try InputGuard.check(output: report, inputs: items.map(\.checkpoint) + lists)
+      try ExportFormat.refuseInsideExport(report)
     }
     let created = try OutputFolder.create(outDir)
     // A folder this run made and left empty (every conversion failed) is not left behind.

@@ -68,6 +68,11 @@ struct Convert: ParsableCommand {
     if verify, request.format == .npz {
       throw ValidationError("--verify checks an export; an .npz output is a checkpoint (verify an export of it)")
     }
+    if request.classifier != nil, request.format == .npz {
+      throw ValidationError(
+        "--classifier says how an export pools; an .npz output is a checkpoint, which does not record it "
+          + "(give it when converting that checkpoint)")
+    }
     let progress = ProgressBar(label: "convert", enabled: reporting.text)
     let summary = try Converter.convert(request) { progress.update(done: $0, total: $1) }
     progress.finish()
@@ -90,7 +95,7 @@ struct Convert: ParsableCommand {
       for note in summary.notes { print("note: " + note) }
       if let report { report.printText() }
     }
-    if let report, !report.report.passed { throw ExitCode(1) }
+    try report?.exitOnFailure(quiet: reporting.quiet)
   }
 
   /// An export given where the checkpoint goes: written back to an .npz checkpoint.
@@ -104,6 +109,11 @@ struct Convert: ParsableCommand {
       export.checkpointOnlyFlags + (verify ? ["--verify"] : []) + (running.threads != nil ? ["--threads"] : [])
     if let flag = given.first {
       throw ValidationError("\(flag) applies to converting a checkpoint, not to writing an export back to .npz")
+    }
+    if running.noChecksum {
+      throw ValidationError(
+        "--no-checksum does not apply to writing an export back: its weights are checked, so that a damaged "
+          + "export never becomes a checkpoint that looks whole")
     }
     var request = WriteBackRequest(export: PathArgument.normalized(checkpoint), output: PathArgument.normalized(output))
     request.dtype = export.dtype?.dtype

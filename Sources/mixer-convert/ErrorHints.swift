@@ -18,6 +18,7 @@ enum ErrorHints {
     case .exportFeatures: ": pass --variant features"
     case .dropEmbeddingsFile: ": leave out --output (--json gives the top classes' logits, `run` all of them)"
     case .nameEmbeddingsFile: ": give --output FILE.npy for them"
+    case .chooseWiderDType: "; choose a wider --dtype"
     }
   }
 }

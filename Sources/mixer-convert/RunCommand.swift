@@ -57,6 +57,7 @@ struct Run: ParsableCommand {
     let input = PathArgument.normalized(self.input)
     try CheckpointInsteadOfExport.refuse(export, command: "run")
     try InputGuard.check(output: PathArgument.normalized(output), inputs: [input] + Exports.files(of: export))
+    try ExportFormat.refuseInsideExport(output)
     try AtomicOutput.refuseExisting(output, isDirectory: false, replacing: force)
     let (shape, values) = try NpyFile.readFloats(path: input)
     guard shape.count == 4 else {

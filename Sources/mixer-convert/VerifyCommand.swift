@@ -90,7 +90,7 @@ struct Verify: ParsableCommand {
     let output = ParityReportOutput(try Verifier.verify(request))
     if let input { Console.warnOutsideRange(output.report.inputOutsideRange, input: input) }
     if reporting.json { try Console.printJSON(output.report) } else if reporting.text { output.printText() }
-    if !output.report.passed { throw ExitCode(1) }
+    try output.exitOnFailure(quiet: reporting.quiet)
   }
 }
 
@@ -100,6 +100,26 @@ struct ParityReportOutput: Encodable {
   init(_ report: ParityReport) { self.report = report }
 
   func encode(to encoder: Encoder) throws { try report.encode(to: encoder) }
+
+  /// Exits with status 1 when the report failed, saying why in one line when `quiet` kept the
+  /// report from being printed.
+  func exitOnFailure(quiet: Bool) throws {
+    guard !report.passed else { return }
+    if quiet { Console.error(failure) }
+    throw ExitCode(1)
+  }
+
+  /// `mixer-b16/: parity fails: logits differs by 0.00012 where 2.4e-05 is allowed`.
+  var failure: String {
+    var reasons = report.outputs.filter { !$0.passed }.map { o in
+      o.nonFiniteValues > 0
+        ? "\(o.name) holds \(o.nonFiniteValues) NaN or infinite value\(o.nonFiniteValues == 1 ? "" : "s")"
+        : String(format: "%@ differs by %.3g where %.3g is allowed", o.name, o.maxAbsDiff, o.allowedMaxAbsDiff)
+    }
+    if !report.weights.passed { reasons.append("weights differ: " + report.weights.mismatched.joined(separator: ", ")) }
+    if !report.nonFiniteWeights.isEmpty { reasons.append(Self.nonFiniteCause(report.nonFiniteWeights)) }
+    return "\(report.export): parity fails: " + reasons.joined(separator: "; ")
+  }
 
   /// `the checkpoint's weights hold NaN or infinity (head/kernel): …`, at most three named.
   static func nonFiniteCause(_ names: [String]) -> String {
@@ -120,7 +140,7 @@ struct ParityReportOutput: Encodable {
         o.name, String(format: "%.3g", o.maxAbsDiff), String(format: "%.3g", o.relativeMaxDiff),
         String(format: "%.9f", o.cosineSimilarity), o.top1Agreement.map { String(format: "%.0f%%", $0 * 100) } ?? "-",
         o.top5Overlap.map { String(format: "%.0f%%", $0 * 100) } ?? "-", String(format: "%.3g", o.allowedMaxAbsDiff),
-        o.passed ? "ok" : "DRIFT",
+        o.passed ? "ok" : o.nonFiniteValues > 0 ? "NOT FINITE" : "DRIFT",
       ])
     }
     for line in InspectionText.table(rows, rightAligned: [1, 2, 3, 4, 5, 6]) { print("  " + line) }
@@ -130,7 +150,7 @@ struct ParityReportOutput: Encodable {
       "  weights: \(w.exact)/\(w.tensors) \(w.rule)" + after
         + (w.passed ? "" : "; differ: \(w.mismatched.joined(separator: ", "))")
         + (w.maxAbsDiff > 0
-          ? String(format: " (max rounding %.3g, relative %.3g)", w.maxAbsDiff, w.maxRelativeDiff) : ""))
+          ? String(format: " (max difference %.3g, relative %.3g)", w.maxAbsDiff, w.maxRelativeDiff) : ""))
     let effects = r.outputs.compactMap { o in o.dtypeEffect.map { String(format: "%@ %.3g", o.name, $0) } }
     if !effects.isEmpty {
       print(
@@ -140,6 +160,10 @@ struct ParityReportOutput: Encodable {
     if !r.nonFiniteWeights.isEmpty {
       print("  cause: " + ParityReportOutput.nonFiniteCause(r.nonFiniteWeights))
     }
-    print(r.passed ? String(format: "parity: ok (%.2f s)", r.seconds) : "parity: DRIFT beyond tolerance")
+    let notFinite = r.outputs.contains { $0.nonFiniteValues > 0 }
+    print(
+      r.passed
+        ? String(format: "parity: ok (%.2f s)", r.seconds)
+        : notFinite ? "parity: FAILED, outputs hold NaN or infinity" : "parity: DRIFT beyond tolerance")
   }
 }

@@ -45,6 +45,27 @@ import Testing
     #expect(dir.contents().isEmpty)
   }
 
+  /// What cannot apply is refused in one line rather than ignored: a folder format under a
+  /// file format's suffix, a pooling an .npz checkpoint cannot record, skipping the checksums
+  /// of an export being written back; classify names an export that has no single prediction.
+  @Test func whatCannotApplyIsRefused() throws {
+    let dir = TemporaryDirectory()
+    let vit = Fixtures.path("vit_tiny_token")
+    for (name, format, noun) in [("y.npz", "bundle", "an npz checkpoint"), ("x.h5", "transformers", "an HDF5 file")] {
+      try oneLineError([vit, dir.file(name), "--format", format], "\(name): its suffix names \(noun), not ")
+    }
+    try oneLineError(
+      [vit, dir.file("v.npz"), "--classifier", "token_unpooled"], "--classifier says how an export pools")
+    #expect(try CommandRunner.run([vit, dir.file("b"), "--quiet"]).status == 0)
+    try oneLineError([dir.file("b"), dir.file("b.npz"), "--no-checksum"], "--no-checksum does not apply to writing")
+    #expect(
+      try CommandRunner.run([vit, dir.file("u"), "--classifier", "token_unpooled", "--quiet"]).status == 0)
+    try oneLineError(
+      ["classify", dir.file("u"), ClassifyCommandTests.image("rgb64.png")],
+      "\(dir.file("u")): classifies every token (its logits are [N, 17, 10]); classify needs one prediction per image")
+    #expect(dir.contents().sorted() == ["b", "u"])
+  }
+
   /// Output nobody receives is a failure: a result printed to a full disk exits with status 2
   /// and says so, as a report that cannot be written does (the batch goes on, its report is
   /// left whole lines).

@@ -162,6 +162,47 @@ import Testing
     #expect(inRange.status == 0 && inRange.standardError.isEmpty, "\(inRange.standardError)")
   }
 
+  /// A weight beyond float16's range is refused, naming the tensor, not stored as infinity
+  /// (converted or written back); an infinite weight fails verify, which names it, in one line
+  /// under --quiet.
+  @Test func weightsBeyondTheDTypeOrInfiniteAreCaught() throws {
+    let dir = TemporaryDirectory()
+    let source = Fixtures.path("mixer_tiny")
+    let head = try #require(try NpzFile(path: source).arrays.first { $0.key == "head/bias" })
+    func checkpoint(_ name: String, first: Float) throws -> String {
+      var values = [Float](repeating: 0.01, count: head.shape.reduce(1, *))
+      values[0] = first
+      try CheckpointRewriter.rewrite(
+        source, to: dir.file(name), replace: ["head/bias": .init(shape: head.shape, values: values)])
+      return dir.file(name)
+    }
+    let big = try checkpoint("big.npz", first: 1e5)
+    let refused = try CommandRunner.run([big, dir.file("f16"), "--dtype", "float16"])
+    #expect(
+      refused.refused(
+        "\(big): tensor 'head/bias' holds 1 value beyond float16's range (±65504), which would become infinite; "
+          + "choose a wider --dtype"), "\(refused.standardError)")
+    #expect(!FileManager.default.fileExists(atPath: dir.file("f16")))
+    #expect(try CommandRunner.run([big, dir.file("bf16"), "--dtype", "bfloat16", "--quiet"]).status == 0)
+    #expect(try CommandRunner.run([big, dir.file("f32"), "--quiet"]).status == 0)
+    let back = try CommandRunner.run([dir.file("f32"), dir.file("back.npz"), "--dtype", "float16"])
+    #expect(back.refused("\(dir.file("f32")): tensor 'head.bias' holds 1 value beyond float16's range"))
+    #expect(!FileManager.default.fileExists(atPath: dir.file("back.npz")))
+
+    let infinite = try checkpoint("inf.npz", first: .infinity)
+    #expect(try CommandRunner.run([infinite, dir.file("inf"), "--quiet"]).status == 0)
+    let verify = try CommandRunner.run(["verify", infinite, dir.file("inf")])
+    #expect(verify.status == 1 && verify.standardOutput.contains("NOT FINITE"), "\(verify.standardOutput)")
+    #expect(verify.standardOutput.contains("cause: the checkpoint's weights hold NaN or infinity (head/bias)"))
+    let quiet = try CommandRunner.run(["verify", infinite, dir.file("inf"), "--quiet"])
+    #expect(quiet.status == 1 && quiet.standardOutput.isEmpty)
+    #expect(
+      quiet.standardError
+        == "mixer-convert: error: \(dir.file("inf")): parity fails: logits holds 2 NaN or infinite values; "
+        + "the checkpoint's weights hold NaN or infinity (head/bias), so the original's outputs are not finite "
+        + "either\n", "\(quiet.standardError)")
+  }
+
   @Test func verifyPassesDriftsAndRefuses() throws {
     let dir = TemporaryDirectory()
     #expect(try CommandRunner.run([Fixtures.path("mixer_tiny"), dir.file("b"), "--quiet"]).status == 0)

@@ -78,6 +78,30 @@ import Testing
     #expect(inside.refused("is inside the export folder \(out)"), "\(inside.standardError)")
   }
 
+  /// No command writes a file inside an export folder, which a later --force would refuse to
+  /// replace (or, before the check, delete): not a write-back of the folder itself, a synthetic
+  /// checkpoint, a run's or classify's output, or a batch's report.
+  @Test func noOutputLandsInsideAnExportFolder() throws {
+    let dir = TemporaryDirectory()
+    let source = Fixtures.path("mixer_tiny")
+    let out = dir.file("out")
+    #expect(try CommandRunner.run([source, out, "--quiet"]).status == 0)
+    #expect(try CommandRunner.run([Fixtures.path("mixer_tiny_fe"), dir.file("fe"), "--quiet"]).status == 0)
+    let before = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
+    for arguments in [
+      [out, out + "/back.npz"],
+      ["synth", "Mixer-S_32", out + "/s.npz", "--classes", "10"],
+      ["run", dir.file("fe"), "--input", Fixtures.path("mixer_tiny", "input.npy"), "--output", out + "/r.npy"],
+      ["classify", dir.file("fe"), ClassifyCommandTests.image("rgb64.png"), "--output", out + "/e.npy"],
+      ["convert-all", source, "--out-dir", dir.file("batch"), "--report", out + "/r.jsonl"],
+    ] {
+      let result = try CommandRunner.run(arguments)
+      #expect(result.refused("is inside the export folder \(out)"), "\(arguments[0]): \(result.standardError)")
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == before)
+    #expect(try CommandRunner.run([source, out, "--force", "--quiet"]).status == 0, "still replaceable")
+  }
+
   /// A file put into the old export folder while --force writes the new one is not deleted
   /// with the old folder at the commit: the exchange (held up 3 s by strace at its entry) is
   /// undone and the run refused, the file and the old export kept.
@@ -281,6 +305,65 @@ import Testing
     let healthy = try CommandRunner.run(["verify", source, dir.file("ok"), "--json"])
     let none = try healthy.jsonObject()["non_finite_weights"] as? [String]
     #expect(healthy.status == 0 && none == [])
+  }
+
+  /// A batch names each checkpoint from the path given (a folder or list given relatively
+  /// keeps its checkpoints relative, in the summary and the report), and leaves no folder it
+  /// made for an output that failed.
+  @Test func aBatchKeepsPathsAsGivenAndNoFolderOfAFailure() throws {
+    let dir = TemporaryDirectory()
+    let files = FileManager.default
+    for folder in ["in/good/deep", "in/bad/deep"] {
+      try files.createDirectory(atPath: dir.file(folder), withIntermediateDirectories: true)
+    }
+    try files.copyItem(atPath: Fixtures.path("mixer_tiny"), toPath: dir.file("in/good/deep/m.npz"))
+    try "hello".write(toFile: dir.file("in/bad/deep/x.npz"), atomically: true, encoding: .utf8)
+    try "good/deep/m.npz\n".write(toFile: dir.file("in/list.txt"), atomically: true, encoding: .utf8)
+    let inFolder = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", dir.path]
+    func inputs(_ report: String) throws -> [String] {
+      try String(contentsOfFile: dir.file(report), encoding: .utf8).split(separator: "\n").map {
+        try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])["input"] as! String
+      }
+    }
+    let result = try CommandRunner.run(
+      ["convert-all", "in", "--out-dir", "out", "--keep-going", "--report", "r.jsonl"], prefix: inFolder)
+    #expect(result.status == 2, "\(result.standardError)")
+    #expect(try inputs("r.jsonl").sorted() == ["in/bad/deep/x.npz", "in/good/deep/m.npz"])
+    #expect(result.standardOutput.contains("in/bad/deep/x.npz") && !result.standardOutput.contains(dir.path))
+    #expect(!files.fileExists(atPath: dir.file("out/bad")), "the folders made for the failure are removed")
+    #expect(files.fileExists(atPath: dir.file("out/good/deep/m/graph.json")))
+    let listed = try CommandRunner.run(
+      ["convert-all", "in/list.txt", "--out-dir", "listed", "--report", "l.jsonl"], prefix: inFolder)
+    let listedInputs = try inputs("l.jsonl")
+    #expect(listed.status == 0 && listedInputs == ["in/good/deep/m.npz"], "\(listed.standardError)")
+  }
+
+  /// An output a rerun cannot skip says why: made with other options, or from another file.
+  @Test func aBatchSaysWhyAnExistingOutputIsNotUpToDate() throws {
+    let dir = TemporaryDirectory()
+    let source = Fixtures.path("mixer_tiny")
+    try FileManager.default.createDirectory(atPath: dir.file("in"), withIntermediateDirectories: false)
+    let head = try #require(try NpzFile(path: source).arrays.first { $0.key == "head/bias" })
+    func write(_ value: Float, to name: String) throws {
+      let values = [Float](repeating: value, count: head.shape.reduce(1, *))
+      try CheckpointRewriter.rewrite(
+        source, to: dir.file(name), replace: ["head/bias": .init(shape: head.shape, values: values)])
+    }
+    try write(0.5, to: "in/m.npz")
+    let batch = ["convert-all", dir.file("in"), "--out-dir", dir.file("out")]
+    #expect(try CommandRunner.run(batch + ["--quiet"]).status == 0)
+    let options = try CommandRunner.run(batch + ["--dtype", "float16"])
+    #expect(options.status == 2)
+    #expect(
+      options.standardError.contains(
+        "\(dir.file("out/m")): already exists but was made with dtype float32, not float16; pass --force to "
+          + "replace it"), "\(options.standardError)")
+    try write(0.25, to: "in/m.npz")  // the same size, other bytes
+    let source2 = try CommandRunner.run(batch)
+    #expect(
+      source2.standardError.contains("already exists but was converted from another file"), "\(source2.standardError)")
+    #expect(try CommandRunner.run(batch + ["--force", "--quiet"]).status == 0)
+    #expect(try CommandRunner.run(batch + ["--json"]).jsonObject()["skipped"] as? Int == 1)
   }
 
   /// A batch takes each checkpoint once, refuses two

@@ -15,6 +15,32 @@ import Testing
     return out
   }
 
+  /// A finite value beyond the target's range becomes infinite and is counted; an infinity
+  /// that was one already is not.
+  @Test func valuesBeyondTheRangeAreCounted() {
+    let values: [Float] = [65504, 65520, -1e6, .infinity, .nan, 1]
+    var half = [UInt8](repeating: 0, count: values.count * 2)
+    let overflowed = half.withUnsafeMutableBytes { out in
+      values.withUnsafeBufferPointer {
+        ElementConversion.encode($0.baseAddress!, count: 6, as: .float16, into: out.baseAddress!)
+      }
+    }
+    #expect(overflowed == 2)
+    let wide: [Double] = [3e38, 4e38, -1e39, .infinity]
+    var narrow = [UInt8](repeating: 0, count: wide.count * 4)
+    let narrowed = wide.withUnsafeBytes { src in
+      narrow.withUnsafeMutableBytes { dst in
+        ElementConversion.convert(
+          src.baseAddress!, from: .float64, order: .little, to: dst.baseAddress!, as: .float32, count: 4)
+      }
+    }
+    #expect(narrowed == 2)
+    #expect(ElementConversion.rounded([Float.greatestFiniteMagnitude], to: .bfloat16) == [.infinity])
+    #expect(
+      ElementConversion.overflowReason(2, tensor: "head/bias", as: .float16)
+        == "tensor 'head/bias' holds 2 values beyond float16's range (±65504), which would become infinite")
+  }
+
   @Test func float16IncludingSubnormalsWidensExactly() {
     // Every finite float16 bit pattern, including subnormals and both zeros.
     let patterns = (0..<UInt16.max).filter { Float16(bitPattern: $0).isFinite }

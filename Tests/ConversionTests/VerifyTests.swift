@@ -53,14 +53,22 @@ import Testing
       outside.sentence == "values span 0.0…255.0, outside the input contract's [-1, 1]: was the image normalised?")
   }
 
-  /// An export of another model family is refused in one line naming both models.
-  @Test func anExportOfAnotherFamilyIsRefused() throws {
+  /// An export of another model family, or one without a layer the checkpoint's model has,
+  /// is refused in one line naming both, not reported as drift.
+  @Test func anExportOfAnotherModelIsRefused() throws {
     let dir = TemporaryDirectory()
     let vit = try convert(Fixtures.path("vit_tiny_token"), into: dir)
     let request = VerificationRequest(checkpoint: Fixtures.path("mixer_tiny"), export: vit)
     #expect { try Verifier.verify(request) } throws: {
       "\($0)" == "\(vit): holds a custom ViT, but \(Fixtures.path("mixer_tiny")) holds a custom Mixer: "
         + "verify compares an export with the checkpoint it was converted from"
+    }
+    let hybrid = VerificationRequest(checkpoint: Fixtures.path("r50_vit_tiny"), export: vit)
+    #expect { try Verifier.verify(hybrid) } throws: { "\($0)".hasPrefix("\(vit): holds a custom ViT, but ") }
+    // The representation layer of vit_tiny_repr is no weight of the token export.
+    let representation = VerificationRequest(checkpoint: Fixtures.path("vit_tiny_repr"), export: vit)
+    #expect { try Verifier.verify(representation) } throws: {
+      "\($0)".hasPrefix("\(vit): holds no weight from 'pre_logits/")
     }
   }
 

@@ -31,6 +31,12 @@ import Testing
         #expect(written[key]?.0 == dtype && written[key]?.1 == shape && written[key]?.2 == bytes, "\(name): \(key)")
       }
     }
+    // Re-saved straight from the checkpoint: the same file, byte for byte, its members in the
+    // natural order of their keys.
+    let direct = try convert(Fixtures.path(fixture), into: dir, name: "direct.npz")
+    #expect(FileManager.default.contentsEqual(atPath: direct, andPath: dir.file("bundle.npz")))
+    let keys = try NpzFile(path: direct).arrays.map(\.key)
+    #expect(keys == keys.sorted(by: NaturalOrder.less) && keys.count == original.count)
   }
 
   @Test func aCheckpointIsResavedInAnotherDtypeAndTheExportsDtypeIsKept() throws {

@@ -29,9 +29,12 @@ import Testing
     }
   }
 
-  @Test func infinitiesPassOnlyWhereBothAgree() {
-    #expect(compare([.infinity, 1], [.infinity, 1]).passed, "the same infinity in the same place")
-    // An infinite reference must not widen the tolerance to infinity.
+  @Test func anInfinityAnywhereFails() {
+    // The same infinity in the same place differs by nothing, but no tolerance measures it.
+    let same = compare([.infinity, 1], [.infinity, 1])
+    #expect(!same.passed && same.maxAbsDiff == 0 && same.nonFiniteValues == 1)
+    #expect(compare([1, 2], [1, 2]).nonFiniteValues == 0)
+    // An infinite reference does not widen the tolerance to infinity.
     let wide = compare([.infinity, 1], [.infinity, 1000])
     #expect(!wide.passed && wide.maxAbsDiff == 999 && wide.maxAbsReference == 1)
     #expect(!compare([.infinity, 1], [-.infinity, 1]).passed)

@@ -76,6 +76,9 @@ public struct BatchConversion: Sendable {
 public protocol BatchWorker: Sendable {
   /// Converts `request` (and verifies it when `verify`), returning its record.
   func convert(_ request: ConversionRequest, verify: Bool, item: BatchItem) -> BatchRecord
+  /// The line a record gives for an error the batch met itself (an output that cannot be
+  /// skipped, a folder that cannot be made), with the remedy as the caller words it.
+  func line(for error: any Error) -> String
 }
 
 /// The totals of a batch.
@@ -123,13 +126,31 @@ extension BatchConversion {
         request.output = output
         request.format = format
         let columns = item.columnValues
+        let folders = Self.missingFolders(above: output)
         let result = convertOrSkip(request, item: item, worker: worker, began: began, columns: columns)
-        state.finish(result, stopping: result.status == .failed && !keepGoing) { record(result) }
+        state.finish(result, stopping: result.status == .failed && !keepGoing) {
+          record(result)
+          if result.status == .failed { state.foldersOfFailures += folders }
+        }
       }
     }
+    // The folders made for outputs that failed, once no job can still write into them; one
+    // that another output went into is not empty, and stays.
+    for folder in state.foldersOfFailures.sorted(by: { $0.count > $1.count }) { rmdir(folder) }
     var summary = state.summary
     summary.seconds = Date().timeIntervalSince(start)
     return summary
+  }
+
+  /// The folders above `output` that do not exist yet, deepest first.
+  private static func missingFolders(above output: String) -> [String] {
+    var folders: [String] = []
+    var folder = (output as NSString).deletingLastPathComponent
+    while !folder.isEmpty, folder != "/", !FileManager.default.fileExists(atPath: folder) {
+      folders.append(folder)
+      folder = (folder as NSString).deletingLastPathComponent
+    }
+    return folders
   }
 
   private func convertOrSkip(
@@ -140,16 +161,22 @@ extension BatchConversion {
       try FileManager.default.createDirectory(
         atPath: URL(fileURLWithPath: request.output).deletingLastPathComponent().path,
         withIntermediateDirectories: true)
-      if !request.replacing, let header = try Converter.upToDateHeader(request, opening: opening) {
-        return BatchRecord(
-          input: item.checkpoint, output: request.output, status: .skipped, model: header.model.name,
-          parameters: header.model.parameters, bytes: request.format!.diskSize(at: request.output),
-          seconds: Date().timeIntervalSince(began), columns: columns)
+      if !request.replacing {
+        switch try Converter.outputState(request, opening: opening) {
+        case .absent: break
+        case .upToDate(let header):
+          return BatchRecord(
+            input: item.checkpoint, output: request.output, status: .skipped, model: header.model.name,
+            parameters: header.model.parameters, bytes: request.format!.diskSize(at: request.output),
+            seconds: Date().timeIntervalSince(began), columns: columns)
+        case .outdated(let why):
+          throw ConversionError(path: request.output, reason: "already exists but \(why)", remedy: .replaceOutput)
+        }
       }
     } catch {
       return BatchRecord(
         input: item.checkpoint, output: request.output, status: .failed,
-        seconds: Date().timeIntervalSince(began), error: "\(error)", columns: columns)
+        seconds: Date().timeIntervalSince(began), error: worker.line(for: error), columns: columns)
     }
     var record = worker.convert(request, verify: verify, item: item)
     if record.verified == false {
@@ -168,6 +195,8 @@ private final class BatchState: @unchecked Sendable {
   private var nextIndex = 0
   private var stopped = false
   private(set) var summary = BatchSummary()
+  /// The folders made for outputs that failed (changed in `finish`'s report, under the lock).
+  var foldersOfFailures: [String] = []
 
   init(count: Int) { self.count = count }
 

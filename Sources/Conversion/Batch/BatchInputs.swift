@@ -45,8 +45,10 @@ public enum BatchInputs {
     while let path = walker.nextObject() as? String {
       if path.lowercased().hasSuffix(".npz") { relative.append(path) }
     }
-    let root = URL(fileURLWithPath: folder)
-    return relative.sorted().map { BatchItem(checkpoint: root.appendingPathComponent($0).path, relativePath: $0) }
+    // Named from the folder as given, like a file given itself (a relative path stays relative).
+    return relative.sorted().map {
+      BatchItem(checkpoint: (folder as NSString).appendingPathComponent($0), relativePath: $0)
+    }
   }
 
   /// The lines of a list file, or the rows of a CSV with a `filename` column.
@@ -57,7 +59,7 @@ public enum BatchInputs {
     }
     let lines = text.split(omittingEmptySubsequences: true) { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }.map(
       String.init)
-    let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+    let base = (path as NSString).deletingLastPathComponent as NSString
     func item(_ name: String, _ columns: [BatchItem.Column]) throws -> BatchItem {
       let file = name.lowercased().hasSuffix(".npz") ? name : name + ".npz"
       if file.hasPrefix("/") {
@@ -72,7 +74,7 @@ public enum BatchInputs {
             + "output folder; name it from the list's folder down, or by its absolute path (exported under its "
             + "file name)")
       }
-      return BatchItem(checkpoint: base.appendingPathComponent(relative).path, relativePath: relative, columns: columns)
+      return BatchItem(checkpoint: base.appendingPathComponent(relative), relativePath: relative, columns: columns)
     }
     guard let first = lines.first, first.contains(",") || path.lowercased().hasSuffix(".csv") else {
       return try lines.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }.map

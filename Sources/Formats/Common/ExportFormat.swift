@@ -35,6 +35,9 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
   public var noun: String { definition.noun }
   /// Whether the export is a folder rather than a file.
   public var isFolder: Bool { definition.isFolder }
+  /// Whether tensors are written in the natural order of their Flax keys (an .npz checkpoint's
+  /// members) rather than the plan's.
+  public var ordersByFlaxKey: Bool { definition.ordersByFlaxKey }
   /// The file suffixes that imply this format (lowercase, with the dot).
   public var suffixes: [String] { definition.suffixes }
   /// The format-specific options it takes.
@@ -68,12 +71,7 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
     if request.replacing, let refusal = Self.replacementRefusal(request.path) {
       throw ExportFileError(path: request.path, reason: refusal)
     }
-    if let enclosing = Self.enclosingExport(of: request.path) {
-      throw ExportFileError(
-        path: request.path,
-        reason: "is inside the export folder \(enclosing), which replacing that export would delete; "
-          + "choose an output outside it")
-    }
+    try Self.refuseInsideExport(request.path)
     if let reason = definition.refusal(request) {
       let able = Self.allCases.filter { $0 != self && $0.definition.refusal(request) == nil }.map(\.rawValue)
       throw ExportFileError(
@@ -138,6 +136,17 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
     allCases.first { $0.isFolder && $0.definition.recognizes(path) }
   }
 
+  /// Refuses an output inside an export folder, which replacing that export would delete.
+  ///
+  /// - Throws: ``ExportFileError`` naming the output and the folder.
+  public static func refuseInsideExport(_ path: String) throws {
+    guard let enclosing = enclosingExport(of: path) else { return }
+    throw ExportFileError(
+      path: path,
+      reason: "is inside the export folder \(enclosing), which replacing that export would delete; "
+        + "choose an output outside it")
+  }
+
   /// The nearest folder above `path` that holds an export (a folder format recognises it), or
   /// nil when there is none.
   static func enclosingExport(of path: String) -> String? {
@@ -149,11 +158,12 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
     return nil
   }
 
-  /// Why a file named `path` should not be written in this format: its suffix claims another
-  /// format (an HDF5 file named `.onnx`, which every reader would take for what its name
-  /// says). Nil when the name fits, has a suffix no format claims, or names a folder.
+  /// Why an export named `path` should not be written in this format: its suffix claims
+  /// another format (an HDF5 file named `.onnx`, or a folder named `.npz`, which every reader
+  /// would take for what its name says). Nil when the name fits or has a suffix no format
+  /// claims, and for a file format's name without a suffix.
   public func misnaming(_ path: String) -> String? {
-    guard !isFolder, let claimed = Self.implied(by: path), claimed != .bundle, claimed != self else { return nil }
+    guard let claimed = Self.implied(by: path), claimed != self, !claimed.isFolder else { return nil }
     return "its suffix names \(claimed.noun), not \(noun); choose a name that does not claim another format"
   }
 
@@ -225,6 +235,9 @@ protocol ExportFormatDefinition {
   static var isReadable: Bool { get }
   /// Whether the export names the head's classes (from ``ExportWriteRequest/labels``).
   static var namesClasses: Bool { get }
+  /// Whether tensors are written in the natural order of their Flax keys rather than the
+  /// plan's (upstream module) order.
+  static var ordersByFlaxKey: Bool { get }
   /// Why the format cannot hold the requested model, in a few words; nil when it can.
   static func refusal(_ request: ExportWriteRequest) -> String?
   /// Whether the existing file or folder at `path` holds this format, judged by its content.
@@ -244,5 +257,6 @@ extension ExportFormatDefinition {
   static func writtenNames(at path: String) -> Set<String> { [] }
   static var isReadable: Bool { true }
   static var namesClasses: Bool { false }
+  static var ordersByFlaxKey: Bool { false }
   static func refusal(_ request: ExportWriteRequest) -> String? { nil }
 }

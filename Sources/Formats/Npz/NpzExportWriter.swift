@@ -5,7 +5,8 @@ import Graph
 
 /// Writes the tensors of a conversion back into an `.npz` checkpoint, each under its Flax key
 /// and in its Flax shape, in the export's dtype (bfloat16 as `<V2`, as JAX saves it), members
-/// stored in the order they come, as `np.savez` writes them.
+/// stored in the order they come (the natural order of their keys: `NpzFormat.ordersByFlaxKey`),
+/// as `np.savez` writes them.
 final class NpzExportWriter: ExportWriter {
   let totalBytes: Int
   private(set) var bytesWritten = 0

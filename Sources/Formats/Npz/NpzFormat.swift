@@ -8,6 +8,7 @@ enum NpzFormat: ExportFormatDefinition {
   static let suffixes = [".npz"]
   static let options: Set<ExportOption> = []
   static let isReadable = false
+  static let ordersByFlaxKey = true
 
   static func recognizes(_ path: String) -> Bool { false }
 

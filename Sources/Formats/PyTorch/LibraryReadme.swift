@@ -25,7 +25,7 @@ enum LibraryReadme {
       "",
       "`\(LibraryFolder.documentFile)` holds the canonical graph, every weight's original Flax name and "
         + "CRC-32C: `mixer-convert verify CHECKPOINT.npz .` proves this folder against its checkpoint, and "
-        + "`mixer-convert . CHECKPOINT.npz` writes the checkpoint back.", "",
+        + "`mixer-convert . ../CHECKPOINT.npz` writes the checkpoint back (outside this folder).", "",
     ]
     return lines.joined(separator: "\n")
   }
