@@ -1,3 +1,4 @@
+import Checkpoint
 import FileIO
 
 /// A checkpoint that cannot be converted or verified as asked; one line naming the file.
@@ -11,4 +12,14 @@ public struct ConversionError: RemediableError, Equatable, Sendable, CustomStrin
     self.remedy = remedy
   }
   public var description: String { "\(path): \(reason)" }
+}
+
+extension ConversionError {
+  /// `count` values of `tensor` of `path` are beyond `dtype`'s range; a narrower dtype than
+  /// float32 names a wider one as the remedy.
+  static func overflow(_ path: String, _ count: Int, tensor: String, as dtype: DType) -> ConversionError {
+    ConversionError(
+      path: path, reason: ElementConversion.overflowReason(count, tensor: tensor, as: dtype),
+      remedy: dtype.itemSize < 4 ? .chooseWiderDType : nil)
+  }
 }

@@ -112,10 +112,7 @@ public enum Converter {
           overflowed = try stream(array, from: checkpoint.file, as: request.dtype, into: sink)
         }
         guard overflowed == 0 else {
-          throw ConversionError(
-            path: request.checkpoint,
-            reason: ElementConversion.overflowReason(overflowed, tensor: weight.source, as: request.dtype),
-            remedy: .chooseWiderDType)
+          throw ConversionError.overflow(request.checkpoint, overflowed, tensor: weight.source, as: request.dtype)
         }
         progress(writer.bytesWritten, writer.totalBytes)
       }

@@ -76,8 +76,14 @@ struct ResolvedConversion {
     compare("image size", "\(header.input.shape.dropFirst().first ?? 0)", "\(plan.imageSize)")
     let classifier = { (value: ConfigValue?) in if case .string(let name) = value { name } else { "none" } }
     compare("classifier", classifier(header.model.config["classifier"]), classifier(plan.config["classifier"]))
-    if header.formatOptions != options { differences.append("other format options") }
-    if header.model.source.bytes != checkpoint.file.fileSize { differences.append("a source of another size") }
+    if header.formatOptions == nil { differences.append("no record of its format options (an older export)") }
+    let recorded = header.formatOptions ?? options
+    compare(
+      "shard size", recorded.shardSize.map { "\($0) bytes" } ?? "none",
+      options.shardSize.map { "\($0) bytes" } ?? "none")
+    compare("compression", recorded.compressed ? "on" : "off", options.compressed ? "on" : "off")
+    compare("external data", recorded.externalData ? "on" : "off", options.externalData ? "on" : "off")
+    compare("a source of", "\(header.model.source.bytes) bytes", "\(checkpoint.file.fileSize) bytes")
     return differences
   }
 }
@@ -111,7 +117,7 @@ extension Converter {
       return .outdated("cannot be read (\(error))")
     }
     let differences = resolved.differences(from: header)
-    guard differences.isEmpty else { return .outdated("was made with " + differences.joined(separator: ", ")) }
+    guard differences.isEmpty else { return .outdated("was made with " + differences.joined(separator: "; ")) }
     guard try SHA256Stream.file(request.checkpoint) == header.model.source.sha256 else {
       return .outdated("was converted from another file (the SHA-256 it records differs)")
     }

@@ -96,18 +96,7 @@ public enum Verifier {
       }
 
     let exported = header.weights.tensors.sorted(by: { $0.key < $1.key })
-    if let (name, entry) = exported.first(where: { !checkpoint.tree.contains($0.value.source) }) {
-      throw ConversionError(
-        path: request.export,
-        reason: "weight '\(name)' comes from '\(entry.source)', which \(request.checkpoint) does not have")
-    }
-    let exportedSources = Set(header.weights.tensors.values.map(\.source))
-    if let missing = plan.weights.first(where: { !exportedSources.contains($0.source) }) {
-      throw ConversionError(
-        path: request.export,
-        reason: "holds no weight from '\(missing.source)', which the \(checkpoint.recognition.displayName) of "
-          + "\(request.checkpoint) uses: verify compares an export with the checkpoint it was converted from")
-    }
+    try refuseUnmatchedWeights(header, checkpoint, plan, request)
 
     let compute = Compute(threads: request.threads)
     // The export compiles (its weights decoded and packed) on another thread while its weights
@@ -163,6 +152,34 @@ public enum Verifier {
       batch: image.shape[0], inputOutsideRange: outside, kernels: compute.path, tolerance: tolerance, outputs: outputs,
       weights: weights,
       nonFiniteWeights: nonFiniteWeights, seconds: Date().timeIntervalSince(start))
+  }
+
+  /// Refuses an export whose weights are not the checkpoint's model's: one from a tensor the
+  /// checkpoint lacks or holds in another shape (another resolution's position embedding), or
+  /// none from a tensor its model uses (a representation layer).
+  private static func refuseUnmatchedWeights(
+    _ header: ExportHeader, _ checkpoint: OpenedCheckpoint, _ plan: ExportPlan, _ request: VerificationRequest
+  ) throws {
+    let exported = header.weights.tensors.sorted(by: { $0.key < $1.key })
+    if let (name, entry) = exported.first(where: { !checkpoint.tree.contains($0.value.source) }) {
+      throw ConversionError(
+        path: request.export,
+        reason: "weight '\(name)' comes from '\(entry.source)', which \(request.checkpoint) does not have")
+    }
+    for (name, entry) in exported {
+      guard let shape = checkpoint.tree[entry.source]?.shape, shape != entry.sourceShape else { continue }
+      throw ConversionError(
+        path: request.export,
+        reason: "weight '\(name)' was converted from a \(entry.sourceShape) '\(entry.source)', but that of "
+          + "\(request.checkpoint) is \(shape): verify compares an export with the checkpoint it was converted from")
+    }
+    let sources = Set(exported.map(\.value.source))
+    if let missing = plan.weights.first(where: { !sources.contains($0.source) }) {
+      throw ConversionError(
+        path: request.export,
+        reason: "holds no weight from '\(missing.source)', which the \(checkpoint.recognition.displayName) of "
+          + "\(request.checkpoint) uses: verify compares an export with the checkpoint it was converted from")
+    }
   }
 
   /// The inputs: the request's file (finite values of the export's shape, with their span

@@ -80,9 +80,7 @@ public enum WriteBack {
             count: count)
         }
         guard overflowed == 0 else {
-          throw ConversionError(
-            path: request.export, reason: ElementConversion.overflowReason(overflowed, tensor: tensor.name, as: dtype),
-            remedy: .chooseWiderDType)
+          throw ConversionError.overflow(request.export, overflowed, tensor: tensor.name, as: dtype)
         }
         try converted.withUnsafeBytes { try sink($0) }
       }

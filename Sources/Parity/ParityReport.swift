@@ -49,7 +49,8 @@ public struct ParityReport: Encodable, Sendable {
   public var passed: Bool { outputs.allSatisfy(\.passed) && weights.passed }
 
   private enum CodingKeys: String, CodingKey {
-    case format, version, checkpoint, export, model, sourceMatches, input, batch, kernels, tolerance, outputs, weights
+    case format, version, checkpoint, export, model, sourceMatches, input, batch, inputOutsideRange, kernels
+    case tolerance, outputs, weights
     case nonFiniteWeights, seconds, passed
   }
 
@@ -63,6 +64,7 @@ public struct ParityReport: Encodable, Sendable {
     try container.encode(sourceMatches, forKey: .sourceMatches)
     try container.encode(input, forKey: .input)
     try container.encode(batch, forKey: .batch)
+    try container.encodeIfPresent(inputOutsideRange, forKey: .inputOutsideRange)
     try container.encode(kernels, forKey: .kernels)
     try container.encode(tolerance, forKey: .tolerance)
     try container.encode(outputs, forKey: .outputs)

@@ -65,6 +65,9 @@ struct Convert: ParsableCommand {
   func run() throws {
     if Exports.isExport(PathArgument.normalized(checkpoint)) { return try writeBack() }
     let request = try export.request(checkpoint: checkpoint, output: output)
+    if !verify, let flag = running.threads != nil ? "--threads" : running.noChecksum ? "--no-checksum" : nil {
+      throw ValidationError("\(flag) applies with --verify (converting runs no model and opens no export)")
+    }
     if verify, request.format == .npz {
       throw ValidationError("--verify checks an export; an .npz output is a checkpoint (verify an export of it)")
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Formats
 
 /// Paths as the user typed them, tidied for use and display: repeated slashes collapsed and a
 /// trailing slash dropped (`out//` → `out`, `/` stays `/`), so no message prints `dir//file`.
@@ -12,6 +13,15 @@ enum PathArgument {
 
   /// Whether the user wrote the path as a folder (`out/`).
   static func namesFolder(_ path: String) -> Bool { path.count > 1 && path.hasSuffix("/") }
+}
+
+/// The refusal of a `.npy` output named like an export (`run … --output logits.h5`), which
+/// every reader would take for what its suffix says.
+enum ArrayOutputName {
+  static func check(_ path: String, command: String) throws {
+    guard let claimed = ExportFormat.implied(by: path), !claimed.isFolder else { return }
+    throw ValidationError("\(path): its suffix names \(claimed.noun), but \(command) writes a .npy array; name it .npy")
+  }
 }
 
 /// The hint for a checkpoint given where an export is expected (`run CKPT.npz …`).

@@ -56,6 +56,7 @@ struct Run: ParsableCommand {
     let export = PathArgument.normalized(self.export)
     let input = PathArgument.normalized(self.input)
     try CheckpointInsteadOfExport.refuse(export, command: "run")
+    try ArrayOutputName.check(output, command: "run")
     try InputGuard.check(output: PathArgument.normalized(output), inputs: [input] + Exports.files(of: export))
     try ExportFormat.refuseInsideExport(output)
     try AtomicOutput.refuseExisting(output, isDirectory: false, replacing: force)

@@ -160,10 +160,12 @@ struct ParityReportOutput: Encodable {
     if !r.nonFiniteWeights.isEmpty {
       print("  cause: " + ParityReportOutput.nonFiniteCause(r.nonFiniteWeights))
     }
-    let notFinite = r.outputs.contains { $0.nonFiniteValues > 0 }
-    print(
+    let verdict =
       r.passed
-        ? String(format: "parity: ok (%.2f s)", r.seconds)
-        : notFinite ? "parity: FAILED, outputs hold NaN or infinity" : "parity: DRIFT beyond tolerance")
+      ? String(format: "parity: ok (%.2f s)", r.seconds)
+      : r.outputs.contains { $0.nonFiniteValues > 0 }
+        ? "parity: FAILED, outputs hold NaN or infinity"
+        : r.outputs.allSatisfy(\.passed) ? "parity: FAILED, weights differ" : "parity: DRIFT beyond tolerance"
+    print(verdict)
   }
 }

@@ -58,6 +58,16 @@ import Testing
       [vit, dir.file("v.npz"), "--classifier", "token_unpooled"], "--classifier says how an export pools")
     #expect(try CommandRunner.run([vit, dir.file("b"), "--quiet"]).status == 0)
     try oneLineError([dir.file("b"), dir.file("b.npz"), "--no-checksum"], "--no-checksum does not apply to writing")
+    for flag in [["--threads", "2"], ["--no-checksum"]] {
+      try oneLineError([vit, dir.file("t")] + flag, "\(flag[0]) applies with --verify")
+    }
+    let input = Fixtures.path("vit_tiny_token", "input.npy")
+    try oneLineError(
+      ["run", dir.file("b"), "--input", input, "--output", dir.file("o.h5")],
+      "o.h5: its suffix names an HDF5 file, but run writes a .npy array")
+    try oneLineError(
+      ["classify", dir.file("b"), ClassifyCommandTests.image("rgb64.png"), "--output", dir.file("e.onnx")],
+      "e.onnx: its suffix names an ONNX file, but classify writes a .npy array")
     #expect(
       try CommandRunner.run([vit, dir.file("u"), "--classifier", "token_unpooled", "--quiet"]).status == 0)
     try oneLineError(

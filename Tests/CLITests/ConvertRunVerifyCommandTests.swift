@@ -155,6 +155,10 @@ import Testing
     ] {
       let result = try CommandRunner.run(arguments)
       #expect(result.status == 0 && result.standardError == warning, "\(arguments[0]): \(result.standardError)")
+      if arguments[0] == "verify" {
+        let span = try result.jsonObject()["input_outside_range"] as? [String: Any]
+        #expect(span?["smallest"] as? Double == 0 && span?["largest"] as? Double == 255, "\(result.standardOutput)")
+      }
     }
     let inRange = try CommandRunner.run([
       "verify", Fixtures.path("mixer_tiny"), dir.file("b"), "--input", Fixtures.path("mixer_tiny", "input.npy"),

@@ -318,17 +318,20 @@ import Testing
     }
     try files.copyItem(atPath: Fixtures.path("mixer_tiny"), toPath: dir.file("in/good/deep/m.npz"))
     try "hello".write(toFile: dir.file("in/bad/deep/x.npz"), atomically: true, encoding: .utf8)
-    try "good/deep/m.npz\n".write(toFile: dir.file("in/list.txt"), atomically: true, encoding: .utf8)
+    // A byte-order mark before the first name is no part of it.
+    try "\u{FEFF}good/deep/m.npz\n".write(toFile: dir.file("in/list.txt"), atomically: true, encoding: .utf8)
     let inFolder = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", dir.path]
-    func inputs(_ report: String) throws -> [String] {
+    func records(_ report: String) throws -> [[String: Any]] {
       try String(contentsOfFile: dir.file(report), encoding: .utf8).split(separator: "\n").map {
-        try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])["input"] as! String
+        try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
       }
     }
+    func inputs(_ report: String) throws -> [String] { try records(report).map { $0["input"] as! String } }
     let result = try CommandRunner.run(
       ["convert-all", "in", "--out-dir", "out", "--keep-going", "--report", "r.jsonl"], prefix: inFolder)
     #expect(result.status == 2, "\(result.standardError)")
     #expect(try inputs("r.jsonl").sorted() == ["in/bad/deep/x.npz", "in/good/deep/m.npz"])
+    #expect(try records("r.jsonl").allSatisfy { ($0["output"] as! String).hasPrefix("out/") }, "relative outputs too")
     #expect(result.standardOutput.contains("in/bad/deep/x.npz") && !result.standardOutput.contains(dir.path))
     #expect(!files.fileExists(atPath: dir.file("out/bad")), "the folders made for the failure are removed")
     #expect(files.fileExists(atPath: dir.file("out/good/deep/m/graph.json")))
@@ -358,6 +361,10 @@ import Testing
       options.standardError.contains(
         "\(dir.file("out/m")): already exists but was made with dtype float32, not float16; pass --force to "
           + "replace it"), "\(options.standardError)")
+    let shards = try CommandRunner.run(batch + ["--shard-size", "1KB"])
+    #expect(
+      shards.standardError.contains("was made with shard size 2147483648 bytes, not 1000 bytes; pass --force"),
+      "\(shards.standardError)")
     try write(0.25, to: "in/m.npz")  // the same size, other bytes
     let source2 = try CommandRunner.run(batch)
     #expect(

@@ -65,9 +65,23 @@ import Testing
     }
     let hybrid = VerificationRequest(checkpoint: Fixtures.path("r50_vit_tiny"), export: vit)
     #expect { try Verifier.verify(hybrid) } throws: { "\($0)".hasPrefix("\(vit): holds a custom ViT, but ") }
-    // The representation layer of vit_tiny_repr is no weight of the token export.
-    let representation = VerificationRequest(checkpoint: Fixtures.path("vit_tiny_repr"), export: vit)
-    #expect { try Verifier.verify(representation) } throws: {
+    // The same model at another resolution: its position embedding is not the one converted.
+    let resized = try convert(Fixtures.path("vit_tiny_token"), into: dir, name: "96.npz") { $0.imageSize = 96 }
+    #expect { try Verifier.verify(VerificationRequest(checkpoint: resized, export: vit)) } throws: {
+      "\($0)".contains(
+        "was converted from a [1, 17, 32] 'Transformer/posembed_input/pos_embedding', but that of \(resized) is "
+          + "[1, 37, 32]")
+    }
+    // vit_tiny_repr's head takes its 24-wide representation, not the 32 tokens' width.
+    let repr = VerificationRequest(checkpoint: Fixtures.path("vit_tiny_repr"), export: vit)
+    #expect { try Verifier.verify(repr) } throws: {
+      "\($0)".hasPrefix("\(vit): weight 'head.kernel' was converted from a [32, 10] 'head/kernel', but that of ")
+    }
+    // A representation layer as wide as the tokens: no weight of the token export.
+    try CheckpointRewriter.rewrite(
+      Fixtures.path("vit_tiny_token"), to: dir.file("wide.npz"),
+      extra: [("pre_logits/kernel", .init(shape: [32, 32])), ("pre_logits/bias", .init(shape: [32]))])
+    #expect { try Verifier.verify(VerificationRequest(checkpoint: dir.file("wide.npz"), export: vit)) } throws: {
       "\($0)".hasPrefix("\(vit): holds no weight from 'pre_logits/")
     }
   }

@@ -57,7 +57,10 @@ public enum BatchInputs {
     else {
       throw ConversionError(path: path, reason: "cannot be read as a UTF-8 list of checkpoints (at most 256 MiB)")
     }
-    let lines = text.split(omittingEmptySubsequences: true) { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }.map(
+    // A byte-order mark (Excel's "CSV UTF-8" writes one) is no part of the first name.
+    let lines = text.trimmingPrefix("\u{FEFF}").split(omittingEmptySubsequences: true) {
+      $0 == "\n" || $0 == "\r\n" || $0 == "\r"
+    }.map(
       String.init)
     let base = (path as NSString).deletingLastPathComponent as NSString
     func item(_ name: String, _ columns: [BatchItem.Column]) throws -> BatchItem {

@@ -28,9 +28,9 @@ public struct BatchItem: Sendable, Equatable {
     columns.isEmpty ? nil : Dictionary(columns.map { ($0.name, $0.value) }) { first, _ in first }
   }
 
-  /// The output path for this item in `directory`, for `format`'s suffix.
+  /// The output path for this item in `directory` (relative when it is), for `format`'s suffix.
   public func output(in directory: String, suffix: String) -> String {
     let stem = relativePath.lowercased().hasSuffix(".npz") ? String(relativePath.dropLast(4)) : relativePath
-    return URL(fileURLWithPath: directory).appendingPathComponent(stem + suffix).path
+    return (directory as NSString).appendingPathComponent(stem + suffix)
   }
 }
