@@ -31,14 +31,25 @@ enum StaleTemporaries {
     }
   }
 
+  /// Whether process `pid` no longer runs: gone, or a zombie its parent has not reaped (in a
+  /// container whose first process does not reap, a killed writer stays one for good).
+  private static func hasEnded(_ pid: Int32) -> Bool {
+    if kill(pid, 0) != 0 { return errno == ESRCH }
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+      let name = stat.lastIndex(of: ")")
+    else { return false }
+    let state = stat[stat.index(after: name)...].first { $0 != " " }
+    return state == "Z" || state == "X"
+  }
+
   /// Removes each of `records` in `folder` whose process no longer runs (see above).
   private static func removeDead(
     _ records: [OutputLock.RecordedTemporary], in folder: String, _ displacedRefusal: ((String) -> String?)?
   ) {
     for record in records {
-      guard let (stem, pid) = SiblingNames.parseTemporary(record.name), pid != getpid(), kill(pid, 0) != 0,
-        errno == ESRCH
-      else { continue }
+      guard let (stem, pid) = SiblingNames.parseTemporary(record.name), pid != getpid(), hasEnded(pid) else {
+        continue
+      }
       let path = folder + "/" + record.name
       var info = stat()
       guard lstat(path, &info) == 0 else { continue }

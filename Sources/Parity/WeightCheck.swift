@@ -71,7 +71,8 @@ public struct WeightCheck: Encodable, Sendable {
     source.withUnsafeBufferPointer { a in
       exported.withUnsafeBufferPointer { b in
         for i in 0..<a.count where a[i].isFinite {
-          let diff = Double(abs(a[i] - b[i]))
+          // An exported NaN or infinity for a finite source is an infinite difference.
+          let diff = b[i].isFinite ? Double(abs(a[i] - b[i])) : .infinity
           maxAbsDiff = max(maxAbsDiff, diff)
           if a[i] != 0 { maxRelativeDiff = max(maxRelativeDiff, diff / Double(abs(a[i]))) }
         }

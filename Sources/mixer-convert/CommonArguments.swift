@@ -23,6 +23,13 @@ struct ModelRunArguments: ParsableArguments {
       throw ValidationError("--threads must be between 1 and \(Self.maxThreads)")
     }
   }
+
+  /// Refuses these options where they would be ignored: a conversion without `--verify` runs
+  /// no model and opens no export.
+  func refuseWithoutVerify(_ verify: Bool) throws {
+    guard !verify, let flag = threads != nil ? "--threads" : noChecksum ? "--no-checksum" : nil else { return }
+    throw ValidationError("\(flag) applies with --verify (converting runs no model and opens no export)")
+  }
 }
 
 /// How a command reports: text, nothing but errors, or JSON (errors included, as

@@ -75,6 +75,7 @@ struct ConvertAll: ParsableCommand {
           + "an .npz records none: write .npz checkpoints one at a time with convert")
     }
     if let shard, BatchShard(shard) == nil { throw ValidationError("--shard must be K/N with 0 <= K < N, e.g. 0/4") }
+    try running.refuseWithoutVerify(verify)
   }
 
   func run() throws {

@@ -65,9 +65,7 @@ struct Convert: ParsableCommand {
   func run() throws {
     if Exports.isExport(PathArgument.normalized(checkpoint)) { return try writeBack() }
     let request = try export.request(checkpoint: checkpoint, output: output)
-    if !verify, let flag = running.threads != nil ? "--threads" : running.noChecksum ? "--no-checksum" : nil {
-      throw ValidationError("\(flag) applies with --verify (converting runs no model and opens no export)")
-    }
+    try running.refuseWithoutVerify(verify)
     if verify, request.format == .npz {
       throw ValidationError("--verify checks an export; an .npz output is a checkpoint (verify an export of it)")
     }
@@ -108,10 +106,11 @@ struct Convert: ParsableCommand {
         "\(checkpoint) is an export: it can be written back to an .npz checkpoint only; for another "
           + "export format, convert the checkpoint")
     }
-    let given =
-      export.checkpointOnlyFlags + (verify ? ["--verify"] : []) + (running.threads != nil ? ["--threads"] : [])
-    if let flag = given.first {
+    if let flag = (export.checkpointOnlyFlags + (verify ? ["--verify"] : [])).first {
       throw ValidationError("\(flag) applies to converting a checkpoint, not to writing an export back to .npz")
+    }
+    if running.threads != nil {
+      throw ValidationError("--threads does not apply to writing an export back: it runs no model")
     }
     if running.noChecksum {
       throw ValidationError(

@@ -60,7 +60,9 @@ import Testing
     try oneLineError([dir.file("b"), dir.file("b.npz"), "--no-checksum"], "--no-checksum does not apply to writing")
     for flag in [["--threads", "2"], ["--no-checksum"]] {
       try oneLineError([vit, dir.file("t")] + flag, "\(flag[0]) applies with --verify")
+      try oneLineError(["convert-all", vit, "--out-dir", dir.file("t")] + flag, "\(flag[0]) applies with --verify")
     }
+    try oneLineError([dir.file("b"), dir.file("b.npz"), "--threads", "1"], "--threads does not apply to writing")
     let input = Fixtures.path("vit_tiny_token", "input.npy")
     try oneLineError(
       ["run", dir.file("b"), "--input", input, "--output", dir.file("o.h5")],

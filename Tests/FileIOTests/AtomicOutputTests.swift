@@ -250,6 +250,30 @@ import Testing
     return process.processIdentifier
   }
 
+  /// A writer killed where nobody reaps it (a container whose first process does not) is a
+  /// zombie, which still answers `kill(pid, 0)`: it runs no more, so its temporary goes too.
+  @Test func aZombieWritersLeftoverIsRemoved() throws {
+    let dir = TemporaryDirectory()
+    // The shell starts `true` and becomes `sleep`, which never reaps it.
+    let parent = Process()
+    parent.executableURL = URL(fileURLWithPath: "/bin/sh")
+    parent.arguments = ["-c", "true & echo $!; exec sleep 30"]
+    let out = Pipe()
+    parent.standardOutput = out
+    try parent.run()
+    defer { parent.terminate() }
+    let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+    let zombie = try #require(Int32(line.trimmingCharacters(in: .whitespacesAndNewlines)))
+    let state = { try? String(contentsOfFile: "/proc/\(zombie)/stat", encoding: .utf8) }
+    for _ in 0..<500 where state()?.contains(") Z ") != true { usleep(10_000) }
+    #expect(state()?.contains(") Z ") == true && kill(zombie, 0) == 0, "a zombie, which kill still finds")
+    dir.write(".m.h5.tmp-\(zombie)-1", [1])
+    dir.write(".m.h5.lock", Array(".m.h5.tmp-\(zombie)-1\n".utf8))
+    let output = try AtomicOutput(finalPath: dir.file("m.h5"), isDirectory: false, replacing: false)
+    #expect(dir.contents() == [".m.h5.lock"], "\(dir.contents())")
+    output.abandon()
+  }
+
   @Test func leftoversOfDeadProcessesAreRemovedByTheNextWriterInTheFolder() throws {
     let dir = TemporaryDirectory()
     let dead = try deadProcessID()
