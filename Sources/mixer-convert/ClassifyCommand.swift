@@ -74,8 +74,8 @@ struct Classify: ParsableCommand {
     try CheckpointInsteadOfExport.refuse(export, command: "classify")
     let images = self.images.map(PathArgument.normalized)
     if let output {
-      try ArrayOutputName.check(output, command: "classify")
       try InputGuard.check(output: output, inputs: Exports.files(of: export) + images)
+      try ArrayOutputName.check(output, command: "classify")
       try ExportFormat.refuseInsideExport(output)
       try AtomicOutput.refuseExisting(output, isDirectory: false, replacing: force)
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Formats
+import Foundation
 
 /// Paths as the user typed them, tidied for use and display: repeated slashes collapsed and a
 /// trailing slash dropped (`out//` → `out`, `/` stays `/`), so no message prints `dir//file`.
@@ -15,12 +16,14 @@ enum PathArgument {
   static func namesFolder(_ path: String) -> Bool { path.count > 1 && path.hasSuffix("/") }
 }
 
-/// The refusal of a `.npy` output named like an export (`run … --output logits.h5`), which
-/// every reader would take for what its suffix says.
+/// The refusal of a `.npy` output under another suffix (`run … --output logits.h5`, or
+/// `.safetensors`), which every reader would take for what its suffix says.
 enum ArrayOutputName {
   static func check(_ path: String, command: String) throws {
-    guard let claimed = ExportFormat.implied(by: path), !claimed.isFolder else { return }
-    throw ValidationError("\(path): its suffix names \(claimed.noun), but \(command) writes a .npy array; name it .npy")
+    let name = URL(fileURLWithPath: path).lastPathComponent.lowercased()
+    guard name.dropFirst().contains("."), !name.hasSuffix(".npy") else { return }
+    let claimed = ExportFormat.implied(by: path).map { "names \($0.noun)" } ?? "is not .npy"
+    throw ValidationError("\(path): its suffix \(claimed), but \(command) writes a .npy array; name it .npy")
   }
 }
 

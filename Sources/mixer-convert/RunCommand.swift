@@ -4,6 +4,7 @@ import Conversion
 import FileIO
 import Formats
 import Foundation
+import Graph
 import Kernels
 
 /// `mixer-convert run`: an export on an input batch.
@@ -56,8 +57,8 @@ struct Run: ParsableCommand {
     let export = PathArgument.normalized(self.export)
     let input = PathArgument.normalized(self.input)
     try CheckpointInsteadOfExport.refuse(export, command: "run")
-    try ArrayOutputName.check(output, command: "run")
     try InputGuard.check(output: PathArgument.normalized(output), inputs: [input] + Exports.files(of: export))
+    try ArrayOutputName.check(output, command: "run")
     try ExportFormat.refuseInsideExport(output)
     try AtomicOutput.refuseExisting(output, isDirectory: false, replacing: force)
     let (shape, values) = try NpyFile.readFloats(path: input)
@@ -86,11 +87,14 @@ struct Run: ParsableCommand {
         let repeats: Int
         let medianSeconds: Double?
         let minimumSeconds: Double?
+        /// Present when the input leaves the export's range (the warning's figures).
+        let inputOutsideRange: InputOutsideRange?
       }
       try Console.printJSON(
         Summary(
           output: output, name: name, shape: tensor.shape, kernels: .selected,
-          repeats: result.timings.count, medianSeconds: median, minimumSeconds: sorted.first))
+          repeats: result.timings.count, medianSeconds: median, minimumSeconds: sorted.first,
+          inputOutsideRange: result.inputOutsideRange))
       return
     }
     guard reporting.text else { return }

@@ -68,10 +68,13 @@ struct Synth: ParsableCommand {
       throw ValidationError("unknown model '\(model)'; see 'mixer-convert synth --list'")
     }
     guard let output else { throw ValidationError("missing the output path") }
-    // An export's suffix would name an npz checkpoint as what it is not.
-    if let format = ExportFormat.implied(by: output), format != .npz, !format.suffixes.isEmpty {
+    // Another suffix (an export's, .npy, .safetensors) would name an npz checkpoint as what it is not.
+    let name = URL(fileURLWithPath: output).lastPathComponent.lowercased()
+    if name.dropFirst().contains("."), !name.hasSuffix(".npz") {
+      let format = ExportFormat.implied(by: output)
       throw ValidationError(
-        "\(output): synth writes an .npz checkpoint, not \(format.noun); name it .npz (and convert it after)")
+        "\(output): synth writes an .npz checkpoint" + (format.map { ", not \($0.noun)" } ?? "") + "; name it .npz"
+          + (format == nil ? "" : " (and convert it after)"))
     }
     guard (0...Synthesizer.maxClasses).contains(classes) else {
       throw ValidationError("--classes must be from 0 to \(Synthesizer.maxClasses)")

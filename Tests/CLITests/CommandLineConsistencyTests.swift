@@ -68,6 +68,9 @@ import Testing
       ["run", dir.file("b"), "--input", input, "--output", dir.file("o.h5")],
       "o.h5: its suffix names an HDF5 file, but run writes a .npy array")
     try oneLineError(
+      ["run", dir.file("b"), "--input", input, "--output", dir.file("o.safetensors")],
+      "o.safetensors: its suffix is not .npy, but run writes a .npy array")
+    try oneLineError(
       ["classify", dir.file("b"), ClassifyCommandTests.image("rgb64.png"), "--output", dir.file("e.onnx")],
       "e.onnx: its suffix names an ONNX file, but classify writes a .npy array")
     #expect(

@@ -150,15 +150,13 @@ import Testing
       "mixer-convert: warning: \(pixels): values span 0.0…255.0, outside the input contract's [-1, 1]: "
       + "was the image normalised? (inspect shows the export's preprocessing)\n"
     for arguments in [
-      ["run", dir.file("b"), "--input", pixels, "--output", dir.file("o.npy")],
+      ["run", dir.file("b"), "--input", pixels, "--output", dir.file("o.npy"), "--json"],
       ["verify", Fixtures.path("mixer_tiny"), dir.file("b"), "--input", pixels, "--json"],
     ] {
       let result = try CommandRunner.run(arguments)
       #expect(result.status == 0 && result.standardError == warning, "\(arguments[0]): \(result.standardError)")
-      if arguments[0] == "verify" {
-        let span = try result.jsonObject()["input_outside_range"] as? [String: Any]
-        #expect(span?["smallest"] as? Double == 0 && span?["largest"] as? Double == 255, "\(result.standardOutput)")
-      }
+      let span = try result.jsonObject()["input_outside_range"] as? [String: Any]
+      #expect(span?["smallest"] as? Double == 0 && span?["largest"] as? Double == 255, "\(result.standardOutput)")
     }
     let inRange = try CommandRunner.run([
       "verify", Fixtures.path("mixer_tiny"), dir.file("b"), "--input", Fixtures.path("mixer_tiny", "input.npy"),

@@ -74,6 +74,10 @@ import Testing
     // An export's suffix on the checkpoint, or arguments --list would ignore, are refused.
     let h5 = try CommandRunner.run(["synth", "Mixer-S_32", "/nonexistent/x.h5"])
     #expect(h5.status == 2 && h5.standardError.contains("synth writes an .npz checkpoint, not an HDF5 file"))
+    for name in ["s.npy", "s.safetensors"] {
+      let other = try CommandRunner.run(["synth", "Mixer-S_32", "/nonexistent/" + name])
+      #expect(other.refused("\(name): synth writes an .npz checkpoint; name it .npz"), "\(other.standardError)")
+    }
     let listed = try CommandRunner.run(["synth", "--list", "x"])
     #expect(listed.status == 2 && listed.standardError.contains("--list takes no MODEL or output path"))
   }
