@@ -94,9 +94,8 @@ public enum Classifier {
     var labels: LabelSet?
     if primary.name == "logits" {
       guard primary.shape.count == 2 else {
-        let shape = primary.shape.map { $0 == -1 ? "N" : String($0) }.joined(separator: ", ")
         throw ClassificationError(
-          "\(request.export): classifies every token (its logits are [\(shape)]); "
+          "\(request.export): classifies every token (its logits are \(symbolicShape(primary.shape))); "
             + "classify needs one prediction per image (run gives every token's logits)")
       }
       labels = try labelSet(request.labels, classes: primary.shape[1])

@@ -96,7 +96,7 @@ public enum Verifier {
       }
 
     let exported = header.weights.tensors.sorted(by: { $0.key < $1.key })
-    try refuseUnmatchedWeights(header, checkpoint, plan, request)
+    try refuseUnmatchedWeights(exported, checkpoint, plan, request)
 
     let compute = Compute(threads: request.threads)
     // The export compiles (its weights decoded and packed) on another thread while its weights
@@ -158,9 +158,9 @@ public enum Verifier {
   /// checkpoint lacks or holds in another shape (another resolution's position embedding), or
   /// none from a tensor its model uses (a representation layer).
   private static func refuseUnmatchedWeights(
-    _ header: ExportHeader, _ checkpoint: OpenedCheckpoint, _ plan: ExportPlan, _ request: VerificationRequest
+    _ exported: [(key: String, value: TensorEntry)], _ checkpoint: OpenedCheckpoint, _ plan: ExportPlan,
+    _ request: VerificationRequest
   ) throws {
-    let exported = header.weights.tensors.sorted(by: { $0.key < $1.key })
     if let (name, entry) = exported.first(where: { !checkpoint.tree.contains($0.value.source) }) {
       throw ConversionError(
         path: request.export,

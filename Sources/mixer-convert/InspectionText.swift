@@ -1,6 +1,7 @@
 import Conversion
 import Formats
 import Foundation
+import Graph
 import Models
 
 /// Renders an ``InspectionReport`` as aligned text.
@@ -44,13 +45,11 @@ enum InspectionText {
     lines.append(
       "model: \(model.name) · \(model.variant) · from \(model.source.file) (SHA-256 \(model.source.sha256.prefix(12))…)"
         + " · \(report.generator.name) \(report.generator.version), format \(report.formatVersion)")
-    let shape = report.input.shape.map { $0 == -1 ? "N" : String($0) }.joined(separator: ", ")
     lines.append(
-      "input: \(report.input.name) [\(shape)] \(report.input.layout) \(report.input.dtype): "
+      "input: \(report.input.name) \(symbolicShape(report.input.shape)) \(report.input.layout) \(report.input.dtype): "
         + report.input.preprocessing.description)
     for output in report.outputs {
-      let shape = output.shape.map { $0 == -1 ? "N" : String($0) }.joined(separator: ", ")
-      lines.append("output: \(output.name) [\(shape)]: \(output.description)")
+      lines.append("output: \(output.name) \(symbolicShape(output.shape)): \(output.description)")
     }
     let operations = report.operations.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
     lines.append(

@@ -12,6 +12,12 @@ enum PathArgument {
     return result
   }
 
+  /// Whether the file name of `path` has a suffix other than `suffix` (lowercase, with the dot).
+  static func hasOtherSuffix(_ path: String, than suffix: String) -> Bool {
+    let name = URL(fileURLWithPath: path).lastPathComponent.lowercased()
+    return name.dropFirst().contains(".") && !name.hasSuffix(suffix)
+  }
+
   /// Whether the user wrote the path as a folder (`out/`).
   static func namesFolder(_ path: String) -> Bool { path.count > 1 && path.hasSuffix("/") }
 }
@@ -20,8 +26,7 @@ enum PathArgument {
 /// `.safetensors`), which every reader would take for what its suffix says.
 enum ArrayOutputName {
   static func check(_ path: String, command: String) throws {
-    let name = URL(fileURLWithPath: path).lastPathComponent.lowercased()
-    guard name.dropFirst().contains("."), !name.hasSuffix(".npy") else { return }
+    guard PathArgument.hasOtherSuffix(path, than: ".npy") else { return }
     let claimed = ExportFormat.implied(by: path).map { "names \($0.noun)" } ?? "is not .npy"
     throw ValidationError("\(path): its suffix \(claimed), but \(command) writes a .npy array; name it .npy")
   }

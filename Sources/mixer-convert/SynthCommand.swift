@@ -69,8 +69,7 @@ struct Synth: ParsableCommand {
     }
     guard let output else { throw ValidationError("missing the output path") }
     // Another suffix (an export's, .npy, .safetensors) would name an npz checkpoint as what it is not.
-    let name = URL(fileURLWithPath: output).lastPathComponent.lowercased()
-    if name.dropFirst().contains("."), !name.hasSuffix(".npz") {
+    if PathArgument.hasOtherSuffix(output, than: ".npz") {
       let format = ExportFormat.implied(by: output)
       throw ValidationError(
         "\(output): synth writes an .npz checkpoint" + (format.map { ", not \($0.noun)" } ?? "") + "; name it .npz"
