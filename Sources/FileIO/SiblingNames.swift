@@ -1,7 +1,8 @@
 import Foundation
 
 /// Names of the hidden files written beside an output `NAME`: its temporaries
-/// `.STEM.tmp-PID-N` and its lock file `.STEM.lock`.
+/// `.STEM.tmp-PID-N`, its lock file `.STEM.lock`, and the mark `.STEM.unverified` of a batch's
+/// pending verification (``PendingVerification``).
 ///
 /// `STEM` is `NAME` itself when that keeps every sibling name within the 255 bytes a file
 /// name may have; a longer `NAME` (legal up to 255 bytes) is shortened to its first bytes, a
@@ -25,6 +26,8 @@ enum SiblingNames {
   static func temporary(stem: String, pid: Int32, serial: Int) -> String { ".\(stem).tmp-\(pid)-\(serial)" }
 
   static func lock(stem: String) -> String { ".\(stem).lock" }
+
+  static func pendingVerification(stem: String) -> String { ".\(stem).unverified" }
 
   /// The stem of a lock file's name, or nil for any other name.
   static func parseLock(_ entry: String) -> String? {

@@ -85,6 +85,7 @@ enum BatchSummaryText {
     var rows = [
       ["converted", "\(summary.ok)"], ["skipped (up to date)", "\(summary.skipped)"], ["failed", "\(summary.failed)"],
     ]
+    if summary.verified > 0 { rows.insert(["verified (converted by an earlier run)", "\(summary.verified)"], at: 2) }
     if summary.notStarted > 0 { rows.append(["not started (after a failure)", "\(summary.notStarted)"]) }
     rows.append(["bytes written or kept", Formatting.bytes(summary.bytes)])
     lines += InspectionText.table(rows, rightAligned: [1]).map { "  " + $0 }

@@ -14,37 +14,62 @@ struct ChildConversion: BatchWorker {
   func line(for error: any Error) -> String { ErrorHints.line(for: error) }
 
   func convert(_ request: ConversionRequest, verify: Bool, item: BatchItem) -> BatchRecord {
+    var arguments = ["convert", request.checkpoint, request.output, "--json"] + ExportArguments.arguments(for: request)
+    if verify { arguments += ["--verify"] + verifying }
+    return run(arguments, request, item, success: .ok) { output in
+      let summary = try Self.decoder.decode(ChildSummary.self, from: output)
+      return (summary.conversion, summary.verification)
+    }
+  }
+
+  func verify(_ request: ConversionRequest, item: BatchItem) -> BatchRecord {
+    run(["verify", request.checkpoint, request.output, "--json"] + verifying, request, item, success: .verified) {
+      output in
+      (nil, try Self.decoder.decode(ChildSummary.Verification.self, from: output))
+    }
+  }
+
+  /// The options of a child's verification.
+  private var verifying: [String] { ["--threads", String(threads)] + (checksums ? [] : ["--no-checksum"]) }
+
+  /// Runs the child `mixer-convert arguments` for `request` and makes its record from what
+  /// `parse` reads in its JSON (a conversion, a verification or both): `success` when the
+  /// child ends with status 0.
+  private func run(
+    _ arguments: [String], _ request: ConversionRequest, _ item: BatchItem, success: BatchRecord.Status,
+    parse: (Data) throws -> (ChildSummary.Conversion?, ChildSummary.Verification?)
+  ) -> BatchRecord {
     let began = Date()
     let columns = item.columnValues
-    var arguments = ["convert", request.checkpoint, request.output, "--json"] + ExportArguments.arguments(for: request)
-    if verify { arguments += ["--verify", "--threads", String(threads)] + (checksums ? [] : ["--no-checksum"]) }
     let result: (status: Int32, output: Data, error: String)
     do { result = try ChildProcess.run(HDF5ReaderCommand.executable, arguments) } catch {
       return BatchRecord(
         input: item.checkpoint, output: request.output, status: .failed, seconds: 0,
-        error: "cannot start a conversion: \(error)", columns: columns)
+        error: "cannot start mixer-convert \(arguments[0]): \(error)", columns: columns)
     }
     let seconds = Date().timeIntervalSince(began)
-    let summary = try? Self.decoder.decode(ChildSummary.self, from: result.output)
-    let drift = summary?.verification.map {
+    let parsed = try? parse(result.output)
+    let (conversion, verification) = (parsed?.0, parsed?.1)
+    let drift = verification.map {
       Dictionary($0.outputs.map { ($0.name, $0.relativeMaxDiff) }) { first, _ in first }
     }
-    guard result.status == 0, let summary else {
-      let nonFinite = summary?.verification?.nonFiniteWeights ?? []
+    guard result.status == 0, parsed != nil else {
+      let nonFinite = verification?.nonFiniteWeights ?? []
       let reason =
-        result.status == 1 && summary?.verification?.passed == false
+        result.status == 1 && verification?.passed == false
         ? "\(request.output): verification found drift beyond tolerance (\(Self.text(drift ?? [:])))"
           + (nonFinite.isEmpty ? "" : "; " + ParityReportOutput.nonFiniteCause(nonFinite))
-        : Self.lastError(result.error) ?? "the conversion ended with status \(result.status)"
+        : Self.lastError(result.error) ?? "mixer-convert \(arguments[0]) ended with status \(result.status)"
       return BatchRecord(
-        input: item.checkpoint, output: request.output, status: .failed, model: summary?.conversion.model,
-        parameters: summary?.conversion.parameters, seconds: seconds, error: reason,
-        verified: summary?.verification?.passed, drift: drift, columns: columns)
+        input: item.checkpoint, output: request.output, status: .failed, model: conversion?.model,
+        parameters: conversion?.parameters, seconds: seconds, error: reason,
+        verified: verification?.passed, drift: drift, columns: columns)
     }
     return BatchRecord(
-      input: item.checkpoint, output: request.output, status: .ok, model: summary.conversion.model,
-      parameters: summary.conversion.parameters, bytes: summary.conversion.outputBytes, seconds: seconds,
-      verified: summary.verification?.passed, drift: drift, columns: columns)
+      input: item.checkpoint, output: request.output, status: success,
+      model: conversion?.model ?? verification?.model, parameters: conversion?.parameters,
+      bytes: conversion?.outputBytes ?? request.format?.diskSize(at: request.output), seconds: seconds,
+      verified: verification?.passed, drift: drift, columns: columns)
   }
 
   /// Each output's drift, `logits 0.02, pre_logits 0.01 of the original's largest magnitude`.
@@ -80,6 +105,7 @@ struct ChildConversion: BatchWorker {
         let name: String
         let relativeMaxDiff: Double
       }
+      let model: String?
       let passed: Bool
       let outputs: [Output]
       let nonFiniteWeights: [String]?

@@ -20,10 +20,11 @@ struct ConvertAll: ParsableCommand {
 
       An output that exists and was made from the same source bytes (its recorded SHA-256) \
       with the same options is skipped, so a rerun after an interruption (kill -9 included) \
-      converts only the rest; each output appears whole or not at all. --shard K/N takes a \
+      converts only the rest; each output appears whole or not at all. With --verify, an \
+      output a killed run converted but did not verify is verified, not skipped. --shard K/N takes a \
       deterministic share (K from 0 to N-1): N processes on N machines, given the same \
       inputs, convert every checkpoint exactly once. Each conversion runs in a child process, \
-      --jobs at a time. Exit status: 0 when every checkpoint is converted or skipped, 2 if \
+      --jobs at a time. Exit status: 0 when every checkpoint is converted, verified or skipped, 2 if \
       any failed (without --keep-going, no new conversion starts after the first failure).
 
       Examples:

@@ -64,8 +64,10 @@ import Testing
     while Self.isAlive(conversion), Date().timeIntervalSince(killed) < 10 { Thread.sleep(forTimeInterval: 0.01) }
     #expect(!Self.isAlive(conversion), "the conversion outlived its batch by 10 s")
     Thread.sleep(forTimeInterval: 2)
+    // The batch itself marked the output as awaiting verification before starting the
+    // conversion; the mark stays (the next run clears it, finding no output), nothing else may.
     let written = (try? FileManager.default.contentsOfDirectory(atPath: dir.file("out"))) ?? []
-    #expect(written.isEmpty, "the orphaned conversion wrote \(written)")
+    #expect(written.filter { $0 != ".a.unverified" }.isEmpty, "the orphaned conversion wrote \(written)")
   }
 
   /// The processes whose parent is `parent` (from /proc).

@@ -125,7 +125,61 @@ def convert_all(binary, tmp, checks):
                   f"{done_before} done before the kill; rerun {statuses.count('skipped')} skipped, "
                   f"{statuses.count('ok')} converted")
     checks.expect("no temporaries are left after the rerun", not leftovers, str(leftovers[:3]))
+    killed_while_verifying(binary, tmp, checks)
     return []
+
+
+def killed_while_verifying(binary, tmp, checks):
+    """A batch killed (SIGKILL, parent and child) after an output was converted and before it was verified:
+    the rerun verifies that output rather than skipping it as done; an unverified output that drifts is removed."""
+    print("killed while verifying, then rerun:")
+    source = os.path.join(tmp, "verifying")
+    os.makedirs(source)
+    tool(binary, "synth", "Mixer-S_32", os.path.join(source, "m.npz"), "--quiet")
+    out = os.path.join(tmp, "verifying-out")
+    output, mark = os.path.join(out, "m"), os.path.join(out, ".m.unverified")
+    batch = subprocess.Popen([binary, "convert-all", source, "--out-dir", out, "--verify", "--threads", "1", "--quiet"],
+                             start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and batch.poll() is None and not (os.path.isdir(output) and os.path.exists(mark)):
+        time.sleep(0.002)
+    if batch.poll() is None:
+        os.killpg(batch.pid, signal.SIGKILL)
+    batch.wait()
+    checks.expect("killed after the commit: the output is whole and marked as not verified",
+                  os.path.isdir(output) and os.path.exists(mark) and batch.returncode == -signal.SIGKILL,
+                  f"status {batch.returncode}, output {os.path.isdir(output)}, mark {os.path.exists(mark)}")
+    rerun_report = os.path.join(tmp, "verifying.jsonl")
+    rerun = tool(binary, "convert-all", source, "--out-dir", out, "--verify", "--report", rerun_report)
+    records = report(rerun_report)
+    checks.expect("the rerun verifies it instead of skipping it, and clears the mark",
+                  rerun.returncode == 0 and [(r["status"], r.get("verified")) for r in records] == [("verified", True)]
+                  and "verified (converted by an earlier run)" in rerun.stdout and not os.path.exists(mark),
+                  f"status {rerun.returncode}, {[(r['status'], r.get('verified')) for r in records]}")
+    again = tool(binary, "convert-all", source, "--out-dir", out, "--verify", "--report", rerun_report)
+    checks.expect("the next rerun skips it", again.returncode == 0 and report(rerun_report)[-1]["status"] == "skipped",
+                  report(rerun_report)[-1]["status"])
+
+    # An output left unverified whose weights were changed since (the up-to-date check reads the header, not
+    # the weights): verifying it finds the difference, and it is removed like any export that fails.
+    shard = next(os.path.join(output, f) for f in os.listdir(output) if f.endswith(".safetensors"))
+    with open(shard, "r+b") as f:
+        f.seek(-4, os.SEEK_END)
+        f.write(b"\x00\x00\x80\x3f")  # 1.0 in the last weight
+    open(mark, "w").close()
+    drifted = tool(binary, "convert-all", source, "--out-dir", out, "--verify", "--no-checksum", "--report",
+                   rerun_report)
+    last = report(rerun_report)[-1]
+    checks.expect("an unverified output that fails verification is removed, with its mark",
+                  drifted.returncode == 2 and last["status"] == "failed" and last["verified"] is False
+                  and "the export was removed" in last["error"] and not os.path.exists(output)
+                  and not os.path.exists(mark), f"status {drifted.returncode}: {last.get('error')}")
+
+    # A batch killed before its conversion committed leaves the mark beside no output: the next run removes it.
+    open(mark, "w").close()
+    plain = tool(binary, "convert-all", source, "--out-dir", out, "--quiet")
+    checks.expect("a mark beside no output is removed by the next run", plain.returncode == 0
+                  and sorted(os.listdir(out)) == ["m"], f"status {plain.returncode}, {sorted(os.listdir(out))}")
 
 
 def main():

@@ -1,4 +1,5 @@
 import Dispatch
+import FileIO
 import Formats
 import Foundation
 
@@ -19,6 +20,7 @@ public struct BatchConversion: Sendable {
   /// Go on after a failure (otherwise no new conversion starts after the first).
   public var keepGoing = false
   /// Verify each export after converting it; one that drifts is removed (and counts as failed).
+  /// An up-to-date output whose verification an earlier run did not finish is verified then.
   public var verify = false
   /// How existing exports are opened for the up-to-date check.
   public var opening = OpenOptions()
@@ -76,6 +78,9 @@ public struct BatchConversion: Sendable {
 public protocol BatchWorker: Sendable {
   /// Converts `request` (and verifies it when `verify`), returning its record.
   func convert(_ request: ConversionRequest, verify: Bool, item: BatchItem) -> BatchRecord
+  /// Verifies the existing output of `request` (an earlier run converted it and stopped before
+  /// verifying it), returning its record: ``BatchRecord/Status/verified`` when it passes.
+  func verify(_ request: ConversionRequest, item: BatchItem) -> BatchRecord
   /// The line a record gives for an error the batch met itself (an output that cannot be
   /// skipped, a folder that cannot be made), with the remedy as the caller words it.
   func line(for error: any Error) -> String
@@ -85,6 +90,8 @@ public protocol BatchWorker: Sendable {
 public struct BatchSummary: Encodable, Sendable {
   public var ok = 0
   public var skipped = 0
+  /// Outputs an earlier run converted and did not verify, verified by this one.
+  public var verified = 0
   public var failed = 0
   /// Items left alone after a failure (without keep-going).
   public var notStarted = 0
@@ -163,8 +170,11 @@ extension BatchConversion {
         withIntermediateDirectories: true)
       if !request.replacing {
         switch try Converter.outputState(request, opening: opening) {
-        case .absent: break
+        case .absent: PendingVerification.clear(request.output)
         case .upToDate(let header):
+          if verify, PendingVerification.isMarked(request.output) {
+            return settled(worker.verify(request, item: item), request)
+          }
           return BatchRecord(
             input: item.checkpoint, output: request.output, status: .skipped, model: header.model.name,
             parameters: header.model.parameters, bytes: request.format!.diskSize(at: request.output),
@@ -173,16 +183,29 @@ extension BatchConversion {
           throw ConversionError(path: request.output, reason: "already exists but \(why)", remedy: .replaceOutput)
         }
       }
+      // On disk before the output: killed while verifying, the run leaves the mark, and the
+      // next one verifies the output instead of skipping it.
+      if verify { try PendingVerification.mark(request.output) }
     } catch {
       return BatchRecord(
         input: item.checkpoint, output: request.output, status: .failed,
         seconds: Date().timeIntervalSince(began), error: worker.line(for: error), columns: columns)
     }
-    var record = worker.convert(request, verify: verify, item: item)
+    return settled(worker.convert(request, verify: verify, item: item), request)
+  }
+
+  /// The record of a worker's verification, once it has settled the output: one that drifts is
+  /// removed (it is no output, and a rerun must not skip it as done), and the mark of its
+  /// pending verification goes either way. Without a verdict (the worker failed) the mark stays
+  /// while the output exists: it may be the one the worker wrote.
+  private func settled(_ record: BatchRecord, _ request: ConversionRequest) -> BatchRecord {
+    var record = record
     if record.verified == false {
-      // An export that drifts is no output: removed, so that a rerun does not skip it as done.
       request.format!.remove(at: request.output)
       record.error = (record.error ?? "\(request.output): verification failed") + "; the export was removed"
+    }
+    if record.verified != nil || !FileManager.default.fileExists(atPath: request.output) {
+      PendingVerification.clear(request.output)
     }
     return record
   }
@@ -217,6 +240,7 @@ private final class BatchState: @unchecked Sendable {
     switch record.status {
     case .ok: summary.ok += 1
     case .skipped: summary.skipped += 1
+    case .verified: summary.verified += 1
     case .failed:
       summary.failed += 1
       summary.failures.append(.init(input: record.input, error: record.error ?? "failed"))

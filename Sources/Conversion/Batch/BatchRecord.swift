@@ -6,6 +6,9 @@ public struct BatchRecord: Encodable, Sendable {
     case ok
     /// Its output was already what the conversion would write.
     case skipped
+    /// Its output was already what the conversion would write, but the run that wrote it
+    /// stopped before verifying it (``PendingVerification``); verified now.
+    case verified
     /// It could not be converted, or drifted in verification; see `error`.
     case failed
   }
