@@ -112,7 +112,11 @@ public enum Converter {
           overflowed = try stream(array, from: checkpoint.file, as: request.dtype, into: sink)
         }
         guard overflowed == 0 else {
-          throw ConversionError.overflow(request.checkpoint, overflowed, tensor: weight.source, as: request.dtype)
+          // A float64 tensor's values may be beyond float32 too, and then no --dtype helps.
+          let beyondFloat32 =
+            try array.dtype == .float64 && stream(array, from: checkpoint.file, as: .float32) { _ in } > 0
+          throw ConversionError.overflow(
+            request.checkpoint, overflowed, tensor: weight.source, as: request.dtype, beyondFloat32: beyondFloat32)
         }
         progress(writer.bytesWritten, writer.totalBytes)
       }

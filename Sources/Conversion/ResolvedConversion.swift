@@ -66,6 +66,17 @@ struct ResolvedConversion {
   /// How `header` differs from the export this conversion would write, by everything but the
   /// source's bytes: the model's variant, resolution and classifier, the element type, the
   /// format's options and the source's size. Empty when it describes that export.
+  /// A size as `--shard-size` takes it: in the largest unit that divides it (`2GiB`, `500MB`),
+  /// else in bytes (`1234 bytes`).
+  static func sizeText(_ bytes: Int) -> String {
+    let units = [
+      ("TiB", 1 << 40), ("TB", 1_000_000_000_000), ("GiB", 1 << 30), ("GB", 1_000_000_000),
+      ("MiB", 1 << 20), ("MB", 1_000_000), ("KiB", 1 << 10), ("KB", 1000),
+    ]
+    guard let (unit, size) = units.first(where: { bytes % $0.1 == 0 }) else { return "\(bytes) bytes" }
+    return "\(bytes / size)\(unit)"
+  }
+
   func differences(from header: ExportHeader) -> [String] {
     var differences: [String] = []
     func compare(_ what: String, _ recorded: String, _ asked: String) {
@@ -79,8 +90,7 @@ struct ResolvedConversion {
     if header.formatOptions == nil { differences.append("no record of its format options (an older export)") }
     let recorded = header.formatOptions ?? options
     compare(
-      "shard size", recorded.shardSize.map { "\($0) bytes" } ?? "none",
-      options.shardSize.map { "\($0) bytes" } ?? "none")
+      "shard size", recorded.shardSize.map(Self.sizeText) ?? "none", options.shardSize.map(Self.sizeText) ?? "none")
     compare("compression", recorded.compressed ? "on" : "off", options.compressed ? "on" : "off")
     compare("external data", recorded.externalData ? "on" : "off", options.externalData ? "on" : "off")
     compare("a source of", "\(header.model.source.bytes) bytes", "\(checkpoint.file.fileSize) bytes")

@@ -136,12 +136,20 @@ struct ParityReportOutput: Encodable {
     if !r.sourceMatches { print("  note: the export was converted from a different file (SHA-256 differs)") }
     var rows = [["output", "max abs diff", "rel. to max", "cosine", "top-1", "top-5", "allowed", "result"]]
     for o in r.outputs {
-      rows.append([
-        o.name, String(format: "%.3g", o.maxAbsDiff), String(format: "%.3g", o.relativeMaxDiff),
-        String(format: "%.9f", o.cosineSimilarity), o.top1Agreement.map { String(format: "%.0f%%", $0 * 100) } ?? "-",
-        o.top5Overlap.map { String(format: "%.0f%%", $0 * 100) } ?? "-", String(format: "%.3g", o.allowedMaxAbsDiff),
-        o.passed ? "ok" : o.nonFiniteValues > 0 ? "NOT FINITE" : "DRIFT",
-      ])
+      // With a NaN or an infinity among the values, the differences and the cosine mean nothing.
+      let measures =
+        o.nonFiniteValues > 0
+        ? ["-", "-", "-"]
+        : [
+          String(format: "%.3g", o.maxAbsDiff), String(format: "%.3g", o.relativeMaxDiff),
+          String(format: "%.9f", o.cosineSimilarity),
+        ]
+      rows.append(
+        [o.name] + measures + [
+          o.top1Agreement.map { String(format: "%.0f%%", $0 * 100) } ?? "-",
+          o.top5Overlap.map { String(format: "%.0f%%", $0 * 100) } ?? "-", String(format: "%.3g", o.allowedMaxAbsDiff),
+          o.passed ? "ok" : o.nonFiniteValues > 0 ? "NOT FINITE" : "DRIFT",
+        ])
     }
     for line in InspectionText.table(rows, rightAligned: [1, 2, 3, 4, 5, 6]) { print("  " + line) }
     let w = r.weights

@@ -191,10 +191,34 @@ import Testing
     #expect(back.refused("\(dir.file("f32")): tensor 'head.bias' holds 1 value beyond float16's range"))
     #expect(!FileManager.default.fileExists(atPath: dir.file("back.npz")))
 
+    // A float64 value float32 cannot hold either: no --dtype would do, so none is suggested.
+    let huge = dir.file("huge.npz")
+    let writer = try NpzWriter(path: huge, compression: .stored, replacing: false)
+    for array in try NpzFile(path: source).arrays {
+      guard array.key == "head/bias" else {
+        try NpzFile(path: source).readData(array).withUnsafeBytes {
+          try writer.add(key: array.key, dtype: array.dtype, shape: array.shape, data: $0)
+        }
+        continue
+      }
+      var values = [Double](repeating: 0.01, count: head.shape.reduce(1, *))
+      values[1] = 1e300
+      try values.withUnsafeBytes { try writer.add(key: array.key, dtype: .float64, shape: head.shape, data: $0) }
+    }
+    try writer.finish()
+    let hopeless = try CommandRunner.run([huge, dir.file("h16"), "--dtype", "float16"])
+    #expect(
+      hopeless.refused(
+        "\(huge): tensor 'head/bias' holds 1 value beyond float16's range (±65504), which would become infinite; "
+          + "float32 cannot hold them either (±3.40282e+38), so no --dtype can\n"), "\(hopeless.standardError)")
+
     let infinite = try checkpoint("inf.npz", first: .infinity)
     #expect(try CommandRunner.run([infinite, dir.file("inf"), "--quiet"]).status == 0)
     let verify = try CommandRunner.run(["verify", infinite, dir.file("inf")])
     #expect(verify.status == 1 && verify.standardOutput.contains("NOT FINITE"), "\(verify.standardOutput)")
+    // No difference or cosine is shown for it (they read inf and -1).
+    let row = verify.standardOutput.split(separator: "\n").first { $0.contains("NOT FINITE") } ?? ""
+    #expect(row.split(separator: " ").prefix(4) == ["logits", "-", "-", "-"], "\(row)")
     #expect(verify.standardOutput.contains("cause: the checkpoint's weights hold NaN or infinity (head/bias)"))
     let quiet = try CommandRunner.run(["verify", infinite, dir.file("inf"), "--quiet"])
     #expect(quiet.status == 1 && quiet.standardOutput.isEmpty)

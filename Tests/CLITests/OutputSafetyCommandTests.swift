@@ -98,6 +98,9 @@ import Testing
       let result = try CommandRunner.run(arguments)
       #expect(result.refused("is inside the export folder \(out)"), "\(arguments[0]): \(result.standardError)")
     }
+    // Named relatively, the export folder is named as the user named it.
+    let relative = try CommandRunner.run(["convert-all", source, "--out-dir", "out/batch"], directory: dir.path)
+    #expect(relative.standardError.contains(": is inside the export folder out, "), "\(relative.standardError)")
     #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == before)
     #expect(try CommandRunner.run([source, out, "--force", "--quiet"]).status == 0, "still replaceable")
   }
@@ -318,9 +321,10 @@ import Testing
     }
     try files.copyItem(atPath: Fixtures.path("mixer_tiny"), toPath: dir.file("in/good/deep/m.npz"))
     try "hello".write(toFile: dir.file("in/bad/deep/x.npz"), atomically: true, encoding: .utf8)
-    // A byte-order mark before the first name is no part of it.
-    try "\u{FEFF}good/deep/m.npz\n".write(toFile: dir.file("in/list.txt"), atomically: true, encoding: .utf8)
-    let inFolder = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", dir.path]
+    // A byte-order mark before the first name is no part of it, nor one starting a later line
+    // (a second list joined with cat, here starting with a comment).
+    try "\u{FEFF}good/deep/m.npz\n\u{FEFF}# more\n".write(
+      toFile: dir.file("in/list.txt"), atomically: true, encoding: .utf8)
     func records(_ report: String) throws -> [[String: Any]] {
       try String(contentsOfFile: dir.file(report), encoding: .utf8).split(separator: "\n").map {
         try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
@@ -328,7 +332,7 @@ import Testing
     }
     func inputs(_ report: String) throws -> [String] { try records(report).map { $0["input"] as! String } }
     let result = try CommandRunner.run(
-      ["convert-all", "in", "--out-dir", "out", "--keep-going", "--report", "r.jsonl"], prefix: inFolder)
+      ["convert-all", "in", "--out-dir", "out", "--keep-going", "--report", "r.jsonl"], directory: dir.path)
     #expect(result.status == 2, "\(result.standardError)")
     #expect(try inputs("r.jsonl").sorted() == ["in/bad/deep/x.npz", "in/good/deep/m.npz"])
     #expect(try records("r.jsonl").allSatisfy { ($0["output"] as! String).hasPrefix("out/") }, "relative outputs too")
@@ -336,7 +340,7 @@ import Testing
     #expect(!files.fileExists(atPath: dir.file("out/bad")), "the folders made for the failure are removed")
     #expect(files.fileExists(atPath: dir.file("out/good/deep/m/graph.json")))
     let listed = try CommandRunner.run(
-      ["convert-all", "in/list.txt", "--out-dir", "listed", "--report", "l.jsonl"], prefix: inFolder)
+      ["convert-all", "in/list.txt", "--out-dir", "listed", "--report", "l.jsonl"], directory: dir.path)
     let listedInputs = try inputs("l.jsonl")
     #expect(listed.status == 0 && listedInputs == ["in/good/deep/m.npz"], "\(listed.standardError)")
   }
@@ -363,7 +367,7 @@ import Testing
           + "replace it"), "\(options.standardError)")
     let shards = try CommandRunner.run(batch + ["--shard-size", "1KB"])
     #expect(
-      shards.standardError.contains("was made with shard size 2147483648 bytes, not 1000 bytes; pass --force"),
+      shards.standardError.contains("was made with shard size 2GiB, not 1KB; pass --force"),
       "\(shards.standardError)")
     try write(0.25, to: "in/m.npz")  // the same size, other bytes
     let source2 = try CommandRunner.run(batch)

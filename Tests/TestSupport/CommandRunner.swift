@@ -42,9 +42,11 @@ public enum CommandRunner {
 
   /// Runs the command with `arguments` and waits for it.
   ///
-  /// - Parameter prefix: a program and its arguments to run the command through (`strace …`).
+  /// - Parameters:
+  ///   - prefix: a program and its arguments to run the command through (`strace …`).
+  ///   - directory: the folder to run it in (by default this process's).
   public static func run(
-    _ arguments: [String], environment: [String: String] = [:], prefix: [String] = []
+    _ arguments: [String], environment: [String: String] = [:], prefix: [String] = [], directory: String? = nil
   )
     throws -> CommandResult
   {
@@ -52,6 +54,7 @@ public enum CommandRunner {
     let command = prefix + [try executable()] + arguments
     process.executableURL = URL(fileURLWithPath: command[0])
     process.arguments = Array(command.dropFirst())
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     if !environment.isEmpty {
       process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     }

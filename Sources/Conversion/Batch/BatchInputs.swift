@@ -57,11 +57,11 @@ public enum BatchInputs {
     else {
       throw ConversionError(path: path, reason: "cannot be read as a UTF-8 list of checkpoints (at most 256 MiB)")
     }
-    // A byte-order mark (Excel's "CSV UTF-8" writes one) is no part of the first name.
-    let lines = text.trimmingPrefix("\u{FEFF}").split(omittingEmptySubsequences: true) {
-      $0 == "\n" || $0 == "\r\n" || $0 == "\r"
-    }.map(
-      String.init)
+    // A byte-order mark (Excel's "CSV UTF-8" writes one) is no part of a name: not at the
+    // start, nor at the start of a line (lists joined with cat).
+    let lines = text.split(omittingEmptySubsequences: true) { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }.map {
+      String($0.trimmingPrefix("\u{FEFF}"))
+    }
     let base = (path as NSString).deletingLastPathComponent as NSString
     func item(_ name: String, _ columns: [BatchItem.Column]) throws -> BatchItem {
       let file = name.lowercased().hasSuffix(".npz") ? name : name + ".npz"

@@ -148,11 +148,16 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
   }
 
   /// The nearest folder above `path` that holds an export (a folder format recognises it), or
-  /// nil when there is none.
+  /// nil when there is none; relative to the current folder when `path` is relative and the
+  /// export lies below it (as the user named it), absolute otherwise.
   static func enclosingExport(of path: String) -> String? {
     var folder = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent()
     while folder.path != "/" {
-      if folderFormat(at: folder.path) != nil { return folder.path }
+      if folderFormat(at: folder.path) != nil {
+        let current = FileManager.default.currentDirectoryPath + "/"
+        let below = !path.hasPrefix("/") && folder.path.hasPrefix(current)
+        return below ? String(folder.path.dropFirst(current.count)) : folder.path
+      }
       folder.deleteLastPathComponent()
     }
     return nil
