@@ -339,6 +339,36 @@ public final class AtomicOutput {
     return synced
   }
 
+  /// Removes the existing output instead of replacing it. Under the lock it is renamed to the
+  /// temporary's name (recorded in the lock file), so it leaves its name in one step, and then
+  /// deleted; killed before the deletion ends, the next run writing in the folder removes what
+  /// is left. Nothing at the final path: nothing to do. Takes the place of ``commit()``.
+  ///
+  /// - Throws: ``FileIOError`` when the output cannot be moved away (it is then untouched), or
+  ///   when part of it cannot be deleted (what is left, under the temporary's name, stays
+  ///   recorded for the next run to remove).
+  public func removeExisting() throws(FileIOError) {
+    precondition(!finished, "output committed or removed twice")
+    // A folder output's temporary is an empty folder, which the rename replaces.
+    guard rename(finalPath, temporaryPath) == 0 else {
+      let error = errno == ENOENT ? nil : FileIOError.system(shownPath, "cannot remove it")
+      abandon()
+      if let error { throw error }
+      return
+    }
+    finished = true
+    _ = Self.synchronize(folder)
+    defer { TemporaryRegistry.shared.unregister(temporaryPath) }
+    do { try FileManager.default.removeItem(atPath: temporaryPath) } catch {
+      lock.releaseKeepingRecords()
+      throw FileIOError(
+        path: shownPath,
+        reason: "was moved to \(shownTemporaryPath) to be removed, but not all of it could be deleted: "
+          + "\((error as NSError).localizedDescription)")
+    }
+    lock.release()
+  }
+
   /// Removes the temporary output and releases the lock; the final path is left as it was.
   /// Does nothing after a commit.
   public func abandon() {

@@ -128,6 +128,14 @@ final class OutputLock {
     return records
   }
 
+  /// Releases the lock but keeps the lock file, whose records then tell the next holder (or a
+  /// writer beside it) what to remove; ``release()`` then does nothing.
+  func releaseKeepingRecords() {
+    guard descriptor >= 0 else { return }
+    close(descriptor)
+    descriptor = -1
+  }
+
   /// Removes the lock file and releases the lock (once; later calls do nothing).
   func release() {
     guard descriptor >= 0 else { return }

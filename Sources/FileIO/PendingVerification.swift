@@ -3,39 +3,87 @@ import Foundation
 /// The hidden file `.STEM.unverified` beside an output (``SiblingNames``), which says that a
 /// batch converted the output to verify it and has not verified it yet.
 ///
-/// A batch marks the output (durably) before it converts it, and clears the mark once the
-/// verification has settled it either way. A run killed in between leaves the mark beside a
-/// complete but unverified output, so the next run verifies that output instead of skipping
-/// it as done.
-public enum PendingVerification {
-  /// Marks `output` as awaiting verification: the mark is on disk when this returns.
+/// A batch marks the output (durably) before it converts or verifies it, and clears its mark
+/// once the verification has settled the output either way. A run killed in between leaves the
+/// mark beside a complete but unverified output, so the next run verifies that output instead
+/// of skipping it as done.
+///
+/// Marks are written and removed under the output's lock (``OutputLock``), and each records who
+/// made it: a run clears only its own mark, and only while no process is writing the output,
+/// so a mark another run put there for an output it is converting is never lost.
+public struct PendingVerification: Sendable {
+  /// The output marked.
+  public let output: String
+  /// What the mark file holds: its maker's host and process, and a number no other mark has.
+  private let identity: [UInt8]
+
+  /// Marks `output` as awaiting verification, replacing another run's mark: the mark is on
+  /// disk when this returns.
   ///
-  /// - Throws: ``FileIOError`` when the mark cannot be written or synced.
-  public static func mark(_ output: String) throws(FileIOError) {
-    let path = markPath(output)
-    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
-    guard descriptor >= 0 else { throw FileIOError.system(output, "cannot record that it awaits verification") }
-    let text = Array("mixer-convert convert-all converted \(lastComponent(output)) and has not verified it yet\n".utf8)
-    let written = text.withUnsafeBytes { write(descriptor, $0.baseAddress!, $0.count) }
-    if written >= 0, written < text.count { errno = ENOSPC }
-    let synced = written == text.count && fsync(descriptor) == 0 && syncFolder(of: output)
-    let error = errno
-    close(descriptor)
-    guard synced else {
-      unlink(path)
-      errno = error
-      throw FileIOError.system(output, "cannot record that it awaits verification")
-    }
+  /// - Throws: ``FileIOError`` when another process is writing the output, or the mark cannot
+  ///   be written or synced.
+  public static func mark(_ output: String) throws(FileIOError) -> PendingVerification {
+    var host = [CChar](repeating: 0, count: 256)
+    gethostname(&host, host.count - 1)
+    let text = "\(String(cString: host))\t\(getpid())\t\(UInt64.random(in: 1...UInt64.max))\n"
+    let mark = PendingVerification(output: output, identity: Array(text.utf8))
+    let lock = try mark.lock()
+    defer { lock.release() }
+    try mark.write()
+    return mark
   }
 
-  /// Whether `output` is marked as awaiting verification.
+  /// Whether `output` is marked as awaiting verification (by any run).
   public static func isMarked(_ output: String) -> Bool {
     var info = stat()
-    return lstat(markPath(output), &info) == 0
+    return lstat(markPath(output), &info) == 0 && info.st_mode & S_IFMT == S_IFREG
   }
 
-  /// Removes the mark of `output`, if any.
-  public static func clear(_ output: String) { unlink(markPath(output)) }
+  /// Removes this mark, unless another run has marked the output since or is writing it now
+  /// (its mark then stands for it).
+  public func clear() {
+    guard let lock = try? lock() else { return }
+    defer { lock.release() }
+    let path = Self.markPath(output)
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+    guard descriptor >= 0 else { return }
+    var held = [UInt8](repeating: 0, count: identity.count + 1)
+    let count = held.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+    close(descriptor)
+    if count == identity.count, Array(held.prefix(count)) == identity { unlink(path) }
+  }
+
+  /// The output's lock, or an error when another process holds it.
+  private func lock() throws(FileIOError) -> OutputLock {
+    let folder = (output as NSString).deletingLastPathComponent
+    let stem = SiblingNames.stem(Self.lastComponent(output))
+    guard let lock = try OutputLock.acquire(folder: folder.isEmpty ? "." : folder, stem: stem, output: output) else {
+      throw FileIOError(path: output, reason: "another process is writing it")
+    }
+    return lock
+  }
+
+  /// Writes the mark file (replacing any) and syncs it and its folder. (Cut short by a kill,
+  /// it is a mark still, of no run: never cleared, so the output is verified again.)
+  private func write() throws(FileIOError) {
+    let path = Self.markPath(output)
+    let failure = { (reason: String) in
+      FileIOError(
+        path: output, reason: "cannot mark it as awaiting verification (\(Self.lastComponent(path))): \(reason)")
+    }
+    // Non-blocking: a FIFO under the mark's name is refused, not waited on.
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o644)
+    guard descriptor >= 0 else { throw failure(String(cString: strerror(errno))) }
+    defer { close(descriptor) }
+    var info = stat()
+    guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { throw failure("it is not a file") }
+    let written = identity.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress!, $0.count) }
+    if written >= 0, written < identity.count { errno = ENOSPC }
+    guard written == identity.count, fsync(descriptor) == 0, Self.syncFolder(of: output) else {
+      // Left as it is: cut short, it still marks the output (another run's mark it replaced too).
+      throw failure(String(cString: strerror(errno)))
+    }
+  }
 
   private static func markPath(_ output: String) -> String {
     let folder = (output as NSString).deletingLastPathComponent

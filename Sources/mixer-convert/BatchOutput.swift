@@ -28,6 +28,16 @@ final class BatchLog: @unchecked Sendable {
       throw ValidationError("\(path): cannot open the report file: \(cause)")
     }
     _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
+    // A report whose last line was cut short (by a kill, or another program) is ended first,
+    // so that this run's lines stay whole lines.
+    var info = stat()
+    guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size > 0 else { return }
+    let reading = open(path, O_RDONLY | O_CLOEXEC)
+    var last: UInt8 = 0
+    if reading >= 0, pread(reading, &last, 1, info.st_size - 1) == 1, last != UInt8(ascii: "\n") {
+      _ = write(descriptor, [UInt8(ascii: "\n")], 1)
+    }
+    if reading >= 0 { close(reading) }
   }
 
   deinit { close(descriptor) }

@@ -14,16 +14,19 @@ struct ChildConversion: BatchWorker {
   func line(for error: any Error) -> String { ErrorHints.line(for: error) }
 
   func convert(_ request: ConversionRequest, verify: Bool, item: BatchItem) -> BatchRecord {
-    var arguments = ["convert", request.checkpoint, request.output, "--json"] + ExportArguments.arguments(for: request)
+    var arguments = ["convert", "--json"] + ExportArguments.arguments(for: request)
     if verify { arguments += ["--verify"] + verifying }
-    return run(arguments, request, item, success: .ok) { output in
+    // After `--`, a path starting with - is no option.
+    return run(arguments + ["--", request.checkpoint, request.output], request, item, success: .ok) { output in
       let summary = try Self.decoder.decode(ChildSummary.self, from: output)
       return (summary.conversion, summary.verification)
     }
   }
 
   func verify(_ request: ConversionRequest, item: BatchItem) -> BatchRecord {
-    run(["verify", request.checkpoint, request.output, "--json"] + verifying, request, item, success: .verified) {
+    run(
+      ["verify", "--json"] + verifying + ["--", request.checkpoint, request.output], request, item, success: .verified
+    ) {
       output in
       (nil, try Self.decoder.decode(ChildSummary.Verification.self, from: output))
     }
@@ -41,7 +44,7 @@ struct ChildConversion: BatchWorker {
   ) -> BatchRecord {
     let began = Date()
     let columns = item.columnValues
-    let result: (status: Int32, output: Data, error: String)
+    let result: ChildProcess.Result
     do { result = try ChildProcess.run(HDF5ReaderCommand.executable, arguments) } catch {
       return BatchRecord(
         input: item.checkpoint, output: request.output, status: .failed, seconds: 0,
@@ -59,7 +62,7 @@ struct ChildConversion: BatchWorker {
         result.status == 1 && verification?.passed == false
         ? "\(request.output): verification found drift beyond tolerance (\(Self.text(drift ?? [:])))"
           + (nonFinite.isEmpty ? "" : "; " + ParityReportOutput.nonFiniteCause(nonFinite))
-        : Self.lastError(result.error) ?? "mixer-convert \(arguments[0]) ended with status \(result.status)"
+        : Self.lastError(result.error) ?? "\(item.checkpoint): mixer-convert \(arguments[0]) \(result.ending)"
       return BatchRecord(
         input: item.checkpoint, output: request.output, status: .failed, model: conversion?.model,
         parameters: conversion?.parameters, seconds: seconds, error: reason,
@@ -131,7 +134,24 @@ enum ChildProcess {
     if csupport_end_with_parent(parent) == 1 { Foundation.exit(128 + SIGTERM) }
   }
 
-  static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: Data, error: String) {
+  /// How a child ended and what it printed.
+  struct Result {
+    /// Its exit status, or the signal that ended it.
+    let status: Int32
+    let signaled: Bool
+    let output: Data
+    let error: String
+
+    /// `ended with status 3`, or `was stopped by signal 9 (Killed)` (also for the status 128 + N
+    /// a child gives when it ends on signal N after removing its temporaries).
+    var ending: String {
+      let signal = signaled ? status : status > 128 && status < 160 ? status - 128 : nil
+      guard let signal, let name = strsignal(signal) else { return "ended with status \(status)" }
+      return "was stopped by signal \(signal) (\(String(cString: name)))"
+    }
+  }
+
+  static func run(_ executable: String, _ arguments: [String]) throws -> Result {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -148,7 +168,9 @@ enum ChildProcess {
     DispatchQueue.global().async(group: group) { collected.error = errors.fileHandleForReading.readDataToEndOfFile() }
     process.waitUntilExit()
     group.wait()
-    return (process.terminationStatus, collected.output, String(decoding: collected.error, as: UTF8.self))
+    return Result(
+      status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
+      output: collected.output, error: String(decoding: collected.error, as: UTF8.self))
   }
 
   private final class Collected: @unchecked Sendable {

@@ -120,7 +120,8 @@ struct ConvertAll: ParsableCommand {
     let summary = batch.run(worker: worker) { record in
       log?.append(record)
       progress.update(done: counter.increment(), total: total)
-      if record.status == .failed, reporting.text { Console.error(record.error ?? record.input) }
+      // Under --quiet and --json too: an error is never silent.
+      if record.status == .failed { Console.error(record.error ?? record.input) }
     }
     progress.finish()
     if reporting.json {

@@ -65,7 +65,8 @@ import Testing
     #expect(!Self.isAlive(conversion), "the conversion outlived its batch by 10 s")
     Thread.sleep(forTimeInterval: 2)
     // The batch itself marked the output as awaiting verification before starting the
-    // conversion; the mark stays (the next run clears it, finding no output), nothing else may.
+    // conversion; the mark stays (the next run that verifies the output clears it), nothing
+    // else may.
     let written = (try? FileManager.default.contentsOfDirectory(atPath: dir.file("out"))) ?? []
     #expect(written.filter { $0 != ".a.unverified" }.isEmpty, "the orphaned conversion wrote \(written)")
   }

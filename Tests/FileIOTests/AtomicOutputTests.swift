@@ -221,6 +221,51 @@ import Testing
     #expect(dir.contents() == ["m.h5"])
   }
 
+  /// An existing output is removed whole: it leaves its name in one rename, never while
+  /// another writer holds its lock; nothing there is nothing to do; and what cannot be deleted
+  /// after the rename stays recorded, for the next writer in the folder to remove.
+  @Test func removeExistingTakesTheOutputAwayWhole() throws {
+    let dir = TemporaryDirectory()
+    let folder = try AtomicOutput(finalPath: dir.file("b"), isDirectory: true, replacing: false)
+    try fill(folder, "a", file: "a")
+    try fill(folder, "c", file: "c")
+    try folder.commit()
+    let writer = try AtomicOutput(finalPath: dir.file("b"), isDirectory: true, replacing: true)
+    #expect {
+      try AtomicOutput(finalPath: dir.file("b"), isDirectory: true, replacing: true).removeExisting()
+    } throws: {
+      ($0 as? FileIOError)?.reason == "another process is writing it"
+    }
+    writer.abandon()
+    #expect(dir.contents() == ["b"])
+    try AtomicOutput(finalPath: dir.file("b"), isDirectory: true, replacing: true).removeExisting()
+    #expect(dir.contents().isEmpty)
+    try AtomicOutput(finalPath: dir.file("b"), isDirectory: true, replacing: true).removeExisting()
+    try AtomicOutput(finalPath: dir.file("m.h5"), isDirectory: false, replacing: true).removeExisting()
+    #expect(dir.contents().isEmpty, "nothing to remove")
+
+    // A folder that cannot be emptied (a file in it is immutable) is named where it went.
+    let stuck = try AtomicOutput(finalPath: dir.file("s"), isDirectory: true, replacing: false)
+    try fill(stuck, "f", file: "f")
+    try stuck.commit()
+    func immutable(_ flag: String, _ path: String) throws {
+      let chattr = try Process.run(URL(fileURLWithPath: "/usr/bin/chattr"), arguments: [flag, path])
+      chattr.waitUntilExit()
+      #expect(chattr.terminationStatus == 0, "chattr \(flag)")
+    }
+    try immutable("+i", dir.file("s/f"))
+    #expect {
+      try AtomicOutput(finalPath: dir.file("s"), isDirectory: true, replacing: true).removeExisting()
+    } throws: {
+      ($0 as? FileIOError)?.reason.contains("to be removed, but not all of it could be deleted") == true
+    }
+    let moved = try #require(dir.contents().first { $0.hasPrefix(".s.tmp-") })
+    try immutable("-i", dir.file(moved + "/f"))
+    #expect(!dir.contents().contains("s") && dir.contents().contains(".s.lock"), "\(dir.contents())")
+    // The lock file records it: the next writer in the folder removes it, once this process has ended.
+    #expect(try String(contentsOfFile: dir.file(".s.lock"), encoding: .utf8).contains(moved))
+  }
+
   @Test func anOutputThatAppearedWhileWritingIsNotOverwritten() throws {
     let dir = TemporaryDirectory()
     let output = try AtomicOutput(finalPath: dir.file("m.h5"), isDirectory: false, replacing: false)

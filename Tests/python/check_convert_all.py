@@ -126,7 +126,36 @@ def convert_all(binary, tmp, checks):
                   f"{statuses.count('ok')} converted")
     checks.expect("no temporaries are left after the rerun", not leftovers, str(leftovers[:3]))
     killed_while_verifying(binary, tmp, checks)
+    batch_edges(binary, tmp, checks)
     return []
+
+
+def batch_edges(binary, tmp, checks):
+    """Paths starting with -, errors under --quiet, a report whose last line was cut short."""
+    print("names starting with -, --quiet, a report cut short:")
+    folder = os.path.join(tmp, "edges")
+    os.makedirs(folder)
+    shutil.copy(os.path.join(FIXTURES, "mixer_tiny", "params.npz"), os.path.join(folder, "-x.npz"))
+    with open(os.path.join(folder, "bad.npz"), "w") as f:
+        f.write("hello")
+
+    def batch(*arguments):
+        return subprocess.run([binary, "convert-all", *arguments], cwd=folder, capture_output=True, text=True)
+
+    dashed = batch("--out-dir=-out", "--verify", "--", "-x.npz")
+    checks.expect("a checkpoint and an out-dir starting with - convert and verify",
+                  dashed.returncode == 0 and os.path.isdir(os.path.join(folder, "-out", "-x")), dashed.stdout[-200:])
+    quiet = batch("--quiet", "--out-dir", "q", "--", "bad.npz")
+    checks.expect("--quiet prints each failure, in one line naming the checkpoint",
+                  quiet.returncode == 2 and quiet.stdout == "" and quiet.stderr.count("\n") == 1
+                  and "bad.npz" in quiet.stderr, repr(quiet.stderr))
+    with open(os.path.join(folder, "r.jsonl"), "w") as f:
+        f.write('{"partial":')
+    batch("--quiet", "--out-dir", "r", "--report", "r.jsonl", "--", "-x.npz")
+    with open(os.path.join(folder, "r.jsonl")) as f:
+        lines = f.read().splitlines()
+    checks.expect("a report whose last line was cut short is ended before this run's lines",
+                  len(lines) == 2 and lines[0] == '{"partial":' and json.loads(lines[1])["status"] == "ok", str(lines))
 
 
 def killed_while_verifying(binary, tmp, checks):
@@ -175,11 +204,63 @@ def killed_while_verifying(binary, tmp, checks):
                   and "the export was removed" in last["error"] and not os.path.exists(output)
                   and not os.path.exists(mark), f"status {drifted.returncode}: {last.get('error')}")
 
-    # A batch killed before its conversion committed leaves the mark beside no output: the next run removes it.
+    # A batch killed before its conversion committed leaves the mark beside no output: a run without --verify
+    # converts it and keeps the mark (nothing verified it), the next --verify run verifies it and removes the mark.
     open(mark, "w").close()
     plain = tool(binary, "convert-all", source, "--out-dir", out, "--quiet")
-    checks.expect("a mark beside no output is removed by the next run", plain.returncode == 0
-                  and sorted(os.listdir(out)) == ["m"], f"status {plain.returncode}, {sorted(os.listdir(out))}")
+    kept = os.path.exists(mark)
+    verifying = tool(binary, "convert-all", source, "--out-dir", out, "--verify", "--report", rerun_report)
+    checks.expect("a mark beside no output stays until a --verify run has verified the output",
+                  plain.returncode == 0 and kept and verifying.returncode == 0
+                  and report(rerun_report)[-1]["status"] == "verified" and sorted(os.listdir(out)) == ["m"],
+                  f"status {plain.returncode}, {verifying.returncode}, kept {kept}, {sorted(os.listdir(out))}")
+
+    # A second batch over the same outputs while the first converts one (a requeued job, a shard run twice) is
+    # refused that output and leaves the first's mark alone, so killing the first after its commit still leaves
+    # the output marked.
+    shutil.rmtree(out)
+    first = subprocess.Popen([binary, "convert-all", source, "--out-dir", out, "--verify", "--threads", "1",
+                              "--quiet"], start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and first.poll() is None and not (
+            os.path.isdir(out) and any(n.startswith(".m.tmp-") for n in os.listdir(out))):
+        time.sleep(0.002)
+    second = tool(binary, "convert-all", source, "--out-dir", out, "--verify", "--quiet")
+    marked_meanwhile = os.path.exists(mark)
+    while time.time() < deadline and first.poll() is None and not os.path.isdir(output):
+        time.sleep(0.002)
+    if first.poll() is None:
+        os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    after = tool(binary, "convert-all", source, "--out-dir", out, "--verify", "--report", rerun_report)
+    checks.expect("a second batch does not take the first's mark: the output killed unverified is verified next",
+                  second.returncode == 2 and "another process is writing it" in second.stderr and marked_meanwhile
+                  and first.returncode == -signal.SIGKILL and report(rerun_report)[-1]["status"] == "verified",
+                  f"second {second.returncode} {second.stderr.strip()[-80:]}, mark kept {marked_meanwhile}, "
+                  f"first {first.returncode}, then {report(rerun_report)[-1]['status']}")
+
+    # A conversion killed on its own (the OOM killer, an operator) fails its checkpoint, naming it and the signal.
+    batch = subprocess.Popen([binary, "convert-all", source, "--out-dir", out, "--force", "--quiet"],
+                             stderr=subprocess.PIPE, text=True)
+    children = []
+    while time.time() < deadline and batch.poll() is None and not children:
+        children = [int(pid) for pid in os.listdir("/proc") if pid.isdigit() and parent_of(int(pid)) == batch.pid]
+        time.sleep(0.002)
+    for child in children:
+        os.kill(child, signal.SIGKILL)
+    stderr = batch.communicate()[1]
+    checks.expect("a conversion killed alone fails with its checkpoint and the signal named",
+                  batch.returncode == 2 and "m.npz: mixer-convert convert was stopped by signal 9" in stderr,
+                  f"status {batch.returncode}: {stderr.strip()[-120:]}")
+
+
+def parent_of(pid):
+    """The parent process of `pid` (None once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def main():

@@ -164,49 +164,58 @@ extension BatchConversion {
     _ request: ConversionRequest, item: BatchItem, worker: any BatchWorker, began: Date,
     columns: [String: String]?
   ) -> BatchRecord {
+    let mark: PendingVerification?
     do {
       try FileManager.default.createDirectory(
         atPath: URL(fileURLWithPath: request.output).deletingLastPathComponent().path,
         withIntermediateDirectories: true)
       if !request.replacing {
         switch try Converter.outputState(request, opening: opening) {
-        case .absent: PendingVerification.clear(request.output)
+        case .absent: break
         case .upToDate(let header):
-          if verify, PendingVerification.isMarked(request.output) {
-            return settled(worker.verify(request, item: item), request)
+          guard verify, PendingVerification.isMarked(request.output) else {
+            return BatchRecord(
+              input: item.checkpoint, output: request.output, status: .skipped, model: header.model.name,
+              parameters: header.model.parameters, bytes: request.format!.diskSize(at: request.output),
+              seconds: Date().timeIntervalSince(began), columns: columns)
           }
-          return BatchRecord(
-            input: item.checkpoint, output: request.output, status: .skipped, model: header.model.name,
-            parameters: header.model.parameters, bytes: request.format!.diskSize(at: request.output),
-            seconds: Date().timeIntervalSince(began), columns: columns)
+          // Marked anew as this run's, to be cleared once this verification settles it.
+          let mark = try PendingVerification.mark(request.output)
+          var record = worker.verify(request, item: item)
+          record.parameters = header.model.parameters
+          return settled(record, request, mark)
         case .outdated(let why):
           throw ConversionError(path: request.output, reason: "already exists but \(why)", remedy: .replaceOutput)
         }
       }
       // On disk before the output: killed while verifying, the run leaves the mark, and the
       // next one verifies the output instead of skipping it.
-      if verify { try PendingVerification.mark(request.output) }
+      mark = verify ? try PendingVerification.mark(request.output) : nil
     } catch {
       return BatchRecord(
         input: item.checkpoint, output: request.output, status: .failed,
         seconds: Date().timeIntervalSince(began), error: worker.line(for: error), columns: columns)
     }
-    return settled(worker.convert(request, verify: verify, item: item), request)
+    return settled(worker.convert(request, verify: verify, item: item), request, mark)
   }
 
   /// The record of a worker's verification, once it has settled the output: one that drifts is
-  /// removed (it is no output, and a rerun must not skip it as done), and the mark of its
-  /// pending verification goes either way. Without a verdict (the worker failed) the mark stays
-  /// while the output exists: it may be the one the worker wrote.
-  private func settled(_ record: BatchRecord, _ request: ConversionRequest) -> BatchRecord {
+  /// removed whole (it is no output, and a rerun must not skip it as done), and this run's
+  /// `mark` goes either way. Without a verdict (the worker failed) while an output is there, or
+  /// when the drifting export cannot be removed, the mark stays: the next run verifies it.
+  private func settled(
+    _ record: BatchRecord, _ request: ConversionRequest, _ mark: PendingVerification?
+  ) -> BatchRecord {
     var record = record
     if record.verified == false {
-      request.format!.remove(at: request.output)
-      record.error = (record.error ?? "\(request.output): verification failed") + "; the export was removed"
+      let failure = record.error ?? "\(request.output): verification failed"
+      do { try request.format!.remove(at: request.output) } catch {
+        record.error = failure + "; the export could not be removed (\(error)), and stays marked as unverified"
+        return record
+      }
+      record.error = failure + "; the export was removed"
     }
-    if record.verified != nil || !FileManager.default.fileExists(atPath: request.output) {
-      PendingVerification.clear(request.output)
-    }
+    if record.verified != nil || !FileManager.default.fileExists(atPath: request.output) { mark?.clear() }
     return record
   }
 }

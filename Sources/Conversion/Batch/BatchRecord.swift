@@ -20,7 +20,7 @@ public struct BatchRecord: Encodable, Sendable {
   public let status: Status
   /// The model's display name, when known.
   public let model: String?
-  public let parameters: Int?
+  public var parameters: Int?
   /// Bytes of the export on disk (ok and skipped).
   public let bytes: Int?
   /// Wall-clock seconds spent on this checkpoint.

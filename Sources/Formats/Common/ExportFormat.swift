@@ -175,9 +175,16 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
   /// Every file of the export at `path` (a bundle's files, an ONNX file and its data).
   public func files(at path: String) -> [String] { definition.files(at: path) }
 
-  /// Removes the export at `path`: the folder, or the file with its data file.
-  public func remove(at path: String) {
-    for file in isFolder ? [path] : files(at: path) { try? FileManager.default.removeItem(atPath: file) }
+  /// Removes the export at `path` whole (``AtomicOutput/removeExisting()``): the folder, or the
+  /// file and then its data file; under the output's lock, so never while another process
+  /// writes it.
+  ///
+  /// - Throws: ``FileIOError`` when it cannot be removed (it is then untouched), or not all of
+  ///   it could be deleted after it left its name; ``Interrupted`` after a signal.
+  public func remove(at path: String) throws {
+    let data = isFolder ? [] : files(at: path).dropFirst()
+    try AtomicOutput(finalPath: path, isDirectory: isFolder, replacing: true).removeExisting()
+    for file in data { unlink(file) }
   }
 
   /// Bytes on disk of the export at `path`.
