@@ -46,6 +46,8 @@ public struct OutputComparison: Encodable, Sendable {
     precondition(reference.shape == candidate.shape, "\(name): shapes \(reference.shape) and \(candidate.shape) differ")
     let width = classes ? reference.shape.last ?? 1 : reference.count / max(reference.shape.first ?? 1, 1)
     let samples = reference.count / max(width, 1)
+    // An output of no classes (a head of width 0) has no top classes to agree on.
+    let ranked = classes && samples > 0
     var maxDiff = 0.0
     var maxRef = 0.0
     var worstCosine = 1.0
@@ -84,8 +86,8 @@ public struct OutputComparison: Encodable, Sendable {
     return OutputComparison(
       name: name, shape: reference.shape, maxAbsDiff: maxDiff, maxAbsReference: maxRef,
       relativeMaxDiff: maxRef > 0 ? maxDiff / maxRef : maxDiff, cosineSimilarity: worstCosine,
-      top1Agreement: classes ? Double(agree) / Double(samples) : nil,
-      top5Overlap: classes ? overlap / Double(samples) : nil,
+      top1Agreement: ranked ? Double(agree) / Double(samples) : nil,
+      top5Overlap: ranked ? overlap / Double(samples) : nil,
       dtypeEffect: fullPrecisionReference.map { full in
         let scale = full.scalars.reduce(0) { max($0, abs(Double($1))) }
         // A NaN on either side (or opposite infinities) is an infinite difference.

@@ -85,6 +85,9 @@ import Testing
     Damage(name: "unsupported major version", reason: "is not supported") { path in
       try editJSON(path + "/graph.json") { $0["format_version"] = "2.0" }
     },
+    Damage(name: "graph.json of null", reason: "invalid value at top level: ") { path in
+      try edit(path + "/graph.json") { $0 = Array("null".utf8) }
+    },
   ]
 
   @Test(arguments: damages)

@@ -17,6 +17,13 @@ import Testing
     #expect(result.passed && result.maxAbsDiff == 0 && result.cosineSimilarity == 1 && result.top1Agreement == 1)
   }
 
+  /// An output of no classes (a head of width 0) passes with no top classes to report (they
+  /// read NaN).
+  @Test func noClassesHaveNoTopClasses() {
+    let result = compare([], [])
+    #expect(result.passed && result.top1Agreement == nil && result.top5Overlap == nil)
+  }
+
   @Test func aNaNAnywhereFails() {
     for (reference, candidate) in [
       ([1, 2, 3], [1, .nan, 3]), ([1, .nan, 3], [1, 2, 3]), ([1, .nan, 3], [1, .nan, 3]),

@@ -196,6 +196,11 @@ def killed_while_verifying(binary, tmp, checks):
         f.seek(-4, os.SEEK_END)
         f.write(b"\x00\x00\x80\x3f")  # 1.0 in the last weight
     open(mark, "w").close()
+    corrupt = tool(binary, "convert-all", source, "--out-dir", out, "--verify", "--report", rerun_report)
+    checks.expect("one whose checksum fails stays, marked, with the remedy (its checkpoint may be all there is)",
+                  corrupt.returncode == 2 and "stays marked as unverified, as verifying it failed" in corrupt.stderr
+                  and "CRC-32C" in corrupt.stderr and "--force" in corrupt.stderr and os.path.isdir(output)
+                  and os.path.exists(mark), corrupt.stderr.strip()[-160:])
     drifted = tool(binary, "convert-all", source, "--out-dir", out, "--verify", "--no-checksum", "--report",
                    rerun_report)
     last = report(rerun_report)[-1]

@@ -183,6 +183,13 @@ extension BatchConversion {
           let mark = try PendingVerification.mark(request.output)
           var record = worker.verify(request, item: item)
           record.parameters = header.model.parameters
+          if record.verified == nil, let error = record.error {
+            // Not verified (a checksum failed, the checkpoint went): reruns try again, or replace it.
+            record.error = worker.line(
+              for: ConversionError(
+                path: request.output, reason: "stays marked as unverified, as verifying it failed (\(error))",
+                remedy: .replaceOutput))
+          }
           return settled(record, request, mark)
         case .outdated(let why):
           throw ConversionError(path: request.output, reason: "already exists but \(why)", remedy: .replaceOutput)

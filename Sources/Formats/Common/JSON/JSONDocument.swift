@@ -22,11 +22,12 @@ enum JSONDocument {
 
   private static func describe(_ error: DecodingError) -> String {
     func path(_ context: DecodingError.Context) -> String {
-      context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined()
+      let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined()
+      return path.isEmpty ? "top level" : path
     }
     switch error {
     case .keyNotFound(let key, let context):
-      return "missing field '\(key.stringValue)' at \(path(context).isEmpty ? "top level" : path(context))"
+      return "missing field '\(key.stringValue)' at \(path(context))"
     case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
       return "invalid value at \(path(context)): \(context.debugDescription)"
     @unknown default: return "cannot be decoded"
