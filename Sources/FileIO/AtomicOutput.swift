@@ -72,6 +72,14 @@ public final class AtomicOutput {
     self.replacing = replacing
     self.displacedRefusal = displacedRefusal
     folder = url.deletingLastPathComponent().path
+    // Found now, not at the commit after all the work: no file system takes a longer name.
+    let nameBytes = url.lastPathComponent.utf8.count
+    guard nameBytes <= Self.maxNameBytes else {
+      throw FileIOError(
+        path: finalPath,
+        reason: "its name is \(nameBytes) bytes long, more than the \(Self.maxNameBytes) a file name may have; "
+          + "choose a shorter name")
+    }
     var folderIsDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: folder, isDirectory: &folderIsDirectory), folderIsDirectory.boolValue
     else {
@@ -111,6 +119,9 @@ public final class AtomicOutput {
   }
 
   deinit { abandon() }
+
+  /// The longest file name, in bytes (`NAME_MAX`).
+  public static let maxNameBytes = 255
 
   /// Path of a file inside the temporary folder (directory outputs only).
   public func temporaryPath(of name: String) -> String { temporaryPath + "/" + name }

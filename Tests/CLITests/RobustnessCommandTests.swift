@@ -145,6 +145,18 @@ import Testing
       #expect(result.status == 0, "\(name.utf8.count) bytes: \(result.standardError)")
     }
     #expect(dir.contents().count == 2)
+    // One byte more, or an ONNX data file whose name would pass 255 bytes: refused before any
+    // work, with the longest name that would do.
+    let long = try CommandRunner.run([source, dir.file(String(repeating: "o", count: 251) + ".onnx")])
+    #expect(long.refused("its name is 256 bytes long, more than the 255 a file name may have"), "\(long)")
+    let data = try CommandRunner.run([
+      source, dir.file(String(repeating: "d", count: 233) + ".onnx"), "--external-data",
+    ])
+    #expect(
+      data.refused(
+        "whose name would be 256 bytes, more than the 255 a file name may have; choose a name of at most 237 bytes"),
+      "\(data.standardError)")
+    #expect(dir.contents().count == 2, "nothing written: \(dir.contents())")
     let odd = dir.file("two\nlines\u{1b}[31m")
     #expect(try CommandRunner.run([source, odd, "--quiet"]).status == 0)
     let again = try CommandRunner.run([source, odd])

@@ -27,6 +27,20 @@ final class ONNXWriter: ExportWriter {
   /// Offset of every tensor in the data file (external data).
   private var offsets: [String: Int] = [:]
 
+  /// Refuses, before anything is written, a model name whose data file's name
+  /// (``ONNXLayout/dataFileName(model:sha256:)``) would be too long for a file name.
+  private static func refuseLongDataName(_ path: String) throws {
+    let model = URL(fileURLWithPath: path).lastPathComponent
+    let data = ONNXLayout.dataFileName(model: path, sha256: String(repeating: "0", count: 64))
+    guard data.utf8.count > AtomicOutput.maxNameBytes else { return }
+    let added = data.utf8.count - model.utf8.count
+    throw ExportFileError(
+      path: path,
+      reason: "its weights go into the data file \(model).<hash>.data, whose name would be \(data.utf8.count) bytes, "
+        + "more than the \(AtomicOutput.maxNameBytes) a file name may have; choose a name of at most "
+        + "\(AtomicOutput.maxNameBytes - added) bytes")
+  }
+
   init(_ request: ExportWriteRequest) throws {
     self.request = request
     totalBytes = request.totalBytes
@@ -35,8 +49,10 @@ final class ONNXWriter: ExportWriter {
         nodes: request.nodes, input: request.input, outputs: request.outputs,
         weightShapes: request.shapes, dtype: request.dtype
       ).nodes
+    let external = request.options.externalData || totalBytes > ONNXLayout.inlineLimit
+    if external { try Self.refuseLongDataName(request.path) }
     model = try AtomicOutput(finalPath: request.path, isDirectory: false, replacing: request.replacing)
-    if request.options.externalData || totalBytes > ONNXLayout.inlineLimit {
+    if external {
       let output = try AtomicOutput(finalPath: request.path + ".data", isDirectory: false, replacing: true)
       // Written once, start to end, like a bundle's shards: past the page cache.
       let file = try FileWriter(
