@@ -372,10 +372,12 @@ public final class AtomicOutput {
     defer { TemporaryRegistry.shared.unregister(temporaryPath) }
     do { try FileManager.default.removeItem(atPath: temporaryPath) } catch {
       lock.releaseKeepingRecords()
+      let left = Self.entries(of: temporaryPath).sorted()
       throw FileIOError(
         path: shownPath,
-        reason: "was moved to \(shownTemporaryPath) to be removed, but not all of it could be deleted: "
-          + "\((error as NSError).localizedDescription)")
+        reason: "was moved to \(shownTemporaryPath) to be removed, but "
+          + (left.isEmpty ? "that folder" : left.namedFiles) + " could not be deleted (the next run writing "
+          + "beside it removes what is left)")
     }
     lock.release()
   }

@@ -28,9 +28,16 @@ public struct PendingVerification: Sendable {
     let text = "\(String(cString: host))\t\(getpid())\t\(UInt64.random(in: 1...UInt64.max))\n"
     let mark = PendingVerification(output: output, identity: Array(text.utf8))
     let lock = try mark.lock()
-    defer { lock.release() }
+    defer { Self.release(lock) }
     try mark.write()
     return mark
+  }
+
+  /// Whether the mark of `output` is still this one: no other run has marked the output since.
+  public func isStillMarked() -> Bool {
+    guard let lock = try? lock() else { return false }
+    defer { Self.release(lock) }
+    return isMine()
   }
 
   /// Whether `output` is marked as awaiting verification (by any run).
@@ -43,14 +50,24 @@ public struct PendingVerification: Sendable {
   /// (its mark then stands for it).
   public func clear() {
     guard let lock = try? lock() else { return }
-    defer { lock.release() }
-    let path = Self.markPath(output)
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
-    guard descriptor >= 0 else { return }
+    defer { Self.release(lock) }
+    if isMine() { unlink(Self.markPath(output)) }
+  }
+
+  /// Whether the mark file holds this mark (read under the lock).
+  private func isMine() -> Bool {
+    let descriptor = open(Self.markPath(output), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+    guard descriptor >= 0 else { return false }
     var held = [UInt8](repeating: 0, count: identity.count + 1)
     let count = held.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
     close(descriptor)
-    if count == identity.count, Array(held.prefix(count)) == identity { unlink(path) }
+    return count == identity.count && Array(held.prefix(count)) == identity
+  }
+
+  /// Releases the output's lock, keeping its lock file when that records temporaries a killed
+  /// holder left (the next writer of the output, or beside it, removes them).
+  private static func release(_ lock: OutputLock) {
+    if lock.recordedTemporaries.isEmpty { lock.release() } else { lock.releaseKeepingRecords() }
   }
 
   /// The output's lock, or an error when another process holds it.

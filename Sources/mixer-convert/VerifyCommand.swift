@@ -136,7 +136,8 @@ struct ParityReportOutput: Encodable {
     if !r.sourceMatches { print("  note: the export was converted from a different file (SHA-256 differs)") }
     var rows = [["output", "max abs diff", "rel. to max", "cosine", "top-1", "top-5", "allowed", "result"]]
     for o in r.outputs {
-      // With a NaN or an infinity among the values, the differences and the cosine mean nothing.
+      // With a NaN or an infinity among the values, the differences, the cosine and the top
+      // classes mean nothing.
       let measures =
         o.nonFiniteValues > 0
         ? ["-", "-", "-"]
@@ -146,8 +147,9 @@ struct ParityReportOutput: Encodable {
         ]
       rows.append(
         [o.name] + measures + [
-          o.top1Agreement.map { String(format: "%.0f%%", $0 * 100) } ?? "-",
-          o.top5Overlap.map { String(format: "%.0f%%", $0 * 100) } ?? "-", String(format: "%.3g", o.allowedMaxAbsDiff),
+          o.nonFiniteValues > 0 ? "-" : (o.top1Agreement.map { String(format: "%.0f%%", $0 * 100) } ?? "-"),
+          o.nonFiniteValues > 0 ? "-" : (o.top5Overlap.map { String(format: "%.0f%%", $0 * 100) } ?? "-"),
+          String(format: "%.3g", o.allowedMaxAbsDiff),
           o.passed ? "ok" : o.nonFiniteValues > 0 ? "NOT FINITE" : "DRIFT",
         ])
     }

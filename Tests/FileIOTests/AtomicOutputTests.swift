@@ -257,7 +257,7 @@ import Testing
     #expect {
       try AtomicOutput(finalPath: dir.file("s"), isDirectory: true, replacing: true).removeExisting()
     } throws: {
-      ($0 as? FileIOError)?.reason.contains("to be removed, but not all of it could be deleted") == true
+      ($0 as? FileIOError)?.reason.contains("to be removed, but f could not be deleted") == true
     }
     let moved = try #require(dir.contents().first { $0.hasPrefix(".s.tmp-") })
     try immutable("-i", dir.file(moved + "/f"))

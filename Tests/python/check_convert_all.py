@@ -209,6 +209,30 @@ def killed_while_verifying(binary, tmp, checks):
                   and "the export was removed" in last["error"] and not os.path.exists(output)
                   and not os.path.exists(mark), f"status {drifted.returncode}: {last.get('error')}")
 
+    # An export that fails verification but cannot be deleted whole (a file in it is immutable) is moved away
+    # first, never half-visible; once deletable, what is left goes with the next --verify run's conversion.
+    small_in, small_out = os.path.join(tmp, "stuck-in"), os.path.join(tmp, "stuck-out")
+    os.makedirs(small_in)
+    shutil.copy(os.path.join(FIXTURES, "mixer_tiny", "params.npz"), os.path.join(small_in, "t.npz"))
+    tool(binary, "convert-all", small_in, "--out-dir", small_out, "--quiet")
+    small_shard = os.path.join(small_out, "t", "model-00001-of-00001.safetensors")
+    with open(small_shard, "r+b") as f:
+        f.seek(-4, os.SEEK_END)
+        f.write(b"\x00\x00\x80\x3f")
+    open(os.path.join(small_out, ".t.unverified"), "w").close()
+    subprocess.run(["chattr", "+i", os.path.join(small_out, "t", "graph.json")], check=True)
+    stuck = tool(binary, "convert-all", small_in, "--out-dir", small_out, "--verify", "--no-checksum")
+    moved = [n for n in os.listdir(small_out) if n.startswith(".t.tmp-")]
+    gone = not os.path.exists(os.path.join(small_out, "t"))
+    for name in moved:
+        subprocess.run(["chattr", "-i", os.path.join(small_out, name, "graph.json")], check=True)
+    retried = tool(binary, "convert-all", small_in, "--out-dir", small_out, "--verify", "--quiet")
+    checks.expect("an export that cannot be deleted is moved away whole, said so, and cleared by the next run",
+                  stuck.returncode == 2 and "was moved to" in stuck.stderr and "graph.json" in stuck.stderr
+                  and "could not be deleted" in stuck.stderr and gone and len(moved) == 1
+                  and retried.returncode == 0 and sorted(os.listdir(small_out)) == ["t"],
+                  f"{stuck.stderr.strip()[-150:]}; then {retried.returncode} {sorted(os.listdir(small_out))}")
+
     # A batch killed before its conversion committed leaves the mark beside no output: a run without --verify
     # converts it and keeps the mark (nothing verified it), the next --verify run verifies it and removes the mark.
     open(mark, "w").close()

@@ -216,8 +216,14 @@ extension BatchConversion {
     var record = record
     if record.verified == false {
       let failure = record.error ?? "\(request.output): verification failed"
+      // Another run that marked the output since may have replaced it: that export is not this one.
+      guard mark?.isStillMarked() != false else {
+        record.error = failure + "; the export was left, as another run has marked it since (replacing it)"
+        return record
+      }
       do { try request.format!.remove(at: request.output) } catch {
-        record.error = failure + "; the export could not be removed (\(error)), and stays marked as unverified"
+        let kept = FileManager.default.fileExists(atPath: request.output) ? ", and stays marked as unverified" : ""
+        record.error = failure + "; the export could not be removed (\(error))" + kept
         return record
       }
       record.error = failure + "; the export was removed"

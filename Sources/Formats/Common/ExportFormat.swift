@@ -182,8 +182,12 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
   /// - Throws: ``FileIOError`` when it cannot be removed (it is then untouched), or not all of
   ///   it could be deleted after it left its name; ``Interrupted`` after a signal.
   public func remove(at path: String) throws {
+    // A folder that holds more than an export (a user's notes) is not this tool's to delete.
+    if isFolder, let refusal = Self.replacementRefusal(path) { throw ExportFileError(path: path, reason: refusal) }
     let data = isFolder ? [] : files(at: path).dropFirst()
-    try AtomicOutput(finalPath: path, isDirectory: isFolder, replacing: true).removeExisting()
+    let refusal: ((String) -> String?)? = isFolder ? { Self.replacementRefusal($0) } : nil
+    try AtomicOutput(finalPath: path, isDirectory: isFolder, replacing: true, displacedRefusal: refusal)
+      .removeExisting()
     for file in data { unlink(file) }
   }
 
