@@ -112,9 +112,11 @@ public enum Converter {
           overflowed = try stream(array, from: checkpoint.file, as: request.dtype, into: sink)
         }
         guard overflowed == 0 else {
-          // A float64 tensor's values may be beyond float32 too, and then no --dtype helps.
+          // Narrower than float32, a wider dtype is the remedy, unless a float64 tensor's values
+          // are beyond float32 too (one more pass over it, on this failure only).
           let beyondFloat32 =
-            try array.dtype == .float64 && stream(array, from: checkpoint.file, as: .float32) { _ in } > 0
+            try request.dtype.itemSize < 4 && array.dtype == .float64
+            && stream(array, from: checkpoint.file, as: .float32) { _ in } > 0
           throw ConversionError.overflow(
             request.checkpoint, overflowed, tensor: weight.source, as: request.dtype, beyondFloat32: beyondFloat32)
         }

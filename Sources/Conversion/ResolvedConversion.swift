@@ -63,9 +63,6 @@ struct ResolvedConversion {
   /// What the export computes.
   var variant: ExportVariant { plan.outputs[0].name == "features" ? .features : .classification }
 
-  /// How `header` differs from the export this conversion would write, by everything but the
-  /// source's bytes: the model's variant, resolution and classifier, the element type, the
-  /// format's options and the source's size. Empty when it describes that export.
   /// A size as `--shard-size` takes it: in the largest unit that divides it (`2GiB`, `500MB`),
   /// else in bytes (`1234 bytes`).
   static func sizeText(_ bytes: Int) -> String {
@@ -77,6 +74,9 @@ struct ResolvedConversion {
     return "\(bytes / size)\(unit)"
   }
 
+  /// How `header` differs from the export this conversion would write, by everything but the
+  /// source's bytes: the model's variant, resolution and classifier, the element type, the
+  /// format's options and the source's size. Empty when it describes that export.
   func differences(from header: ExportHeader) -> [String] {
     var differences: [String] = []
     func compare(_ what: String, _ recorded: String, _ asked: String) {

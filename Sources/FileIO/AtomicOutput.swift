@@ -340,7 +340,7 @@ public final class AtomicOutput {
   }
 
   /// `fsync` of a file or folder by path; false with `errno` set when it fails.
-  private static func synchronize(_ path: String) -> Bool {
+  static func synchronize(_ path: String) -> Bool {
     let descriptor = open(path, O_RDONLY | O_CLOEXEC)
     guard descriptor >= 0 else { return false }
     let synced = fsync(descriptor) == 0

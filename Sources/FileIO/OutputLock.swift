@@ -140,8 +140,7 @@ final class OutputLock {
   func release() {
     guard descriptor >= 0 else { return }
     unlink(path)
-    close(descriptor)
-    descriptor = -1
+    releaseKeepingRecords()
   }
 
   deinit { release() }

@@ -72,9 +72,8 @@ public struct PendingVerification: Sendable {
 
   /// The output's lock, or an error when another process holds it.
   private func lock() throws(FileIOError) -> OutputLock {
-    let folder = (output as NSString).deletingLastPathComponent
     let stem = SiblingNames.stem(Self.lastComponent(output))
-    guard let lock = try OutputLock.acquire(folder: folder.isEmpty ? "." : folder, stem: stem, output: output) else {
+    guard let lock = try OutputLock.acquire(folder: Self.folder(of: output), stem: stem, output: output) else {
       throw FileIOError(path: output, reason: "another process is writing it")
     }
     return lock
@@ -96,25 +95,21 @@ public struct PendingVerification: Sendable {
     guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { throw failure("it is not a file") }
     let written = identity.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress!, $0.count) }
     if written >= 0, written < identity.count { errno = ENOSPC }
-    guard written == identity.count, fsync(descriptor) == 0, Self.syncFolder(of: output) else {
+    guard written == identity.count, fsync(descriptor) == 0, AtomicOutput.synchronize(Self.folder(of: output)) else {
       // Left as it is: cut short, it still marks the output (another run's mark it replaced too).
       throw failure(String(cString: strerror(errno)))
     }
   }
 
   private static func markPath(_ output: String) -> String {
+    folder(of: output) + "/" + SiblingNames.pendingVerification(stem: SiblingNames.stem(lastComponent(output)))
+  }
+
+  /// The folder `output` is in (`.` for a bare name).
+  private static func folder(of output: String) -> String {
     let folder = (output as NSString).deletingLastPathComponent
-    let name = SiblingNames.pendingVerification(stem: SiblingNames.stem(lastComponent(output)))
-    return folder.isEmpty ? name : folder + "/" + name
+    return folder.isEmpty ? "." : folder
   }
 
   private static func lastComponent(_ output: String) -> String { (output as NSString).lastPathComponent }
-
-  private static func syncFolder(of output: String) -> Bool {
-    let folder = (output as NSString).deletingLastPathComponent
-    let descriptor = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    guard descriptor >= 0 else { return false }
-    defer { close(descriptor) }
-    return fsync(descriptor) == 0
-  }
 }

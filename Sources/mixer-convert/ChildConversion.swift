@@ -24,10 +24,8 @@ struct ChildConversion: BatchWorker {
   }
 
   func verify(_ request: ConversionRequest, item: BatchItem) -> BatchRecord {
-    run(
-      ["verify", "--json"] + verifying + ["--", request.checkpoint, request.output], request, item, success: .verified
-    ) {
-      output in
+    let arguments = ["verify", "--json"] + verifying + ["--", request.checkpoint, request.output]
+    return run(arguments, request, item, success: .verified) { output in
       (nil, try Self.decoder.decode(ChildSummary.Verification.self, from: output))
     }
   }

@@ -138,19 +138,17 @@ struct ParityReportOutput: Encodable {
     for o in r.outputs {
       // With a NaN or an infinity among the values, the differences, the cosine and the top
       // classes mean nothing.
+      let percent = { (value: Double?) in value.map { String(format: "%.0f%%", $0 * 100) } ?? "-" }
       let measures =
         o.nonFiniteValues > 0
-        ? ["-", "-", "-"]
+        ? Array(repeating: "-", count: 5)
         : [
           String(format: "%.3g", o.maxAbsDiff), String(format: "%.3g", o.relativeMaxDiff),
-          String(format: "%.9f", o.cosineSimilarity),
+          String(format: "%.9f", o.cosineSimilarity), percent(o.top1Agreement), percent(o.top5Overlap),
         ]
       rows.append(
         [o.name] + measures + [
-          o.nonFiniteValues > 0 ? "-" : (o.top1Agreement.map { String(format: "%.0f%%", $0 * 100) } ?? "-"),
-          o.nonFiniteValues > 0 ? "-" : (o.top5Overlap.map { String(format: "%.0f%%", $0 * 100) } ?? "-"),
-          String(format: "%.3g", o.allowedMaxAbsDiff),
-          o.passed ? "ok" : o.nonFiniteValues > 0 ? "NOT FINITE" : "DRIFT",
+          String(format: "%.3g", o.allowedMaxAbsDiff), o.passed ? "ok" : o.nonFiniteValues > 0 ? "NOT FINITE" : "DRIFT",
         ])
     }
     for line in InspectionText.table(rows, rightAligned: [1, 2, 3, 4, 5, 6]) { print("  " + line) }
