@@ -40,7 +40,7 @@ let package = Package(
     .target(name: "Models", dependencies: ["Checkpoint", "Graph", "Kernels", "FileIO"]),
     // The export formats, one folder each (Sources/Formats/<format>), and their registry.
     .target(name: "Formats", dependencies: ["CHDF5", "Checkpoint", "Graph", "Runtime", "Kernels", "FileIO"]),
-    .target(name: "Parity", dependencies: ["Checkpoint", "Graph", "Kernels"]),
+    .target(name: "Parity", dependencies: ["Checkpoint", "Graph", "Kernels", "FileIO"]),
     .target(name: "Conversion", dependencies: ["Checkpoint", "Models", "Graph", "Runtime", "Kernels", "Formats", "Parity",
                                                "FileIO", "Classification"]),
     .target(name: "Classification", dependencies: ["Imaging", "Formats", "Runtime", "Graph", "Kernels", "FileIO"],

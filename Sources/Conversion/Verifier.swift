@@ -58,6 +58,8 @@ public enum Verifier {
     let start = Date()
     let checkpoint = try OpenedCheckpoint(path: request.checkpoint, allowUnused: request.allowUnused)
     let sourceHash = FileSHA256(request.checkpoint)
+    // Before the export is opened: replaced after this, it is another export than the one read.
+    let exportIdentity = FileIdentity(of: request.export)
     let export = try Exports.open(request.export, request.opening)
     let header = export.header
     let dtype = export.dtype
@@ -151,7 +153,7 @@ public enum Verifier {
       sourceMatches: sourceMatches, input: request.input ?? "uniform [-1, 1), seed \(request.seed)",
       batch: image.shape[0], inputOutsideRange: outside, kernels: compute.path, tolerance: tolerance, outputs: outputs,
       weights: weights,
-      nonFiniteWeights: nonFiniteWeights, seconds: Date().timeIntervalSince(start))
+      nonFiniteWeights: nonFiniteWeights, exportIdentity: exportIdentity, seconds: Date().timeIntervalSince(start))
   }
 
   /// Refuses an export whose weights are not the checkpoint's model's: one from a tensor the

@@ -355,17 +355,26 @@ public final class AtomicOutput {
   /// deleted; killed before the deletion ends, the next run writing in the folder removes what
   /// is left. Nothing at the final path: nothing to do. Takes the place of ``commit()``.
   ///
+  /// - Parameter identity: when given, the output is removed only if it is still that file or
+  ///   folder (checked under the lock, so no commit comes between): another process may have
+  ///   replaced the output the caller looked at.
+  /// - Returns: false when something else than `identity` is at the final path (left as it is).
   /// - Throws: ``FileIOError`` when the output cannot be moved away (it is then untouched), or
   ///   when part of it cannot be deleted (what is left, under the temporary's name, stays
   ///   recorded for the next run to remove).
-  public func removeExisting() throws(FileIOError) {
+  @discardableResult
+  public func removeExisting(ifStill identity: FileIdentity? = nil) throws(FileIOError) -> Bool {
     precondition(!finished, "output committed or removed twice")
+    if let identity, let present = FileIdentity(of: finalPath), present != identity {
+      abandon()
+      return false
+    }
     // A folder output's temporary is an empty folder, which the rename replaces.
     guard rename(finalPath, temporaryPath) == 0 else {
       let error = errno == ENOENT ? nil : FileIOError.system(shownPath, "cannot remove it")
       abandon()
       if let error { throw error }
-      return
+      return true
     }
     finished = true
     _ = Self.synchronize(folder)
@@ -380,6 +389,7 @@ public final class AtomicOutput {
           + "beside it removes what is left)")
     }
     lock.release()
+    return true
   }
 
   /// Removes the temporary output and releases the lock; the final path is left as it was.

@@ -9,10 +9,10 @@ public enum InputGuard {
   /// - Throws: ``FileIOError`` naming `output` when it is one of `inputs`, a folder that holds
   ///   one of them, or lies inside one that is a folder (after resolving symbolic links).
   public static func check(output: String, inputs: [String]) throws(FileIOError) {
-    let target = FileIdentity(output)
+    let target = FileIdentity(of: output, followingLinks: true)
     let enclosingOutput = enclosingFolders(of: output)
     for input in inputs {
-      guard let source = FileIdentity(input) else { continue }
+      guard let source = FileIdentity(of: input, followingLinks: true) else { continue }
       if source == target { throw FileIOError(path: output, reason: "is the input \(input); choose another output") }
       if let target, target.isDirectory, enclosingFolders(of: input).contains(target) {
         throw FileIOError(path: output, reason: "holds the input \(input); choose another output")
@@ -29,26 +29,9 @@ public enum InputGuard {
       .resolvingSymlinksInPath()
     var folders: [FileIdentity] = []
     while true {
-      if let identity = FileIdentity(folder.path) { folders.append(identity) }
+      if let identity = FileIdentity(of: folder.path, followingLinks: true) { folders.append(identity) }
       guard folder.path != "/" else { return folders }
       folder.deleteLastPathComponent()
     }
   }
-}
-
-/// A file's device and inode, symbolic links followed.
-struct FileIdentity: Equatable {
-  let device: UInt64
-  let inode: UInt64
-  let isDirectory: Bool
-
-  init?(_ path: String) {
-    var info = stat()
-    guard stat(path, &info) == 0 else { return nil }
-    device = UInt64(info.st_dev)
-    inode = UInt64(info.st_ino)
-    isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
-  }
-
-  static func == (a: FileIdentity, b: FileIdentity) -> Bool { a.device == b.device && a.inode == b.inode }
 }

@@ -80,15 +80,24 @@ public struct PendingVerification: Sendable {
   }
 
   /// Writes the mark file (replacing any) and syncs it and its folder. (Cut short by a kill,
-  /// it is a mark still, of no run: never cleared, so the output is verified again.)
+  /// it is a mark still, of no run: never cleared, so the output is verified again.) A mark
+  /// this call created and could not write is removed; one it replaced stays, cut short, as the
+  /// mark of no run.
   private func write() throws(FileIOError) {
     let path = Self.markPath(output)
+    // Non-blocking: a FIFO under the mark's name is refused, not waited on.
+    let flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK
+    var created = true
+    var descriptor = open(path, flags | O_EXCL, 0o644)
+    if descriptor < 0, errno == EEXIST {
+      created = false
+      descriptor = open(path, flags | O_TRUNC, 0o644)
+    }
     let failure = { (reason: String) in
       FileIOError(
-        path: output, reason: "cannot mark it as awaiting verification (\(Self.lastComponent(path))): \(reason)")
+        path: output,
+        reason: "cannot mark it as awaiting verification (\(Self.lastComponent(path))): \(reason)")
     }
-    // Non-blocking: a FIFO under the mark's name is refused, not waited on.
-    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o644)
     guard descriptor >= 0 else { throw failure(String(cString: strerror(errno))) }
     defer { close(descriptor) }
     var info = stat()
@@ -96,8 +105,9 @@ public struct PendingVerification: Sendable {
     let written = identity.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress!, $0.count) }
     if written >= 0, written < identity.count { errno = ENOSPC }
     guard written == identity.count, fsync(descriptor) == 0, AtomicOutput.synchronize(Self.folder(of: output)) else {
-      // Left as it is: cut short, it still marks the output (another run's mark it replaced too).
-      throw failure(String(cString: strerror(errno)))
+      let reason = String(cString: strerror(errno))
+      if created { unlink(path) }
+      throw failure(reason + (created ? "" : " (the mark that was there stays, cut short, as the mark of no run)"))
     }
   }
 

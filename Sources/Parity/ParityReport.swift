@@ -1,3 +1,4 @@
+import FileIO
 import Graph
 import Kernels
 
@@ -22,13 +23,16 @@ public struct ParityReport: Encodable, Sendable {
   /// Checkpoint tensors holding NaN or infinity, named when an output drifts without bound:
   /// the original computes non-finite outputs from its own weights (empty otherwise).
   public let nonFiniteWeights: [String]
+  /// The export verified, as its path named it when verification began (nil when it could not
+  /// be told): a batch removes an export that drifts only while the path still names it.
+  public let exportIdentity: FileIdentity?
   public let seconds: Double
 
   public init(
     checkpoint: String, export: String, model: String, sourceMatches: Bool, input: String, batch: Int,
     inputOutsideRange: InputOutsideRange? = nil, kernels: KernelPath, tolerance: Tolerance, outputs: [OutputComparison],
     weights: WeightCheck,
-    nonFiniteWeights: [String] = [], seconds: Double
+    nonFiniteWeights: [String] = [], exportIdentity: FileIdentity? = nil, seconds: Double
   ) {
     self.checkpoint = checkpoint
     self.export = export
@@ -42,6 +46,7 @@ public struct ParityReport: Encodable, Sendable {
     self.outputs = outputs
     self.weights = weights
     self.nonFiniteWeights = nonFiniteWeights
+    self.exportIdentity = exportIdentity
     self.seconds = seconds
   }
 
@@ -51,7 +56,7 @@ public struct ParityReport: Encodable, Sendable {
   private enum CodingKeys: String, CodingKey {
     case format, version, checkpoint, export, model, sourceMatches, input, batch, inputOutsideRange, kernels
     case tolerance, outputs, weights
-    case nonFiniteWeights, seconds, passed
+    case nonFiniteWeights, exportIdentity, seconds, passed
   }
 
   public func encode(to encoder: Encoder) throws {
@@ -70,6 +75,7 @@ public struct ParityReport: Encodable, Sendable {
     try container.encode(outputs, forKey: .outputs)
     try container.encode(weights, forKey: .weights)
     try container.encode(nonFiniteWeights, forKey: .nonFiniteWeights)
+    try container.encodeIfPresent(exportIdentity, forKey: .exportIdentity)
     try container.encode(seconds, forKey: .seconds)
     try container.encode(passed, forKey: .passed)
   }

@@ -1,5 +1,6 @@
 import CSupport
 import Conversion
+import FileIO
 import Foundation
 
 /// Converts one checkpoint of a batch in a child process (`mixer-convert convert … --json`),
@@ -64,13 +65,14 @@ struct ChildConversion: BatchWorker {
       return BatchRecord(
         input: item.checkpoint, output: request.output, status: .failed, model: conversion?.model,
         parameters: conversion?.parameters, seconds: seconds, error: reason,
-        verified: verification?.passed, drift: drift, columns: columns)
+        verified: verification?.passed, drift: drift, columns: columns, verifiedExport: verification?.exportIdentity,
+        stopSignal: result.signal)
     }
     return BatchRecord(
       input: item.checkpoint, output: request.output, status: success,
       model: conversion?.model ?? verification?.model, parameters: conversion?.parameters,
       bytes: conversion?.outputBytes ?? request.format?.diskSize(at: request.output), seconds: seconds,
-      verified: verification?.passed, drift: drift, columns: columns)
+      verified: verification?.passed, drift: drift, columns: columns, verifiedExport: verification?.exportIdentity)
   }
 
   /// Each output's drift, `logits 0.02, pre_logits 0.01 of the original's largest magnitude`.
@@ -110,6 +112,7 @@ struct ChildConversion: BatchWorker {
       let passed: Bool
       let outputs: [Output]
       let nonFiniteWeights: [String]?
+      let exportIdentity: FileIdentity?
     }
     let conversion: Conversion
     let verification: Verification?
@@ -140,10 +143,13 @@ enum ChildProcess {
     let output: Data
     let error: String
 
+    /// The signal that stopped it: the one that ended it, or N for the status 128 + N a child
+    /// gives when it ends on signal N after removing its temporaries.
+    var signal: Int32? { signaled ? status : status > 128 && status < 160 ? status - 128 : nil }
+
     /// `ended with status 3`, or `was stopped by signal 9 (Killed)` (also for the status 128 + N
     /// a child gives when it ends on signal N after removing its temporaries).
     var ending: String {
-      let signal = signaled ? status : status > 128 && status < 160 ? status - 128 : nil
       guard let signal, let name = strsignal(signal) else { return "ended with status \(status)" }
       return "was stopped by signal \(signal) (\(String(cString: name)))"
     }

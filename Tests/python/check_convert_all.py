@@ -209,6 +209,59 @@ def killed_while_verifying(binary, tmp, checks):
                   and "the export was removed" in last["error"] and not os.path.exists(output)
                   and not os.path.exists(mark), f"status {drifted.returncode}: {last.get('error')}")
 
+    # A plain --force run (no --verify, so no mark of its own) that replaces an export while a --verify run is
+    # verifying it: the export that drifted is gone, and the failing run leaves the replacement alone. The batch
+    # is stopped once its verifying child has read the export and ended (a zombie until the batch resumes).
+    for attempt in range(5):
+        tool(binary, "convert-all", source, "--out-dir", out, "--force", "--quiet")
+        with open(next(os.path.join(output, f) for f in os.listdir(output) if f.endswith(".safetensors")), "r+b") as f:
+            f.seek(-4, os.SEEK_END)
+            f.write(b"\x00\x00\x80\x3f")
+        open(mark, "w").close()
+        racing = subprocess.Popen([binary, "convert-all", source, "--out-dir", out, "--verify", "--no-checksum",
+                                   "--threads", "1", "--report", rerun_report], start_new_session=True, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True)
+        child = first_child(racing, "verify")
+        if child is not None:
+            os.kill(racing.pid, signal.SIGSTOP)
+            while process_state(child) not in ("Z", None):
+                time.sleep(0.002)
+        caught = child is not None and process_state(child) == "Z"
+        if caught:
+            tool(binary, "convert-all", source, "--out-dir", out, "--force", "--quiet")
+        if child is not None:
+            os.kill(racing.pid, signal.SIGCONT)
+        stderr = racing.communicate()[1]
+        if caught:
+            break
+    replacement = tool(binary, "verify", os.path.join(source, "m.npz"), output)
+    checks.expect("a failing verification leaves an export that another run put there since",
+                  caught and racing.returncode == 2 and "another run has replaced it since" in stderr
+                  and replacement.returncode == 0 and os.path.exists(mark),
+                  f"caught {caught}, status {racing.returncode}: {stderr.strip()[-150:]}; "
+                  f"the replacement verifies: {replacement.returncode}")
+    tool(binary, "convert-all", source, "--out-dir", out, "--verify", "--quiet")
+
+    # A re-verification whose child is stopped by a signal (a scheduler's SIGTERM) is no failure of the export:
+    # it stays marked for the next --verify run, which the message says, rather than advising --force.
+    for attempt in range(5):
+        open(mark, "w").close()
+        stopped = subprocess.Popen([binary, "convert-all", source, "--out-dir", out, "--verify", "--quiet"],
+                                   stderr=subprocess.PIPE, text=True)
+        child = first_child(stopped, "verify")
+        if child is not None:
+            os.kill(child, signal.SIGTERM)
+        stderr = stopped.communicate()[1]
+        if stopped.returncode != 0:
+            break
+    rerun = tool(binary, "convert-all", source, "--out-dir", out, "--verify", "--report", rerun_report)
+    checks.expect("a re-verification stopped by SIGTERM keeps its mark and says the next --verify run verifies it",
+                  stopped.returncode == 2 and "its verification was stopped" in stderr and "signal 15" in stderr
+                  and "the next --verify run verifies it" in stderr and "--force" not in stderr
+                  and rerun.returncode == 0 and report(rerun_report)[-1]["status"] == "verified",
+                  f"status {stopped.returncode}: {stderr.strip()[-150:]}; then {report(rerun_report)[-1]['status']}")
+    shutil.rmtree(output)
+
     # An export that fails verification but cannot be deleted whole (a file in it is immutable) is moved away
     # first, never half-visible; once deletable, what is left goes with the next --verify run's conversion.
     small_in, small_out = os.path.join(tmp, "stuck-in"), os.path.join(tmp, "stuck-out")
@@ -269,18 +322,59 @@ def killed_while_verifying(binary, tmp, checks):
                   f"first {first.returncode}, then {report(rerun_report)[-1]['status']}")
 
     # A conversion killed on its own (the OOM killer, an operator) fails its checkpoint, naming it and the signal.
-    batch = subprocess.Popen([binary, "convert-all", source, "--out-dir", out, "--force", "--quiet"],
-                             stderr=subprocess.PIPE, text=True)
-    children = []
-    while time.time() < deadline and batch.poll() is None and not children:
-        children = [int(pid) for pid in os.listdir("/proc") if pid.isdigit() and parent_of(int(pid)) == batch.pid]
-        time.sleep(0.002)
-    for child in children:
-        os.kill(child, signal.SIGKILL)
-    stderr = batch.communicate()[1]
+    batch, stderr = batch_with_child_killed(binary, source, "--out-dir", out, "--force", "--quiet")
     checks.expect("a conversion killed alone fails with its checkpoint and the signal named",
                   batch.returncode == 2 and "m.npz: mixer-convert convert was stopped by signal 9" in stderr,
                   f"status {batch.returncode}: {stderr.strip()[-120:]}")
+
+    # With --verify, one killed before its commit leaves the old output as it was, unmarked: the next run skips it
+    # rather than reporting it "verified (converted by an earlier run)".
+    before = os.stat(output).st_ino
+    batch, stderr = batch_with_child_killed(binary, source, "--out-dir", out, "--force", "--verify", "--quiet")
+    untouched = os.stat(output).st_ino == before
+    after = tool(binary, "convert-all", source, "--out-dir", out, "--verify", "--report", rerun_report)
+    checks.expect("a --verify --force conversion that fails before its commit leaves the old output unmarked",
+                  batch.returncode == 2 and untouched and after.returncode == 0
+                  and report(rerun_report)[-1]["status"] == "skipped",
+                  f"status {batch.returncode}, untouched {untouched}, then {report(rerun_report)[-1]['status']}")
+
+
+def batch_with_child_killed(binary, *arguments):
+    """Runs `convert-all ARGUMENTS`, SIGKILLs its conversion as soon as it starts; the batch and its stderr."""
+    batch = subprocess.Popen([binary, "convert-all", *arguments], stderr=subprocess.PIPE, text=True)
+    child = first_child(batch, "convert")
+    if child is not None:
+        os.kill(child, signal.SIGKILL)
+    return batch, batch.communicate()[1]
+
+
+def first_child(batch, command):
+    """The first child process of `batch` running `mixer-convert COMMAND`, waited for (up to 60 s); None when
+    the batch ends first."""
+    limit = time.time() + 60
+    while time.time() < limit and batch.poll() is None:
+        for pid in (int(p) for p in os.listdir("/proc") if p.isdigit()):
+            if parent_of(pid) == batch.pid and command in command_line(pid):
+                return pid
+    return None
+
+
+def process_state(pid):
+    """The state letter of `pid` (`Z` for a zombie), None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def command_line(pid):
+    """The arguments `pid` was started with (empty once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return [arg.decode() for arg in f.read().split(b"\0")]
+    except OSError:
+        return []
 
 
 def parent_of(pid):

@@ -184,34 +184,45 @@ extension BatchConversion {
           var record = worker.verify(request, item: item)
           record.parameters = header.model.parameters
           if record.verified == nil, let error = record.error {
-            // Not verified (a checksum failed, the checkpoint went): reruns try again, or replace it.
+            // Not verified: stopped, the next run verifies it; failed (a checksum, the
+            // checkpoint went), it is for the user to replace.
             record.error = worker.line(
-              for: ConversionError(
-                path: request.output, reason: "stays marked as unverified, as verifying it failed (\(error))",
-                remedy: .replaceOutput))
+              for: record.stopSignal == nil
+                ? ConversionError(
+                  path: request.output, reason: "stays marked as unverified, as verifying it failed (\(error))",
+                  remedy: .replaceOutput)
+                : ConversionError(
+                  path: request.output,
+                  reason: "stays marked as unverified, as its verification was stopped (\(error)); "
+                    + "the next --verify run verifies it"))
           }
-          return settled(record, request, mark)
+          return settled(record, request, mark, replacing: (output: nil, wasMarked: true))
         case .outdated(let why):
           throw ConversionError(path: request.output, reason: "already exists but \(why)", remedy: .replaceOutput)
         }
       }
+      // What was there before, so that a conversion that never committed leaves it as it was.
+      let replacing = (FileIdentity(of: request.output), wasMarked: PendingVerification.isMarked(request.output))
       // On disk before the output: killed while verifying, the run leaves the mark, and the
       // next one verifies the output instead of skipping it.
       mark = verify ? try PendingVerification.mark(request.output) : nil
+      return settled(worker.convert(request, verify: verify, item: item), request, mark, replacing: replacing)
     } catch {
       return BatchRecord(
         input: item.checkpoint, output: request.output, status: .failed,
         seconds: Date().timeIntervalSince(began), error: worker.line(for: error), columns: columns)
     }
-    return settled(worker.convert(request, verify: verify, item: item), request, mark)
   }
 
   /// The record of a worker's verification, once it has settled the output: one that drifts is
   /// removed whole (it is no output, and a rerun must not skip it as done), and this run's
   /// `mark` goes either way. Without a verdict (the worker failed) while an output is there, or
-  /// when the drifting export cannot be removed, the mark stays: the next run verifies it.
+  /// when the drifting export cannot be removed, the mark stays: the next run verifies it;
+  /// unless the output is still the one `replacing` names, which was not marked: then the
+  /// worker never committed, and the output is as unmarked as it was.
   private func settled(
-    _ record: BatchRecord, _ request: ConversionRequest, _ mark: PendingVerification?
+    _ record: BatchRecord, _ request: ConversionRequest, _ mark: PendingVerification?,
+    replacing: (output: FileIdentity?, wasMarked: Bool)
   ) -> BatchRecord {
     var record = record
     if record.verified == false {
@@ -221,14 +232,25 @@ extension BatchConversion {
         record.error = failure + "; the export was left, as another run has marked it since (replacing it)"
         return record
       }
-      do { try request.format!.remove(at: request.output) } catch {
+      do {
+        // Only the export verified: another run (without --verify) may have replaced it since.
+        guard try request.format!.remove(at: request.output, ifStill: record.verifiedExport) else {
+          record.error =
+            failure + "; the export there now was left, as another run has replaced it since "
+            + "(it stays marked, so the next --verify run verifies it)"
+          return record
+        }
+      } catch {
         let kept = FileManager.default.fileExists(atPath: request.output) ? ", and stays marked as unverified" : ""
         record.error = failure + "; the export could not be removed (\(error))" + kept
         return record
       }
       record.error = failure + "; the export was removed"
     }
-    if record.verified != nil || !FileManager.default.fileExists(atPath: request.output) { mark?.clear() }
+    let untouched = !replacing.wasMarked && FileIdentity(of: request.output) == replacing.output
+    if record.verified != nil || !FileManager.default.fileExists(atPath: request.output) || untouched {
+      mark?.clear()
+    }
     return record
   }
 }

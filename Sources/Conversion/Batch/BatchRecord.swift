@@ -1,3 +1,5 @@
+import FileIO
+
 /// One line of a batch report (JSON Lines): what happened to one checkpoint.
 public struct BatchRecord: Encodable, Sendable {
   /// What happened.
@@ -33,11 +35,17 @@ public struct BatchRecord: Encodable, Sendable {
   public let drift: [String: Double]?
   /// The other columns of the checkpoint's CSV row.
   public let columns: [String: String]?
+  /// The export the verification read (``ParityReport/exportIdentity``): the one the batch
+  /// removes when it drifts. Not in the report.
+  public let verifiedExport: FileIdentity?
+  /// The signal that stopped the worker before it finished, if one did. Not in the report.
+  public let stopSignal: Int32?
 
   public init(
     input: String, output: String, status: Status, model: String? = nil, parameters: Int? = nil,
     bytes: Int? = nil, seconds: Double, error: String? = nil, verified: Bool? = nil,
-    drift: [String: Double]? = nil, columns: [String: String]? = nil
+    drift: [String: Double]? = nil, columns: [String: String]? = nil, verifiedExport: FileIdentity? = nil,
+    stopSignal: Int32? = nil
   ) {
     self.input = input
     self.output = output
@@ -50,5 +58,11 @@ public struct BatchRecord: Encodable, Sendable {
     self.verified = verified
     self.drift = drift
     self.columns = columns
+    self.verifiedExport = verifiedExport
+    self.stopSignal = stopSignal
+  }
+
+  private enum CodingKeys: String, CodingKey {
+    case input, output, status, model, parameters, bytes, seconds, error, verified, drift, columns
   }
 }

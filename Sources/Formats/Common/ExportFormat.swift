@@ -179,16 +179,23 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
   /// file and then its data file; under the output's lock, so never while another process
   /// writes it.
   ///
+  /// - Parameter identity: when given, the export is removed only while `path` still names
+  ///   that file or folder (``AtomicOutput/removeExisting(ifStill:)``).
+  /// - Returns: false when `path` names another export than `identity` (it is left).
   /// - Throws: ``FileIOError`` when it cannot be removed (it is then untouched), or not all of
   ///   it could be deleted after it left its name; ``Interrupted`` after a signal.
-  public func remove(at path: String) throws {
+  @discardableResult
+  public func remove(at path: String, ifStill identity: FileIdentity? = nil) throws -> Bool {
     // A folder that holds more than an export (a user's notes) is not this tool's to delete.
     if isFolder, let refusal = Self.replacementRefusal(path) { throw ExportFileError(path: path, reason: refusal) }
     let data = isFolder ? [] : files(at: path).dropFirst()
     let refusal: ((String) -> String?)? = isFolder ? { Self.replacementRefusal($0) } : nil
-    try AtomicOutput(finalPath: path, isDirectory: isFolder, replacing: true, displacedRefusal: refusal)
-      .removeExisting()
+    guard
+      try AtomicOutput(finalPath: path, isDirectory: isFolder, replacing: true, displacedRefusal: refusal)
+        .removeExisting(ifStill: identity)
+    else { return false }
     for file in data { unlink(file) }
+    return true
   }
 
   /// Bytes on disk of the export at `path`.
