@@ -356,16 +356,21 @@ public final class AtomicOutput {
   /// is left. Nothing at the final path: nothing to do. Takes the place of ``commit()``.
   ///
   /// - Parameter identity: when given, the output is removed only if it is still that file or
-  ///   folder (checked under the lock, so no commit comes between): another process may have
-  ///   replaced the output the caller looked at.
+  ///   folder, unchanged (``FileIdentity/isUnchanged(from:)``; checked under the lock, so no
+  ///   commit comes between): another process may have replaced the output the caller looked at.
+  /// - Parameter companions: files that belong to the output (an ONNX model's data file),
+  ///   deleted after it while the lock is still held, so that no writer of the output can have
+  ///   made new ones under their names meanwhile.
   /// - Returns: false when something else than `identity` is at the final path (left as it is).
   /// - Throws: ``FileIOError`` when the output cannot be moved away (it is then untouched), or
   ///   when part of it cannot be deleted (what is left, under the temporary's name, stays
-  ///   recorded for the next run to remove).
+  ///   recorded for the next run to remove), or a companion cannot be.
   @discardableResult
-  public func removeExisting(ifStill identity: FileIdentity? = nil) throws(FileIOError) -> Bool {
+  public func removeExisting(
+    ifStill identity: FileIdentity? = nil, alongWith companions: [String] = []
+  ) throws(FileIOError) -> Bool {
     precondition(!finished, "output committed or removed twice")
-    if let identity, let present = FileIdentity(of: finalPath), present != identity {
+    if let identity, let present = FileIdentity(of: finalPath), !present.isUnchanged(from: identity) {
       abandon()
       return false
     }
@@ -388,7 +393,16 @@ public final class AtomicOutput {
           + (left.isEmpty ? "that folder" : left.namedFiles) + " could not be deleted (the next run writing "
           + "beside it removes what is left)")
     }
+    var kept: [String] = []
+    var reason = ""
+    for companion in companions where unlink(companion) != 0 && errno != ENOENT {
+      reason = String(cString: strerror(errno))
+      kept.append((companion as NSString).lastPathComponent)
+    }
     lock.release()
+    guard kept.isEmpty else {
+      throw FileIOError(path: shownPath, reason: "was removed, but \(kept.namedFiles) could not be deleted: \(reason)")
+    }
     return true
   }
 

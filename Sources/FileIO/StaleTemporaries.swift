@@ -9,7 +9,7 @@ import Foundation
 /// the caller's `displacedRefusal` accepts it as an export, and kept otherwise (a user's file
 /// was in it). One recorded as a checked displaced output loses the entries checked. What is
 /// kept is named in ``OutputNotices``.
-enum StaleTemporaries {
+public enum StaleTemporaries {
   /// Removes from `folder` every temporary recorded in the lock `held` (the caller's) and, for
   /// every other output whose lock file a killed holder left (``OutputLock/holdsOnlyRecords(folder:stem:)``)
   /// and no process holds, those it records, and the lock file; only temporaries of processes
@@ -29,6 +29,21 @@ enum StaleTemporaries {
       removeDead(lock.recordedTemporaries, in: folder, displacedRefusal)
       lock.release()
     }
+  }
+
+  /// Removes what a killed writer of `output` left beside it (the temporaries its lock file
+  /// records), when that lock file is there and no process holds it; best effort (in a folder
+  /// that cannot be written they stay). For runs that only read or skip the output: a run that
+  /// writes it does this anyway.
+  public static func removeLeftovers(of output: String, displacedRefusal: ((String) -> String?)?) {
+    let url = URL(fileURLWithPath: output)
+    let folder = url.deletingLastPathComponent().path
+    let stem = SiblingNames.stem(url.lastPathComponent)
+    guard OutputLock.holdsOnlyRecords(folder: folder, stem: stem),
+      let lock = try? OutputLock.acquire(folder: folder, stem: stem, output: output)
+    else { return }
+    removeDead(lock.recordedTemporaries, in: folder, displacedRefusal)
+    lock.release()
   }
 
   /// Whether process `pid` no longer runs: gone, or a zombie its parent has not reaped (in a

@@ -266,6 +266,34 @@ import Testing
     #expect(try String(contentsOfFile: dir.file(".s.lock"), encoding: .utf8).contains(moved))
   }
 
+  /// Removing only what was looked at: another file at the path (a new inode) is left, and so
+  /// is one with the same inode number whose status changed since (as a file made since under a
+  /// reused number has); the same one, unchanged, is removed with its companions.
+  @Test func removeExistingRemovesOnlyTheFileLookedAt() throws {
+    let dir = TemporaryDirectory()
+    func output(_ bytes: String) throws -> FileIdentity {
+      let file = try AtomicOutput(finalPath: dir.file("m.onnx"), isDirectory: false, replacing: true)
+      try fill(file, bytes)
+      try file.commit()
+      return try #require(FileIdentity(of: dir.file("m.onnx")))
+    }
+    func remove(ifStill identity: FileIdentity) throws -> Bool {
+      try AtomicOutput(finalPath: dir.file("m.onnx"), isDirectory: false, replacing: true)
+        .removeExisting(ifStill: identity, alongWith: [dir.file("m.onnx.data")])
+    }
+    let looked = try output("a")
+    _ = try output("b")
+    dir.write("m.onnx.data", [1])
+    #expect(try !remove(ifStill: looked) && dir.contents() == ["m.onnx", "m.onnx.data"])
+    let same = try output("c")
+    usleep(20_000)  // past the file system's clock tick, which may be coarse
+    #expect(chmod(dir.file("m.onnx"), 0o600) == 0)
+    let changed = try #require(FileIdentity(of: dir.file("m.onnx")))
+    #expect(changed == same && !changed.isUnchanged(from: same))
+    #expect(try !remove(ifStill: same) && dir.contents() == ["m.onnx", "m.onnx.data"])
+    #expect(try remove(ifStill: changed) && dir.contents().isEmpty)
+  }
+
   @Test func anOutputThatAppearedWhileWritingIsNotOverwritten() throws {
     let dir = TemporaryDirectory()
     let output = try AtomicOutput(finalPath: dir.file("m.h5"), isDirectory: false, replacing: false)

@@ -126,8 +126,62 @@ def convert_all(binary, tmp, checks):
                   f"{statuses.count('ok')} converted")
     checks.expect("no temporaries are left after the rerun", not leftovers, str(leftovers[:3]))
     killed_while_verifying(binary, tmp, checks)
+    leftovers_and_data_files(binary, tmp, checks)
     batch_edges(binary, tmp, checks)
     return []
+
+
+def leftovers_and_data_files(binary, tmp, checks):
+    """What a killed writer leaves goes with a run that skips the output; an ONNX data file is removed with its model."""
+    print("leftovers of killed writers, ONNX data files:")
+    source, out = os.path.join(tmp, "leftovers-in"), os.path.join(tmp, "leftovers-out")
+    os.makedirs(source)
+    checkpoint = os.path.join(source, "m.npz")
+    shutil.copy(os.path.join(FIXTURES, "mixer_tiny", "params.npz"), checkpoint)
+    bundle = ["convert-all", source, "--out-dir", out, "--quiet"]
+    onnx = bundle + ["--format", "onnx", "--external-data"]
+    tool(binary, *bundle)
+    tool(binary, *onnx)
+    # What a writer killed with SIGKILL leaves (an interrupted --force replacement): its temporaries, recorded in
+    # the lock files of the output and of the ONNX data file it was writing.
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    os.makedirs(os.path.join(out, f".m.tmp-{ended.pid}-1"))
+    open(os.path.join(out, f".m.tmp-{ended.pid}-1", "graph.json"), "w").close()
+    open(os.path.join(out, f".m.onnx.data.tmp-{ended.pid}-2"), "w").close()
+    for lock, name in [(".m.lock", f".m.tmp-{ended.pid}-1"), (".m.onnx.data.lock", f".m.onnx.data.tmp-{ended.pid}-2")]:
+        with open(os.path.join(out, lock), "w") as f:
+            f.write(name + "\n")
+    skipped = [tool(binary, *arguments) for arguments in (bundle, onnx)]
+    left = sorted(n for n in os.listdir(out) if n.startswith("."))
+    checks.expect("runs that skip an output remove what a killed writer of it left",
+                  all(r.returncode == 0 for r in skipped) and not left, f"left {left}")
+
+    # An --external-data export that fails verification loses its data file while the model's lock is held: a run
+    # converting the output meanwhile is refused, rather than losing its new data file of the same name.
+    model = os.path.join(out, "m.onnx")
+    data = os.path.join(out, next(n for n in os.listdir(out) if n.endswith(".data")))
+    with open(data, "r+b") as f:
+        f.seek(-4, os.SEEK_END)
+        f.write(b"\x00\x00\x80\x3f")
+    open(os.path.join(out, ".m.onnx.unverified"), "w").close()
+    slow = subprocess.Popen(["strace", "-qq", "-o", "/dev/null", "-P", data, "-e", "trace=unlink,unlinkat",
+                             "-e", "inject=unlink,unlinkat:delay_enter=2000000",
+                             binary, *onnx, "--verify", "--no-checksum"], stderr=subprocess.PIPE, text=True)
+    limit = time.time() + 60
+    while time.time() < limit and slow.poll() is None and os.path.exists(model):
+        time.sleep(0.002)
+    meanwhile = tool(binary, "convert", checkpoint, model, "--external-data", "--quiet")
+    stderr = slow.communicate()[1]
+    final = tool(binary, "verify", checkpoint, model) if os.path.exists(model) else None
+    checks.expect("a drifting ONNX export's data file goes under its model's lock: a run converting it meanwhile is "
+                  "refused, or keeps its own",
+                  slow.returncode == 2 and "the export was removed" in stderr
+                  and (meanwhile.returncode == 2 and "another process is writing it" in meanwhile.stderr
+                       and sorted(os.listdir(out)) == ["m"]
+                       or final is not None and final.returncode == 0),
+                  f"meanwhile {meanwhile.returncode} {meanwhile.stderr.strip()[-80:]}; then "
+                  f"{final and final.returncode} {sorted(os.listdir(out))}")
 
 
 def batch_edges(binary, tmp, checks):
@@ -210,37 +264,36 @@ def killed_while_verifying(binary, tmp, checks):
                   and not os.path.exists(mark), f"status {drifted.returncode}: {last.get('error')}")
 
     # A plain --force run (no --verify, so no mark of its own) that replaces an export while a --verify run is
-    # verifying it: the export that drifted is gone, and the failing run leaves the replacement alone. The batch
-    # is stopped once its verifying child has read the export and ended (a zombie until the batch resumes).
-    for attempt in range(5):
-        tool(binary, "convert-all", source, "--out-dir", out, "--force", "--quiet")
-        with open(next(os.path.join(output, f) for f in os.listdir(output) if f.endswith(".safetensors")), "r+b") as f:
-            f.seek(-4, os.SEEK_END)
-            f.write(b"\x00\x00\x80\x3f")
-        open(mark, "w").close()
-        racing = subprocess.Popen([binary, "convert-all", source, "--out-dir", out, "--verify", "--no-checksum",
-                                   "--threads", "1", "--report", rerun_report], start_new_session=True, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE, text=True)
-        child = first_child(racing, "verify")
-        if child is not None:
-            os.kill(racing.pid, signal.SIGSTOP)
-            while process_state(child) not in ("Z", None):
-                time.sleep(0.002)
-        caught = child is not None and process_state(child) == "Z"
-        if caught:
-            tool(binary, "convert-all", source, "--out-dir", out, "--force", "--quiet")
-        if child is not None:
-            os.kill(racing.pid, signal.SIGCONT)
-        stderr = racing.communicate()[1]
-        if caught:
-            break
-    replacement = tool(binary, "verify", os.path.join(source, "m.npz"), output)
-    checks.expect("a failing verification leaves an export that another run put there since",
-                  caught and racing.returncode == 2 and "another run has replaced it since" in stderr
-                  and replacement.returncode == 0 and os.path.exists(mark),
-                  f"caught {caught}, status {racing.returncode}: {stderr.strip()[-150:]}; "
-                  f"the replacement verifies: {replacement.returncode}")
-    tool(binary, "convert-all", source, "--out-dir", out, "--verify", "--quiet")
+    # verifying it: the export that drifted is gone, and the failing run leaves the replacement alone; a passing
+    # run leaves its mark, so the next --verify run verifies the replacement.
+    replace = ["convert-all", source, "--out-dir", out, "--force", "--quiet"]
+    for drifting in (True, False):
+        for attempt in range(5):
+            tool(binary, *replace)
+            if drifting:
+                shard = next(os.path.join(output, f) for f in os.listdir(output) if f.endswith(".safetensors"))
+                with open(shard, "r+b") as f:
+                    f.seek(-4, os.SEEK_END)
+                    f.write(b"\x00\x00\x80\x3f")
+            open(mark, "w").close()
+            racing, stderr, caught = replaced_while_verifying(
+                binary, ["convert-all", source, "--out-dir", out, "--verify", "--no-checksum", "--threads", "1"],
+                replace)
+            if caught:
+                break
+        after = tool(binary, "convert-all", source, "--out-dir", out, "--verify", "--report", rerun_report)
+        verdict = report(rerun_report)[-1]
+        if drifting:
+            checks.expect("a failing verification leaves an export that another run put there since",
+                          caught and racing.returncode == 2 and "another run has replaced it since" in stderr
+                          and after.returncode == 0 and verdict["status"] == "verified",
+                          f"caught {caught}, status {racing.returncode}: {stderr.strip()[-150:]}; "
+                          f"then {after.returncode} {verdict['status']}")
+        else:
+            checks.expect("a passing verification keeps the mark of an export another run put there since",
+                          caught and racing.returncode == 0 and after.returncode == 0
+                          and verdict["status"] == "verified",
+                          f"caught {caught}, status {racing.returncode}; then {after.returncode} {verdict['status']}")
 
     # A re-verification whose child is stopped by a signal (a scheduler's SIGTERM) is no failure of the export:
     # it stays marked for the next --verify run, which the message says, rather than advising --force.
@@ -258,6 +311,26 @@ def killed_while_verifying(binary, tmp, checks):
     checks.expect("a re-verification stopped by SIGTERM keeps its mark and says the next --verify run verifies it",
                   stopped.returncode == 2 and "its verification was stopped" in stderr and "signal 15" in stderr
                   and "the next --verify run verifies it" in stderr and "--force" not in stderr
+                  and rerun.returncode == 0 and report(rerun_report)[-1]["status"] == "verified",
+                  f"status {stopped.returncode}: {stderr.strip()[-150:]}; then {report(rerun_report)[-1]['status']}")
+
+    # Likewise a conversion stopped while it verifies its new export: that export stays marked, and the message says so.
+    for attempt in range(5):
+        before = os.stat(output).st_ino
+        stopped = subprocess.Popen([binary, "convert-all", source, "--out-dir", out, "--verify", "--force", "--quiet"],
+                                   stderr=subprocess.PIPE, text=True)
+        child = first_child(stopped, "convert")
+        limit = time.time() + 60
+        while time.time() < limit and process_state(child) not in ("Z", None) and os.stat(output).st_ino == before:
+            time.sleep(0.001)
+        if process_state(child) not in ("Z", None):
+            os.kill(child, signal.SIGTERM)
+        stderr = stopped.communicate()[1]
+        if stopped.returncode != 0:
+            break
+    rerun = tool(binary, "convert-all", source, "--out-dir", out, "--verify", "--report", rerun_report)
+    checks.expect("a conversion stopped while verifying says its export stays marked, and the next run verifies it",
+                  stopped.returncode == 2 and "signal 15" in stderr and "stays marked as unverified" in stderr
                   and rerun.returncode == 0 and report(rerun_report)[-1]["status"] == "verified",
                   f"status {stopped.returncode}: {stderr.strip()[-150:]}; then {report(rerun_report)[-1]['status']}")
     shutil.rmtree(output)
@@ -337,6 +410,25 @@ def killed_while_verifying(binary, tmp, checks):
                   batch.returncode == 2 and untouched and after.returncode == 0
                   and report(rerun_report)[-1]["status"] == "skipped",
                   f"status {batch.returncode}, untouched {untouched}, then {report(rerun_report)[-1]['status']}")
+
+
+def replaced_while_verifying(binary, arguments, replace):
+    """Runs mixer-convert ARGUMENTS, stops it once its `verify` child has read the export and ended (a zombie until
+    the batch resumes), runs mixer-convert REPLACE, and resumes it: the batch, its stderr, and whether the window
+    was caught (the child may end before it is seen)."""
+    batch = subprocess.Popen([binary, *arguments], start_new_session=True, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+    child = first_child(batch, "verify")
+    if child is not None:
+        os.kill(batch.pid, signal.SIGSTOP)
+        while process_state(child) not in ("Z", None):
+            time.sleep(0.002)
+    caught = child is not None and process_state(child) == "Z"
+    if caught:
+        tool(binary, *replace)
+    if child is not None:
+        os.kill(batch.pid, signal.SIGCONT)
+    return batch, batch.communicate()[1], caught
 
 
 def batch_with_child_killed(binary, *arguments):

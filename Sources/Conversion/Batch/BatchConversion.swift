@@ -169,6 +169,8 @@ extension BatchConversion {
       try FileManager.default.createDirectory(
         atPath: URL(fileURLWithPath: request.output).deletingLastPathComponent().path,
         withIntermediateDirectories: true)
+      // What a killed writer of this output left goes now, even when the output is skipped.
+      request.format?.removeLeftovers(beside: request.output)
       if !request.replacing {
         switch try Converter.outputState(request, opening: opening) {
         case .absent: break
@@ -196,7 +198,7 @@ extension BatchConversion {
                   reason: "stays marked as unverified, as its verification was stopped (\(error)); "
                     + "the next --verify run verifies it"))
           }
-          return settled(record, request, mark, replacing: (output: nil, wasMarked: true))
+          return settled(record, request, mark, replacing: nil)
         case .outdated(let why):
           throw ConversionError(path: request.output, reason: "already exists but \(why)", remedy: .replaceOutput)
         }
@@ -216,20 +218,21 @@ extension BatchConversion {
 
   /// The record of a worker's verification, once it has settled the output: one that drifts is
   /// removed whole (it is no output, and a rerun must not skip it as done), and this run's
-  /// `mark` goes either way. Without a verdict (the worker failed) while an output is there, or
-  /// when the drifting export cannot be removed, the mark stays: the next run verifies it;
-  /// unless the output is still the one `replacing` names, which was not marked: then the
-  /// worker never committed, and the output is as unmarked as it was.
+  /// `mark` goes either way. Without a verdict (the worker failed) while an output is there,
+  /// when the drifting export cannot be removed, or when another run has replaced the export
+  /// verified, the mark stays: the next run verifies it; unless the output is still the one
+  /// `replacing` names, which was not marked: then the worker never committed, and the output
+  /// is as unmarked as it was. `replacing` is nil for a re-verification (no conversion).
   private func settled(
     _ record: BatchRecord, _ request: ConversionRequest, _ mark: PendingVerification?,
-    replacing: (output: FileIdentity?, wasMarked: Bool)
+    replacing: (output: FileIdentity?, wasMarked: Bool)?
   ) -> BatchRecord {
     var record = record
     if record.verified == false {
       let failure = record.error ?? "\(request.output): verification failed"
       // Another run that marked the output since may have replaced it: that export is not this one.
       guard mark?.isStillMarked() != false else {
-        record.error = failure + "; the export was left, as another run has marked it since (replacing it)"
+        record.error = failure + "; the export was left, as another run is writing it or has marked it since"
         return record
       }
       do {
@@ -247,9 +250,18 @@ extension BatchConversion {
       }
       record.error = failure + "; the export was removed"
     }
-    let untouched = !replacing.wasMarked && FileIdentity(of: request.output) == replacing.output
-    if record.verified != nil || !FileManager.default.fileExists(atPath: request.output) || untouched {
+    let present = FileIdentity(of: request.output)
+    // Passed, unless another run has replaced the export since: the next --verify run verifies its own.
+    let passed =
+      record.verified == true && (record.verifiedExport.map { present?.isUnchanged(from: $0) == true } ?? true)
+    let untouched = replacing.map { before in
+      !before.wasMarked && (before.output.map { present?.isUnchanged(from: $0) == true } ?? false)
+    }
+    if passed || record.verified == false || present == nil || untouched == true {
       mark?.clear()
+    } else if mark != nil, untouched == false, record.verified == nil, let error = record.error {
+      // The worker stopped after its commit (or another run's): the export there awaits verification.
+      record.error = error + "; the export written stays marked as unverified, so the next --verify run verifies it"
     }
     return record
   }

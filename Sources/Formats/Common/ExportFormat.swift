@@ -175,9 +175,9 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
   /// Every file of the export at `path` (a bundle's files, an ONNX file and its data).
   public func files(at path: String) -> [String] { definition.files(at: path) }
 
-  /// Removes the export at `path` whole (``AtomicOutput/removeExisting()``): the folder, or the
-  /// file and then its data file; under the output's lock, so never while another process
-  /// writes it.
+  /// Removes the export at `path` whole (``AtomicOutput/removeExisting(ifStill:alongWith:)``):
+  /// the folder, or the file and then its data file; under the output's lock, so never while
+  /// another process writes it.
   ///
   /// - Parameter identity: when given, the export is removed only while `path` still names
   ///   that file or folder (``AtomicOutput/removeExisting(ifStill:)``).
@@ -190,12 +190,18 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
     if isFolder, let refusal = Self.replacementRefusal(path) { throw ExportFileError(path: path, reason: refusal) }
     let data = isFolder ? [] : files(at: path).dropFirst()
     let refusal: ((String) -> String?)? = isFolder ? { Self.replacementRefusal($0) } : nil
-    guard
-      try AtomicOutput(finalPath: path, isDirectory: isFolder, replacing: true, displacedRefusal: refusal)
-        .removeExisting(ifStill: identity)
-    else { return false }
-    for file in data { unlink(file) }
-    return true
+    return try AtomicOutput(finalPath: path, isDirectory: isFolder, replacing: true, displacedRefusal: refusal)
+      .removeExisting(ifStill: identity, alongWith: Array(data))
+  }
+
+  /// Removes what a writer of the export at `path` that was killed left beside it
+  /// (``StaleTemporaries/removeLeftovers(of:displacedRefusal:)``): the next run writing there
+  /// would, and a run that skips the export does it too, so nothing stays hidden for good.
+  public func removeLeftovers(beside path: String) {
+    let refusal: ((String) -> String?)? = isFolder ? { Self.replacementRefusal($0) } : nil
+    for writer in definition.writerPaths(at: path) {
+      StaleTemporaries.removeLeftovers(of: writer, displacedRefusal: refusal)
+    }
   }
 
   /// Bytes on disk of the export at `path`.
@@ -271,6 +277,9 @@ protocol ExportFormatDefinition {
   static func open(_ path: String, _ options: OpenOptions) throws -> any LoadedExport
   /// Every file the export at `path` consists of.
   static func files(at path: String) -> [String]
+  /// The paths the writers of an export at `path` write under (``AtomicOutput``): `path`, and
+  /// any file written beside it under a working name.
+  static func writerPaths(at path: String) -> [String]
   /// The names of the entries an export in this format wrote in its folder at `path` (none
   /// for a file format): replacing a folder that holds anything else is refused.
   static func writtenNames(at path: String) -> Set<String>
@@ -278,6 +287,7 @@ protocol ExportFormatDefinition {
 
 extension ExportFormatDefinition {
   static func writtenNames(at path: String) -> Set<String> { [] }
+  static func writerPaths(at path: String) -> [String] { [path] }
   static var isReadable: Bool { true }
   static var namesClasses: Bool { false }
   static var ordersByFlaxKey: Bool { false }

@@ -26,6 +26,8 @@ enum ONNXFormat: ExportFormatDefinition {
     try LoadedONNX(path: path, checksums: options.checksums)
   }
 
+  static func writerPaths(at path: String) -> [String] { [path, ONNXLayout.dataWorkingPath(ofModelAt: path)] }
+
   static func files(at path: String) -> [String] {
     let data = (try? LoadedONNX.dataFileName(ofModelAt: path)) ?? nil
     return [path] + (data.map { [ONNXLayout.sibling(of: path, named: $0)] } ?? [])

@@ -53,6 +53,10 @@ enum ONNXLayout {
     "\(URL(fileURLWithPath: model).lastPathComponent).\(sha256.prefix(12)).data"
   }
 
+  /// Where the data file of the model at `model` is written before its commit gives it its
+  /// name (``dataFileName(model:sha256:)``), known only once it is written.
+  static func dataWorkingPath(ofModelAt model: String) -> String { model + ".data" }
+
   /// The path of a file named `name` in the folder of the model at `model`.
   static func sibling(of model: String, named name: String) -> String {
     URL(fileURLWithPath: model).deletingLastPathComponent().appendingPathComponent(name).path

@@ -53,7 +53,8 @@ final class ONNXWriter: ExportWriter {
     if external { try Self.refuseLongDataName(request.path) }
     model = try AtomicOutput(finalPath: request.path, isDirectory: false, replacing: request.replacing)
     if external {
-      let output = try AtomicOutput(finalPath: request.path + ".data", isDirectory: false, replacing: true)
+      let output = try AtomicOutput(
+        finalPath: ONNXLayout.dataWorkingPath(ofModelAt: request.path), isDirectory: false, replacing: true)
       // Written once, start to end, like a bundle's shards: past the page cache.
       let file = try FileWriter(
         creating: output.temporaryPath, reportingAs: output.finalPath, bypassingPageCache: true, hashing: true)
