@@ -11,7 +11,9 @@ import Foundation
 /// the process ends as soon as the last one is unregistered. So nothing is ever removed while it
 /// is being written or committed, and a commit under way always completes. A second signal ends
 /// the process at once; what that leaves behind is removed by the next run writing beside it
-/// (``StaleTemporaries``).
+/// (``StaleTemporaries``). Signals that arrive together count as one: a parent's death sends
+/// its SIGTERM (`PR_SET_PDEATHSIG`) once for each of its threads, where a user's second Ctrl-C
+/// comes a good while after the first.
 final class TemporaryRegistry: @unchecked Sendable {
   static let shared = TemporaryRegistry()
 
@@ -19,6 +21,10 @@ final class TemporaryRegistry: @unchecked Sendable {
   private var paths: Set<String> = []
   private var serial = 0
   private var signals = 0
+  /// When the first signal arrived (`DispatchTime` nanoseconds).
+  private var firstSignalTime: UInt64 = 0
+  /// Signals this soon after the first count as the same one.
+  private static let sameSignalNanoseconds: UInt64 = 100_000_000
 
   private init() {
     var descriptors: [Int32] = [-1, -1]
@@ -75,7 +81,13 @@ final class TemporaryRegistry: @unchecked Sendable {
   /// temporary can be registered (and then created) after the decision to end the process.
   private func received() {
     lock.lock()
-    signals += 1
+    let now = DispatchTime.now().uptimeNanoseconds
+    if signals == 0 {
+      firstSignalTime = now
+      signals = 1
+    } else if now - firstSignalTime >= Self.sameSignalNanoseconds {
+      signals += 1
+    }
     if paths.isEmpty || signals > 1 { _exit(128 + csupport_interrupt_signal()) }
     lock.unlock()
   }

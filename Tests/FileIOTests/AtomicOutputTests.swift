@@ -15,6 +15,13 @@ import Testing
     try writer.synchronize()
   }
 
+  /// Sets (`+i`) or clears (`-i`) the immutable attribute of `path`.
+  private func immutable(_ flag: String, _ path: String) throws {
+    let chattr = try Process.run(URL(fileURLWithPath: "/usr/bin/chattr"), arguments: [flag, path])
+    chattr.waitUntilExit()
+    #expect(chattr.terminationStatus == 0, "chattr \(flag)")
+  }
+
   private func read(_ path: String) -> String? {
     FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
   }
@@ -248,11 +255,6 @@ import Testing
     let stuck = try AtomicOutput(finalPath: dir.file("s"), isDirectory: true, replacing: false)
     try fill(stuck, "f", file: "f")
     try stuck.commit()
-    func immutable(_ flag: String, _ path: String) throws {
-      let chattr = try Process.run(URL(fileURLWithPath: "/usr/bin/chattr"), arguments: [flag, path])
-      chattr.waitUntilExit()
-      #expect(chattr.terminationStatus == 0, "chattr \(flag)")
-    }
     try immutable("+i", dir.file("s/f"))
     #expect {
       try AtomicOutput(finalPath: dir.file("s"), isDirectory: true, replacing: true).removeExisting()
@@ -292,6 +294,18 @@ import Testing
     #expect(changed == same && !changed.isUnchanged(from: same))
     #expect(try !remove(ifStill: same) && dir.contents() == ["m.onnx", "m.onnx.data"])
     #expect(try remove(ifStill: changed) && dir.contents().isEmpty)
+
+    // A companion that cannot be deleted (immutable) is named.
+    let kept = try output("d")
+    dir.write("m.onnx.data", [1])
+    try immutable("+i", dir.file("m.onnx.data"))
+    defer { try? immutable("-i", dir.file("m.onnx.data")) }
+    #expect {
+      try remove(ifStill: kept)
+    } throws: {
+      ($0 as? FileIOError)?.reason == "was removed, but m.onnx.data could not be deleted: Operation not permitted"
+    }
+    #expect(dir.contents() == ["m.onnx.data"])
   }
 
   @Test func anOutputThatAppearedWhileWritingIsNotOverwritten() throws {
