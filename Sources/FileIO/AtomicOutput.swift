@@ -358,6 +358,8 @@ public final class AtomicOutput {
   /// - Parameter identity: when given, the output is removed only if it is still that file or
   ///   folder, unchanged (``FileIdentity/isUnchanged(from:)``; checked under the lock, so no
   ///   commit comes between): another process may have replaced the output the caller looked at.
+  /// - Parameter parts: the files the output is made of, for comparing with `identity`
+  ///   (``FileIdentity/init(of:madeOf:)``).
   /// - Parameter companions: files that belong to the output (an ONNX model's data file),
   ///   deleted after it while the lock is still held, so that no writer of the output can have
   ///   made new ones under their names meanwhile.
@@ -367,10 +369,10 @@ public final class AtomicOutput {
   ///   recorded for the next run to remove), or a companion cannot be.
   @discardableResult
   public func removeExisting(
-    ifStill identity: FileIdentity? = nil, alongWith companions: [String] = []
+    ifStill identity: FileIdentity? = nil, madeOf parts: [String] = [], alongWith companions: [String] = []
   ) throws(FileIOError) -> Bool {
     precondition(!finished, "output committed or removed twice")
-    if let identity, let present = FileIdentity(of: finalPath), !present.isUnchanged(from: identity) {
+    if let identity, let present = FileIdentity(of: finalPath, madeOf: parts), !present.isUnchanged(from: identity) {
       abandon()
       return false
     }

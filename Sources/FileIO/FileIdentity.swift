@@ -11,9 +11,9 @@ public struct FileIdentity: Codable, Equatable, Sendable {
   public let device: UInt64
   public let inode: UInt64
   public let isDirectory: Bool
-  /// The last change of its status (`st_ctim`: creation, rename, permissions, and a folder's
-  /// entries), in nanoseconds since 1970.
-  public let statusChangeNanoseconds: Int64
+  /// The last change of its status (`st_ctim`: creation, rename, permissions, contents, and a
+  /// folder's entries), in nanoseconds since 1970; for an identity `madeOf` files, the latest.
+  public private(set) var statusChangeNanoseconds: Int64
 
   /// The identity of what `path` names (the link itself unless `followingLinks`), or nil when
   /// nothing is there.
@@ -24,6 +24,20 @@ public struct FileIdentity: Codable, Equatable, Sendable {
     inode = UInt64(info.st_ino)
     isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
     statusChangeNanoseconds = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
+  }
+
+  /// The identity of `path` as a whole made of `files` (an export's: its folder's files, an ONNX
+  /// model's data file): that of `path`, with the latest status change among them all, so
+  /// that one of them rewritten or replaced since (or a file added to the folder, which changes
+  /// the folder's) counts as a change. Files not there are left out.
+  public init?(of path: String, madeOf files: [String]) {
+    guard let whole = FileIdentity(of: path) else { return nil }
+    self = whole
+    for file in files {
+      if let part = FileIdentity(of: file) {
+        statusChangeNanoseconds = max(statusChangeNanoseconds, part.statusChangeNanoseconds)
+      }
+    }
   }
 
   /// The same file: device and inode (now; a file deleted since may have left its number to

@@ -295,6 +295,18 @@ import Testing
     #expect(try !remove(ifStill: same) && dir.contents() == ["m.onnx", "m.onnx.data"])
     #expect(try remove(ifStill: changed) && dir.contents().isEmpty)
 
+    // Taken with the files it is made of, an identity changes with any of them.
+    _ = try output("e")
+    dir.write("m.onnx.data", [1])
+    let whole = try #require(FileIdentity(of: dir.file("m.onnx"), madeOf: [dir.file("m.onnx.data")]))
+    usleep(20_000)
+    dir.write("m.onnx.data", [2])
+    func removeWhole() throws -> Bool {
+      try AtomicOutput(finalPath: dir.file("m.onnx"), isDirectory: false, replacing: true)
+        .removeExisting(ifStill: whole, madeOf: [dir.file("m.onnx.data")], alongWith: [dir.file("m.onnx.data")])
+    }
+    #expect(try !removeWhole() && dir.contents() == ["m.onnx", "m.onnx.data"])
+
     // A companion that cannot be deleted (immutable) is named.
     let kept = try output("d")
     dir.write("m.onnx.data", [1])

@@ -300,7 +300,7 @@ def killed_while_verifying(binary, tmp, checks):
             open(mark, "w").close()
             racing, stderr, caught = replaced_while_verifying(
                 binary, ["convert-all", source, "--out-dir", out, "--verify", "--no-checksum", "--threads", "1"],
-                replace)
+                lambda: tool(binary, *replace))
             if caught:
                 break
         after = tool(binary, "convert-all", source, "--out-dir", out, "--verify", "--report", rerun_report)
@@ -316,6 +316,31 @@ def killed_while_verifying(binary, tmp, checks):
                           caught and racing.returncode == 0 and after.returncode == 0
                           and verdict["status"] == "verified",
                           f"caught {caught}, status {racing.returncode}; then {after.returncode} {verdict['status']}")
+
+    # Likewise a repair made inside the export meanwhile (a good shard copied over the drifting one, in place):
+    # any of its files changed since the verification keeps it.
+    tool(binary, *replace)
+    shard = next(os.path.join(output, f) for f in os.listdir(output) if f.endswith(".safetensors"))
+    good = open(shard, "rb").read()
+    for attempt in range(5):
+        with open(shard, "r+b") as f:
+            f.seek(-4, os.SEEK_END)
+            f.write(b"\x00\x00\x80\x3f")
+        open(mark, "w").close()
+
+        def repair():
+            time.sleep(0.02)  # past the file system's clock tick
+            with open(shard, "r+b") as f:
+                f.write(good)
+        racing, stderr, caught = replaced_while_verifying(
+            binary, ["convert-all", source, "--out-dir", out, "--verify", "--no-checksum", "--threads", "1"], repair)
+        if caught:
+            break
+    repaired = tool(binary, "verify", os.path.join(source, "m.npz"), output)
+    checks.expect("a failing verification leaves an export repaired in place since",
+                  caught and racing.returncode == 2 and "replaced it since" in stderr and repaired.returncode == 0,
+                  f"caught {caught}, status {racing.returncode}: {stderr.strip()[-120:]}; repaired {repaired.returncode}")
+    tool(binary, "convert-all", source, "--out-dir", out, "--verify", "--quiet")
 
     # A re-verification whose child is stopped by a signal (a scheduler's SIGTERM) is no failure of the export:
     # it stays marked for the next --verify run, which the message says, rather than advising --force.
@@ -432,12 +457,20 @@ def killed_while_verifying(binary, tmp, checks):
                   batch.returncode == 2 and untouched and after.returncode == 0
                   and report(rerun_report)[-1]["status"] == "skipped",
                   f"status {batch.returncode}, untouched {untouched}, then {report(rerun_report)[-1]['status']}")
+    open(mark, "w").close()
+    batch, stderr = batch_with_child_killed(binary, source, "--out-dir", out, "--force", "--verify", "--quiet")
+    untouched = os.stat(output).st_ino == before
+    after = tool(binary, "convert-all", source, "--out-dir", out, "--verify", "--report", rerun_report)
+    checks.expect("one over a marked output keeps the mark, and claims no export written",
+                  batch.returncode == 2 and untouched and "written" not in stderr and after.returncode == 0
+                  and report(rerun_report)[-1]["status"] == "verified",
+                  f"status {batch.returncode}: {stderr.strip()[-100:]}, then {report(rerun_report)[-1]['status']}")
 
 
 def replaced_while_verifying(binary, arguments, replace):
     """Runs mixer-convert ARGUMENTS, stops it once its `verify` child has read the export and ended (a zombie until
-    the batch resumes), runs mixer-convert REPLACE, and resumes it: the batch, its stderr, and whether the window
-    was caught (the child may end before it is seen)."""
+    the batch resumes), calls `replace`, and resumes it: the batch, its stderr, and whether the window was caught
+    (the child may end before it is seen)."""
     batch = subprocess.Popen([binary, *arguments], start_new_session=True, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, text=True)
     child = first_child(batch, "verify")
@@ -447,7 +480,7 @@ def replaced_while_verifying(binary, arguments, replace):
             time.sleep(0.002)
     caught = child is not None and process_state(child) == "Z"
     if caught:
-        tool(binary, *replace)
+        replace()
     if child is not None:
         os.kill(batch.pid, signal.SIGCONT)
     return batch, batch.communicate()[1], caught

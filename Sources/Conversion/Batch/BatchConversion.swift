@@ -204,7 +204,7 @@ extension BatchConversion {
         }
       }
       // What was there before, so that a conversion that never committed leaves it as it was.
-      let replacing = (FileIdentity(of: request.output), wasMarked: PendingVerification.isMarked(request.output))
+      let replacing = (Self.identity(of: request.output), wasMarked: PendingVerification.isMarked(request.output))
       // On disk before the output: killed while verifying, the run leaves the mark, and the
       // next one verifies the output instead of skipping it.
       mark = verify ? try PendingVerification.mark(request.output) : nil
@@ -250,20 +250,29 @@ extension BatchConversion {
       }
       record.error = failure + "; the export was removed"
     }
-    let present = FileIdentity(of: request.output)
+    let present = Self.identity(of: request.output)
     // Passed, unless another run has replaced the export since: the next --verify run verifies its own.
     let passed =
       record.verified == true && (record.verifiedExport.map { present?.isUnchanged(from: $0) == true } ?? true)
-    let untouched = replacing.map { before in
-      !before.wasMarked && (before.output.map { present?.isUnchanged(from: $0) == true } ?? false)
+    // Whether the output is still the one before the conversion (nil: no conversion).
+    let unchanged = replacing.map { before in
+      before.output.map { present?.isUnchanged(from: $0) == true } ?? (present == nil)
     }
-    if passed || record.verified == false || present == nil || untouched == true {
+    let untouched = unchanged == true && replacing?.wasMarked == false
+    if passed || record.verified == false || present == nil || untouched {
       mark?.clear()
-    } else if mark != nil, untouched == false, record.verified == nil, let error = record.error {
+    } else if mark != nil, unchanged == false, record.verified == nil, let error = record.error {
       // The worker stopped after its commit (or another run's): the export there awaits verification.
       record.error = error + "; the export written stays marked as unverified, so the next --verify run verifies it"
     }
     return record
+  }
+}
+
+extension BatchConversion {
+  /// The identity of the export at `output` with all its files (as the verifier takes it).
+  fileprivate static func identity(of output: String) -> FileIdentity? {
+    FileIdentity(of: output, madeOf: Exports.files(of: output))
   }
 }
 

@@ -175,12 +175,13 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
   /// Every file of the export at `path` (a bundle's files, an ONNX file and its data).
   public func files(at path: String) -> [String] { definition.files(at: path) }
 
-  /// Removes the export at `path` whole (``AtomicOutput/removeExisting(ifStill:alongWith:)``):
+  /// Removes the export at `path` whole (``AtomicOutput/removeExisting(ifStill:madeOf:alongWith:)``):
   /// the folder, or the file and then its data file; under the output's lock, so never while
   /// another process writes it.
   ///
   /// - Parameter identity: when given, the export is removed only while `path` still names
-  ///   that file or folder (``AtomicOutput/removeExisting(ifStill:)``).
+  ///   that file or folder, none of its files changed (``AtomicOutput/removeExisting(ifStill:madeOf:alongWith:)``;
+  ///   `identity` taken with ``Exports/files(of:)``).
   /// - Returns: false when `path` names another export than `identity` (it is left).
   /// - Throws: ``FileIOError`` when it cannot be removed (it is then untouched), or not all of
   ///   it could be deleted after it left its name; ``Interrupted`` after a signal.
@@ -188,10 +189,11 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
   public func remove(at path: String, ifStill identity: FileIdentity? = nil) throws -> Bool {
     // A folder that holds more than an export (a user's notes) is not this tool's to delete.
     if isFolder, let refusal = Self.replacementRefusal(path) { throw ExportFileError(path: path, reason: refusal) }
-    let data = isFolder ? [] : files(at: path).dropFirst()
+    let parts = files(at: path)
+    let data = isFolder ? [] : parts.dropFirst()
     let refusal: ((String) -> String?)? = isFolder ? { Self.replacementRefusal($0) } : nil
     return try AtomicOutput(finalPath: path, isDirectory: isFolder, replacing: true, displacedRefusal: refusal)
-      .removeExisting(ifStill: identity, alongWith: Array(data))
+      .removeExisting(ifStill: identity, madeOf: parts, alongWith: Array(data))
   }
 
   /// Removes what a writer of the export at `path` that was killed left beside it
