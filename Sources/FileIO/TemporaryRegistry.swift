@@ -11,9 +11,9 @@ import Foundation
 /// the process ends as soon as the last one is unregistered. So nothing is ever removed while it
 /// is being written or committed, and a commit under way always completes. A second signal ends
 /// the process at once; what that leaves behind is removed by the next run writing beside it
-/// (``StaleTemporaries``). Signals that arrive together count as one: a parent's death sends
-/// its SIGTERM (`PR_SET_PDEATHSIG`) once for each of its threads, where a user's second Ctrl-C
-/// comes a good while after the first.
+/// (``StaleTemporaries``). Signals that arrive together count as one: the SIGTERM a child asks
+/// for at its parent's death (`PR_SET_PDEATHSIG`) can come more than once (two, 1.4 ms apart,
+/// when a batch died of SIGINT), where a user's second Ctrl-C comes a good while after the first.
 final class TemporaryRegistry: @unchecked Sendable {
   static let shared = TemporaryRegistry()
 

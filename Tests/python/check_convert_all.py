@@ -157,25 +157,26 @@ def leftovers_and_data_files(binary, tmp, checks):
     checks.expect("runs that skip an output remove what a killed writer of it left",
                   all(r.returncode == 0 for r in skipped) and not left, f"left {left}")
 
-    # A batch ended by SIGINT (a terminal's Ctrl-C reaches the batch alone) ends its conversion with SIGTERM, once
-    # for each of the batch's threads: those count as one signal, and the conversion removes its temporary.
-    bigger = os.path.join(tmp, "leftovers-big")
+    # A batch ended by SIGINT (a terminal's Ctrl-C reaches the batch alone) ends its conversion with SIGTERM, which
+    # can come more than once: those count as one signal, and the conversion removes its temporary.
+    bigger, interrupted = os.path.join(tmp, "leftovers-big"), os.path.join(tmp, "interrupted-out")
     os.makedirs(bigger)
     tool(binary, "synth", "Mixer-S_32", os.path.join(bigger, "n.npz"), "--quiet")
     runs_with_leftovers = []
     for attempt in range(8):
-        batch = subprocess.Popen([binary, "convert-all", bigger, "--out-dir", out, "--force", "--quiet"])
+        batch = subprocess.Popen([binary, "convert-all", bigger, "--out-dir", interrupted, "--force", "--quiet"])
         child = first_child(batch, "convert")
         limit = time.time() + 60
-        while time.time() < limit and batch.poll() is None and not any(".n.tmp-" in n for n in os.listdir(out)):
+        while time.time() < limit and batch.poll() is None and not (
+                os.path.isdir(interrupted) and any(".n.tmp-" in n for n in os.listdir(interrupted))):
             time.sleep(0.0005)
         time.sleep(0.01 * (attempt % 4))
         batch.send_signal(signal.SIGINT)
         batch.wait()
         while time.time() < limit and process_state(child) not in ("Z", None):
             time.sleep(0.002)
-        runs_with_leftovers += [sorted(n for n in os.listdir(out) if n.startswith(".n."))] if any(
-            n.startswith(".n.") for n in os.listdir(out)) else []
+        left = sorted(n for n in (os.listdir(interrupted) if os.path.isdir(interrupted) else []) if n.startswith("."))
+        runs_with_leftovers += [left] if left else []
     checks.expect("a batch interrupted by SIGINT leaves no temporary of its conversion (8 interrupts)",
                   not runs_with_leftovers, str(runs_with_leftovers[:2]))
 
