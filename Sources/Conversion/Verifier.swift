@@ -59,7 +59,7 @@ public enum Verifier {
     let checkpoint = try OpenedCheckpoint(path: request.checkpoint, allowUnused: request.allowUnused)
     let sourceHash = FileSHA256(request.checkpoint)
     // Before the export is opened: replaced after this, it is another export than the one read.
-    let exportIdentity = FileIdentity(of: request.export, madeOf: Exports.files(of: request.export))
+    let exportIdentity = Exports.identity(of: request.export)
     let export = try Exports.open(request.export, request.opening)
     let header = export.header
     let dtype = export.dtype

@@ -72,8 +72,8 @@ public struct PendingVerification: Sendable {
 
   /// The output's lock, or an error when another process holds it.
   private func lock() throws(FileIOError) -> OutputLock {
-    let stem = SiblingNames.stem(Self.lastComponent(output))
-    guard let lock = try OutputLock.acquire(folder: Self.folder(of: output), stem: stem, output: output) else {
+    let (folder, stem) = SiblingNames.place(of: output)
+    guard let lock = try OutputLock.acquire(folder: folder, stem: stem, output: output) else {
       throw FileIOError(path: output, reason: "another process is writing it")
     }
     return lock
@@ -96,7 +96,7 @@ public struct PendingVerification: Sendable {
     let failure = { (reason: String) in
       FileIOError(
         path: output,
-        reason: "cannot mark it as awaiting verification (\(Self.lastComponent(path))): \(reason)")
+        reason: "cannot mark it as awaiting verification (\((path as NSString).lastPathComponent)): \(reason)")
     }
     guard descriptor >= 0 else { throw failure(String(cString: strerror(errno))) }
     defer { close(descriptor) }
@@ -104,7 +104,9 @@ public struct PendingVerification: Sendable {
     guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { throw failure("it is not a file") }
     let written = identity.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress!, $0.count) }
     if written >= 0, written < identity.count { errno = ENOSPC }
-    guard written == identity.count, fsync(descriptor) == 0, AtomicOutput.synchronize(Self.folder(of: output)) else {
+    guard written == identity.count, fsync(descriptor) == 0,
+      AtomicOutput.synchronize(SiblingNames.place(of: output).folder)
+    else {
       let reason = String(cString: strerror(errno))
       if created { unlink(path) }
       throw failure(reason + (created ? "" : " (the mark that was there stays, cut short, as the mark of no run)"))
@@ -112,14 +114,7 @@ public struct PendingVerification: Sendable {
   }
 
   private static func markPath(_ output: String) -> String {
-    folder(of: output) + "/" + SiblingNames.pendingVerification(stem: SiblingNames.stem(lastComponent(output)))
+    let (folder, stem) = SiblingNames.place(of: output)
+    return folder + "/" + SiblingNames.pendingVerification(stem: stem)
   }
-
-  /// The folder `output` is in (`.` for a bare name).
-  private static func folder(of output: String) -> String {
-    let folder = (output as NSString).deletingLastPathComponent
-    return folder.isEmpty ? "." : folder
-  }
-
-  private static func lastComponent(_ output: String) -> String { (output as NSString).lastPathComponent }
 }

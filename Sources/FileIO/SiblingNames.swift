@@ -23,6 +23,12 @@ enum SiblingNames {
     return prefix + "~" + SHA256Stream.hex(of: Array(name.utf8)).prefix(16)
   }
 
+  /// The folder an output is in (`.` for a bare name) and the stem of its sibling names.
+  static func place(of output: String) -> (folder: String, stem: String) {
+    let folder = (output as NSString).deletingLastPathComponent
+    return (folder.isEmpty ? "." : folder, stem((output as NSString).lastPathComponent))
+  }
+
   static func temporary(stem: String, pid: Int32, serial: Int) -> String { ".\(stem).tmp-\(pid)-\(serial)" }
 
   static func lock(stem: String) -> String { ".\(stem).lock" }

@@ -36,9 +36,7 @@ public enum StaleTemporaries {
   /// that cannot be written they stay). For runs that only read or skip the output: a run that
   /// writes it does this anyway.
   public static func removeLeftovers(of output: String, displacedRefusal: ((String) -> String?)?) {
-    let url = URL(fileURLWithPath: output)
-    let folder = url.deletingLastPathComponent().path
-    let stem = SiblingNames.stem(url.lastPathComponent)
+    let (folder, stem) = SiblingNames.place(of: output)
     guard OutputLock.holdsOnlyRecords(folder: folder, stem: stem),
       let lock = try? OutputLock.acquire(folder: folder, stem: stem, output: output)
     else { return }

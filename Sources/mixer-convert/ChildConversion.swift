@@ -147,8 +147,7 @@ enum ChildProcess {
     /// gives when it ends on signal N after removing its temporaries.
     var signal: Int32? { signaled ? status : status > 128 && status < 160 ? status - 128 : nil }
 
-    /// `ended with status 3`, or `was stopped by signal 9 (Killed)` (also for the status 128 + N
-    /// a child gives when it ends on signal N after removing its temporaries).
+    /// `ended with status 3`, or `was stopped by signal 9 (Killed)` (for any ``signal``).
     var ending: String {
       guard let signal, let name = strsignal(signal) else { return "ended with status \(status)" }
       return "was stopped by signal \(signal) (\(String(cString: name)))"

@@ -345,16 +345,11 @@ def killed_while_verifying(binary, tmp, checks):
 
     # A re-verification whose child is stopped by a signal (a scheduler's SIGTERM) is no failure of the export:
     # it stays marked for the next --verify run, which the message says, rather than advising --force.
-    for attempt in range(5):
+    def marked():
         open(mark, "w").close()
-        stopped = subprocess.Popen([binary, "convert-all", source, "--out-dir", out, "--verify", "--quiet"],
-                                   stderr=subprocess.PIPE, text=True)
-        child = first_child(stopped, "verify")
-        if child is not None:
-            os.kill(child, signal.SIGTERM)
-        stderr = stopped.communicate()[1]
-        if stopped.returncode != 0:
-            break
+        return lambda: True
+    stopped, stderr = child_stopped(binary, ["convert-all", source, "--out-dir", out, "--verify", "--quiet"],
+                                    "verify", marked)
     rerun = tool(binary, "convert-all", source, "--out-dir", out, "--verify", "--report", rerun_report)
     checks.expect("a re-verification stopped by SIGTERM keeps its mark and says the next --verify run verifies it",
                   stopped.returncode == 2 and "its verification was stopped" in stderr and "signal 15" in stderr
@@ -363,19 +358,11 @@ def killed_while_verifying(binary, tmp, checks):
                   f"status {stopped.returncode}: {stderr.strip()[-150:]}; then {report(rerun_report)[-1]['status']}")
 
     # Likewise a conversion stopped while it verifies its new export: that export stays marked, and the message says so.
-    for attempt in range(5):
+    def committed():
         before = os.stat(output).st_ino
-        stopped = subprocess.Popen([binary, "convert-all", source, "--out-dir", out, "--verify", "--force", "--quiet"],
-                                   stderr=subprocess.PIPE, text=True)
-        child = first_child(stopped, "convert")
-        limit = time.time() + 60
-        while time.time() < limit and process_state(child) not in ("Z", None) and os.stat(output).st_ino == before:
-            time.sleep(0.001)
-        if process_state(child) not in ("Z", None):
-            os.kill(child, signal.SIGTERM)
-        stderr = stopped.communicate()[1]
-        if stopped.returncode != 0:
-            break
+        return lambda: os.stat(output).st_ino != before
+    stopped, stderr = child_stopped(
+        binary, ["convert-all", source, "--out-dir", out, "--verify", "--force", "--quiet"], "convert", committed)
     rerun = tool(binary, "convert-all", source, "--out-dir", out, "--verify", "--report", rerun_report)
     checks.expect("a conversion stopped while verifying says its export stays marked, and the next run verifies it",
                   stopped.returncode == 2 and "signal 15" in stderr and "stays marked as unverified" in stderr
@@ -485,6 +472,25 @@ def replaced_while_verifying(binary, arguments, replace):
     if child is not None:
         os.kill(batch.pid, signal.SIGCONT)
     return batch, batch.communicate()[1], caught
+
+
+def child_stopped(binary, arguments, command, prepare):
+    """Runs mixer-convert ARGUMENTS and sends SIGTERM to its `command` child once the condition `prepare()` gives
+    (called before each try) holds; tried again (up to 5 times) while the child finishes first: the batch and
+    its stderr."""
+    for attempt in range(5):
+        ready = prepare()
+        batch = subprocess.Popen([binary, *arguments], stderr=subprocess.PIPE, text=True)
+        child = first_child(batch, command)
+        limit = time.time() + 60
+        while time.time() < limit and process_state(child) not in ("Z", None) and not ready():
+            time.sleep(0.001)
+        if process_state(child) not in ("Z", None):
+            os.kill(child, signal.SIGTERM)
+        stderr = batch.communicate()[1]
+        if batch.returncode != 0:
+            break
+    return batch, stderr
 
 
 def batch_with_child_killed(binary, *arguments):

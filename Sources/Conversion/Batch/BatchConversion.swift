@@ -164,7 +164,6 @@ extension BatchConversion {
     _ request: ConversionRequest, item: BatchItem, worker: any BatchWorker, began: Date,
     columns: [String: String]?
   ) -> BatchRecord {
-    let mark: PendingVerification?
     do {
       try FileManager.default.createDirectory(
         atPath: URL(fileURLWithPath: request.output).deletingLastPathComponent().path,
@@ -203,12 +202,13 @@ extension BatchConversion {
           throw ConversionError(path: request.output, reason: "already exists but \(why)", remedy: .replaceOutput)
         }
       }
+      guard verify else { return worker.convert(request, verify: false, item: item) }
       // What was there before, so that a conversion that never committed leaves it as it was.
-      let replacing = (Self.identity(of: request.output), wasMarked: PendingVerification.isMarked(request.output))
+      let replacing = (Exports.identity(of: request.output), wasMarked: PendingVerification.isMarked(request.output))
       // On disk before the output: killed while verifying, the run leaves the mark, and the
       // next one verifies the output instead of skipping it.
-      mark = verify ? try PendingVerification.mark(request.output) : nil
-      return settled(worker.convert(request, verify: verify, item: item), request, mark, replacing: replacing)
+      let mark = try PendingVerification.mark(request.output)
+      return settled(worker.convert(request, verify: true, item: item), request, mark, replacing: replacing)
     } catch {
       return BatchRecord(
         input: item.checkpoint, output: request.output, status: .failed,
@@ -224,14 +224,14 @@ extension BatchConversion {
   /// `replacing` names, which was not marked: then the worker never committed, and the output
   /// is as unmarked as it was. `replacing` is nil for a re-verification (no conversion).
   private func settled(
-    _ record: BatchRecord, _ request: ConversionRequest, _ mark: PendingVerification?,
+    _ record: BatchRecord, _ request: ConversionRequest, _ mark: PendingVerification,
     replacing: (output: FileIdentity?, wasMarked: Bool)?
   ) -> BatchRecord {
     var record = record
     if record.verified == false {
       let failure = record.error ?? "\(request.output): verification failed"
       // Another run that marked the output since may have replaced it: that export is not this one.
-      guard mark?.isStillMarked() != false else {
+      guard mark.isStillMarked() else {
         record.error = failure + "; the export was left, as another run is writing it or has marked it since"
         return record
       }
@@ -250,7 +250,7 @@ extension BatchConversion {
       }
       record.error = failure + "; the export was removed"
     }
-    let present = Self.identity(of: request.output)
+    let present = Exports.identity(of: request.output)
     // Passed, unless another run has replaced the export since: the next --verify run verifies its own.
     let passed =
       record.verified == true && (record.verifiedExport.map { present?.isUnchanged(from: $0) == true } ?? true)
@@ -260,19 +260,12 @@ extension BatchConversion {
     }
     let untouched = unchanged == true && replacing?.wasMarked == false
     if passed || record.verified == false || present == nil || untouched {
-      mark?.clear()
-    } else if mark != nil, unchanged == false, record.verified == nil, let error = record.error {
+      mark.clear()
+    } else if unchanged == false, record.verified == nil, let error = record.error {
       // The worker stopped after its commit (or another run's): the export there awaits verification.
       record.error = error + "; the export written stays marked as unverified, so the next --verify run verifies it"
     }
     return record
-  }
-}
-
-extension BatchConversion {
-  /// The identity of the export at `output` with all its files (as the verifier takes it).
-  fileprivate static func identity(of output: String) -> FileIdentity? {
-    FileIdentity(of: output, madeOf: Exports.files(of: output))
   }
 }
 

@@ -181,7 +181,7 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
   ///
   /// - Parameter identity: when given, the export is removed only while `path` still names
   ///   that file or folder, none of its files changed (``AtomicOutput/removeExisting(ifStill:madeOf:alongWith:)``;
-  ///   `identity` taken with ``Exports/files(of:)``).
+  ///   `identity` taken by ``Exports/identity(of:)``).
   /// - Returns: false when `path` names another export than `identity` (it is left).
   /// - Throws: ``FileIOError`` when it cannot be removed (it is then untouched), or not all of
   ///   it could be deleted after it left its name; ``Interrupted`` after a signal.
@@ -191,8 +191,7 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
     if isFolder, let refusal = Self.replacementRefusal(path) { throw ExportFileError(path: path, reason: refusal) }
     let parts = files(at: path)
     let data = isFolder ? [] : parts.dropFirst()
-    let refusal: ((String) -> String?)? = isFolder ? { Self.replacementRefusal($0) } : nil
-    return try AtomicOutput(finalPath: path, isDirectory: isFolder, replacing: true, displacedRefusal: refusal)
+    return try AtomicOutput(finalPath: path, isDirectory: isFolder, replacing: true, displacedRefusal: displacedRefusal)
       .removeExisting(ifStill: identity, madeOf: parts, alongWith: Array(data))
   }
 
@@ -200,10 +199,16 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
   /// (``StaleTemporaries/removeLeftovers(of:displacedRefusal:)``): the next run writing there
   /// would, and a run that skips the export does it too, so nothing stays hidden for good.
   public func removeLeftovers(beside path: String) {
-    let refusal: ((String) -> String?)? = isFolder ? { Self.replacementRefusal($0) } : nil
     for writer in definition.writerPaths(at: path) {
-      StaleTemporaries.removeLeftovers(of: writer, displacedRefusal: refusal)
+      StaleTemporaries.removeLeftovers(of: writer, displacedRefusal: displacedRefusal)
     }
+  }
+
+  /// What decides whether an output displaced from this format's path may be deleted (a
+  /// folder's contents are checked; a file is the export).
+  private var displacedRefusal: ((String) -> String?)? {
+    guard isFolder else { return nil }
+    return Self.replacementRefusal
   }
 
   /// Bytes on disk of the export at `path`.

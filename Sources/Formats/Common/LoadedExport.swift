@@ -81,6 +81,11 @@ public enum Exports {
     [path] + ((try? format(of: path))?.files(at: path) ?? [])
   }
 
+  /// The identity of the export at `path` as a whole (``FileIdentity/init(of:madeOf:)`` over every
+  /// file it consists of), or nil when nothing is there: what tells whether an export is still
+  /// the one a process looked at.
+  public static func identity(of path: String) -> FileIdentity? { FileIdentity(of: path, madeOf: files(of: path)) }
+
   /// Whether `path` is an export rather than a checkpoint: a folder, or a file whose content
   /// one of the formats recognises.
   public static func isExport(_ path: String) -> Bool { (try? format(of: path)) != nil }
