@@ -95,9 +95,17 @@ public enum Converter {
         tensors: exportTensors(plan, checkpoint, in: format),
         nodes: plan.nodes, input: input, outputs: plan.outputs, options: request.options, replacing: request.replacing,
         labels: labels?.labels))
+    // The source tensors that hold NaN or infinite values, and how many.
+    var nonFinite: [(tensor: String, count: Int)] = []
     for weight in writingOrder(plan, checkpoint, format) {
       let array = checkpoint.tree[weight.source]!
-      try writer.writeTensor(weight.name) { sink in
+      try writer.writeTensor(weight.name) { write in
+        var nonFiniteCount = 0
+        func sink(_ bytes: UnsafeRawBufferPointer) throws {
+          nonFiniteCount += NonFiniteValues.count(in: bytes, as: request.dtype)
+          try write(bytes)
+        }
+        defer { if nonFiniteCount > 0 { nonFinite.append((weight.source, nonFiniteCount)) } }
         let overflowed: Int
         if weight.resize != nil {
           let values = weight.transform(try checkpoint.parameters.tensor(weight.source)).scalars
@@ -151,9 +159,25 @@ public enum Converter {
     return ConversionSummary(
       output: request.output, format: format, model: name, upstreamName: recognition.catalogEntry?.name,
       variant: variant, parameters: parameters, tensors: plan.weights.count, storage: written.storage,
-      notes: written.notes + narrowingNote(plan, checkpoint, to: request.dtype), files: written.files,
+      notes: written.notes + narrowingNote(plan, checkpoint, to: request.dtype) + nonFiniteNote(nonFinite),
+      files: written.files,
       dtype: request.dtype, bytesWritten: writer.totalBytes,
       outputBytes: format.diskSize(at: request.output), seconds: Date().timeIntervalSince(start))
+  }
+
+  /// Names the tensors that hold NaN or infinite values (none: no note): the export keeps them
+  /// as they are, but a user should know before using it.
+  private static func nonFiniteNote(_ tensors: [(tensor: String, count: Int)]) -> [String] {
+    guard let first = tensors.first else { return [] }
+    let what =
+      tensors.count == 1
+      ? "tensor '\(first.tensor)' holds \(first.count) NaN or infinite value" + (first.count == 1 ? "" : "s")
+      : "\(tensors.count) tensors hold NaN or infinite values ("
+        + tensors.prefix(3).map { "'\($0.tensor)' \($0.count)" }.joined(separator: ", ")
+        + (tensors.count > 3 ? ", …)" : ")")
+    return [
+      what + ", as the checkpoint does: the export keeps them, and the model's outputs will likely not be finite"
+    ]
   }
 
   /// Says how many float64 tensors were rounded to the export's narrower dtype (none: no note).

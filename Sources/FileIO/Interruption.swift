@@ -13,6 +13,8 @@ public struct Interrupted: Error, Equatable, Sendable, CustomStringConvertible {
   /// The conventional exit status of a process ended by this signal.
   public var exitStatus: Int32 { 128 + signal }
 
+  public init(signal: Int32) { self.signal = signal }
+
   public var description: String { "interrupted by signal \(signal)" }
 }
 
@@ -21,7 +23,25 @@ public enum Interruption {
   /// Throws ``Interrupted`` when SIGINT, SIGTERM or SIGHUP has arrived since the first
   /// ``AtomicOutput`` was created (before that, the signals keep their default action).
   public static func check() throws(Interrupted) {
+    if let signal { throw Interrupted(signal: signal) }
+  }
+
+  /// The first SIGINT, SIGTERM or SIGHUP that arrived while they were caught, if any.
+  public static var signal: Int32? {
     let signal = csupport_interrupt_signal()
-    if signal != 0 { throw Interrupted(signal: signal) }
+    return signal == 0 ? nil : signal
+  }
+
+  /// Runs `body` with SIGINT, SIGTERM and SIGHUP caught, for work that winds down by itself
+  /// when one arrives: the first calls `onSignal` (on another thread, at once: to pass it on to
+  /// child processes, say) and sets ``signal``, which `body` polls to stop starting work; a
+  /// second, a good while later, ends the process at once. The caller reports what was done
+  /// and exits with ``Interrupted/exitStatus`` once `body` returns.
+  public static func windingDown<T>(
+    onSignal: @escaping @Sendable (Int32) -> Void, _ body: () throws -> T
+  ) rethrows -> T {
+    let token = TemporaryRegistry.shared.hold(onSignal)
+    defer { TemporaryRegistry.shared.release(token) }
+    return try body()
   }
 }

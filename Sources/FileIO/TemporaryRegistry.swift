@@ -11,7 +11,10 @@ import Foundation
 /// the process ends as soon as the last one is unregistered. So nothing is ever removed while it
 /// is being written or committed, and a commit under way always completes. A second signal ends
 /// the process at once; what that leaves behind is removed by the next run writing beside it
-/// (``StaleTemporaries``). Signals that arrive together count as one: the SIGTERM a child asks
+/// (``StaleTemporaries``). While code that winds down by itself holds the process
+/// (``Interruption/windingDown(onSignal:_:)``, a batch), the first signal does not end it either:
+/// the holder's handler runs on the watcher thread, and the holder polls ``Interruption/signal``.
+/// Signals that arrive together count as one: the SIGTERM a child asks
 /// for at its parent's death (`PR_SET_PDEATHSIG`) can come more than once (two, 1.4 ms apart,
 /// when a batch died of SIGINT), where a user's second Ctrl-C comes a good while after the first.
 final class TemporaryRegistry: @unchecked Sendable {
@@ -21,6 +24,8 @@ final class TemporaryRegistry: @unchecked Sendable {
   private var paths: Set<String> = []
   private var serial = 0
   private var signals = 0
+  /// The handlers of the holders that wind down by themselves, by token.
+  private var holders: [Int: @Sendable (Int32) -> Void] = [:]
   /// When the first signal arrived (`DispatchTime` nanoseconds).
   private var firstSignalTime: UInt64 = 0
   /// Signals this soon after the first count as the same one.
@@ -74,7 +79,27 @@ final class TemporaryRegistry: @unchecked Sendable {
     defer { lock.unlock() }
     paths.remove(path)
     let signal = csupport_interrupt_signal()
-    if paths.isEmpty, signal != 0 { _exit(128 + signal) }
+    if paths.isEmpty, holders.isEmpty, signal != 0 { _exit(128 + signal) }
+  }
+
+  /// Keeps the process running after a first signal until ``release(_:)``: `handler` is called
+  /// with it (on the watcher thread); returns the token to release. A signal that already
+  /// arrived is handed to `handler` at once.
+  func hold(_ handler: @escaping @Sendable (Int32) -> Void) -> Int {
+    lock.lock()
+    defer { lock.unlock() }
+    serial += 1
+    holders[serial] = handler
+    let signal = csupport_interrupt_signal()
+    if signal != 0 { handler(signal) }
+    return serial
+  }
+
+  /// Ends a ``hold(_:)``; the process goes on (its holder reports, then exits).
+  func release(_ token: Int) {
+    lock.lock()
+    defer { lock.unlock() }
+    holders[token] = nil
   }
 
   /// On the watcher thread, once per signal. The lock is held through `_exit`, so no
@@ -82,13 +107,16 @@ final class TemporaryRegistry: @unchecked Sendable {
   private func received() {
     lock.lock()
     let now = DispatchTime.now().uptimeNanoseconds
-    if signals == 0 {
+    let first = signals == 0
+    if first {
       firstSignalTime = now
       signals = 1
     } else if now - firstSignalTime >= Self.sameSignalNanoseconds {
       signals += 1
     }
-    if paths.isEmpty || signals > 1 { _exit(128 + csupport_interrupt_signal()) }
+    let signal = csupport_interrupt_signal()
+    if (paths.isEmpty && holders.isEmpty) || signals > 1 { _exit(128 + signal) }
+    if first { for handler in holders.values { handler(signal) } }
     lock.unlock()
   }
 }

@@ -96,7 +96,10 @@ enum BatchSummaryText {
       ["converted", "\(summary.ok)"], ["skipped (up to date)", "\(summary.skipped)"], ["failed", "\(summary.failed)"],
     ]
     if summary.verified > 0 { rows.insert(["verified (converted by an earlier run)", "\(summary.verified)"], at: 2) }
-    if summary.notStarted > 0 { rows.append(["not started (after a failure)", "\(summary.notStarted)"]) }
+    if summary.notStarted > 0 {
+      let why = summary.stoppedBySignal == nil ? "after a failure" : "interrupted"
+      rows.append(["not started (\(why))", "\(summary.notStarted)"])
+    }
     rows.append(["bytes written or kept", Formatting.bytes(summary.bytes)])
     lines += InspectionText.table(rows, rightAligned: [1]).map { "  " + $0 }
     if !summary.slowest.isEmpty {
@@ -105,10 +108,18 @@ enum BatchSummaryText {
           + summary.slowest.map { "\($0.input) " + String(format: "%.1f s", $0.seconds) }
           .joined(separator: ", "))
     }
+    if let signal = summary.stoppedBySignal {
+      lines.append("  stopped by \(Self.name(of: signal)): run the same command again to convert the rest")
+    }
     for failure in summary.failures.prefix(10) { lines.append("  failed: \(failure.error)") }
     if summary.failures.count > 10 {
       lines.append("  … and \(summary.failures.count - 10) more failures (see the report)")
     }
     return lines
+  }
+
+  /// `SIGINT`, `SIGTERM`, `SIGHUP`, or `signal N`.
+  private static func name(of signal: Int32) -> String {
+    [SIGINT: "SIGINT", SIGTERM: "SIGTERM", SIGHUP: "SIGHUP"][signal] ?? "signal \(signal)"
   }
 }

@@ -72,7 +72,8 @@ struct ChildConversion: BatchWorker {
       input: item.checkpoint, output: request.output, status: success,
       model: conversion?.model ?? verification?.model, parameters: conversion?.parameters,
       bytes: conversion?.outputBytes ?? request.format?.diskSize(at: request.output), seconds: seconds,
-      verified: verification?.passed, drift: drift, columns: columns, verifiedExport: verification?.exportIdentity)
+      verified: verification?.passed, drift: drift, columns: columns,
+      notes: conversion?.notes.flatMap { $0.isEmpty ? nil : $0 }, verifiedExport: verification?.exportIdentity)
   }
 
   /// Each output's drift, `logits 0.02, pre_logits 0.01 of the original's largest magnitude`.
@@ -102,6 +103,7 @@ struct ChildConversion: BatchWorker {
       let model: String
       let parameters: Int
       let outputBytes: Int
+      let notes: [String]?
     }
     struct Verification: Decodable {
       struct Output: Decodable {
@@ -154,6 +156,14 @@ enum ChildProcess {
     }
   }
 
+  /// The children running now.
+  private static let running = RunningChildren()
+
+  /// Passes `signal` on to every child running now and to any started later, which stop as
+  /// they would on their own (removing their temporaries). A terminal's Ctrl-C reaches them
+  /// already; a scheduler's SIGTERM (Kubernetes') reaches the batch alone.
+  static func forward(_ signal: Int32) { running.signalAll(signal) }
+
   static func run(_ executable: String, _ arguments: [String]) throws -> Result {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
@@ -165,6 +175,9 @@ enum ChildProcess {
     process.standardOutput = output
     process.standardError = errors
     try process.run()
+    let identifier = process.processIdentifier
+    running.insert(identifier)
+    defer { running.remove(identifier) }
     let collected = Collected()
     let group = DispatchGroup()
     DispatchQueue.global().async(group: group) { collected.output = output.fileHandleForReading.readDataToEndOfFile() }
@@ -174,6 +187,29 @@ enum ChildProcess {
     return Result(
       status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
       output: collected.output, error: String(decoding: collected.error, as: UTF8.self))
+  }
+
+  /// The process identifiers of the running children, and the signal passed on to them.
+  private final class RunningChildren: @unchecked Sendable {
+    private let lock = NSLock()
+    private var identifiers: Set<Int32> = []
+    private var forwarded: Int32?
+
+    func insert(_ identifier: Int32) {
+      lock.withLock {
+        identifiers.insert(identifier)
+        if let forwarded { kill(identifier, forwarded) }
+      }
+    }
+
+    func remove(_ identifier: Int32) { _ = lock.withLock { identifiers.remove(identifier) } }
+
+    func signalAll(_ signal: Int32) {
+      lock.withLock {
+        forwarded = signal
+        for identifier in identifiers { kill(identifier, signal) }
+      }
+    }
   }
 
   private final class Collected: @unchecked Sendable {

@@ -24,8 +24,12 @@ struct ConvertAll: ParsableCommand {
       output a killed run converted but did not verify is verified, not skipped. --shard K/N takes a \
       deterministic share (K from 0 to N-1): N processes on N machines, given the same \
       inputs, convert every checkpoint exactly once. Each conversion runs in a child process, \
-      --jobs at a time. Exit status: 0 when every checkpoint is converted, verified or skipped, 2 if \
-      any failed (without --keep-going, no new conversion starts after the first failure).
+      --jobs at a time. Ctrl-C (SIGINT), SIGTERM or SIGHUP stops the batch: the conversions \
+      under way are stopped and leave nothing behind, none starts, the summary is printed, and \
+      a rerun of the same command converts the rest; a second Ctrl-C ends it at once. Exit \
+      status: 0 when every checkpoint is converted, verified or skipped, 2 if any failed \
+      (without --keep-going, no new conversion starts after the first failure), 128 + N when \
+      signal N stopped it.
 
       Examples:
         mixer-convert convert-all checkpoints/ --out-dir exports/ --format onnx --jobs 2
@@ -117,11 +121,15 @@ struct ConvertAll: ParsableCommand {
     let worker = ChildConversion(
       threads: running.threads ?? max(1, Compute.availableProcessors / jobs),
       checksums: !running.noChecksum)
-    let summary = batch.run(worker: worker) { record in
-      log?.append(record)
-      progress.update(done: counter.increment(), total: total)
-      // Under --quiet and --json too: an error is never silent.
-      if record.status == .failed { Console.error(record.error ?? record.input) }
+    // Ctrl-C or a scheduler's SIGTERM: the conversions under way stop (the signal passed on),
+    // none starts, and the summary says what was done.
+    let summary = Interruption.windingDown(onSignal: ChildProcess.forward) {
+      batch.run(worker: worker) { record in
+        log?.append(record)
+        progress.update(done: counter.increment(), total: total)
+        // Under --quiet and --json too: an error is never silent.
+        if record.status == .failed { Console.error(record.error ?? record.input) }
+      }
     }
     progress.finish()
     if reporting.json {
@@ -130,6 +138,7 @@ struct ConvertAll: ParsableCommand {
       // A file name holding a newline must not split a line of the table.
       BatchSummaryText.lines(summary, total: total, shard: batch.shard).forEach { print(Console.oneLine($0)) }
     }
+    if let signal = summary.stoppedBySignal { throw ExitCode(Interrupted(signal: signal).exitStatus) }
     if let failure = log?.failure { throw CommandFailure(message: failure, status: 2) }
     if !summary.succeeded { throw ExitCode(2) }
   }

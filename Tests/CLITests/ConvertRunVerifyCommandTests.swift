@@ -213,7 +213,22 @@ import Testing
           + "float32 cannot hold them either (±3.40282e+38), so no --dtype can\n"), "\(hopeless.standardError)")
 
     let infinite = try checkpoint("inf.npz", first: .infinity)
-    #expect(try CommandRunner.run([infinite, dir.file("inf"), "--quiet"]).status == 0)
+    // Converted as it is, but said, in every dtype (the infinity is the checkpoint's, not an overflow).
+    let converted = try CommandRunner.run([infinite, dir.file("inf"), "--json"])
+    let note =
+      "tensor 'head/bias' holds 1 NaN or infinite value, as the checkpoint does: the export keeps them, "
+      + "and the model's outputs will likely not be finite"
+    #expect(converted.status == 0 && converted.standardOutput.contains(note), "\(converted.standardOutput)")
+    let half = try CommandRunner.run([infinite, dir.file("inf16"), "--dtype", "bfloat16"])
+    #expect(half.status == 0 && half.standardOutput.contains("note: " + note), "\(half.standardOutput)")
+    // A batch's report carries it too.
+    let report = dir.file("report.jsonl")
+    let batch = try CommandRunner.run(
+      ["convert-all", infinite, "--out-dir", dir.file("batch"), "--report", report, "--quiet"])
+    let line = (try? String(contentsOfFile: report, encoding: .utf8)) ?? ""
+    #expect(batch.status == 0 && line.contains("\"notes\":[\"" + note + "\"]"), "\(line)")
+    let finite = try CommandRunner.run([source, dir.file("finite")])
+    #expect(finite.status == 0 && !finite.standardOutput.contains("NaN"), "\(finite.standardOutput)")
     let verify = try CommandRunner.run(["verify", infinite, dir.file("inf")])
     #expect(verify.status == 1 && verify.standardOutput.contains("NOT FINITE"), "\(verify.standardOutput)")
     // No difference or cosine is shown for it (they read inf and -1).

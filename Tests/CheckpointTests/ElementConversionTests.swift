@@ -15,6 +15,39 @@ import Testing
     return out
   }
 
+  /// NaNs and infinities of either sign are counted in each floating type, at any offset and
+  /// length; the largest finite values and the integer types are not.
+  @Test func nonFiniteValuesAreCounted() {
+    func count<T>(_ values: [T], as type: DType, droppingFirstByte: Bool = false) -> Int {
+      values.withUnsafeBytes { bytes in
+        droppingFirstByte
+          ? NonFiniteValues.count(in: UnsafeRawBufferPointer(rebasing: bytes.dropFirst(1)), as: type)
+          : NonFiniteValues.count(in: bytes, as: type)
+      }
+    }
+    var floats = [Float](repeating: 1, count: 1001)
+    floats[3] = .nan
+    floats[500] = -.infinity
+    floats[1000] = .infinity
+    floats[7] = .greatestFiniteMagnitude
+    floats[8] = -.greatestFiniteMagnitude
+    #expect(count(floats, as: .float32) == 3)
+    #expect(count([Float](repeating: .greatestFiniteMagnitude, count: 100), as: .float32) == 0)
+    #expect(count([Double.nan, 1, .infinity, .greatestFiniteMagnitude], as: .float64) == 2)
+    // float16: 0x7C00 is infinity, 0x7E00 NaN, 0x7BFF the largest finite (65504).
+    #expect(count([UInt16(0x7C00), 0x7E00, 0xFC00, 0x7BFF, 0x3C00], as: .float16) == 3)
+    // bfloat16: 0x7F80 is infinity, 0x7FC0 NaN, 0x7F7F the largest finite.
+    #expect(count([UInt16(0x7F80), 0x7FC0, 0x7F7F, 0xFF80], as: .bfloat16) == 3)
+    #expect(count([UInt32(0x7F80_0000)], as: .uint32) == 0)
+    // Whole elements only, from any address: one byte off, 1000 whole floats follow.
+    var shifted = [UInt8](repeating: 0, count: 4001)
+    shifted.withUnsafeMutableBytes { bytes in
+      (bytes.baseAddress! + 1 + 4 * 999).storeBytes(of: Float.nan.bitPattern, as: UInt32.self)
+    }
+    #expect(count(shifted, as: .float32, droppingFirstByte: true) == 1)
+    #expect(count([UInt8](), as: .float32) == 0)
+  }
+
   /// A finite value beyond the target's range becomes infinite and is counted; an infinity
   /// that was one already is not.
   @Test func valuesBeyondTheRangeAreCounted() {

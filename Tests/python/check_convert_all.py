@@ -8,6 +8,7 @@ Usage: check_convert_all.py PATH/TO/mixer-convert
 """
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -179,6 +180,40 @@ def leftovers_and_data_files(binary, tmp, checks):
         runs_with_leftovers += [left] if left else []
     checks.expect("a batch interrupted by SIGINT leaves no temporary of its conversion (8 interrupts)",
                   not runs_with_leftovers, str(runs_with_leftovers[:2]))
+
+    # Ctrl-C, or a scheduler's SIGTERM to the batch alone (Kubernetes'): the batch passes the signal on to the
+    # conversion under way (held stopped meanwhile, so that it cannot finish first), starts none, prints its summary
+    # and ends with 128 + the signal; a rerun converts the rest.
+    stopped_in, stopped_out = os.path.join(tmp, "stopped-in"), os.path.join(tmp, "stopped-out")
+    os.makedirs(stopped_in)
+    for name in "abcd":
+        os.link(os.path.join(bigger, "n.npz"), os.path.join(stopped_in, name + ".npz"))
+    for number, flags in ((signal.SIGINT, []), (signal.SIGTERM, ["--json"])):
+        stopped_report = os.path.join(tmp, f"stopped-{number}.jsonl")
+
+        def reset():
+            shutil.rmtree(stopped_out, ignore_errors=True)
+            if os.path.exists(stopped_report):
+                os.remove(stopped_report)
+        batch, stdout, held = batch_signalled(
+            binary, [stopped_in, "--out-dir", stopped_out, "--report", stopped_report, *flags], number, reset)
+        records = report(stopped_report) if os.path.exists(stopped_report) else []
+        left = sorted(n for n in os.listdir(stopped_out) if n.startswith(".")) if os.path.isdir(stopped_out) else []
+        if flags:
+            summary = json.loads(stdout) if stdout.strip().startswith("{") else {}
+            told = summary.get("stopped_by_signal") == number and summary.get("not_started") == 3
+        else:
+            told = bool(re.search(r"not started \(interrupted\) +3\n", stdout)) and \
+                "stopped by SIGINT: run the same command" in stdout
+        checks.expect(f"a batch sent {signal.Signals(number).name} stops its conversion under way, starts no other, "
+                      f"says so ({'--json' if flags else 'text'}) and ends with {128 + number}",
+                      held and batch.returncode == 128 + number and told and len(records) == 1
+                      and records[0]["status"] == "failed" and f"signal {number}" in records[0]["error"] and not left,
+                      f"held {held}, status {batch.returncode}, records {records}, left {left}, stdout {stdout!r}")
+        rerun = tool(binary, "convert-all", stopped_in, "--out-dir", stopped_out, "--json")
+        totals = json.loads(rerun.stdout) if rerun.returncode == 0 else {}
+        checks.expect(f"after {signal.Signals(number).name}, a rerun converts the rest",
+                      totals.get("ok") == 4, f"{rerun.returncode}: {rerun.stdout} {rerun.stderr}")
 
     # An --external-data export that fails verification loses its data file while the model's lock is held: a run
     # converting the output meanwhile is refused, rather than losing its new data file of the same name.
@@ -493,6 +528,32 @@ def child_stopped(binary, arguments, command, prepare):
     return batch, stderr
 
 
+def batch_signalled(binary, arguments, number, reset):
+    """After `reset()`, runs `convert-all ARGUMENTS`, holds its first conversion with SIGSTOP, sends signal NUMBER
+    to the batch alone, and lets the conversion go on half a second later; tried again (up to 5 times) while the
+    conversion finishes before it is held: the batch, its stdout, and whether the conversion was held."""
+    for attempt in range(5):
+        reset()
+        batch = subprocess.Popen([binary, "convert-all", *arguments], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True)
+        child = first_child(batch, "convert")
+        held = False
+        if child is not None:
+            os.kill(child, signal.SIGSTOP)
+            limit = time.time() + 10
+            while time.time() < limit and process_state(child) not in ("T", "Z", None):
+                time.sleep(0.001)
+            held = process_state(child) == "T"
+        batch.send_signal(number)
+        if held:
+            time.sleep(0.5)
+            os.kill(child, signal.SIGCONT)
+        stdout = batch.communicate(timeout=120)[0]
+        if held:
+            break
+    return batch, stdout, held
+
+
 def batch_with_child_killed(binary, *arguments):
     """Runs `convert-all ARGUMENTS`, SIGKILLs its conversion as soon as it starts; the batch and its stderr."""
     batch = subprocess.Popen([binary, "convert-all", *arguments], stderr=subprocess.PIPE, text=True)
@@ -541,6 +602,9 @@ def parent_of(pid):
 
 
 def main():
+    # A background job (make test under nohup, say) starts with SIGINT ignored, and its children inherit that: the
+    # batches these checks interrupt with SIGINT would go on. A handled signal is reset to the default in a child.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     run_checks("check_convert_all", convert_all)
 
 if __name__ == "__main__":

@@ -93,8 +93,10 @@ public struct BatchSummary: Encodable, Sendable {
   /// Outputs an earlier run converted and did not verify, verified by this one.
   public var verified = 0
   public var failed = 0
-  /// Items left alone after a failure (without keep-going).
+  /// Items left alone after a failure (without keep-going) or a signal.
   public var notStarted = 0
+  /// The signal (SIGINT, SIGTERM, SIGHUP) that stopped the batch, if one did.
+  public var stoppedBySignal: Int32?
   /// Bytes of the exports converted or skipped.
   public var bytes = 0
   public var seconds = 0.0
@@ -119,7 +121,9 @@ public struct BatchSummary: Encodable, Sendable {
 
 extension BatchConversion {
   /// Runs the batch: each item skipped or converted by `worker`, `jobs` at a time; `record` is
-  /// called once per item as it finishes (from any thread, one call at a time).
+  /// called once per item as it finishes (from any thread, one call at a time). Once
+  /// ``Interruption/signal`` is set (run it inside ``Interruption/windingDown(onSignal:_:)``),
+  /// no item starts; those under way end as their workers end them.
   public func run(worker: any BatchWorker, record: @Sendable (BatchRecord) -> Void) -> BatchSummary {
     let planned = plannedItems()
     let state = BatchState(count: planned.count)
@@ -146,6 +150,7 @@ extension BatchConversion {
     for folder in state.foldersOfFailures.sorted(by: { $0.count > $1.count }) { rmdir(folder) }
     var summary = state.summary
     summary.seconds = Date().timeIntervalSince(start)
+    summary.stoppedBySignal = Interruption.signal
     return summary
   }
 
@@ -281,10 +286,11 @@ private final class BatchState: @unchecked Sendable {
 
   init(count: Int) { self.count = count }
 
-  /// The next item to run, or nil when all are taken or the batch stopped.
+  /// The next item to run, or nil when all are taken or the batch stopped (a signal stops it).
   func next() -> Int? {
     lock.lock()
     defer { lock.unlock() }
+    if Interruption.signal != nil { stop() }
     guard !stopped, nextIndex < count else { return nil }
     nextIndex += 1
     return nextIndex - 1
@@ -308,9 +314,13 @@ private final class BatchState: @unchecked Sendable {
       summary.slowest.append(.init(input: record.input, seconds: record.seconds))
       summary.slowest = Array(summary.slowest.sorted { $0.seconds > $1.seconds }.prefix(3))
     }
-    if stopping, !stopped {
-      stopped = true
-      summary.notStarted = count - nextIndex
-    }
+    if stopping { stop() }
+  }
+
+  /// Starts no more items (under the lock).
+  private func stop() {
+    guard !stopped else { return }
+    stopped = true
+    summary.notStarted = count - nextIndex
   }
 }

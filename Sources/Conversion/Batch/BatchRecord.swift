@@ -35,6 +35,9 @@ public struct BatchRecord: Encodable, Sendable {
   public let drift: [String: Double]?
   /// The other columns of the checkpoint's CSV row.
   public let columns: [String: String]?
+  /// What a user of the export must know (``ConversionSummary/notes``): NaN weights, a
+  /// library's limits. Only for a conversion that gave any.
+  public let notes: [String]?
   /// The export the verification read (``ParityReport/exportIdentity``): the one the batch
   /// removes when it drifts. Not in the report.
   public let verifiedExport: FileIdentity?
@@ -44,8 +47,8 @@ public struct BatchRecord: Encodable, Sendable {
   public init(
     input: String, output: String, status: Status, model: String? = nil, parameters: Int? = nil,
     bytes: Int? = nil, seconds: Double, error: String? = nil, verified: Bool? = nil,
-    drift: [String: Double]? = nil, columns: [String: String]? = nil, verifiedExport: FileIdentity? = nil,
-    stopSignal: Int32? = nil
+    drift: [String: Double]? = nil, columns: [String: String]? = nil, notes: [String]? = nil,
+    verifiedExport: FileIdentity? = nil, stopSignal: Int32? = nil
   ) {
     self.input = input
     self.output = output
@@ -58,11 +61,12 @@ public struct BatchRecord: Encodable, Sendable {
     self.verified = verified
     self.drift = drift
     self.columns = columns
+    self.notes = notes
     self.verifiedExport = verifiedExport
     self.stopSignal = stopSignal
   }
 
   private enum CodingKeys: String, CodingKey {
-    case input, output, status, model, parameters, bytes, seconds, error, verified, drift, columns
+    case input, output, status, model, parameters, bytes, seconds, error, verified, drift, columns, notes
   }
 }
