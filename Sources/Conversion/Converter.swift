@@ -175,8 +175,9 @@ public enum Converter {
       : "\(tensors.count) tensors hold NaN or infinite values ("
         + tensors.prefix(3).map { "'\($0.tensor)' \($0.count)" }.joined(separator: ", ")
         + (tensors.count > 3 ? ", …)" : ")")
+    let them = tensors.count == 1 && first.count == 1 ? "it" : "them"
     return [
-      what + ", as the checkpoint does: the export keeps them, and the model's outputs will likely not be finite"
+      what + ", as the checkpoint does: the export keeps \(them), and the model's outputs will likely not be finite"
     ]
   }
 

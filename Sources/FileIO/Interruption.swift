@@ -32,6 +32,15 @@ public enum Interruption {
     return signal == 0 ? nil : signal
   }
 
+  /// Makes every signal after the first wait, like the first, for the temporaries to be
+  /// removed (and a commit under way to complete), instead of ending the process at once: for
+  /// a process a parent winds down, whose repeated signals are not a user's insistence (the
+  /// SIGTERM of the parent's own death after the one it passed on, a terminal's second Ctrl-C
+  /// that ends the parent at once).
+  public static func repeatedSignalsWaitForCleanup() {
+    TemporaryRegistry.repeatsEndAtOnce.store(false, ordering: .relaxed)
+  }
+
   /// Runs `body` with SIGINT, SIGTERM and SIGHUP caught, for work that winds down by itself
   /// when one arrives: the first calls `onSignal` (on another thread, at once: to pass it on to
   /// child processes, say) and sets ``signal``, which `body` polls to stop starting work; a

@@ -1,5 +1,6 @@
 import CSupport
 import Foundation
+import Synchronization
 
 /// The temporary outputs this process is writing, and what SIGINT, SIGTERM and SIGHUP do while
 /// there are any.
@@ -19,6 +20,9 @@ import Foundation
 /// when a batch died of SIGINT), where a user's second Ctrl-C comes a good while after the first.
 final class TemporaryRegistry: @unchecked Sendable {
   static let shared = TemporaryRegistry()
+  /// Whether a repeated signal ends the process at once (see
+  /// ``Interruption/repeatedSignalsWaitForCleanup()``).
+  static let repeatsEndAtOnce = Atomic<Bool>(true)
 
   private let lock = NSLock()
   private var paths: Set<String> = []
@@ -115,7 +119,8 @@ final class TemporaryRegistry: @unchecked Sendable {
       signals += 1
     }
     let signal = csupport_interrupt_signal()
-    if (paths.isEmpty && holders.isEmpty) || signals > 1 { _exit(128 + signal) }
+    let repeated = signals > 1 && Self.repeatsEndAtOnce.load(ordering: .relaxed)
+    if (paths.isEmpty && holders.isEmpty) || repeated { _exit(128 + signal) }
     if first { for handler in holders.values { handler(signal) } }
     lock.unlock()
   }

@@ -96,6 +96,7 @@ enum BatchSummaryText {
       ["converted", "\(summary.ok)"], ["skipped (up to date)", "\(summary.skipped)"], ["failed", "\(summary.failed)"],
     ]
     if summary.verified > 0 { rows.insert(["verified (converted by an earlier run)", "\(summary.verified)"], at: 2) }
+    if summary.interrupted > 0 { rows.append(["interrupted (stopped under way)", "\(summary.interrupted)"]) }
     if summary.notStarted > 0 {
       let why = summary.stoppedBySignal == nil ? "after a failure" : "interrupted"
       rows.append(["not started (\(why))", "\(summary.notStarted)"])

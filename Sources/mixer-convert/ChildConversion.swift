@@ -128,12 +128,14 @@ enum ChildProcess {
 
   /// In a child ``run`` started: asks for SIGTERM when the parent ends, however it ends (a
   /// scheduler's SIGTERM to convert-all alone, kill -9), so no conversion outlives its batch;
-  /// the signal removes the child's temporaries like any interrupt. Ends at once when the
-  /// parent is already gone. The variable is removed, so the child's own children (the HDF5
+  /// the signal removes the child's temporaries like any interrupt, and so does every signal
+  /// after the first. Ends at once when the parent is already gone. The variable is removed, so the child's own children (the HDF5
   /// reader) do not take it for theirs.
   static func endWithParent() {
     guard let value = getenv(parentVariable), let parent = Int32(String(cString: value)) else { return }
     unsetenv(parentVariable)
+    // The batch decides when to give up; its child always removes what it was writing.
+    Interruption.repeatedSignalsWaitForCleanup()
     if csupport_end_with_parent(parent) == 1 { Foundation.exit(128 + SIGTERM) }
   }
 

@@ -25,8 +25,9 @@ struct ConvertAll: ParsableCommand {
       deterministic share (K from 0 to N-1): N processes on N machines, given the same \
       inputs, convert every checkpoint exactly once. Each conversion runs in a child process, \
       --jobs at a time. Ctrl-C (SIGINT), SIGTERM or SIGHUP stops the batch: the conversions \
-      under way are stopped and leave nothing behind, none starts, the summary is printed, and \
-      a rerun of the same command converts the rest; a second Ctrl-C ends it at once. Exit \
+      under way are stopped (reported as interrupted) and leave nothing behind, none starts, \
+      the summary is printed, and a rerun of the same command converts the rest; a second \
+      Ctrl-C ends the batch at once. Exit \
       status: 0 when every checkpoint is converted, verified or skipped, 2 if any failed \
       (without --keep-going, no new conversion starts after the first failure), 128 + N when \
       signal N stopped it.
@@ -84,6 +85,12 @@ struct ConvertAll: ParsableCommand {
   }
 
   func run() throws {
+    // Ctrl-C or a scheduler's SIGTERM, from here on: the conversions under way stop (the signal
+    // passed on), none starts, and the summary says what was done.
+    try Interruption.windingDown(onSignal: ChildProcess.forward) { try convertAll() }
+  }
+
+  private func convertAll() throws {
     let outDir = PathArgument.normalized(self.outDir)
     let items = try BatchInputs.expand(inputs.map(PathArgument.normalized))
     guard !items.isEmpty else {
@@ -121,15 +128,11 @@ struct ConvertAll: ParsableCommand {
     let worker = ChildConversion(
       threads: running.threads ?? max(1, Compute.availableProcessors / jobs),
       checksums: !running.noChecksum)
-    // Ctrl-C or a scheduler's SIGTERM: the conversions under way stop (the signal passed on),
-    // none starts, and the summary says what was done.
-    let summary = Interruption.windingDown(onSignal: ChildProcess.forward) {
-      batch.run(worker: worker) { record in
-        log?.append(record)
-        progress.update(done: counter.increment(), total: total)
-        // Under --quiet and --json too: an error is never silent.
-        if record.status == .failed { Console.error(record.error ?? record.input) }
-      }
+    let summary = batch.run(worker: worker) { record in
+      log?.append(record)
+      progress.update(done: counter.increment(), total: total)
+      // Under --quiet and --json too: an error is never silent.
+      if record.status == .failed { Console.error(record.error ?? record.input) }
     }
     progress.finish()
     if reporting.json {

@@ -216,7 +216,7 @@ import Testing
     // Converted as it is, but said, in every dtype (the infinity is the checkpoint's, not an overflow).
     let converted = try CommandRunner.run([infinite, dir.file("inf"), "--json"])
     let note =
-      "tensor 'head/bias' holds 1 NaN or infinite value, as the checkpoint does: the export keeps them, "
+      "tensor 'head/bias' holds 1 NaN or infinite value, as the checkpoint does: the export keeps it, "
       + "and the model's outputs will likely not be finite"
     #expect(converted.status == 0 && converted.standardOutput.contains(note), "\(converted.standardOutput)")
     let half = try CommandRunner.run([infinite, dir.file("inf16"), "--dtype", "bfloat16"])

@@ -201,19 +201,45 @@ def leftovers_and_data_files(binary, tmp, checks):
         left = sorted(n for n in os.listdir(stopped_out) if n.startswith(".")) if os.path.isdir(stopped_out) else []
         if flags:
             summary = json.loads(stdout) if stdout.strip().startswith("{") else {}
-            told = summary.get("stopped_by_signal") == number and summary.get("not_started") == 3
+            told = summary.get("stopped_by_signal") == number and summary.get("not_started") == 3 and \
+                summary.get("interrupted") == 1 and summary.get("failed") == 0
         else:
-            told = bool(re.search(r"not started \(interrupted\) +3\n", stdout)) and \
-                "stopped by SIGINT: run the same command" in stdout
+            told = bool(re.search(r"interrupted \(stopped under way\) +1\n", stdout)) and \
+                bool(re.search(r"not started \(interrupted\) +3\n", stdout)) and \
+                "stopped by SIGINT: run the same command" in stdout and "failed: " not in stdout
         checks.expect(f"a batch sent {signal.Signals(number).name} stops its conversion under way, starts no other, "
                       f"says so ({'--json' if flags else 'text'}) and ends with {128 + number}",
                       held and batch.returncode == 128 + number and told and len(records) == 1
-                      and records[0]["status"] == "failed" and f"signal {number}" in records[0]["error"] and not left,
+                      and records[0]["status"] == "interrupted" and f"signal {number}" in records[0]["error"]
+                      and not left,
                       f"held {held}, status {batch.returncode}, records {records}, left {left}, stdout {stdout!r}")
         rerun = tool(binary, "convert-all", stopped_in, "--out-dir", stopped_out, "--json")
         totals = json.loads(rerun.stdout) if rerun.returncode == 0 else {}
         checks.expect(f"after {signal.Signals(number).name}, a rerun converts the rest",
                       totals.get("ok") == 4, f"{rerun.returncode}: {rerun.stdout} {rerun.stderr}")
+
+    # A batch's conversion gets a second signal after the one its batch passed on (the SIGTERM of the batch's death,
+    # a terminal's second Ctrl-C) while it commits (its fsync held 3 s by strace): it still removes what it wrote.
+    committing = os.path.join(tmp, "committing")
+    os.makedirs(committing)
+    tracer = subprocess.Popen(["sh", "-c", "exec strace -f -qq -o /dev/null -e trace=fsync "
+                               "-e inject=fsync:delay_enter=3000000:when=1 env MIXER_CONVERT_PARENT_PID=$$ "
+                               '"$0" "$1" "$2" --quiet', binary, os.path.join(bigger, "n.npz"),
+                               os.path.join(committing, "n")])
+    conversion = first_child(tracer, os.path.join(bigger, "n.npz"))
+    limit = time.time() + 60
+    while conversion and time.time() < limit and tracer.poll() is None and not in_syscall(conversion, 74):  # fsync
+        time.sleep(0.005)
+    syncing = conversion is not None and in_syscall(conversion, 74)
+    if syncing:
+        os.kill(conversion, signal.SIGTERM)
+        time.sleep(0.3)
+        os.kill(conversion, signal.SIGTERM)
+    tracer.wait()
+    left = sorted(n for n in os.listdir(committing) if n.startswith("."))
+    checks.expect("a batch's conversion signalled twice while it commits still removes its temporary",
+                  syncing and tracer.returncode == 128 + signal.SIGTERM and not left,
+                  f"held in fsync {syncing}, status {tracer.returncode}, left {left}")
 
     # An --external-data export that fails verification loses its data file while the model's lock is held: a run
     # converting the output meanwhile is refused, rather than losing its new data file of the same name.
@@ -564,7 +590,7 @@ def batch_with_child_killed(binary, *arguments):
 
 
 def first_child(batch, command):
-    """The first child process of `batch` running `mixer-convert COMMAND`, waited for (up to 60 s); None when
+    """The first child process of `batch` with COMMAND among its arguments, waited for (up to 60 s); None when
     the batch ends first."""
     limit = time.time() + 60
     while time.time() < limit and batch.poll() is None:
@@ -572,6 +598,18 @@ def first_child(batch, command):
             if parent_of(pid) == batch.pid and command in command_line(pid):
                 return pid
     return None
+
+
+def in_syscall(pid, number):
+    """Whether a thread of `pid` is in system call `number` (x86-64 numbering)."""
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/syscall") as f:
+                if f.read().split()[0] == str(number):
+                    return True
+    except (OSError, IndexError):
+        pass
+    return False
 
 
 def process_state(pid):

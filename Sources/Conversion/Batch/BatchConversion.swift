@@ -93,9 +93,11 @@ public struct BatchSummary: Encodable, Sendable {
   /// Outputs an earlier run converted and did not verify, verified by this one.
   public var verified = 0
   public var failed = 0
+  /// Conversions and verifications the signal that stopped the batch stopped under way.
+  public var interrupted = 0
   /// Items left alone after a failure (without keep-going) or a signal.
   public var notStarted = 0
-  /// The signal (SIGINT, SIGTERM, SIGHUP) that stopped the batch, if one did.
+  /// The signal (SIGINT, SIGTERM, SIGHUP) that stopped the batch before it was done, if one did.
   public var stoppedBySignal: Int32?
   /// Bytes of the exports converted or skipped.
   public var bytes = 0
@@ -138,7 +140,11 @@ extension BatchConversion {
         request.format = format
         let columns = item.columnValues
         let folders = Self.missingFolders(above: output)
-        let result = convertOrSkip(request, item: item, worker: worker, began: began, columns: columns)
+        var result = convertOrSkip(request, item: item, worker: worker, began: began, columns: columns)
+        // Stopped under way by the batch's own signal (passed on to the worker): no failure of its checkpoint.
+        if result.status == .failed, result.stopSignal != nil, Interruption.signal != nil {
+          result.status = .interrupted
+        }
         state.finish(result, stopping: result.status == .failed && !keepGoing) {
           record(result)
           if result.status == .failed { state.foldersOfFailures += folders }
@@ -150,7 +156,8 @@ extension BatchConversion {
     for folder in state.foldersOfFailures.sorted(by: { $0.count > $1.count }) { rmdir(folder) }
     var summary = state.summary
     summary.seconds = Date().timeIntervalSince(start)
-    summary.stoppedBySignal = Interruption.signal
+    // A signal after the last item was done stopped nothing.
+    if summary.notStarted > 0 || summary.interrupted > 0 { summary.stoppedBySignal = Interruption.signal }
     return summary
   }
 
@@ -215,8 +222,9 @@ extension BatchConversion {
       let mark = try PendingVerification.mark(request.output)
       return settled(worker.convert(request, verify: true, item: item), request, mark, replacing: replacing)
     } catch {
+      // Interrupted: the batch's signal met its own work on the output (marking it, say).
       return BatchRecord(
-        input: item.checkpoint, output: request.output, status: .failed,
+        input: item.checkpoint, output: request.output, status: error is Interrupted ? .interrupted : .failed,
         seconds: Date().timeIntervalSince(began), error: worker.line(for: error), columns: columns)
     }
   }
@@ -308,6 +316,7 @@ private final class BatchState: @unchecked Sendable {
     case .failed:
       summary.failed += 1
       summary.failures.append(.init(input: record.input, error: record.error ?? "failed"))
+    case .interrupted: summary.interrupted += 1
     }
     summary.bytes += record.bytes ?? 0
     if record.status == .ok {

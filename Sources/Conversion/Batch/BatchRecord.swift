@@ -13,13 +13,16 @@ public struct BatchRecord: Encodable, Sendable {
     case verified
     /// It could not be converted, or drifted in verification; see `error`.
     case failed
+    /// The signal that stopped the batch stopped its conversion or verification under way
+    /// (`error` says how far it got); the next run takes it up.
+    case interrupted
   }
 
   /// The checkpoint.
   public let input: String
   /// The export written, or that would have been.
   public let output: String
-  public let status: Status
+  public internal(set) var status: Status
   /// The model's display name, when known.
   public let model: String?
   public var parameters: Int?
