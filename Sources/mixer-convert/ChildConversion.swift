@@ -59,8 +59,10 @@ struct ChildConversion: BatchWorker {
       let nonFinite = verification?.nonFiniteWeights ?? []
       let reason =
         result.status == 1 && verification?.passed == false
-        ? "\(request.output): verification found drift beyond tolerance (\(Self.text(drift ?? [:])))"
-          + (nonFinite.isEmpty ? "" : "; " + ParityReportOutput.nonFiniteCause(nonFinite))
+        ? "\(request.output): verification "
+          + (nonFinite.isEmpty
+            ? "found drift beyond tolerance (\(Self.text(drift ?? [:])))"
+            : "failed: the outputs are not finite, as " + ParityReportOutput.nonFiniteCause(nonFinite))
         : Self.lastError(result.error) ?? "\(item.checkpoint): mixer-convert \(arguments[0]) \(result.ending)"
       return BatchRecord(
         input: item.checkpoint, output: request.output, status: .failed, model: conversion?.model,
