@@ -360,9 +360,10 @@ def killed_while_verifying(binary, tmp, checks):
                     f.seek(-4, os.SEEK_END)
                     f.write(b"\x00\x00\x80\x3f")
             open(mark, "w").close()
+            racing_report = os.path.join(tmp, "racing.jsonl")
             racing, stderr, caught = replaced_while_verifying(
-                binary, ["convert-all", source, "--out-dir", out, "--verify", "--no-checksum", "--threads", "1"],
-                lambda: tool(binary, *replace))
+                binary, ["convert-all", source, "--out-dir", out, "--verify", "--no-checksum", "--threads", "1",
+                         "--report", racing_report], lambda: tool(binary, *replace))
             if caught:
                 break
         after = tool(binary, "convert-all", source, "--out-dir", out, "--verify", "--report", rerun_report)
@@ -374,10 +375,13 @@ def killed_while_verifying(binary, tmp, checks):
                           f"caught {caught}, status {racing.returncode}: {stderr.strip()[-150:]}; "
                           f"then {after.returncode} {verdict['status']}")
         else:
-            checks.expect("a passing verification keeps the mark of an export another run put there since",
-                          caught and racing.returncode == 0 and after.returncode == 0
+            noted = any("replaced by another run since" in n for n in report(racing_report)[-1].get("notes", []))
+            checks.expect("a passing verification keeps the mark of an export another run put there since, and "
+                          "its report line says so",
+                          caught and racing.returncode == 0 and noted and after.returncode == 0
                           and verdict["status"] == "verified",
-                          f"caught {caught}, status {racing.returncode}; then {after.returncode} {verdict['status']}")
+                          f"caught {caught}, status {racing.returncode}, noted {noted}; "
+                          f"then {after.returncode} {verdict['status']}")
 
     # Likewise a repair made inside the export meanwhile (a good shard copied over the drifting one, in place):
     # any of its files changed since the verification keeps it.

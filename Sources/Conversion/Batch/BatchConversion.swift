@@ -267,6 +267,13 @@ extension BatchConversion {
     // Passed, unless another run has replaced the export since: the next --verify run verifies its own.
     let passed =
       record.verified == true && (record.verifiedExport.map { present?.isUnchanged(from: $0) == true } ?? true)
+    if record.verified == true, !passed, present != nil {
+      record.notes =
+        (record.notes ?? []) + [
+          "the export verified was replaced by another run since; the one there now stays marked as unverified, "
+            + "so the next --verify run verifies it"
+        ]
+    }
     // Whether the output is still the one before the conversion (nil: no conversion).
     let unchanged = replacing.map { before in
       before.output.map { present?.isUnchanged(from: $0) == true } ?? (present == nil)
