@@ -19,15 +19,8 @@ public enum StaleTemporaries {
   ) {
     removeDead(held.recordedTemporaries, in: folder, displacedRefusal)
     guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
-    let stems = entries.compactMap(SiblingNames.parseLock).filter {
-      $0 != heldStem && OutputLock.holdsOnlyRecords(folder: folder, stem: $0)
-    }
-    for stem in stems.sorted() {
-      guard let lock = try? OutputLock.acquire(folder: folder, stem: stem, output: folder + "/" + stem) else {
-        continue
-      }
-      removeDead(lock.recordedTemporaries, in: folder, displacedRefusal)
-      lock.release()
+    for stem in entries.compactMap(SiblingNames.parseLock).sorted() where stem != heldStem {
+      removeLeftovers(in: folder, stem: stem, output: folder + "/" + stem, displacedRefusal)
     }
   }
 
@@ -37,6 +30,14 @@ public enum StaleTemporaries {
   /// writes it does this anyway.
   public static func removeLeftovers(of output: String, displacedRefusal: ((String) -> String?)?) {
     let (folder, stem) = SiblingNames.place(of: output)
+    removeLeftovers(in: folder, stem: stem, output: output, displacedRefusal)
+  }
+
+  /// The temporaries the lock file of `stem` in `folder` records, when a killed holder left it
+  /// (``OutputLock/holdsOnlyRecords(folder:stem:)``) and no process holds it now, then the lock file.
+  private static func removeLeftovers(
+    in folder: String, stem: String, output: String, _ displacedRefusal: ((String) -> String?)?
+  ) {
     guard OutputLock.holdsOnlyRecords(folder: folder, stem: stem),
       let lock = try? OutputLock.acquire(folder: folder, stem: stem, output: output)
     else { return }

@@ -141,7 +141,8 @@ extension BatchConversion {
         let columns = item.columnValues
         let folders = Self.missingFolders(above: output)
         var result = convertOrSkip(request, item: item, worker: worker, began: began, columns: columns)
-        // Stopped under way by the batch's own signal (passed on to the worker): no failure of its checkpoint.
+        // Stopped under way by the batch's own signal (passed on to the worker, or met by the
+        // batch's own work on it): no failure of its checkpoint.
         if result.status == .failed, result.stopSignal != nil, Interruption.signal != nil {
           result.status = .interrupted
         }
@@ -224,8 +225,9 @@ extension BatchConversion {
     } catch {
       // Interrupted: the batch's signal met its own work on the output (marking it, say).
       return BatchRecord(
-        input: item.checkpoint, output: request.output, status: error is Interrupted ? .interrupted : .failed,
-        seconds: Date().timeIntervalSince(began), error: worker.line(for: error), columns: columns)
+        input: item.checkpoint, output: request.output, status: .failed,
+        seconds: Date().timeIntervalSince(began), error: worker.line(for: error), columns: columns,
+        stopSignal: (error as? Interrupted)?.signal)
     }
   }
 

@@ -44,7 +44,8 @@ public struct BatchRecord: Encodable, Sendable {
   /// The export the verification read (``ParityReport/exportIdentity``): the one the batch
   /// removes when it drifts. Not in the report.
   public let verifiedExport: FileIdentity?
-  /// The signal that stopped the worker before it finished, if one did. Not in the report.
+  /// The signal that stopped the worker, or the batch's own work on the output, before it
+  /// finished, if one did. Not in the report.
   public let stopSignal: Int32?
 
   public init(
