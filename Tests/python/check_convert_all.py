@@ -595,11 +595,13 @@ def batch_with_child_killed(binary, *arguments):
 
 def first_child(batch, command):
     """The first child process of `batch` with COMMAND among its arguments, waited for (up to 60 s); None when
-    the batch ends first."""
+    the batch ends first. A child still running its parent's arguments is passed over: a fork not yet turned into
+    its program, or a probe of strace's own (strace forks one at start to test ptrace, which then ends)."""
     limit = time.time() + 60
     while time.time() < limit and batch.poll() is None:
+        parent = command_line(batch.pid)
         for pid in (int(p) for p in os.listdir("/proc") if p.isdigit()):
-            if parent_of(pid) == batch.pid and command in command_line(pid):
+            if parent_of(pid) == batch.pid and command in (arguments := command_line(pid)) and arguments != parent:
                 return pid
     return None
 
