@@ -80,7 +80,8 @@ public struct SHA256Stream {
 
   /// SHA-256 of a whole file, read in ``streamingChunkBytes`` pieces with `read(2)`
   /// (Foundation's `FileHandle` reads in 4 KB pieces, tens of thousands of system calls for a
-  /// checkpoint).
+  /// checkpoint). Throws ``Interrupted`` between pieces once a caught signal has arrived
+  /// (``Interruption/check()``), so a batch hashing a large source stops within a piece.
   public static func file(_ path: String) throws -> String {
     let (fd, _) = try RegularFile.open(path)
     defer { close(fd) }
@@ -91,6 +92,7 @@ public struct SHA256Stream {
       let n = RegularFile.readNext(fd, into: chunk)
       guard n >= 0 else { throw FileIOError.system(path, "cannot read for hashing") }
       if n == 0 { break }
+      try Interruption.check()
       stream.update(UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
     }
     return stream.hex()

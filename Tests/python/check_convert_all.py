@@ -129,7 +129,41 @@ def convert_all(binary, tmp, checks):
     killed_while_verifying(binary, tmp, checks)
     leftovers_and_data_files(binary, tmp, checks)
     batch_edges(binary, tmp, checks)
+    signalled_while_hashing(binary, tmp, checks)
     return []
+
+
+def signalled_while_hashing(binary, tmp, checks):
+    """A batch sent SIGINT while it hashes a source to check that its output is up to date (each read of the
+    source held 40 ms by strace, so the hash of its 73 MB takes 3 s): it stops within a second, rather than once the
+    hash is done."""
+    print("signalled while hashing a source:")
+    source, out = os.path.join(tmp, "hashing"), os.path.join(tmp, "hashing-out")
+    os.makedirs(source)
+    checkpoint = os.path.join(source, "h.npz")
+    tool(binary, "synth", "Mixer-S_32", checkpoint, "--quiet")
+    tool(binary, "convert-all", source, "--out-dir", out, "--quiet")
+    tracer = subprocess.Popen(["sh", "-c", 'exec strace -qq -o /dev/null -P "$0" -e trace=read '
+                               '-e inject=read:delay_enter=40000 "$1" convert-all "$2" --out-dir "$3"',
+                               checkpoint, binary, source, out], stdout=subprocess.PIPE, text=True)
+    batch = first_child(tracer, "convert-all")
+    limit, seen = time.time() + 60, 0
+    while batch and time.time() < limit and tracer.poll() is None and seen < 2:  # twice, 10 ms apart
+        seen = seen + 1 if hashing_file(batch, checkpoint) else 0
+        time.sleep(0.01)
+    hashing = seen == 2
+    if hashing:
+        os.kill(batch, signal.SIGINT)
+    signalled = time.time()
+    stdout = tracer.communicate(timeout=120)[0]
+    took = time.time() - signalled
+    rerun = tool(binary, "convert-all", source, "--out-dir", out, "--json")
+    checks.expect("a batch sent SIGINT while it hashes a source stops within a second, and a rerun skips the output",
+                  hashing and tracer.returncode == 130 and took < 1
+                  and bool(re.search(r"interrupted \(stopped under way\) +1\n", stdout))
+                  and rerun.returncode == 0 and json.loads(rerun.stdout).get("skipped") == 1,
+                  f"hashing {hashing}, status {tracer.returncode} after {took:.2f} s, stdout {stdout!r}; "
+                  f"rerun {rerun.returncode} {rerun.stdout[-120:]!r}")
 
 
 def leftovers_and_data_files(binary, tmp, checks):
@@ -604,6 +638,21 @@ def first_child(batch, command):
             if parent_of(pid) == batch.pid and command in (arguments := command_line(pid)) and arguments != parent:
                 return pid
     return None
+
+
+def hashing_file(pid, path):
+    """Whether `pid` reads `path` through a descriptor of its own, a whole number of MiB and at least 4 MiB in, while
+    another descriptor holds it open elsewhere (as a batch does while it hashes a checkpoint whose directory it read).
+    """
+    try:
+        offsets = set()
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            if os.readlink(f"/proc/{pid}/fd/{fd}") == path:
+                with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                    offsets.add(int(f.readline().split()[1]))
+        return len(offsets) > 1 and any(o >= 4 << 20 and o % (1 << 20) == 0 for o in offsets)
+    except (OSError, IndexError, ValueError):
+        return False
 
 
 def in_syscall(pid, number):
