@@ -149,7 +149,7 @@ def signalled_while_hashing(binary, tmp, checks):
     batch = first_child(tracer, "convert-all")
     limit, seen = time.time() + 60, 0
     while batch and time.time() < limit and tracer.poll() is None and seen < 2:  # twice, 10 ms apart
-        seen = seen + 1 if hashing_file(batch, checkpoint) else 0
+        seen = seen + 1 if hashing_file(batch, os.path.realpath(checkpoint)) else 0
         time.sleep(0.01)
     hashing = seen == 2
     if hashing:
@@ -641,9 +641,9 @@ def first_child(batch, command):
 
 
 def hashing_file(pid, path):
-    """Whether `pid` reads `path` through a descriptor of its own, a whole number of MiB and at least 4 MiB in, while
-    another descriptor holds it open elsewhere (as a batch does while it hashes a checkpoint whose directory it read).
-    """
+    """Whether `pid` reads `path` (a real path) through a descriptor of its own, a whole number of MiB and at least
+    4 MiB in, while another descriptor holds it open elsewhere (as a batch does while it hashes a checkpoint whose
+    directory it read)."""
     try:
         offsets = set()
         for fd in os.listdir(f"/proc/{pid}/fd"):
