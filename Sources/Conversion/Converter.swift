@@ -105,7 +105,6 @@ public enum Converter {
           nonFiniteCount += NonFiniteValues.count(in: bytes, as: request.dtype)
           try write(bytes)
         }
-        defer { if nonFiniteCount > 0 { nonFinite.append((weight.source, nonFiniteCount)) } }
         let overflowed: Int
         if weight.resize != nil {
           let values = weight.transform(try checkpoint.parameters.tensor(weight.source)).scalars
@@ -128,6 +127,7 @@ public enum Converter {
           throw ConversionError.overflow(
             request.checkpoint, overflowed, tensor: weight.source, as: request.dtype, beyondFloat32: beyondFloat32)
         }
+        if nonFiniteCount > 0 { nonFinite.append((weight.source, nonFiniteCount)) }
         progress(writer.bytesWritten, writer.totalBytes)
       }
     }

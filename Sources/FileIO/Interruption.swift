@@ -20,8 +20,9 @@ public struct Interrupted: Error, Equatable, Sendable, CustomStringConvertible {
 
 /// Whether a signal asked the process to stop while it writes outputs.
 public enum Interruption {
-  /// Throws ``Interrupted`` when SIGINT, SIGTERM or SIGHUP has arrived since the first
-  /// ``AtomicOutput`` was created (before that, the signals keep their default action).
+  /// Throws ``Interrupted`` when SIGINT, SIGTERM or SIGHUP has arrived since the signals were
+  /// first caught: by the first ``AtomicOutput`` or ``windingDown(onSignal:_:)`` (before that,
+  /// the signals keep their default action).
   public static func check() throws(Interrupted) {
     if let signal { throw Interrupted(signal: signal) }
   }
