@@ -47,6 +47,9 @@ public struct ConversionSummary: Encodable, Sendable {
   public let storage: String
   /// What a user of the export must know that the format cannot say (see ``WrittenExport/notes``).
   public let notes: [String]
+  /// What a user must know of the weights themselves, shown even under `--quiet`: the tensors
+  /// that hold NaN or infinite values, as the checkpoint does.
+  public let warnings: [String]
   /// The files written.
   public let files: [String]
   public let dtype: DType
@@ -159,15 +162,15 @@ public enum Converter {
     return ConversionSummary(
       output: request.output, format: format, model: name, upstreamName: recognition.catalogEntry?.name,
       variant: variant, parameters: parameters, tensors: plan.weights.count, storage: written.storage,
-      notes: written.notes + narrowingNote(plan, checkpoint, to: request.dtype) + nonFiniteNote(nonFinite),
-      files: written.files,
+      notes: written.notes + narrowingNote(plan, checkpoint, to: request.dtype),
+      warnings: nonFiniteWarning(nonFinite), files: written.files,
       dtype: request.dtype, bytesWritten: writer.totalBytes,
       outputBytes: format.diskSize(at: request.output), seconds: Date().timeIntervalSince(start))
   }
 
-  /// Names the tensors that hold NaN or infinite values (none: no note): the export keeps them
-  /// as they are, but a user should know before using it.
-  private static func nonFiniteNote(_ tensors: [(tensor: String, count: Int)]) -> [String] {
+  /// Names the tensors that hold NaN or infinite values (none: no warning): the export keeps
+  /// them as they are, but a user should know before using it.
+  private static func nonFiniteWarning(_ tensors: [(tensor: String, count: Int)]) -> [String] {
     guard let first = tensors.first else { return [] }
     let what =
       tensors.count == 1

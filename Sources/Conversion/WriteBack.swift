@@ -91,7 +91,8 @@ public enum WriteBack {
     return ConversionSummary(
       output: request.output, format: .npz, model: header.model.name, upstreamName: header.model.upstreamName,
       variant: ExportVariant(rawValue: header.model.variant) ?? .classification, parameters: header.model.parameters,
-      tensors: tensors.count, storage: "in npz", notes: [], files: [(request.output as NSString).lastPathComponent],
+      tensors: tensors.count, storage: "in npz", notes: [], warnings: [],
+      files: [(request.output as NSString).lastPathComponent],
       dtype: dtype, bytesWritten: total, outputBytes: ExportFormat.npz.diskSize(at: request.output),
       seconds: Date().timeIntervalSince(start))
   }

@@ -75,7 +75,8 @@ struct ChildConversion: BatchWorker {
       model: conversion?.model ?? verification?.model, parameters: conversion?.parameters,
       bytes: conversion?.outputBytes ?? request.format?.diskSize(at: request.output), seconds: seconds,
       verified: verification?.passed, drift: drift, columns: columns,
-      notes: conversion?.notes.flatMap { $0.isEmpty ? nil : $0 }, verifiedExport: verification?.exportIdentity)
+      notes: conversion.flatMap { ($0.notes ?? []) + ($0.warnings ?? []) }.flatMap { $0.isEmpty ? nil : $0 },
+      verifiedExport: verification?.exportIdentity)
   }
 
   /// Each output's drift, `logits 0.02, pre_logits 0.01 of the original's largest magnitude`.
@@ -106,6 +107,7 @@ struct ChildConversion: BatchWorker {
       let parameters: Int
       let outputBytes: Int
       let notes: [String]?
+      let warnings: [String]?
     }
     struct Verification: Decodable {
       struct Output: Decodable {

@@ -77,6 +77,8 @@ struct Convert: ParsableCommand {
     let progress = ProgressBar(label: "convert", enabled: reporting.text)
     let summary = try Converter.convert(request) { progress.update(done: $0, total: $1) }
     progress.finish()
+    // In every mode, as other warnings are (--quiet prints errors and warnings).
+    for warning in summary.warnings { Console.warning(warning) }
     var report: ParityReportOutput?
     if verify {
       var verification = VerificationRequest(checkpoint: request.checkpoint, export: request.output)

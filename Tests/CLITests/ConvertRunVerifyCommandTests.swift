@@ -213,14 +213,22 @@ import Testing
           + "float32 cannot hold them either (±3.40282e+38), so no --dtype can\n"), "\(hopeless.standardError)")
 
     let infinite = try checkpoint("inf.npz", first: .infinity)
-    // Converted as it is, but said, in every dtype (the infinity is the checkpoint's, not an overflow).
+    // Converted as it is, but said, in every dtype (the infinity is the checkpoint's, not an
+    // overflow) and every mode: a warning on standard error, under --quiet too, and in --json.
     let converted = try CommandRunner.run([infinite, dir.file("inf"), "--json"])
     let note =
       "tensor 'head/bias' holds 1 NaN or infinite value, as the checkpoint does: the export keeps it, "
       + "and the model's outputs will likely not be finite"
-    #expect(converted.status == 0 && converted.standardOutput.contains(note), "\(converted.standardOutput)")
+    let json = try JSONSerialization.jsonObject(with: Data(converted.standardOutput.utf8)) as? [String: Any]
+    let conversion = json?["conversion"] as? [String: Any]
+    #expect(converted.status == 0 && conversion?["warnings"] as? [String] == [note], "\(converted.standardOutput)")
+    #expect(converted.standardError == "mixer-convert: warning: " + note + "\n", "\(converted.standardError)")
     let half = try CommandRunner.run([infinite, dir.file("inf16"), "--dtype", "bfloat16"])
-    #expect(half.status == 0 && half.standardOutput.contains("note: " + note), "\(half.standardOutput)")
+    #expect(half.status == 0 && half.standardError.contains("mixer-convert: warning: " + note), "\(half.standardError)")
+    #expect(!half.standardOutput.contains("NaN"), "\(half.standardOutput)")
+    let quietly = try CommandRunner.run([infinite, dir.file("inf-quiet"), "--quiet"])
+    #expect(quietly.status == 0 && quietly.standardOutput.isEmpty)
+    #expect(quietly.standardError == "mixer-convert: warning: " + note + "\n", "\(quietly.standardError)")
     // A batch's report carries it too.
     let report = dir.file("report.jsonl")
     let batch = try CommandRunner.run(

@@ -38,8 +38,9 @@ public struct BatchRecord: Encodable, Sendable {
   public let drift: [String: Double]?
   /// The other columns of the checkpoint's CSV row.
   public let columns: [String: String]?
-  /// What a user of the export must know (``ConversionSummary/notes``: NaN weights, a
-  /// library's limits; an export replaced since it was verified). Only when there is any.
+  /// What a user of the export must know (``ConversionSummary/notes`` and
+  /// ``ConversionSummary/warnings``: a library's limits, NaN weights; an export replaced since it
+  /// was verified). Only when there is any.
   public internal(set) var notes: [String]?
   /// The export the verification read (``ParityReport/exportIdentity``): the one the batch
   /// removes when it drifts. Not in the report.
