@@ -21,7 +21,7 @@ import Testing
     let calls = HDF5Calls(path: path)
     let file = try calls.file(path, .readWrite, or: calls.error("open"))
     try body(file.id, calls)
-    try file.close(or: calls.error("close"))
+    try calls.check(file.closeNow(), "close")
   }
 
   @Test func externalLinksAreRefusedWhereverTheyAre() throws {

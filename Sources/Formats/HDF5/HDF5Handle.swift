@@ -42,11 +42,11 @@ final class HDF5Handle {
     self.close = close
   }
 
-  /// Closes the object now, checking that libhdf5 managed to (closing a file writes what it
-  /// still holds: a failure there means the file is incomplete).
-  func close(or failure: @autoclosure () -> Error) throws {
+  /// Closes the object now, returning libhdf5's status (closing a file writes what it still
+  /// holds: a failure there means the file is incomplete).
+  func closeNow() -> herr_t {
     isOpen = false
-    guard close(id) >= 0 else { throw failure() }
+    return close(id)
   }
 
   deinit { if isOpen { _ = close(id) } }
@@ -72,6 +72,18 @@ struct HDF5Calls {
 
   func check(_ status: herr_t, _ what: @autoclosure () -> String) throws {
     guard status >= 0 else { throw error(what()) }
+  }
+
+  /// Runs a libhdf5 call that writes to the file; a failure names `what` with the system's
+  /// reason when the call left one that a write gives (`No space left on device`, a quota, a
+  /// file too large, an I/O error), else asks whether the disk is full.
+  func writing(_ what: @autoclosure () -> String, _ call: () -> herr_t) throws {
+    errno = 0
+    let status = call()
+    let cause = errno
+    guard status < 0 else { return }
+    let storage = [ENOSPC, EDQUOT, EFBIG, EIO].contains(cause)
+    throw error(what() + (storage ? ": " + String(cString: strerror(cause)) : " (is the disk full?)"))
   }
 
   /// Whether `path` (`a/b/c`) leads from `file` to an object through hard links only.

@@ -101,9 +101,9 @@ final class HDF5Writer: ExportWriter {
     let dataset = try HDF5Handle(
       H5Dcreate2(file, path, type.id, space.id, mc_h5p_default(), properties.id, mc_h5p_default()),
       close: H5Dclose, or: calls.error("cannot create dataset '\(path)'", tensor: tensor))
-    try calls.check(
-      H5Dwrite(dataset.id, type.id, mc_h5s_all(), mc_h5s_all(), mc_h5p_default(), bytes.baseAddress),
-      "cannot write dataset '\(path)' (is the disk full?)")
+    try calls.writing("cannot write dataset '\(path)'") {
+      H5Dwrite(dataset.id, type.id, mc_h5s_all(), mc_h5s_all(), mc_h5p_default(), bytes.baseAddress)
+    }
   }
 
   private func createGroup(_ path: String) throws {
@@ -132,7 +132,7 @@ final class HDF5Writer: ExportWriter {
         "cannot link '\(path)' as '\(HDF5Layout.weightLink(name))'")
     }
     try writeGraph(LocatedGraphDocument(document, HDF5Locations(byTensor: locations)))
-    try file!.close(or: calls.error("libhdf5 cannot complete the file (is the disk full?)"))
+    try calls.writing("libhdf5 cannot complete the file") { file!.closeNow() }
     file = nil
     try output.commit()
     let onDisk = HDF5Format.files(at: output.finalPath).reduce(0) { $0 + (RegularFile.size(at: $1) ?? 0) }
