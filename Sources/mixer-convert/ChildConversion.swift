@@ -85,12 +85,14 @@ struct ChildConversion: BatchWorker {
       + " of the original's largest magnitude"
   }
 
-  /// The child's error line without the `mixer-convert: error: ` prefix.
+  /// The child's last line of standard error without the `mixer-convert: error: ` prefix,
+  /// passing over its warnings and notes (NaN weights, say), which tell nothing of how it ended.
   private static func lastError(_ text: String) -> String? {
     let prefix = Console.errorPrefix
-    return text.split(separator: "\n").last.map {
-      $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : String($0)
+    let ending = text.split(separator: "\n").last {
+      !$0.hasPrefix(Console.warningPrefix) && !$0.hasPrefix(Console.notePrefix)
     }
+    return ending.map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : String($0) }
   }
 
   private static let decoder: JSONDecoder = {

@@ -14,14 +14,20 @@ enum Console {
     standardError(errorPrefix + oneLine(message))
   }
 
+  /// What starts every note line on standard error.
+  static let notePrefix = "mixer-convert: note: "
+
+  /// What starts every warning line.
+  static let warningPrefix = "mixer-convert: warning: "
+
   /// Prints a note on standard error, apart from the results: `mixer-convert: note: …`.
   static func note(_ message: String) {
-    standardError("mixer-convert: note: \(oneLine(message))")
+    standardError(notePrefix + oneLine(message))
   }
 
   /// Prints a warning line: `mixer-convert: warning: …`.
   static func warning(_ message: String) {
-    standardError("mixer-convert: warning: \(oneLine(message))")
+    standardError(warningPrefix + oneLine(message))
   }
 
   /// Warns that the values of `input` leave the export's input contract, when they do.

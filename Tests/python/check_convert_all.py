@@ -130,7 +130,50 @@ def convert_all(binary, tmp, checks):
     leftovers_and_data_files(binary, tmp, checks)
     batch_edges(binary, tmp, checks)
     signalled_while_hashing(binary, tmp, checks)
+    killed_after_a_warning(binary, tmp, checks)
     return []
+
+
+def killed_after_a_warning(binary, tmp, checks):
+    """A conversion of a checkpoint with a NaN weight, which warns on standard error, killed while it verifies: the
+    batch names the signal that ended it, not the warning (the last line the child wrote)."""
+    print("killed after a warning:")
+    import numpy  # the test environment's
+    # The real path, as /proc/PID/maps shows it (TMPDIR may be behind a symlink).
+    source, out = os.path.join(tmp, "diverged"), os.path.join(os.path.realpath(tmp), "diverged-out")
+    os.makedirs(source)
+    checkpoint = os.path.join(source, "m.npz")
+    tool(binary, "synth", "Mixer-S_32", checkpoint, "--quiet")
+    arrays = dict(numpy.load(checkpoint))
+    arrays["head/bias"][0] = numpy.nan
+    numpy.savez(checkpoint, **arrays)
+    shard = os.path.join(out, "m", "model-00001-of-00001.safetensors")
+    for attempt in range(5):
+        shutil.rmtree(out, ignore_errors=True)
+        batch = subprocess.Popen([binary, "convert-all", source, "--out-dir", out, "--verify", "--quiet"],
+                                 stderr=subprocess.PIPE, text=True)
+        child = first_child(batch, "convert")
+        # Verifying once it maps the committed shard: its warning is written by then.
+        while process_state(child) not in ("Z", None) and not maps(child, shard):
+            time.sleep(0.0005)
+        caught = process_state(child) not in ("Z", None)
+        if caught:
+            os.kill(child, signal.SIGKILL)
+        stderr = batch.communicate()[1]
+        if caught:
+            break
+    checks.expect("a conversion killed after its NaN warning fails naming the signal, not the warning",
+                  caught and batch.returncode == 2 and "m.npz: mixer-convert convert was stopped by signal 9" in stderr
+                  and "NaN" not in stderr, f"caught {caught}, status {batch.returncode}: {stderr.strip()[-160:]}")
+
+
+def maps(pid, path):
+    """Whether process PID has PATH mapped (False once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/maps") as f:
+            return any(line.rstrip("\n").endswith(" " + path) for line in f)
+    except OSError:
+        return False
 
 
 def signalled_while_hashing(binary, tmp, checks):
