@@ -76,7 +76,7 @@ struct ChildConversion: BatchWorker {
       bytes: conversion?.outputBytes ?? request.format?.diskSize(at: request.output), seconds: seconds,
       verified: verification?.passed, drift: drift, columns: columns,
       notes: conversion.flatMap { ($0.notes ?? []) + ($0.warnings ?? []) }.flatMap { $0.isEmpty ? nil : $0 },
-      verifiedExport: verification?.exportIdentity)
+      warnings: conversion?.warnings.flatMap { $0.isEmpty ? nil : $0 }, verifiedExport: verification?.exportIdentity)
   }
 
   /// Each output's drift, `logits 0.02, pre_logits 0.01 of the original's largest magnitude`.

@@ -131,7 +131,8 @@ struct ConvertAll: ParsableCommand {
     let summary = batch.run(worker: worker) { record in
       log?.append(record)
       progress.update(done: counter.increment(), total: total)
-      // Under --quiet and --json too: an error is never silent.
+      // Under --quiet and --json too: an error is never silent, nor a warning.
+      for warning in record.warnings ?? [] { Console.warning("\(record.input): \(warning)") }
       if record.status == .failed { Console.error(record.error ?? record.input) }
     }
     progress.finish()

@@ -235,6 +235,8 @@ import Testing
       ["convert-all", infinite, "--out-dir", dir.file("batch"), "--report", report, "--quiet"])
     let line = (try? String(contentsOfFile: report, encoding: .utf8)) ?? ""
     #expect(batch.status == 0 && line.contains("\"notes\":[\"" + note + "\"]"), "\(line)")
+    // And on the terminal, under --quiet too, naming the checkpoint.
+    #expect(batch.standardError == "mixer-convert: warning: \(infinite): " + note + "\n", "\(batch.standardError)")
     let finite = try CommandRunner.run([source, dir.file("finite")])
     #expect(finite.status == 0 && !finite.standardOutput.contains("NaN"), "\(finite.standardOutput)")
     let verify = try CommandRunner.run(["verify", infinite, dir.file("inf")])

@@ -42,6 +42,9 @@ public struct BatchRecord: Encodable, Sendable {
   /// ``ConversionSummary/warnings``: a library's limits, NaN weights; an export replaced since it
   /// was verified). Only when there is any.
   public internal(set) var notes: [String]?
+  /// The conversion's warnings (``ConversionSummary/warnings``), also among `notes`: the batch
+  /// shows them as they come. Not in the report.
+  public let warnings: [String]?
   /// The export the verification read (``ParityReport/exportIdentity``): the one the batch
   /// removes when it drifts. Not in the report.
   public let verifiedExport: FileIdentity?
@@ -53,7 +56,7 @@ public struct BatchRecord: Encodable, Sendable {
     input: String, output: String, status: Status, model: String? = nil, parameters: Int? = nil,
     bytes: Int? = nil, seconds: Double, error: String? = nil, verified: Bool? = nil,
     drift: [String: Double]? = nil, columns: [String: String]? = nil, notes: [String]? = nil,
-    verifiedExport: FileIdentity? = nil, stopSignal: Int32? = nil
+    warnings: [String]? = nil, verifiedExport: FileIdentity? = nil, stopSignal: Int32? = nil
   ) {
     self.input = input
     self.output = output
@@ -67,6 +70,7 @@ public struct BatchRecord: Encodable, Sendable {
     self.drift = drift
     self.columns = columns
     self.notes = notes
+    self.warnings = warnings
     self.verifiedExport = verifiedExport
     self.stopSignal = stopSignal
   }
