@@ -70,14 +70,18 @@ struct ChildConversion: BatchWorker {
         verified: verification?.passed, drift: drift, columns: columns, verifiedExport: verification?.exportIdentity,
         stopSignal: result.signal)
     }
+    let warnings = conversion?.warnings ?? []
     return BatchRecord(
       input: item.checkpoint, output: request.output, status: success,
       model: conversion?.model ?? verification?.model, parameters: conversion?.parameters,
       bytes: conversion?.outputBytes ?? request.format?.diskSize(at: request.output), seconds: seconds,
       verified: verification?.passed, drift: drift, columns: columns,
-      notes: conversion.flatMap { ($0.notes ?? []) + ($0.warnings ?? []) }.flatMap { $0.isEmpty ? nil : $0 },
-      warnings: conversion?.warnings.flatMap { $0.isEmpty ? nil : $0 }, verifiedExport: verification?.exportIdentity)
+      notes: Self.nonEmpty((conversion?.notes ?? []) + warnings), warnings: Self.nonEmpty(warnings),
+      verifiedExport: verification?.exportIdentity)
   }
+
+  /// `lines`, or nil when there are none (a report line leaves the field out).
+  private static func nonEmpty(_ lines: [String]) -> [String]? { lines.isEmpty ? nil : lines }
 
   /// Each output's drift, `logits 0.02, pre_logits 0.01 of the original's largest magnitude`.
   private static func text(_ drift: [String: Double]) -> String {

@@ -86,6 +86,13 @@ struct HDF5Calls {
     throw error(what() + (storage ? ": " + String(cString: strerror(cause)) : " (is the disk full?)"))
   }
 
+  /// Writes `dataset` with `write`, then closes it, each checked by ``writing(_:_:)``: closing a
+  /// chunked (compressed) dataset writes the chunks libhdf5 still holds.
+  func writeAndClose(_ dataset: HDF5Handle, _ what: @autoclosure () -> String, _ write: () -> herr_t) throws {
+    try writing(what(), write)
+    try writing(what()) { dataset.closeNow() }
+  }
+
   /// Whether `path` (`a/b/c`) leads from `file` to an object through hard links only.
   ///
   /// - Returns: false when a component is missing.

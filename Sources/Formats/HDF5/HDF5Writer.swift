@@ -101,11 +101,9 @@ final class HDF5Writer: ExportWriter {
     let dataset = try HDF5Handle(
       H5Dcreate2(file, path, type.id, space.id, mc_h5p_default(), properties.id, mc_h5p_default()),
       close: H5Dclose, or: calls.error("cannot create dataset '\(path)'", tensor: tensor))
-    try calls.writing("cannot write dataset '\(path)'") {
+    try calls.writeAndClose(dataset, "cannot write dataset '\(path)'") {
       H5Dwrite(dataset.id, type.id, mc_h5s_all(), mc_h5s_all(), mc_h5p_default(), bytes.baseAddress)
     }
-    // Closing a chunked (compressed) dataset writes the chunks libhdf5 still holds.
-    try calls.writing("cannot write dataset '\(path)'") { dataset.closeNow() }
   }
 
   private func createGroup(_ path: String) throws {
@@ -165,7 +163,8 @@ final class HDF5Writer: ExportWriter {
       H5Dcreate2(
         file!.id, HDF5Layout.graphDataset, type.id, space.id, mc_h5p_default(), properties.id, mc_h5p_default()),
       close: H5Dclose, or: calls.error("cannot create dataset '\(HDF5Layout.graphDataset)'"))
-    try calls.writing("cannot write '\(HDF5Layout.graphDataset)'") { mc_h5d_write_string(dataset.id, type.id, json) }
-    try calls.writing("cannot write '\(HDF5Layout.graphDataset)'") { dataset.closeNow() }
+    try calls.writeAndClose(dataset, "cannot write '\(HDF5Layout.graphDataset)'") {
+      mc_h5d_write_string(dataset.id, type.id, json)
+    }
   }
 }
