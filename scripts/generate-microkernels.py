@@ -43,7 +43,8 @@ LEVELS = [
     # the 6-row one on the same last 4 rows of 196 (its 8 multiply-adds a step against 12).
     Level("KernelsAVX512", lanes=16, rows=12, vectors=2,
           short_rows={4: "196 tokens, or a batch of 8 images' 1576, leave 4 rows after the 12-row panels",
-                      6: "197 tokens leave 5 rows after sixteen 12-row panels"},
+                      5: "197 tokens leave 5 rows after sixteen 12-row panels",
+                      6: "a batch of 6 images of 197 tokens (1182 rows) leaves 6 rows after the 12-row panels"},
           load_rows="_mm512_maskz_loadu_ps(0x0FFF, p)", intrinsics="_Builtin_intrinsics.intel"),
     Level("KernelsAVX2", lanes=8, rows=6, vectors=2, short_rows={3: "the head's product on up to 3 images"},
           load_rows="_mm256_maskload_ps(p, _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0))",

@@ -251,7 +251,7 @@ func narrowMicroKernel(
 }
 
 /// The last panel of A, of `rows` rows (at most ``Tile/shortRows``), times a packed panel of B
-/// through the shortest short kernel that covers them: ``microKernel4Rows(_:_:_:_:_:_:)``, ``microKernel6Rows(_:_:_:_:_:_:)``.
+/// through the shortest short kernel that covers them: ``microKernel4Rows(_:_:_:_:_:_:)``, ``microKernel5Rows(_:_:_:_:_:_:)``, ``microKernel6Rows(_:_:_:_:_:_:)``.
 /// It writes all that kernel's rows of `c`.
 @inline(__always)
 func shortMicroKernel(
@@ -259,6 +259,7 @@ func shortMicroKernel(
   _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
 ) {
   if rows <= 4 { return microKernel4Rows(kc, a, b, c, ldc, accumulate) }
+  if rows <= 5 { return microKernel5Rows(kc, a, b, c, ldc, accumulate) }
   microKernel6Rows(kc, a, b, c, ldc, accumulate)
 }
 
@@ -312,8 +313,65 @@ func microKernel4Rows(
   }
 }
 
-/// The top 6 rows of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of A when it holds 6 rows
+/// The top 5 rows of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of A when it holds 5 rows
 /// or fewer, reading the same packed panel (197 tokens leave 5 rows after sixteen 12-row panels).
+@inline(never)
+func microKernel5Rows(
+  _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
+) {
+  var c0_0 = Vec(), c0_1 = Vec()
+  var c1_0 = Vec(), c1_1 = Vec()
+  var c2_0 = Vec(), c2_1 = Vec()
+  var c3_0 = Vec(), c3_1 = Vec()
+  var c4_0 = Vec(), c4_1 = Vec()
+  var pa = a
+  var pb = UnsafeRawPointer(b)
+  for _ in 0..<kc {
+    csupport_prefetch(pb + 1024)
+    let b0 = pb.loadUnaligned(fromByteOffset: 0, as: Vec.self)
+    let b1 = pb.loadUnaligned(fromByteOffset: 64, as: Vec.self)
+    let a0 = Vec(repeating: pa[0])
+    c0_0 = madd(a0, b0, c0_0); c0_1 = madd(a0, b1, c0_1)
+    let a1 = Vec(repeating: pa[1])
+    c1_0 = madd(a1, b0, c1_0); c1_1 = madd(a1, b1, c1_1)
+    let a2 = Vec(repeating: pa[2])
+    c2_0 = madd(a2, b0, c2_0); c2_1 = madd(a2, b1, c2_1)
+    let a3 = Vec(repeating: pa[3])
+    c3_0 = madd(a3, b0, c3_0); c3_1 = madd(a3, b1, c3_1)
+    let a4 = Vec(repeating: pa[4])
+    c4_0 = madd(a4, b0, c4_0); c4_1 = madd(a4, b1, c4_1)
+    pa += 12
+    pb += 128
+  }
+  let out = UnsafeMutableRawPointer(c)
+  if accumulate {
+    out.storeBytes(of: c0_0 + out.loadUnaligned(fromByteOffset: 0, as: Vec.self), toByteOffset: 0, as: Vec.self)
+    out.storeBytes(of: c0_1 + out.loadUnaligned(fromByteOffset: 64, as: Vec.self), toByteOffset: 64, as: Vec.self)
+    out.storeBytes(of: c1_0 + out.loadUnaligned(fromByteOffset: 4 * (1 * ldc + 0), as: Vec.self), toByteOffset: 4 * (1 * ldc + 0), as: Vec.self)
+    out.storeBytes(of: c1_1 + out.loadUnaligned(fromByteOffset: 4 * (1 * ldc + 16), as: Vec.self), toByteOffset: 4 * (1 * ldc + 16), as: Vec.self)
+    out.storeBytes(of: c2_0 + out.loadUnaligned(fromByteOffset: 4 * (2 * ldc + 0), as: Vec.self), toByteOffset: 4 * (2 * ldc + 0), as: Vec.self)
+    out.storeBytes(of: c2_1 + out.loadUnaligned(fromByteOffset: 4 * (2 * ldc + 16), as: Vec.self), toByteOffset: 4 * (2 * ldc + 16), as: Vec.self)
+    out.storeBytes(of: c3_0 + out.loadUnaligned(fromByteOffset: 4 * (3 * ldc + 0), as: Vec.self), toByteOffset: 4 * (3 * ldc + 0), as: Vec.self)
+    out.storeBytes(of: c3_1 + out.loadUnaligned(fromByteOffset: 4 * (3 * ldc + 16), as: Vec.self), toByteOffset: 4 * (3 * ldc + 16), as: Vec.self)
+    out.storeBytes(of: c4_0 + out.loadUnaligned(fromByteOffset: 4 * (4 * ldc + 0), as: Vec.self), toByteOffset: 4 * (4 * ldc + 0), as: Vec.self)
+    out.storeBytes(of: c4_1 + out.loadUnaligned(fromByteOffset: 4 * (4 * ldc + 16), as: Vec.self), toByteOffset: 4 * (4 * ldc + 16), as: Vec.self)
+  } else {
+    out.storeBytes(of: c0_0, toByteOffset: 0, as: Vec.self)
+    out.storeBytes(of: c0_1, toByteOffset: 64, as: Vec.self)
+    out.storeBytes(of: c1_0, toByteOffset: 4 * (1 * ldc + 0), as: Vec.self)
+    out.storeBytes(of: c1_1, toByteOffset: 4 * (1 * ldc + 16), as: Vec.self)
+    out.storeBytes(of: c2_0, toByteOffset: 4 * (2 * ldc + 0), as: Vec.self)
+    out.storeBytes(of: c2_1, toByteOffset: 4 * (2 * ldc + 16), as: Vec.self)
+    out.storeBytes(of: c3_0, toByteOffset: 4 * (3 * ldc + 0), as: Vec.self)
+    out.storeBytes(of: c3_1, toByteOffset: 4 * (3 * ldc + 16), as: Vec.self)
+    out.storeBytes(of: c4_0, toByteOffset: 4 * (4 * ldc + 0), as: Vec.self)
+    out.storeBytes(of: c4_1, toByteOffset: 4 * (4 * ldc + 16), as: Vec.self)
+  }
+}
+
+/// The top 6 rows of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of A when it holds 6 rows
+/// or fewer, reading the same packed panel (a batch of 6 images of 197 tokens (1182 rows) leaves 6 rows after the 12-row panels).
 @inline(never)
 func microKernel6Rows(
   _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,

@@ -23,8 +23,8 @@ public enum Step: @unchecked Sendable {
   case positionEmbedding(output: String, input: String, embedding: Tensor)
   /// The query, key and value projections as one product with `qkv` (D, 3D), attention, and
   /// the output projection, added into `accumulateOnto` when given (a folded residual Add).
-  /// With `queryToken`, only that token's attention and projection: (N, D) (a folded
-  /// SelectToken).
+  /// With `queryToken`, only that token's query, attention and output projection: (N, D) (a
+  /// folded SelectToken; every token's keys and values are still projected).
   case attention(
     output: String, input: String, qkv: PackedMatrix, qkvBias: Tensor, out: PackedMatrix, outBias: Tensor,
     heads: Int, accumulateOnto: String?, queryToken: Int?)

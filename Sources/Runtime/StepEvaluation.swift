@@ -42,10 +42,7 @@ extension Step {
     case .positionEmbedding(_, let input, let embedding):
       return compute.addToEverySample(values[input]!, embedding)
     case .attention(_, let input, let qkv, let qkvBias, let out, let outBias, let heads, let onto, let queryToken):
-      let x = values[input]!
-      var nothing: Tensor?
-      var projected = Self.dense(
-        x, transposed: false, kernel: qkv, bias: qkvBias, gelu: false, onto: &nothing, compute: compute)
+      var projected = Self.projection(values[input]!, qkv: qkv, bias: qkvBias, queryToken: queryToken, compute: compute)
       let attended = compute.attention(fused: &projected, heads: heads, queryToken: queryToken)
       var target = onto.map { values.removeValue(forKey: $0)! }
       return Self.dense(
@@ -78,6 +75,39 @@ extension Step {
       compute.tokenMixing(values[input]!, into: &target, fc1: fc1, bias1: bias1, fc2: fc2, bias2: bias2)
       return target
     }
+  }
+
+  /// The query, key and value projections of `x` (N, T, D) with `qkv` (D, 3D): (N, T, 3D).
+  /// With `queryToken`, the queries of that token only (the attention reads no other), when
+  /// the keys start on a packed panel of `qkv`; the other tokens' queries are left unset.
+  private static func projection(
+    _ x: Tensor, qkv: PackedMatrix, bias: Tensor, queryToken: Int?, compute: Compute
+  ) -> Tensor {
+    let width = qkv.columns / 3
+    guard let token = queryToken, width % compute.columnAlignment == 0 else {
+      var nothing: Tensor?
+      return dense(x, transposed: false, kernel: qkv, bias: bias, gelu: false, onto: &nothing, compute: compute)
+    }
+    let (n, t, d) = (x.shape[0], x.shape[1], x.shape[2])
+    var out = Tensor(shape: [n, t, 3 * width], unsafeUninitialized: { _ in })
+    out.scalars.withUnsafeMutableBufferPointer { po in
+      x.scalars.withUnsafeBufferPointer { px in
+        bias.scalars.withUnsafeBufferPointer { pb in
+          // Keys and values of every token.
+          compute.gemm(
+            MatrixView(rowMajor: px.baseAddress!, rows: n * t, columns: d), qkv, columns: width..<(3 * width),
+            into: MutableMatrixView(po.baseAddress! + width, rows: n * t, columns: 2 * width, rowStride: 3 * width),
+            bias: pb.baseAddress! + width)
+          // The query of the selected token of each sample.
+          compute.gemm(
+            MatrixView(px.baseAddress! + token * d, rows: n, columns: d, rowStride: t * d), qkv, columns: 0..<width,
+            into: MutableMatrixView(
+              po.baseAddress! + token * 3 * width, rows: n, columns: width, rowStride: t * 3 * width),
+            bias: pb.baseAddress!)
+        }
+      }
+    }
+    return out
   }
 
   /// A Dense step: per sample when the input is read transposed; into `onto` when given.

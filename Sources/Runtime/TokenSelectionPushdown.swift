@@ -10,9 +10,9 @@ import Graph
 /// token's row from that token's rows alone, with the same arithmetic whatever the number of
 /// rows. A selection moves through a node only when every reader of the node's value is that
 /// selection and the value is not a graph output. It stops at an attention, which mixes
-/// tokens; the compiler then folds it into the attention step (`queryToken`: the attention and
-/// the output projection of the selected token only, over every token's keys and values), with
-/// the residual Add folded as before.
+/// tokens; the compiler then folds it into the attention step (`queryToken`: the query, the
+/// attention and the output projection of the selected token only, over every token's keys and
+/// values), with the residual Add folded as before.
 enum TokenSelectionPushdown {
   /// `nodes` (in an order where every value is computed before it is read) rewritten so that
   /// each SelectToken reads as early a value as it can, in such an order again. `outputs`

@@ -227,6 +227,46 @@ import Testing
     }
   }
 
+  @Test(arguments: KernelPath.allCases.filter(\.isSupported))
+  func aRangeOfPackedColumnsGivesTheWholeProductsValues(path: KernelPath) {
+    var random = Random(24)
+    for (m, k, threads) in [(197, 96, 1), (1, 96, 1), (600, 70, 2), (2, 300, 2)] {
+      let compute = Compute(path: path, threads: threads)
+      let width = 3 * compute.columnAlignment + 5
+      let b = random.tensor([k, width])
+      let a = random.tensor([m, k])
+      let bias = random.tensor([width])
+      let packed = compute.pack(b)
+      let whole = compute.dense(a, packed: packed, bias: bias, gelu: true).scalars
+      for start in [0, compute.columnAlignment, 3 * compute.columnAlignment] {
+        for end in [start + 1, start + compute.columnAlignment, width] where end <= width {
+          // Written into the middle of a wider buffer: the untouched columns stay NaN.
+          var out = [Float](repeating: .nan, count: m * (width + 2))
+          out.withUnsafeMutableBufferPointer { po in
+            a.scalars.withUnsafeBufferPointer { pa in
+              bias.scalars.withUnsafeBufferPointer { pb in
+                compute.gemm(
+                  MatrixView(rowMajor: pa.baseAddress!, rows: m, columns: k), packed, columns: start..<end,
+                  into: MutableMatrixView(po.baseAddress! + 1, rows: m, columns: end - start, rowStride: width + 2),
+                  bias: pb.baseAddress! + start, gelu: true)
+              }
+            }
+          }
+          for i in 0..<m {
+            let row = out[(i * (width + 2))..<((i + 1) * (width + 2))]
+            let written = Array(row.dropFirst().prefix(end - start))
+            #expect(
+              written == Array(whole[(i * width + start)..<(i * width + end)]),
+              "\(path) \(m)×\(k) row \(i), columns \(start)..<\(end)")
+            #expect(
+              row.first!.isNaN && row.dropFirst(1 + end - start).allSatisfy(\.isNaN),
+              "\(path) wrote outside its columns")
+          }
+        }
+      }
+    }
+  }
+
   @Test(arguments: computes)
   func transposedActivationsTimesPackedWeights(compute: Compute) {
     // The executor's token mixing: A is a transposed view of activations (row stride 1).

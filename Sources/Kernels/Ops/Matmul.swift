@@ -49,6 +49,10 @@ extension Compute {
     }
   }
 
+  /// The multiple of which a range of a packed matrix's columns must start (its micro-panels'
+  /// width).
+  public var columnAlignment: Int { table.tile.columns }
+
   /// Packs a `k × n` weight matrix once for this kernel path.
   public func pack(_ b: MatrixView) -> PackedMatrix {
     let packed = PackedMatrix(
@@ -73,19 +77,28 @@ extension Compute {
   /// the one packed B), else ranges of B's micro-panels when there are enough of them (A is
   /// then packed once, before the parts, and shared), else rows; ``partsPerThread`` parts per
   /// thread either way.
+  ///
+  /// With `columns`, the product covers only those columns of `B` (the range starting at a
+  /// multiple of ``columnAlignment``; `c` and `bias` then span them alone): each value is the
+  /// one the whole product gives in its place, bit for bit.
   public func gemm(
-    _ a: MatrixView, _ b: PackedMatrix, into c: MutableMatrixView, accumulate: Bool = false,
-    bias: UnsafePointer<Float>? = nil, gelu: Bool = false
+    _ a: MatrixView, _ b: PackedMatrix, columns: Range<Int>? = nil, into c: MutableMatrixView,
+    accumulate: Bool = false, bias: UnsafePointer<Float>? = nil, gelu: Bool = false
   ) {
     precondition(b.path == path, "matrix packed for \(b.path.rawValue), used on \(path.rawValue)")
+    let range = columns ?? 0..<b.columns
     precondition(
-      a.columns == b.rows && a.rows == c.rows && b.columns == c.columns,
-      "gemm shapes \(a.rows)×\(a.columns) · \(b.rows)×\(b.columns) → \(c.rows)×\(c.columns)")
-    let (m, n, k) = (a.rows, b.columns, a.columns)
+      range.lowerBound % columnAlignment == 0 && range.upperBound <= b.columns,
+      "gemm: columns \(range) of \(b.columns) do not start on a packed panel")
+    precondition(
+      a.columns == b.rows && a.rows == c.rows && range.count == c.columns,
+      "gemm shapes \(a.rows)×\(a.columns) · \(b.rows)×\(range.count) → \(c.rows)×\(c.columns)")
+    let (m, n, k) = (a.rows, range.count, a.columns)
     guard m > 0, n > 0 else { return }
     let table = table
     let panels = (n + table.tile.columns - 1) / table.tile.columns
     let biasPointer = bias.map { SharedPointer(UnsafeMutablePointer(mutating: $0)) }
+    let (start, total) = (range.lowerBound, b.columns)
     let packed = SharedPointer(b.storage)
     let parts = partCount(m, n, k)
     if parts > 1, k > 0, panels >= parts, m < parts * Self.rowSplitMinimumRowsPerThread {
@@ -97,7 +110,7 @@ extension Compute {
         }
         splitOverThreads(m, n, k, splitRows: false, partsPerThread: Self.partsPerThread) { _, columns, workspace in
           table.gemmBothPacked(
-            m, columns.count, k, packedA.pointer, packed.pointer, columns.lowerBound, n,
+            m, columns.count, k, packedA.pointer, packed.pointer, start + columns.lowerBound, total,
             c.base + columns.lowerBound, c.rowStride, accumulate,
             biasPointer.map { UnsafePointer($0.pointer + columns.lowerBound) }, gelu, workspace)
         }
@@ -109,7 +122,7 @@ extension Compute {
     ) { rows, _, workspace in
       table.gemmPrepacked(
         rows.count, n, k, a.base + rows.lowerBound * a.rowStride, a.rowStride, a.columnStride,
-        packed.pointer, 0, n, c.base + rows.lowerBound * c.rowStride, c.rowStride, accumulate,
+        packed.pointer, start, total, c.base + rows.lowerBound * c.rowStride, c.rowStride, accumulate,
         biasPointer.map { UnsafePointer($0.pointer) }, gelu, workspace)
     }
   }
