@@ -131,7 +131,76 @@ def convert_all(binary, tmp, checks):
     batch_edges(binary, tmp, checks)
     signalled_while_hashing(binary, tmp, checks)
     killed_after_a_warning(binary, tmp, checks)
+    signalled_at_any_step(binary, tmp, checks)
     return []
+
+
+def signalled_at_any_step(binary, tmp, checks):
+    """SIGINT delivered by strace at one system call of the batch (not its children), at 48 points spread over a
+    whole run from the program's first calls on, the points taken from a trace of the same batch: every run ends by
+    the signal (status 130; 0 when it came after the last conversion could stop, all done), leaves every export
+    whole or absent and nothing else, a report of whole lines, and the checkpoints as they were. Before the handler
+    is installed (about the first 200 calls) the signal's default action ends the batch (status -2 here) before it
+    has written anything."""
+    print("SIGINT at any step of a batch:")
+    folder = os.path.join(tmp, "stepped")
+    source = os.path.join(folder, "in")
+    os.makedirs(source)
+    for model in ["mixer_tiny", "vit_tiny_token"]:
+        shutil.copy(os.path.join(FIXTURES, model, "params.npz"), os.path.join(source, model + ".npz"))
+    originals = {n: open(os.path.join(source, n), "rb").read() for n in os.listdir(source)}
+    out, log = os.path.join(folder, "out"), os.path.join(folder, "report.jsonl")
+
+    def files():
+        return {os.path.relpath(os.path.join(d, f), out) for d, _, names in os.walk(out) for f in names}
+
+    def batch(*strace):
+        shutil.rmtree(out, ignore_errors=True)
+        if os.path.exists(log):
+            os.remove(log)
+        trace = os.path.join(folder, "trace.txt")
+        run = subprocess.run(["strace", "-qq", "-o", trace, *strace, binary, "convert-all", source, "--out-dir", out,
+                              "--report", log, "--quiet"], capture_output=True, text=True, timeout=120)
+        with open(trace) as f:
+            return run, f.read().splitlines()
+
+    whole, calls = batch()
+    complete = files()
+    seen, points = {}, []
+    for line in calls:
+        name = line.split("(")[0]
+        if name.isidentifier():
+            seen[name] = seen.get(name, 0) + 1
+            points.append((name, seen[name]))
+    chosen = [points[i * (len(points) - 1) // 47] for i in range(48)]
+    outcomes, before_handler = [], 0
+    for name, count in chosen:
+        run, trace = batch("-e", f"trace={name}", "-e", f"inject={name}:signal=INT:when={count}")
+        delivered = any(line.startswith("--- SIGINT") for line in trace)
+        written = files()
+        exports = {f.split(os.sep)[0] for f in written}
+        whole_exports = all({f for f in complete if f.startswith(e + os.sep)} <= written for e in exports)
+        lines = []
+        try:
+            lines = report(log) if os.path.exists(log) else []
+            whole_lines = all(r["status"] in ("ok", "interrupted", "not started") for r in lines)
+        except (ValueError, KeyError):
+            whole_lines = False
+        before_handler += run.returncode == -signal.SIGINT
+        # A signal that came once the last conversion could no longer stop stopped nothing: status 0, all done.
+        done = written == complete and len(lines) == 2 and whole_lines and all(r["status"] == "ok" for r in lines)
+        ended = run.returncode in (130, -signal.SIGINT) or run.returncode == 0 and done
+        fine = ((ended if delivered else run.returncode == 0) and written <= complete and whole_exports and whole_lines
+                and all(open(os.path.join(source, n), "rb").read() == b for n, b in originals.items()))
+        outcomes.append((f"{name}#{count}", run.returncode, delivered, fine, sorted(written - complete)[:2]))
+    checks.expect("the batch alone converts both (the points' reference)", whole.returncode == 0 and len(complete) > 2,
+                  f"{whole.returncode}, {sorted(complete)}")
+    checks.expect("a SIGINT at any of 48 steps ends the batch, exports whole or absent, the inputs intact",
+                  all(o[3] for o in outcomes), str([o for o in outcomes if not o[3]][:3]))
+    checks.expect("some signals came before the handler was installed, others after; nearly all were delivered",
+                  0 < before_handler < 40 and sum(o[2] for o in outcomes) >= 40,
+                  f"{before_handler} before the handler, {sum(o[2] for o in outcomes)} delivered (the threads' calls "
+                  "interleave differently from run to run)")
 
 
 def killed_after_a_warning(binary, tmp, checks):
