@@ -28,11 +28,19 @@ final class BatchLog: @unchecked Sendable {
       throw ValidationError("\(path): cannot open the report file: \(cause)")
     }
     _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
-    // A report whose last line was cut short (by a kill, or another program) is ended first,
-    // so that this run's lines stay whole lines.
     var info = stat()
     guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size > 0 else { return }
     let reading = open(path, O_RDONLY | O_CLOEXEC)
+    // Appended to, any other file (a model, a checkpoint) would be damaged.
+    guard reading < 0 || Self.holdsReport(reading) else {
+      close(reading)
+      close(descriptor)
+      throw ValidationError(
+        "--report \(path): exists and is not a convert-all report (its first line is not a report's "
+          + "record), so it is left as it is: name another file, or remove this one")
+    }
+    // A report whose last line was cut short (by a kill, or another program) is ended first,
+    // so that this run's lines stay whole lines.
     var last: UInt8 = 0
     if reading >= 0, pread(reading, &last, 1, info.st_size - 1) == 1, last != UInt8(ascii: "\n") {
       _ = write(descriptor, [UInt8(ascii: "\n")], 1)
@@ -41,6 +49,25 @@ final class BatchLog: @unchecked Sendable {
   }
 
   deinit { close(descriptor) }
+
+  /// Whether the file open at `descriptor` (not empty) starts like a report: lines that are JSON
+  /// objects, the first whole one a record with a checkpoint's `input` and `status`, after
+  /// none or more lines cut short (the start of an object: a batch killed while writing it).
+  private static func holdsReport(_ descriptor: Int32) -> Bool {
+    let limit = 1 << 20
+    var head = [UInt8](repeating: 0, count: limit)
+    let count = head.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress!, limit, 0) }
+    guard count > 0 else { return false }
+    head.removeSubrange(count...)
+    for line in head.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) where !line.isEmpty {
+      guard line.first == UInt8(ascii: "{") else { return false }
+      if let record = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] {
+        return record["input"] is String && record["status"] is String
+      }
+    }
+    // Only lines cut short: a report if they are the whole file.
+    return count < limit
+  }
 
   /// Why the report is incomplete: the first line that could not be written.
   var failure: String? { lock.withLock { firstFailure } }

@@ -56,7 +56,8 @@ struct ConvertAll: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "Write one JSON line per checkpoint to this file (appended to when it exists, so reruns add theirs).",
+      "Write one JSON line per checkpoint to this file (appended to when it exists, so reruns add theirs; "
+        + "an existing file that is not such a report is refused).",
       valueName: "file.jsonl"))
   var report: String?
 

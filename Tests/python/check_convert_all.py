@@ -440,6 +440,23 @@ def batch_edges(binary, tmp, checks):
         lines = f.read().splitlines()
     checks.expect("a report whose last line was cut short is ended before this run's lines",
                   len(lines) == 2 and lines[0] == '{"partial":' and json.loads(lines[1])["status"] == "ok", str(lines))
+    batch("--quiet", "--out-dir", "r", "--report", "r.jsonl", "--force", "--", "-x.npz")
+    with open(os.path.join(folder, "r.jsonl")) as f:
+        grown = f.read().splitlines()
+    checks.expect("and the next run appends to it (a first line cut short is still a report's)",
+                  len(grown) == 3 and grown[:2] == lines, str(grown))
+    shutil.copy(os.path.join(FIXTURES, "mixer_tiny", "params.npz"), os.path.join(folder, "other.npz"))
+    subprocess.run([binary, "./-x.npz", "m.onnx", "--quiet"], cwd=folder, check=True)
+    with open(os.path.join(folder, "config.json"), "w") as f:
+        f.write('{\n  "input": "x",\n  "status": "ok"\n}\n')
+    for name in ["m.onnx", "other.npz", "config.json"]:
+        before = open(os.path.join(folder, name), "rb").read()
+        refused = batch("--quiet", "--out-dir", "z", "--report", name, "--", "-x.npz")
+        checks.expect(f"a --report naming {name}, not a report, is refused in one line and left as it was",
+                      refused.returncode == 2 and refused.stderr.count("\n") == 1
+                      and f"--report {name}: exists and is not a convert-all report" in refused.stderr
+                      and open(os.path.join(folder, name), "rb").read() == before
+                      and not os.path.exists(os.path.join(folder, "z")), refused.stderr.strip())
 
 
 def killed_while_verifying(binary, tmp, checks):
