@@ -81,9 +81,11 @@ public final class AtomicOutput {
           + "choose a shorter name")
     }
     var folderIsDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: folder, isDirectory: &folderIsDirectory), folderIsDirectory.boolValue
-    else {
+    guard FileManager.default.fileExists(atPath: folder, isDirectory: &folderIsDirectory) else {
       throw FileIOError(path: finalPath, reason: "the folder \(folder) does not exist")
+    }
+    guard folderIsDirectory.boolValue else {
+      throw FileIOError(path: finalPath, reason: "\(folder) is a file, not a folder")
     }
     let stem = SiblingNames.stem(url.lastPathComponent)
     // A name nothing has: one left by a dead process whose PID this one now has is not ours.

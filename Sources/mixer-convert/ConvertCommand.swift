@@ -63,7 +63,17 @@ struct Convert: ParsableCommand {
   var reporting: ReportArguments
 
   func run() throws {
-    if Exports.isExport(PathArgument.normalized(checkpoint)) { return try writeBack() }
+    let source = PathArgument.normalized(checkpoint)
+    if Exports.isExport(source) {
+      // A bundle whose graph is damaged gets its own error from writing it back.
+      let hasGraph = FileManager.default.fileExists(atPath: source + "/" + BundleLayout.graphFile)
+      guard Exports.holdsExport(source) || hasGraph else {
+        throw ValidationError(
+          "\(checkpoint) is a folder that holds no export (no \(BundleLayout.graphFile), nor a timm or transformers "
+            + "model); convert takes an .npz checkpoint (a folder of them: mixer-convert convert-all)")
+      }
+      return try writeBack()
+    }
     let request = try export.request(checkpoint: checkpoint, output: output)
     try running.refuseWithoutVerify(verify)
     if verify, request.format == .npz {

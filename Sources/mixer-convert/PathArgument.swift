@@ -26,6 +26,10 @@ enum PathArgument {
 /// `.safetensors`), which every reader would take for what its suffix says.
 enum ArrayOutputName {
   static func check(_ path: String, command: String) throws {
+    if path == "-" {
+      throw ValidationError(
+        "--output -: \(command) writes a .npy array to a file, not to standard output; name it .npy")
+    }
     guard PathArgument.hasOtherSuffix(path, than: ".npy") else { return }
     let claimed = ExportFormat.implied(by: path).map { "names \($0.noun)" } ?? "is not .npy"
     throw ValidationError("\(path): its suffix \(claimed), but \(command) writes a .npy array; name it .npy")

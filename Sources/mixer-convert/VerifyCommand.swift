@@ -77,6 +77,11 @@ struct Verify: ParsableCommand {
         "the arguments are swapped: verify takes the checkpoint first, then the export "
           + "(mixer-convert verify \(export) \(checkpoint))")
     }
+    if export.lowercased().hasSuffix(".npz") {
+      throw ValidationError(
+        "\(export) is a checkpoint; verify compares a checkpoint with an export of it: give the export "
+          + "second (mixer-convert \(checkpoint) OUT/ makes one)")
+    }
     var request = VerificationRequest(checkpoint: checkpoint, export: export)
     request.opening = running.opening
     if let seed { request.seed = seed }

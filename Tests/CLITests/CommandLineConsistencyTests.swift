@@ -154,6 +154,22 @@ import Testing
     try oneLineError(["verify", dir.file("b"), source], "the arguments are swapped")
     try oneLineError(["run", source, "--input", "x.npy", "--output", "y.npy"], "is a checkpoint; run takes an export")
     try oneLineError(["classify", source, "x.jpg"], "is a checkpoint; classify takes an export")
+    try oneLineError(["verify", source, source], "is a checkpoint; verify compares a checkpoint with an export of it")
+    try oneLineError(
+      ["run", dir.file("b"), "--input", "x.npy", "--output", "-"], "--output -: run writes a .npy array to a file")
+    // A folder that is no export, a parent that is a file, a file named as an export that holds none.
+    let empty = dir.file("empty")
+    try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: false)
+    try oneLineError([empty, dir.file("c")], "empty is a folder that holds no export")
+    #expect(FileManager.default.createFile(atPath: dir.file("plain"), contents: Data("x".utf8)))
+    try oneLineError([source, dir.file("plain") + "/m.onnx"], "plain is a file, not a folder")
+    #expect(FileManager.default.createFile(atPath: dir.file("bad.h5"), contents: Data("not hdf5".utf8)))
+    let input = Fixtures.path("mixer_tiny", "input.npy")
+    let badFile = dir.file("bad.h5")
+    for command in [["inspect", badFile], ["run", badFile, "--input", input, "--output", "y.npy"]] {
+      try oneLineError(command, "bad.h5: is named as an HDF5 file, but its content is not one")
+    }
+    #expect(!FileManager.default.fileExists(atPath: dir.file("c")) && !FileManager.default.fileExists(atPath: "-"))
     try oneLineError(
       [source, dir.file("out") + "/", "--format", "hdf5"], "names a folder, but hdf5 output is an HDF5 file")
     let doubled = try CommandRunner.run(["verify", source, dir.path + "//missing/"])

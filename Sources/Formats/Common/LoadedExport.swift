@@ -71,6 +71,9 @@ public enum Exports {
     let candidates = ExportFormat.allCases.filter { $0.isReadable && $0.isFolder == isDirectory.boolValue }
     if let format = candidates.first(where: { $0.definition.recognizes(path) }) { return format }
     if isDirectory.boolValue { return .bundle }
+    if let named = ExportFormat.implied(by: path), named.isReadable, !named.isFolder {
+      throw ExportFileError(path: path, reason: "is named as \(named.noun), but its content is not one")
+    }
     let nouns = ExportFormat.allCases.filter(\.isReadable).map(\.noun)
     throw ExportFileError(path: path, reason: "is neither \(nouns.listed("nor"))")
   }
@@ -89,4 +92,10 @@ public enum Exports {
   /// Whether `path` is an export rather than a checkpoint: a folder, or a file whose content
   /// one of the formats recognises.
   public static func isExport(_ path: String) -> Bool { (try? format(of: path)) != nil }
+
+  /// Whether `path` holds an export by its content: unlike ``isExport(_:)``, a folder without
+  /// an export's files does not.
+  public static func holdsExport(_ path: String) -> Bool {
+    ExportFormat.allCases.contains { $0.isReadable && $0.definition.recognizes(path) }
+  }
 }
