@@ -6,7 +6,8 @@ import Models
 public struct InspectOptions: Sendable {
   /// Deepest tree level to list (1 = top-level folders only); nil lists everything.
   public var depth: Int?
-  /// A glob (`*`, `?`, `[…]`; `*` also matches `/`) that tensor paths must match.
+  /// A glob (`*`, `?`, `[…]`; `*` also matches `/`) that a tensor's name, or its path as the
+  /// tree shows it (levels joined by `/`), must match.
   public var filter: String?
   /// Read every tensor and compute its statistics.
   public var statistics: Bool

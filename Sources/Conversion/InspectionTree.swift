@@ -23,7 +23,12 @@ enum InspectionTree {
     _ tensors: [ListedTensor], separator: String, options: InspectOptions,
     statistics: @escaping (String) throws -> TensorStatistics?
   ) throws -> [InspectionReport.Node] {
-    let visible = tensors.filter { tensor in options.filter.map { fnmatch($0, tensor.path, 0) == 0 } ?? true }
+    // The filter matches a tensor's name, or its path as the tree shows it (an export's
+    // `blocks.0.norm1.scale` as `blocks/0/norm1/scale`).
+    let visible = tensors.filter { tensor in
+      guard let filter = options.filter else { return true }
+      return fnmatch(filter, tensor.path, 0) == 0 || fnmatch(filter, tensor.components.joined(separator: "/"), 0) == 0
+    }
     var nodes: [InspectionReport.Node] = []
     let reader = options.statistics ? statistics : nil
     try collect(

@@ -30,7 +30,10 @@ struct Inspect: ParsableCommand {
   @Option(help: "List only this many levels of the tree (1 = top-level folders).")
   var depth: Int?
 
-  @Option(help: "List only tensors whose path (or canonical name) matches this glob ('*' also matches '/').")
+  @Option(
+    help: ArgumentHelp(
+      "List only tensors whose path as shown (levels joined by '/'), or name, matches this glob ('*' also "
+        + "matches '/')."))
   var filter: String?
 
   @Flag(help: "Read every tensor and show min, max, mean, std and NaN/Inf counts.")

@@ -74,6 +74,14 @@ import Testing
         "Transformer/encoderblock_1/MultiHeadDotProductAttention_1/query/kernel",
       ])
     #expect(filtered.first?["parameters"] as? Int == 32 + 32 * 32)
+    // An export's tensors are named with dots and shown as a tree of `/` levels: either form matches.
+    let dir = TemporaryDirectory()
+    #expect(try CommandRunner.run([path, dir.file("b"), "--quiet"]).status == 0)
+    for glob in ["head/kernel", "head.kernel", "he*/k*"] {
+      let nodes = try json(["inspect", dir.file("b"), "--filter", glob])["nodes"] as! [[String: Any]]
+      let names = nodes.filter { $0["kind"] as? String == "tensor" }.map { $0["path"] as! String }
+      #expect(names == ["head.kernel"], "\(glob): \(names)")
+    }
   }
 
   @Test func statisticsAreComputedPerTensor() throws {
