@@ -118,14 +118,14 @@ struct Classify: ParsableCommand {
       Console.note("no label list for a \(report.classes)-class head; showing class indices (use --labels FILE)")
     }
     for result in report.results {
-      print(result.path)
+      Console.line(result.path)
       let rows = result.predictions.enumerated().map { rank, prediction in
         [
           "  \(rank + 1)", prediction.label?.name ?? "class \(prediction.index)",
           String(format: "%.2f%%", prediction.probability * 100),
         ]
       }
-      for line in InspectionText.table(rows, rightAligned: [0, 2]) { print(line) }
+      for line in InspectionText.table(rows, rightAligned: [0, 2]) { Console.line(line) }
     }
   }
 
@@ -142,7 +142,7 @@ struct Classify: ParsableCommand {
           output: features.map { _ in report.output }, shape: features?.shape,
           images: features == nil ? [] : report.images, failures: report.failures))
     } else if reporting.text, let features {
-      print(
+      Console.line(
         "\(report.output): features \(features.shape) for \(report.images.count) image"
           + (report.images.count == 1 ? "" : "s") + ": " + report.images.joined(separator: ", "))
     }

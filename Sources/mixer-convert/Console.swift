@@ -53,6 +53,11 @@ enum Console {
     return escaped
   }
 
+  /// Prints a line of a text report on standard output, its control characters escaped (see
+  /// ``oneLine(_:)``): names from the command line or from a file (an image's, a tensor's, a
+  /// label) cannot split a line or act on the terminal.
+  static func line(_ text: String) { print(oneLine(text)) }
+
   /// Prints a line to standard error.
   static func standardError(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))

@@ -140,8 +140,7 @@ struct ConvertAll: ParsableCommand {
     if reporting.json {
       try Console.printJSON(BatchJSON(summary: summary, error: log?.failure))
     } else if reporting.text {
-      // A file name holding a newline must not split a line of the table.
-      BatchSummaryText.lines(summary, total: total, shard: batch.shard).forEach { print(Console.oneLine($0)) }
+      BatchSummaryText.lines(summary, total: total, shard: batch.shard).forEach(Console.line)
     }
     if let signal = summary.stoppedBySignal { throw ExitCode(Interrupted(signal: signal).exitStatus) }
     if let failure = log?.failure { throw CommandFailure(message: failure, status: 2) }

@@ -104,8 +104,8 @@ struct Convert: ParsableCommand {
       }
       try Console.printJSON(Combined(conversion: summary, verification: report))
     } else if reporting.text {
-      print(summary.line)
-      for note in summary.notes { print("note: " + note) }
+      Console.line(summary.line)
+      for note in summary.notes { Console.line("note: " + note) }
       if let report { report.printText() }
     }
     try report?.exitOnFailure(quiet: reporting.quiet)
@@ -139,7 +139,7 @@ struct Convert: ParsableCommand {
     if reporting.json {
       try Console.printJSON(["conversion": summary])
     } else if reporting.text {
-      print(summary.line)
+      Console.line(summary.line)
     }
   }
 }

@@ -80,14 +80,14 @@ struct Info: ParsableCommand {
     if json {
       try Console.printJSON(report)
     } else {
-      print(
+      Console.line(
         "mixer-convert \(report.version) · "
           + report.libraries.map { "\($0.name) \($0.version)" }.joined(separator: " · "))
       let forced =
         report.kernelRequest.map {
           " (\(KernelPath.environmentVariable)=\($0.value)\($0.ignored ? ", ignored" : ""))"
         } ?? ""
-      print("kernels: \(KernelPath.selected.rawValue)\(forced); threads: \(report.threads)")
+      Console.line("kernels: \(KernelPath.selected.rawValue)\(forced); threads: \(report.threads)")
       for path in report.kernels {
         let check = checks?.first { $0.path == path.name }
         let status =
@@ -96,7 +96,7 @@ struct Info: ParsableCommand {
               + c.maxErrors.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.1e", $0.value))" }.joined(
                 separator: ", ") + ")"
           } ?? ""
-        print(
+        Console.line(
           "  \(path.name.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))"
             + (path.supported ? "supported" : "not supported") + (path.selected ? ", selected" : "") + "  \(status)")
       }

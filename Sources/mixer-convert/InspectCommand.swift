@@ -58,7 +58,7 @@ struct Inspect: ParsableCommand {
       if json {
         try Console.printJSON(report)
       } else {
-        InspectionText.lines(report, statistics: stats).forEach { print($0) }
+        InspectionText.lines(report, statistics: stats).forEach { Console.line($0) }
       }
     } else {
       let report = try Inspector.inspect(path: path, options: options)
@@ -66,7 +66,7 @@ struct Inspect: ParsableCommand {
       if json {
         try Console.printJSON(report)
       } else {
-        InspectionText.lines(report, statistics: stats).forEach { print($0) }
+        InspectionText.lines(report, statistics: stats).forEach { Console.line($0) }
       }
     }
     if let filter, !json, nodes.isEmpty {

@@ -98,7 +98,7 @@ struct Run: ParsableCommand {
       return
     }
     guard reporting.text else { return }
-    print("\(output): \(name) \(tensor.shape)")
+    Console.line("\(output): \(name) \(tensor.shape)")
     if let median, let minimum = sorted.first {
       let threadsText = running.threads.map { $0 == 1 ? "1 thread" : "\($0) threads" } ?? "all threads"
       Console.standardError(

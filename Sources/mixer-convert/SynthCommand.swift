@@ -94,7 +94,7 @@ struct Synth: ParsableCommand {
     progress.finish()
     if json { return try Console.printJSON(summary) }
     if quiet { return }
-    print(
+    Console.line(
       "\(summary.path): \(ModelCatalog.displayName(summary.model)) · \(groupedDigits(summary.parameters)) params · "
         + "\(summary.tensors) tensors · \(Formatting.bytes(summary.fileBytes)) · \(Formatting.seconds(summary.seconds))"
     )
@@ -118,7 +118,7 @@ struct Synth: ParsableCommand {
       + rows.map {
         [$0.name, $0.family.rawValue, groupedDigits($0.parameters), $0.imageSize.map { "\($0) px" } ?? ""]
       }
-    for line in InspectionText.table(table, rightAligned: [2, 3]) { print(line) }
+    for line in InspectionText.table(table, rightAligned: [2, 3]) { Console.line(line) }
   }
 }
 

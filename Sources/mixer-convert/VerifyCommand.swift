@@ -134,11 +134,11 @@ struct ParityReportOutput: Encodable {
 
   func printText() {
     let r = report
-    print("verify: \(r.model) · \(r.export) against \(r.checkpoint)")
-    print(
+    Console.line("verify: \(r.model) · \(r.export) against \(r.checkpoint)")
+    Console.line(
       "  inputs: batch of \(r.batch), \(r.input); kernels \(r.kernels.rawValue); "
         + String(format: "tolerance atol %.0e + rtol %.0e × max|output|", r.tolerance.atol, r.tolerance.rtol))
-    if !r.sourceMatches { print("  note: the export was converted from a different file (SHA-256 differs)") }
+    if !r.sourceMatches { Console.line("  note: the export was converted from a different file (SHA-256 differs)") }
     var rows = [["output", "max abs diff", "rel. to max", "cosine", "top-1", "top-5", "allowed", "result"]]
     for o in r.outputs {
       // With a NaN or an infinity among the values, the differences, the cosine and the top
@@ -156,22 +156,22 @@ struct ParityReportOutput: Encodable {
           String(format: "%.3g", o.allowedMaxAbsDiff), o.passed ? "ok" : o.nonFiniteValues > 0 ? "NOT FINITE" : "DRIFT",
         ])
     }
-    for line in InspectionText.table(rows, rightAligned: [1, 2, 3, 4, 5, 6]) { print("  " + line) }
+    for line in InspectionText.table(rows, rightAligned: [1, 2, 3, 4, 5, 6]) { Console.line("  " + line) }
     let w = r.weights
     let after = w.transformed == 0 ? "" : " (\(w.transformed) after the transform graph.json records)"
-    print(
+    Console.line(
       "  weights: \(w.exact)/\(w.tensors) \(w.rule)" + after
         + (w.passed ? "" : "; differ: \(w.mismatched.joined(separator: ", "))")
         + (w.maxAbsDiff > 0
           ? String(format: " (max difference %.3g, relative %.3g)", w.maxAbsDiff, w.maxRelativeDiff) : ""))
     let effects = r.outputs.compactMap { o in o.dtypeEffect.map { String(format: "%@ %.3g", o.name, $0) } }
     if !effects.isEmpty {
-      print(
+      Console.line(
         "  the original with full-precision weights differs by (relative to max|output|): "
           + effects.joined(separator: ", ") + "; the rounding's cost, not judged")
     }
     if !r.nonFiniteWeights.isEmpty {
-      print("  cause: " + ParityReportOutput.nonFiniteCause(r.nonFiniteWeights))
+      Console.line("  cause: " + ParityReportOutput.nonFiniteCause(r.nonFiniteWeights))
     }
     let verdict =
       r.passed
@@ -179,6 +179,6 @@ struct ParityReportOutput: Encodable {
       : r.outputs.contains { $0.nonFiniteValues > 0 }
         ? "parity: FAILED, outputs hold NaN or infinity"
         : r.outputs.allSatisfy(\.passed) ? "parity: FAILED, weights differ" : "parity: DRIFT beyond tolerance"
-    print(verdict)
+    Console.line(verdict)
   }
 }

@@ -125,6 +125,25 @@ import Testing
     #expect(control.standardError.contains("/nonexistent/a\\nb\\u{1b}c"), "\(control.standardError)")
   }
 
+  @Test func namesOnStandardOutputCannotSplitALineOrReachTheTerminal() throws {
+    let dir = TemporaryDirectory()
+    let odd = dir.file("a\nb\u{1b}[31mc")
+    let convert = try CommandRunner.run([Fixtures.path("mixer_tiny"), odd])
+    let image = dir.file("new\nline.png")
+    try FileManager.default.copyItem(atPath: Fixtures.path("images", "rgb64.png"), toPath: image)
+    let classify = try CommandRunner.run(["classify", odd, image])
+    let run = try CommandRunner.run([
+      "run", odd, "--input", Fixtures.path("mixer_tiny", "input.npy"), "--output", odd + ".npy",
+    ])
+    for (result, shown) in [(convert, "a\\nb\\u{1b}[31mc"), (run, "a\\nb\\u{1b}[31mc"), (classify, "new\\nline.png")] {
+      #expect(result.status == 0, "\(result.standardError)")
+      #expect(
+        result.standardOutput.contains(shown) && !result.standardOutput.contains("\u{1b}")
+          && !result.standardOutput.contains("\nb") && !result.standardOutput.contains("\nline"),
+        "\(result.standardOutput)")
+    }
+  }
+
   @Test func commandsThatRunAModelTakeTheSameOptions() throws {
     let dir = TemporaryDirectory()
     let source = Fixtures.path("mixer_tiny")
