@@ -449,6 +449,16 @@ def batch_edges(binary, tmp, checks):
     subprocess.run([binary, "./-x.npz", "m.onnx", "--quiet"], cwd=folder, check=True)
     with open(os.path.join(folder, "config.json"), "w") as f:
         f.write('{\n  "input": "x",\n  "status": "ok"\n}\n')
+    os.mkfifo(os.path.join(folder, "list.fifo"))
+    with open(os.path.join(folder, "list.bin"), "wb") as f:
+        f.write(bytes(range(256)))
+    for name, reason in [("list.fifo", "is a FIFO, device or socket, not a regular file"),
+                         ("list.bin", "is not UTF-8 text, so not a list of checkpoints")]:
+        listed = batch("--quiet", "--out-dir", "l", "--", name)
+        checks.expect(f"a list that cannot be one ({name}) is refused in one line with the reason",
+                      listed.returncode == 2 and listed.stderr == f"mixer-convert: error: {name}: {reason}"
+                      + ("" if name.endswith(".bin") else " (a list of checkpoints is read whole, up to 256 MiB)")
+                      + "\n", repr(listed.stderr))
     for name in ["m.onnx", "other.npz", "config.json"]:
         before = open(os.path.join(folder, name), "rb").read()
         refused = batch("--quiet", "--out-dir", "z", "--report", name, "--", "-x.npz")

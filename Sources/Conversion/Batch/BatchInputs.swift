@@ -53,9 +53,13 @@ public enum BatchInputs {
 
   /// The lines of a list file, or the rows of a CSV with a `filename` column.
   private static func list(_ path: String) throws -> [BatchItem] {
-    guard let bytes = try? RegularFile.read(path, limit: 256 << 20), let text = String(validating: bytes, as: UTF8.self)
-    else {
-      throw ConversionError(path: path, reason: "cannot be read as a UTF-8 list of checkpoints (at most 256 MiB)")
+    let bytes: [UInt8]
+    do { bytes = try RegularFile.read(path, limit: 256 << 20) } catch {
+      // Not a regular file, too long, unreadable: the reason the file reader gives.
+      throw ConversionError(path: path, reason: error.reason + " (a list of checkpoints is read whole, up to 256 MiB)")
+    }
+    guard let text = String(validating: bytes, as: UTF8.self) else {
+      throw ConversionError(path: path, reason: "is not UTF-8 text, so not a list of checkpoints")
     }
     // A byte-order mark (Excel's "CSV UTF-8" writes one) is no part of a name: not at the
     // start, nor at the start of a line (lists joined with cat).
