@@ -95,10 +95,10 @@ struct Info: ParsableCommand {
             (c.passed ? "check ok" : "CHECK FAILED") + " (max errors: "
               + c.maxErrors.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.1e", $0.value))" }.joined(
                 separator: ", ") + ")"
-          } ?? ""
+          }.map { "  " + $0 } ?? ""
         Console.line(
           "  \(path.name.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))"
-            + (path.supported ? "supported" : "not supported") + (path.selected ? ", selected" : "") + "  \(status)")
+            + (path.supported ? "supported" : "not supported") + (path.selected ? ", selected" : "") + status)
       }
     }
     if let checks, checks.contains(where: { !$0.passed }) { throw ExitCode(1) }

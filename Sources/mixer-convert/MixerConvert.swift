@@ -126,8 +126,15 @@ enum UsageErrorText {
       }
       return "\(option) \(value): negative values are not accepted"
     }
-    return message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+    let line = message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+    // A command run bare (`mixer-convert`, `mixer-convert convert-all`) is told where the usage is.
+    guard line.hasPrefix("Missing expected argument") else { return line }
+    let command = arguments.first.flatMap { Self.commands.contains($0) ? " " + $0 : nil } ?? ""
+    return line + " (mixer-convert\(command) --help shows the usage)"
   }
+
+  /// The subcommands' names.
+  private static let commands = MixerConvert.configuration.subcommands.compactMap { $0.configuration.commandName }
 }
 
 extension MixerConvert {

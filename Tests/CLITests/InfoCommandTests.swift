@@ -44,6 +44,14 @@ import Testing
     #expect(supported.contains("portable"))
   }
 
+  @Test func textLinesEndWithoutSpaces() throws {
+    for arguments in [["info"], ["info", "--check"]] {
+      let text = try CommandRunner.run(arguments)
+      let lines = text.standardOutput.split(separator: "\n")
+      #expect(text.status == 0 && lines.count >= 4 && !lines.contains { $0.hasSuffix(" ") }, "\(text.standardOutput)")
+    }
+  }
+
   @Test func environmentForcesASlowerPathButNotAnUnsupportedOne() throws {
     #expect(selected(try report(["info"], environment: ["MIXER_CONVERT_KERNELS": "portable"])) == "portable")
     let ignored = try report(["info"], environment: ["MIXER_CONVERT_KERNELS": "bogus"])
