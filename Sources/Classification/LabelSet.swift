@@ -43,7 +43,10 @@ public struct LabelSet: Sendable {
     do { bytes = try RegularFile.read(path, limit: 64 << 20) } catch {
       throw LabelError(source: path, reason: error.reason)
     }
-    return try LabelSet(source: path, text: String(decoding: bytes, as: UTF8.self))
+    guard let text = String(validating: bytes, as: UTF8.self) else {
+      throw LabelError(source: path, reason: "is not UTF-8 text (one class name a line)")
+    }
+    return try LabelSet(source: path, text: text)
   }
 
   init(source: String, text: String) throws {

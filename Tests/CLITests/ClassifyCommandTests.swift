@@ -152,8 +152,10 @@ import Testing
     #expect((row["label"] as! [String: Any])["name"] as? String == "thing \(row["index"] as! Int)")
     let short = dir.file("short.txt")
     try "a\nb\nc\n".write(toFile: short, atomically: true, encoding: .utf8)
+    let latin1 = dir.write("latin1.txt", Array("caf\u{e9}\n".unicodeScalars.map { UInt8($0.value) }))
     for (labels, reason) in [
       (short, "\(short): lists 3 classes, but the export's head has 1000"),
+      (latin1, "\(latin1): is not UTF-8 text (one class name a line)"),
       ("imagenet21k", "imagenet21k: lists 21843 classes, but the export's head has 1000"),
     ] {
       let refused = try CommandRunner.run(["classify", bundle, Self.image("rgb8.png"), "--labels", labels])
