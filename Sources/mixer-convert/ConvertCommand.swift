@@ -38,6 +38,7 @@ struct Convert: ParsableCommand {
         mixer-convert ViT-B_16.npz vit-b16.onnx --verify
         mixer-convert ViT-H_14.npz vit-h14.onnx          (weights in vit-h14.onnx.<hash>.data)
         mixer-convert Mixer-B_16.npz out/ --force --verify
+        mixer-convert ViT-B_16.npz vit-b16/ --verify --input images.npy --rtol 1e-4
         mixer-convert ViT-B_16.npz vit-b16-timm/ --format timm
         mixer-convert ViT-B_16.npz vit-b16-hf/ --format transformers
         mixer-convert ViT-B_16.npz ViT-B_16-bf16.npz --dtype bfloat16
@@ -53,8 +54,14 @@ struct Convert: ParsableCommand {
   @OptionGroup(title: "Export options")
   var export: ExportArguments
 
-  @Flag(help: "Verify the export against the checkpoint right after converting (exit 1 on drift).")
+  @Flag(
+    help: ArgumentHelp(
+      "Verify the export against the checkpoint right after converting (exit 1 on drift), as verify does, "
+        + "with its inputs and tolerance."))
   var verify = false
+
+  @OptionGroup(title: "Inputs and tolerance (with --verify)")
+  var parity: ParityArguments
 
   @OptionGroup(title: "Running (with --verify)")
   var running: ModelRunArguments
@@ -76,6 +83,7 @@ struct Convert: ParsableCommand {
     }
     let request = try export.request(checkpoint: checkpoint, output: output)
     try running.refuseWithoutVerify(verify)
+    try parity.refuseWithoutVerify(verify)
     if verify, request.format == .npz {
       throw ValidationError("--verify checks an export; an .npz output is a checkpoint (verify an export of it)")
     }
@@ -95,7 +103,9 @@ struct Convert: ParsableCommand {
       verification.opening = running.opening
       verification.threads = running.threads
       verification.allowUnused = export.allowUnused
+      parity.apply(to: &verification)
       report = ParityReportOutput(try Verifier.verify(verification))
+      if let input = parity.input { Console.warnOutsideRange(report?.report.inputOutsideRange, input: input) }
     }
     if reporting.json {
       struct Combined: Encodable {
@@ -118,6 +128,7 @@ struct Convert: ParsableCommand {
         "\(checkpoint) is an export: it can be written back to an .npz checkpoint only; for another "
           + "export format, convert the checkpoint")
     }
+    try parity.refuseWithoutVerify(false)
     if let flag = (export.checkpointOnlyFlags + (verify ? ["--verify"] : [])).first {
       throw ValidationError("\(flag) applies to converting a checkpoint, not to writing an export back to .npz")
     }

@@ -36,39 +36,14 @@ struct Verify: ParsableCommand {
   @Argument(help: ReadableExports.argumentHelp)
   var export: String
 
-  @Option(help: "Seed of the generated inputs (uniform in [-1, 1); default 0).")
-  var seed: UInt64?
-
-  @Option(help: "Batch size of the generated inputs (default 2).")
-  var batch: Int?
-
-  @Option(help: "Use this NHWC .npy (float or integer, converted to float32) as input instead.")
-  var input: String?
-
-  @Option(help: "Absolute tolerance (default 1e-5).")
-  var atol: Double?
-
-  @Option(help: "Tolerance relative to the largest |output| of the original (default 1e-5).")
-  var rtol: Double?
+  @OptionGroup(title: "Inputs and tolerance")
+  var parity: ParityArguments
 
   @OptionGroup(title: "Running")
   var running: ModelRunArguments
 
   @OptionGroup(title: "Reporting")
   var reporting: ReportArguments
-
-  func validate() throws {
-    if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
-    if input != nil, let flag = batch != nil ? "--batch" : seed != nil ? "--seed" : nil {
-      throw ValidationError(
-        "\(flag) describes generated inputs; it cannot be combined with --input, whose batch is its own")
-    }
-    for (flag, value) in [("--atol", atol), ("--rtol", rtol)] {
-      if let value, !(value >= 0 && value.isFinite) {
-        throw ValidationError("\(flag) must be a finite number, not negative (got \(value))")
-      }
-    }
-  }
 
   func run() throws {
     let (checkpoint, export) = (PathArgument.normalized(self.checkpoint), PathArgument.normalized(self.export))
@@ -84,16 +59,10 @@ struct Verify: ParsableCommand {
     }
     var request = VerificationRequest(checkpoint: checkpoint, export: export)
     request.opening = running.opening
-    if let seed { request.seed = seed }
-    if let batch { request.batch = batch }
-    request.input = input
     request.threads = running.threads
-    if atol != nil || rtol != nil {
-      request.tolerance = Tolerance(
-        atol: atol ?? Verifier.defaultTolerance.atol, rtol: rtol ?? Verifier.defaultTolerance.rtol)
-    }
+    parity.apply(to: &request)
     let output = ParityReportOutput(try Verifier.verify(request))
-    if let input { Console.warnOutsideRange(output.report.inputOutsideRange, input: input) }
+    if let input = parity.input { Console.warnOutsideRange(output.report.inputOutsideRange, input: input) }
     if reporting.json { try Console.printJSON(output.report) } else if reporting.text { output.printText() }
     try output.exitOnFailure(quiet: reporting.quiet)
   }

@@ -64,6 +64,12 @@ import Testing
       try oneLineError([vit, dir.file("t")] + flag, "\(flag[0]) applies with --verify")
       try oneLineError(["convert-all", vit, "--out-dir", dir.file("t")] + flag, "\(flag[0]) applies with --verify")
     }
+    for flag in [["--rtol", "1e-4"], ["--seed", "3"], ["--input", "x.npy"]] {
+      try oneLineError([vit, dir.file("t")] + flag, "\(flag[0]) applies with --verify")
+      try oneLineError([dir.file("b"), dir.file("b.npz")] + flag, "\(flag[0]) applies with --verify")
+    }
+    try oneLineError(
+      [vit, dir.file("t"), "--verify", "--input", "x.npy", "--seed", "1"], "cannot be combined with --input")
     try oneLineError([dir.file("b"), dir.file("b.npz"), "--threads", "1"], "--threads does not apply to writing")
     let input = Fixtures.path("vit_tiny_token", "input.npy")
     try oneLineError(

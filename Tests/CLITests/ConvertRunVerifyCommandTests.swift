@@ -30,6 +30,21 @@ import Testing
     #expect(shards.count > 1 && (conversion["storage"] as? String) == "in \(shards.count) shards")
     let verification = report["verification"] as! [String: Any]
     #expect(verification["passed"] as? Bool == true && verification["format"] as? String == "mixer-convert.verify")
+    // verify's inputs and tolerance, given to convert --verify.
+    let input = Fixtures.path("mixer_tiny", "input.npy")
+    let tuned = try CommandRunner.run([
+      Fixtures.path("mixer_tiny"), dir.file("tuned"), "--verify", "--input", input, "--rtol", "1e-3", "--json",
+    ])
+    let tunedReport = try tuned.jsonObject()["verification"] as? [String: Any]
+    let tolerance = tunedReport?["tolerance"] as? [String: Any]
+    #expect(tuned.status == 0 && tunedReport?["input"] as? String == input, "\(tuned.standardError)")
+    #expect(tolerance?["rtol"] as? Double == 1e-3 && tolerance?["atol"] as? Double == 1e-5)
+    let strict = try CommandRunner.run([
+      Fixtures.path("mixer_tiny"), dir.file("strict"), "--verify", "--seed", "3", "--batch", "3", "--atol", "0",
+      "--rtol", "0", "--json",
+    ])
+    let strictReport = try strict.jsonObject()["verification"] as? [String: Any]
+    #expect(strict.status == 1 && strictReport?["passed"] as? Bool == false && strictReport?["batch"] as? Int == 3)
   }
 
   @Test func convertRefusesBadInputsWithExitTwo() throws {

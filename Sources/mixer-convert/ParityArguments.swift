@@ -1,0 +1,55 @@
+import ArgumentParser
+import Conversion
+import Parity
+
+/// The inputs and tolerance of a parity check: `verify`, and `convert` with `--verify`.
+struct ParityArguments: ParsableArguments {
+  @Option(help: "Seed of the generated inputs (uniform in [-1, 1); default 0).")
+  var seed: UInt64?
+
+  @Option(help: "Batch size of the generated inputs (default 2).")
+  var batch: Int?
+
+  @Option(help: "Use this NHWC .npy (float or integer, converted to float32) as input instead.")
+  var input: String?
+
+  @Option(help: "Absolute tolerance (default 1e-5).")
+  var atol: Double?
+
+  @Option(help: "Tolerance relative to the largest |output| of the original (default 1e-5).")
+  var rtol: Double?
+
+  func validate() throws {
+    if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
+    if input != nil, let flag = batch != nil ? "--batch" : seed != nil ? "--seed" : nil {
+      throw ValidationError(
+        "\(flag) describes generated inputs; it cannot be combined with --input, whose batch is its own")
+    }
+    for (flag, value) in [("--atol", atol), ("--rtol", rtol)] {
+      if let value, !(value >= 0 && value.isFinite) {
+        throw ValidationError("\(flag) must be a finite number, not negative (got \(value))")
+      }
+    }
+  }
+
+  /// The options given, as a conversion without `--verify` would ignore them.
+  func refuseWithoutVerify(_ verify: Bool) throws {
+    let given: [(flag: String, isSet: Bool)] = [
+      ("--seed", seed != nil), ("--batch", batch != nil), ("--input", input != nil), ("--atol", atol != nil),
+      ("--rtol", rtol != nil),
+    ]
+    guard !verify, let flag = given.first(where: \.isSet)?.flag else { return }
+    throw ValidationError("\(flag) applies with --verify (converting runs no model)")
+  }
+
+  /// `request` with these inputs and tolerance.
+  func apply(to request: inout VerificationRequest) {
+    if let seed { request.seed = seed }
+    if let batch { request.batch = batch }
+    request.input = input
+    if atol != nil || rtol != nil {
+      request.tolerance = Tolerance(
+        atol: atol ?? Verifier.defaultTolerance.atol, rtol: rtol ?? Verifier.defaultTolerance.rtol)
+    }
+  }
+}
