@@ -247,12 +247,15 @@ def source(level):
     ])
     lines.append("")
     lines += short_dispatch(level)
-    for height, note in sorted(level.short_rows.items()):
+    heights = sorted(level.short_rows)
+    for height, shorter in zip(heights, [0] + heights):
+        held = f"{height} rows" if shorter == height - 1 else f"{shorter + 1} to {height} rows"
+        if shorter == 0:
+            held = f"{height} rows or fewer"
         lines.append("")
         lines += kernel(level, short_name(height), height, level.vectors, [
-            f"The top {height} rows of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of A when it holds "
-            f"{height} rows",
-            f"or fewer, reading the same packed panel ({note}).",
+            f"The top {height} rows of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of A when it holds",
+            f"{held}, reading the same packed panel ({level.short_rows[height]}).",
         ])
     for name, width in (("quarterMicroKernel", nr // 4), ("eighthMicroKernel", nr // 8)):
         lines.append("")

@@ -177,8 +177,8 @@ func shortMicroKernel(
   microKernel3Rows(kc, a, b, c, ldc, accumulate)
 }
 
-/// The top 3 rows of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of A when it holds 3 rows
-/// or fewer, reading the same packed panel (the head's product on up to 3 images).
+/// The top 3 rows of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of A when it holds
+/// 3 rows or fewer, reading the same packed panel (the head's product on up to 3 images).
 @inline(never)
 func microKernel3Rows(
   _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,

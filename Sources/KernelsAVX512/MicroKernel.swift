@@ -263,8 +263,8 @@ func shortMicroKernel(
   microKernel6Rows(kc, a, b, c, ldc, accumulate)
 }
 
-/// The top 4 rows of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of A when it holds 4 rows
-/// or fewer, reading the same packed panel (196 tokens, or a batch of 8 images' 1576, leave 4 rows after the 12-row panels).
+/// The top 4 rows of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of A when it holds
+/// 4 rows or fewer, reading the same packed panel (196 tokens, or a batch of 8 images' 1576, leave 4 rows after the 12-row panels).
 @inline(never)
 func microKernel4Rows(
   _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
@@ -313,8 +313,8 @@ func microKernel4Rows(
   }
 }
 
-/// The top 5 rows of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of A when it holds 5 rows
-/// or fewer, reading the same packed panel (197 tokens leave 5 rows after sixteen 12-row panels).
+/// The top 5 rows of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of A when it holds
+/// 5 rows, reading the same packed panel (197 tokens leave 5 rows after sixteen 12-row panels).
 @inline(never)
 func microKernel5Rows(
   _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
@@ -370,8 +370,8 @@ func microKernel5Rows(
   }
 }
 
-/// The top 6 rows of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of A when it holds 6 rows
-/// or fewer, reading the same packed panel (a batch of 6 images of 197 tokens (1182 rows) leaves 6 rows after the 12-row panels).
+/// The top 6 rows of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of A when it holds
+/// 6 rows, reading the same packed panel (a batch of 6 images of 197 tokens (1182 rows) leaves 6 rows after the 12-row panels).
 @inline(never)
 func microKernel6Rows(
   _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,

@@ -148,8 +148,8 @@ func shortMicroKernel(
   microKernel2Rows(kc, a, b, c, ldc, accumulate)
 }
 
-/// The top 2 rows of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of A when it holds 2 rows
-/// or fewer, reading the same packed panel (the head's product on up to 2 images).
+/// The top 2 rows of ``microKernel(_:_:_:_:_:_:_:)``, for the last panel of A when it holds
+/// 2 rows or fewer, reading the same packed panel (the head's product on up to 2 images).
 @inline(never)
 func microKernel2Rows(
   _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,

@@ -30,43 +30,55 @@ final class BatchLog: @unchecked Sendable {
     _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
     var info = stat()
     guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size > 0 else { return }
+    // Appended to, any other file (a model, a checkpoint) would be damaged: what is there is
+    // read first, from the file just opened (the same device and inode).
     let reading = open(path, O_RDONLY | O_CLOEXEC)
-    // Appended to, any other file (a model, a checkpoint) would be damaged.
-    guard reading < 0 || Self.holdsReport(reading) else {
-      close(reading)
+    var readInfo = stat()
+    let content: ReportContent =
+      reading >= 0 && fstat(reading, &readInfo) == 0 && readInfo.st_dev == info.st_dev && readInfo.st_ino == info.st_ino
+      ? Self.content(reading) : .unreadable
+    guard content == .report else {
+      if reading >= 0 { close(reading) }
       close(descriptor)
-      throw ValidationError(
-        "--report \(path): exists and is not a convert-all report (its first line is not a report's "
-          + "record), so it is left as it is: name another file, or remove this one")
+      let why =
+        content == .unreadable
+        ? "exists and cannot be read to check that it is a convert-all report"
+        : "exists and is not a convert-all report (its first line is not a report's record)"
+      throw ValidationError("--report \(path): \(why), so it is left as it is: name another file, or remove this one")
     }
     // A report whose last line was cut short (by a kill, or another program) is ended first,
     // so that this run's lines stay whole lines.
     var last: UInt8 = 0
-    if reading >= 0, pread(reading, &last, 1, info.st_size - 1) == 1, last != UInt8(ascii: "\n") {
+    if pread(reading, &last, 1, info.st_size - 1) == 1, last != UInt8(ascii: "\n") {
       _ = write(descriptor, [UInt8(ascii: "\n")], 1)
     }
-    if reading >= 0 { close(reading) }
+    close(reading)
   }
 
   deinit { close(descriptor) }
 
+  /// What an existing report file holds.
+  private enum ReportContent { case report, other, unreadable }
+
   /// Whether the file open at `descriptor` (not empty) starts like a report: lines that are JSON
   /// objects, the first whole one a record with a checkpoint's `input` and `status`, after
   /// none or more lines cut short (the start of an object: a batch killed while writing it).
-  private static func holdsReport(_ descriptor: Int32) -> Bool {
+  /// Only lines cut short, in a file under 1 MiB, count as a report too.
+  private static func content(_ descriptor: Int32) -> ReportContent {
     let limit = 1 << 20
     var head = [UInt8](repeating: 0, count: limit)
     let count = head.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress!, limit, 0) }
-    guard count > 0 else { return false }
+    guard count > 0 else { return .unreadable }
     head.removeSubrange(count...)
+    // A byte-order mark an editor saved the report with is no part of its first line.
+    if head.starts(with: [0xEF, 0xBB, 0xBF]) { head.removeFirst(3) }
     for line in head.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) where !line.isEmpty {
-      guard line.first == UInt8(ascii: "{") else { return false }
+      guard line.first == UInt8(ascii: "{") else { return .other }
       if let record = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] {
-        return record["input"] is String && record["status"] is String
+        return record["input"] is String && record["status"] is String ? .report : .other
       }
     }
-    // Only lines cut short: a report if they are the whole file.
-    return count < limit
+    return count < limit ? .report : .other
   }
 
   /// Why the report is incomplete: the first line that could not be written.

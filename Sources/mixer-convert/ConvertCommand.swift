@@ -84,6 +84,7 @@ struct Convert: ParsableCommand {
     let request = try export.request(checkpoint: checkpoint, output: output)
     try running.refuseWithoutVerify(verify)
     try parity.refuseWithoutVerify(verify)
+    if verify { try parity.readInput() }
     if verify, request.format == .npz {
       throw ValidationError("--verify checks an export; an .npz output is a checkpoint (verify an export of it)")
     }
@@ -100,12 +101,8 @@ struct Convert: ParsableCommand {
     var report: ParityReportOutput?
     if verify {
       var verification = VerificationRequest(checkpoint: request.checkpoint, export: request.output)
-      verification.opening = running.opening
-      verification.threads = running.threads
       verification.allowUnused = export.allowUnused
-      parity.apply(to: &verification)
-      report = ParityReportOutput(try Verifier.verify(verification))
-      if let input = parity.input { Console.warnOutsideRange(report?.report.inputOutsideRange, input: input) }
+      report = try parity.verify(verification, running: running)
     }
     if reporting.json {
       struct Combined: Encodable {
@@ -128,8 +125,7 @@ struct Convert: ParsableCommand {
         "\(checkpoint) is an export: it can be written back to an .npz checkpoint only; for another "
           + "export format, convert the checkpoint")
     }
-    try parity.refuseWithoutVerify(false)
-    if let flag = (export.checkpointOnlyFlags + (verify ? ["--verify"] : [])).first {
+    if let flag = (export.checkpointOnlyFlags + (verify ? ["--verify"] : []) + parity.givenFlags).first {
       throw ValidationError("\(flag) applies to converting a checkpoint, not to writing an export back to .npz")
     }
     if running.threads != nil {

@@ -51,8 +51,7 @@ struct Inspect: ParsableCommand {
     let options = InspectOptions(depth: depth, filter: filter, statistics: stats)
     let nodes: [InspectionReport.Node]
     // A file named as an export (`.h5`, `.onnx`) that holds none gets the export's error, not the npz's.
-    let namedAsExportFile = ExportFormat.implied(by: path).map { $0.isReadable && !$0.isFolder } ?? false
-    if Exports.isExport(path) || namedAsExportFile {
+    if Exports.isExport(path) || ExportFormat.claimedFile(by: path) != nil {
       let report = try Inspector.inspectExport(path: path, options: options, hdf5: HDF5ReaderCommand.isolated)
       nodes = report.nodes
       if json {

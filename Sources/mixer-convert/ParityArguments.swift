@@ -1,4 +1,5 @@
 import ArgumentParser
+import Checkpoint
 import Conversion
 import Parity
 
@@ -32,18 +33,34 @@ struct ParityArguments: ParsableArguments {
     }
   }
 
-  /// The options given, as a conversion without `--verify` would ignore them.
-  func refuseWithoutVerify(_ verify: Bool) throws {
+  /// The flags given, in the order of the help.
+  var givenFlags: [String] {
     let given: [(flag: String, isSet: Bool)] = [
       ("--seed", seed != nil), ("--batch", batch != nil), ("--input", input != nil), ("--atol", atol != nil),
       ("--rtol", rtol != nil),
     ]
-    guard !verify, let flag = given.first(where: \.isSet)?.flag else { return }
+    return given.filter(\.isSet).map(\.flag)
+  }
+
+  /// Refuses these options where they would be ignored: a conversion without `--verify` runs
+  /// no model.
+  func refuseWithoutVerify(_ verify: Bool) throws {
+    guard !verify, let flag = givenFlags.first else { return }
     throw ValidationError("\(flag) applies with --verify (converting runs no model)")
   }
 
-  /// `request` with these inputs and tolerance.
-  func apply(to request: inout VerificationRequest) {
+  /// Reads the given input now, so that a missing or malformed file is refused before a
+  /// conversion that would verify with it has run.
+  func readInput() throws {
+    if let input { _ = try NpyFile.readFloats(path: input) }
+  }
+
+  /// The verification of `request` with these inputs and tolerance, and `running`'s threads
+  /// and checks; a given input outside the model's range is warned about on standard error.
+  func verify(_ request: VerificationRequest, running: ModelRunArguments) throws -> ParityReportOutput {
+    var request = request
+    request.opening = running.opening
+    request.threads = running.threads
     if let seed { request.seed = seed }
     if let batch { request.batch = batch }
     request.input = input
@@ -51,5 +68,8 @@ struct ParityArguments: ParsableArguments {
       request.tolerance = Tolerance(
         atol: atol ?? Verifier.defaultTolerance.atol, rtol: rtol ?? Verifier.defaultTolerance.rtol)
     }
+    let output = ParityReportOutput(try Verifier.verify(request))
+    if let input { Console.warnOutsideRange(output.report.inputOutsideRange, input: input) }
+    return output
   }
 }

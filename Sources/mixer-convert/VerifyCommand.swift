@@ -57,12 +57,8 @@ struct Verify: ParsableCommand {
         "\(export) is a checkpoint; verify compares a checkpoint with an export of it: give the export "
           + "second (mixer-convert \(checkpoint) OUT/ makes one)")
     }
-    var request = VerificationRequest(checkpoint: checkpoint, export: export)
-    request.opening = running.opening
-    request.threads = running.threads
-    parity.apply(to: &request)
-    let output = ParityReportOutput(try Verifier.verify(request))
-    if let input = parity.input { Console.warnOutsideRange(output.report.inputOutsideRange, input: input) }
+    let request = VerificationRequest(checkpoint: checkpoint, export: export)
+    let output = try parity.verify(request, running: running)
     if reporting.json { try Console.printJSON(output.report) } else if reporting.text { output.printText() }
     try output.exitOnFailure(quiet: reporting.quiet)
   }

@@ -66,7 +66,8 @@ import Testing
     }
     for flag in [["--rtol", "1e-4"], ["--seed", "3"], ["--input", "x.npy"]] {
       try oneLineError([vit, dir.file("t")] + flag, "\(flag[0]) applies with --verify")
-      try oneLineError([dir.file("b"), dir.file("b.npz")] + flag, "\(flag[0]) applies with --verify")
+      try oneLineError(
+        [dir.file("b"), dir.file("b.npz")] + flag, "\(flag[0]) applies to converting a checkpoint, not to writing")
     }
     try oneLineError(
       [vit, dir.file("t"), "--verify", "--input", "x.npy", "--seed", "1"], "cannot be combined with --input")

@@ -45,6 +45,12 @@ import Testing
     ])
     let strictReport = try strict.jsonObject()["verification"] as? [String: Any]
     #expect(strict.status == 1 && strictReport?["passed"] as? Bool == false && strictReport?["batch"] as? Int == 3)
+    // An input that cannot be read is refused before the conversion, which then writes nothing.
+    let missing = try CommandRunner.run([
+      Fixtures.path("mixer_tiny"), dir.file("never"), "--verify", "--input", dir.file("missing.npy"),
+    ])
+    #expect(missing.status == 2 && missing.standardError.contains("missing.npy"), "\(missing.standardError)")
+    #expect(!FileManager.default.fileExists(atPath: dir.file("never")))
   }
 
   @Test func convertRefusesBadInputsWithExitTwo() throws {

@@ -230,15 +230,20 @@ import Testing
   @Test(arguments: KernelPath.allCases.filter(\.isSupported))
   func aRangeOfPackedColumnsGivesTheWholeProductsValues(path: KernelPath) {
     var random = Random(24)
-    for (m, k, threads) in [(197, 96, 1), (1, 96, 1), (600, 70, 2), (2, 300, 2)] {
+    // Narrow products, and wide ones whose ranges start past a block of columns and sum over
+    // several depth slices (ViT-B/16's keys and values: columns 768 on of 2304, depth 768).
+    for (m, k, panels, threads) in [
+      (197, 96, 3, 1), (1, 96, 3, 1), (600, 70, 3, 2), (2, 300, 3, 2), (200, 800, 31, 1), (30, 800, 31, 2),
+    ] {
       let compute = Compute(path: path, threads: threads)
-      let width = 3 * compute.columnAlignment + 5
+      let width = panels * compute.columnAlignment + 5
       let b = random.tensor([k, width])
       let a = random.tensor([m, k])
       let bias = random.tensor([width])
       let packed = compute.pack(b)
       let whole = compute.dense(a, packed: packed, bias: bias, gelu: true).scalars
-      for start in [0, compute.columnAlignment, 3 * compute.columnAlignment] {
+      for start in [0, compute.columnAlignment, 3 * compute.columnAlignment, 24 * compute.columnAlignment]
+      where start < width {
         for end in [start + 1, start + compute.columnAlignment, width] where end <= width {
           // Written into the middle of a wider buffer: the untouched columns stay NaN.
           var out = [Float](repeating: .nan, count: m * (width + 2))

@@ -56,7 +56,8 @@ public enum BatchInputs {
     let bytes: [UInt8]
     do { bytes = try RegularFile.read(path, limit: 256 << 20) } catch {
       // Not a regular file, too long, unreadable: the reason the file reader gives.
-      throw ConversionError(path: path, reason: error.reason + " (a list of checkpoints is read whole, up to 256 MiB)")
+      let limit = error.exceededLimit == nil ? "" : " (a list of checkpoints is read whole, up to 256 MiB)"
+      throw ConversionError(path: path, reason: error.reason + limit)
     }
     guard let text = String(validating: bytes, as: UTF8.self) else {
       throw ConversionError(path: path, reason: "is not UTF-8 text, so not a list of checkpoints")

@@ -65,6 +65,11 @@ public enum ExportFormat: String, Codable, Sendable, CaseIterable {
     return isFolderName ? .bundle : nil
   }
 
+  /// The readable one-file format whose suffix `path` has (`.h5`, `.onnx`), if any.
+  public static func claimedFile(by path: String) -> ExportFormat? {
+    implied(by: path).flatMap { $0.isReadable && !$0.isFolder ? $0 : nil }
+  }
+
   /// Starts writing an export in this format, or refuses, before anything is written, a model
   /// the format cannot express, naming the formats that can.
   public func writer(_ request: ExportWriteRequest) throws -> any ExportWriter {

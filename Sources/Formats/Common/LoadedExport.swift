@@ -71,7 +71,7 @@ public enum Exports {
     let candidates = ExportFormat.allCases.filter { $0.isReadable && $0.isFolder == isDirectory.boolValue }
     if let format = candidates.first(where: { $0.definition.recognizes(path) }) { return format }
     if isDirectory.boolValue { return .bundle }
-    if let named = ExportFormat.implied(by: path), named.isReadable, !named.isFolder {
+    if let named = ExportFormat.claimedFile(by: path) {
       throw ExportFileError(path: path, reason: "is named as \(named.noun), but its content is not one")
     }
     let nouns = ExportFormat.allCases.filter(\.isReadable).map(\.noun)

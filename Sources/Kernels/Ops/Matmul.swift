@@ -87,9 +87,10 @@ extension Compute {
   ) {
     precondition(b.path == path, "matrix packed for \(b.path.rawValue), used on \(path.rawValue)")
     let range = columns ?? 0..<b.columns
+    precondition(range.lowerBound >= 0 && range.upperBound <= b.columns, "gemm: columns \(range) of \(b.columns)")
     precondition(
-      range.lowerBound % columnAlignment == 0 && range.upperBound <= b.columns,
-      "gemm: columns \(range) of \(b.columns) do not start on a packed panel")
+      range.lowerBound % columnAlignment == 0,
+      "gemm: columns \(range) do not start on a packed panel (a multiple of \(columnAlignment))")
     precondition(
       a.columns == b.rows && a.rows == c.rows && range.count == c.columns,
       "gemm shapes \(a.rows)×\(a.columns) · \(b.rows)×\(range.count) → \(c.rows)×\(c.columns)")
