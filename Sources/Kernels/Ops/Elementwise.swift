@@ -51,13 +51,6 @@ extension Compute {
     return y
   }
 
-  /// `x · factor`.
-  public func scale(_ x: Tensor, by factor: Float) -> Tensor {
-    var y = x
-    for i in y.scalars.indices { y.scalars[i] *= factor }
-    return y
-  }
-
   /// Swaps two axes.
   public func transpose(_ x: Tensor, _ axis0: Int, _ axis1: Int) -> Tensor {
     var permutation = Array(0..<x.rank)
