@@ -126,6 +126,14 @@ enum UsageErrorText {
       }
       return "\(option) \(value): negative values are not accepted"
     }
+    // A whole number too large for the option's type reads as invalid, as if it were no number.
+    let parts = message.split(separator: "'", omittingEmptySubsequences: false)
+    if message.hasPrefix("The value '"), parts.count >= 4, let value = parts.dropFirst().first,
+      !value.isEmpty, value.allSatisfy(\.isASCII) && value.allSatisfy(\.isNumber), Int(value) == nil,
+      let option = parts[3].split(separator: " ").first
+    {
+      return "\(option) \(value): too large a number"
+    }
     let line = message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
     // A command run bare (`mixer-convert`, `mixer-convert convert-all`) is told where the usage is.
     guard line.hasPrefix("Missing expected argument") else { return line }

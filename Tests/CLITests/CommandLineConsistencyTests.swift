@@ -19,6 +19,9 @@ import Testing
     try oneLineError([source, dir.file("o"), "--dtype", "int8"], "'int8' is invalid for '--dtype")
     try oneLineError([], "Missing expected argument '<checkpoint>' (mixer-convert --help shows the usage)")
     try oneLineError(["run"], "Missing expected argument '<export>' (mixer-convert run --help shows the usage)")
+    let huge = "99999999999999999999"
+    try oneLineError([source, dir.file("o"), "--image-size", huge], "--image-size \(huge): too large a number")
+    try oneLineError([source, dir.file("o"), "--dtype", "x1"], "'x1' is invalid for '--dtype")
     try oneLineError(["classify", dir.file("o"), "x.jpg", "--top", "0"], "--top must be at least 1")
     // Less than a byte is too small, hex or infinite no size, 1 EB too large; TB is a unit.
     for size in ["0", "0.4", "1e-3"] {
