@@ -84,7 +84,7 @@ struct Convert: ParsableCommand {
     let request = try export.request(checkpoint: checkpoint, output: output)
     try running.refuseWithoutVerify(verify)
     try parity.refuseWithoutVerify(verify)
-    if verify { try parity.readInput() }
+    if verify { try parity.checkInput() }
     if verify, request.format == .npz {
       throw ValidationError("--verify checks an export; an .npz output is a checkpoint (verify an export of it)")
     }

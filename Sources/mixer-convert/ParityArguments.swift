@@ -49,10 +49,10 @@ struct ParityArguments: ParsableArguments {
     throw ValidationError("\(flag) applies with --verify (converting runs no model)")
   }
 
-  /// Reads the given input now, so that a missing or malformed file is refused before a
-  /// conversion that would verify with it has run.
-  func readInput() throws {
-    if let input { _ = try NpyFile.readFloats(path: input) }
+  /// Checks the given input's header now, so that a missing or malformed file is refused
+  /// before a conversion that would verify with it has run.
+  func checkInput() throws {
+    if let input { _ = try NpyFile.readHeader(path: input) }
   }
 
   /// The verification of `request` with these inputs and tolerance, and `running`'s threads

@@ -47,15 +47,14 @@ struct Verify: ParsableCommand {
 
   func run() throws {
     let (checkpoint, export) = (PathArgument.normalized(self.checkpoint), PathArgument.normalized(self.export))
-    if Exports.isExport(checkpoint), export.lowercased().hasSuffix(".npz") {
-      throw ValidationError(
-        "the arguments are swapped: verify takes the checkpoint first, then the export "
-          + "(mixer-convert verify \(export) \(checkpoint))")
-    }
+    // A checkpoint where the export goes: the two swapped, or no export given.
     if export.lowercased().hasSuffix(".npz") {
       throw ValidationError(
-        "\(export) is a checkpoint; verify compares a checkpoint with an export of it: give the export "
-          + "second (mixer-convert \(checkpoint) OUT/ makes one)")
+        Exports.isExport(checkpoint)
+          ? "the arguments are swapped: verify takes the checkpoint first, then the export "
+            + "(mixer-convert verify \(export) \(checkpoint))"
+          : "\(export) is a checkpoint; verify compares a checkpoint with an export of it: give the export "
+            + "second (mixer-convert \(checkpoint) OUT/ makes one)")
     }
     let request = VerificationRequest(checkpoint: checkpoint, export: export)
     let output = try parity.verify(request, running: running)

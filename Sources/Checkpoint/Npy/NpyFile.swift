@@ -18,6 +18,24 @@ public enum NpyFile {
   /// Reads the header and the data bytes (C order, stored byte order) of a regular file (a
   /// FIFO or device is refused without blocking).
   public static func read(path: String) throws -> (NpyHeader, [UInt8]) {
+    try withFile(path) { size, bytes throws(FormatViolation) in
+      let header = try header(size: size, bytes)
+      return (header, reordered(try bytes(header.dataOffset..<size), header))
+    }
+  }
+
+  /// The header of the regular file at `path`, checked against the file's size, without
+  /// reading its data.
+  public static func readHeader(path: String) throws -> NpyHeader {
+    try withFile(path) { size, bytes throws(FormatViolation) in try header(size: size, bytes) }
+  }
+
+  /// Runs `body` on the regular file at `path` (at most ``maxBytes``): its size, and a reader of
+  /// its byte ranges. Errors name the file.
+  private static func withFile<T>(
+    _ path: String,
+    _ body: (Int, (Range<Int>) throws(FormatViolation) -> [UInt8]) throws(FormatViolation) -> T
+  ) throws -> T {
     let (descriptor, size): (Int32, Int)
     do { (descriptor, size) = try RegularFile.open(path) } catch {
       throw CheckpointError(path: path, reason: error.reason)
@@ -33,8 +51,7 @@ public enum NpyFile {
       return bytes
     }
     do {
-      let header = try header(size: size, bytes)
-      return (header, reordered(try bytes(header.dataOffset..<size), header))
+      return try body(size, bytes)
     } catch {
       throw CheckpointError(path: path, reason: error.reason)
     }

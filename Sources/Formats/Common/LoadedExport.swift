@@ -68,8 +68,7 @@ public enum Exports {
         throw ExportFileError(path: path, reason: error.reason)
       }
     }
-    let candidates = ExportFormat.allCases.filter { $0.isReadable && $0.isFolder == isDirectory.boolValue }
-    if let format = candidates.first(where: { $0.definition.recognizes(path) }) { return format }
+    if let format = recognized(path, folder: isDirectory.boolValue) { return format }
     if isDirectory.boolValue { return .bundle }
     if let named = ExportFormat.claimedFile(by: path) {
       throw ExportFileError(path: path, reason: "is named as \(named.noun), but its content is not one")
@@ -96,6 +95,13 @@ public enum Exports {
   /// Whether `path` holds an export by its content: unlike ``isExport(_:)``, a folder without
   /// an export's files does not.
   public static func holdsExport(_ path: String) -> Bool {
-    ExportFormat.allCases.contains { $0.isReadable && $0.definition.recognizes(path) }
+    var isDirectory: ObjCBool = false
+    return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+      && recognized(path, folder: isDirectory.boolValue) != nil
+  }
+
+  /// The readable format of a folder (`folder`) or file whose content it recognises.
+  private static func recognized(_ path: String, folder: Bool) -> ExportFormat? {
+    ExportFormat.allCases.first { $0.isReadable && $0.isFolder == folder && $0.definition.recognizes(path) }
   }
 }
