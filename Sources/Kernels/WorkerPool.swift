@@ -16,13 +16,22 @@ final class WorkerPool: @unchecked Sendable {
   /// One worker per core beyond the caller's.
   static let shared = WorkerPool(workers: max(0, Compute.availableProcessors - 1))
 
-  /// The parts of one region: claimed one by one by whoever is free.
+  /// The parts of one region: the caller's thread claims them one by one from the front,
+  /// workers from the back, until the two meet. A thread thus keeps the same end of every
+  /// region split alike (the same rows or columns of a product), and what it wrote in one
+  /// region is still in its core's caches when it reads it in the next. Claimed from one
+  /// counter, parts went to whichever thread came first, and their data moved between cores:
+  /// cheap when the host puts the two vCPUs on one core complex (a cache line goes from one to
+  /// the other and back in about 60 ns here), not when it puts them on two (about 320 ns; the
+  /// host moves between the two placements every few seconds). Two threads, batch 1, on the
+  /// far placement: Mixer-B/16 139 → 132 ms, ViT-B/16 186 → 174 ms; on the near one unchanged.
   private final class Region: @unchecked Sendable {
     let parts: Int
     let body: (Int) -> Void
     /// Workers allowed to join (the caller's thread is the other one).
     let workerSeats: Int
-    let next = Atomic<Int>(0)
+    /// Parts claimed from the front (low 32 bits) and from the back (high 32 bits).
+    let claimed = Atomic<UInt64>(0)
     let joined = Atomic<Int>(0)
 
     init(parts: Int, workerSeats: Int, body: @escaping (Int) -> Void) {
@@ -31,12 +40,21 @@ final class WorkerPool: @unchecked Sendable {
       self.body = body
     }
 
-    /// Runs parts until none is left.
-    func work() {
+    /// Runs parts, from the front or from the back, until none is left.
+    func work(fromFront: Bool) {
+      let step: UInt64 = fromFront ? 1 : 1 << 32
+      var seen = claimed.load(ordering: .relaxed)
       while true {
-        let part = next.wrappingAdd(1, ordering: .relaxed).oldValue
-        guard part < parts else { return }
-        body(part)
+        let (front, back) = (Int(seen & 0xFFFF_FFFF), Int(seen >> 32))
+        guard front + back < parts else { return }
+        let (exchanged, now) = claimed.compareExchange(
+          expected: seen, desired: seen + step, ordering: .relaxed)
+        if exchanged {
+          body(fromFront ? front : parts - 1 - back)
+          seen = claimed.load(ordering: .relaxed)
+        } else {
+          seen = now
+        }
       }
     }
   }
@@ -66,9 +84,12 @@ final class WorkerPool: @unchecked Sendable {
 
   /// Runs `body(part)` for every part in `0..<parts` on this thread and up to
   /// `maximumThreads − 1` workers, and returns `true` when all are done; `false` (nothing
-  /// run) when the pool is busy or has no workers.
+  /// run) when the pool is busy, has no workers, or is given more parts (2^31) than its
+  /// counters hold.
   func run(parts: Int, maximumThreads: Int, _ body: (Int) -> Void) -> Bool {
-    guard workers > 0, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+    guard workers > 0, parts < 1 << 31,
+      busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
+    else {
       return false
     }
     defer { busy.store(false, ordering: .releasing) }
@@ -79,7 +100,7 @@ final class WorkerPool: @unchecked Sendable {
       generation.wrappingAdd(1, ordering: .releasing)
       condition.broadcast()
       condition.unlock()
-      region.work()
+      region.work(fromFront: true)
       // Every part is claimed now; those still running belong to seated workers. Once none is
       // seated, all parts are done and no worker keeps the region (and `body`).
       condition.lock()
@@ -100,7 +121,7 @@ final class WorkerPool: @unchecked Sendable {
     while true {
       var region = nextRegion(after: &seen)
       guard region != nil else { continue }
-      region!.work()
+      region!.work(fromFront: false)
       // Let go of the region (and the caller's closure) before saying so.
       region = nil
       condition.lock()

@@ -13,13 +13,19 @@ import Testing
     let lock = NSLock()
     var runs: [Int]
     var threads: Set<String> = []
-    init(parts: Int) { runs = [Int](repeating: 0, count: parts) }
+    /// The thread that ran each part (its last run).
+    var runner: [String]
+    init(parts: Int) {
+      runs = [Int](repeating: 0, count: parts)
+      runner = [String](repeating: "", count: parts)
+    }
 
     func ran(_ part: Int) {
       let thread = "\(pthread_self())"
       lock.withLock {
         runs[part] += 1
         threads.insert(thread)
+        runner[part] = thread
       }
     }
   }
@@ -40,6 +46,41 @@ import Testing
           record.threads.count <= threads, "\(parts) parts on \(record.threads.count) threads, \(threads) allowed")
       }
     }
+  }
+
+  /// The caller's thread claims parts from the front and workers from the back, so that the
+  /// caller's share of every region is a run of parts from the first, the same end each time.
+  /// (Regions go to the pool directly: while another test's region holds it, `run` declines
+  /// and the region is tried again a millisecond later.)
+  @Test(.enabled(if: Compute.availableProcessors > 1, "one core: the pool has no workers"))
+  func theCallerRunsTheFirstPartsAndWorkersTheLast() {
+    let caller = "\(pthread_self())"
+    let parts = 12
+    var (regions, regionsWithAWorker) = (0, 0)
+    let deadline = DispatchTime.now().uptimeNanoseconds + 30_000_000_000
+    while regions < 20, DispatchTime.now().uptimeNanoseconds < deadline {
+      let record = Record(parts: parts)
+      let ran = WorkerPool.shared.run(parts: parts, maximumThreads: 2) { part in
+        // Long enough (about a millisecond) that the worker joins.
+        let start = DispatchTime.now().uptimeNanoseconds
+        while DispatchTime.now().uptimeNanoseconds - start < 1_000_000 {}
+        record.ran(part)
+      }
+      guard ran else {
+        usleep(1000)
+        continue
+      }
+      regions += 1
+      #expect(record.runs == [Int](repeating: 1, count: parts))
+      let byCaller = record.runner.map { $0 == caller }
+      let callerParts = byCaller.filter { $0 }.count
+      #expect(
+        byCaller == (0..<parts).map { $0 < callerParts },
+        "the caller ran \(byCaller.indices.filter { byCaller[$0] }), not the first \(callerParts)")
+      if callerParts < parts { regionsWithAWorker += 1 }
+    }
+    #expect(regions == 20, "the pool took \(regions) of the regions")
+    #expect(regionsWithAWorker > 0, "no worker joined any of \(regions) regions")
   }
 
   @Test func regionsInsideRegionsAndFromManyThreadsComplete() {
