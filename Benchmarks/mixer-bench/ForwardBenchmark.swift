@@ -1,4 +1,5 @@
 import ArgumentParser
+import CBenchSupport
 import CSupport
 import Conversion
 import Dispatch
@@ -53,6 +54,9 @@ struct ForwardBenchmark: ParsableCommand {
     /// The host's speed after each round: FLOPS of a short FMA loop on the row's threads (one
     /// series for all the batch sizes of a model and thread count, measured in the same rounds).
     var probes: [Double] = []
+    /// Nanoseconds of a cache line's round trip between CPUs 0 and 1 after each round, on
+    /// rows of two threads or more (empty on one thread).
+    var roundTrips: [Double] = []
   }
 
   func run() throws {
@@ -102,10 +106,11 @@ struct ForwardBenchmark: ParsableCommand {
           rows, runner: subject.runners[threadCount]!, size: subject.size, onnx: subject.onnx, peers: peerNames,
           cpu: cpu)
       }
-      let (samples, probes) = try cpu.map { try onCPU($0, measure) } ?? measure()
+      let (samples, probes, roundTrips) = try cpu.map { try onCPU($0, measure) } ?? measure()
       for index in group {
         table[index].samples = samples[table[index].batch]!
         table[index].probes = probes
+        table[index].roundTrips = roundTrips
       }
     }
     printTable(table, peers: peerNames, prepared: prepared.mapValues(\.flops), peaks: peaks)
@@ -114,11 +119,12 @@ struct ForwardBenchmark: ParsableCommand {
   /// Times of `runs` runs of each runtime at each batch size of `rows` (one model and thread
   /// count), interleaved: one run of each per round, the order rotated every round, so a slow
   /// spell of this shared host falls on all of them alike; and after each round a short FMA
-  /// loop on the rows' threads, which shows how steady the host was. The peers run on CPU `cpu`
-  /// only, when given (the caller pins its own thread).
+  /// loop on the rows' threads, which shows how steady the host was, and on two threads or
+  /// more a cache line's round trip between CPUs 0 and 1, which shows where the host placed
+  /// them. The peers run on CPU `cpu` only, when given (the caller pins its own thread).
   private func measure(
     _ rows: [Configuration], runner: ExportRunner, size: Int, onnx: String, peers: [String], cpu: Int?
-  ) throws -> (samples: [Int: [String: [Double]]], probes: [Double]) {
+  ) throws -> (samples: [Int: [String: [Double]]], probes: [Double], roundTrips: [Double]) {
     let threads = rows[0].threads
     var servers: [PeerServer] = []
     defer { servers.forEach { $0.close() } }
@@ -145,22 +151,34 @@ struct ForwardBenchmark: ParsableCommand {
       )
     }
     var probes: [Double] = []
+    var roundTrips: [Double] = []
     let samples = try interleave(runs: runs, paused) {
       probes.append(fmaPeakFLOPS(threads: threads, iterations: Self.probeIterations, attempts: 1))
+      if threads > 1 { roundTrips.append(bench_cache_line_round_trip(0, 1, Self.roundTripRounds)) }
     }
     var byBatch: [Int: [String: [Double]]] = [:]
     for timer in timers { byBatch[timer.batch, default: [:]][timer.name] = samples["\(timer.name) \(timer.batch)"]! }
-    return (byBatch, probes)
+    return (byBatch, probes, roundTrips)
   }
+
+  /// Round trips of the placement probe (about 6 ms when the CPUs share an L3, 30 ms when not).
+  private static let roundTripRounds = 100_000
+
+  /// A round trip above this many nanoseconds means CPUs 0 and 1 were on different core
+  /// complexes (this host: about 60 ns on one, 320 ns across two).
+  private static let farRoundTripNanoseconds = 150.0
 
   /// Iterations of the FMA loop that probes the host after each round (about 40 ms here: 16
   /// multiply-adds a lane, 24 vectors an iteration on the AVX-512 path).
   private static let probeIterations = 8_000_000
 
   /// The pause after each timed run, so that worker threads still spinning in the runtime just
-  /// timed (ours spin for 2 ms, ONNX Runtime's and OpenVINO's a while too) are idle when the
-  /// next one starts.
-  private static let pauseMicroseconds: UInt32 = 20_000
+  /// timed are idle when the next one starts. Ours spin for 2 ms and OpenVINO's not at all, but
+  /// after a two-thread run ONNX Runtime's use about 40 ms of CPU time over the next 50 ms
+  /// (its process's CPU time sampled after a run, Mixer-B/16 here). With a pause of 20 ms the
+  /// runtime timed next shared a vCPU with them: two threads, batch 1, Mixer-B/16 ran in
+  /// 130 ms after ONNX Runtime against 120 ms alone, and OpenVINO in 138–146 ms against 129.
+  private static let pauseMicroseconds: UInt32 = 100_000
 
   /// The CPU of the one-thread rows.
   private static let oneThreadCPU = 0
@@ -185,9 +203,11 @@ struct ForwardBenchmark: ParsableCommand {
     print(
       "ours/best: ratio of the medians; paired: median (and quartiles) over the rounds of ours / the best peer's "
         + "time in the same round; vs batch 1: likewise ours per image / ours at batch 1 (the batch sizes of a model "
-        + "and thread count run in the same rounds); host: slowest FMA probe of the rounds against their fastest")
+        + "and thread count run in the same rounds); host: slowest FMA probe of the rounds against their fastest; "
+        + "far: rounds after which a cache line took over \(Int(Self.farRoundTripNanoseconds)) ns from CPU 0 to 1 "
+        + "and back (the host had put them on different core complexes)")
     var header =
-      ["model", "threads", "batch", "ours"] + peers + ["ours/best", "paired", "ours/peak", "vs batch 1", "host"]
+      ["model", "threads", "batch", "ours"] + peers + ["ours/best", "paired", "ours/peak", "vs batch 1", "host", "far"]
     header[3] = "mixer-convert"
     var rows = [header]
     for row in table {
@@ -210,6 +230,7 @@ struct ForwardBenchmark: ParsableCommand {
             String(format: "%.2f", atPeak / ours),
             row.batch == 1 ? "–" : single.map { pairedRatioText(perImage, $0.samples["mixer-convert"]!) } ?? "–",
             String(format: "%.2f", row.probes.min()! / row.probes.max()!),
+            farRoundsText(row.roundTrips),
           ])
     }
     let widths = (0..<header.count).map { column in rows.map { $0[column].count }.max()! }
@@ -219,6 +240,14 @@ struct ForwardBenchmark: ParsableCommand {
           + row.enumerated().map { String(repeating: " ", count: widths[$0.offset] - $0.element.count) + $0.element }
           .joined(separator: "  "))
     }
+  }
+
+  /// "k/n": of the `n` rounds whose placement probe worked, the `k` after which CPUs 0 and 1
+  /// were on different core complexes; "–" on one thread (or when no probe worked).
+  private func farRoundsText(_ roundTrips: [Double]) -> String {
+    let measured = roundTrips.filter { $0 >= 0 }
+    guard !measured.isEmpty else { return "–" }
+    return "\(measured.filter { $0 > Self.farRoundTripNanoseconds }.count)/\(measured.count)"
   }
 
   /// Multiply-adds × 2 of one image through the graph: its convolutions, dense layers and

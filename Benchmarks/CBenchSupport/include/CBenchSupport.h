@@ -14,4 +14,10 @@ int bench_restore_thread(const void *saved, unsigned long saved_size);
 /// Bytes of the saved CPU set the two functions above take.
 unsigned long bench_cpu_set_size(void);
 
+/// Nanoseconds for a cache line to go from CPU `first_cpu` to `second_cpu` and back, the mean
+/// of `rounds` round trips between two threads pinned there (the calling thread, its CPUs
+/// restored after, and one it starts). Tells whether the host placed the two CPUs on one core
+/// complex, sharing an L3 (tens of ns), or on two (hundreds). Returns -1 on failure.
+double bench_cache_line_round_trip(int first_cpu, int second_cpu, long rounds);
+
 #endif
