@@ -27,6 +27,14 @@ public struct Compute: Sendable {
   /// container's cpuset), which Foundation's `activeProcessorCount` does not heed here.
   public static let availableProcessors = Int(csupport_available_processors())
 
+  /// Starts the worker pool's threads now, from this thread, unless they have started. They
+  /// inherit this thread's CPU affinity, and there is one fewer of them than
+  /// ``availableProcessors`` (fixed at its first use, which this is if nothing read it before).
+  /// A program that pins its own threads to CPUs calls this first: otherwise the pool starts at
+  /// the first parallel operation, and started while this thread ran on one CPU it has no
+  /// workers, and operations of several threads fall back to libdispatch's.
+  public static func startWorkers() { _ = WorkerPool.shared }
+
   /// Runs `body(part)` for `part` in `0..<parts`, on up to ``threads`` threads: the
   /// ``WorkerPool``'s when it is free, libdispatch's otherwise (a region inside a region, or
   /// another thread's region running), each of its ``threads`` lanes then taking every
