@@ -6,8 +6,9 @@
 #include <stdatomic.h>
 #include <time.h>
 
-// A cache line passed back and forth between two threads, each pinned to its CPU: one writes
-// an odd number and waits for the next even one, the other answers each odd number.
+// A cache line passed back and forth between two threads, each pinned to its CPU (with
+// `bench_pin_thread`): one writes an odd number and waits for the next even one, the other
+// answers each odd number.
 struct round_trip {
   _Alignas(64) _Atomic long line;
   _Alignas(64) _Atomic int failed;
@@ -15,16 +16,10 @@ struct round_trip {
   long rounds;
 };
 
-static int pin(int cpu) {
-  cpu_set_t only;
-  CPU_ZERO(&only);
-  CPU_SET(cpu, &only);
-  return pthread_setaffinity_np(pthread_self(), sizeof only, &only);
-}
-
 static void *answer(void *argument) {
   struct round_trip *shared = argument;
-  if (pin(shared->cpu) != 0) {
+  cpu_set_t before;
+  if (bench_pin_thread(shared->cpu, &before, sizeof before) != 0) {
     atomic_store(&shared->failed, 1);
     return NULL;
   }
@@ -37,11 +32,8 @@ static void *answer(void *argument) {
 }
 
 double bench_cache_line_round_trip(int first_cpu, int second_cpu, long rounds) {
-  if (first_cpu < 0 || second_cpu < 0 || first_cpu >= CPU_SETSIZE || second_cpu >= CPU_SETSIZE || rounds <= 0) {
-    return -1;
-  }
   cpu_set_t saved;
-  if (sched_getaffinity(0, sizeof saved, &saved) != 0 || pin(first_cpu) != 0) return -1;
+  if (rounds <= 0 || bench_pin_thread(first_cpu, &saved, sizeof saved) != 0) return -1;
   struct round_trip shared;
   atomic_store(&shared.line, 0);
   atomic_store(&shared.failed, 0);
@@ -49,7 +41,7 @@ double bench_cache_line_round_trip(int first_cpu, int second_cpu, long rounds) {
   shared.rounds = rounds;
   pthread_t thread;
   if (pthread_create(&thread, NULL, answer, &shared) != 0) {
-    sched_setaffinity(0, sizeof saved, &saved);
+    bench_restore_thread(&saved, sizeof saved);
     return -1;
   }
   struct timespec start, end;
@@ -64,7 +56,7 @@ double bench_cache_line_round_trip(int first_cpu, int second_cpu, long rounds) {
   }
   clock_gettime(CLOCK_MONOTONIC, &end);
   pthread_join(thread, NULL);
-  sched_setaffinity(0, sizeof saved, &saved);
+  bench_restore_thread(&saved, sizeof saved);
   if (i < rounds) return -1;
   return ((end.tv_sec - start.tv_sec) * 1e9 + (end.tv_nsec - start.tv_nsec)) / rounds;
 }

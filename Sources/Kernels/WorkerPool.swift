@@ -43,17 +43,12 @@ final class WorkerPool: @unchecked Sendable {
     /// Runs parts, from the front or from the back, until none is left.
     func work(fromFront: Bool) {
       let step: UInt64 = fromFront ? 1 : 1 << 32
-      var seen = claimed.load(ordering: .relaxed)
       while true {
+        let seen = claimed.load(ordering: .relaxed)
         let (front, back) = (Int(seen & 0xFFFF_FFFF), Int(seen >> 32))
         guard front + back < parts else { return }
-        let (exchanged, now) = claimed.compareExchange(
-          expected: seen, desired: seen + step, ordering: .relaxed)
-        if exchanged {
+        if claimed.compareExchange(expected: seen, desired: seen + step, ordering: .relaxed).exchanged {
           body(fromFront ? front : parts - 1 - back)
-          seen = claimed.load(ordering: .relaxed)
-        } else {
-          seen = now
         }
       }
     }

@@ -12,9 +12,9 @@ import Testing
   private final class Record: @unchecked Sendable {
     let lock = NSLock()
     var runs: [Int]
-    var threads: Set<String> = []
-    /// The thread that ran each part (its last run).
+    /// The thread that ran each part (its last run; empty if none did).
     var runner: [String]
+    var threads: Set<String> { lock.withLock { Set(runner.filter { !$0.isEmpty }) } }
     init(parts: Int) {
       runs = [Int](repeating: 0, count: parts)
       runner = [String](repeating: "", count: parts)
@@ -24,7 +24,6 @@ import Testing
       let thread = "\(pthread_self())"
       lock.withLock {
         runs[part] += 1
-        threads.insert(thread)
         runner[part] = thread
       }
     }
