@@ -185,8 +185,8 @@ public enum Verifier {
   }
 
   /// The inputs: the request's file (finite values of the export's shape, with their span
-  /// when it leaves the contract's range), or a batch generated from the seed once `runner`
-  /// has checked that it fits in memory.
+  /// when it leaves the contract's range), or a batch generated from the seed; either once
+  /// `runner` has checked that the batch fits in memory.
   private static func inputs(
     _ request: VerificationRequest, contract: InputContract, runner: ExportRunner
   ) throws
@@ -197,6 +197,12 @@ public enum Verifier {
       let (shape, values) = try NpyFile.readFloats(path: path)
       do {
         try contract.checkShape(shape)
+      } catch let error as GraphError {
+        throw ConversionError(path: path, reason: error.message)
+      }
+      // Before the original's pass runs, which takes about what the export's does.
+      try runner.checkMemory(batch: shape[0])
+      do {
         return (Tensor(shape: shape, scalars: values), try contract.checkValues(values))
       } catch let error as GraphError {
         throw ConversionError(path: path, reason: error.message)

@@ -68,7 +68,15 @@ extension GraphDocument {
   /// The memory estimate of this graph, which must be valid (``validate()``: every shape is then
   /// bounded).
   public var memoryEstimate: MemoryEstimate {
-    let input = header.input
+    MemoryEstimate(
+      input: header.input, nodes: nodes, outputs: header.outputs, weightShape: { header.weights.tensors[$0]?.shape })
+  }
+}
+
+extension MemoryEstimate {
+  /// The estimate of a graph of `nodes` taking `input` and keeping `outputs`, with the shapes of
+  /// its weights by name from `weightShape`; every shape must be bounded (as in a valid graph).
+  public init(input: InputContract, nodes: [Node], outputs: [GraphOutput], weightShape: (String) -> [Int]?) {
     func elements(_ shape: [Int]) -> Int { shape.dropFirst().reduce(1, *) }
     // Products of two bounded sizes can still pass Int.max: they stop at the cap too.
     func product(_ a: Int, _ b: Int) -> Int {
@@ -82,7 +90,7 @@ extension GraphDocument {
       switch node.operation {
       case .conv2D:
         // im2col: one row of KH·KW·Cin values per output position.
-        if let kernel = node.weights["kernel"].flatMap({ header.weights.tensors[$0]?.shape }), kernel.count == 4 {
+        if let kernel = node.weights["kernel"].flatMap(weightShape), kernel.count == 4 {
           scratch = product(produced / max(kernel[3], 1), product(kernel[0] * kernel[1], kernel[2]))
         }
       case .multiHeadAttention:
@@ -96,7 +104,7 @@ extension GraphDocument {
       return MemoryStep(reads: node.inputs, output: node.name, produced: produced, scratch: scratch)
     }
     let peak = MemoryEstimate.peakElements(
-      inputs: [input.name: elements(input.shape)], steps: steps, kept: Set(header.outputs.map(\.node)))
-    return MemoryEstimate(bytesPerImage: 4 * peak, bytesPerThread: 4 * perThread)
+      inputs: [input.name: elements(input.shape)], steps: steps, kept: Set(outputs.map(\.node)))
+    self.init(bytesPerImage: 4 * peak, bytesPerThread: 4 * perThread)
   }
 }

@@ -16,7 +16,7 @@ public struct WeightManifest: Codable, Equatable, Sendable {
   public static let dtypes = ["float32", "float16", "bfloat16"]
 
   /// Bytes all tensors take together (nil for a dtype an export may not store). Validated
-  /// shapes hold at most 2^34 elements each and a document at most 64 MiB: no overflow.
+  /// shapes hold at most 2^34 elements each and a document at most 16 MiB: no overflow.
   public var totalBytes: Int? {
     itemSize.map { itemSize in tensors.values.reduce(0) { $0 + $1.shape.reduce(1, *) * itemSize } }
   }

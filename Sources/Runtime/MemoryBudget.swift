@@ -1,17 +1,131 @@
 import Foundation
+import Graph
 
-/// The most memory one run (or one export read into memory) may claim: half of the machine's
-/// physical memory, so that a claim from a file or an option fails with a message instead of
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The most memory one run (or one export read into memory) may claim: half of what this
+/// process may use, so that a claim from a file or an option fails with a message instead of
 /// the process being killed or trapping on a failed allocation.
+///
+/// What the process may use is the least of the machine's physical memory, the memory limit of
+/// its control group (a container's or a Slurm job's: cgroup v2 `memory.max`, v1
+/// `memory.limit_in_bytes`, the tightest along its path) and its address-space limit
+/// (`ulimit -v`).
 public enum MemoryBudget {
+  /// What bounds the memory this process may use.
+  public enum Bound: String, Sendable, Equatable, Encodable {
+    case physicalMemory = "physical_memory"
+    case controlGroup = "control_group"
+    case addressSpace = "address_space"
+
+    /// Words for messages: "half of this machine's memory".
+    public var words: String {
+      switch self {
+      case .physicalMemory: "half of this machine's memory"
+      case .controlGroup: "half of this process's control-group memory limit"
+      case .addressSpace: "half of this process's address-space limit, ulimit -v"
+      }
+    }
+  }
+
+  /// The tightest of the limits, in bytes, and which one it is.
+  public static let limit: (bytes: Int, bound: Bound) = tightest(
+    physical: Int(clamping: ProcessInfo.processInfo.physicalMemory),
+    controlGroup: controlGroupLimit(), addressSpace: addressSpaceLimit())
+
   /// The budget in bytes.
-  public static let bytes = Int(clamping: ProcessInfo.processInfo.physicalMemory / 2)
+  public static var bytes: Int { limit.bytes / 2 }
 
   /// Why tensors of `total` bytes cannot be loaded, or nil when they fit the budget.
   public static func refusal(tensorBytes total: Int) -> String? {
-    total <= bytes ? nil : "its tensors claim \(gibibytes(total)), more than half of this machine's memory"
+    total <= bytes ? nil : "its tensors claim \(amount(total)), more than \(limit.bound.words)"
   }
 
-  /// `bytes` in GiB with one decimal, for messages.
-  public static func gibibytes(_ bytes: Int) -> String { String(format: "%.1f GiB", Double(bytes) / Double(1 << 30)) }
+  /// Why a run of `batch` images cannot start, or nil when it fits the budget: the run's own
+  /// values (`estimate`, on `threads` threads) beside the input batch its caller holds
+  /// meanwhile, images of `imageShape` (height, width, channels) in float32.
+  public static func refusal(batch: Int, estimate: MemoryEstimate, imageShape: [Int], threads: Int) -> String? {
+    func product(_ a: Int?, _ b: Int?) -> Int? {
+      guard let a, let b else { return nil }
+      let (result, overflow) = a.multipliedReportingOverflow(by: b)
+      return overflow ? nil : result
+    }
+    let run = estimate.bytes(batch: batch, threads: threads)
+    let input = product(imageShape.reduce(4, product), batch)
+    var needed: Int?
+    if let run, let input, !run.addingReportingOverflow(input).overflow { needed = run + input }
+    if let needed, needed <= bytes { return nil }
+    let need = needed.map { "about " + amount($0) } ?? "more memory than can be counted"
+    return "a batch of \(batch) needs \(need) to run, more than the \(amount(bytes)) allowed "
+      + "(\(limit.bound.words)): use a smaller batch or input size"
+  }
+
+  /// `bytes` for messages: in GiB with one decimal from 1 GiB, else in whole MiB.
+  public static func amount(_ bytes: Int) -> String {
+    bytes >= 1 << 30
+      ? String(format: "%.1f GiB", Double(bytes) / Double(1 << 30))
+      : String(format: "%.0f MiB", Double(bytes) / Double(1 << 20))
+  }
+
+  /// The least of the limits given (nil: none), physical memory winning ties.
+  static func tightest(physical: Int, controlGroup: Int?, addressSpace: Int?) -> (bytes: Int, bound: Bound) {
+    var result = (bytes: physical, bound: Bound.physicalMemory)
+    if let controlGroup, controlGroup < result.bytes { result = (controlGroup, .controlGroup) }
+    if let addressSpace, addressSpace < result.bytes { result = (addressSpace, .addressSpace) }
+    return result
+  }
+
+  /// The soft address-space limit, nil when unlimited.
+  static func addressSpaceLimit() -> Int? {
+    #if os(Linux)
+    var limit = rlimit()
+    guard getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else {
+      return nil
+    }
+    return Int(clamping: limit.rlim_cur)
+    #else
+    return nil
+    #endif
+  }
+
+  /// The tightest memory limit of this process's control groups, nil when there is none (or
+  /// none can be read).
+  static func controlGroupLimit() -> Int? {
+    guard let membership = try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8) else { return nil }
+    return controlGroupLimit(membership: membership) { try? String(contentsOfFile: $0, encoding: .utf8) }
+  }
+
+  /// The tightest limit found for the groups of `membership` (the text of `/proc/self/cgroup`),
+  /// reading each limit file with `read`: every group from the process's own up to the root,
+  /// as a limit on a parent binds its children.
+  static func controlGroupLimit(membership: String, read: (String) -> String?) -> Int? {
+    var limits: [Int] = []
+    for line in membership.split(separator: "\n") {
+      let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+      guard fields.count == 3 else { continue }
+      let file: String
+      let root: String
+      if fields[0] == "0" && fields[1].isEmpty {
+        (root, file) = ("/sys/fs/cgroup", "memory.max")
+      } else if fields[1].split(separator: ",").contains("memory") {
+        (root, file) = ("/sys/fs/cgroup/memory", "memory.limit_in_bytes")
+      } else {
+        continue
+      }
+      var path = String(fields[2])
+      while true {
+        let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
+        if let text = read(root + trimmed + "/" + file),
+          let value = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), value > 0
+        {
+          limits.append(value)
+        }
+        guard let slash = trimmed.lastIndex(of: "/") else { break }
+        path = String(trimmed[..<slash])
+      }
+    }
+    return limits.min()
+  }
 }

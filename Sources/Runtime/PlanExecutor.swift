@@ -56,18 +56,18 @@ public final class PlanExecutor: Sendable {
   }
 
   /// Refuses a batch whose run would take more than the ``MemoryBudget`` (when the plan knows
-  /// what a run takes), before anything is allocated for it.
+  /// what a run takes), before anything is allocated for it. The input batch counts as held
+  /// for the whole run, as its caller holds it.
   ///
   /// - Throws: ``GraphError`` saying how much the batch needs.
   public func checkMemory(batch: Int) throws {
     guard let memory = plan.memory else { return }
     // Work runs on at most one thread per core, whatever `threads` allows.
-    let needed = memory.bytes(batch: batch, threads: min(compute.threads, Compute.availableProcessors))
-    guard let needed, needed <= MemoryBudget.bytes else {
-      let amount = needed.map { "about " + MemoryBudget.gibibytes($0) } ?? "more memory than can be counted"
-      throw GraphError(
-        "a batch of \(batch) needs \(amount) to run, more than the \(MemoryBudget.gibibytes(MemoryBudget.bytes)) "
-          + "allowed (half this machine's memory): use a smaller batch or input size")
+    let threads = min(compute.threads, Compute.availableProcessors)
+    if let refusal = MemoryBudget.refusal(
+      batch: batch, estimate: memory, imageShape: Array(plan.inputShape.dropFirst()), threads: threads)
+    {
+      throw GraphError(refusal)
     }
   }
 }

@@ -84,7 +84,6 @@ struct Convert: ParsableCommand {
     let request = try export.request(checkpoint: checkpoint, output: output)
     try running.refuseWithoutVerify(verify)
     try parity.refuseWithoutVerify(verify)
-    if verify { try parity.checkInput() }
     if verify, request.format == .npz {
       throw ValidationError("--verify checks an export; an .npz output is a checkpoint (verify an export of it)")
     }
@@ -93,17 +92,20 @@ struct Convert: ParsableCommand {
         "--classifier says how an export pools; an .npz output is a checkpoint, which does not record it "
           + "(give it when converting that checkpoint)")
     }
+    var verification = VerificationRequest(checkpoint: request.checkpoint, export: request.output)
+    verification.allowUnused = export.allowUnused
+    if verify {
+      // Before anything is written: an input or a batch that cannot run leaves no export behind.
+      try Verifier.checkBeforeConverting(
+        parity.request(verification, running: running), preview: Converter.preview(request))
+    }
     let progress = ProgressBar(label: "convert", enabled: reporting.text)
     let summary = try Converter.convert(request) { progress.update(done: $0, total: $1) }
     progress.finish()
     // In every mode, as other warnings are (--quiet prints errors and warnings).
     for warning in summary.warnings { Console.warning(warning) }
     var report: ParityReportOutput?
-    if verify {
-      var verification = VerificationRequest(checkpoint: request.checkpoint, export: request.output)
-      verification.allowUnused = export.allowUnused
-      report = try parity.verify(verification, running: running)
-    }
+    if verify { report = try parity.verify(verification, running: running) }
     if reporting.json {
       struct Combined: Encodable {
         let conversion: ConversionSummary

@@ -5,6 +5,7 @@ import CZlib
 import Formats
 import Foundation
 import Kernels
+import Runtime
 
 /// `mixer-convert info`: the build, its libraries, and the compute kernels this CPU runs.
 struct Info: ParsableCommand {
@@ -17,7 +18,10 @@ struct Info: ParsableCommand {
       start-up; set \(KernelPath.environmentVariable)=avx2 or portable to force a slower one \
       (an unsupported choice is ignored). --check runs every supported path on small problems \
       against a double-precision reference and exits 1 if any is wrong. The libraries are the \
-      ones this program runs with (libjpeg-turbo's version is the one it was built against).
+      ones this program runs with (libjpeg-turbo's version is the one it was built against). \
+      The memory line is what one run (or one export read into memory) may claim: half of the \
+      machine's memory, of the control group's limit (a container's or a Slurm job's) or of \
+      `ulimit -v`, whichever is least; a batch that would need more is refused.
 
       Examples:
         mixer-convert info
@@ -66,6 +70,12 @@ struct Info: ParsableCommand {
     /// Absent when the variable is not set.
     let kernelRequest: KernelRequest?
     let threads: Int
+    /// What one run (or one export read into memory) may claim, and what bounds it.
+    struct Memory: Encodable {
+      let budgetBytes: Int
+      let bound: MemoryBudget.Bound
+    }
+    let memory: Memory
     let checks: [KernelCheck]?
   }
 
@@ -76,7 +86,8 @@ struct Info: ParsableCommand {
       kernels: KernelPath.allCases.map { .init(name: $0, supported: $0.isSupported, selected: $0 == .selected) },
       kernelRequest: ProcessInfo.processInfo.environment[KernelPath.environmentVariable].map {
         .init(value: $0, ignored: $0 != KernelPath.selected.rawValue)
-      }, threads: Compute.availableProcessors, checks: checks)
+      }, threads: Compute.availableProcessors,
+      memory: .init(budgetBytes: MemoryBudget.bytes, bound: MemoryBudget.limit.bound), checks: checks)
     if json {
       try Console.printJSON(report)
     } else {
@@ -88,6 +99,8 @@ struct Info: ParsableCommand {
           " (\(KernelPath.environmentVariable)=\($0.value)\($0.ignored ? ", ignored" : ""))"
         } ?? ""
       Console.line("kernels: \(KernelPath.selected.rawValue)\(forced); threads: \(report.threads)")
+      Console.line(
+        "memory: \(MemoryBudget.amount(report.memory.budgetBytes)) for one run (\(report.memory.bound.words))")
       for path in report.kernels {
         let check = checks?.first { $0.path == path.name }
         let status =

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Checkpoint
 import Conversion
 import Parity
 
@@ -49,15 +48,8 @@ struct ParityArguments: ParsableArguments {
     throw ValidationError("\(flag) applies with --verify (converting runs no model)")
   }
 
-  /// Checks the given input's header now, so that a missing or malformed file is refused
-  /// before a conversion that would verify with it has run.
-  func checkInput() throws {
-    if let input { _ = try NpyFile.readHeader(path: input) }
-  }
-
-  /// The verification of `request` with these inputs and tolerance, and `running`'s threads
-  /// and checks; a given input outside the model's range is warned about on standard error.
-  func verify(_ request: VerificationRequest, running: ModelRunArguments) throws -> ParityReportOutput {
+  /// `request` with these inputs and tolerance, and `running`'s threads and checks.
+  func request(_ request: VerificationRequest, running: ModelRunArguments) -> VerificationRequest {
     var request = request
     request.opening = running.opening
     request.threads = running.threads
@@ -68,7 +60,13 @@ struct ParityArguments: ParsableArguments {
       request.tolerance = Tolerance(
         atol: atol ?? Verifier.defaultTolerance.atol, rtol: rtol ?? Verifier.defaultTolerance.rtol)
     }
-    let output = ParityReportOutput(try Verifier.verify(request))
+    return request
+  }
+
+  /// The verification of `request` with these inputs and tolerance, and `running`'s threads
+  /// and checks; a given input outside the model's range is warned about on standard error.
+  func verify(_ request: VerificationRequest, running: ModelRunArguments) throws -> ParityReportOutput {
+    let output = ParityReportOutput(try Verifier.verify(self.request(request, running: running)))
     if let input { Console.warnOutsideRange(output.report.inputOutsideRange, input: input) }
     return output
   }

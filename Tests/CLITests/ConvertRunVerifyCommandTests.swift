@@ -53,6 +53,32 @@ import Testing
     #expect(!FileManager.default.fileExists(atPath: dir.file("never")))
   }
 
+  /// An input of another image size, or a batch that cannot run, is refused before the
+  /// conversion: no export is written, and an export `--force` would replace stays as it was.
+  @Test func convertVerifyRefusesAnInputThatCannotRunBeforeWriting() throws {
+    let dir = TemporaryDirectory()
+    let small = dir.file("small.npy")
+    try NpyFile.write([Float](repeating: 0, count: 8 * 8 * 3), shape: [1, 8, 8, 3], to: small, replacing: false)
+    let mixer = Fixtures.path("mixer_tiny")
+    let refusals: [(arguments: [String], message: String)] = [
+      ([mixer, "--input", small], "small.npy: input has shape [1, 8, 8, 3]; the export takes [batch, 64, 64, 3]"),
+      ([mixer, "--batch", "2147483648"], "a batch of 2147483648 needs about"),
+      ([Fixtures.path("vit_tiny_token"), "--image-size", "4096"], "a batch of 2 needs about"),
+    ]
+    for (arguments, message) in refusals {
+      let result = try CommandRunner.run([arguments[0], dir.file("new"), "--verify"] + arguments.dropFirst())
+      #expect(result.refused(message), "\(arguments): \(result.standardError)")
+      #expect(!FileManager.default.fileExists(atPath: dir.file("new")), "\(arguments)")
+    }
+    #expect(try CommandRunner.run([mixer, dir.file("kept"), "--quiet"]).status == 0)
+    let graph = try Data(contentsOf: URL(fileURLWithPath: dir.file("kept") + "/graph.json"))
+    let replacing = try CommandRunner.run([
+      Fixtures.path("vit_tiny_token"), dir.file("kept"), "--force", "--verify", "--input", small,
+    ])
+    #expect(replacing.refused("small.npy: input has shape"), "\(replacing.standardError)")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("kept") + "/graph.json")) == graph)
+  }
+
   @Test func convertRefusesBadInputsWithExitTwo() throws {
     let dir = TemporaryDirectory()
     #expect(try CommandRunner.run([Fixtures.path("mixer_tiny"), dir.file("out"), "--quiet"]).status == 0)

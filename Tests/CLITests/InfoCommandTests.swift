@@ -82,6 +82,34 @@ import Testing
     #expect(all >= 1 && all <= ProcessInfo.processInfo.processorCount)
   }
 
+  /// The memory one run may claim is half of the tightest limit on the process: under
+  /// `ulimit -v` that limit, which `info` names, and a verify whose batch would pass it is
+  /// refused with exit 2 instead of failing an allocation.
+  @Test func theMemoryBudgetFollowsTheAddressSpaceLimit() throws {
+    let free = try #require(try report(["info"])["memory"] as? [String: Any])
+    #expect((free["budget_bytes"] as? Int ?? 0) > 0)
+    let limited = ["/bin/sh", "-c", "ulimit -v 4194304 && exec \"$0\" \"$@\""]
+    let memory = try #require(try report(["info"], prefix: limited)["memory"] as? [String: Any])
+    #expect(memory["bound"] as? String == "address_space" && memory["budget_bytes"] as? Int == 1 << 31)
+    let text = try CommandRunner.run(["info"], prefix: limited)
+    #expect(text.standardOutput.contains("memory: 2.0 GiB for one run (half of this process's address-space limit"))
+    let dir = TemporaryDirectory()
+    #expect(try CommandRunner.run([Fixtures.path("mixer_tiny"), dir.file("b"), "--quiet"]).status == 0)
+    let verify = try CommandRunner.run(
+      ["verify", Fixtures.path("mixer_tiny"), dir.file("b"), "--batch", "30000"], prefix: limited)
+    #expect(verify.refused("more than the 2.0 GiB allowed (half of this process's address-space limit"))
+    // A JSON document is parsed only when what parsing it may take fits the budget too.
+    let padded = FileHandle(forWritingAtPath: dir.file("b/graph.json"))!
+    padded.seekToEndOfFile()
+    padded.write(Data(repeating: UInt8(ascii: " "), count: 14_000_000))
+    try padded.close()
+    #expect(try CommandRunner.run(["inspect", dir.file("b")]).status == 0)
+    let small = ["/bin/sh", "-c", "ulimit -v 1048576 && exec \"$0\" \"$@\""]
+    #expect(
+      try CommandRunner.run(["inspect", dir.file("b")], prefix: small)
+        .refused("graph.json: JSON of 14"), "\(dir.file("b"))")
+  }
+
   #if arch(x86_64)
   /// On an emulated CPU without AVX the binary must pick the portable kernels and run them
   /// (no illegal instruction); on an AVX2-only CPU it must pick AVX2. Neither has the SHA

@@ -92,6 +92,12 @@ import Testing
         header: #"{"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}"#,
         data: [UInt8](repeating: 0, count: 8)), "non-negative"
     ),
+    (
+      "rank",
+      file(
+        header: #"{"a":{"dtype":"F32","shape":[1,1,1,1,1,1,1,1,1,2],"data_offsets":[0,8]}}"#,
+        data: [UInt8](repeating: 0, count: 8)), "has 10 dimensions, more than 8"
+    ),
     ("metadata", file(header: #"{"__metadata__":{"k":1}}"#, data: []), "is not a string"),
     ("tiny", [1, 2, 3], "shorter than the 8-byte"),
   ])

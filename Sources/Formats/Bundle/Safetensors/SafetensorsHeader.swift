@@ -17,6 +17,9 @@ public struct SafetensorsEntry: Equatable, Sendable {
 enum SafetensorsHeader {
   /// The reference parser's cap, checked before any JSON is parsed.
   static let maxLength = 100_000_000
+  /// The most dimensions a tensor may have (the models' have at most four), so that a shape
+  /// is never a long list to copy and print.
+  static let maxRank = 8
 
   static func code(_ dtype: DType) -> String {
     switch dtype {
@@ -143,6 +146,9 @@ enum SafetensorsHeader {
       throw FormatViolation("tensor '\(name)' has a missing or unsupported dtype")
     }
     guard case .array(let dims)? = value["shape"] else { throw FormatViolation("tensor '\(name)' has no shape") }
+    guard dims.count <= maxRank else {
+      throw FormatViolation("tensor '\(name)' has \(dims.count) dimensions, more than \(maxRank)")
+    }
     var shape: [Int] = []
     var count = 1
     for dim in dims {

@@ -5,11 +5,12 @@ import Foundation
 /// grammar checked by ``StrictJSON`` (no duplicate keys), and decoding errors reported as one
 /// line with the path of the offending field.
 enum JSONDocument {
-  /// The largest document accepted.
-  static let maxBytes = 64 << 20
+  /// The largest document accepted: a graph.json of the largest released model (ViT-H/14) is
+  /// about 300 KB.
+  static let maxBytes = 16 << 20
 
   static func decode<T: Decodable>(_ type: T.Type, from data: Data, path: String) throws -> T {
-    guard data.count <= maxBytes else { throw ExportFileError(path: path, reason: "is larger than 64 MiB") }
+    guard data.count <= maxBytes else { throw ExportFileError(path: path, reason: "is larger than 16 MiB") }
     do {
       _ = try StrictJSON.parse(Array(data))
       return try JSONDecoder().decode(type, from: data)

@@ -1,4 +1,5 @@
 import Checkpoint
+import Runtime
 
 /// A JSON value, as parsed by ``StrictJSON``.
 public indirect enum JSONValue: Equatable, Sendable {
@@ -37,9 +38,18 @@ public struct StrictJSON {
   private var position = 0
   private var depth = 0
   private static let maxDepth = 64
+  /// What parsing may take per byte of text, at most: a document of many short values (`0,`)
+  /// takes about 35 bytes of memory per byte here, as a tree and then again when decoded.
+  static let memoryPerByte = 40
 
-  /// Parses a complete document.
+  /// Parses a complete document, unless parsing it could take more than the ``MemoryBudget``.
   public static func parse(_ bytes: [UInt8]) throws(FormatViolation) -> JSONValue {
+    let (memory, overflow) = bytes.count.multipliedReportingOverflow(by: memoryPerByte)
+    guard !overflow, memory <= MemoryBudget.bytes else {
+      throw FormatViolation(
+        "JSON of \(bytes.count) bytes could take \(MemoryBudget.amount(memory)) to read, more than the "
+          + "\(MemoryBudget.amount(MemoryBudget.bytes)) allowed (\(MemoryBudget.limit.bound.words))")
+    }
     var parser = StrictJSON(bytes: bytes)
     parser.skipSpace()
     let value = try parser.value()
@@ -190,6 +200,10 @@ public struct StrictJSON {
     }
     let text = String(decoding: bytes[start..<position], as: UTF8.self)
     guard let value = Double(text) else { throw FormatViolation("JSON number is malformed") }
+    guard value.isFinite else {
+      let shown = text.count > 24 ? text.prefix(24) + "…" : text
+      throw FormatViolation("JSON number \(shown) is out of range")
+    }
     return .number(value, integer: integral ? Int(text) : nil)
   }
 

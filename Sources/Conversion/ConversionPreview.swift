@@ -1,0 +1,55 @@
+import Checkpoint
+import Graph
+import Kernels
+import Runtime
+
+/// What an export will take as input and what running it takes in memory, known before
+/// anything is written: a conversion that verifies its export checks the verification's input
+/// against it first, so that a batch that cannot run leaves no export behind.
+public struct ConversionPreview: Sendable {
+  /// The input the export will take.
+  public let input: InputContract
+  /// What a run of the export takes, by the canonical graph.
+  public let memory: MemoryEstimate
+}
+
+extension Converter {
+  /// The preview of `request`'s export: the checkpoint opened and recognised as the conversion
+  /// does it; nothing is written.
+  ///
+  /// - Throws: ``ConversionError``, as ``convert(_:progress:)`` would for the same request.
+  public static func preview(_ request: ConversionRequest) throws -> ConversionPreview {
+    let plan = try ResolvedConversion(request).plan
+    let input = InputContract.image(height: plan.imageSize, width: plan.imageSize)
+    let shapes = Dictionary(plan.weights.map { ($0.name, $0.shape) }, uniquingKeysWith: { first, _ in first })
+    return ConversionPreview(
+      input: input,
+      memory: MemoryEstimate(input: input, nodes: plan.nodes, outputs: plan.outputs, weightShape: { shapes[$0] }))
+  }
+}
+
+extension Verifier {
+  /// Refuses, before the export is written, a verification whose input cannot run on it: an
+  /// input file of another image size, or a batch (the file's or the generated one) that would
+  /// not fit in memory. The checks are those ``verify(_:)`` makes on the written export.
+  ///
+  /// - Throws: ``ConversionError`` naming the input file, or the export for memory.
+  public static func checkBeforeConverting(_ request: VerificationRequest, preview: ConversionPreview) throws {
+    var batch = request.batch
+    if let path = request.input {
+      let shape = try NpyFile.readHeader(path: path).shape
+      do {
+        try preview.input.checkShape(shape)
+      } catch let error as GraphError {
+        throw ConversionError(path: path, reason: error.message)
+      }
+      batch = shape[0]
+    }
+    let threads = min(Compute(threads: request.threads).threads, Compute.availableProcessors)
+    if let refusal = MemoryBudget.refusal(
+      batch: batch, estimate: preview.memory, imageShape: Array(preview.input.shape.dropFirst()), threads: threads)
+    {
+      throw ConversionError(path: request.export, reason: refusal)
+    }
+  }
+}
