@@ -1,4 +1,3 @@
-import Checkpoint
 import Graph
 import Kernels
 import Runtime
@@ -30,26 +29,23 @@ extension Converter {
 
 extension Verifier {
   /// Refuses, before the export is written, a verification whose input cannot run on it: an
-  /// input file of another image size, or a batch (the file's or the generated one) that would
-  /// not fit in memory. The checks are those ``verify(_:)`` makes on the written export.
+  /// input file of another image size, or whose values are not finite, or a batch (the file's
+  /// or the generated one) that would not fit in memory by the canonical graph's estimate.
+  /// The checks are those ``verify(_:)`` makes on the written export (whose own estimate, an
+  /// ONNX graph's, can be larger).
   ///
-  /// - Throws: ``ConversionError`` naming the input file, or the export for memory.
+  /// - Throws: ``ConversionError`` naming the input file, or the checkpoint for memory.
   public static func checkBeforeConverting(_ request: VerificationRequest, preview: ConversionPreview) throws {
-    var batch = request.batch
-    if let path = request.input {
-      let shape = try NpyFile.readHeader(path: path).shape
-      do {
-        try preview.input.checkShape(shape)
-      } catch let error as GraphError {
-        throw ConversionError(path: path, reason: error.message)
-      }
-      batch = shape[0]
-    }
     let threads = min(Compute(threads: request.threads).threads, Compute.availableProcessors)
-    if let refusal = MemoryBudget.refusal(
-      batch: batch, estimate: preview.memory, imageShape: Array(preview.input.shape.dropFirst()), threads: threads)
-    {
-      throw ConversionError(path: request.export, reason: refusal)
+    func fits(_ batch: Int) throws {
+      if let refusal = MemoryBudget.refusal(batch: batch, estimate: preview.memory, threads: threads) {
+        throw ConversionError(path: request.checkpoint, reason: "verifying its export: " + refusal)
+      }
+    }
+    if let path = request.input {
+      _ = try readInput(path, contract: preview.input, fits: fits)
+    } else {
+      try fits(request.batch)
     }
   }
 }

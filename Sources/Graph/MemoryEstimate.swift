@@ -43,14 +43,15 @@ extension MemoryEstimate {
   /// overflows.
   static let elementCap = 1 << 50
 
-  /// The most elements per image alive at one time while `steps` run in order: the inputs,
-  /// every value produced until its last reader has run (the values in `kept`, the outputs,
-  /// until the end), plus the scratch of the step running; sums stop at ``elementCap``.
+  /// The most elements per image alive at one time while `steps` run in order: the inputs
+  /// throughout (their caller holds them for the whole run), every value produced until its
+  /// last reader has run (the values in `kept`, the outputs, until the end), plus the scratch
+  /// of the step running; sums stop at ``elementCap``.
   public static func peakElements(inputs: [String: Int], steps: [MemoryStep], kept: Set<String>) -> Int {
     let cap = elementCap
     var lastUse: [String: Int] = [:]
     for (index, step) in steps.enumerated() { for name in step.reads { lastUse[name] = index } }
-    for name in kept { lastUse[name] = steps.count }
+    for name in kept.union(inputs.keys) { lastUse[name] = steps.count }
     var sizes = inputs
     var live = min(cap, inputs.values.reduce(0, +))
     var peak = live

@@ -43,19 +43,10 @@ public enum MemoryBudget {
     total <= bytes ? nil : "its tensors claim \(amount(total)), more than \(limit.bound.words)"
   }
 
-  /// Why a run of `batch` images cannot start, or nil when it fits the budget: the run's own
-  /// values (`estimate`, on `threads` threads) beside the input batch its caller holds
-  /// meanwhile, images of `imageShape` (height, width, channels) in float32.
-  public static func refusal(batch: Int, estimate: MemoryEstimate, imageShape: [Int], threads: Int) -> String? {
-    func product(_ a: Int?, _ b: Int?) -> Int? {
-      guard let a, let b else { return nil }
-      let (result, overflow) = a.multipliedReportingOverflow(by: b)
-      return overflow ? nil : result
-    }
-    let run = estimate.bytes(batch: batch, threads: threads)
-    let input = product(imageShape.reduce(4, product), batch)
-    var needed: Int?
-    if let run, let input, !run.addingReportingOverflow(input).overflow { needed = run + input }
+  /// Why a run of `batch` images cannot start, or nil when it fits the budget, by `estimate`
+  /// on `threads` threads.
+  public static func refusal(batch: Int, estimate: MemoryEstimate, threads: Int) -> String? {
+    let needed = estimate.bytes(batch: batch, threads: threads)
     if let needed, needed <= bytes { return nil }
     let need = needed.map { "about " + amount($0) } ?? "more memory than can be counted"
     return "a batch of \(batch) needs \(need) to run, more than the \(amount(bytes)) allowed "

@@ -56,17 +56,14 @@ public final class PlanExecutor: Sendable {
   }
 
   /// Refuses a batch whose run would take more than the ``MemoryBudget`` (when the plan knows
-  /// what a run takes), before anything is allocated for it. The input batch counts as held
-  /// for the whole run, as its caller holds it.
+  /// what a run takes), before anything is allocated for it.
   ///
   /// - Throws: ``GraphError`` saying how much the batch needs.
   public func checkMemory(batch: Int) throws {
     guard let memory = plan.memory else { return }
     // Work runs on at most one thread per core, whatever `threads` allows.
     let threads = min(compute.threads, Compute.availableProcessors)
-    if let refusal = MemoryBudget.refusal(
-      batch: batch, estimate: memory, imageShape: Array(plan.inputShape.dropFirst()), threads: threads)
-    {
+    if let refusal = MemoryBudget.refusal(batch: batch, estimate: memory, threads: threads) {
       throw GraphError(refusal)
     }
   }

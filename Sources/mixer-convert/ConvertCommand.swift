@@ -99,13 +99,25 @@ struct Convert: ParsableCommand {
       try Verifier.checkBeforeConverting(
         parity.request(verification, running: running), preview: Converter.preview(request))
     }
+    let outputExisted = FileManager.default.fileExists(atPath: request.output)
     let progress = ProgressBar(label: "convert", enabled: reporting.text)
     let summary = try Converter.convert(request) { progress.update(done: $0, total: $1) }
     progress.finish()
     // In every mode, as other warnings are (--quiet prints errors and warnings).
     for warning in summary.warnings { Console.warning(warning) }
     var report: ParityReportOutput?
-    if verify { report = try parity.verify(verification, running: running) }
+    if verify {
+      let written = Exports.identity(of: request.output)
+      do {
+        report = try parity.verify(verification, running: running)
+      } catch {
+        // A verification that could not run (drift is a report, not an error) leaves no export
+        // this command created: one the checks above let through, such as an ONNX graph
+        // needing more memory than the canonical one.
+        if !outputExisted { _ = try? summary.format.remove(at: request.output, ifStill: written) }
+        throw error
+      }
+    }
     if reporting.json {
       struct Combined: Encodable {
         let conversion: ConversionSummary

@@ -11,7 +11,7 @@ import Runtime
 struct Info: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "info",
-    abstract: "Show the version, libraries and compute-kernel path; --check tests the kernels.",
+    abstract: "Show the version, libraries, compute-kernel path and memory budget; --check tests the kernels.",
     discussion: """
       The kernels are compiled three times: for AVX-512, for AVX2 with FMA, and for any \
       x86-64 (or other CPU) with no extensions. The fastest one the CPU supports is chosen at \

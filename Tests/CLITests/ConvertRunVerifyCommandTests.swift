@@ -53,17 +53,24 @@ import Testing
     #expect(!FileManager.default.fileExists(atPath: dir.file("never")))
   }
 
-  /// An input of another image size, or a batch that cannot run, is refused before the
-  /// conversion: no export is written, and an export `--force` would replace stays as it was.
+  /// An input of another image size or not finite, or a batch that cannot run, is refused
+  /// before the conversion: no export is written, and an export `--force` would replace stays
+  /// as it was. A verification that fails after writing (an ONNX graph needing more memory than
+  /// the canonical one checked first) removes the export it wrote.
   @Test func convertVerifyRefusesAnInputThatCannotRunBeforeWriting() throws {
     let dir = TemporaryDirectory()
     let small = dir.file("small.npy")
     try NpyFile.write([Float](repeating: 0, count: 8 * 8 * 3), shape: [1, 8, 8, 3], to: small, replacing: false)
+    let nan = dir.file("nan.npy")
+    let values = [Float.nan] + [Float](repeating: 0, count: 64 * 64 * 3 - 1)
+    try NpyFile.write(values, shape: [1, 64, 64, 3], to: nan, replacing: false)
     let mixer = Fixtures.path("mixer_tiny")
+    let vit = Fixtures.path("vit_tiny_token")
     let refusals: [(arguments: [String], message: String)] = [
       ([mixer, "--input", small], "small.npy: input has shape [1, 8, 8, 3]; the export takes [batch, 64, 64, 3]"),
-      ([mixer, "--batch", "2147483648"], "a batch of 2147483648 needs about"),
-      ([Fixtures.path("vit_tiny_token"), "--image-size", "4096"], "a batch of 2 needs about"),
+      ([mixer, "--input", nan], "nan.npy: the input holds 1 NaN or infinite value"),
+      ([mixer, "--batch", "2147483648"], "params.npz: verifying its export: a batch of 2147483648 needs about"),
+      ([vit, "--image-size", "4096", "--batch", "1000"], "verifying its export: a batch of 1000 needs about"),
     ]
     for (arguments, message) in refusals {
       let result = try CommandRunner.run([arguments[0], dir.file("new"), "--verify"] + arguments.dropFirst())
@@ -72,11 +79,15 @@ import Testing
     }
     #expect(try CommandRunner.run([mixer, dir.file("kept"), "--quiet"]).status == 0)
     let graph = try Data(contentsOf: URL(fileURLWithPath: dir.file("kept") + "/graph.json"))
-    let replacing = try CommandRunner.run([
-      Fixtures.path("vit_tiny_token"), dir.file("kept"), "--force", "--verify", "--input", small,
-    ])
+    let replacing = try CommandRunner.run([vit, dir.file("kept"), "--force", "--verify", "--input", small])
     #expect(replacing.refused("small.npy: input has shape"), "\(replacing.standardError)")
     #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("kept") + "/graph.json")) == graph)
+    // Under a 2 GiB budget, 15000 images fit the canonical graph (about 100 KB each) but not
+    // the ONNX one (about 196 KB each, its attention scores held per image).
+    let limited = ["/bin/sh", "-c", "ulimit -v 4194304 && exec \"$0\" \"$@\""]
+    let onnx = try CommandRunner.run([vit, dir.file("new.onnx"), "--verify", "--batch", "15000"], prefix: limited)
+    #expect(onnx.refused("new.onnx: a batch of 15000 needs about"), "\(onnx.standardError)")
+    #expect(dir.contents().filter { $0.hasPrefix("new") } == [])
   }
 
   @Test func convertRefusesBadInputsWithExitTwo() throws {

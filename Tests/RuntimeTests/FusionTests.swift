@@ -151,21 +151,4 @@ import Testing
     #expect { try executor.checkMemory(batch: MemoryBudget.bytes) } throws: { $0 is GraphError }
     try executor.checkMemory(batch: 2)
   }
-
-  /// The caller holds the input batch while the plan runs, so it counts beside the run's own
-  /// values: the largest batch the run alone would fit in is refused.
-  @Test func theHeldInputCountsTowardsTheBudget() throws {
-    let (nodes, shapes, _) = Self.cases[1].graph()
-    let weights = shapes.mapValues { Tensor(shape: $0, scalars: [Float](repeating: 0, count: $0.reduce(1, *))) }
-    let plan = ExecutionPlan(
-      graph: Self.document(nodes, shapes, outputs: ["act"]), weights: weights, compute: Compute(threads: 1))
-    let executor = PlanExecutor(plan: plan, compute: Compute(threads: 1))
-    let memory = try #require(plan.memory)
-    let inputPerImage = 4 * plan.inputShape.dropFirst().reduce(1, *)
-    let runAlone = (MemoryBudget.bytes - memory.bytesPerThread) / memory.bytesPerImage
-    #expect(memory.bytes(batch: runAlone, threads: 1)! <= MemoryBudget.bytes)
-    #expect { try executor.checkMemory(batch: runAlone) } throws: { $0 is GraphError }
-    try executor.checkMemory(
-      batch: (MemoryBudget.bytes - memory.bytesPerThread) / (memory.bytesPerImage + inputPerImage))
-  }
 }
