@@ -157,7 +157,10 @@ public enum Classifier {
         }
       }
       guard !images.isEmpty else { continue }
-      rows += try runner.run(preprocessor.batch(images))[name]!.scalars
+      // One copy of the batch while it runs, as the memory check counts.
+      let batch = preprocessor.batch(images)
+      images.removeAll()
+      rows += try runner.run(batch)[name]!.scalars
     }
     return (read, rows, failures)
   }

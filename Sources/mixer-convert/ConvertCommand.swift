@@ -114,7 +114,7 @@ struct Convert: ParsableCommand {
         // A verification that could not run (drift is a report, not an error) leaves no export
         // this command created: one the checks above let through, such as an ONNX graph
         // needing more memory than the canonical one.
-        if !outputExisted { _ = try? summary.format.remove(at: request.output, ifStill: written) }
+        if !outputExisted, let written { _ = try? summary.format.remove(at: request.output, ifStill: written) }
         throw error
       }
     }
