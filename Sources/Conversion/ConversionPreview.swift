@@ -1,29 +1,22 @@
 import Graph
 import Kernels
+import Models
 import Runtime
 
 /// What an export will take as input and what running it takes in memory, known before
-/// anything is written: a conversion that verifies its export checks the verification's input
-/// against it first, so that a batch that cannot run leaves no export behind.
+/// anything is written (``Converter/convert(_:progress:beforeWriting:)``): a conversion that
+/// verifies its export checks the verification's input against it first, so that a batch
+/// that cannot run leaves no export behind.
 public struct ConversionPreview: Sendable {
   /// The input the export will take.
   public let input: InputContract
   /// What a run of the export takes, by the canonical graph.
   public let memory: MemoryEstimate
-}
 
-extension Converter {
-  /// The preview of `request`'s export: the checkpoint opened and recognised as the conversion
-  /// does it; nothing is written.
-  ///
-  /// - Throws: ``ConversionError``, as ``convert(_:progress:)`` would for the same request.
-  public static func preview(_ request: ConversionRequest) throws -> ConversionPreview {
-    let plan = try ResolvedConversion(request).plan
-    let input = InputContract.image(height: plan.imageSize, width: plan.imageSize)
+  init(input: InputContract, plan: ExportPlan) {
+    self.input = input
     let shapes = Dictionary(plan.weights.map { ($0.name, $0.shape) }, uniquingKeysWith: { first, _ in first })
-    return ConversionPreview(
-      input: input,
-      memory: MemoryEstimate(input: input, nodes: plan.nodes, outputs: plan.outputs, weightShape: { shapes[$0] }))
+    memory = MemoryEstimate(input: input, nodes: plan.nodes, outputs: plan.outputs, weightShape: { shapes[$0] })
   }
 }
 
@@ -36,9 +29,9 @@ extension Verifier {
   ///
   /// - Throws: ``ConversionError`` naming the input file, or the checkpoint for memory.
   public static func checkBeforeConverting(_ request: VerificationRequest, preview: ConversionPreview) throws {
-    let threads = min(Compute(threads: request.threads).threads, Compute.availableProcessors)
+    let compute = Compute(threads: request.threads)
     func fits(_ batch: Int) throws {
-      if let refusal = MemoryBudget.refusal(batch: batch, estimate: preview.memory, threads: threads) {
+      if let refusal = MemoryBudget.refusal(batch: batch, estimate: preview.memory, compute: compute) {
         throw ConversionError(path: request.checkpoint, reason: "verifying its export: " + refusal)
       }
     }

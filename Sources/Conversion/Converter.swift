@@ -74,9 +74,13 @@ public enum Converter {
 
   /// Converts `request.checkpoint` into an export at `request.output`.
   ///
-  /// - Parameter progress: called with bytes written and total after every chunk.
+  /// - Parameters:
+  ///   - progress: called with bytes written and total after every chunk.
+  ///   - beforeWriting: given the export's ``ConversionPreview`` once the request is resolved,
+  ///     before anything is written; what it throws ends the conversion there.
   public static func convert(
-    _ request: ConversionRequest, progress: (Int, Int) -> Void = { _, _ in }
+    _ request: ConversionRequest, progress: (Int, Int) -> Void = { _, _ in },
+    beforeWriting: ((ConversionPreview) throws -> Void)? = nil
   ) throws
     -> ConversionSummary
   {
@@ -84,9 +88,10 @@ public enum Converter {
     let resolved = try ResolvedConversion(request)
     let (format, checkpoint, plan) = (resolved.format, resolved.checkpoint, resolved.plan)
     let recognition = checkpoint.recognition
+    let input = InputContract.image(height: plan.imageSize, width: plan.imageSize)
+    try beforeWriting?(ConversionPreview(input: input, plan: plan))
     // Hash the source in the background: beside the shard's hash once the shard is written.
     let sourceHash = FileSHA256(request.checkpoint)
-    let input = InputContract.image(height: plan.imageSize, width: plan.imageSize)
     let variant = resolved.variant
     // The label list is read only for a format that names classes: reading it takes 5-13 ms
     // before the first shard bytes, which the shard's hash, as long as the source's, waits for.

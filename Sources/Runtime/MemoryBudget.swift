@@ -1,5 +1,6 @@
 import Foundation
 import Graph
+import Kernels
 
 #if canImport(Glibc)
 import Glibc
@@ -44,9 +45,10 @@ public enum MemoryBudget {
   }
 
   /// Why a run of `batch` images cannot start, or nil when it fits the budget, by `estimate`
-  /// on `threads` threads.
-  public static func refusal(batch: Int, estimate: MemoryEstimate, threads: Int) -> String? {
-    let needed = estimate.bytes(batch: batch, threads: threads)
+  /// with `compute`'s threads.
+  public static func refusal(batch: Int, estimate: MemoryEstimate, compute: Compute) -> String? {
+    // Work runs on at most one thread per core, whatever `threads` allows.
+    let needed = estimate.bytes(batch: batch, threads: min(compute.threads, Compute.availableProcessors))
     if let needed, needed <= bytes { return nil }
     let need = needed.map { "about " + amount($0) } ?? "more memory than can be counted"
     return "a batch of \(batch) needs \(need) to run, more than the \(amount(bytes)) allowed "
@@ -105,16 +107,14 @@ public enum MemoryBudget {
       } else {
         continue
       }
-      var path = String(fields[2])
-      while true {
-        let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
-        if let text = read(root + trimmed + "/" + file),
+      let groups = fields[2].split(separator: "/")
+      for depth in 0...groups.count {
+        let group = groups.prefix(depth).map { "/" + $0 }.joined()
+        if let text = read(root + group + "/" + file),
           let value = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), value > 0
         {
           limits.append(value)
         }
-        guard let slash = trimmed.lastIndex(of: "/") else { break }
-        path = String(trimmed[..<slash])
       }
     }
     return limits.min()

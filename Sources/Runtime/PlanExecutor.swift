@@ -61,9 +61,7 @@ public final class PlanExecutor: Sendable {
   /// - Throws: ``GraphError`` saying how much the batch needs.
   public func checkMemory(batch: Int) throws {
     guard let memory = plan.memory else { return }
-    // Work runs on at most one thread per core, whatever `threads` allows.
-    let threads = min(compute.threads, Compute.availableProcessors)
-    if let refusal = MemoryBudget.refusal(batch: batch, estimate: memory, threads: threads) {
+    if let refusal = MemoryBudget.refusal(batch: batch, estimate: memory, compute: compute) {
       throw GraphError(refusal)
     }
   }

@@ -94,14 +94,13 @@ struct Convert: ParsableCommand {
     }
     var verification = VerificationRequest(checkpoint: request.checkpoint, export: request.output)
     verification.allowUnused = export.allowUnused
-    if verify {
-      // Before anything is written: an input or a batch that cannot run leaves no export behind.
-      try Verifier.checkBeforeConverting(
-        parity.request(verification, running: running), preview: Converter.preview(request))
-    }
     let outputExisted = FileManager.default.fileExists(atPath: request.output)
     let progress = ProgressBar(label: "convert", enabled: reporting.text)
-    let summary = try Converter.convert(request) { progress.update(done: $0, total: $1) }
+    // Before anything is written: an input or a batch that cannot run leaves no export behind.
+    let checked = parity.request(verification, running: running)
+    let summary = try Converter.convert(
+      request, progress: { progress.update(done: $0, total: $1) },
+      beforeWriting: verify ? { try Verifier.checkBeforeConverting(checked, preview: $0) } : nil)
     progress.finish()
     // In every mode, as other warnings are (--quiet prints errors and warnings).
     for warning in summary.warnings { Console.warning(warning) }

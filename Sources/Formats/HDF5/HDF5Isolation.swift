@@ -38,8 +38,6 @@ public enum HDF5Transfer {
     // libhdf5 is loaded before the limits, so the address space they start from includes it
     // (when it cannot be loaded, LoadedHDF5 reports why).
     _ = HDF5Library.unavailable
-    // The memory budget is the parent's: fixed now, before these limits lower the child's own.
-    _ = MemoryBudget.limit
     HDF5ReaderLimits.beforeOpening(fileSize: fileSize)
     let export: LoadedHDF5
     do {

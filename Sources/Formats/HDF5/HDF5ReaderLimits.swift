@@ -1,4 +1,5 @@
 import Foundation
+import Runtime
 
 /// The resource limits (`setrlimit`) of the child process that reads an HDF5 file: a damaged
 /// file can make libhdf5 allocate gigabytes or loop, and the limits end the child instead (its
@@ -14,6 +15,8 @@ enum HDF5ReaderLimits {
 
   /// Limits for opening a file of `fileSize` bytes and reading its metadata.
   static func beforeOpening(fileSize: Int) {
+    // The memory budget stays the parent's: fixed now, before these limits lower this process's.
+    _ = MemoryBudget.limit
     setLimit(RLIMIT_CORE, 0)
     // SIGXCPU at the soft limit, which the process may have inherited blocked (a parent thread's
     // mask): unblocked here, and SIGKILL, which nothing blocks, at the hard limit 2 s later.

@@ -1,5 +1,6 @@
 import Checkpoint
 import Foundation
+import Runtime
 
 /// Decodes the JSON documents of an export (graph.json, the index) strictly: a size cap, the
 /// grammar checked by ``StrictJSON`` (no duplicate keys), and decoding errors reported as one
@@ -10,7 +11,9 @@ enum JSONDocument {
   static let maxBytes = 16 << 20
 
   static func decode<T: Decodable>(_ type: T.Type, from data: Data, path: String) throws -> T {
-    guard data.count <= maxBytes else { throw ExportFileError(path: path, reason: "is larger than 16 MiB") }
+    guard data.count <= maxBytes else {
+      throw ExportFileError(path: path, reason: "is larger than \(MemoryBudget.amount(maxBytes))")
+    }
     do {
       _ = try StrictJSON.parse(Array(data))
       return try JSONDecoder().decode(type, from: data)
