@@ -36,7 +36,7 @@ extension Verifier {
       }
     }
     if let path = request.input {
-      _ = try readInput(path, contract: preview.input, fits: fits)
+      _ = try InputFile.read(path, contract: preview.input, fits: fits)
     } else {
       try fits(request.batch)
     }

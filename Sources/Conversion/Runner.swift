@@ -20,26 +20,23 @@ public struct RunResult: Sendable {
 
 /// Runs exports on inputs.
 public enum Runner {
-  /// Loads the export at `path` and runs it on `input`, then `repeats` more times for timing.
+  /// Loads the export at `path` and runs it on the batch in the `.npy` file `inputFile`, then
+  /// `repeats` more times for timing. The file's header is checked against the export's input
+  /// and the batch against the memory budget before any value is read.
   ///
   /// - Parameters:
-  ///   - inputName: what errors about the input call it (its file).
   ///   - opening: how the export is opened (checksums, where an HDF5 file is read).
-  /// - Throws: ``ConversionError`` naming the input when its shape is not one the export takes,
-  ///   or a value is NaN or infinite.
+  /// - Throws: ``ConversionError`` naming the input file when its shape is not one the export
+  ///   takes or a value is NaN or infinite; a ``GraphError`` naming the export when the batch
+  ///   does not fit in memory.
   public static func run(
-    export path: String, input: Tensor, inputName: String = "the input", threads: Int?,
-    repeats: Int = 0, opening: OpenOptions = OpenOptions()
+    export path: String, inputFile: String, threads: Int?, repeats: Int = 0, opening: OpenOptions = OpenOptions()
   ) throws -> RunResult {
     let export = try Exports.open(path, opening)
-    let outside: InputOutsideRange?
-    do {
-      try export.header.input.checkShape(input.shape)
-      outside = try export.header.input.checkValues(input.scalars)
-    } catch let error as GraphError {
-      throw ConversionError(path: inputName, reason: error.message)
-    }
+    let shape = try InputFile.shape(of: inputFile, contract: export.header.input)
     let runner = try ExportRunner(export, compute: Compute(threads: threads))
+    try runner.checkMemory(batch: shape[0])
+    let (input, outside) = try InputFile.values(of: inputFile, shape: shape, contract: export.header.input)
     let outputs = try runner.run(input)
     var timings: [Double] = []
     for _ in 0..<repeats {

@@ -184,7 +184,7 @@ public enum Verifier {
     }
   }
 
-  /// The inputs: the request's file (``readInput(_:contract:fits:)``), or a batch generated
+  /// The inputs: the request's file (``InputFile/read(_:contract:fits:)``), or a batch generated
   /// from the seed; either once `runner` has checked that the batch fits in memory.
   private static func inputs(
     _ request: VerificationRequest, contract: InputContract, runner: ExportRunner
@@ -194,7 +194,7 @@ public enum Verifier {
     let (height, width) = (contract.shape[1], contract.shape[2])
     if let path = request.input {
       // Before the original's pass runs, which takes about what the export's does.
-      return try readInput(path, contract: contract) { try runner.checkMemory(batch: $0) }
+      return try InputFile.read(path, contract: contract) { try runner.checkMemory(batch: $0) }
     }
     guard request.batch > 0 else {
       throw ConversionError(path: request.export, reason: "the batch must hold at least 1 image")
@@ -204,29 +204,5 @@ public enum Verifier {
     return (
       Tensor(shape: shape, scalars: SyntheticValues(seed: request.seed).uniformInput(count: shape.reduce(1, *))), nil
     )
-  }
-
-  /// The input file at `path`: the shape its header states checked against `contract`, then
-  /// `fits` given its batch (it throws when the batch cannot run), and only then its values
-  /// read (finite, with their span when it leaves the contract's range).
-  ///
-  /// - Throws: ``ConversionError`` naming the file, or what `fits` throws.
-  static func readInput(
-    _ path: String, contract: InputContract, fits: (Int) throws -> Void
-  ) throws -> (Tensor, InputOutsideRange?) {
-    let stated = try NpyFile.readHeader(path: path).shape
-    do {
-      try contract.checkShape(stated)
-    } catch let error as GraphError {
-      throw ConversionError(path: path, reason: error.message)
-    }
-    try fits(stated[0])
-    let (shape, values) = try NpyFile.readFloats(path: path)
-    guard shape == stated else { throw ConversionError(path: path, reason: "changed while it was read") }
-    do {
-      return (Tensor(shape: shape, scalars: values), try contract.checkValues(values))
-    } catch let error as GraphError {
-      throw ConversionError(path: path, reason: error.message)
-    }
   }
 }

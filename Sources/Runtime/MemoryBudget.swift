@@ -12,14 +12,16 @@ import Glibc
 ///
 /// What the process may use is the least of the machine's physical memory, the memory limit of
 /// its control group (a container's or a Slurm job's: cgroup v2 `memory.max`, v1
-/// `memory.limit_in_bytes`, the tightest along its path) and its address-space limit
-/// (`ulimit -v`).
+/// `memory.limit_in_bytes`, the tightest along its path), its address-space limit
+/// (`ulimit -v`), and for one of `convert-all --jobs N`'s children, its share: what the batch
+/// may use divided by N, passed down in ``shareVariable``.
 public enum MemoryBudget {
   /// What bounds the memory this process may use.
   public enum Bound: String, Sendable, Equatable, Encodable {
     case physicalMemory = "physical_memory"
     case controlGroup = "control_group"
     case addressSpace = "address_space"
+    case jobShare = "job_share"
 
     /// Words for messages: "half of this machine's memory".
     public var words: String {
@@ -27,14 +29,31 @@ public enum MemoryBudget {
       case .physicalMemory: "half of this machine's memory"
       case .controlGroup: "half of this process's control-group memory limit"
       case .addressSpace: "half of this process's address-space limit, ulimit -v"
+      case .jobShare: "half of this job's share of what convert-all may use"
       }
     }
   }
 
+  /// The environment variable that gives a child process its share of the parent's limit, in
+  /// bytes (`convert-all --jobs N` gives each child ``limit`` / N).
+  public static let shareVariable = "MIXER_CONVERT_MEMORY_SHARE"
+
   /// The tightest of the limits, in bytes, and which one it is.
   public static let limit: (bytes: Int, bound: Bound) = tightest(
-    physical: Int(clamping: ProcessInfo.processInfo.physicalMemory),
-    controlGroup: controlGroupLimit(), addressSpace: addressSpaceLimit())
+    physical: physicalMemory, controlGroup: controlGroup, addressSpace: addressSpaceLimit(), share: inheritedShare)
+
+  /// The tightest of the limits this process shares with others (physical memory, the control
+  /// group's, its own share), leaving out the address-space limit that each process has to
+  /// itself: what `convert-all` divides among its children.
+  public static var sharedLimit: Int {
+    tightest(physical: physicalMemory, controlGroup: controlGroup, addressSpace: nil, share: inheritedShare).bytes
+  }
+
+  private static let physicalMemory = Int(clamping: ProcessInfo.processInfo.physicalMemory)
+  private static let controlGroup = controlGroupLimit()
+  /// ``shareVariable``'s value when it is a positive whole number of bytes (others are ignored).
+  private static let inheritedShare = ProcessInfo.processInfo.environment[shareVariable].flatMap { Int($0) }
+    .flatMap { $0 > 0 ? $0 : nil }
 
   /// The budget in bytes.
   public static var bytes: Int { limit.bytes / 2 }
@@ -55,18 +74,23 @@ public enum MemoryBudget {
       + "(\(limit.bound.words)): use a smaller batch or input size"
   }
 
-  /// `bytes` for messages: in GiB with one decimal from 1 GiB, else in whole MiB.
+  /// `bytes` for messages: in GiB with one decimal from 1 GiB, else in whole MiB from 1 MiB,
+  /// in whole KiB from 1 KiB, else in bytes.
   public static func amount(_ bytes: Int) -> String {
-    bytes >= 1 << 30
-      ? String(format: "%.1f GiB", Double(bytes) / Double(1 << 30))
-      : String(format: "%.0f MiB", Double(bytes) / Double(1 << 20))
+    if bytes >= 1 << 30 { return String(format: "%.1f GiB", Double(bytes) / Double(1 << 30)) }
+    if bytes >= 1 << 20 { return String(format: "%.0f MiB", Double(bytes) / Double(1 << 20)) }
+    if bytes >= 1 << 10 { return String(format: "%.0f KiB", Double(bytes) / 1024) }
+    return "\(bytes) bytes"
   }
 
   /// The least of the limits given (nil: none), physical memory winning ties.
-  static func tightest(physical: Int, controlGroup: Int?, addressSpace: Int?) -> (bytes: Int, bound: Bound) {
+  static func tightest(
+    physical: Int, controlGroup: Int?, addressSpace: Int?, share: Int? = nil
+  ) -> (bytes: Int, bound: Bound) {
     var result = (bytes: physical, bound: Bound.physicalMemory)
     if let controlGroup, controlGroup < result.bytes { result = (controlGroup, .controlGroup) }
     if let addressSpace, addressSpace < result.bytes { result = (addressSpace, .addressSpace) }
+    if let share, share < result.bytes { result = (share, .jobShare) }
     return result
   }
 

@@ -2,6 +2,7 @@ import CSupport
 import Conversion
 import FileIO
 import Foundation
+import Runtime
 
 /// Converts one checkpoint of a batch in a child process (`mixer-convert convert … --json`),
 /// so that whatever brings one conversion down leaves the batch running, and parses its
@@ -11,6 +12,9 @@ struct ChildConversion: BatchWorker {
   let threads: Int
   /// Check the export's checksums when verifying.
   let checksums: Bool
+  /// The bytes of memory each child may use (its budget is half of them): what the machine or
+  /// the control group allows, divided among the children that run at once.
+  let memoryShare: Int
 
   func line(for error: any Error) -> String { ErrorHints.line(for: error) }
 
@@ -44,7 +48,10 @@ struct ChildConversion: BatchWorker {
     let began = Date()
     let columns = item.columnValues
     let result: ChildProcess.Result
-    do { result = try ChildProcess.run(HDF5ReaderCommand.executable, arguments) } catch {
+    do {
+      result = try ChildProcess.run(
+        HDF5ReaderCommand.executable, arguments, environment: [MemoryBudget.shareVariable: String(memoryShare)])
+    } catch {
       return BatchRecord(
         input: item.checkpoint, output: request.output, status: .failed, seconds: 0,
         error: "cannot start mixer-convert \(arguments[0]): \(error)", columns: columns)
@@ -176,12 +183,15 @@ enum ChildProcess {
   /// already; a scheduler's SIGTERM (Kubernetes') reaches the batch alone.
   static func forward(_ signal: Int32) { running.signalAll(signal) }
 
-  static func run(_ executable: String, _ arguments: [String]) throws -> Result {
+  /// Runs `executable` with `arguments`, and `environment` added to this process's, to its end.
+  static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Result {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.standardInput = FileHandle.nullDevice
-    process.environment = ProcessInfo.processInfo.environment.merging([parentVariable: String(getpid())]) { $1 }
+    process.environment = ProcessInfo.processInfo.environment.merging(
+      environment.merging([parentVariable: String(getpid())]) { $1 }
+    ) { $1 }
     let output = Pipe()
     let errors = Pipe()
     process.standardOutput = output

@@ -4,6 +4,7 @@ import FileIO
 import Formats
 import Foundation
 import Kernels
+import Runtime
 
 /// `mixer-convert convert-all`: many checkpoints, idempotent, resumable and shardable.
 struct ConvertAll: ParsableCommand {
@@ -126,9 +127,12 @@ struct ConvertAll: ParsableCommand {
     let log = try report.map { try BatchLog(path: $0) }
     let progress = ProgressBar(label: "convert-all", units: .checkpoints, enabled: reporting.text)
     let counter = Counter()
+    // The children that run at once share the cores, and what the machine or the control
+    // group allows in memory.
+    let concurrent = max(1, min(jobs, total))
     let worker = ChildConversion(
-      threads: running.threads ?? max(1, Compute.availableProcessors / jobs),
-      checksums: !running.noChecksum)
+      threads: running.threads ?? max(1, Compute.availableProcessors / concurrent),
+      checksums: !running.noChecksum, memoryShare: max(1, MemoryBudget.sharedLimit / concurrent))
     let summary = batch.run(worker: worker) { record in
       log?.append(record)
       progress.update(done: counter.increment(), total: total)

@@ -40,6 +40,8 @@ struct MixerConvert: ParsableCommand {
     refuseEmptyArguments()
     refuseMistypedCommand()
     refuseHelpOnUnknownCommand()
+    refuseOptionsBeforeCommand()
+    refuseStrayShortOption()
     var command: ParsableCommand
     do {
       command = try parseAsRoot()
@@ -86,7 +88,7 @@ struct MixerConvert: ParsableCommand {
   /// Exits with `status` once standard output is flushed, or with status 2 and an error when
   /// it could not be written whole (a full disk under `> report.json`): a result lost on the
   /// way out is a failure, not a success.
-  private static func exitAfterStandardOutput(_ status: Int32) -> Never {
+  static func exitAfterStandardOutput(_ status: Int32) -> Never {
     let error = csupport_flush_standard_output()
     guard error == 0 else {
       let cause = error > 0 ? String(cString: strerror(error)) : "a write failed"
@@ -98,7 +100,7 @@ struct MixerConvert: ParsableCommand {
 
   /// Reports an error — one line on standard error, and with `--json` also `{"error": …}` on
   /// standard output unless the command printed its JSON report already — and exits.
-  private static func fail(_ message: String, status: Int32) -> Never {
+  static func fail(_ message: String, status: Int32) -> Never {
     let line = Console.oneLine(message)
     Console.error(line)
     if CommandLine.arguments.dropFirst().contains("--json"), !Console.printedJSON {
@@ -171,7 +173,7 @@ extension MixerConvert {
   }
 
   /// The commands a user types (the internal HDF5 reader is not one).
-  private static var commandNames: [String] {
+  static var commandNames: [String] {
     configuration.subcommands.map { $0._commandName }.filter { $0 != HDF5ReaderCommand._commandName }
   }
 

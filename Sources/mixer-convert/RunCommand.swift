@@ -61,14 +61,8 @@ struct Run: ParsableCommand {
     try ArrayOutputName.check(output, command: "run")
     try ExportFormat.refuseInsideExport(output)
     try AtomicOutput.refuseExisting(output, isDirectory: false, replacing: force)
-    let (shape, values) = try NpyFile.readFloats(path: input)
-    guard shape.count == 4 else {
-      throw ConversionError(path: input, reason: "input has shape \(shape); expected (batch, height, width, 3)")
-    }
     let result = try Runner.run(
-      export: export, input: Tensor(shape: shape, scalars: values), inputName: input,
-      threads: running.threads, repeats: `repeat`,
-      opening: running.opening)
+      export: export, inputFile: input, threads: running.threads, repeats: `repeat`, opening: running.opening)
     Console.warnOutsideRange(result.inputOutsideRange, input: input)
     let name = outputName ?? result.outputNames[0]
     guard let tensor = result.outputs[name] else {
@@ -102,7 +96,7 @@ struct Run: ParsableCommand {
     if let median, let minimum = sorted.first {
       let threadsText = running.threads.map { $0 == 1 ? "1 thread" : "\($0) threads" } ?? "all threads"
       Console.standardError(
-        "latency per batch of \(shape[0]): median \(Formatting.milliseconds(median)), "
+        "latency per batch of \(tensor.shape[0]): median \(Formatting.milliseconds(median)), "
           + "min \(Formatting.milliseconds(minimum)) (\(sorted.count) runs, \(threadsText), "
           + "\(KernelPath.selected.rawValue) kernels)")
     }

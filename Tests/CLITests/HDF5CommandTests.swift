@@ -31,6 +31,11 @@ import Testing
     #expect(try CommandRunner.run([source, dir.file("b"), "--quiet"]).status == 0)
     let folder = try CommandRunner.run(["inspect", dir.file("b"), "--json"]).jsonObject()
     #expect(folder["container"] as? String == "bundle" && folder["parameters"] as? Int == 42_666)
+    // A file name that starts with '-' reaches the reader's child process as a path.
+    try FileManager.default.copyItem(atPath: dir.file("m.h5"), toPath: dir.file("-m.h5"))
+    let dashed = try CommandRunner.run(
+      ["run", "--input", input, "--output", "o2.npy", "--", "-m.h5"], directory: dir.path)
+    #expect(dashed.status == 0, "\(dashed.standardError)")
   }
 
   @Test func formatOptionsAreChecked() throws {

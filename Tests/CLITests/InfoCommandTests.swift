@@ -110,6 +110,55 @@ import Testing
         .refused("graph.json: JSON of 14"), "\(dir.file("b"))")
   }
 
+  /// `run` checks an input file's batch against the budget from its header, before reading
+  /// it: a 3 GiB file (sparse, so it costs no disk) is refused at once under a 4 GiB address
+  /// space, where reading it first had trapped on the failed allocation.
+  @Test func runRefusesAnInputTooLargeBeforeReadingIt() throws {
+    let dir = TemporaryDirectory()
+    #expect(try CommandRunner.run([Fixtures.path("mixer_tiny"), dir.file("b"), "--quiet"]).status == 0)
+    let images = 65_536
+    var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(images), 64, 64, 3), }"
+    while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+    var bytes = Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count + 1), 0])
+    bytes += Data((header + "\n").utf8)
+    #expect(FileManager.default.createFile(atPath: dir.file("big.npy"), contents: bytes))
+    #expect(truncate(dir.file("big.npy"), off_t(bytes.count + images * 64 * 64 * 3 * 4)) == 0)
+    let limited = ["/bin/sh", "-c", "ulimit -v 4194304 && exec \"$0\" \"$@\""]
+    let run = try CommandRunner.run(
+      ["run", dir.file("b"), "--input", dir.file("big.npy"), "--output", dir.file("o.npy")], prefix: limited)
+    #expect(run.refused("a batch of 65536 needs about"), "\(run.standardError)")
+    #expect(run.refused("more than the 2.0 GiB allowed (half of this process's address-space limit"))
+    #expect(!FileManager.default.fileExists(atPath: dir.file("o.npy")))
+  }
+
+  /// convert-all gives each of the N conversions it runs at once 1/N of what it may use:
+  /// under a limit of 2 MiB (given as a share, as a parent convert-all would), two checkpoints
+  /// verify one at a time and are refused two at a time, each then with 1 MiB; one checkpoint
+  /// under --jobs 64 runs alone and gets it all.
+  @Test func convertAllDividesItsMemoryAmongItsJobs() throws {
+    let share = ["MIXER_CONVERT_MEMORY_SHARE": String(2 << 20)]
+    let memory = try #require(try report(["info"], environment: share)["memory"] as? [String: Any])
+    #expect(memory["bound"] as? String == "job_share" && memory["budget_bytes"] as? Int == 1 << 20)
+    let dir = TemporaryDirectory()
+    try FileManager.default.createDirectory(atPath: dir.file("in"), withIntermediateDirectories: false)
+    for name in ["a.npz", "b.npz"] {
+      try FileManager.default.copyItem(atPath: Fixtures.path("mixer_tiny"), toPath: dir.file("in/" + name))
+    }
+    func convertAll(_ input: String, jobs: Int, into output: String) throws -> CommandResult {
+      try CommandRunner.run(
+        ["convert-all", input, "--out-dir", dir.file(output), "--verify", "--jobs", String(jobs), "--quiet"],
+        environment: share)
+    }
+    let oneAtATime = try convertAll(dir.file("in"), jobs: 1, into: "one")
+    #expect(oneAtATime.status == 0, "\(oneAtATime.standardError)")
+    let twoAtATime = try convertAll(dir.file("in"), jobs: 2, into: "two")
+    #expect(
+      twoAtATime.status != 0 && twoAtATime.standardError.contains("512 KiB allowed (half of this job's share"),
+      "\(twoAtATime.standardError)")
+    let alone = try convertAll(dir.file("in/a.npz"), jobs: 64, into: "alone")
+    #expect(alone.status == 0, "\(alone.standardError)")
+  }
+
   #if arch(x86_64)
   /// On an emulated CPU without AVX the binary must pick the portable kernels and run them
   /// (no illegal instruction); on an AVX2-only CPU it must pick AVX2. Neither has the SHA

@@ -525,11 +525,29 @@ import Testing
       (["convert-all", Fixtures.path("mixer_tiny"), "--out-dir", dir.file("afile")], "is a file, not a folder"),
       (["convert-all", Fixtures.path("mixer_tiny"), "--out-dir", dir.file("afile/sub")], "is a file, not a folder"),
       (["convert-all", "x", "--out-dir", dir.file("o"), "--shard", "-1/2"], "--shard -1/2: negative values"),
+      // argument-parser would read -zh.npz as short flags, -h among them, and print the help.
+      (["-zh.npz", "out"], "'-zh.npz' is not an option (the only short one is -h); a path that starts with '-' goes"),
+      (["info", "-zh"], "'-zh' is not an option"),
+      (["-1h.npz", "out"], "'-1h.npz' is not an option"),
+      (["verify", "a.npz", "b", "--atol", "-inf"], "a value that starts with '-' is written --atol=-inf"),
+      (["--json", "verify", "a.npz", "b"], "'verify' is a command: put it first, before its options"),
     ]
     for (arguments, fragment) in cases {
       let result = try CommandRunner.run(arguments)
       #expect(result.refused(fragment), "\(arguments): \(result.standardError)")
     }
+    // After --, a path that starts with '-' is a path.
+    try FileManager.default.copyItem(atPath: Fixtures.path("mixer_tiny"), toPath: dir.file("-zh.npz"))
+    let dashed = try CommandRunner.run(["--quiet", "--", "-zh.npz", "out"], directory: dir.path)
+    #expect(
+      dashed.status == 0 && FileManager.default.fileExists(atPath: dir.file("out/graph.json")),
+      "\(dashed.standardError)")
+    #expect(try CommandRunner.run(["-h"]).standardOutput.contains("USAGE: mixer-convert"))
+    // After a flag, no value is suggested; before a command's name, help is that command's.
+    let afterFlag = try CommandRunner.run(["--quiet", "-zh.npz", "out"])
+    #expect(afterFlag.refused("'-zh.npz' is not an option") && !afterFlag.standardError.contains("--quiet="))
+    let helpFirst = try CommandRunner.run(["--help", "verify"])
+    #expect(helpFirst.status == 0 && helpFirst.standardOutput.contains("USAGE: mixer-convert verify"))
     let help = try CommandRunner.run(["convert-all", "--help"])
     #expect(help.status == 0 && !help.standardOutput.split(separator: "\n").contains { $0.hasSuffix("\\") })
     let words = help.standardOutput.split(whereSeparator: \.isWhitespace).joined(separator: " ")

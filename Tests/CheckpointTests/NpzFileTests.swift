@@ -150,4 +150,33 @@ import Testing
     let (inputShape, input) = try NpyFile.readFloats(path: Fixtures.path("mixer_tiny", "input.npy"))
     #expect(inputShape == [2, 64, 64, 3] && input.count == 2 * 64 * 64 * 3)
   }
+
+  /// A standalone file is converted a part at a time (4 MiB of its data each): big-endian
+  /// float64 over three parts, and Fortran order across parts, come out whole and in C order.
+  @Test func standaloneNpyConvertsPartByPart() throws {
+    let dir = TemporaryDirectory()
+    func write(_ name: String, descr: String, fortran: Bool, shape: (Int, Int), data: Data) throws -> String {
+      var header =
+        "{'descr': '\(descr)', 'fortran_order': \(fortran ? "True" : "False"), 'shape': (\(shape.0), \(shape.1)), }"
+      while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+      let length = header.utf8.count + 1
+      var file = Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)])
+      file += Data((header + "\n").utf8) + data
+      #expect(FileManager.default.createFile(atPath: dir.file(name), contents: file))
+      return dir.file(name)
+    }
+    let big = (0..<1_200_000).map { Double($0) * 0.5 }
+    var swapped = Data(capacity: big.count * 8)
+    for value in big { withUnsafeBytes(of: value.bitPattern.bigEndian) { swapped.append(contentsOf: $0) } }
+    let (shape, values) = try NpyFile.readFloats(
+      path: try write("b.npy", descr: ">f8", fortran: false, shape: (3, 400_000), data: swapped))
+    #expect(shape == [3, 400_000] && values == big.map(Float.init))
+    let (rows, columns) = (1000, 700)
+    var fortran = [Double](repeating: 0, count: rows * columns)
+    for i in 0..<rows { for j in 0..<columns { fortran[i + rows * j] = Double(i * columns + j) } }
+    let (fortranShape, inC) = try NpyFile.readFloats(
+      path: try write(
+        "f.npy", descr: "<f8", fortran: true, shape: (rows, columns), data: fortran.withUnsafeBytes { Data($0) }))
+    #expect(fortranShape == [rows, columns] && inC == (0..<(rows * columns)).map(Float.init))
+  }
 }

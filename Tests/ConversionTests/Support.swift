@@ -30,8 +30,7 @@ func maxDifference(_ a: Tensor, _ b: Tensor) -> Float {
 
 /// Runs a bundle on a fixture's input.
 func run(_ bundle: String, on fixture: String) throws -> [String: Tensor] {
-  let (shape, values) = try NpyFile.readFloats(path: Fixtures.path(fixture, "input.npy"))
-  return try Runner.run(export: bundle, input: Tensor(shape: shape, scalars: values), threads: nil).outputs
+  try Runner.run(export: bundle, inputFile: Fixtures.path(fixture, "input.npy"), threads: nil).outputs
 }
 
 /// All files of a folder, by name.

@@ -91,15 +91,14 @@ import Testing
   @Test func inputsOfTheWrongShapeNameTheInput() throws {
     let dir = TemporaryDirectory()
     let path = try convert(Fixtures.path("mixer_tiny"), into: dir)
+    let input = dir.file("input.npy")
     let cases: [([Int], String)] = [
-      ([1, 48, 48, 3], "input.npy: input has shape [1, 48, 48, 3]; the export takes [batch, 64, 64, 3]"),
-      ([0, 64, 64, 3], "input.npy: input holds no image (its batch is 0)"),
+      ([1, 48, 48, 3], "\(input): input has shape [1, 48, 48, 3]; the export takes [batch, 64, 64, 3]"),
+      ([0, 64, 64, 3], "\(input): input holds no image (its batch is 0)"),
     ]
     for (shape, message) in cases {
-      let input = Tensor(shape: shape, scalars: [Float](repeating: 0, count: shape.reduce(1, *)))
-      #expect { try Runner.run(export: path, input: input, inputName: "input.npy", threads: 1) } throws: {
-        "\($0)" == message
-      }
+      try NpyFile.write([Float](repeating: 0, count: shape.reduce(1, *)), shape: shape, to: input, replacing: true)
+      #expect { try Runner.run(export: path, inputFile: input, threads: 1) } throws: { "\($0)" == message }
     }
   }
 

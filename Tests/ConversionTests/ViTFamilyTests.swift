@@ -1,3 +1,4 @@
+import Checkpoint
 import Conversion
 import Formats
 import Foundation
@@ -44,13 +45,13 @@ import Testing
     #expect(bundle.header.model.config["naming"] == .string(testCase.naming.rawValue))
     var state: UInt64 = 3
     let side = try #require(entry.architecture.imageSize)
-    let image = Tensor(
-      shape: [1, side, side, 3],
-      scalars: (0..<(side * side * 3)).map { _ in
-        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-        return Float(Int64(bitPattern: state) >> 40) / Float(1 << 23)
-      })
-    let logits = try #require(try Runner.run(export: dir.file("b"), input: image, threads: nil).outputs["logits"])
+    let image = (0..<(side * side * 3)).map { _ in
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Float(Int64(bitPattern: state) >> 40) / Float(1 << 23)
+    }
+    try NpyFile.write(image, shape: [1, side, side, 3], to: dir.file("image.npy"), replacing: false)
+    let logits = try #require(
+      try Runner.run(export: dir.file("b"), inputFile: dir.file("image.npy"), threads: nil).outputs["logits"])
     #expect(logits.shape == [1, ModelCatalog.defaultClasses])
     #expect(logits.scalars.allSatisfy(\.isFinite) && Set(logits.scalars).count > 1)
 

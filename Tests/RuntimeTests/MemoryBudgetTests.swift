@@ -8,7 +8,17 @@ struct MemoryBudgetTests {
     #expect(MemoryBudget.tightest(physical: 100, controlGroup: 60, addressSpace: 80) == (60, .controlGroup))
     #expect(MemoryBudget.tightest(physical: 100, controlGroup: 90, addressSpace: 80) == (80, .addressSpace))
     #expect(MemoryBudget.tightest(physical: 100, controlGroup: 100, addressSpace: nil) == (100, .physicalMemory))
+    #expect(
+      MemoryBudget.tightest(physical: 100, controlGroup: 60, addressSpace: 80, share: 50) == (50, .jobShare))
+    #expect(MemoryBudget.tightest(physical: 100, controlGroup: 60, addressSpace: nil, share: 70) == (60, .controlGroup))
     #expect(MemoryBudget.bytes == MemoryBudget.limit.bytes / 2)
+  }
+
+  @Test func amountsReadInTheirUnit() {
+    #expect(MemoryBudget.amount(3 << 29) == "1.5 GiB")
+    #expect(MemoryBudget.amount(5 << 20) == "5 MiB")
+    #expect(MemoryBudget.amount(512 << 10) == "512 KiB")
+    #expect(MemoryBudget.amount(1023) == "1023 bytes")
   }
 
   /// cgroup v2: the limit of the process's group or of any group above it binds; "max" is none.

@@ -33,6 +33,20 @@ public enum AxisOrder {
     }
   }
 
+  /// Values stored in Fortran order, in C order (as ``fortranToC(_:shape:itemSize:)``, on
+  /// `Float`s).
+  static func fortranToC(_ values: [Float], shape: [Int]) -> [Float] {
+    guard shape.count > 1, !values.isEmpty else { return values }
+    return [Float](unsafeUninitializedCapacity: values.count) { buffer, initialized in
+      values.withUnsafeBytes {
+        permute(
+          Float.self, $0, into: UnsafeMutableRawBufferPointer(buffer), shape: shape.reversed(),
+          permutation: Array(shape.indices.reversed()))
+      }
+      initialized = values.count
+    }
+  }
+
   /// Copies the elements, each a `T`, to their places in the permuted array: in tiles over
   /// the output's innermost axis and the one read contiguously from the input, so that both
   /// sides stay in cache (a large transpose copies element by element otherwise at the pace of

@@ -6,13 +6,34 @@ public enum NpyFile {
   /// The largest `.npy` file read (inputs and outputs of a model are far smaller).
   public static let maxBytes = 4 << 30
 
-  /// Reads a floating-point or integer array and converts it to `Float`, in C order.
+  /// Reads a floating-point or integer array and converts it to `Float`, in C order. The data
+  /// is read and converted 4 MiB at a time, so the file's bytes are never held whole beside
+  /// the values (a float64 file took three times its float32 size); an array stored in Fortran
+  /// order is reordered after, in a second array of values.
   ///
   /// - Returns: the shape and the values.
   public static func readFloats(path: String) throws -> (shape: [Int], values: [Float]) {
-    let (header, data) = try read(path: path)
-    let floats = data.withUnsafeBytes { ElementConversion.floats($0, type: header.dtype, order: header.byteOrder) }
-    return (header.shape, floats)
+    try withFile(path) { size, bytes throws(FormatViolation) in
+      let header = try header(size: size, bytes)
+      let itemSize = header.dtype.itemSize
+      let count = header.dataByteCount / itemSize
+      var values = [Float](repeating: 0, count: count)
+      var done = 0
+      while done < count {
+        let part = min(max(1, (4 << 20) / itemSize), count - done)
+        let start = header.dataOffset + done * itemSize
+        let chunk = try bytes(start..<(start + part * itemSize))
+        chunk.withUnsafeBytes { raw in
+          values.withUnsafeMutableBufferPointer {
+            _ = ElementConversion.convert(
+              raw.baseAddress!, from: header.dtype, order: header.byteOrder, to: $0.baseAddress! + done,
+              as: .float32, count: part)
+          }
+        }
+        done += part
+      }
+      return (header.shape, header.fortranOrder ? AxisOrder.fortranToC(values, shape: header.shape) : values)
+    }
   }
 
   /// Reads the header and the data bytes (C order, stored byte order) of a regular file (a

@@ -13,7 +13,7 @@ import Runtime
 public enum HDF5Reading: Sendable {
   /// libhdf5 in this process (trusted files, tests).
   case inProcess
-  /// libhdf5 in a child: `executable internal-read-hdf5 PATH [--no-checksum]`, which streams
+  /// libhdf5 in a child: `executable internal-read-hdf5 [--no-checksum] -- PATH`, which streams
   /// the checked export back (see ``HDF5Transfer``).
   case isolated(executable: String)
 }
@@ -71,7 +71,8 @@ public enum HDF5Transfer {
   static func receive(_ path: String, executable: String, checksums: Bool) throws -> TransferredExport {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = ["internal-read-hdf5", path] + (checksums ? [] : ["--no-checksum"])
+    // After `--`, a path that starts with - is no option.
+    process.arguments = ["internal-read-hdf5"] + (checksums ? [] : ["--no-checksum"]) + ["--", path]
     let output = Pipe()
     #if os(Linux)
     // A 1 MiB pipe (F_SETPIPE_SZ, 1031) instead of 64 KiB: a sixteenth of the round trips
