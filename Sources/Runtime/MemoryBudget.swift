@@ -51,6 +51,12 @@ public enum MemoryBudget {
 
   private static let physicalMemory = Int(clamping: ProcessInfo.processInfo.physicalMemory)
   private static let controlGroup = controlGroupLimit()
+  /// ``shareVariable``'s value when it is set but not a positive whole number of bytes, and so
+  /// ignored (nil when it is unset or taken).
+  public static var ignoredShare: String? {
+    ProcessInfo.processInfo.environment[shareVariable].flatMap { inheritedShare == nil ? $0 : nil }
+  }
+
   /// ``shareVariable``'s value when it is a positive whole number of bytes (others are ignored).
   private static let inheritedShare = ProcessInfo.processInfo.environment[shareVariable].flatMap { Int($0) }
     .flatMap { $0 > 0 ? $0 : nil }

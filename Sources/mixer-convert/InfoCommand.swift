@@ -20,8 +20,9 @@ struct Info: ParsableCommand {
       against a double-precision reference and exits 1 if any is wrong. The libraries are the \
       ones this program runs with (libjpeg-turbo's version is the one it was built against). \
       The memory line is what one run (or one export read into memory) may claim: half of the \
-      machine's memory, of the control group's limit (a container's or a Slurm job's) or of \
-      `ulimit -v`, whichever is least; a batch that would need more is refused.
+      machine's memory, of the control group's limit (a container's or a Slurm job's), of \
+      `ulimit -v`, or of \(MemoryBudget.shareVariable) (bytes; convert-all sets it for each \
+      conversion it runs), whichever is least; a batch that would need more is refused.
 
       Examples:
         mixer-convert info
@@ -74,6 +75,8 @@ struct Info: ParsableCommand {
     struct Memory: Encodable {
       let budgetBytes: Int
       let bound: MemoryBudget.Bound
+      /// The share variable's value when it is set but not a whole number of bytes.
+      let shareIgnored: String?
     }
     let memory: Memory
     let checks: [KernelCheck]?
@@ -87,7 +90,9 @@ struct Info: ParsableCommand {
       kernelRequest: ProcessInfo.processInfo.environment[KernelPath.environmentVariable].map {
         .init(value: $0, ignored: $0 != KernelPath.selected.rawValue)
       }, threads: Compute.availableProcessors,
-      memory: .init(budgetBytes: MemoryBudget.bytes, bound: MemoryBudget.limit.bound), checks: checks)
+      memory: .init(
+        budgetBytes: MemoryBudget.bytes, bound: MemoryBudget.limit.bound, shareIgnored: MemoryBudget.ignoredShare),
+      checks: checks)
     if json {
       try Console.printJSON(report)
     } else {
@@ -99,8 +104,13 @@ struct Info: ParsableCommand {
           " (\(KernelPath.environmentVariable)=\($0.value)\($0.ignored ? ", ignored" : ""))"
         } ?? ""
       Console.line("kernels: \(KernelPath.selected.rawValue)\(forced); threads: \(report.threads)")
+      let ignoredShare =
+        report.memory.shareIgnored.map {
+          "; \(MemoryBudget.shareVariable)=\(Console.oneLine($0)) ignored: not a whole number of bytes"
+        } ?? ""
       Console.line(
-        "memory: \(MemoryBudget.amount(report.memory.budgetBytes)) for one run (\(report.memory.bound.words))")
+        "memory: \(MemoryBudget.amount(report.memory.budgetBytes)) for one run (\(report.memory.bound.words))"
+          + ignoredShare)
       for path in report.kernels {
         let check = checks?.first { $0.path == path.name }
         let status =

@@ -139,6 +139,12 @@ import Testing
     let share = ["MIXER_CONVERT_MEMORY_SHARE": String(2 << 20)]
     let memory = try #require(try report(["info"], environment: share)["memory"] as? [String: Any])
     #expect(memory["bound"] as? String == "job_share" && memory["budget_bytes"] as? Int == 1 << 20)
+    // A value that is no whole number of bytes (a size with a unit) is ignored, and info says so.
+    let unit = ["MIXER_CONVERT_MEMORY_SHARE": "8G"]
+    let ignored = try #require(try report(["info"], environment: unit)["memory"] as? [String: Any])
+    #expect(ignored["bound"] as? String != "job_share" && ignored["share_ignored"] as? String == "8G")
+    let text = try CommandRunner.run(["info"], environment: unit)
+    #expect(text.standardOutput.contains("; MIXER_CONVERT_MEMORY_SHARE=8G ignored: not a whole number of bytes"))
     let dir = TemporaryDirectory()
     try FileManager.default.createDirectory(atPath: dir.file("in"), withIntermediateDirectories: false)
     for name in ["a.npz", "b.npz"] {
