@@ -34,8 +34,8 @@ public enum MemoryBudget {
     }
   }
 
-  /// The environment variable that gives a child process its share of the parent's limit, in
-  /// bytes (`convert-all --jobs N` gives each child ``limit`` / N).
+  /// The environment variable that gives a child process its share of the parent's memory, in
+  /// bytes (`convert-all --jobs N` gives each child ``sharedLimit`` / N).
   public static let shareVariable = "MIXER_CONVERT_MEMORY_SHARE"
 
   /// The tightest of the limits, in bytes, and which one it is.
@@ -53,13 +53,11 @@ public enum MemoryBudget {
   private static let controlGroup = controlGroupLimit()
   /// ``shareVariable``'s value when it is set but not a positive whole number of bytes, and so
   /// ignored (nil when it is unset or taken).
-  public static var ignoredShare: String? {
-    ProcessInfo.processInfo.environment[shareVariable].flatMap { inheritedShare == nil ? $0 : nil }
-  }
+  public static var ignoredShare: String? { inheritedShare == nil ? shareText : nil }
 
+  private static let shareText = ProcessInfo.processInfo.environment[shareVariable]
   /// ``shareVariable``'s value when it is a positive whole number of bytes (others are ignored).
-  private static let inheritedShare = ProcessInfo.processInfo.environment[shareVariable].flatMap { Int($0) }
-    .flatMap { $0 > 0 ? $0 : nil }
+  private static let inheritedShare = shareText.flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
 
   /// The budget in bytes.
   public static var bytes: Int { limit.bytes / 2 }

@@ -189,9 +189,9 @@ enum ChildProcess {
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.standardInput = FileHandle.nullDevice
-    process.environment = ProcessInfo.processInfo.environment.merging(
-      environment.merging([parentVariable: String(getpid())]) { $1 }
-    ) { $1 }
+    var childEnvironment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    childEnvironment[parentVariable] = String(getpid())
+    process.environment = childEnvironment
     let output = Pipe()
     let errors = Pipe()
     process.standardOutput = output

@@ -108,7 +108,7 @@ struct Convert: ParsableCommand {
     if verify {
       let written = Exports.identity(of: request.output)
       do {
-        report = try parity.verify(verification, running: running)
+        report = try parity.verify(checked)
       } catch {
         // A verification that could not run (drift is a report, not an error) leaves no export
         // this command created: one the checks above let through, such as an ONNX graph

@@ -173,9 +173,12 @@ extension MixerConvert {
   }
 
   /// The commands a user types (the internal HDF5 reader is not one).
-  static var commandNames: [String] {
-    configuration.subcommands.map { $0._commandName }.filter { $0 != HDF5ReaderCommand._commandName }
+  static var userCommands: [ParsableCommand.Type] {
+    configuration.subcommands.filter { $0 != HDF5ReaderCommand.self }
   }
+
+  /// Their names.
+  static var commandNames: [String] { userCommands.map { $0._commandName } }
 
   /// Levenshtein distance between two short words.
   private static func editDistance(_ a: String, _ b: String) -> Int {

@@ -63,10 +63,10 @@ struct ParityArguments: ParsableArguments {
     return request
   }
 
-  /// The verification of `request` with these inputs and tolerance, and `running`'s threads
-  /// and checks; a given input outside the model's range is warned about on standard error.
-  func verify(_ request: VerificationRequest, running: ModelRunArguments) throws -> ParityReportOutput {
-    let output = ParityReportOutput(try Verifier.verify(self.request(request, running: running)))
+  /// The verification of `request`, made by ``request(_:running:)``; a given input outside the
+  /// model's range is warned about on standard error.
+  func verify(_ request: VerificationRequest) throws -> ParityReportOutput {
+    let output = ParityReportOutput(try Verifier.verify(request))
     if let input { Console.warnOutsideRange(output.report.inputOutsideRange, input: input) }
     return output
   }

@@ -8,13 +8,13 @@ extension MixerConvert {
   /// the default `convert` would take the command's name for its checkpoint. With `-h` or
   /// `--help` among them, prints that command's help instead (`--help verify`).
   static func refuseOptionsBeforeCommand() {
-    let arguments = CommandLine.arguments.dropFirst().prefix { $0 != "--" }
+    let arguments = argumentsBeforeSeparator
     guard let first = arguments.first, first.hasPrefix("-"),
-      let command = arguments.first(where: { !$0.hasPrefix("-") }), commandNames.contains(command),
-      !FileManager.default.fileExists(atPath: command),
-      let type = configuration.subcommands.first(where: { $0._commandName == command })
+      let command = arguments.first(where: { !$0.hasPrefix("-") }),
+      let type = userCommands.first(where: { $0._commandName == command }),
+      !FileManager.default.fileExists(atPath: command)
     else { return }
-    if arguments.contains("-h") || arguments.contains("--help") {
+    if arguments.contains(where: { $0 == "-h" || $0 == "--help" }) {
       print(helpMessage(for: type))
       exitAfterStandardOutput(0)
     }
@@ -27,7 +27,7 @@ extension MixerConvert {
   /// mixer-convert has no other short option, and argument-parser would read `-zh.npz` as
   /// short flags, one of them -h, and print the help with status 0.
   static func refuseStrayShortOption() {
-    let arguments = Array(CommandLine.arguments.dropFirst().prefix { $0 != "--" })
+    let arguments = argumentsBeforeSeparator
     guard !arguments.contains(where: { ["-h", "--help", "help"].contains($0) }),
       let index = arguments.firstIndex(where: {
         $0.count > 1 && $0.hasPrefix("-") && !$0.hasPrefix("--") && !isNegativeNumber($0)
@@ -41,6 +41,11 @@ extension MixerConvert {
         + "as in: mixer-convert [command] [options] -- \(stray)"
         + (valueOptions.contains(option) ? "; a value that starts with '-' is written \(option)=\(stray)" : ""),
       status: 2)
+  }
+
+  /// The arguments before `--` (after it, every word is a positional one).
+  private static var argumentsBeforeSeparator: [String] {
+    Array(CommandLine.arguments.dropFirst().prefix { $0 != "--" })
   }
 
   /// Whether `word` is a minus sign and a number in ASCII digits: a decimal (`-2`, `-0.5`,

@@ -57,7 +57,7 @@ struct Verify: ParsableCommand {
             + "second (mixer-convert \(checkpoint) OUT/ makes one)")
     }
     let request = VerificationRequest(checkpoint: checkpoint, export: export)
-    let output = try parity.verify(request, running: running)
+    let output = try parity.verify(parity.request(request, running: running))
     if reporting.json { try Console.printJSON(output.report) } else if reporting.text { output.printText() }
     try output.exitOnFailure(quiet: reporting.quiet)
   }

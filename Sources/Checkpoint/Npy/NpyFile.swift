@@ -17,10 +17,11 @@ public enum NpyFile {
       let header = try header(size: size, bytes)
       let itemSize = header.dtype.itemSize
       let count = header.dataByteCount / itemSize
+      let partCount = (4 << 20) / itemSize
       var values = [Float](repeating: 0, count: count)
       var done = 0
       while done < count {
-        let part = min(max(1, (4 << 20) / itemSize), count - done)
+        let part = min(partCount, count - done)
         let start = header.dataOffset + done * itemSize
         let chunk = try bytes(start..<(start + part * itemSize))
         chunk.withUnsafeBytes { raw in
