@@ -32,15 +32,22 @@ func atLeast(_ v: Vec, _ limit: Float) -> Vec {
 let largestQuotientExponent: Float = 80
 
 /// `e^x`, lane-wise. Range reduction `x = n·ln2 + r` with `|r| ≤ ln2/2` (two-part ln2), a
-/// degree-6 polynomial for `e^r`, and `2^n` built in the exponent field. Inputs are clamped to
-/// [-87.3, 88.3], so the result is finite and positive (underflow flushes toward 0).
+/// degree-6 polynomial for `e^r`, then the scaling by `2^n` (`timesPowerOfTwo`, per CPU level).
+/// Inputs are clamped to [-87.3, 88.3], so `n` is in [-126, 127] and the result is finite and
+/// positive (underflow flushes toward 0).
 @inline(__always)
 func vexp(_ x: Vec) -> Vec {
   // The clamps are written out rather than `atLeast`/`atMost`: with those calls inside, the
   // compiler stopped inlining vexp (scripts/check-kernel-isolation.sh catches that).
   let low = Vec(repeating: -87.3)
   let high = Vec(repeating: 88.3)
-  let clamped = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
+  return vexpInRange(x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high))
+}
+
+/// `e^x`, lane-wise, for `x` already in [-87.3, 88.3] (``vexp`` without its clamps, for a
+/// caller whose own bounds make one of them redundant).
+@inline(__always)
+func vexpInRange(_ clamped: Vec) -> Vec {
   // Adding 1.5·2^23 rounds to an integer held in the low mantissa bits.
   let magic = Vec(repeating: 12_582_912)
   let shifted = madd(clamped, Vec(repeating: 1.442_695_04), magic)
@@ -54,8 +61,14 @@ func vexp(_ x: Vec) -> Vec {
   p = madd(p, r, Vec(repeating: 1.666_666_546e-1))
   p = madd(p, r, Vec(repeating: 5.000_000_120e-1))
   p = madd(p * r, r, r) + Vec(repeating: 1)
-  let exponent = bits(shifted) &- bits(magic)
-  return p * float((exponent &+ VecBits(repeating: 127)) &<< VecBits(repeating: 23))
+  return timesPowerOfTwo(p, n, bits(shifted) &- bits(magic))
+}
+
+/// `p · 2^n`, lane-wise, for integers `n` in [-126, 127]: `2^n` built in the exponent field,
+/// then one multiply (exact scaling, one rounding when the product is subnormal).
+@inline(__always)
+func multiplyByPowerOfTwo(_ p: Vec, _ n: VecBits) -> Vec {
+  p * float((n &+ VecBits(repeating: 127)) &<< VecBits(repeating: 23))
 }
 
 /// `tanh(x)`, lane-wise: an odd Taylor polynomial below |x| = 0.3 (no cancellation), else
@@ -89,7 +102,9 @@ func vgeluTanh(_ input: Vec) -> Vec {
   let x = atLeast(input, -10)
   let minusTwoU =
     x * madd(x * x, Vec(repeating: -0.071_354_816_272_600_25), Vec(repeating: -1.595_769_121_605_730_8))
-  return x * reciprocal(Vec(repeating: 1) + vexp(atMost(minusTwoU, largestQuotientExponent)))
+  // Capped above at 80 (see largestQuotientExponent), so only vexp's lower clamp can act.
+  let exponent = atLeast(atMost(minusTwoU, largestQuotientExponent), -87.3)
+  return x * reciprocal(Vec(repeating: 1) + vexpInRange(exponent))
 }
 
 /// `erf(x)`, lane-wise, by Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7). `|x|` is

@@ -19,6 +19,11 @@ func madd(_ a: Vec, _ b: Vec, _ c: Vec) -> Vec { _mm256_fmadd_ps(a, b, c) }
 @inline(__always)
 func reciprocal(_ x: Vec) -> Vec { Vec(repeating: 1) / x }
 
+/// `p · 2^n`, lane-wise, for whole numbers `n` in [-126, 127] given both as floats and as
+/// integers: by `multiplyByPowerOfTwo` on the integers (no instruction here does it in one).
+@inline(__always)
+func timesPowerOfTwo(_ p: Vec, _ n: Vec, _ integerN: VecBits) -> Vec { multiplyByPowerOfTwo(p, integerN) }
+
 /// Cache blocking of `blockedGemm` and `prepackedGemm` (the micro-tile's shape, `mr`, `nr` and
 /// `shortRows`, is in the generated MicroKernel.swift).
 enum Tile {

@@ -23,6 +23,13 @@ func reciprocal(_ x: Vec) -> Vec {
   return madd(r, _mm512_fnmadd_ps(x, r, Vec(repeating: 1)), r)
 }
 
+/// `p · 2^n`, lane-wise, for whole numbers `n` in [-126, 127] given both as floats and as
+/// integers: one `vscalefps` on the float `n` (the integers go unused), where building `2^n`
+/// in the exponent field takes an add, a shift and a multiply. The same values: `vscalefps`
+/// rounds `p · 2^n` once, as the multiply by an exact `2^n` does.
+@inline(__always)
+func timesPowerOfTwo(_ p: Vec, _ n: Vec, _ integerN: VecBits) -> Vec { _mm512_scalef_ps(p, n) }
+
 /// Cache blocking of `blockedGemm` and `prepackedGemm` (the micro-tile's shape, `mr`, `nr` and
 /// `shortRows`, is in the generated MicroKernel.swift).
 enum Tile {
