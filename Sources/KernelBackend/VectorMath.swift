@@ -31,21 +31,27 @@ func atLeast(_ v: Vec, _ limit: Float) -> Vec {
 /// (`tanh` is 1; GELU where the cap acts, below about −9.7, is within 1e-33 of 0).
 let largestQuotientExponent: Float = 80
 
+/// The least and the greatest argument `vexpInRange` takes (`vexp` clamps to them): across
+/// them `n = round(x / ln2)` is in [-126, 127], so `2^n` is a normal float, and `e^x` is finite
+/// and positive.
+let smallestExpArgument: Float = -87.3
+let largestExpArgument: Float = 88.3
+
 /// `e^x`, lane-wise. Range reduction `x = n·ln2 + r` with `|r| ≤ ln2/2` (two-part ln2), a
 /// degree-6 polynomial for `e^r`, then the scaling by `2^n` (`timesPowerOfTwo`, per CPU level).
-/// Inputs are clamped to [-87.3, 88.3], so `n` is in [-126, 127] and the result is finite and
-/// positive (underflow flushes toward 0).
+/// Inputs are clamped to [``smallestExpArgument``, ``largestExpArgument``], so the result is
+/// finite and positive (underflow flushes toward 0).
 @inline(__always)
 func vexp(_ x: Vec) -> Vec {
   // The clamps are written out rather than `atLeast`/`atMost`: with those calls inside, the
   // compiler stopped inlining vexp (scripts/check-kernel-isolation.sh catches that).
-  let low = Vec(repeating: -87.3)
-  let high = Vec(repeating: 88.3)
+  let low = Vec(repeating: smallestExpArgument)
+  let high = Vec(repeating: largestExpArgument)
   return vexpInRange(x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high))
 }
 
-/// `e^x`, lane-wise, for `x` already in [-87.3, 88.3] (``vexp`` without its clamps, for a
-/// caller whose own bounds make one of them redundant).
+/// `e^x`, lane-wise, for `x` already in [``smallestExpArgument``, ``largestExpArgument``]
+/// (``vexp`` without its clamps, for a caller whose own bounds make one of them redundant).
 @inline(__always)
 func vexpInRange(_ clamped: Vec) -> Vec {
   // Adding 1.5·2^23 rounds to an integer held in the low mantissa bits.
@@ -103,7 +109,7 @@ func vgeluTanh(_ input: Vec) -> Vec {
   let minusTwoU =
     x * madd(x * x, Vec(repeating: -0.071_354_816_272_600_25), Vec(repeating: -1.595_769_121_605_730_8))
   // Capped above at 80 (see largestQuotientExponent), so only vexp's lower clamp can act.
-  let exponent = atLeast(atMost(minusTwoU, largestQuotientExponent), -87.3)
+  let exponent = atLeast(atMost(minusTwoU, largestQuotientExponent), smallestExpArgument)
   return x * reciprocal(Vec(repeating: 1) + vexpInRange(exponent))
 }
 
