@@ -174,7 +174,7 @@ struct ForwardBenchmark: ParsableCommand {
 
   /// Iterations of the FMA loop that probes the host after each round (about 40 ms here: 16
   /// multiply-adds a lane, 24 vectors an iteration on the AVX-512 path).
-  private static let probeIterations = 8_000_000
+  private static let probeIterations = 16_000_000
 
   /// The pause after each timed run, so that worker threads still spinning in the runtime just
   /// timed are idle when the next one starts. Ours spin for 2 ms and OpenVINO's not at all, but

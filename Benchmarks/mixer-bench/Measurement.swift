@@ -101,7 +101,7 @@ func padded(_ text: String, _ width: Int) -> String {
 
 /// FLOPS (two per multiply-add) of the machine's tight FMA loop on `threads` threads at once
 /// (one: the calling thread), the best of `attempts` runs of `iterations` loop iterations each.
-func fmaPeakFLOPS(threads: Int, iterations: Int = 50_000_000, attempts: Int = 3) -> Double {
+func fmaPeakFLOPS(threads: Int, iterations: Int = 100_000_000, attempts: Int = 3) -> Double {
   let compute = Compute(threads: 1)
   var best = 0.0
   for _ in 0..<attempts {

@@ -85,8 +85,19 @@ import Testing
   @Test func fmaPeakLoopRuns() {
     for compute in computes {
       let (madds, value) = compute.measureFMAPeak(iterations: 1000)
-      #expect(madds == 1000 * 24 * (compute.path == .avx512 ? 16 : compute.path == .avx2 ? 8 : 4))
-      #expect(value.isFinite)
+      let lanes = compute.path == .avx512 ? 16 : compute.path == .avx2 ? 8 : 4
+      #expect(madds == 1000 * 12 * lanes)
+      // Every chain ran every iteration: chain i starts at i/1000 and steps a ← a·0.999999 + 1e-7,
+      // fused where the path has FMA (each lane of a chain the same).
+      var expected = 0.0
+      for chain in 0..<12 {
+        var a = Float(Double(chain) / 1000)
+        for _ in 0..<1000 {
+          a = compute.path == .portable ? a * 0.999_999 + 1e-7 : Float(1e-7).addingProduct(a, 0.999_999)
+        }
+        expected += Double(a) * Double(lanes)
+      }
+      #expect(abs(Double(value) - expected) < 1e-6 * expected)
     }
   }
 
