@@ -172,8 +172,9 @@ struct ForwardBenchmark: ParsableCommand {
   /// complexes (this host: about 60 ns on one, 320 ns across two).
   private static let farRoundTripNanoseconds = 150.0
 
-  /// Iterations of the FMA loop that probes the host after each round (about 40 ms here: 16
-  /// multiply-adds a lane, 24 vectors an iteration on the AVX-512 path).
+  /// Iterations of the FMA loop that probes the host after each round (12 vectors of
+  /// multiply-adds an iteration: about 50 ms at the FMA peak of Zen 4's AVX-512 path, 30 ms at
+  /// Zen 3's AVX2 one).
   private static let probeIterations = 16_000_000
 
   /// The pause after each timed run, so that worker threads still spinning in the runtime just

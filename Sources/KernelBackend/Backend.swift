@@ -147,11 +147,12 @@ public enum Backend {
   /// Multiply-adds per call of ``fmaPeak(_:)`` per iteration.
   public static var fmaPeakMultiplyAddsPerIteration: Int { 12 * Vec.scalarCount }
 
-  /// Runs `iterations` rounds of 12 independent vector fused multiply-adds and returns a value
-  /// that depends on all of them. Twelve chains are more than FMA latency × ports (4 × 2 on
-  /// every CPU here), so the loop is bound by FMA throughput alone, and with the two operands
-  /// they fit AVX2's 16 registers: with 24 the AVX2 build spilled chains to the stack and read
-  /// half the peak (46 GFLOPS on Zen 3, whose GEMM ran at 94).
+  /// Runs `iterations` rounds of 12 independent vector multiply-adds (fused where the CPU level
+  /// has FMA) and returns a value that depends on all of them. Twelve chains are more than FMA
+  /// latency × ports (4 × 2 on every CPU here), so the loop is bound by FMA throughput alone,
+  /// and with the two operands they fit the 16 registers of AVX2 and the baseline: with 24 the
+  /// AVX2 build spilled chains to the stack and read half the peak (46 GFLOPS on Zen 3, whose
+  /// GEMM ran at 94).
   @inline(never)
   public static func fmaPeak(_ iterations: Int) -> Float {
     let x = Vec(repeating: 0.999_999)

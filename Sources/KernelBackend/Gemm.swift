@@ -348,8 +348,9 @@ func packA(
         }
         i += 4
       }
-      // Two rows left (the AVX2 tile's 6): 2×4 blocks, a pair of values per step. One at a
-      // time they were a third of A's packing there, 1% of a one-thread Mixer-B/16 pass on Zen 3.
+      // Two rows left (the AVX2 tile's 6): 2×4 blocks, a pair of values per step. One value at
+      // a time they took a third of the product driver's samples there (A's packing is inlined
+      // in it), about 1% of a one-thread Mixer-B/16 pass on Zen 3.
       while i + 2 <= rows {
         let r0 = a + (panel + i) * aRow
         let r1 = r0 + aRow
