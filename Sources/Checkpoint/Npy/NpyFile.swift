@@ -37,15 +37,6 @@ public enum NpyFile {
     }
   }
 
-  /// Reads the header and the data bytes (C order, stored byte order) of a regular file (a
-  /// FIFO or device is refused without blocking).
-  public static func read(path: String) throws -> (NpyHeader, [UInt8]) {
-    try withFile(path) { size, bytes throws(FormatViolation) in
-      let header = try header(size: size, bytes)
-      return (header, reordered(try bytes(header.dataOffset..<size), header))
-    }
-  }
-
   /// The header of the regular file at `path`, checked against the file's size, without
   /// reading its data.
   public static func readHeader(path: String) throws -> NpyHeader {
