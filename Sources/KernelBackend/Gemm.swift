@@ -319,7 +319,11 @@ func packA(
     let rows = min(Tile.mr, mc - panel)
     let dst = out + panel * kc
     if aCol == 1 {
-      // Row-major A: transpose 4×4 blocks in registers (four rows, four steps of p at a time).
+      // Row-major A: transpose blocks in registers, four steps of p at a time: 4×4 blocks, then
+      // 2×4 for two rows left (the AVX2 tile's 6: one value at a time they took a third of the
+      // product driver's samples there, about 1% of a one-thread Mixer-B/16 pass on Zen 3),
+      // then a last row and the last `kc % 4` steps of every row one value at a time.
+      let whole = kc / 4 * 4
       var i = 0
       while i + 4 <= rows {
         let r0 = a + (panel + i) * aRow
@@ -327,7 +331,7 @@ func packA(
         let r2 = r1 + aRow
         let r3 = r2 + aRow
         var p = 0
-        while p + 4 <= kc {
+        while p < whole {
           let v0 = UnsafeRawPointer(r0 + p).loadUnaligned(as: SIMD4<Float>.self)
           let v1 = UnsafeRawPointer(r1 + p).loadUnaligned(as: SIMD4<Float>.self)
           let v2 = UnsafeRawPointer(r2 + p).loadUnaligned(as: SIMD4<Float>.self)
@@ -339,23 +343,13 @@ func packA(
           out.storeBytes(of: SIMD4(v0[3], v1[3], v2[3], v3[3]), toByteOffset: 12 * Tile.mr, as: SIMD4<Float>.self)
           p += 4
         }
-        while p < kc {
-          dst[p * Tile.mr + i] = r0[p]
-          dst[p * Tile.mr + i + 1] = r1[p]
-          dst[p * Tile.mr + i + 2] = r2[p]
-          dst[p * Tile.mr + i + 3] = r3[p]
-          p += 1
-        }
         i += 4
       }
-      // Two rows left (the AVX2 tile's 6): 2×4 blocks, a pair of values per step. One value at
-      // a time they took a third of the product driver's samples there (A's packing is inlined
-      // in it), about 1% of a one-thread Mixer-B/16 pass on Zen 3.
-      while i + 2 <= rows {
+      if i + 2 <= rows {
         let r0 = a + (panel + i) * aRow
         let r1 = r0 + aRow
         var p = 0
-        while p + 4 <= kc {
+        while p < whole {
           let v0 = UnsafeRawPointer(r0 + p).loadUnaligned(as: SIMD4<Float>.self)
           let v1 = UnsafeRawPointer(r1 + p).loadUnaligned(as: SIMD4<Float>.self)
           let out = UnsafeMutableRawPointer(dst + p * Tile.mr + i)
@@ -365,17 +359,14 @@ func packA(
           out.storeBytes(of: SIMD2(v0[3], v1[3]), toByteOffset: 12 * Tile.mr, as: SIMD2<Float>.self)
           p += 4
         }
-        while p < kc {
-          dst[p * Tile.mr + i] = r0[p]
-          dst[p * Tile.mr + i + 1] = r1[p]
-          p += 1
-        }
         i += 2
       }
-      while i < rows {
+      if i < rows {
         let src = a + (panel + i) * aRow
-        for p in 0..<kc { dst[p * Tile.mr + i] = src[p] }
-        i += 1
+        for p in 0..<whole { dst[p * Tile.mr + i] = src[p] }
+      }
+      for p in whole..<kc {
+        for row in 0..<rows { dst[p * Tile.mr + row] = a[(panel + row) * aRow + p] }
       }
     } else if aRow == 1 {
       // Column-major A (a transposed view): each step's rows are contiguous already.

@@ -213,7 +213,7 @@ extension Compute {
 
   /// Multiply-adds per second of one thread's FMA units, from a tight loop of independent
   /// vector FMAs (the machine's peak for this kernel path).
-  public func measureFMAPeak(iterations: Int = 100_000_000) -> (multiplyAdds: Int, result: Float) {
+  public func measureFMAPeak(iterations: Int) -> (multiplyAdds: Int, result: Float) {
     (iterations * table.fmaPeakMultiplyAddsPerIteration, table.fmaPeak(iterations))
   }
 }
