@@ -44,9 +44,17 @@ public final class NpzWriter {
   }
 
   /// Completes the archive and moves it into place.
-  public func finish() throws {
+  ///
+  /// - Parameter beforeCommit: given the complete archive's temporary path before it is moved
+  ///   into place; what it throws abandons the archive, and a file it would replace stays.
+  /// - Returns: the file as the commit put it in place (taken before its lock was released).
+  @discardableResult
+  public func finish(beforeCommit: (_ staged: String) throws -> Void = { _ in }) throws -> FileIdentity? {
     try zip.finish()
     try file.flush()
-    try output.commit()
+    try beforeCommit(output.temporaryPath)
+    var identity: FileIdentity?
+    try output.commit { identity = FileIdentity(of: output.finalPath) }
+    return identity
   }
 }

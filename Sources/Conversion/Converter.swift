@@ -57,7 +57,15 @@ public struct ConversionSummary: Encodable, Sendable {
   public let bytesWritten: Int
   /// Size of the output on disk (all files of a bundle).
   public let outputBytes: Int
+  /// How long the conversion took, without what its `beforeCommit` did (a verification).
   public let seconds: Double
+  /// The output as the commit put it in place (``WrittenExport/identity``); not in the JSON.
+  public let identity: FileIdentity?
+
+  private enum CodingKeys: String, CodingKey {
+    case output, format, model, upstreamName, variant, parameters, tensors, storage, notes, warnings, files, dtype
+    case bytesWritten, outputBytes, seconds
+  }
 
   /// `Mixer-B/16 · 59,880,472 params · float32 · 228.4 MiB in 1 shard · 0.41 s → out/`.
   public var line: String {
@@ -65,6 +73,15 @@ public struct ConversionSummary: Encodable, Sendable {
     return "\(model) · \(groupedDigits(parameters)) params · \(dtype.rawValue) · \(size) \(storage) · "
       + String(format: "%.2f s", seconds) + " → \(output)"
   }
+}
+
+/// A complete export not yet in place, as ``Converter/convert(_:progress:beforeWriting:beforeCommit:)``
+/// gives it to its `beforeCommit`.
+public struct StagedExport: Sendable {
+  /// Where its files are until the commit.
+  public let files: StagedFiles
+  /// What the summary's ``ConversionSummary/warnings`` will say of its weights.
+  public let warnings: [String]
 }
 
 /// Converts checkpoints to bundles, streaming one tensor at a time.
@@ -78,9 +95,13 @@ public enum Converter {
   ///   - progress: called with bytes written and total after every chunk.
   ///   - beforeWriting: given the export's ``ConversionPreview`` once the request is resolved,
   ///     before anything is written; what it throws ends the conversion there.
+  ///   - beforeCommit: given the complete export while it is still a temporary sibling of the
+  ///     output (to verify it there, say); what it throws abandons the export, and an output it
+  ///     would have replaced stays as it was.
   public static func convert(
     _ request: ConversionRequest, progress: (Int, Int) -> Void = { _, _ in },
-    beforeWriting: ((ConversionPreview) throws -> Void)? = nil
+    beforeWriting: ((ConversionPreview) throws -> Void)? = nil,
+    beforeCommit: (StagedExport) throws -> Void = { _ in }
   ) throws
     -> ConversionSummary
   {
@@ -143,7 +164,15 @@ public enum Converter {
     let resized = plan.imageSize != recognition.architecture.imageSize
     let name = recognition.displayName + (resized ? " (\(plan.imageSize) px)" : "")
     let parameters = plan.weights.reduce(0) { $0 + $1.shape.reduce(1, *) }
-    let written = try writer.finish { crc32c in
+    let warnings = nonFiniteWarning(nonFinite)
+    // The conversion's time leaves out what is done before the commit (a verification).
+    var checking: TimeInterval = 0
+    let staged = { (files: StagedFiles) in
+      let began = Date()
+      defer { checking = Date().timeIntervalSince(began) }
+      try beforeCommit(StagedExport(files: files, warnings: warnings))
+    }
+    let written = try writer.finish(beforeCommit: staged) { crc32c in
       var tensors: [String: TensorEntry] = [:]
       for weight in plan.weights {
         let array = checkpoint.tree[weight.source]!
@@ -168,9 +197,10 @@ public enum Converter {
       output: request.output, format: format, model: name, upstreamName: recognition.catalogEntry?.name,
       variant: variant, parameters: parameters, tensors: plan.weights.count, storage: written.storage,
       notes: written.notes + narrowingNote(plan, checkpoint, to: request.dtype),
-      warnings: nonFiniteWarning(nonFinite), files: written.files,
+      warnings: warnings, files: written.files,
       dtype: request.dtype, bytesWritten: writer.totalBytes,
-      outputBytes: format.diskSize(at: request.output), seconds: Date().timeIntervalSince(start))
+      outputBytes: format.diskSize(at: request.output), seconds: Date().timeIntervalSince(start) - checking,
+      identity: written.identity)
   }
 
   /// Names the tensors that hold NaN or infinite values (none: no warning): the export keeps

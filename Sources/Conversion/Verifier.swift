@@ -88,7 +88,12 @@ public enum Verifier {
     for weight in plan.weights where weight.resize != nil {
       transformed[weight.source] = weight.transform(try stored.tensor(weight.source))
     }
-    let parameters: ParameterSource = { path in try transformed[path] ?? stored.tensor(path) }
+    // A signal that arrived since (one caught while a conversion verifies its export before
+    // the commit) stops the verification at its next weight or step.
+    let parameters: ParameterSource = { path in
+      try Interruption.check()
+      return try transformed[path] ?? stored.tensor(path)
+    }
     let rounded: ParameterSource =
       dtype == .float32
       ? parameters
@@ -118,7 +123,7 @@ public enum Verifier {
     let runner = try compiled.value()
     let (image, outside) = try inputs(request, contract: header.input, runner: runner)
     let reference = try architecture.referenceForward(image, parameters: rounded, compute: compute)
-    let produced = try runner.run(image)
+    let produced = try runner.run(image) { try Interruption.check() }
     let fullPrecision =
       dtype == .float32
       ? nil : try architecture.referenceForward(image, parameters: parameters, compute: compute)

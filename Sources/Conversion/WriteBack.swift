@@ -87,13 +87,13 @@ public enum WriteBack {
       done += count * dtype.itemSize
       progress(done, total)
     }
-    try writer.finish()
+    let identity = try writer.finish()
     return ConversionSummary(
       output: request.output, format: .npz, model: header.model.name, upstreamName: header.model.upstreamName,
       variant: ExportVariant(rawValue: header.model.variant) ?? .classification, parameters: header.model.parameters,
       tensors: tensors.count, storage: "in npz", notes: [], warnings: [],
       files: [(request.output as NSString).lastPathComponent],
       dtype: dtype, bytesWritten: total, outputBytes: ExportFormat.npz.diskSize(at: request.output),
-      seconds: Date().timeIntervalSince(start))
+      seconds: Date().timeIntervalSince(start), identity: identity)
   }
 }

@@ -190,10 +190,13 @@ public final class AtomicOutput {
   /// is then removed entry by entry, by the names listed before that check, so that a file
   /// put into it afterwards is left (with the folder, under the temporary's name), not deleted.
   ///
+  /// `whileLocked` runs once the output is in place, before the lock is released: what it reads
+  /// of the output (its identity, say) is what this commit put there, not another writer's.
+  ///
   /// - Throws: ``Interrupted`` when a signal arrived before the commit began (the output is
   ///   then abandoned by its owner); ``FileIOError`` when the output cannot be synced or moved,
   ///   or the displaced folder is refused (an existing output is then untouched).
-  public func commit() throws {
+  public func commit(whileLocked: () -> Void = {}) throws {
     precondition(!finished, "output committed twice")
     try Interruption.check()
     guard Self.synchronize(temporaryPath) else { throw FileIOError.system(shownPath, "cannot sync the output to disk") }
@@ -226,6 +229,7 @@ public final class AtomicOutput {
         Self.removeFolder(temporaryPath, entries: displaced), "put in the old output while this run wrote the new one",
         in: shownTemporaryPath, lead: "\(shownPath) is replaced, but ")
     }
+    whileLocked()
     lock.release()
     TemporaryRegistry.shared.unregister(temporaryPath)
   }

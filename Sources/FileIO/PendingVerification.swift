@@ -1,12 +1,14 @@
 import Foundation
 
 /// The hidden file `.STEM.unverified` beside an output (``SiblingNames``), which says that a
-/// batch converted the output to verify it and has not verified it yet.
+/// batch is converting the output to verify it, or verifying it, and has not settled it yet.
 ///
 /// A batch marks the output (durably) before it converts or verifies it, and clears its mark
-/// once the verification has settled the output either way. A run killed in between leaves the
-/// mark beside a complete but unverified output, so the next run verifies that output instead
-/// of skipping it as done.
+/// once the verification has settled the output either way. A conversion verifies its export
+/// before the commit, so a run killed in between leaves the mark beside the output as it was
+/// (nothing, or an older export), or beside the new export when killed after its commit and
+/// before clearing the mark: either way the next run verifies what is there instead of
+/// skipping it as done.
 ///
 /// Marks are written and removed under the output's lock (``OutputLock``), and each records who
 /// made it: a run clears only its own mark, and only while no process is writing the output,

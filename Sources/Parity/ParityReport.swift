@@ -5,7 +5,7 @@ import Kernels
 /// The result of `verify`: outputs and weights of an export against the original checkpoint.
 public struct ParityReport: Encodable, Sendable {
   public let checkpoint: String
-  public let export: String
+  public private(set) var export: String
   /// Display name of the model.
   public let model: String
   /// Whether the export records the checkpoint's SHA-256 (converted from this very file).
@@ -23,9 +23,11 @@ public struct ParityReport: Encodable, Sendable {
   /// Checkpoint tensors holding NaN or infinity, named when an output drifts without bound:
   /// the original computes non-finite outputs from its own weights (empty otherwise).
   public let nonFiniteWeights: [String]
-  /// The export verified, as its path named it when verification began (nil when it could not
-  /// be told): a batch removes an export that drifts only while the path still names it.
-  public let exportIdentity: FileIdentity?
+  /// The export verified, as its path named it when verification began, or for an export
+  /// verified before its commit as the commit put it in place (nil when it could not be told):
+  /// a batch removes an export that drifts, and counts one verified, only while the path still
+  /// names it.
+  public private(set) var exportIdentity: FileIdentity?
   public let seconds: Double
 
   public init(
@@ -48,6 +50,15 @@ public struct ParityReport: Encodable, Sendable {
     self.nonFiniteWeights = nonFiniteWeights
     self.exportIdentity = exportIdentity
     self.seconds = seconds
+  }
+
+  /// This report of an export verified at a temporary sibling of `export`, once its commit has
+  /// put it in place: named by `export`, with the `identity` the commit left it with.
+  public func committed(as export: String, identity: FileIdentity?) -> ParityReport {
+    var report = self
+    report.export = export
+    report.exportIdentity = identity
+    return report
   }
 
   /// Whether every output is within tolerance and every weight as expected.

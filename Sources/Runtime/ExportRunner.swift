@@ -33,9 +33,10 @@ public final class ExportRunner {
   }
 
   /// Every output of the model on `input`; an input it cannot take is a ``GraphError`` that
-  /// names the export.
-  public func run(_ input: Tensor) throws -> [String: Tensor] {
-    try Self.naming(export) { try executor.run(input) }
+  /// names the export. `beforeEachStep` is called before every step of the plan; what it
+  /// throws ends the run there.
+  public func run(_ input: Tensor, beforeEachStep: () throws -> Void = {}) throws -> [String: Tensor] {
+    try Self.naming(export) { try executor.run(input, beforeEachStep: beforeEachStep) }
   }
 
   /// Runs `body`, putting the export's path in front of any ``GraphError`` it throws.

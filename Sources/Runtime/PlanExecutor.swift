@@ -34,9 +34,11 @@ public final class PlanExecutor: Sendable {
 
   /// Runs the plan on an NHWC batch and returns every output by name.
   ///
+  /// - Parameter beforeEachStep: called before every step; what it throws (a signal's
+  ///   ``Interrupted``, say) ends the run there.
   /// - Throws: ``GraphError`` if the input does not have the contract's shape, or the batch
   ///   would not fit in memory (``checkMemory(batch:)``).
-  public func run(_ input: Tensor) throws -> [String: Tensor] {
+  public func run(_ input: Tensor, beforeEachStep: () throws -> Void = {}) throws -> [String: Tensor] {
     let expected = plan.inputShape
     guard input.rank == 4, input.shape[0] > 0, Array(input.shape.dropFirst()) == Array(expected.dropFirst()) else {
       throw GraphError(
@@ -46,6 +48,7 @@ public final class PlanExecutor: Sendable {
     var values = plan.constants
     values[plan.input] = input
     for (index, step) in plan.steps.enumerated() {
+      try beforeEachStep()
       let result = step.evaluate(&values, compute: compute)
       for name in step.inputs where plan.lastUse[name] == index { values[name] = nil }
       values[step.output] = result

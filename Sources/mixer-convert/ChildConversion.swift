@@ -72,10 +72,10 @@ struct ChildConversion: BatchWorker {
             : "failed: the outputs are not finite, as " + ParityReportOutput.nonFiniteCause(nonFinite))
         : Self.lastError(result.error) ?? "\(item.checkpoint): mixer-convert \(arguments[0]) \(result.ending)"
       return BatchRecord(
-        input: item.checkpoint, output: request.output, status: .failed, model: conversion?.model,
-        parameters: conversion?.parameters, seconds: seconds, error: reason,
-        verified: verification?.passed, drift: drift, columns: columns, verifiedExport: verification?.exportIdentity,
-        stopSignal: result.signal)
+        input: item.checkpoint, output: request.output, status: .failed,
+        model: conversion?.model ?? verification?.model, parameters: conversion?.parameters, seconds: seconds,
+        error: reason, verified: verification?.passed, drift: drift, columns: columns,
+        verifiedExport: verification?.exportIdentity, stopSignal: result.signal)
     }
     let warnings = conversion?.warnings ?? []
     return BatchRecord(
@@ -133,7 +133,8 @@ struct ChildConversion: BatchWorker {
       let nonFiniteWeights: [String]?
       let exportIdentity: FileIdentity?
     }
-    let conversion: Conversion
+    /// nil when the export failed its verification, and was not written.
+    let conversion: Conversion?
     let verification: Verification?
   }
 }
@@ -179,8 +180,9 @@ enum ChildProcess {
   private static let running = RunningChildren()
 
   /// Passes `signal` on to every child running now and to any started later, which stop as
-  /// they would on their own (removing their temporaries). A terminal's Ctrl-C reaches them
-  /// already; a scheduler's SIGTERM (Kubernetes') reaches the batch alone.
+  /// they would on their own (removing their temporaries). Each child has a process group of
+  /// its own (Foundation's `Process` makes one), so a terminal's Ctrl-C, like a scheduler's
+  /// SIGTERM (Kubernetes'), reaches the batch alone.
   static func forward(_ signal: Int32) { running.signalAll(signal) }
 
   /// Runs `executable` with `arguments`, and `environment` added to this process's, to its end.

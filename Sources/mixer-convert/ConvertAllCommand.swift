@@ -21,8 +21,9 @@ struct ConvertAll: ParsableCommand {
 
       An output that exists and was made from the same source bytes (its recorded SHA-256) \
       with the same options is skipped, so a rerun after an interruption (kill -9 included) \
-      converts only the rest; each output appears whole or not at all. With --verify, an \
-      output a killed run converted but did not verify is verified, not skipped. --shard K/N takes a \
+      converts only the rest; each output appears whole or not at all. With --verify, each \
+      export is verified before it is put in place (one that drifts is not written), and an \
+      output a killed run left unverified is verified, not skipped. --shard K/N takes a \
       deterministic share (K from 0 to N-1): N processes on N machines, given the same \
       inputs, convert every checkpoint exactly once. Each conversion runs in a child process, \
       --jobs at a time. Ctrl-C (SIGINT), SIGTERM or SIGHUP stops the batch: the conversions \
@@ -62,7 +63,7 @@ struct ConvertAll: ParsableCommand {
       valueName: "file.jsonl"))
   var report: String?
 
-  @Flag(help: "Verify each export right after converting it (one that drifts is removed and counts as failed).")
+  @Flag(help: "Verify each export before putting it in place (one that drifts is not written and counts as failed).")
   var verify = false
 
   @Flag(help: "Go on after a failure.")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Checkpoint
 import Conversion
+import FileIO
 import Formats
 import Foundation
 import Graph
@@ -28,7 +29,9 @@ struct Convert: ParsableCommand {
       Flax layout (another --dtype or --image-size); given an export instead of a checkpoint, \
       convert writes it back to an .npz (formats/npz-write-back.md). Output is written to a temporary sibling of OUT \
       and moved into place in one atomic step at the end: OUT is always the complete old or \
-      the complete new output, and a failure or an interrupt leaves nothing else.
+      the complete new output, and a failure or an interrupt leaves nothing else. With \
+      --verify the export is verified there, before that step: one that drifts is never put \
+      in place (exit 1), and an OUT --force would replace stays as it was.
 
       Examples:
         mixer-convert Mixer-B_16.npz mixer-b16/
@@ -56,8 +59,8 @@ struct Convert: ParsableCommand {
 
   @Flag(
     help: ArgumentHelp(
-      "Verify the export against the checkpoint right after converting (exit 1 on drift), as verify does, "
-        + "with its inputs and tolerance."))
+      "Verify the export against the checkpoint before putting it in place, as verify does, with its inputs "
+        + "and tolerance: one that drifts is not written (exit 1)."))
   var verify = false
 
   @OptionGroup(title: "Inputs and tolerance (with --verify)")
@@ -98,25 +101,28 @@ struct Convert: ParsableCommand {
     let progress = ProgressBar(label: "convert", enabled: reporting.text)
     // Before anything is written: an input or a batch that cannot run leaves no export behind.
     let checked = parity.request(verification, running: running)
-    let summary = try Converter.convert(
-      request, progress: { progress.update(done: $0, total: $1) },
-      beforeWriting: verify ? { try Verifier.checkBeforeConverting(checked, preview: $0) } : nil)
-    progress.finish()
-    // In every mode, as other warnings are (--quiet prints errors and warnings).
-    for warning in summary.warnings { Console.warning(warning) }
     var report: ParityReportOutput?
-    if verify {
-      let written = Exports.identity(of: request.output)
-      do {
-        report = try parity.verify(checked)
-      } catch {
-        // A verification that could not run (drift is a report, not an error) leaves no export
-        // this command created: one the checks above let through, such as an ONNX graph
-        // needing more memory than the canonical one.
-        if !outputExisted, let written { _ = try? summary.format.remove(at: request.output, ifStill: written) }
-        throw error
-      }
+    let summary: ConversionSummary
+    do {
+      summary = try Converter.convert(
+        request, progress: { progress.update(done: $0, total: $1) },
+        beforeWriting: verify ? { try Verifier.checkBeforeConverting(checked, preview: $0) } : nil,
+        beforeCommit: { staged in
+          progress.finish()
+          // In every mode, as other warnings are (--quiet prints errors and warnings), and
+          // before a verification they may explain.
+          for warning in staged.warnings { Console.warning(warning) }
+          // Verified before it is put in place: an export that drifts, or cannot be verified,
+          // is never written, and an output --force would replace stays as it was.
+          guard verify else { return }
+          let verified = try verifyStaged(staged.files, as: checked, replacing: outputExisted)
+          report = verified
+          if !verified.report.passed { throw NotWritten() }
+        })
+    } catch is NotWritten {
+      try Self.refuse(report!, json: reporting.json, text: reporting.text, replacing: outputExisted)
     }
+    report = report.map { ParityReportOutput($0.report.committed(as: request.output, identity: summary.identity)) }
     if reporting.json {
       struct Combined: Encodable {
         let conversion: ConversionSummary
@@ -128,8 +134,43 @@ struct Convert: ParsableCommand {
       for note in summary.notes { Console.line("note: " + note) }
       if let report { report.printText() }
     }
-    try report?.exitOnFailure(quiet: reporting.quiet)
   }
+
+  /// The verification of the export `staged`, as `checked` asks for the output: its report and
+  /// its errors name the output's files, not the temporary siblings they are in; one that
+  /// cannot run says that an output it would be `replacing` stays.
+  private func verifyStaged(
+    _ staged: StagedFiles, as checked: VerificationRequest, replacing: Bool
+  ) throws -> ParityReportOutput {
+    var request = checked
+    request.export = staged.path
+    request.opening.stagedSiblings = staged.siblings
+    do {
+      return ParityReportOutput(try parity.verify(request).report.committed(as: checked.export, identity: nil))
+    } catch let error where !(error is Interrupted) {
+      let line = staged.naming(ErrorHints.line(for: error), asCommittedTo: checked.export)
+      throw CommandFailure(message: line + "; the export was not written" + Self.kept(replacing), status: 2)
+    }
+  }
+
+  /// Prints the report of an export that failed its verification before it was put in place
+  /// (with `--json` under `verification`, with no `conversion`), then fails with status 1
+  /// saying that nothing was written.
+  private static func refuse(_ output: ParityReportOutput, json: Bool, text: Bool, replacing: Bool) throws -> Never {
+    if json {
+      struct Refused: Encodable { let verification: ParityReportOutput }
+      try Console.printJSON(Refused(verification: output))
+    } else if text {
+      output.printText()
+    }
+    throw CommandFailure(message: output.failure + "; the export was not written" + kept(replacing), status: 1)
+  }
+
+  /// What a failure that wrote nothing says of the output it would have been `replacing`.
+  private static func kept(_ replacing: Bool) -> String { replacing ? " (the one there before stays as it was)" : "" }
+
+  /// An export that failed its verification before it was put in place.
+  private struct NotWritten: Error {}
 
   /// An export given where the checkpoint goes: written back to an .npz checkpoint.
   private func writeBack() throws {

@@ -45,7 +45,43 @@ import Testing
     ])
     let strictReport = try strict.jsonObject()["verification"] as? [String: Any]
     #expect(strict.status == 1 && strictReport?["passed"] as? Bool == false && strictReport?["batch"] as? Int == 3)
-    #expect(FileManager.default.fileExists(atPath: dir.file("strict") + "/graph.json"), "drift keeps the export")
+    #expect(strictReport?["export"] as? String == dir.file("strict"), "the output, not the temporary verified")
+    #expect(try strict.jsonObject()["conversion"] == nil && strict.standardError.contains("the export was not written"))
+    #expect(!FileManager.default.fileExists(atPath: dir.file("strict")), "an export that drifts is not written")
+    #expect(dir.contents().allSatisfy { !$0.hasPrefix(".strict") }, "\(dir.contents())")
+    // Verified before its commit: one that drifts leaves the export --force would replace as it was.
+    func files(_ folder: String) throws -> [String: Data] {
+      try Dictionary(
+        uniqueKeysWithValues: FileManager.default.contentsOfDirectory(atPath: folder).map {
+          ($0, try Data(contentsOf: URL(fileURLWithPath: folder + "/" + $0)))
+        })
+    }
+    let kept = try files(dir.file("tuned"))
+    let replacing = try CommandRunner.run([
+      Fixtures.path("vit_tiny_token"), dir.file("tuned"), "--force", "--verify", "--atol", "0", "--rtol", "0",
+    ])
+    #expect(replacing.status == 1 && replacing.standardOutput.contains("DRIFT"), "\(replacing.standardError)")
+    #expect(
+      replacing.standardError.hasSuffix("; the export was not written (the one there before stays as it was)\n"),
+      "\(replacing.standardError)")
+    #expect(try files(dir.file("tuned")) == kept)
+    // One that passes is put in place, and the report names the export there.
+    let passing = try CommandRunner.run([
+      Fixtures.path("vit_tiny_token"), dir.file("tuned"), "--force", "--verify", "--json",
+    ])
+    let identity = try passing.jsonObject()["verification"] as? [String: Any]
+    var info = stat()
+    #expect(passing.status == 0 && lstat(dir.file("tuned"), &info) == 0, "\(passing.standardError)")
+    // As the commit left it (a rename changes the status), not as it was while verified.
+    let changed = try ([""] + FileManager.default.contentsOfDirectory(atPath: dir.file("tuned"))).map { name in
+      var file = stat()
+      try #require(lstat(dir.file("tuned") + (name.isEmpty ? "" : "/" + name), &file) == 0)
+      return Int64(file.st_ctim.tv_sec) * 1_000_000_000 + Int64(file.st_ctim.tv_nsec)
+    }.max()
+    let recorded = identity?["export_identity"] as? [String: Any]
+    #expect(recorded?["inode"] as? UInt64 == UInt64(info.st_ino))
+    #expect(recorded?["status_change_nanoseconds"] as? Int64 == changed)
+    #expect(try files(dir.file("tuned")) != kept)
     // An input that cannot be read is refused before the conversion, which then writes nothing.
     let missing = try CommandRunner.run([
       Fixtures.path("mixer_tiny"), dir.file("never"), "--verify", "--input", dir.file("missing.npy"),
@@ -56,8 +92,9 @@ import Testing
 
   /// An input of another image size or not finite, or a batch that cannot run, is refused
   /// before the conversion: no export is written, and an export `--force` would replace stays
-  /// as it was. A verification that fails after writing (an ONNX graph needing more memory than
-  /// the canonical one checked first) removes the export it wrote.
+  /// as it was. A verification that still cannot run (an ONNX graph needing more memory than
+  /// the canonical one checked first) fails before the commit: the export it staged is removed,
+  /// and the error names the output, not its temporary sibling.
   @Test func convertVerifyRefusesAnInputThatCannotRunBeforeWriting() throws {
     let dir = TemporaryDirectory()
     let small = dir.file("small.npy")
@@ -90,7 +127,8 @@ import Testing
     let limited = ["/bin/sh", "-c", "ulimit -v 4194304 && exec \"$0\" \"$@\""]
     let onnx = try CommandRunner.run([vit, dir.file("new.onnx"), "--verify", "--batch", "15000"], prefix: limited)
     #expect(onnx.refused("new.onnx: a batch of 15000 needs about"), "\(onnx.standardError)")
-    #expect(dir.contents().filter { $0.hasPrefix("new") } == [])
+    #expect(onnx.standardError.hasSuffix("; the export was not written\n"), "\(onnx.standardError)")
+    #expect(dir.contents().filter { $0.hasPrefix("new") || $0.hasPrefix(".new") } == [], "\(dir.contents())")
   }
 
   @Test func convertRefusesBadInputsWithExitTwo() throws {

@@ -71,6 +71,47 @@ import Testing
     #expect(written.filter { $0 != ".a.unverified" }.isEmpty, "the orphaned conversion wrote \(written)")
   }
 
+  /// A signal while `convert --verify` verifies its staged export (before the commit) stops the
+  /// verification at its next weight or step: the command ends with 128 + signal long before
+  /// the verification would have ended, writes nothing, and leaves the export `--force` would
+  /// replace as it was.
+  @Test func aSignalStopsTheVerificationBeforeTheCommit() throws {
+    let dir = TemporaryDirectory()
+    let out = dir.file("out")
+    #expect(try CommandRunner.run([Checkpoints.vitTiny, out, "--quiet"]).status == 0)
+    let graph = try Data(contentsOf: URL(fileURLWithPath: out + "/graph.json"))
+    let options = ["--batch", "16", "--threads", "1", "--quiet"]
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try CommandRunner.executable())
+    process.arguments = [Checkpoints.vitTiny, out, "--force", "--verify", "--variant", "features"] + options
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    // Verifying once it maps the staged export's shard (the writer writes it, the verifier maps it).
+    let deadline = Date().addingTimeInterval(60)
+    while process.isRunning, Date() < deadline, !Self.maps(process.processIdentifier, containing: "/.out.tmp-") {
+      Thread.sleep(forTimeInterval: 0.001)
+    }
+    #expect(process.isRunning, "the conversion ended before it verified")
+    Thread.sleep(forTimeInterval: 0.1)
+    let signalled = Date()
+    kill(process.processIdentifier, SIGINT)
+    process.waitUntilExit()
+    let stopping = Date().timeIntervalSince(signalled)
+    // What the whole verification takes, measured here, with the same options.
+    let began = Date()
+    #expect(try CommandRunner.run(["verify", Checkpoints.vitTiny, out] + options).status == 0)
+    let verifying = Date().timeIntervalSince(began)
+    #expect(process.terminationStatus == 128 + SIGINT)
+    #expect(stopping < verifying / 3, "stopped in \(stopping) s; the verification takes \(verifying) s")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: out + "/graph.json")) == graph)
+    #expect(dir.contents() == ["out"], "\(dir.contents())")
+  }
+
+  /// Whether process `pid` has a file mapped whose path contains `text`.
+  private static func maps(_ pid: Int32, containing text: String) -> Bool {
+    (try? String(contentsOfFile: "/proc/\(pid)/maps", encoding: .utf8))?.contains(text) ?? false
+  }
+
   /// The processes whose parent is `parent` (from /proc).
   private static func children(of parent: Int32) -> [Int32] {
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

@@ -245,12 +245,22 @@ import Testing
     #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file(data))) == before)
   }
 
-  /// An ONNX model with external data replaced by an inline one leaves no data file behind.
+  /// An ONNX model with external data replaced by an inline one leaves no data file behind. One
+  /// that fails its verification before its commit (its staged data file read where it is
+  /// staged) commits neither file, leaving the old model and data as they were.
   @Test func replacingAnONNXModelRemovesItsOldDataFile() throws {
     let dir = TemporaryDirectory()
     let source = Fixtures.path("mixer_tiny")
     #expect(try CommandRunner.run([source, dir.file("e.onnx"), "--external-data", "--quiet"]).status == 0)
     #expect(dir.contents().count == 2)
+    let before = try dir.contents().map { try Data(contentsOf: URL(fileURLWithPath: dir.file($0))) }
+    let drifting = try CommandRunner.run([
+      Fixtures.path("vit_tiny_token"), dir.file("e.onnx"), "--external-data", "--force", "--verify", "--atol", "0",
+      "--rtol", "0",
+    ])
+    #expect(drifting.status == 1 && drifting.standardError.contains("not written"), "\(drifting.standardError)")
+    #expect(try dir.contents().map { try Data(contentsOf: URL(fileURLWithPath: dir.file($0))) } == before)
+    #expect(try CommandRunner.run(["verify", source, dir.file("e.onnx"), "--quiet"]).status == 0)
     #expect(try CommandRunner.run([source, dir.file("e.onnx"), "--force", "--quiet"]).status == 0)
     #expect(dir.contents() == ["e.onnx"])
   }
@@ -272,9 +282,10 @@ import Testing
     #expect(try CommandRunner.run(["verify", source, dir.file("model.pt")]).status == 0)
   }
 
-  /// A batch export that drifts is removed and reported with its drift, so a rerun converts
-  /// it again (and fails again) instead of skipping it as up to date.
-  @Test func aBatchExportThatDriftsIsRemovedAndRetried() throws {
+  /// A batch export that drifts is not written (it is verified before its commit) and is
+  /// reported with its drift, so a rerun converts it again (and fails again) instead of
+  /// skipping it as up to date; an export `--force` would replace stays as it was, unmarked.
+  @Test func aBatchExportThatDriftsIsNotWrittenAndRetried() throws {
     let dir = TemporaryDirectory()
     let source = Fixtures.path("mixer_tiny")
     try FileManager.default.createDirectory(atPath: dir.file("in"), withIntermediateDirectories: false)
@@ -293,7 +304,7 @@ import Testing
         result.standardError.contains(
           "verification failed: the outputs are not finite, as the checkpoint's weights hold NaN or infinity"),
         "\(result.standardError)")
-      #expect(result.standardError.contains("the export was removed"))
+      #expect(result.standardError.contains("the export was not written"), "\(result.standardError)")
       #expect(
         result.standardError.contains("the checkpoint's weights hold NaN or infinity (\(scale.key)"),
         "the cause is named: \(result.standardError)")
@@ -302,6 +313,20 @@ import Testing
       #expect(records.count == run, "the report is appended to")
       #expect(records.allSatisfy { $0.contains("\"verified\":false") && $0.contains("\"logits\":\"inf\"") })
     }
+    // A healthy export where the drifting one would go, which --force would replace.
+    try FileManager.default.createDirectory(atPath: dir.file("out"), withIntermediateDirectories: false)
+    #expect(try CommandRunner.run([source, dir.file("out/nan"), "--quiet"]).status == 0)
+    let kept = try Data(contentsOf: URL(fileURLWithPath: dir.file("out/nan/graph.json")))
+    let forced = try CommandRunner.run([
+      "convert-all", dir.file("in"), "--out-dir", dir.file("out"), "--verify", "--force",
+    ])
+    #expect(forced.status == 2, "\(forced.standardError)")
+    #expect(
+      forced.standardError.contains("; the export was not written (the one there before stays as it was)"),
+      "\(forced.standardError)")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("out/nan/graph.json"))) == kept)
+    #expect(try CommandRunner.run(["verify", source, dir.file("out/nan"), "--quiet"]).status == 0)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.file("out")) == ["nan"], "no mark, no temporary")
     // verify names the weights the original's NaN comes from; a healthy checkpoint names none.
     #expect(try CommandRunner.run([dir.file("in/nan.npz"), dir.file("nan"), "--quiet"]).status == 0)
     let verify = try CommandRunner.run(["verify", dir.file("in/nan.npz"), dir.file("nan"), "--json"])

@@ -229,14 +229,14 @@ def killed_after_a_warning(binary, tmp, checks):
     arrays = dict(numpy.load(checkpoint))
     arrays["head/bias"][0] = numpy.nan
     numpy.savez(checkpoint, **arrays)
-    shard = os.path.join(out, "m", "model-00001-of-00001.safetensors")
+    shard = "model-00001-of-00001.safetensors"
     for attempt in range(5):
         shutil.rmtree(out, ignore_errors=True)
         batch = subprocess.Popen([binary, "convert-all", source, "--out-dir", out, "--verify", "--quiet"],
                                  stderr=subprocess.PIPE, text=True)
         child = first_child(batch, "convert")
-        # Verifying once it maps the committed shard: its warning is written by then.
-        while process_state(child) not in ("Z", None) and not maps(child, shard):
+        # Verifying once it maps the shard (in the export staged beside m): its warning is written by then.
+        while process_state(child) not in ("Z", None) and not maps(child, out + "/.m.tmp-", shard):
             time.sleep(0.0005)
         caught = process_state(child) not in ("Z", None)
         if caught:
@@ -249,11 +249,12 @@ def killed_after_a_warning(binary, tmp, checks):
                   and "NaN" not in stderr, f"caught {caught}, status {batch.returncode}: {stderr.strip()[-160:]}")
 
 
-def maps(pid, path):
-    """Whether process PID has PATH mapped (False once it is gone)."""
+def maps(pid, prefix, name):
+    """Whether process PID has a file named NAME mapped whose path starts with PREFIX (False once it is gone)."""
     try:
         with open(f"/proc/{pid}/maps") as f:
-            return any(line.rstrip("\n").endswith(" " + path) for line in f)
+            paths = (line.rstrip("\n").split(" ", 5)[-1].strip() for line in f)
+            return any(p.startswith(prefix) and p.endswith("/" + name) for p in paths)
     except OSError:
         return False
 
@@ -488,30 +489,53 @@ def batch_edges(binary, tmp, checks):
 
 
 def killed_while_verifying(binary, tmp, checks):
-    """A batch killed (SIGKILL, parent and child) after an output was converted and before it was verified:
-    the rerun verifies that output rather than skipping it as done; an unverified output that drifts is removed."""
+    """A batch killed (SIGKILL, parent and child) while it verifies an export, which is verified before its commit:
+    nothing is in place, and the rerun converts it. An output left marked as unverified (by a run killed after its
+    commit and before it cleared the mark) is verified by the rerun rather than skipped as done; an unverified
+    output that drifts is removed."""
     print("killed while verifying, then rerun:")
     source = os.path.join(tmp, "verifying")
     os.makedirs(source)
     tool(binary, "synth", "Mixer-S_32", os.path.join(source, "m.npz"), "--quiet")
-    out = os.path.join(tmp, "verifying-out")
+    # The real path, as /proc/PID/maps shows it (TMPDIR may be behind a symlink).
+    out = os.path.join(os.path.realpath(tmp), "verifying-out")
     output, mark = os.path.join(out, "m"), os.path.join(out, ".m.unverified")
-    batch = subprocess.Popen([binary, "convert-all", source, "--out-dir", out, "--verify", "--threads", "1", "--quiet"],
-                             start_new_session=True)
-    deadline = time.time() + 60
-    while time.time() < deadline and batch.poll() is None and not (os.path.isdir(output) and os.path.exists(mark)):
-        time.sleep(0.002)
-    if batch.poll() is None:
+    for attempt in range(5):
+        shutil.rmtree(out, ignore_errors=True)
+        batch = subprocess.Popen([binary, "convert-all", source, "--out-dir", out, "--verify", "--threads", "1",
+                                  "--quiet"], start_new_session=True)
+        child = first_child(batch, "convert")
+        while process_state(child) not in ("Z", None) and not maps(child, out + "/.m.tmp-",
+                                                                   "model-00001-of-00001.safetensors"):
+            time.sleep(0.0005)
+        caught = process_state(child) not in ("Z", None)
         os.killpg(batch.pid, signal.SIGKILL)
-    batch.wait()
-    checks.expect("killed after the commit: the output is whole and marked as not verified",
-                  os.path.isdir(output) and os.path.exists(mark) and batch.returncode == -signal.SIGKILL,
-                  f"status {batch.returncode}, output {os.path.isdir(output)}, mark {os.path.exists(mark)}")
+        batch.wait()
+        if caught:
+            break
+    # The conversion, in a process group of its own, gets the SIGTERM it asked for at its parent's death: it stops
+    # verifying at its next weight or step and removes the export it staged.
+    limit = time.time() + 30
+    while time.time() < limit and process_state(child) not in ("Z", None):
+        time.sleep(0.002)
+    staged = [n for n in os.listdir(out) if n.startswith(".m.tmp-")]
+    checks.expect("killed while verifying: the conversion stops at once, removing what it staged; nothing is in place",
+                  caught and not os.path.exists(output) and not staged and batch.returncode == -signal.SIGKILL
+                  and time.time() < limit,
+                  f"caught {caught}, status {batch.returncode}, output {os.path.exists(output)}, staged {staged}")
     rerun_report = os.path.join(tmp, "verifying.jsonl")
     rerun = tool(binary, "convert-all", source, "--out-dir", out, "--verify", "--report", rerun_report)
     records = report(rerun_report)
-    checks.expect("the rerun verifies it instead of skipping it, and clears the mark",
-                  rerun.returncode == 0 and [(r["status"], r.get("verified")) for r in records] == [("verified", True)]
+    checks.expect("the rerun converts and verifies it, and leaves no mark nor temporary",
+                  rerun.returncode == 0 and [(r["status"], r.get("verified")) for r in records] == [("ok", True)]
+                  and sorted(os.listdir(out)) == ["m"],
+                  f"status {rerun.returncode}, {[(r['status'], r.get('verified')) for r in records]}, "
+                  f"{sorted(os.listdir(out))}: {rerun.stderr.strip()[-200:]}")
+    open(mark, "w").close()
+    rerun = tool(binary, "convert-all", source, "--out-dir", out, "--verify", "--report", rerun_report)
+    records = report(rerun_report)
+    checks.expect("an output marked as unverified is verified by the rerun instead of skipped, and the mark cleared",
+                  rerun.returncode == 0 and [(r["status"], r.get("verified")) for r in records[1:]] == [("verified", True)]
                   and "verified (converted by an earlier run)" in rerun.stdout and not os.path.exists(mark),
                   f"status {rerun.returncode}, {[(r['status'], r.get('verified')) for r in records]}")
     again = tool(binary, "convert-all", source, "--out-dir", out, "--verify", "--report", rerun_report)
@@ -603,7 +627,7 @@ def killed_while_verifying(binary, tmp, checks):
     # it stays marked for the next --verify run, which the message says, rather than advising --force.
     def marked():
         open(mark, "w").close()
-        return lambda: True
+        return lambda child: True
     stopped, stderr = child_stopped(binary, ["convert-all", source, "--out-dir", out, "--verify", "--quiet"],
                                     "verify", marked)
     rerun = tool(binary, "convert-all", source, "--out-dir", out, "--verify", "--report", rerun_report)
@@ -613,17 +637,20 @@ def killed_while_verifying(binary, tmp, checks):
                   and rerun.returncode == 0 and report(rerun_report)[-1]["status"] == "verified",
                   f"status {stopped.returncode}: {stderr.strip()[-150:]}; then {report(rerun_report)[-1]['status']}")
 
-    # Likewise a conversion stopped while it verifies its new export: that export stays marked, and the message says so.
-    def committed():
-        before = os.stat(output).st_ino
-        return lambda: os.stat(output).st_ino != before
+    # A conversion stopped while it verifies its new export, before the commit: nothing is written, the old output
+    # stays as it was and as unmarked, and the message claims no export left marked.
+    before = os.stat(output).st_ino
     stopped, stderr = child_stopped(
-        binary, ["convert-all", source, "--out-dir", out, "--verify", "--force", "--quiet"], "convert", committed)
+        binary, ["convert-all", source, "--out-dir", out, "--verify", "--force", "--quiet"], "convert",
+        lambda: lambda child: maps(child, os.path.realpath(out) + "/.m.tmp-", "model-00001-of-00001.safetensors"))
     rerun = tool(binary, "convert-all", source, "--out-dir", out, "--verify", "--report", rerun_report)
-    checks.expect("a conversion stopped while verifying says its export stays marked, and the next run verifies it",
-                  stopped.returncode == 2 and "signal 15" in stderr and "stays marked as unverified" in stderr
-                  and rerun.returncode == 0 and report(rerun_report)[-1]["status"] == "verified",
-                  f"status {stopped.returncode}: {stderr.strip()[-150:]}; then {report(rerun_report)[-1]['status']}")
+    checks.expect("a conversion stopped while verifying leaves the old output as it was, unmarked",
+                  stopped.returncode == 2 and "signal 15" in stderr and "marked" not in stderr
+                  and os.stat(output).st_ino == before and not os.path.exists(mark)
+                  and sorted(os.listdir(out)) == ["m"]
+                  and rerun.returncode == 0 and report(rerun_report)[-1]["status"] == "skipped",
+                  f"status {stopped.returncode}: {stderr.strip()[-150:]}; {sorted(os.listdir(out))}, "
+                  f"then {report(rerun_report)[-1]['status']}")
     shutil.rmtree(output)
 
     # An export that fails verification but cannot be deleted whole (a file in it is immutable) is moved away
@@ -662,8 +689,7 @@ def killed_while_verifying(binary, tmp, checks):
                   f"status {plain.returncode}, {verifying.returncode}, kept {kept}, {sorted(os.listdir(out))}")
 
     # A second batch over the same outputs while the first converts one (a requeued job, a shard run twice) is
-    # refused that output and leaves the first's mark alone, so killing the first after its commit still leaves
-    # the output marked.
+    # refused that output and leaves the first's mark alone: the first clears its own mark when it is done.
     shutil.rmtree(out)
     first = subprocess.Popen([binary, "convert-all", source, "--out-dir", out, "--verify", "--threads", "1",
                               "--quiet"], start_new_session=True)
@@ -671,18 +697,16 @@ def killed_while_verifying(binary, tmp, checks):
     while time.time() < deadline and first.poll() is None and not (
             os.path.isdir(out) and any(n.startswith(".m.tmp-") for n in os.listdir(out))):
         time.sleep(0.002)
+    firsts_mark = open(mark).read() if os.path.exists(mark) else None
     second = tool(binary, "convert-all", source, "--out-dir", out, "--verify", "--quiet")
-    marked_meanwhile = os.path.exists(mark)
-    while time.time() < deadline and first.poll() is None and not os.path.isdir(output):
-        time.sleep(0.002)
-    if first.poll() is None:
-        os.killpg(first.pid, signal.SIGKILL)
+    mark_meanwhile = open(mark).read() if os.path.exists(mark) else None
     first.wait()
     after = tool(binary, "convert-all", source, "--out-dir", out, "--verify", "--report", rerun_report)
-    checks.expect("a second batch does not take the first's mark: the output killed unverified is verified next",
-                  second.returncode == 2 and "another process is writing it" in second.stderr and marked_meanwhile
-                  and first.returncode == -signal.SIGKILL and report(rerun_report)[-1]["status"] == "verified",
-                  f"second {second.returncode} {second.stderr.strip()[-80:]}, mark kept {marked_meanwhile}, "
+    checks.expect("a second batch does not take the first's mark, which the first clears once it has verified",
+                  second.returncode == 2 and "another process is writing it" in second.stderr
+                  and firsts_mark is not None and mark_meanwhile == firsts_mark and first.returncode == 0
+                  and not os.path.exists(mark) and report(rerun_report)[-1]["status"] == "skipped",
+                  f"second {second.returncode} {second.stderr.strip()[-80:]}, mark kept {mark_meanwhile == firsts_mark}, "
                   f"first {first.returncode}, then {report(rerun_report)[-1]['status']}")
 
     # A conversion killed on its own (the OOM killer, an operator) fails its checkpoint, naming it and the signal.
@@ -732,14 +756,14 @@ def replaced_while_verifying(binary, arguments, replace):
 
 def child_stopped(binary, arguments, command, prepare):
     """Runs mixer-convert ARGUMENTS and sends SIGTERM to its `command` child once the condition `prepare()` gives
-    (called before each try) holds; tried again (up to 5 times) while the child finishes first: the batch and
-    its stderr."""
+    (called before each try, then given the child's PID) holds; tried again (up to 5 times) while the child
+    finishes first: the batch and its stderr."""
     for attempt in range(5):
         ready = prepare()
         batch = subprocess.Popen([binary, *arguments], stderr=subprocess.PIPE, text=True)
         child = first_child(batch, command)
         limit = time.time() + 60
-        while time.time() < limit and process_state(child) not in ("Z", None) and not ready():
+        while time.time() < limit and process_state(child) not in ("Z", None) and not ready(child):
             time.sleep(0.001)
         if process_state(child) not in ("Z", None):
             os.kill(child, signal.SIGTERM)

@@ -19,8 +19,9 @@ public struct BatchConversion: Sendable {
   public var jobs = 1
   /// Go on after a failure (otherwise no new conversion starts after the first).
   public var keepGoing = false
-  /// Verify each export after converting it; one that drifts is removed (and counts as failed).
-  /// An up-to-date output whose verification an earlier run did not finish is verified then.
+  /// Verify each export before its commit; one that drifts is not written (and counts as
+  /// failed). An up-to-date output an earlier run left marked as unverified is verified then,
+  /// and removed when it fails.
   public var verify = false
   /// How existing exports are opened for the up-to-date check.
   public var opening = OpenOptions()
@@ -78,8 +79,8 @@ public struct BatchConversion: Sendable {
 public protocol BatchWorker: Sendable {
   /// Converts `request` (and verifies it when `verify`), returning its record.
   func convert(_ request: ConversionRequest, verify: Bool, item: BatchItem) -> BatchRecord
-  /// Verifies the existing output of `request` (an earlier run converted it and stopped before
-  /// verifying it), returning its record: ``BatchRecord/Status/verified`` when it passes.
+  /// Verifies the existing output of `request` (one an earlier run left marked as unverified),
+  /// returning its record: ``BatchRecord/Status/verified`` when it passes.
   func verify(_ request: ConversionRequest, item: BatchItem) -> BatchRecord
   /// The line a record gives for an error the batch met itself (an output that cannot be
   /// skipped, a folder that cannot be made), with the remedy as the caller words it.
@@ -215,13 +216,14 @@ extension BatchConversion {
           throw ConversionError(path: request.output, reason: "already exists but \(why)", remedy: .replaceOutput)
         }
       }
-      guard verify else { return worker.convert(request, verify: false, item: item) }
+      guard verify else { return removingLeftovers(worker.convert(request, verify: false, item: item), request) }
       // What was there before, so that a conversion that never committed leaves it as it was.
       let replacing = (Exports.identity(of: request.output), wasMarked: PendingVerification.isMarked(request.output))
-      // On disk before the output: killed while verifying, the run leaves the mark, and the
-      // next one verifies the output instead of skipping it.
+      // On disk before the output: killed after the commit of a verified export and before the
+      // mark goes, the run leaves it, and the next one verifies the output instead of skipping it.
       let mark = try PendingVerification.mark(request.output)
-      return settled(worker.convert(request, verify: true, item: item), request, mark, replacing: replacing)
+      let record = removingLeftovers(worker.convert(request, verify: true, item: item), request)
+      return settled(record, request, mark, replacing: replacing)
     } catch {
       // Interrupted: the batch's signal met its own work on the output (marking it, say).
       return BatchRecord(
@@ -231,39 +233,37 @@ extension BatchConversion {
     }
   }
 
-  /// The record of a worker's verification, once it has settled the output: one that drifts is
-  /// removed whole (it is no output, and a rerun must not skip it as done), and this run's
-  /// `mark` goes either way. Without a verdict (the worker failed) while an output is there,
-  /// when the drifting export cannot be removed, or when another run has replaced the export
-  /// verified, the mark stays: the next run verifies it; unless the output is still the one
-  /// `replacing` names, which was not marked: then the worker never committed, and the output
-  /// is as unmarked as it was. `replacing` is nil for a re-verification (no conversion).
+  /// `record`, once what its worker left beside the output is gone when it failed: a child
+  /// killed outright (the OOM killer, say, while it verifies) leaves its staged export, which
+  /// would otherwise stay hidden until a run writes that output again.
+  private func removingLeftovers(_ record: BatchRecord, _ request: ConversionRequest) -> BatchRecord {
+    if record.status == .failed { request.format?.removeLeftovers(beside: request.output) }
+    return record
+  }
+
+  /// The record of a worker's verification, once it has settled the output. A conversion's
+  /// export is verified before it is put in place, so one that fails was never written; an
+  /// existing output verified again (`replacing` nil) that fails is removed whole (it is no
+  /// output, and a rerun must not skip it as done). This run's `mark` goes either way, unless
+  /// it stands for an output still unverified: one without a verdict (the worker failed), the
+  /// failing one when it cannot be removed, or one another run has put there since; and,
+  /// after a conversion that never committed, the output there before when it was marked.
+  /// `replacing` is what was there before a conversion, nil for a verification alone.
   private func settled(
     _ record: BatchRecord, _ request: ConversionRequest, _ mark: PendingVerification,
     replacing: (output: FileIdentity?, wasMarked: Bool)?
   ) -> BatchRecord {
     var record = record
     if record.verified == false {
-      let failure = record.error ?? "\(request.output): verification failed"
-      // Another run that marked the output since may have replaced it: that export is not this one.
-      guard mark.isStillMarked() else {
-        record.error = failure + "; the export was left, as another run is writing it or has marked it since"
+      if let replacing {
+        let failure = record.error ?? "\(request.output): verification failed"
+        // Unless another run has replaced it since.
+        let kept = replacing.output.map { Exports.identity(of: request.output)?.isUnchanged(from: $0) == true } ?? false
+        let stays = kept ? " (the one there before stays as it was)" : ""
+        record.error = failure + "; the export was not written" + stays
+      } else if !removeFailing(&record, request, mark) {
         return record
       }
-      do {
-        // Only the export verified: another run (without --verify) may have replaced it since.
-        guard try request.format!.remove(at: request.output, ifStill: record.verifiedExport) else {
-          record.error =
-            failure + "; the export there now was left, as another run has replaced it since "
-            + "(it stays marked, so the next --verify run verifies it)"
-          return record
-        }
-      } catch {
-        let kept = FileManager.default.fileExists(atPath: request.output) ? ", and stays marked as unverified" : ""
-        record.error = failure + "; the export could not be removed (\(error))" + kept
-        return record
-      }
-      record.error = failure + "; the export was removed"
     }
     let present = Exports.identity(of: request.output)
     // Passed, unless another run has replaced the export since: the next --verify run verifies its own.
@@ -281,13 +281,42 @@ extension BatchConversion {
       before.output.map { present?.isUnchanged(from: $0) == true } ?? (present == nil)
     }
     let untouched = unchanged == true && replacing?.wasMarked == false
-    if passed || record.verified == false || present == nil || untouched {
+    if passed || (record.verified == false && replacing == nil) || present == nil || untouched {
       mark.clear()
     } else if unchanged == false, record.verified == nil, let error = record.error {
       // The worker stopped after its commit (or another run's): the export there awaits verification.
       record.error = error + "; the export written stays marked as unverified, so the next --verify run verifies it"
     }
     return record
+  }
+
+  /// Removes an existing output whose verification failed (with no conversion), saying so in
+  /// `record`'s error; false when it is left, and its mark with it: another run has marked or
+  /// replaced it since, or it cannot be removed.
+  private func removeFailing(
+    _ record: inout BatchRecord, _ request: ConversionRequest, _ mark: PendingVerification
+  ) -> Bool {
+    let failure = record.error ?? "\(request.output): verification failed"
+    // Another run that marked the output since may have replaced it: that export is not this one.
+    guard mark.isStillMarked() else {
+      record.error = failure + "; the export was left, as another run is writing it or has marked it since"
+      return false
+    }
+    do {
+      // Only the export verified: another run (without --verify) may have replaced it since.
+      guard try request.format!.remove(at: request.output, ifStill: record.verifiedExport) else {
+        record.error =
+          failure + "; the export there now was left, as another run has replaced it since "
+          + "(it stays marked, so the next --verify run verifies it)"
+        return false
+      }
+    } catch {
+      let kept = FileManager.default.fileExists(atPath: request.output) ? ", and stays marked as unverified" : ""
+      record.error = failure + "; the export could not be removed (\(error))" + kept
+      return false
+    }
+    record.error = failure + "; the export was removed"
+    return true
   }
 }
 

@@ -45,8 +45,9 @@ public struct BatchRecord: Encodable, Sendable {
   /// The conversion's warnings (``ConversionSummary/warnings``), also among `notes`: the batch
   /// shows them as they come. Not in the report.
   public let warnings: [String]?
-  /// The export the verification read (``ParityReport/exportIdentity``): the one the batch
-  /// removes when it drifts. Not in the report.
+  /// The export the verification read (``ParityReport/exportIdentity``; a conversion's, as its
+  /// commit put it in place): an existing output that drifts is removed, and one that passes
+  /// counts as verified, only while the output is still this export. Not in the report.
   public let verifiedExport: FileIdentity?
   /// The signal that stopped the worker, or the batch's own work on the output, before it
   /// finished, if one did. Not in the report.

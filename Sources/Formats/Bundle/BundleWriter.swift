@@ -6,7 +6,7 @@ import Graph
 /// Writes a bundle folder (formats/bundle-v1.md): safetensors shards streamed one tensor at a
 /// time, then `model.safetensors.index.json` and `graph.json`.
 ///
-/// Everything goes into a temporary sibling folder that ``finish(header:)`` renames into place;
+/// Everything goes into a temporary sibling folder that ``finish(beforeCommit:header:)`` renames into place;
 /// if anything fails first, or the process is interrupted, no output folder is left behind.
 final class BundleWriter: ExportWriter {
   /// Element type of every tensor.
@@ -80,7 +80,9 @@ final class BundleWriter: ExportWriter {
   }
 
   /// Writes the index and the graph document and moves the bundle into place.
-  public func finish(header: (_ crc32c: [String: String]) throws -> ExportHeader) throws -> WrittenExport {
+  public func finish(
+    beforeCommit: (StagedFiles) throws -> Void, header: (_ crc32c: [String: String]) throws -> ExportHeader
+  ) throws -> WrittenExport {
     precondition(next == tensors.count, "bundle closed with tensors unwritten")
     let document = GraphDocument(header: try header(checksums), nodes: nodes)
     precondition(
@@ -90,9 +92,11 @@ final class BundleWriter: ExportWriter {
     try output.writeFile(BundleLayout.indexFile, try BundleLayout.json(index))
     let locations = SafetensorsLocations(index: BundleLayout.indexFile, shards: shards, byTensor: shardOf)
     try output.writeFile(BundleLayout.graphFile, try BundleLayout.json(LocatedGraphDocument(document, locations)))
-    try output.commit()
+    try beforeCommit(StagedFiles(path: output.temporaryPath))
+    let identity = try output.commitExport()
     let storage = "in \(shards.count) shard" + (shards.count == 1 ? "" : "s")
     return WrittenExport(
-      storage: storage, files: [BundleLayout.graphFile, BundleLayout.indexFile] + shards.map(\.file))
+      storage: storage, files: [BundleLayout.graphFile, BundleLayout.indexFile] + shards.map(\.file),
+      identity: identity)
   }
 }

@@ -119,6 +119,8 @@ public final class LoadedBundle: LoadedExport {
           )
         }
         if checksums {
+          // A signal caught meanwhile (a conversion verifying its export) stops the checks here.
+          try Interruption.check()
           let crc = CRC32C.hex(CRC32C.checksum(file.bytes(of: name)!))
           guard crc == entry.crc32c else {
             throw ExportFileError(

@@ -1,4 +1,6 @@
 import Checkpoint
+import FileIO
+import Foundation
 import Graph
 
 /// One tensor an export will hold.
@@ -108,16 +110,20 @@ public struct WrittenExport: Sendable {
   /// What a user of the export must know that the format cannot say itself (how to get the
   /// original numerics from a library, what it computes differently); one sentence each.
   public let notes: [String]
+  /// The export as its commit put it in place (``Exports/identity(of:)``, taken before its lock
+  /// was released), so that a later look can tell whether another run has replaced it since.
+  public let identity: FileIdentity?
 
-  public init(storage: String, files: [String], notes: [String] = []) {
+  public init(storage: String, files: [String], notes: [String] = [], identity: FileIdentity?) {
     self.storage = storage
     self.files = files
     self.notes = notes
+    self.identity = identity
   }
 }
 
 /// Writes an export, one tensor at a time in the planned order, into temporary siblings that
-/// ``finish(header:)`` moves into place.
+/// ``finish(beforeCommit:header:)`` moves into place.
 public protocol ExportWriter: AnyObject {
   /// Bytes of tensor data in the whole export.
   var totalBytes: Int { get }
@@ -128,5 +134,47 @@ public protocol ExportWriter: AnyObject {
   func writeTensor(_ name: String, produce: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws
   /// Completes the export with its header, built from the CRC-32C of every tensor's stored
   /// bytes (hex, by name), and moves it into place.
-  func finish(header: (_ crc32c: [String: String]) throws -> ExportHeader) throws -> WrittenExport
+  ///
+  /// `beforeCommit` is given the complete export while it is still staged in temporary
+  /// siblings (``StagedFiles``): what it throws abandons the export, and an output it would have
+  /// replaced stays as it was.
+  func finish(
+    beforeCommit: (StagedFiles) throws -> Void, header: (_ crc32c: [String: String]) throws -> ExportHeader
+  ) throws -> WrittenExport
+}
+
+/// A complete export not yet in place: where its files are until its commit.
+public struct StagedFiles: Sendable {
+  /// The export's temporary sibling, where exports of its format are recognised by content.
+  public let path: String
+  /// Files the export refers to by name beside it (an ONNX model's data file), by that name:
+  /// where they are until the commit (``OpenOptions/stagedSiblings`` opens the export so).
+  public let siblings: [String: String]
+
+  public init(path: String, siblings: [String: String] = [:]) {
+    self.path = path
+    self.siblings = siblings
+  }
+
+  /// `text` (a message about the staged files) with each staged path replaced by the one it
+  /// gets when the export is committed as `output`.
+  public func naming(_ text: String, asCommittedTo output: String) -> String {
+    let folder = URL(fileURLWithPath: output).deletingLastPathComponent()
+    return siblings.reduce(text.replacingOccurrences(of: path, with: output)) { text, sibling in
+      text.replacingOccurrences(of: sibling.value, with: folder.appendingPathComponent(sibling.key).path)
+    }
+  }
+}
+
+extension AtomicOutput {
+  /// Commits an export (``commit(whileLocked:)``) and returns its identity as the commit put it
+  /// in place (``WrittenExport/identity``): that of ``Exports/identity(of:)``, or made of the
+  /// output and `parts` when the writer knows them (sparing the format's own listing).
+  func commitExport(madeOf parts: [String]? = nil) throws -> FileIdentity? {
+    var identity: FileIdentity?
+    try commit {
+      identity = parts.map { FileIdentity(of: finalPath, madeOf: [finalPath] + $0) } ?? Exports.identity(of: finalPath)
+    }
+    return identity
+  }
 }

@@ -43,6 +43,10 @@ public struct OpenOptions: Sendable {
   public var checksums = true
   /// Where libhdf5 reads an HDF5 file (see ``HDF5Reading``).
   public var hdf5: HDF5Reading = .inProcess
+  /// Files the export refers to by name beside it (an ONNX model's data file) that are elsewhere
+  /// for now, by that name: where they are staged while an export is checked before its commit
+  /// (``StagedFiles/siblings``).
+  public var stagedSiblings: [String: String] = [:]
 
   public init(checksums: Bool = true, hdf5: HDF5Reading = .inProcess) {
     self.checksums = checksums

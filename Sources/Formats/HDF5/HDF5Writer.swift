@@ -9,7 +9,7 @@ import Graph
 /// `weights/<name>`, with its provenance in attributes, and the graph document as the string
 /// dataset `graph.json`.
 ///
-/// The file is written as a temporary sibling renamed into place by ``finish(header:)``, with
+/// The file is written as a temporary sibling renamed into place by ``finish(beforeCommit:header:)``, with
 /// nothing in it that depends on the time (object timestamps are off), so the same input
 /// gives the same bytes. One tensor is held in memory at a time.
 final class HDF5Writer: ExportWriter {
@@ -114,7 +114,9 @@ final class HDF5Writer: ExportWriter {
       or: calls.error("cannot create group '\(path)'"))
   }
 
-  public func finish(header: (_ crc32c: [String: String]) throws -> ExportHeader) throws -> WrittenExport {
+  public func finish(
+    beforeCommit: (StagedFiles) throws -> Void, header: (_ crc32c: [String: String]) throws -> ExportHeader
+  ) throws -> WrittenExport {
     precondition(next == tensors.count, "HDF5 file closed with tensors unwritten")
     let document = GraphDocument(header: try header(checksums), nodes: nodes)
     try document.validate()
@@ -134,12 +136,14 @@ final class HDF5Writer: ExportWriter {
     try writeGraph(LocatedGraphDocument(document, HDF5Locations(byTensor: locations)))
     try calls.writing("libhdf5 cannot complete the file") { file!.closeNow() }
     file = nil
-    try output.commit()
+    try beforeCommit(StagedFiles(path: output.temporaryPath))
+    let identity = try output.commitExport()
     let onDisk = HDF5Format.files(at: output.finalPath).reduce(0) { $0 + (RegularFile.size(at: $1) ?? 0) }
     let compression =
       compressed && onDisk < totalBytes
       ? String(format: " (%.1f MiB compressed)", Double(onDisk) / 1_048_576) : ""
-    return WrittenExport(storage: "in HDF5" + compression, files: [(output.finalPath as NSString).lastPathComponent])
+    return WrittenExport(
+      storage: "in HDF5" + compression, files: [(output.finalPath as NSString).lastPathComponent], identity: identity)
   }
 
   /// The dataset's attributes: what it is and where it came from.

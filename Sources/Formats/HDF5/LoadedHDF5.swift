@@ -74,6 +74,8 @@ public final class LoadedHDF5: LoadedExport {
         name, entry, dataset: stored.locations.byTensor[name]!, dtype: dtype, from: file.id, into: buffer,
         fileSize: fileSize, calls)
       if checksums {
+        // A signal caught meanwhile (a conversion verifying its export) stops the checks here.
+        try Interruption.check()
         let crc = CRC32C.hex(CRC32C.checksum(UnsafeRawBufferPointer(buffer)))
         guard crc == entry.crc32c else {
           throw calls.error("CRC-32C is \(crc), expected \(entry.crc32c): the data is corrupt", tensor: name)

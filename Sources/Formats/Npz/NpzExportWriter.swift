@@ -40,10 +40,12 @@ final class NpzExportWriter: ExportWriter {
     next += 1
   }
 
-  func finish(header: (_ crc32c: [String: String]) throws -> ExportHeader) throws -> WrittenExport {
+  func finish(
+    beforeCommit: (StagedFiles) throws -> Void, header: (_ crc32c: [String: String]) throws -> ExportHeader
+  ) throws -> WrittenExport {
     precondition(next == request.tensors.count, "npz closed with tensors unwritten")
     _ = try header(checksums)
-    try writer.finish()
-    return WrittenExport(storage: "in npz", files: [(request.path as NSString).lastPathComponent])
+    let identity = try writer.finish { try beforeCommit(StagedFiles(path: $0)) }
+    return WrittenExport(storage: "in npz", files: [(request.path as NSString).lastPathComponent], identity: identity)
   }
 }

@@ -28,8 +28,11 @@ public final class LoadedONNX: LoadedExport {
 
   /// Opens and checks an ONNX export.
   ///
-  /// - Parameter checksums: verify every tensor's CRC-32C.
-  public init(path: String, checksums: Bool = true) throws {
+  /// - Parameters:
+  ///   - checksums: verify every tensor's CRC-32C.
+  ///   - stagedSiblings: where data files the model names are for now, by name
+  ///     (``OpenOptions/stagedSiblings``); any other is beside the model.
+  public init(path: String, checksums: Bool = true, stagedSiblings: [String: String] = [:]) throws {
     self.path = path
     let file = try MappedFile(path: path, limit: Self.maxModelBytes)
     do { model = try ONNXDecoding.model(file.bytes) } catch {
@@ -46,14 +49,17 @@ public final class LoadedONNX: LoadedExport {
     (header, formatVersion) = try ONNXMetadata.header(model.metadata, path: path)
     try Self.checkEnds(model.graph, header, path: path)
     var files = [file]
-    stored = try Self.tensors(model.graph, header, path: path, dataFiles: &files)
+    let locate = { (location: String) in stagedSiblings[location] ?? ONNXLayout.sibling(of: path, named: location) }
+    stored = try Self.tensors(model.graph, header, path: path, locate: locate, dataFiles: &files)
     self.files = files
     if checksums {
       for (name, entry) in header.weights.tensors.sorted(by: { $0.key < $1.key }) {
+        // A signal caught meanwhile (a conversion verifying its export) stops the checks here.
+        try Interruption.check()
         let crc = CRC32C.hex(CRC32C.checksum(stored[name]!))
         guard crc == entry.crc32c else {
           throw ExportFileError(
-            path: Self.file(holding: name, in: model.graph, modelPath: path), tensor: name,
+            path: Self.file(holding: name, in: model.graph, modelPath: path, locate: locate), tensor: name,
             reason: "CRC-32C is \(crc), expected \(entry.crc32c): the data is corrupt")
         }
       }
@@ -84,10 +90,13 @@ public final class LoadedONNX: LoadedExport {
     return nil
   }
 
-  /// The file an initializer's bytes are in: its external data file, or the model itself.
-  private static func file(holding name: String, in graph: ONNXGraph, modelPath: String) -> String {
+  /// The file an initializer's bytes are in: its external data file (as `locate` finds it by
+  /// name), or the model itself.
+  private static func file(
+    holding name: String, in graph: ONNXGraph, modelPath: String, locate: (String) -> String
+  ) -> String {
     for tensor in graph.initializers where tensor.name == name {
-      if case .external(let location, _, _) = tensor.data { return ONNXLayout.sibling(of: modelPath, named: location) }
+      if case .external(let location, _, _) = tensor.data { return locate(location) }
     }
     return modelPath
   }
@@ -120,9 +129,10 @@ public final class LoadedONNX: LoadedExport {
   }
 
   /// The stored bytes of every initializer, checked against the manifest: names, element
-  /// type, shape, size, and where external data is.
+  /// type, shape, size, and where external data is (a file `locate` finds by its name).
   private static func tensors(
-    _ graph: ONNXGraph, _ header: ExportHeader, path: String, dataFiles: inout [MappedFile]
+    _ graph: ONNXGraph, _ header: ExportHeader, path: String, locate: (String) -> String,
+    dataFiles: inout [MappedFile]
   ) throws
     -> [String: UnsafeRawBufferPointer]
   {
@@ -149,7 +159,7 @@ public final class LoadedONNX: LoadedExport {
           throw fail("keeps its data in '\(location)', which is not a file beside the model: refused")
         }
         guard length == count else { throw fail("has \(length) bytes of external data, \(count) expected") }
-        let file = try mapped[location] ?? MappedFile(path: ONNXLayout.sibling(of: path, named: location))
+        let file = try mapped[location] ?? MappedFile(path: locate(location))
         mapped[location] = file
         guard offset <= file.bytes.count, length <= file.bytes.count - offset else {
           throw fail("claims bytes \(offset)..<\(offset + length) of \(location), which has \(file.bytes.count)")

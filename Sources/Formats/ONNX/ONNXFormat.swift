@@ -23,7 +23,7 @@ enum ONNXFormat: ExportFormatDefinition {
   static func writer(_ request: ExportWriteRequest) throws -> any ExportWriter { try ONNXWriter(request) }
 
   static func open(_ path: String, _ options: OpenOptions) throws -> any LoadedExport {
-    try LoadedONNX(path: path, checksums: options.checksums)
+    try LoadedONNX(path: path, checksums: options.checksums, stagedSiblings: options.stagedSiblings)
   }
 
   static func writerPaths(at path: String) -> [String] { [path, ONNXLayout.dataWorkingPath(ofModelAt: path)] }

@@ -108,7 +108,9 @@ final class ONNXWriter: ExportWriter {
     next += 1
   }
 
-  func finish(header: (_ crc32c: [String: String]) throws -> ExportHeader) throws -> WrittenExport {
+  func finish(
+    beforeCommit: (StagedFiles) throws -> Void, header: (_ crc32c: [String: String]) throws -> ExportHeader
+  ) throws -> WrittenExport {
     precondition(next == request.tensors.count, "ONNX file closed with tensors unwritten")
     let header = try header(checksums)
     try header.validate()
@@ -125,21 +127,23 @@ final class ONNXWriter: ExportWriter {
       try file.write(graph.bytes)
       try file.write(modelSuffix(header))
       try file.flush()
+      try beforeCommit(StagedFiles(path: model.temporaryPath, siblings: [dataName: data.output.temporaryPath]))
       let previous = previousDataFile()
       try data.output.commit(as: dataName)
-      try model.commit()
+      let identity = try model.commitExport(madeOf: [data.output.finalPath])
       removeDataFile(previous, unless: dataName)
       files.append(dataName)
-      return WrittenExport(storage: "in ONNX with external data", files: files)
+      return WrittenExport(storage: "in ONNX with external data", files: files, identity: identity)
     }
     let file = modelFile!
     try file.write(graphInputsAndOutputs())
     try file.write(modelSuffix(header))
     try file.flush()
+    try beforeCommit(StagedFiles(path: model.temporaryPath))
     let previous = previousDataFile()
-    try model.commit()
+    let identity = try model.commitExport(madeOf: [])
     removeDataFile(previous, unless: nil)
-    return WrittenExport(storage: "in ONNX", files: files)
+    return WrittenExport(storage: "in ONNX", files: files, identity: identity)
   }
 
   /// The data file the model now at OUT refers to, if any (it is replaced with the model).

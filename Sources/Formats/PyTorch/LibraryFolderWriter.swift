@@ -9,7 +9,7 @@ import Graph
 /// The safetensors header, with every offset, is written first; the library tensors follow in
 /// the order they become complete as the canonical tensors stream in (a fused tensor when its
 /// last part arrives), identity matrices last. Everything goes into a temporary sibling folder
-/// that ``finish(header:)`` renames into place.
+/// that ``finish(beforeCommit:header:)`` renames into place.
 final class LibraryFolderWriter: ExportWriter {
   let totalBytes: Int
   private(set) var bytesWritten = 0
@@ -92,7 +92,9 @@ final class LibraryFolderWriter: ExportWriter {
     }
   }
 
-  func finish(header: (_ crc32c: [String: String]) throws -> ExportHeader) throws -> WrittenExport {
+  func finish(
+    beforeCommit: (StagedFiles) throws -> Void, header: (_ crc32c: [String: String]) throws -> ExportHeader
+  ) throws -> WrittenExport {
     precondition(nextCanonical == request.tensors.count, "\(library.rawValue) folder closed with tensors unwritten")
     for tensor in order[nextLibrary...] {
       precondition(tensor.parts.isEmpty, "\(tensor.name) incomplete")
@@ -113,9 +115,10 @@ final class LibraryFolderWriter: ExportWriter {
       library: library.rawValue, file: file, byTensor: located, configuration: configuration)
     files.append((LibraryFolder.documentFile, try BundleLayout.json(LocatedGraphDocument(document, locations))))
     for (name, bytes) in files { try output.writeFile(name, bytes) }
-    try output.commit()
+    try beforeCommit(StagedFiles(path: output.temporaryPath))
+    let identity = try output.commitExport()
     return WrittenExport(
       storage: "in \(library.rawValue) layout", files: [LibraryFolder.weightsFile] + files.map(\.name),
-      notes: layout.notes)
+      notes: layout.notes, identity: identity)
   }
 }

@@ -96,6 +96,8 @@ public final class LoadedLibraryFolder: LoadedExport {
         stored[part.canonical] = buffer
         offset += count
         if checksums {
+          // A signal caught meanwhile (a conversion verifying its export) stops the checks here.
+          try Interruption.check()
           let crc = CRC32C.hex(CRC32C.checksum(UnsafeRawBufferPointer(buffer)))
           guard crc == entry.crc32c else {
             throw ExportFileError(
