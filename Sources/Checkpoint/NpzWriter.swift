@@ -2,7 +2,7 @@ import FileIO
 
 /// Writes an `.npz` checkpoint: one npy member per tensor, in a zip numpy can open.
 ///
-/// Output goes to a temporary sibling that is renamed into place by ``finish()``; if the
+/// Output goes to a temporary sibling that is renamed into place by ``finish(beforeCommit:)``; if the
 /// writer is dropped before that, nothing is left behind and an existing file is untouched.
 public final class NpzWriter {
   private let output: AtomicOutput

@@ -4,7 +4,7 @@ import Models
 import Runtime
 
 /// What an export will take as input and what running it takes in memory, known before
-/// anything is written (``Converter/convert(_:progress:beforeWriting:)``): a conversion that
+/// anything is written (``Converter/convert(_:progress:beforeWriting:beforeCommit:)``): a conversion that
 /// verifies its export checks the verification's input against it first, so that a batch
 /// that cannot run leaves no export behind.
 public struct ConversionPreview: Sendable {

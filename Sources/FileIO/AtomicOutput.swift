@@ -13,7 +13,7 @@ import Foundation
 /// 3. The temporary sibling `.NAME.tmp-PID-N` (same folder, so renames are atomic) is
 ///    recorded in the lock file, then created, and everything is written into it. (It is
 ///    registered with the ``TemporaryRegistry`` before the lock file is created.)
-/// 4. ``commit()``: the temporary is flushed to disk, then renamed into place in one atomic
+/// 4. ``commit(whileLocked:)``: the temporary is flushed to disk, then renamed into place in one atomic
 ///    step: without replacing (an output that appeared meanwhile is never overwritten), by
 ///    `rename` over an existing file, or for a folder by exchanging the two names
 ///    (`renameat2` `RENAME_EXCHANGE`), after which the old output is under the temporary's
@@ -359,7 +359,7 @@ public final class AtomicOutput {
   /// Removes the existing output instead of replacing it. Under the lock it is renamed to the
   /// temporary's name (recorded in the lock file), so it leaves its name in one step, and then
   /// deleted; killed before the deletion ends, the next run writing in the folder removes what
-  /// is left. Nothing at the final path: nothing to do. Takes the place of ``commit()``.
+  /// is left. Nothing at the final path: nothing to do. Takes the place of ``commit(whileLocked:)``.
   ///
   /// - Parameter identity: when given, the output is removed only if it is still that file or
   ///   folder, unchanged (``FileIdentity/isUnchanged(from:)``; checked under the lock, so no

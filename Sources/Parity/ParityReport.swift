@@ -52,9 +52,10 @@ public struct ParityReport: Encodable, Sendable {
     self.seconds = seconds
   }
 
-  /// This report of an export verified at a temporary sibling of `export`, once its commit has
-  /// put it in place: named by `export`, with the `identity` the commit left it with.
-  public func committed(as export: String, identity: FileIdentity?) -> ParityReport {
+  /// This report of an export verified where it was staged, naming it as `export` (the output
+  /// it is committed as), identified by `identity` (the one its commit left it with, nil until
+  /// then).
+  public func naming(_ export: String, identity: FileIdentity?) -> ParityReport {
     var report = self
     report.export = export
     report.exportIdentity = identity

@@ -122,7 +122,7 @@ struct Convert: ParsableCommand {
     } catch is NotWritten {
       try Self.refuse(report!, json: reporting.json, text: reporting.text, replacing: outputExisted)
     }
-    report = report.map { ParityReportOutput($0.report.committed(as: request.output, identity: summary.identity)) }
+    report = report.map { ParityReportOutput($0.report.naming(request.output, identity: summary.identity)) }
     if reporting.json {
       struct Combined: Encodable {
         let conversion: ConversionSummary
@@ -146,7 +146,7 @@ struct Convert: ParsableCommand {
     request.export = staged.path
     request.opening.stagedSiblings = staged.siblings
     do {
-      return ParityReportOutput(try parity.verify(request).report.committed(as: checked.export, identity: nil))
+      return ParityReportOutput(try parity.verify(request).report.naming(checked.export, identity: nil))
     } catch let error where !(error is Interrupted) {
       let line = staged.naming(ErrorHints.line(for: error), asCommittedTo: checked.export)
       throw CommandFailure(message: line + "; the export was not written" + Self.kept(replacing), status: 2)

@@ -244,9 +244,12 @@ def killed_after_a_warning(binary, tmp, checks):
         stderr = batch.communicate()[1]
         if caught:
             break
+    left = sorted(n for n in os.listdir(out) if n.startswith(".m.tmp-")) if os.path.isdir(out) else []
     checks.expect("a conversion killed after its NaN warning fails naming the signal, not the warning",
                   caught and batch.returncode == 2 and "m.npz: mixer-convert convert was stopped by signal 9" in stderr
                   and "NaN" not in stderr, f"caught {caught}, status {batch.returncode}: {stderr.strip()[-160:]}")
+    checks.expect("the batch removes what the conversion killed while verifying had staged", caught and not left,
+                  f"left {left}")
 
 
 def maps(pid, prefix, name):
@@ -401,6 +404,25 @@ def leftovers_and_data_files(binary, tmp, checks):
                   syncing and tracer.returncode == 128 + signal.SIGTERM and not left,
                   f"held in fsync {syncing}, status {tracer.returncode}, left {left}")
 
+    # An ONNX model with external data signalled while its data file is synced for its commit (held 2 s by strace):
+    # that commit completes, the model's does not, and the new data file goes too, never left with no model.
+    external = os.path.join(tmp, "external")
+    os.makedirs(external)
+    tracer = subprocess.Popen(["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=fsync",
+                               "-e", "inject=fsync:delay_enter=2000000:when=1", binary, checkpoint,
+                               os.path.join(external, "e.onnx"), "--external-data", "--quiet"])
+    conversion = first_child(tracer, os.path.join(external, "e.onnx"))
+    limit = time.time() + 60
+    while conversion and time.time() < limit and tracer.poll() is None and not in_syscall(conversion, 74):  # fsync
+        time.sleep(0.005)
+    syncing = conversion is not None and in_syscall(conversion, 74)
+    if syncing:
+        os.kill(conversion, signal.SIGTERM)
+    tracer.wait()
+    checks.expect("an ONNX model signalled while its data file is committed leaves no data file without a model",
+                  syncing and tracer.returncode == 128 + signal.SIGTERM and os.listdir(external) == [],
+                  f"held in fsync {syncing}, status {tracer.returncode}, left {sorted(os.listdir(external))}")
+
     # An --external-data export that fails verification loses its data file while the model's lock is held: a run
     # converting the output meanwhile is refused, rather than losing its new data file of the same name.
     model = os.path.join(out, "m.onnx")
@@ -489,7 +511,8 @@ def batch_edges(binary, tmp, checks):
 
 
 def killed_while_verifying(binary, tmp, checks):
-    """A batch killed (SIGKILL, parent and child) while it verifies an export, which is verified before its commit:
+    """A batch killed (SIGKILL to its process group; its conversion, in a group of its own, gets the SIGTERM it asks
+    for at its parent's death) while it verifies an export, which is verified before its commit:
     nothing is in place, and the rerun converts it. An output left marked as unverified (by a run killed after its
     commit and before it cleared the mark) is verified by the rerun rather than skipped as done; an unverified
     output that drifts is removed."""

@@ -91,7 +91,7 @@ public protocol BatchWorker: Sendable {
 public struct BatchSummary: Encodable, Sendable {
   public var ok = 0
   public var skipped = 0
-  /// Outputs an earlier run converted and did not verify, verified by this one.
+  /// Outputs an earlier run left marked as unverified, verified by this one.
   public var verified = 0
   public var failed = 0
   /// Conversions and verifications the signal that stopped the batch stopped under way.

@@ -8,8 +8,8 @@ public struct BatchRecord: Encodable, Sendable {
     case ok
     /// Its output was already what the conversion would write.
     case skipped
-    /// Its output was already what the conversion would write, but the run that wrote it
-    /// stopped before verifying it (``PendingVerification``); verified now.
+    /// Its output was already what the conversion would write, but an earlier run left it
+    /// marked as unverified (``PendingVerification``); verified now.
     case verified
     /// It could not be converted, or drifted in verification; see `error`.
     case failed

@@ -93,10 +93,9 @@ final class BundleWriter: ExportWriter {
     let locations = SafetensorsLocations(index: BundleLayout.indexFile, shards: shards, byTensor: shardOf)
     try output.writeFile(BundleLayout.graphFile, try BundleLayout.json(LocatedGraphDocument(document, locations)))
     try beforeCommit(StagedFiles(path: output.temporaryPath))
-    let identity = try output.commitExport()
+    let files = [BundleLayout.graphFile, BundleLayout.indexFile] + shards.map(\.file)
+    let identity = try output.commitExport(madeOf: files.map { output.finalPath + "/" + $0 })
     let storage = "in \(shards.count) shard" + (shards.count == 1 ? "" : "s")
-    return WrittenExport(
-      storage: storage, files: [BundleLayout.graphFile, BundleLayout.indexFile] + shards.map(\.file),
-      identity: identity)
+    return WrittenExport(storage: storage, files: files, identity: identity)
   }
 }

@@ -157,24 +157,23 @@ public struct StagedFiles: Sendable {
   }
 
   /// `text` (a message about the staged files) with each staged path replaced by the one it
-  /// gets when the export is committed as `output`.
+  /// gets when the export is committed as `output` (a sibling named as `output` is).
   public func naming(_ text: String, asCommittedTo output: String) -> String {
-    let folder = URL(fileURLWithPath: output).deletingLastPathComponent()
+    let folder = (output as NSString).deletingLastPathComponent
     return siblings.reduce(text.replacingOccurrences(of: path, with: output)) { text, sibling in
-      text.replacingOccurrences(of: sibling.value, with: folder.appendingPathComponent(sibling.key).path)
+      text.replacingOccurrences(of: sibling.value, with: folder.isEmpty ? sibling.key : folder + "/" + sibling.key)
     }
   }
 }
 
 extension AtomicOutput {
   /// Commits an export (``commit(whileLocked:)``) and returns its identity as the commit put it
-  /// in place (``WrittenExport/identity``): that of ``Exports/identity(of:)``, or made of the
-  /// output and `parts` when the writer knows them (sparing the format's own listing).
-  func commitExport(madeOf parts: [String]? = nil) throws -> FileIdentity? {
+  /// in place (``WrittenExport/identity``): made of the output and `parts`, the paths of the
+  /// other files it consists of once in place (a folder's files, an ONNX model's data file), as
+  /// ``Exports/identity(of:)`` would find them.
+  func commitExport(madeOf parts: [String]) throws -> FileIdentity? {
     var identity: FileIdentity?
-    try commit {
-      identity = parts.map { FileIdentity(of: finalPath, madeOf: [finalPath] + $0) } ?? Exports.identity(of: finalPath)
-    }
+    try commit { identity = FileIdentity(of: finalPath, madeOf: [finalPath] + parts) }
     return identity
   }
 }

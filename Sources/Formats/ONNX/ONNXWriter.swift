@@ -130,7 +130,15 @@ final class ONNXWriter: ExportWriter {
       try beforeCommit(StagedFiles(path: model.temporaryPath, siblings: [dataName: data.output.temporaryPath]))
       let previous = previousDataFile()
       try data.output.commit(as: dataName)
-      let identity = try model.commitExport(madeOf: [data.output.finalPath])
+      let identity: FileIdentity?
+      do {
+        identity = try model.commitExport(madeOf: [data.output.finalPath])
+      } catch {
+        // The model did not go into place (a signal at its commit, a file put at OUT meanwhile):
+        // its new data file goes too, unless it is the one the model at OUT refers to.
+        if dataName != previous { unlink(data.output.finalPath) }
+        throw error
+      }
       removeDataFile(previous, unless: dataName)
       files.append(dataName)
       return WrittenExport(storage: "in ONNX with external data", files: files, identity: identity)

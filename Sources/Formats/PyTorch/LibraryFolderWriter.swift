@@ -116,9 +116,9 @@ final class LibraryFolderWriter: ExportWriter {
     files.append((LibraryFolder.documentFile, try BundleLayout.json(LocatedGraphDocument(document, locations))))
     for (name, bytes) in files { try output.writeFile(name, bytes) }
     try beforeCommit(StagedFiles(path: output.temporaryPath))
-    let identity = try output.commitExport()
+    let written = [LibraryFolder.weightsFile] + files.map(\.name)
+    let identity = try output.commitExport(madeOf: written.map { output.finalPath + "/" + $0 })
     return WrittenExport(
-      storage: "in \(library.rawValue) layout", files: [LibraryFolder.weightsFile] + files.map(\.name),
-      notes: layout.notes, identity: identity)
+      storage: "in \(library.rawValue) layout", files: written, notes: layout.notes, identity: identity)
   }
 }
