@@ -389,11 +389,8 @@ def leftovers_and_data_files(binary, tmp, checks):
                                "-e inject=fsync:delay_enter=3000000:when=1 env MIXER_CONVERT_PARENT_PID=$$ "
                                '"$0" "$1" "$2" --quiet', binary, os.path.join(bigger, "n.npz"),
                                os.path.join(committing, "n")])
-    conversion = first_child(tracer, os.path.join(bigger, "n.npz"))
-    limit = time.time() + 60
-    while conversion and time.time() < limit and tracer.poll() is None and not in_syscall(conversion, 74):  # fsync
-        time.sleep(0.005)
-    syncing = conversion is not None and in_syscall(conversion, 74)
+    conversion = held_in_fsync(tracer, os.path.join(bigger, "n.npz"))
+    syncing = conversion is not None
     if syncing:
         os.kill(conversion, signal.SIGTERM)
         time.sleep(0.3)
@@ -411,11 +408,8 @@ def leftovers_and_data_files(binary, tmp, checks):
     tracer = subprocess.Popen(["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=fsync",
                                "-e", "inject=fsync:delay_enter=2000000:when=1", binary, checkpoint,
                                os.path.join(external, "e.onnx"), "--external-data", "--quiet"])
-    conversion = first_child(tracer, os.path.join(external, "e.onnx"))
-    limit = time.time() + 60
-    while conversion and time.time() < limit and tracer.poll() is None and not in_syscall(conversion, 74):  # fsync
-        time.sleep(0.005)
-    syncing = conversion is not None and in_syscall(conversion, 74)
+    conversion = held_in_fsync(tracer, os.path.join(external, "e.onnx"))
+    syncing = conversion is not None
     if syncing:
         os.kill(conversion, signal.SIGTERM)
     tracer.wait()
@@ -857,6 +851,16 @@ def hashing_file(pid, path):
         return len(offsets) > 1 and any(o >= 4 << 20 and o % (1 << 20) == 0 for o in offsets)
     except (OSError, IndexError, ValueError):
         return False
+
+
+def held_in_fsync(tracer, command):
+    """The child of TRACER (an strace holding fsync) with COMMAND among its arguments, once it is in fsync (waited for
+    up to 60 s); None when it never is."""
+    conversion = first_child(tracer, command)
+    limit = time.time() + 60
+    while conversion and time.time() < limit and tracer.poll() is None and not in_syscall(conversion, 74):  # fsync
+        time.sleep(0.005)
+    return conversion if conversion is not None and in_syscall(conversion, 74) else None
 
 
 def in_syscall(pid, number):
