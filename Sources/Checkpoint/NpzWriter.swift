@@ -53,8 +53,6 @@ public final class NpzWriter {
     try zip.finish()
     try file.flush()
     try beforeCommit(output.temporaryPath)
-    var identity: FileIdentity?
-    try output.commit { identity = FileIdentity(of: output.finalPath) }
-    return identity
+    return try output.commit()
   }
 }

@@ -13,7 +13,7 @@ import Foundation
 /// 3. The temporary sibling `.NAME.tmp-PID-N` (same folder, so renames are atomic) is
 ///    recorded in the lock file, then created, and everything is written into it. (It is
 ///    registered with the ``TemporaryRegistry`` before the lock file is created.)
-/// 4. ``commit(whileLocked:)``: the temporary is flushed to disk, then renamed into place in one atomic
+/// 4. ``commit(madeOf:)``: the temporary is flushed to disk, then renamed into place in one atomic
 ///    step: without replacing (an output that appeared meanwhile is never overwritten), by
 ///    `rename` over an existing file, or for a folder by exchanging the two names
 ///    (`renameat2` `RENAME_EXCHANGE`), after which the old output is under the temporary's
@@ -190,13 +190,16 @@ public final class AtomicOutput {
   /// is then removed entry by entry, by the names listed before that check, so that a file
   /// put into it afterwards is left (with the folder, under the temporary's name), not deleted.
   ///
-  /// `whileLocked` runs once the output is in place, before the lock is released: what it reads
-  /// of the output (its identity, say) is what this commit put there, not another writer's.
-  ///
+  /// - Parameter parts: the paths of the other files the output consists of once in place (a
+  ///   folder's files, a model's data file), for the identity returned.
+  /// - Returns: the output's identity as this commit put it in place, made of it and `parts`
+  ///   (``FileIdentity/init(of:madeOf:)``), taken before the lock is released, so that it is
+  ///   this commit's output and not another writer's.
   /// - Throws: ``Interrupted`` when a signal arrived before the commit began (the output is
   ///   then abandoned by its owner); ``FileIOError`` when the output cannot be synced or moved,
   ///   or the displaced folder is refused (an existing output is then untouched).
-  public func commit(whileLocked: () -> Void = {}) throws {
+  @discardableResult
+  public func commit(madeOf parts: [String] = []) throws -> FileIdentity? {
     precondition(!finished, "output committed twice")
     try Interruption.check()
     guard Self.synchronize(temporaryPath) else { throw FileIOError.system(shownPath, "cannot sync the output to disk") }
@@ -229,9 +232,10 @@ public final class AtomicOutput {
         Self.removeFolder(temporaryPath, entries: displaced), "put in the old output while this run wrote the new one",
         in: shownTemporaryPath, lead: "\(shownPath) is replaced, but ")
     }
-    whileLocked()
+    let identity = FileIdentity(of: finalPath, madeOf: [finalPath] + parts)
     lock.release()
     TemporaryRegistry.shared.unregister(temporaryPath)
+    return identity
   }
 
   /// Exchanges the temporary folder with the existing output and checks what that displaced
@@ -359,7 +363,7 @@ public final class AtomicOutput {
   /// Removes the existing output instead of replacing it. Under the lock it is renamed to the
   /// temporary's name (recorded in the lock file), so it leaves its name in one step, and then
   /// deleted; killed before the deletion ends, the next run writing in the folder removes what
-  /// is left. Nothing at the final path: nothing to do. Takes the place of ``commit(whileLocked:)``.
+  /// is left. Nothing at the final path: nothing to do. Takes the place of ``commit(madeOf:)``.
   ///
   /// - Parameter identity: when given, the output is removed only if it is still that file or
   ///   folder, unchanged (``FileIdentity/isUnchanged(from:)``; checked under the lock, so no

@@ -254,17 +254,7 @@ extension BatchConversion {
     replacing: (output: FileIdentity?, wasMarked: Bool)?
   ) -> BatchRecord {
     var record = record
-    if record.verified == false {
-      if let replacing {
-        let failure = record.error ?? "\(request.output): verification failed"
-        // Unless another run has replaced it since.
-        let kept = replacing.output.map { Exports.identity(of: request.output)?.isUnchanged(from: $0) == true } ?? false
-        let stays = kept ? " (the one there before stays as it was)" : ""
-        record.error = failure + "; the export was not written" + stays
-      } else if !removeFailing(&record, request, mark) {
-        return record
-      }
-    }
+    if record.verified == false, replacing == nil, !removeFailing(&record, request, mark) { return record }
     let present = Exports.identity(of: request.output)
     // Passed, unless another run has replaced the export since: the next --verify run verifies its own.
     let passed =
@@ -281,6 +271,11 @@ extension BatchConversion {
       before.output.map { present?.isUnchanged(from: $0) == true } ?? (present == nil)
     }
     let untouched = unchanged == true && replacing?.wasMarked == false
+    if record.verified == false, let replacing {
+      // Unless another run has replaced it since, the output before the conversion stays.
+      let stays = unchanged == true && replacing.output != nil ? " (the one there before stays as it was)" : ""
+      record.error = (record.error ?? "\(request.output): verification failed") + "; the export was not written" + stays
+    }
     if passed || (record.verified == false && replacing == nil) || present == nil || untouched {
       mark.clear()
     } else if unchanged == false, record.verified == nil, let error = record.error {

@@ -94,7 +94,7 @@ final class BundleWriter: ExportWriter {
     try output.writeFile(BundleLayout.graphFile, try BundleLayout.json(LocatedGraphDocument(document, locations)))
     try beforeCommit(StagedFiles(path: output.temporaryPath))
     let files = [BundleLayout.graphFile, BundleLayout.indexFile] + shards.map(\.file)
-    let identity = try output.commitExport(madeOf: files.map { output.finalPath + "/" + $0 })
+    let identity = try output.commit(madeOf: files.map { output.finalPath + "/" + $0 })
     let storage = "in \(shards.count) shard" + (shards.count == 1 ? "" : "s")
     return WrittenExport(storage: storage, files: files, identity: identity)
   }

@@ -110,8 +110,9 @@ public struct WrittenExport: Sendable {
   /// What a user of the export must know that the format cannot say itself (how to get the
   /// original numerics from a library, what it computes differently); one sentence each.
   public let notes: [String]
-  /// The export as its commit put it in place (``Exports/identity(of:)``, taken before its lock
-  /// was released), so that a later look can tell whether another run has replaced it since.
+  /// The export as its commit put it in place (``AtomicOutput/commit(madeOf:)``, as
+  /// ``Exports/identity(of:)`` finds it), so that a later look can tell whether another run has
+  /// replaced it since.
   public let identity: FileIdentity?
 
   public init(storage: String, files: [String], notes: [String] = [], identity: FileIdentity?) {
@@ -163,17 +164,5 @@ public struct StagedFiles: Sendable {
     return siblings.reduce(text.replacingOccurrences(of: path, with: output)) { text, sibling in
       text.replacingOccurrences(of: sibling.value, with: folder.isEmpty ? sibling.key : folder + "/" + sibling.key)
     }
-  }
-}
-
-extension AtomicOutput {
-  /// Commits an export (``commit(whileLocked:)``) and returns its identity as the commit put it
-  /// in place (``WrittenExport/identity``): made of the output and `parts`, the paths of the
-  /// other files it consists of once in place (a folder's files, an ONNX model's data file), as
-  /// ``Exports/identity(of:)`` would find them.
-  func commitExport(madeOf parts: [String]) throws -> FileIdentity? {
-    var identity: FileIdentity?
-    try commit { identity = FileIdentity(of: finalPath, madeOf: [finalPath] + parts) }
-    return identity
   }
 }

@@ -137,7 +137,7 @@ final class HDF5Writer: ExportWriter {
     try calls.writing("libhdf5 cannot complete the file") { file!.closeNow() }
     file = nil
     try beforeCommit(StagedFiles(path: output.temporaryPath))
-    let identity = try output.commitExport(madeOf: [])
+    let identity = try output.commit()
     let onDisk = HDF5Format.files(at: output.finalPath).reduce(0) { $0 + (RegularFile.size(at: $1) ?? 0) }
     let compression =
       compressed && onDisk < totalBytes

@@ -132,7 +132,7 @@ final class ONNXWriter: ExportWriter {
       try data.output.commit(as: dataName)
       let identity: FileIdentity?
       do {
-        identity = try model.commitExport(madeOf: [data.output.finalPath])
+        identity = try model.commit(madeOf: [data.output.finalPath])
       } catch {
         // The model did not go into place (a signal at its commit, a file put at OUT meanwhile):
         // its new data file goes too, unless it is the one the model at OUT refers to.
@@ -149,7 +149,7 @@ final class ONNXWriter: ExportWriter {
     try file.flush()
     try beforeCommit(StagedFiles(path: model.temporaryPath))
     let previous = previousDataFile()
-    let identity = try model.commitExport(madeOf: [])
+    let identity = try model.commit()
     removeDataFile(previous, unless: nil)
     return WrittenExport(storage: "in ONNX", files: files, identity: identity)
   }

@@ -117,7 +117,7 @@ final class LibraryFolderWriter: ExportWriter {
     for (name, bytes) in files { try output.writeFile(name, bytes) }
     try beforeCommit(StagedFiles(path: output.temporaryPath))
     let written = [LibraryFolder.weightsFile] + files.map(\.name)
-    let identity = try output.commitExport(madeOf: written.map { output.finalPath + "/" + $0 })
+    let identity = try output.commit(madeOf: written.map { output.finalPath + "/" + $0 })
     return WrittenExport(
       storage: "in \(library.rawValue) layout", files: written, notes: layout.notes, identity: identity)
   }
