@@ -9,6 +9,10 @@ public enum Backend {
   /// Rows of a packed block of A: a product streams B once per such block.
   public static var blockRows: Int { Tile.mc }
 
+  /// Columns of a packed block of B: a product whose B is wider packs each block of A once
+  /// per such block, unless B is packed whole first.
+  public static var blockColumns: Int { Tile.nc }
+
   /// Floats of workspace one ``gemm`` call needs.
   public static var workspaceCount: Int { gemmWorkspaceCount }
 

@@ -62,6 +62,62 @@ import Testing
     }
   }
 
+  /// A product of many rows whose B is wider than a packed block of columns packs B whole first
+  /// (the threads packing blocks of it) and runs as a pre-packed product: every value has the
+  /// bits of the same columns multiplied in slices narrow enough to pack B a block at a time,
+  /// with bias and GELU, over several `kc` slices, into a strided C (overwritten or added to),
+  /// for row-major operands and transposed views of them, on one to three threads.
+  @Test(arguments: KernelPath.allCases.filter(\.isSupported))
+  func wideProductHasTheBitsOfNarrowSlices(path: KernelPath) {
+    var random = Random(25)
+    let (n, k, ldc) = (1000, 700, 1003)
+    let m = 4 * Compute(path: path, threads: 1).table.blockRows + 5
+    let a = random.tensor([m, k])
+    let b = random.tensor([k, n])
+    let at = Tensor(shape: [k, m], scalars: (0..<(k * m)).map { a.scalars[($0 % m) * k + $0 / m] })
+    let bt = Tensor(shape: [n, k], scalars: (0..<(n * k)).map { b.scalars[($0 % k) * n + $0 / k] })
+    let bias = random.tensor([n])
+    let start = random.tensor([m, ldc])
+    let narrow = stride(from: 0, to: n, by: 200).map { $0..<min($0 + 200, n) }
+    for threads in [1, 2, 3] {
+      let compute = Compute(path: path, threads: threads)
+      #expect(compute.packsWholeB(m, n, k) && !compute.packsWholeB(m, 200, k))
+      for (transposedA, transposedB, accumulate) in [
+        (false, false, true), (true, false, false), (false, true, false), (true, true, true),
+      ] {
+        /// `start` with the product over `slices` (each a range of B's columns) put or added at column 2.
+        func product(_ slices: [Range<Int>]) -> [Float] {
+          var c = start
+          c.scalars.withUnsafeMutableBufferPointer { pc in
+            (transposedA ? at : a).scalars.withUnsafeBufferPointer { pa in
+              (transposedB ? bt : b).scalars.withUnsafeBufferPointer { pb in
+                bias.scalars.withUnsafeBufferPointer { pbias in
+                  for slice in slices {
+                    let (aRow, aColumn) = transposedA ? (1, m) : (k, 1)
+                    let (bRow, bColumn) = transposedB ? (1, k) : (n, 1)
+                    compute.gemm(
+                      MatrixView(pa.baseAddress!, rows: m, columns: k, rowStride: aRow, columnStride: aColumn),
+                      MatrixView(
+                        pb.baseAddress! + slice.lowerBound * bColumn, rows: k, columns: slice.count, rowStride: bRow,
+                        columnStride: bColumn),
+                      into: MutableMatrixView(
+                        pc.baseAddress! + 2 + slice.lowerBound, rows: m, columns: slice.count, rowStride: ldc),
+                      accumulate: accumulate, bias: pbias.baseAddress! + slice.lowerBound, gelu: true)
+                  }
+                }
+              }
+            }
+          }
+          return c.scalars
+        }
+        let differing = zip(product([0..<n]), product(narrow)).filter { $0.bitPattern != $1.bitPattern }.count
+        #expect(
+          differing == 0,
+          "\(path), \(threads) threads, transposed A \(transposedA), B \(transposedB): \(differing) values differ")
+      }
+    }
+  }
+
   @Test(arguments: computes)
   func zeroDepthProductClearsOrKeeps(compute: Compute) {
     let a = Tensor(shape: [3, 0], scalars: [])
@@ -233,7 +289,8 @@ import Testing
           }
           return out.scalars
         }
-        #expect(viaView[0] == results[0] && viaView[1] == results[0] && viaView[2] == results[0], "\(path) transposed A")
+        #expect(
+          viaView[0] == results[0] && viaView[1] == results[0] && viaView[2] == results[0], "\(path) transposed A")
       }
     }
   }

@@ -39,6 +39,8 @@ struct KernelTable: Sendable {
   let tile: (rows: Int, columns: Int)
   /// Rows of a packed block of A (a product streams B once per block).
   let blockRows: Int
+  /// Columns of a packed block of B (`blockedGemm` packs each block of A once per block of B).
+  let blockColumns: Int
   let workspaceCount: Int
   let gemm: Gemm
   let gemmPrepacked: Gemm
@@ -63,6 +65,7 @@ struct KernelTable: Sendable {
   // Each table is built on first use, which happens only after its path's CPU check.
   static let avx512 = KernelTable(
     tile: KernelsAVX512.Backend.tile, blockRows: KernelsAVX512.Backend.blockRows,
+    blockColumns: KernelsAVX512.Backend.blockColumns,
     workspaceCount: KernelsAVX512.Backend.workspaceCount,
     gemm: KernelsAVX512.Backend.gemm, gemmPrepacked: KernelsAVX512.Backend.gemmPrepacked,
     prepackedPanels: KernelsAVX512.Backend.prepackedPanels,
@@ -78,6 +81,7 @@ struct KernelTable: Sendable {
 
   static let avx2 = KernelTable(
     tile: KernelsAVX2.Backend.tile, blockRows: KernelsAVX2.Backend.blockRows,
+    blockColumns: KernelsAVX2.Backend.blockColumns,
     workspaceCount: KernelsAVX2.Backend.workspaceCount,
     gemm: KernelsAVX2.Backend.gemm, gemmPrepacked: KernelsAVX2.Backend.gemmPrepacked,
     prepackedPanels: KernelsAVX2.Backend.prepackedPanels, packB: KernelsAVX2.Backend.packB,
@@ -92,6 +96,7 @@ struct KernelTable: Sendable {
 
   static let portable = KernelTable(
     tile: KernelsPortable.Backend.tile, blockRows: KernelsPortable.Backend.blockRows,
+    blockColumns: KernelsPortable.Backend.blockColumns,
     workspaceCount: KernelsPortable.Backend.workspaceCount,
     gemm: KernelsPortable.Backend.gemm, gemmPrepacked: KernelsPortable.Backend.gemmPrepacked,
     prepackedPanels: KernelsPortable.Backend.prepackedPanels,

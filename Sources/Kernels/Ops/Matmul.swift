@@ -18,11 +18,29 @@ extension Compute {
   /// one packed A (each part reads all of it). No part changes what any element sums.
   static let partsPerThread = 4
 
+  /// The most floats of an operand a product packs whole (32 MiB) for ``packsWholeB(_:_:_:)``.
+  static let maximumWholePackedFloats = 1 << 23
+
+  /// Whether `gemm` of an `m × k` and a `k × n` view packs B whole first: with four blocks of
+  /// A's rows or more, B spanning more than one packed block of columns, and B and A each
+  /// within ``maximumWholePackedFloats`` once packed (threads that split B's columns share one
+  /// packed A).
+  func packsWholeB(_ m: Int, _ n: Int, _ k: Int) -> Bool {
+    k > 0 && m >= 4 * table.blockRows && n >= table.blockColumns * 3 / 2
+      && m * k <= Self.maximumWholePackedFloats && table.packedCount(k, n) <= Self.maximumWholePackedFloats
+  }
+
   /// `C (+)= A · B` for strided views: `A` is `m × k`, `B` is `k × n`, `C` is `m × n`.
   ///
-  /// The product is split over threads along whichever of M and N has more micro-tiles, each
-  /// part a complete blocked GEMM with its own packing buffers; parts are aligned to the
-  /// micro-kernel tile.
+  /// When ``packsWholeB(_:_:_:)``, B is packed whole first (the threads taking blocks of its
+  /// columns, into memory freed after the product) and the product runs as one with a
+  /// pre-packed B, which packs each block of A once rather than once per block of B's columns.
+  /// (Zen 3, one thread, three alternated runs each: 2048³ at 90–91 GFLOPS against 78–83,
+  /// 1024³ at 84–89 against 78–87, 1568×3072×768 at 83–90 against 82–84; with fewer rows,
+  /// 196×3072×768 was no faster, B then streaming once per block of A.)
+  /// Otherwise the product is split over threads along whichever of M and N has more
+  /// micro-tiles, each part a complete blocked GEMM with its own packing buffers; parts are
+  /// aligned to the micro-kernel tile. Either way each value is the same, bit for bit.
   ///
   /// - Parameters:
   ///   - accumulate: add to `C` instead of overwriting it.
@@ -37,6 +55,16 @@ extension Compute {
       "gemm shapes \(a.rows)×\(a.columns) · \(b.rows)×\(b.columns) → \(c.rows)×\(c.columns)")
     let (m, n, k) = (a.rows, b.columns, a.columns)
     guard m > 0, n > 0 else { return }
+    if packsWholeB(m, n, k) {
+      let count = table.packedCount(k, n)
+      let packedB = UnsafeMutableRawPointer.allocate(byteCount: 4 * count, alignment: 64)
+        .bindMemory(to: Float.self, capacity: count)
+      defer { packedB.deallocate() }
+      packWhole(b, into: packedB)
+      gemm(
+        a, packedB: packedB, columns: 0..<n, totalColumns: n, into: c, accumulate: accumulate, bias: bias, gelu: gelu)
+      return
+    }
     let table = table
     let (mr, nr) = table.tile
     let biasPointer = bias.map { SharedPointer(UnsafeMutablePointer(mutating: $0)) }
@@ -94,13 +122,43 @@ extension Compute {
     precondition(
       a.columns == b.rows && a.rows == c.rows && range.count == c.columns,
       "gemm shapes \(a.rows)×\(a.columns) · \(b.rows)×\(range.count) → \(c.rows)×\(c.columns)")
+    gemm(
+      a, packedB: b.storage, columns: range, totalColumns: b.columns, into: c, accumulate: accumulate, bias: bias,
+      gelu: gelu)
+  }
+
+  /// Packs all of `b` into `out` (`table.packedCount` floats) as `pack(_:)` does a view,
+  /// the threads taking ranges of its blocks of columns: each block's place in the packed
+  /// layout is `k` floats per column before it (every block but the last is a whole number of
+  /// micro-panels wide).
+  private func packWhole(_ b: MatrixView, into out: UnsafeMutablePointer<Float>) {
+    let (k, n, width) = (b.rows, b.columns, table.blockColumns)
+    // Blocks as the backend cuts them: whole ones while at least one and a half are left.
+    var cut = 1
+    while n - (cut - 1) * width >= width + width / 2 { cut += 1 }
+    let (blocks, table) = (cut, table)
+    let packed = SharedPointer(out)
+    parallelRanges(blocks, minimumPerPart: max(1, Self.minimumPackedFloatsPerThread / (k * width))) { range in
+      let first = range.lowerBound * width
+      let end = range.upperBound == blocks ? n : range.upperBound * width
+      table.packB(
+        k, end - first, b.base + first * b.columnStride, b.rowStride, b.columnStride, packed.pointer + first * k)
+    }
+  }
+
+  /// `C (+)= A · B[:, columns]` with `B` packed whole (`totalColumns` wide) at `packedB`, then
+  /// `+ bias` and GELU if given; see the public form.
+  private func gemm(
+    _ a: MatrixView, packedB: UnsafeMutablePointer<Float>, columns range: Range<Int>, totalColumns total: Int,
+    into c: MutableMatrixView, accumulate: Bool, bias: UnsafePointer<Float>?, gelu: Bool
+  ) {
     let (m, n, k) = (a.rows, range.count, a.columns)
     guard m > 0, n > 0 else { return }
     let table = table
     let panels = (n + table.tile.columns - 1) / table.tile.columns
     let biasPointer = bias.map { SharedPointer(UnsafeMutablePointer(mutating: $0)) }
-    let (start, total) = (range.lowerBound, b.columns)
-    let packed = SharedPointer(b.storage)
+    let start = range.lowerBound
+    let packed = SharedPointer(packedB)
     let parts = partCount(m, n, k)
     if parts > 1, k > 0, panels >= parts, m < parts * Self.rowSplitMinimumRowsPerThread {
       WorkspacePool.shared.with(table.packedACount(m, k)) { wholeA in
