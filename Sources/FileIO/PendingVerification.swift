@@ -27,7 +27,8 @@ public struct PendingVerification: Sendable {
   public static func mark(_ output: String) throws(FileIOError) -> PendingVerification {
     var host = [CChar](repeating: 0, count: 256)
     gethostname(&host, host.count - 1)
-    let text = "\(String(cString: host))\t\(getpid())\t\(UInt64.random(in: 1...UInt64.max))\n"
+    let name = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let text = "\(name)\t\(getpid())\t\(UInt64.random(in: 1...UInt64.max))\n"
     let mark = PendingVerification(output: output, identity: Array(text.utf8))
     let lock = try mark.lock()
     defer { Self.release(lock) }

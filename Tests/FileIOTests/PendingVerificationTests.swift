@@ -13,6 +13,16 @@ import Testing
     let mark = try PendingVerification.mark(output)
     #expect(PendingVerification.isMarked(output))
     #expect(dir.contents() == [".model.onnx.unverified", "model.onnx"])
+    // It names its maker: this host and process, and a number of its own.
+    var host = [CChar](repeating: 0, count: 256)
+    gethostname(&host, host.count - 1)
+    let fields = try String(contentsOfFile: dir.file(".model.onnx.unverified"), encoding: .utf8)
+      .split(separator: "\t", omittingEmptySubsequences: false)
+    #expect(fields.count == 3 && fields.last?.last == "\n")
+    #expect(
+      fields.first.map(String.init)
+        == String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    #expect(fields.dropFirst().first.map(String.init) == "\(getpid())")
     mark.clear()
     #expect(!PendingVerification.isMarked(output))
     #expect(dir.contents() == ["model.onnx"])
