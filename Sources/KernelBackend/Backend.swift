@@ -29,7 +29,7 @@ public enum Backend {
     blockedGemm(m, n, k, a, aRow, aCol, b, bRow, bCol, c, ldc, accumulate, bias, gelu, workspace)
   }
 
-  /// The same with B packed by ``packB(_:_:_:_:_:_:)`` (`totalColumns` wide), over its columns
+  /// The same with B packed by ``packB(_:_:_:_:_:_:_:)`` (`totalColumns` wide), over its columns
   /// `columnStart ..< columnStart + n` (`columnStart` a multiple of the tile width); see
   /// `prepackedGemm`.
   @inline(never)
@@ -43,7 +43,7 @@ public enum Backend {
     prepackedGemm(m, n, k, a, aRow, aCol, b, columnStart, totalColumns, c, ldc, accumulate, bias, gelu, workspace)
   }
 
-  /// The panels of a B packed by ``packB(_:_:_:_:_:_:)`` (`k × totalColumns`) that
+  /// The panels of a B packed by ``packB(_:_:_:_:_:_:_:)`` (`k × totalColumns`) that
   /// ``gemmPrepacked(_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:)`` sweeps for an `m`-row product over its
   /// columns `columnStart ..< columnEnd`, in order: `visit` gets each one's first packed float
   /// and the float after its last. Each sweep prefetches the next one's panel.
@@ -107,13 +107,15 @@ public enum Backend {
   /// Floats a `k × n` matrix occupies once packed.
   public static func packedCount(_ k: Int, _ n: Int) -> Int { packedWholeBCount(k, n) }
 
-  /// Packs a whole `k × n` B operand for ``gemmPrepacked(_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:)``.
+  /// Packs a whole `k × n` B operand for ``gemmPrepacked(_:_:_:_:_:_:_:_:_:_:_:_:_:_:_:)``: the
+  /// blocks of its columns that start in `blockStarts` (`0..<n` for all), each in its place, so
+  /// that threads packing disjoint ranges of columns pack one B together.
   @inline(never)
   public static func packB(
-    _ k: Int, _ n: Int, _ b: UnsafePointer<Float>, _ bRow: Int, _ bCol: Int,
+    _ k: Int, _ n: Int, _ blockStarts: Range<Int>, _ b: UnsafePointer<Float>, _ bRow: Int, _ bCol: Int,
     _ out: UnsafeMutablePointer<Float>
   ) {
-    packWholeB(k, n, b, bRow, bCol, out)
+    packWholeB(k, n, blockStarts, b, bRow, bCol, out)
   }
 
   /// LayerNorm over rows; see `layerNormRows`.

@@ -259,10 +259,12 @@ func packedWholeBCount(_ k: Int, _ n: Int) -> Int {
 
 /// Packs a whole `k × n` matrix in the order `blockedGemm` reads it, so a constant operand
 /// (a weight matrix) is packed once instead of on every product: for each `nc`-wide block,
-/// for each `kc`-deep slice, the slice's `NR`-wide micro-panels.
+/// for each `kc`-deep slice, the slice's `NR`-wide micro-panels. Only the blocks that start in
+/// `blockStarts` (columns; `0..<n` for all) are packed, each in its place in the whole, so
+/// threads taking disjoint ranges of columns pack one B together.
 @inline(__always)
 func packWholeB(
-  _ k: Int, _ n: Int, _ b: UnsafePointer<Float>, _ bRow: Int, _ bCol: Int,
+  _ k: Int, _ n: Int, _ blockStarts: Range<Int>, _ b: UnsafePointer<Float>, _ bRow: Int, _ bCol: Int,
   _ out: UnsafeMutablePointer<Float>
 ) {
   var offset = 0
@@ -272,7 +274,7 @@ func packWholeB(
     var pc = 0
     while pc < k {
       let kc = blockLength(k - pc, Tile.kc)
-      packB(kc, nc, b + pc * bRow + jc * bCol, bRow, bCol, out + offset)
+      if blockStarts.contains(jc) { packB(kc, nc, b + pc * bRow + jc * bCol, bRow, bCol, out + offset) }
       offset += kc * roundUp(nc, Tile.nr)
       pc += kc
     }

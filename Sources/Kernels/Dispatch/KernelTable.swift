@@ -29,7 +29,10 @@ struct KernelTable: Sendable {
   /// `(m, k, firstRow, rowCount, a, aRow, aCol, out)`: rows of an `m × k` A into its packed form.
   typealias PackA =
     @Sendable (Int, Int, Int, Int, UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>) -> Void
-  typealias PackB = @Sendable (Int, Int, UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>) -> Void
+  /// `(k, n, blockStarts, b, bRow, bCol, out)`: the blocks of B's columns that start in
+  /// `blockStarts` into B's packed form.
+  typealias PackB =
+    @Sendable (Int, Int, Range<Int>, UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>) -> Void
   typealias LayerNorm =
     @Sendable (
       UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int, UnsafePointer<Float>, UnsafePointer<Float>, Float

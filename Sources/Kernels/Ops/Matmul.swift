@@ -86,7 +86,7 @@ extension Compute {
     let packed = PackedMatrix(
       rows: b.rows, columns: b.columns, path: path,
       count: table.packedCount(b.rows, b.columns))
-    table.packB(b.rows, b.columns, b.base, b.rowStride, b.columnStride, packed.storage)
+    table.packB(b.rows, b.columns, 0..<b.columns, b.base, b.rowStride, b.columnStride, packed.storage)
     return packed
   }
 
@@ -127,22 +127,14 @@ extension Compute {
       gelu: gelu)
   }
 
-  /// Packs all of `b` into `out` (`table.packedCount` floats) as `pack(_:)` does a view,
-  /// the threads taking ranges of its blocks of columns: each block's place in the packed
-  /// layout is `k` floats per column before it (every block but the last is a whole number of
-  /// micro-panels wide).
+  /// Packs all of `b` into `out` (`table.packedCount` floats) as `pack(_:)` does a view, the
+  /// threads taking ranges of its columns (each packs the blocks that start in its range).
   private func packWhole(_ b: MatrixView, into out: UnsafeMutablePointer<Float>) {
-    let (k, n, width) = (b.rows, b.columns, table.blockColumns)
-    // Blocks as the backend cuts them: whole ones while at least one and a half are left.
-    var cut = 1
-    while n - (cut - 1) * width >= width + width / 2 { cut += 1 }
-    let (blocks, table) = (cut, table)
+    let table = table
     let packed = SharedPointer(out)
-    parallelRanges(blocks, minimumPerPart: max(1, Self.minimumPackedFloatsPerThread / (k * width))) { range in
-      let first = range.lowerBound * width
-      let end = range.upperBound == blocks ? n : range.upperBound * width
-      table.packB(
-        k, end - first, b.base + first * b.columnStride, b.rowStride, b.columnStride, packed.pointer + first * k)
+    let minimumColumns = max(1, Self.minimumPackedFloatsPerThread / b.rows)
+    parallelRanges(b.columns, minimumPerPart: minimumColumns, alignment: table.blockColumns) { columns in
+      table.packB(b.rows, b.columns, columns, b.base, b.rowStride, b.columnStride, packed.pointer)
     }
   }
 
