@@ -63,7 +63,9 @@ final class PeerServer {
       }
       // read(2) itself: FileHandle's read(upToCount:) waits for the whole count on a pipe.
       var chunk = [UInt8](repeating: 0, count: 4096)
-      let count = chunk.withUnsafeMutableBytes { read(replies.fileHandleForReading.fileDescriptor, $0.baseAddress, $0.count) }
+      let count = chunk.withUnsafeMutableBytes {
+        read(replies.fileHandleForReading.fileDescriptor, $0.baseAddress, $0.count)
+      }
       if count < 0, errno == EINTR { continue }
       guard count > 0 else {
         let reason = count < 0 ? String(cString: strerror(errno)) : nil

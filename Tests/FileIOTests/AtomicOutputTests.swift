@@ -117,7 +117,7 @@ import Testing
     let second = try AtomicOutput(
       finalPath: dir.file("out"), isDirectory: true, replacing: true,
       displacedRefusal: { path in
-        FileManager.default.createFile(atPath: path + "/late", contents: Data("kept".utf8))
+        _ = FileManager.default.createFile(atPath: path + "/late", contents: Data("kept".utf8))
         return nil
       })
     try fill(second, "new", file: "a")

@@ -141,7 +141,9 @@ import Testing
         #expect(one.shape == [n, width])
         for s in 0..<n {
           let row = Array(all.scalars[((s * t + token) * width)..<((s * t + token + 1) * width)])
-          #expect(Array(one.scalars[(s * width)..<((s + 1) * width)]) == row, "\(n)×\(t), \(heads) heads of \(d), token \(token)")
+          #expect(
+            Array(one.scalars[(s * width)..<((s + 1) * width)]) == row,
+            "\(n)×\(t), \(heads) heads of \(d), token \(token)")
         }
       }
     }

@@ -61,7 +61,8 @@ import Testing
           #expect(gelu[i] == value, "gelu_\(form)(\(value)) = \(gelu[i])")
         } else {
           #expect(
-            gelu[i] <= 0 && gelu[i] > -1e-30 && (gelu[i] == 0 || gelu[i].isNormal), "gelu_\(form)(\(value)) = \(gelu[i])")
+            gelu[i] <= 0 && gelu[i] > -1e-30 && (gelu[i] == 0 || gelu[i].isNormal),
+            "gelu_\(form)(\(value)) = \(gelu[i])")
         }
       }
     }

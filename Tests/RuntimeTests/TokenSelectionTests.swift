@@ -42,7 +42,8 @@ import Testing
     let (nodes, shapes, _) = FusionTests.graph(Self.tail, fusedAway: "")
     var weights: [String: Tensor] = [:]
     for (seed, name) in shapes.keys.sorted().enumerated() {
-      weights[name] = Tensor(shape: shapes[name]!, scalars: FusionTests.values(shapes[name]!.reduce(1, *), seed: UInt64(seed)))
+      weights[name] = Tensor(
+        shape: shapes[name]!, scalars: FusionTests.values(shapes[name]!.reduce(1, *), seed: UInt64(seed)))
     }
     let document = FusionTests.document(nodes, shapes, outputs: outputs)
     try document.validate()

@@ -174,7 +174,8 @@ final class ZipArchive {
       let start = directory?.dataStart(
         of: entry.index, name: Array(entry.name.utf8), size: entry.compressedSize, in: bytes, fileSize: fileSize)
     {
-      return StoredEntryReader(archive: self, member: entry.name, start: start, size: entry.uncompressedSize, crc: entry.crc)
+      return StoredEntryReader(
+        archive: self, member: entry.name, start: start, size: entry.uncompressedSize, crc: entry.crc)
     }
     guard let file = zip_fopen_index(handle, zip_uint64_t(entry.index), 0) else {
       throw CheckpointError(path: path, member: entry.name, reason: "cannot open member: \(libzipMessage())")

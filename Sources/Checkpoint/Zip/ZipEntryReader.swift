@@ -37,7 +37,8 @@ final class StoredEntryReader: ZipEntryReader {
   func readExactly(into buffer: UnsafeMutableRawBufferPointer) throws {
     guard buffer.count <= size - position else {
       throw CheckpointError(
-        path: archive.path, member: member, reason: "data ends after \(size - position) of \(buffer.count) expected bytes")
+        path: archive.path, member: member,
+        reason: "data ends after \(size - position) of \(buffer.count) expected bytes")
     }
     try fill(buffer)
   }
@@ -50,7 +51,8 @@ final class StoredEntryReader: ZipEntryReader {
 
   func finish() throws {
     guard position == size else {
-      throw CheckpointError(path: archive.path, member: member, reason: "member holds more data than its header describes")
+      throw CheckpointError(
+        path: archive.path, member: member, reason: "member holds more data than its header describes")
     }
     guard crc == expectedCRC else {
       throw CheckpointError(path: archive.path, member: member, reason: "CRC-32 mismatch: the member's data is corrupt")
@@ -60,7 +62,8 @@ final class StoredEntryReader: ZipEntryReader {
   private func fill(_ buffer: UnsafeMutableRawBufferPointer) throws {
     var filled = 0
     while filled < buffer.count {
-      let n = archive.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), at: start + position + filled)
+      let n = archive.read(
+        into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), at: start + position + filled)
       if n < 0 {
         throw CheckpointError(
           path: archive.path, member: member, reason: "cannot read member: \(String(cString: strerror(errno)))")
