@@ -33,3 +33,11 @@ int csupport_advise_huge_pages(void *address, size_t bytes) {
   return 0;
 #endif
 }
+
+void csupport_limit_malloc_arenas(int arenas) {
+#if defined(__GLIBC__)
+  mallopt(M_ARENA_MAX, arenas);
+#else
+  (void)arenas;
+#endif
+}

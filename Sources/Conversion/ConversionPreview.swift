@@ -1,3 +1,4 @@
+import Checkpoint
 import Graph
 import Kernels
 import Models
@@ -12,9 +13,15 @@ public struct ConversionPreview: Sendable {
   public let input: InputContract
   /// What a run of the export takes, by the canonical graph.
   public let memory: MemoryEstimate
+  /// Values in the export's weights.
+  public let weightElements: Int
+  /// Bytes the export's weights will take as stored.
+  public let weightBytes: Int
 
-  init(input: InputContract, plan: ExportPlan) {
+  init(input: InputContract, plan: ExportPlan, dtype: DType) {
     self.input = input
+    weightElements = plan.weights.reduce(0) { $0 + $1.shape.reduce(1, *) }
+    weightBytes = weightElements * dtype.itemSize
     let shapes = Dictionary(plan.weights.map { ($0.name, $0.shape) }, uniquingKeysWith: { first, _ in first })
     memory = MemoryEstimate(input: input, nodes: plan.nodes, outputs: plan.outputs, weightShape: { shapes[$0] })
   }
@@ -23,12 +30,18 @@ public struct ConversionPreview: Sendable {
 extension Verifier {
   /// Refuses, before the export is written, a verification whose input cannot run on it: an
   /// input file of another image size, or whose values are not finite, or a batch (the file's
-  /// or the generated one) that would not fit in memory by the canonical graph's estimate.
+  /// or the generated one) that would not fit in memory by the canonical graph's estimate, or
+  /// weights that would not (``MemoryBudget/refusal(weightsStored:elements:withReference:)``).
   /// The checks are those ``verify(_:)`` makes on the written export (whose own estimate, an
   /// ONNX graph's, can be larger).
   ///
   /// - Throws: ``ConversionError`` naming the input file, or the checkpoint for memory.
   public static func checkBeforeConverting(_ request: VerificationRequest, preview: ConversionPreview) throws {
+    if let refusal = MemoryBudget.refusal(
+      weightsStored: preview.weightBytes, elements: preview.weightElements, withReference: true)
+    {
+      throw ConversionError(path: request.checkpoint, reason: "verifying its export: " + refusal)
+    }
     let compute = Compute(threads: request.threads)
     func fits(_ batch: Int) throws {
       if let refusal = MemoryBudget.refusal(batch: batch, estimate: preview.memory, compute: compute) {

@@ -110,7 +110,7 @@ public enum Converter {
     let (format, checkpoint, plan) = (resolved.format, resolved.checkpoint, resolved.plan)
     let recognition = checkpoint.recognition
     let input = InputContract.image(height: plan.imageSize, width: plan.imageSize)
-    try beforeWriting?(ConversionPreview(input: input, plan: plan))
+    try beforeWriting?(ConversionPreview(input: input, plan: plan, dtype: request.dtype))
     // Hash the source in the background: beside the shard's hash once the shard is written.
     let sourceHash = FileSHA256(request.checkpoint)
     let variant = resolved.variant

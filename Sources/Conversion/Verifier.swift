@@ -105,6 +105,12 @@ public enum Verifier {
     let exported = header.weights.tensors.sorted(by: { $0.key < $1.key })
     try refuseUnmatchedWeights(exported, checkpoint, plan, request)
 
+    if let stored = header.weights.totalBytes,
+      let refusal = MemoryBudget.refusal(
+        weightsStored: stored, elements: header.weights.elementCount, withReference: true)
+    {
+      throw ConversionError(path: request.export, reason: refusal)
+    }
     let compute = Compute(threads: request.threads)
     // The export compiles (its weights decoded and packed) on another thread while its weights
     // are compared with their sources on this one (the checkpoint's hash may still be running

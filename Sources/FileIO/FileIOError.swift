@@ -23,4 +23,13 @@ public struct FileIOError: RemediableError, Equatable, Sendable, CustomStringCon
   }
 
   public var description: String { "\(path): \(reason)" }
+
+  /// The system's words for what Foundation reports as `error` (its underlying POSIX error:
+  /// "File name too long", "Argument list too long"), else its localized description.
+  public static func systemReason(of error: any Error) -> String {
+    guard let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? any Error,
+      (underlying as NSError).domain == NSPOSIXErrorDomain
+    else { return error.localizedDescription }
+    return String(cString: strerror(Int32((underlying as NSError).code)))
+  }
 }

@@ -145,6 +145,12 @@ public final class FileWriter {
       let n = systemWrite(fd, bytes.baseAddress! + done, bytes.count - done)
       if n < 0 {
         if errno == EINTR { continue }
+        if errno == EFAULT, let source = csupport_mapped_file_containing(bytes.baseAddress! + done, bytes.count - done)
+        {
+          // The bytes came from a mapped file that another program truncated: its fault.
+          throw FileIOError(
+            path: String(cString: source), reason: "was truncated by another program while this one read it")
+        }
         throw FileIOError.system(reportedPath, "cannot write")
       }
       done += n

@@ -21,6 +21,9 @@ public struct WeightManifest: Codable, Equatable, Sendable {
     itemSize.map { itemSize in tensors.values.reduce(0) { $0 + $1.shape.reduce(1, *) * itemSize } }
   }
 
+  /// Values in all tensors together (no overflow, as for ``totalBytes``).
+  public var elementCount: Int { tensors.values.reduce(0) { $0 + $1.shape.reduce(1, *) } }
+
   /// Bytes each element of ``dtype`` takes (nil for a dtype an export may not store).
   public var itemSize: Int? {
     switch dtype {

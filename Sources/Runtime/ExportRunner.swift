@@ -21,9 +21,20 @@ public final class ExportRunner {
   private let executor: PlanExecutor
 
   /// Compiles `export` for `compute`.
+  ///
+  /// - Throws: ``GraphError`` naming the export when its weights would not fit in
+  ///   ``MemoryBudget`` once packed (before any is packed) or it cannot be compiled.
   public init(_ export: any RunnableExport, compute: Compute) throws {
     self.export = export
-    executor = try Self.naming(export) { PlanExecutor(plan: try export.compile(compute: compute), compute: compute) }
+    executor = try Self.naming(export) {
+      let weights = export.header.weights
+      if let stored = weights.totalBytes,
+        let refusal = MemoryBudget.refusal(weightsStored: stored, elements: weights.elementCount, withReference: false)
+      {
+        throw GraphError(refusal)
+      }
+      return PlanExecutor(plan: try export.compile(compute: compute), compute: compute)
+    }
   }
 
   /// Refuses, before anything is allocated, a batch whose run would not fit in memory (a

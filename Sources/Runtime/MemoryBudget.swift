@@ -67,6 +67,17 @@ public enum MemoryBudget {
     total <= bytes ? nil : "its tensors claim \(amount(total)), more than \(limit.bound.words)"
   }
 
+  /// Why an export's weights cannot be made ready to run, or nil when they fit the budget: they
+  /// are read as stored (`storedBytes`, mapped or loaded) and held again as float32 values
+  /// packed for the kernels (`elements` of them); a verification (`withReference`) holds the
+  /// original's float32 values once more.
+  public static func refusal(weightsStored storedBytes: Int, elements: Int, withReference: Bool) -> String? {
+    let total = storedBytes + 4 * elements * (withReference ? 2 : 1)
+    guard total > bytes else { return nil }
+    return "its weights need about \(amount(total)) of memory to \(withReference ? "verify" : "run"), "
+      + "more than \(limit.bound.words)"
+  }
+
   /// Why a run of `batch` images cannot start, or nil when it fits the budget, by `estimate`
   /// with `compute`'s threads.
   public static func refusal(batch: Int, estimate: MemoryEstimate, compute: Compute) -> String? {
@@ -98,8 +109,8 @@ public enum MemoryBudget {
     return result
   }
 
-  /// The soft address-space limit, nil when unlimited.
-  static func addressSpaceLimit() -> Int? {
+  /// The soft address-space limit (`ulimit -v`) in bytes, nil when unlimited.
+  public static func addressSpaceLimit() -> Int? {
     #if os(Linux)
     var limit = rlimit()
     guard getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else {

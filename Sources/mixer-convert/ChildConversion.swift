@@ -54,7 +54,8 @@ struct ChildConversion: BatchWorker {
     } catch {
       return BatchRecord(
         input: item.checkpoint, output: request.output, status: .failed, seconds: 0,
-        error: "cannot start mixer-convert \(arguments[0]): \(error)", columns: columns)
+        error: "cannot start mixer-convert \(arguments[0]): \(FileIOError.systemReason(of: error))",
+        columns: columns)
     }
     let seconds = Date().timeIntervalSince(began)
     let parsed = try? parse(result.output)

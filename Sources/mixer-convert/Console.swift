@@ -1,3 +1,4 @@
+import CSupport
 import Foundation
 import Graph
 
@@ -59,8 +60,13 @@ enum Console {
   static func line(_ text: String) { print(oneLine(text)) }
 
   /// Prints a line to standard error.
-  static func standardError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+  static func standardError(_ line: String) { writeStandardError(line + "\n") }
+
+  /// Writes `text` to standard error; when it cannot be written (a full disk under `2> log`, a
+  /// closed descriptor), it is lost and the program goes on to its own exit status.
+  static func writeStandardError(_ text: String) {
+    var bytes = Array(text.utf8)
+    csupport_write_standard_error(&bytes, bytes.count)
   }
 
   /// Whether a JSON document went to standard output (an error then stays on standard error,

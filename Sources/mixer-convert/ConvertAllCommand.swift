@@ -184,7 +184,7 @@ enum OutputFolder {
     }
     guard existing != target else { return false }
     do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-      throw ValidationError("--out-dir \(path): cannot create the folder: \(error.localizedDescription)")
+      throw ValidationError("--out-dir \(path): cannot create the folder: \(FileIOError.systemReason(of: error))")
     }
     return true
   }

@@ -2,6 +2,8 @@ import ArgumentParser
 import CSupport
 import FileIO
 import Foundation
+import Kernels
+import Runtime
 
 /// The `mixer-convert` command.
 ///
@@ -33,6 +35,12 @@ struct MixerConvert: ParsableCommand {
     defaultSubcommand: Convert.self)
 
   static func main() {
+    // Before anything opens a file: a closed standard descriptor would make the next file opened
+    // standard output or error, and messages would land in it.
+    csupport_open_standard_descriptors()
+    // A mapped export truncated by another program while it is read is an error naming it.
+    _ = csupport_report_bus_errors(Console.errorPrefix)
+    refuseTinyAddressSpace()
     ChildProcess.endWithParent()
     // Files kept rather than deleted beside an output (see OutputNotices) are the user's to know of.
     OutputNotices.shared.deliver { Console.warning($0) }
@@ -192,6 +200,25 @@ extension MixerConvert {
       previous = current
     }
     return previous[b.count]
+  }
+
+  /// The least address space (`ulimit -v`) the program runs in: below it, threads cannot be
+  /// started and work queued for them waits for ever (a 100 MB limit hung a conversion of the
+  /// smallest fixture, which ran at 117 MiB).
+  static let minimumAddressSpace = 256 << 20
+
+  /// Under an address-space limit: exits with status 2 when it is below
+  /// ``minimumAddressSpace``, and else, when the limit is under 2 GiB per processor, caps
+  /// malloc's arenas at two: each reserves 64 MiB of it, glibc allows eight per core, and a
+  /// verify of Mixer-B/16 failed an allocation at 1.2 GB with them and passed with two.
+  static func refuseTinyAddressSpace() {
+    guard let limit = MemoryBudget.addressSpaceLimit() else { return }
+    guard limit >= minimumAddressSpace else {
+      fail(
+        "this process may use \(MemoryBudget.amount(limit)) of address space (ulimit -v), and mixer-convert needs "
+          + "at least \(MemoryBudget.amount(minimumAddressSpace))", status: 2)
+    }
+    if limit < Compute.availableProcessors << 31 { csupport_limit_malloc_arenas(2) }
   }
 
   /// Exits with status 2 when an argument is empty (most often an unset shell variable in

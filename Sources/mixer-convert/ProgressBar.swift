@@ -38,12 +38,12 @@ final class ProgressBar: @unchecked Sendable {
       detail =
         "\(done)/\(total) checkpoints" + (done > 0 && done < total ? String(format: ", %.0f s left", remaining) : "")
     }
-    FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(Int(fraction * 100))% \(detail)  ".utf8))
+    Console.writeStandardError("\r\(label) [\(bar)] \(Int(fraction * 100))% \(detail)  ")
   }
 
   /// Clears the line.
   func finish() {
     guard enabled else { return }
-    FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
+    Console.writeStandardError("\r\u{1B}[2K")
   }
 }

@@ -30,6 +30,26 @@ import Testing
       .refused("is the input"))
   }
 
+  /// A listed checkpoint whose output folder the system cannot create (a name over its
+  /// limits), or whose name cannot be passed to a child process, fails with the system's
+  /// reason, not Foundation's error object.
+  @Test func anOutputFolderTheSystemRefusesIsNamedWithItsReason() throws {
+    let dir = TemporaryDirectory()
+    let deep = Array(repeating: String(repeating: "d", count: 200), count: 30).joined(separator: "/")
+    try Data((deep + "/x.npz\n").utf8).write(to: URL(fileURLWithPath: dir.file("list.txt")))
+    let result = try CommandRunner.run(["convert-all", dir.file("list.txt"), "--out-dir", dir.file("out")])
+    #expect(result.status == 2 && !result.signaled)
+    #expect(result.standardError.contains("cannot create the folder: File name too long"), "\(result.standardError)")
+    #expect(!result.standardError.contains("NSCocoaErrorDomain"))
+    // A name longer than one argument may be (128 KiB) cannot be passed to the child.
+    try Data((String(repeating: "a", count: 200_000) + ".npz\n").utf8).write(
+      to: URL(fileURLWithPath: dir.file("long.txt")))
+    let long = try CommandRunner.run(["convert-all", dir.file("long.txt"), "--out-dir", dir.file("out")])
+    #expect(long.status == 2 && !long.signaled)
+    #expect(long.standardError.contains("cannot start mixer-convert convert: Argument list too long"))
+    #expect(!long.standardError.contains("NSCocoaErrorDomain"))
+  }
+
   /// Finding 5: a size from an option is checked before anything is allocated or created.
   @Test func hugeSizesFromOptionsAreRefusedBeforeWriting() throws {
     let dir = TemporaryDirectory()

@@ -76,6 +76,11 @@ void csupport_fix_mmap_threshold(size_t bytes);
 /// instead of faulting in and zeroing fresh ones; a no-op elsewhere.
 void csupport_keep_freed_memory(void);
 
+/// Caps the C library's malloc arenas at `arenas` (glibc: mallopt M_ARENA_MAX). Each arena of a
+/// new thread reserves 64 MiB of address space, which under an address-space limit (`ulimit -v`)
+/// left too little for the data itself.
+void csupport_limit_malloc_arenas(int arenas);
+
 /// Bytes of a transparent huge page (x86-64 and arm64 Linux with 4 KiB base pages).
 #define CSUPPORT_HUGE_PAGE_BYTES ((size_t)2 << 20)
 
@@ -132,5 +137,37 @@ static inline __attribute__((always_inline)) void csupport_prefetch(const void *
 static inline __attribute__((always_inline)) void csupport_prefetch_for_write(const void *address) {
   __builtin_prefetch(address, 1, 3);
 }
+
+/// Records that `length` bytes from `start` map the file at `path` (up to 1023 bytes of it are
+/// kept), for csupport_report_bus_errors and csupport_mapped_file_containing. Returns the slot
+/// to pass to csupport_unregister_mapping, or -1 when all 256 slots are taken (the mapping is
+/// then not named).
+int csupport_register_mapping(const void *start, size_t length, const char *path);
+
+/// Forgets the mapping of `slot` (before it is unmapped); -1 does nothing.
+void csupport_unregister_mapping(int slot);
+
+/// The path (its control characters escaped) of a registered mapping that holds a byte of
+/// `length` bytes from `address` (a write from it failed with EFAULT: its file was truncated),
+/// or NULL.
+const char *csupport_mapped_file_containing(const void *address, size_t length);
+
+/// Handles SIGBUS: a fault in a registered mapping prints `prefix`, the file's path and
+/// ": was truncated by another program while this one read it" (or, when the file still
+/// reaches the page, ": could not be read (an input/output error ...)") on standard error and
+/// exits with status 2, once however many threads fault; any other SIGBUS gets the handler
+/// there was before (the Swift runtime's crash report) or the default action. Returns 0, or -1
+/// with errno set.
+int csupport_report_bus_errors(const char *prefix);
+
+/// Opens /dev/null, read-only, on any of standard input, output and error that is closed, so
+/// that no file the program opens later takes descriptor 0, 1 or 2 (and receives its messages);
+/// writes to them still fail, as they did while closed.
+void csupport_open_standard_descriptors(void);
+
+/// Writes `length` bytes to standard error, retrying after EINTR and short writes; a failure
+/// (a full disk, a closed descriptor) is ignored: the message is lost, the program goes on. (A
+/// pipe closed by its reader still ends the program with SIGPIPE, as any write to it does.)
+void csupport_write_standard_error(const void *bytes, size_t length);
 
 #endif

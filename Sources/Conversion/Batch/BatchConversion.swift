@@ -174,14 +174,20 @@ extension BatchConversion {
     return folders
   }
 
+  /// Creates `folder` and those above it that are missing; a failure names the folder and
+  /// the system's reason ("File name too long"), not Foundation's error object.
+  private static func createFolder(_ folder: String) throws {
+    do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+      throw ConversionError(path: folder, reason: "cannot create the folder: \(FileIOError.systemReason(of: error))")
+    }
+  }
+
   private func convertOrSkip(
     _ request: ConversionRequest, item: BatchItem, worker: any BatchWorker, began: Date,
     columns: [String: String]?
   ) -> BatchRecord {
     do {
-      try FileManager.default.createDirectory(
-        atPath: URL(fileURLWithPath: request.output).deletingLastPathComponent().path,
-        withIntermediateDirectories: true)
+      try Self.createFolder(URL(fileURLWithPath: request.output).deletingLastPathComponent().path)
       // What a killed writer of this output left goes now, even when the output is skipped.
       request.format?.removeLeftovers(beside: request.output)
       if !request.replacing {

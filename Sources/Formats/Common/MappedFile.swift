@@ -1,15 +1,20 @@
+import CSupport
 import FileIO
 import Foundation
 
 /// A regular file mapped read-only into memory, unmapped when this object goes.
 ///
 /// Opening never blocks (a FIFO or device is refused after `fstat`, before anything is read)
-/// and never maps more than `limit` bytes.
+/// and never maps more than `limit` bytes. The mapping is registered by its path
+/// (`csupport_register_mapping`), so that a read of it after another program truncated the file
+/// is reported naming the file (see `csupport_report_bus_errors`), not a crash.
 final class MappedFile {
   /// The file's path.
   let path: String
   /// The whole file, valid while this object lives.
   let bytes: UnsafeRawBufferPointer
+  /// Its slot among the registered mappings (-1: none).
+  private let registration: Int32
 
   /// Maps `path`.
   ///
@@ -25,6 +30,7 @@ final class MappedFile {
     }
     guard size > 0 else {
       bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+      registration = -1
       return
     }
     let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
@@ -32,7 +38,11 @@ final class MappedFile {
       throw ExportFileError(path: path, reason: "cannot map: \(String(cString: strerror(errno)))")
     }
     bytes = UnsafeRawBufferPointer(start: address, count: size)
+    registration = csupport_register_mapping(address, size, path)
   }
 
-  deinit { if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) } }
+  deinit {
+    csupport_unregister_mapping(registration)
+    if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+  }
 }

@@ -85,7 +85,7 @@ public enum HDF5Transfer {
     process.standardInput = FileHandle.nullDevice
     do { try process.run() } catch {
       throw ExportFileError(
-        path: path, reason: "cannot start the HDF5 reader \(executable): \(error.localizedDescription)")
+        path: path, reason: "cannot start the HDF5 reader \(executable): \(FileIOError.systemReason(of: error))")
     }
     let messages = Messages()
     let drained = DispatchGroup()

@@ -86,7 +86,7 @@ struct LibraryTensor: Equatable {
     var bytes = [UInt8](repeating: 0, count: values.count * dtype.itemSize)
     bytes.withUnsafeMutableBytes { out in
       values.withUnsafeBufferPointer {
-        ElementConversion.encode($0.baseAddress!, count: values.count, as: dtype, into: out.baseAddress!)
+        _ = ElementConversion.encode($0.baseAddress!, count: values.count, as: dtype, into: out.baseAddress!)
       }
     }
     return bytes
