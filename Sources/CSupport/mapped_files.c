@@ -21,8 +21,8 @@
 struct mapping {
   _Atomic(uintptr_t) start;  // 0: the slot is free
   _Atomic(size_t) length;
-  char path[PATH_BYTES];     // as given, for stat
-  char shown[PATH_BYTES];    // control characters escaped, for the message
+  char path[PATH_BYTES];     // as given, for stat and csupport_mapped_file_containing
+  char shown[PATH_BYTES];    // control characters escaped, for the handler's message
 };
 
 static struct mapping mappings[SLOTS];
@@ -93,18 +93,11 @@ static int slot_containing(uintptr_t address, size_t length, uintptr_t *found_st
 const char *csupport_mapped_file_containing(const void *address, size_t length) {
   uintptr_t start;
   int slot = slot_containing((uintptr_t)address, length, &start);
-  return slot < 0 ? NULL : mappings[slot].shown;
+  return slot < 0 ? NULL : mappings[slot].path;
 }
 
-static void write_text(const char *text) {
-  size_t left = strlen(text);
-  while (left > 0) {
-    ssize_t written = write(STDERR_FILENO, text, left);
-    if (written <= 0) return;
-    text += written;
-    left -= (size_t)written;
-  }
-}
+/// `text` on standard error (async-signal-safe: csupport_write_standard_error only calls write).
+static void write_text(const char *text) { csupport_write_standard_error(text, strlen(text)); }
 
 static void on_bus_error(int number, siginfo_t *info, void *context) {
   uintptr_t start = 0;
@@ -126,7 +119,7 @@ static void on_bus_error(int number, siginfo_t *info, void *context) {
   int truncated = stat(mappings[slot].path, &now) != 0 || (uintptr_t)now.st_size <= offset;
   write_text(message_prefix);
   write_text(mappings[slot].shown);
-  write_text(truncated ? ": was truncated by another program while this one read it\n"
+  write_text(truncated ? ": " CSUPPORT_TRUNCATED_MAPPING_REASON "\n"
                        : ": could not be read (an input/output error of the disk or file system)\n");
   _exit(2);
 }

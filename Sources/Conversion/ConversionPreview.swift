@@ -15,13 +15,13 @@ public struct ConversionPreview: Sendable {
   public let memory: MemoryEstimate
   /// Values in the export's weights.
   public let weightElements: Int
-  /// Bytes the export's weights will take as stored.
-  public let weightBytes: Int
+  /// The element type its weights will be stored in.
+  public let dtype: DType
 
   init(input: InputContract, plan: ExportPlan, dtype: DType) {
     self.input = input
+    self.dtype = dtype
     weightElements = plan.weights.reduce(0) { $0 + $1.shape.reduce(1, *) }
-    weightBytes = weightElements * dtype.itemSize
     let shapes = Dictionary(plan.weights.map { ($0.name, $0.shape) }, uniquingKeysWith: { first, _ in first })
     memory = MemoryEstimate(input: input, nodes: plan.nodes, outputs: plan.outputs, weightShape: { shapes[$0] })
   }
@@ -31,14 +31,14 @@ extension Verifier {
   /// Refuses, before the export is written, a verification whose input cannot run on it: an
   /// input file of another image size, or whose values are not finite, or a batch (the file's
   /// or the generated one) that would not fit in memory by the canonical graph's estimate, or
-  /// weights that would not (``MemoryBudget/refusal(weightsStored:elements:withReference:)``).
+  /// weights that would not (``MemoryBudget/refusal(weightElements:storedItemSize:withReference:)``).
   /// The checks are those ``verify(_:)`` makes on the written export (whose own estimate, an
   /// ONNX graph's, can be larger).
   ///
   /// - Throws: ``ConversionError`` naming the input file, or the checkpoint for memory.
   public static func checkBeforeConverting(_ request: VerificationRequest, preview: ConversionPreview) throws {
     if let refusal = MemoryBudget.refusal(
-      weightsStored: preview.weightBytes, elements: preview.weightElements, withReference: true)
+      weightElements: preview.weightElements, storedItemSize: preview.dtype.itemSize, withReference: true)
     {
       throw ConversionError(path: request.checkpoint, reason: "verifying its export: " + refusal)
     }

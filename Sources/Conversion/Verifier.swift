@@ -105,10 +105,7 @@ public enum Verifier {
     let exported = header.weights.tensors.sorted(by: { $0.key < $1.key })
     try refuseUnmatchedWeights(exported, checkpoint, plan, request)
 
-    if let stored = header.weights.totalBytes,
-      let refusal = MemoryBudget.refusal(
-        weightsStored: stored, elements: header.weights.elementCount, withReference: true)
-    {
+    if let refusal = MemoryBudget.refusal(weights: header.weights, withReference: true) {
       throw ConversionError(path: request.export, reason: refusal)
     }
     let compute = Compute(threads: request.threads)

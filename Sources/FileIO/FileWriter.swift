@@ -148,8 +148,7 @@ public final class FileWriter {
         if errno == EFAULT, let source = csupport_mapped_file_containing(bytes.baseAddress! + done, bytes.count - done)
         {
           // The bytes came from a mapped file that another program truncated: its fault.
-          throw FileIOError(
-            path: String(cString: source), reason: "was truncated by another program while this one read it")
+          throw FileIOError(path: String(cString: source), reason: CSUPPORT_TRUNCATED_MAPPING_REASON)
         }
         throw FileIOError.system(reportedPath, "cannot write")
       }

@@ -17,9 +17,7 @@ public struct WeightManifest: Codable, Equatable, Sendable {
 
   /// Bytes all tensors take together (nil for a dtype an export may not store). Validated
   /// shapes hold at most 2^34 elements each and a document at most 16 MiB: no overflow.
-  public var totalBytes: Int? {
-    itemSize.map { itemSize in tensors.values.reduce(0) { $0 + $1.shape.reduce(1, *) * itemSize } }
-  }
+  public var totalBytes: Int? { itemSize.map { elementCount * $0 } }
 
   /// Values in all tensors together (no overflow, as for ``totalBytes``).
   public var elementCount: Int { tensors.values.reduce(0) { $0 + $1.shape.reduce(1, *) } }

@@ -27,10 +27,7 @@ public final class ExportRunner {
   public init(_ export: any RunnableExport, compute: Compute) throws {
     self.export = export
     executor = try Self.naming(export) {
-      let weights = export.header.weights
-      if let stored = weights.totalBytes,
-        let refusal = MemoryBudget.refusal(weightsStored: stored, elements: weights.elementCount, withReference: false)
-      {
+      if let refusal = MemoryBudget.refusal(weights: export.header.weights, withReference: false) {
         throw GraphError(refusal)
       }
       return PlanExecutor(plan: try export.compile(compute: compute), compute: compute)

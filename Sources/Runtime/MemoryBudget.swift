@@ -67,15 +67,23 @@ public enum MemoryBudget {
     total <= bytes ? nil : "its tensors claim \(amount(total)), more than \(limit.bound.words)"
   }
 
-  /// Why an export's weights cannot be made ready to run, or nil when they fit the budget: they
-  /// are read as stored (`storedBytes`, mapped or loaded) and held again as float32 values
-  /// packed for the kernels (`elements` of them); a verification (`withReference`) holds the
-  /// original's float32 values once more.
-  public static func refusal(weightsStored storedBytes: Int, elements: Int, withReference: Bool) -> String? {
-    let total = storedBytes + 4 * elements * (withReference ? 2 : 1)
+  /// Why an export's weights cannot be made ready to run, or nil when they fit the budget: its
+  /// `elements` values are read as stored (`storedItemSize` bytes each, mapped or loaded) and
+  /// held again as float32 values packed for the kernels; a verification (`withReference`)
+  /// holds the original's float32 values once more.
+  public static func refusal(weightElements elements: Int, storedItemSize: Int, withReference: Bool) -> String? {
+    let total = elements * (storedItemSize + 4 * (withReference ? 2 : 1))
     guard total > bytes else { return nil }
     return "its weights need about \(amount(total)) of memory to \(withReference ? "verify" : "run"), "
       + "more than \(limit.bound.words)"
+  }
+
+  /// ``refusal(weightElements:storedItemSize:withReference:)`` for the weights of `manifest`
+  /// (nil for a dtype an export may not store: the graph's validation refuses it).
+  public static func refusal(weights manifest: WeightManifest, withReference: Bool) -> String? {
+    manifest.itemSize.flatMap {
+      refusal(weightElements: manifest.elementCount, storedItemSize: $0, withReference: withReference)
+    }
   }
 
   /// Why a run of `batch` images cannot start, or nil when it fits the budget, by `estimate`

@@ -40,7 +40,7 @@ struct MixerConvert: ParsableCommand {
     csupport_open_standard_descriptors()
     // A mapped export truncated by another program while it is read is an error naming it.
     _ = csupport_report_bus_errors(Console.errorPrefix)
-    refuseTinyAddressSpace()
+    applyAddressSpaceLimit()
     ChildProcess.endWithParent()
     // Files kept rather than deleted beside an output (see OutputNotices) are the user's to know of.
     OutputNotices.shared.deliver { Console.warning($0) }
@@ -211,7 +211,7 @@ extension MixerConvert {
   /// ``minimumAddressSpace``, and else, when the limit is under 2 GiB per processor, caps
   /// malloc's arenas at two: each reserves 64 MiB of it, glibc allows eight per core, and a
   /// verify of Mixer-B/16 failed an allocation at 1.2 GB with them and passed with two.
-  static func refuseTinyAddressSpace() {
+  static func applyAddressSpaceLimit() {
     guard let limit = MemoryBudget.addressSpaceLimit() else { return }
     guard limit >= minimumAddressSpace else {
       fail(

@@ -147,13 +147,16 @@ int csupport_register_mapping(const void *start, size_t length, const char *path
 /// Forgets the mapping of `slot` (before it is unmapped); -1 does nothing.
 void csupport_unregister_mapping(int slot);
 
-/// The path (its control characters escaped) of a registered mapping that holds a byte of
-/// `length` bytes from `address` (a write from it failed with EFAULT: its file was truncated),
-/// or NULL.
+/// What happened to a mapped file whose pages fault: the reason csupport_report_bus_errors
+/// prints and a write that fails with EFAULT from such a page gives.
+#define CSUPPORT_TRUNCATED_MAPPING_REASON "was truncated by another program while this one read it"
+
+/// The path of a registered mapping that holds a byte of `length` bytes from `address` (a
+/// write from it failed with EFAULT: its file was truncated), or NULL.
 const char *csupport_mapped_file_containing(const void *address, size_t length);
 
-/// Handles SIGBUS: a fault in a registered mapping prints `prefix`, the file's path and
-/// ": was truncated by another program while this one read it" (or, when the file still
+/// Handles SIGBUS: a fault in a registered mapping prints `prefix`, the file's path (control
+/// characters escaped) and ": " CSUPPORT_TRUNCATED_MAPPING_REASON (or, when the file still
 /// reaches the page, ": could not be read (an input/output error ...)") on standard error and
 /// exits with status 2, once however many threads fault; any other SIGBUS gets the handler
 /// there was before (the Swift runtime's crash report) or the default action. Returns 0, or -1
